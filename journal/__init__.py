@@ -1,0 +1,41 @@
+"""Fresh Tracks: a companion app for ketamine-assisted psychotherapy."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+from journal.config import load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → errors → CLI.
+
+    `config` overrides the environment (tests pass their database and a tiny KDF).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from journal import cli, database, headers, identity  # noqa: F401 (database: pragmas)
+    from journal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from journal.views import register_blueprints, register_error_handlers
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    identity.init_app(app)
+    headers.init_app(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    cli.init_app(app)
+    return app

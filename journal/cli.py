@@ -1,0 +1,100 @@
+"""Operator commands: `flask --app journal users create-therapist EMAIL`, `demo load`."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import delete
+
+from journal.extensions import db
+from journal.models.users import Role, User
+from journal.services import accounts, entries
+from journal.services.accounts import AccountError
+from journal.services.entries import EntryForm
+
+users_cli = AppGroup("users", help="Manage accounts.")
+demo_cli = AppGroup("demo", help="Development demo data.")
+
+DEMO_THERAPIST = "demo-therapist@example.com"
+DEMO_PATIENT = "demo-patient@example.com"
+DEMO_ENTRIES = [
+    (
+        "Before the first session",
+        "Nervous but curious. I want to understand the heaviness I carry in the mornings.",
+    ),
+    ("", "Walked by the river today. Noticed I was breathing slower than usual."),
+    (
+        "Something shifted",
+        "During the session I saw a long corridor of doors. I did not "
+        "need to open them. That felt new.",
+    ),
+]
+
+
+@users_cli.command("create-therapist")
+@click.argument("email")
+@click.password_option(help="Prompted for when not given (input is hidden).")
+def create_therapist(email: str, password: str) -> None:
+    """Create a therapist account and print its recovery key once."""
+    try:
+        unlocked = accounts.create_user(email, password, Role.THERAPIST)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Therapist account created for {unlocked.user.email}.")
+    click.echo("Recovery key (shown once; give it to the therapist to keep offline):")
+    click.echo(f"  {unlocked.recovery_key}")
+
+
+def _passphrase() -> str:
+    words = [
+        "river",
+        "lantern",
+        "meadow",
+        "copper",
+        "harbor",
+        "quiet",
+        "maple",
+        "orbit",
+        "velvet",
+        "canyon",
+        "ember",
+        "willow",
+        "falcon",
+        "pebble",
+        "saffron",
+        "tundra",
+    ]
+    return "-".join(secrets.choice(words) for _ in range(4)) + f"-{secrets.randbelow(100)}"
+
+
+@demo_cli.command("load")
+@click.option("--reset", is_flag=True, help="Delete the demo accounts first.")
+def load_demo(reset: bool) -> None:
+    """Create a demo therapist and patient with a few entries (development only)."""
+    if current_app.config["JOURNAL_ENV"] == "production":
+        raise click.ClickException(
+            "The demo clinic is for development only; refused in production."
+        )
+    if reset:
+        db.session.execute(delete(User).where(User.email.in_([DEMO_THERAPIST, DEMO_PATIENT])))
+        db.session.commit()
+    if accounts.user_by_email(DEMO_PATIENT) or accounts.user_by_email(DEMO_THERAPIST):
+        raise click.ClickException(
+            "Demo accounts exist already; run with --reset to make them anew."
+        )
+    therapist_pw, patient_pw = _passphrase(), _passphrase()
+    accounts.create_user(DEMO_THERAPIST, therapist_pw, Role.THERAPIST)
+    patient = accounts.create_user(DEMO_PATIENT, patient_pw, Role.PATIENT)
+    for title, body in DEMO_ENTRIES:
+        entries.create_entry(patient.user, patient.udk, EntryForm(title=title, body=body))
+    click.echo("Demo clinic loaded. Log in at the app's address with:")
+    click.echo(f"  therapist  {DEMO_THERAPIST}  {therapist_pw}")
+    click.echo(f"  patient    {DEMO_PATIENT}  {patient_pw}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,100 @@
+"""Accounts: identity, login verifier and the wrapped keys (crypto.md, "Keys")."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Integer, LargeBinary, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from journal.extensions import db
+from journal.models.types import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    PATIENT = "patient"
+    THERAPIST = "therapist"
+
+
+class User(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(
+            Role,
+            name="user_role",
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Argon2id salt and cost, per user so a raised cost applies at the next login.
+    kdf_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+    kdf_memory_kib: Mapped[int] = mapped_column(Integer)
+    kdf_iterations: Mapped[int] = mapped_column(Integer)
+    kdf_lanes: Mapped[int] = mapped_column(Integer)
+    pepper_kid: Mapped[str] = mapped_column(String(32))
+    verifier: Mapped[bytes] = mapped_column(LargeBinary(32))
+    udk_by_password: Mapped[bytes] = mapped_column(LargeBinary)
+    udk_by_recovery: Mapped[bytes] = mapped_column(LargeBinary)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    public_key_mac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    private_key_wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    # Set once the user typed back part of the key shown at sign-up; until then the
+    # app keeps asking, because without it a forgotten password loses everything.
+    recovery_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # HMAC(pepper, id ‖ last group of the key) until confirmed; the key itself is
+    # never stored.
+    recovery_check: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+
+    # Flask-Login protocol; identity itself comes from the session row.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.role == Role.THERAPIST
+
+
+class AccountToken(db.Model):  # type: ignore[name-defined,misc]
+    """A single-use, expiring token sent by email (e.g. to start over without a key).
+
+    Only its hash is stored, so the table cannot be used to act on anyone's behalf.
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # Sign-up tokens exist before the user does, so they carry the email instead.
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    purpose: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
+    """Failed sign-ins per email, kept in the database so the backoff holds across IP
+    addresses and app servers. Keyed by a peppered hash of the email, and kept for
+    unknown emails too, so the backoff itself does not reveal which accounts exist."""
+
+    __tablename__ = "login_throttle"
+
+    email_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

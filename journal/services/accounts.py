@@ -1,0 +1,333 @@
+"""Accounts: sign-up by emailed link, login with backoff, password change, recovery.
+
+Every answer that could tell an outsider whether an email has an account is the
+same for both cases: sign-up and start-over always say "check your email", login
+and recovery failures share one message and spend the same Argon2id time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, select
+
+from journal import crypto
+from journal.extensions import db
+from journal.models.entries import Draft, Entry
+from journal.models.sessions import AuthSession
+from journal.models.types import utcnow
+from journal.models.users import AccountToken, LoginThrottle, Role, User
+from journal.services import audit, keys, mail
+from journal.services.passwords import password_problems
+
+SIGNUP_TOKEN_TTL = timedelta(hours=24)
+START_OVER_TOKEN_TTL = timedelta(hours=1)
+FREE_FAILURES = 5
+MAX_LOCK = timedelta(minutes=15)
+LOGIN_FAILED = "That email and password do not match an account."
+RECOVERY_FAILED = "That email and recovery key do not match an account."
+
+
+class AccountError(ValueError):
+    """A problem the person can fix; the message is shown as it is."""
+
+
+class Throttled(AccountError):
+    pass
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """A user with their UDK open, and the recovery key to show once (if new)."""
+
+    user: User
+    udk: bytes
+    recovery_key: str | None = None
+
+
+def normalise_email(raw: str) -> str:
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise AccountError("Enter an email address like name@example.com.") from exc
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def check_new_password(password: str, confirm: str, email: str) -> list[str]:
+    problems = password_problems(password, email=email)
+    if not problems and password != confirm:
+        problems = ["The two passwords are different."]
+    return problems
+
+
+# -- tokens sent by email --------------------------------------------------------------
+
+
+def _issue_token(purpose: str, email: str, user_id: uuid.UUID | None, ttl: timedelta) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            user_id=user_id,
+            email=email,
+            purpose=purpose,
+            token_hash=crypto.token_hash(token),
+            expires_at=utcnow() + ttl,
+        )
+    )
+    return token
+
+
+def _valid_token(purpose: str, token: str) -> AccountToken | None:
+    row: AccountToken | None = db.session.scalar(
+        select(AccountToken).where(AccountToken.token_hash == crypto.token_hash(token))
+    )
+    if row is None or row.purpose != purpose or row.used_at is not None:
+        return None
+    if row.expires_at < utcnow():
+        return None
+    return row
+
+
+def request_signup(raw_email: str, link_for: Callable[[str], str]) -> str:
+    """Mail a sign-up link, or a notice if the address already has an account."""
+    email = normalise_email(raw_email)
+    if user_by_email(email) is not None:
+        mail.send_mail(
+            email,
+            "Your Fresh Tracks account",
+            "Someone asked to create a Fresh Tracks account with this address, which "
+            "already has one. If it was you, log in instead. If not, you can ignore this.",
+        )
+    else:
+        token = _issue_token("signup", email, None, SIGNUP_TOKEN_TTL)
+        mail.send_mail(
+            email,
+            "Finish creating your Fresh Tracks account",
+            "Open this link within 24 hours to choose a password:\n\n"
+            f"{link_for(token)}\n\nIf you did not ask for this, ignore this message.",
+        )
+    db.session.commit()
+    return email
+
+
+def signup_email(token: str) -> str | None:
+    row = _valid_token("signup", token)
+    return row.email if row else None
+
+
+def create_user(email: str, password: str, role: Role, time_zone: str = "UTC") -> Unlocked:
+    """Make an account with all its keys; the caller shows the recovery key once."""
+    email = normalise_email(email)
+    if user_by_email(email) is not None:
+        raise AccountError("An account with this email already exists.")
+    problems = password_problems(password, email=email)
+    if problems:
+        raise AccountError(" ".join(problems))
+    user = User(id=uuid.uuid4(), email=email, role=role, time_zone=time_zone)
+    new = keys.initialise_keys(user, password)
+    recovery_text = crypto.format_recovery_key(new.recovery_key)
+    _expect_recovery_confirmation(user, recovery_text)
+    db.session.add(user)
+    audit.record(user.id, "account.created", role.value)
+    db.session.commit()
+    return Unlocked(user, new.udk, recovery_text)
+
+
+def complete_signup(token: str, password: str, time_zone: str) -> Unlocked:
+    row = _valid_token("signup", token)
+    if row is None:
+        raise AccountError("This sign-up link has expired or was already used. Ask for a new one.")
+    row.used_at = utcnow()
+    return create_user(row.email, password, Role.PATIENT, time_zone)
+
+
+# -- recovery key confirmation -------------------------------------------------------
+
+
+def _recovery_check(user_id: uuid.UUID, last_group: str) -> bytes:
+    return hmac.new(
+        keys.current_pepper()[1], user_id.bytes + last_group.strip().upper().encode(), "sha256"
+    ).digest()
+
+
+def _expect_recovery_confirmation(user: User, recovery_text: str) -> None:
+    user.recovery_check = _recovery_check(user.id, recovery_text.rsplit("-", 1)[-1])
+    user.recovery_confirmed_at = None
+
+
+def confirm_recovery_key(user: User, typed_last_group: str) -> None:
+    if user.recovery_check is None:
+        return
+    if not hmac.compare_digest(user.recovery_check, _recovery_check(user.id, typed_last_group)):
+        raise AccountError(
+            "That is not the last group of your key. Check what you saved and try again."
+        )
+    user.recovery_check = None
+    user.recovery_confirmed_at = utcnow()
+    audit.record(user.id, "recovery_key.confirmed")
+    db.session.commit()
+
+
+def issue_new_recovery_key(user: User, udk: bytes) -> str:
+    text = crypto.format_recovery_key(keys.set_recovery_key(user, udk))
+    _expect_recovery_confirmation(user, text)
+    audit.record(user.id, "recovery_key.replaced")
+    db.session.commit()
+    return text
+
+
+# -- login and backoff ---------------------------------------------------------------
+
+
+def _throttle_row(kind: str, email: str) -> LoginThrottle:
+    key = hmac.new(keys.current_pepper()[1], f"{kind}:{email}".encode(), "sha256").digest()
+    row = db.session.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(email_hash=key, failures=0)
+        db.session.add(row)
+    return row
+
+
+def _check_lock(row: LoginThrottle) -> None:
+    if row.locked_until and row.locked_until > utcnow():
+        minutes = max(1, round((row.locked_until - utcnow()).total_seconds() / 60))
+        raise Throttled(
+            f"Too many attempts for this email. Wait {minutes} minute"
+            f"{'s' if minutes != 1 else ''} and try again."
+        )
+
+
+def _note_failure(row: LoginThrottle) -> None:
+    row.failures = (row.failures or 0) + 1
+    row.last_failure_at = utcnow()
+    if row.failures >= FREE_FAILURES:
+        lock = timedelta(seconds=30 * 2 ** min(row.failures - FREE_FAILURES, 10))
+        row.locked_until = utcnow() + min(lock, MAX_LOCK)
+
+
+def authenticate(raw_email: str, password: str) -> Unlocked:
+    try:
+        email = normalise_email(raw_email)
+    except AccountError:
+        keys.burn_kdf(password)
+        raise AccountError(LOGIN_FAILED) from None
+    throttle = _throttle_row("login", email)
+    _check_lock(throttle)
+    user = user_by_email(email)
+    udk = None
+    if user is None:
+        keys.burn_kdf(password)
+    else:
+        udk = keys.check_password(user, password)
+    if user is None or udk is None:
+        _note_failure(throttle)
+        audit.record(user.id if user else None, "login.failed")
+        db.session.commit()
+        raise AccountError(LOGIN_FAILED)
+    db.session.delete(throttle)
+    audit.record(user.id, "login")
+    db.session.commit()
+    return Unlocked(user, udk)
+
+
+# -- password change, recovery, start over ---------------------------------------------
+
+
+def end_sessions(user_id: uuid.UUID, keep: bytes | None = None) -> None:
+    query = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(AuthSession.id_hash != keep)
+    db.session.execute(query)
+
+
+def change_password(user: User, current: str, new: str, confirm: str, keep: bytes) -> None:
+    """Re-wraps the UDK only (entries stay as they are) and ends every other session."""
+    problems = check_new_password(new, confirm, user.email)
+    if problems:
+        raise AccountError(" ".join(problems))
+    udk = keys.check_password(user, current)
+    if udk is None:
+        raise AccountError("Your current password is not right.")
+    keys.set_password(user, new, udk)
+    end_sessions(user.id, keep=keep)
+    audit.record(user.id, "password.changed")
+    db.session.commit()
+
+
+def reset_with_recovery_key(raw_email: str, recovery_text: str, new: str, confirm: str) -> Unlocked:
+    email = normalise_email(raw_email)
+    recovery = crypto.parse_recovery_key(recovery_text)
+    problems = check_new_password(new, confirm, email)
+    if problems:
+        raise AccountError(" ".join(problems))
+    throttle = _throttle_row("recovery", email)
+    _check_lock(throttle)
+    user = user_by_email(email)
+    udk = keys.udk_from_recovery(user, recovery) if user else None
+    if user is None or udk is None:
+        keys.burn_kdf(new)
+        _note_failure(throttle)
+        db.session.commit()
+        raise AccountError(RECOVERY_FAILED)
+    db.session.delete(throttle)
+    keys.set_password(user, new, udk)
+    text = crypto.format_recovery_key(keys.set_recovery_key(user, udk))
+    _expect_recovery_confirmation(user, text)
+    end_sessions(user.id)
+    audit.record(user.id, "password.reset_with_recovery_key")
+    db.session.commit()
+    return Unlocked(user, udk, text)
+
+
+def request_start_over(raw_email: str, link_for: Callable[[str], str]) -> None:
+    email = normalise_email(raw_email)
+    user = user_by_email(email)
+    if user is not None:
+        token = _issue_token("start_over", email, user.id, START_OVER_TOKEN_TTL)
+        mail.send_mail(
+            email,
+            "Start over in Fresh Tracks",
+            "Someone asked to start over with an empty Fresh Tracks journal for this "
+            "address. Starting over permanently deletes everything in the account.\n\n"
+            f"To continue, open this link within one hour:\n\n{link_for(token)}\n\n"
+            "If you still have your recovery key, use it instead: it keeps your journal. "
+            "If you did not ask for this, ignore this message; nothing has changed.",
+        )
+    db.session.commit()
+
+
+def start_over_valid(token: str) -> bool:
+    return _valid_token("start_over", token) is not None
+
+
+def start_over(token: str, new: str, confirm: str) -> Unlocked:
+    """Delete every record of the account and give it new keys. Nothing old survives,
+    since without the old UDK no one could ever open it anyway."""
+    row = _valid_token("start_over", token)
+    if row is None or row.user_id is None:
+        raise AccountError("This link has expired or was already used. Ask for a new one.")
+    user = db.session.get(User, row.user_id)
+    if user is None:
+        raise AccountError("This link has expired or was already used. Ask for a new one.")
+    problems = check_new_password(new, confirm, user.email)
+    if problems:
+        raise AccountError(" ".join(problems))
+    row.used_at = utcnow()
+    db.session.execute(delete(Draft).where(Draft.user_id == user.id))
+    db.session.execute(delete(Entry).where(Entry.user_id == user.id))
+    end_sessions(user.id)
+    new_keys = keys.initialise_keys(user, new)
+    text = crypto.format_recovery_key(new_keys.recovery_key)
+    _expect_recovery_confirmation(user, text)
+    audit.record(user.id, "account.started_over")
+    db.session.commit()
+    return Unlocked(user, new_keys.udk, text)

@@ -1,0 +1,144 @@
+"""Free journal entries: validate, encrypt, list a page at a time, edit, delete."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from journal import crypto
+from journal.extensions import db
+from journal.models.entries import Draft, Entry
+from journal.models.types import utcnow
+from journal.models.users import User
+from journal.services import records
+
+TABLE = "entries"
+TITLE_MAX = 200
+
+
+@dataclass(frozen=True)
+class EntryView:
+    id: uuid.UUID
+    title: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class EntryForm:
+    """What the person typed, and what is wrong with it; kept so nothing is lost."""
+
+    title: str = ""
+    body: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def validated(cls, title: str, body: str) -> EntryForm:
+        form = cls(title=title.strip(), body=body.rstrip())
+        limit = current_app.config["ENTRY_MAX_CHARS"]
+        if not form.body.strip():
+            form.errors["body"] = "Write something before saving."
+        elif len(form.body) > limit:
+            form.errors["body"] = (
+                f"This entry is {len(form.body):,} characters; the limit is {limit:,}. "
+                "Split it into two entries."
+            )
+        if len(form.title) > TITLE_MAX:
+            form.errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+        return form
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    items: list[EntryView]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def _seal_fields(entry: Entry, dek: bytes, title: str, body: str) -> None:
+    def bind(name: str) -> crypto.Binding:
+        return records.field_binding(TABLE, entry.id, entry.user_id, name, entry.revision)
+
+    entry.title_sealed = crypto.seal_text(dek, title, bind("title")) if title else None
+    entry.body_sealed = crypto.seal_text(dek, body, bind("body"))
+
+
+def create_entry(
+    user: User, udk: bytes, form: EntryForm, draft_id: uuid.UUID | None = None
+) -> Entry:
+    entry = Entry(id=uuid.uuid4(), user_id=user.id, revision=0)
+    dek, entry.dek_wrapped = records.new_wrapped_dek(udk, TABLE, entry.id, user.id, 0)
+    _seal_fields(entry, dek, form.title, form.body)
+    db.session.add(entry)
+    _discard_draft(user, draft_id)
+    db.session.commit()
+    return entry
+
+
+def update_entry(
+    entry: Entry, udk: bytes, form: EntryForm, draft_id: uuid.UUID | None = None
+) -> None:
+    dek = records.open_dek(udk, entry.dek_wrapped, TABLE, entry.id, entry.user_id, entry.revision)
+    _seal_fields(entry, dek, form.title, form.body)
+    entry.updated_at = utcnow()
+    db.session.execute(delete(Draft).where(Draft.entry_id == entry.id))
+    db.session.commit()
+
+
+def delete_entry(entry: Entry) -> None:
+    db.session.delete(entry)
+    db.session.commit()
+
+
+def _discard_draft(user: User, draft_id: uuid.UUID | None) -> None:
+    if draft_id is not None:
+        db.session.execute(delete(Draft).where(Draft.id == draft_id, Draft.user_id == user.id))
+
+
+def read_entry(entry: Entry, udk: bytes) -> EntryView:
+    dek = records.open_dek(udk, entry.dek_wrapped, TABLE, entry.id, entry.user_id, entry.revision)
+
+    def bind(name: str) -> crypto.Binding:
+        return records.field_binding(TABLE, entry.id, entry.user_id, name, entry.revision)
+
+    title = crypto.open_text(dek, entry.title_sealed, bind("title")) if entry.title_sealed else ""
+    return EntryView(
+        id=entry.id,
+        title=title,
+        body=crypto.open_text(dek, entry.body_sealed, bind("body")),
+        created_at=entry.created_at,
+        updated_at=entry.updated_at,
+    )
+
+
+def list_entries(user: User, udk: bytes, page: int, per_page: int) -> EntryPage:
+    """Newest first; only the rows on this page are fetched and decrypted."""
+    total = db.session.scalar(select(func.count()).where(Entry.user_id == user.id)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = db.session.scalars(
+        select(Entry)
+        .where(Entry.user_id == user.id)
+        .order_by(Entry.created_at.desc(), Entry.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return EntryPage([read_entry(e, udk) for e in rows], page, pages, total)

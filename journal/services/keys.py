@@ -1,0 +1,166 @@
+"""A user's key material: making it, wrapping the UDK, opening the private key.
+
+Bindings live here so that every wrap of a given key names the same place; the
+services above only ever hold a UDK or a DEK, never a wrapping detail.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import current_app
+
+from journal import crypto
+from journal.config import KdfParams
+from journal.crypto import Binding
+from journal.models.users import User
+
+
+def peppers() -> dict[str, bytes]:
+    value: dict[str, bytes] = current_app.config["JOURNAL_PEPPERS"]
+    return value
+
+
+def current_pepper() -> tuple[str, bytes]:
+    kid = next(iter(peppers()))
+    return kid, peppers()[kid]
+
+
+def pepper_for(kid: str) -> bytes:
+    try:
+        return peppers()[kid]
+    except KeyError as exc:
+        raise crypto.IntegrityFailure(f"pepper {kid!r} is not configured") from exc
+
+
+def kdf_params() -> KdfParams:
+    value: KdfParams = current_app.config["KDF_PARAMS"]
+    return value
+
+
+def user_kdf_params(user: User) -> KdfParams:
+    return KdfParams(user.kdf_memory_kib, user.kdf_iterations, user.kdf_lanes)
+
+
+def _udk_binding(user_id: uuid.UUID, field: str) -> Binding:
+    return Binding("udk", "users", user_id, user_id, field)
+
+
+def _outer_binding(user_id: uuid.UUID, field: str, kid: str) -> Binding:
+    return Binding("pepper", "users", user_id, user_id, f"{field}@{kid}")
+
+
+def _private_key_binding(user_id: uuid.UUID) -> Binding:
+    return Binding("private-key", "users", user_id, user_id, "private_key_wrapped")
+
+
+@dataclass(frozen=True)
+class NewKeys:
+    udk: bytes
+    recovery_key: bytes
+
+
+def set_password(user: User, password: str, udk: bytes) -> None:
+    """(Re)derive R with a fresh salt and current cost; store verifier and UDK wrap."""
+    params = kdf_params()
+    kid, pepper = current_pepper()
+    user.kdf_salt = crypto.new_salt()
+    user.kdf_memory_kib, user.kdf_iterations, user.kdf_lanes = (
+        params.memory_kib,
+        params.iterations,
+        params.lanes,
+    )
+    root = crypto.derive_root(password, user.kdf_salt, params)
+    _store_password_wraps(user, root, udk, kid, pepper)
+
+
+def _store_password_wraps(user: User, root: bytes, udk: bytes, kid: str, pepper: bytes) -> None:
+    user.pepper_kid = kid
+    user.verifier = crypto.auth_verifier(pepper, root)
+    inner = crypto.wrap_key(crypto.kek_from_root(root), udk, _udk_binding(user.id, "password"))
+    user.udk_by_password = crypto.pepper_seal(
+        pepper, inner, _outer_binding(user.id, "password", kid)
+    )
+
+
+def set_recovery_key(user: User, udk: bytes) -> bytes:
+    """Wrap the UDK under a new recovery key; return the key to show once."""
+    recovery = crypto.new_key()
+    kid, pepper = current_pepper()
+    if user.pepper_kid != kid:
+        raise crypto.IntegrityFailure("password wrap must be on the current pepper first")
+    inner = crypto.wrap_key(
+        crypto.recovery_wrapping_key(recovery, user.id), udk, _udk_binding(user.id, "recovery")
+    )
+    user.udk_by_recovery = crypto.pepper_seal(
+        pepper, inner, _outer_binding(user.id, "recovery", kid)
+    )
+    return recovery
+
+
+def initialise_keys(user: User, password: str) -> NewKeys:
+    """Everything a new account needs: UDK, both wraps, key pair. `user.id` must be set."""
+    udk = crypto.new_key()
+    set_password(user, password, udk)
+    recovery = set_recovery_key(user, udk)
+    private, public = crypto.new_keypair()
+    user.public_key = public
+    user.public_key_mac = crypto.public_key_mac(current_pepper()[1], user.id, public)
+    user.private_key_wrapped = crypto.wrap_key(udk, private, _private_key_binding(user.id))
+    return NewKeys(udk=udk, recovery_key=recovery)
+
+
+def check_password(user: User, password: str) -> bytes | None:
+    """Return the UDK when the password is right, else None. Runs Argon2id once.
+
+    On success the wraps move to the current pepper and KDF cost, so a rotation or a
+    raised cost completes itself as people log in.
+    """
+    pepper = pepper_for(user.pepper_kid)
+    root = crypto.derive_root(password, user.kdf_salt, user_kdf_params(user))
+    if not crypto.verifier_matches(user.verifier, crypto.auth_verifier(pepper, root)):
+        return None
+    inner = crypto.pepper_open(
+        pepper, user.udk_by_password, _outer_binding(user.id, "password", user.pepper_kid)
+    )
+    udk = crypto.unwrap_key(crypto.kek_from_root(root), inner, _udk_binding(user.id, "password"))
+    kid, current = current_pepper()
+    if user_kdf_params(user) != kdf_params():
+        set_password(user, password, udk)
+    elif user.pepper_kid != kid:
+        _store_password_wraps(user, root, udk, kid, current)
+    return udk
+
+
+def burn_kdf(password: str) -> None:
+    """Spend the same Argon2id time for an unknown email, so timing reveals nothing."""
+    crypto.derive_root(password, crypto.new_salt(), kdf_params())
+
+
+def udk_from_recovery(user: User, recovery_key: bytes) -> bytes | None:
+    try:
+        inner = crypto.pepper_open(
+            pepper_for(user.pepper_kid),
+            user.udk_by_recovery,
+            _outer_binding(user.id, "recovery", user.pepper_kid),
+        )
+        return crypto.unwrap_key(
+            crypto.recovery_wrapping_key(recovery_key, user.id),
+            inner,
+            _udk_binding(user.id, "recovery"),
+        )
+    except crypto.IntegrityFailure:
+        return None
+
+
+def private_key(user: User, udk: bytes) -> bytes:
+    return crypto.unwrap_key(udk, user.private_key_wrapped, _private_key_binding(user.id))
+
+
+def verified_public_key(user: User) -> bytes:
+    """The user's public key, refused if its MAC shows it was swapped in the database."""
+    expected = crypto.public_key_mac(current_pepper()[1], user.id, user.public_key)
+    if not crypto.verifier_matches(expected, user.public_key_mac):
+        raise crypto.IntegrityFailure("public key MAC does not match")
+    return user.public_key

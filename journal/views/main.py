@@ -1,0 +1,36 @@
+"""Home, the landing page and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import text
+
+from journal.extensions import db
+from journal.identity import current_udk, user
+from journal.services import entries
+from journal.views.rendering import render
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return render("main/landing.html")
+    me = user()
+    if me.is_therapist:
+        return redirect(url_for("clinic.patients"))
+    recent = entries.list_entries(me, current_udk(), page=1, per_page=3)
+    return render("main/home.html", recent=recent)
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """For load balancers: the database answers. No user data, no version details."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok"), 200
