@@ -1,0 +1,399 @@
+"""Scoring of the validated questionnaires (PHQ-9, GAD-7, PCL-5).
+
+The instruments live as data in ``journal/content/instruments/*.json`` rather than
+in code: their wording, answer scale and severity bands are published standards,
+and a score only means what the published studies say it means when the patient
+saw exactly that wording and answered on exactly that scale. Keeping the text in
+one data file lets a reviewer compare it with the published form line by line,
+and lets the templates, this module and the tests read the same source.
+
+This module is pure: no Flask, no database, no clock. Views, the CLI and the
+therapist's brief all call it, and it can be tested on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "INSTRUMENT_IDS",
+    "RESPONSE_DROP_PERCENT",
+    "AnswerOption",
+    "Band",
+    "Change",
+    "IncompleteAnswers",
+    "Instrument",
+    "InstrumentDataError",
+    "InvalidAnswer",
+    "Item",
+    "Score",
+    "SupplementaryQuestion",
+    "UnknownInstrument",
+    "change_from_baseline",
+    "get_instrument",
+    "score",
+]
+
+INSTRUMENTS_DIR = Path(__file__).resolve().parent.parent / "content" / "instruments"
+
+INSTRUMENT_IDS: tuple[str, ...] = ("phq9", "gad7", "pcl5")
+
+RESPONSE_DROP_PERCENT = 50
+"""Treatment response is conventionally a fall of at least 50 % from baseline.
+
+The same convention is used for all three instruments (product.md, "Mood and
+measures"), so it lives here once rather than in each data file. A whole
+percentage keeps the comparison in integers, so a boundary case such as 20 to 10
+cannot be lost to floating-point rounding.
+"""
+
+
+class UnknownInstrument(LookupError):
+    pass
+
+
+class InstrumentDataError(ValueError):
+    """A data file breaks the shape scoring relies on.
+
+    Raised at load time so that a typo in a band or a missing item stops the app
+    from starting instead of silently giving patients a wrong severity.
+    """
+
+
+class IncompleteAnswers(ValueError):
+    """Some questions have no answer.
+
+    The standard scoring has no rule for missing items, so a partial total would
+    look lower (better) than the truth. The message names the questions so the
+    form can send the patient straight back to them.
+    """
+
+    def __init__(self, missing: tuple[int, ...]) -> None:
+        self.missing = missing
+        super().__init__(_missing_message(missing))
+
+
+class InvalidAnswer(ValueError):
+    """An answer is not one the questionnaire offers, or names no question.
+
+    ``item_number`` is the offending key as given (normally an int), so a form
+    can mark the question. The message leaves out the value received: the
+    patient only ever saw the answer labels, never the numbers behind them.
+    """
+
+    def __init__(self, message: str, item_number: object) -> None:
+        self.item_number = item_number
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Item:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerOption:
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """A severity range, inclusive at both ends, as the published cut-points are."""
+
+    low: int
+    high: int
+    label: str
+    note: str | None = None
+
+    def contains(self, total: int) -> bool:
+        return self.low <= total <= self.high
+
+
+@dataclass(frozen=True)
+class SupplementaryQuestion:
+    """A question printed on the form that is not part of the total.
+
+    The PHQ-9's difficulty question is the example: it is clinically useful but
+    adding it to the total would make the score incomparable with the norms.
+    """
+
+    id: str
+    text: str
+    options: tuple[AnswerOption, ...]
+    scored: bool
+    optional: bool
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """One questionnaire, as loaded from its data file.
+
+    ``version`` is the revision of our data file, not of the published form;
+    store it with every result so that a later correction to the file can be
+    told apart from results scored before it. ``safety_item`` is the question
+    whose any-above-zero answer must show the crisis card (PHQ-9 item 9), and
+    ``remission_below`` the total under which a patient counts as in remission,
+    for the instruments where the product defines one.
+    """
+
+    id: str
+    name: str
+    short_name: str
+    version: str
+    instructions: str
+    stem: str | None
+    items: tuple[Item, ...]
+    answer_scale: tuple[AnswerOption, ...]
+    bands: tuple[Band, ...]
+    safety_item: int | None
+    remission_below: int | None
+    supplementary_questions: tuple[SupplementaryQuestion, ...]
+    screening_note: str
+    copyright: str
+    reference: str
+
+    @property
+    def item_numbers(self) -> tuple[int, ...]:
+        return tuple(item.number for item in self.items)
+
+    @property
+    def min_answer(self) -> int:
+        return self.answer_scale[0].value
+
+    @property
+    def max_answer(self) -> int:
+        return self.answer_scale[-1].value
+
+    @property
+    def max_total(self) -> int:
+        return self.max_answer * len(self.items)
+
+    def band_for(self, total: int) -> Band:
+        for band in self.bands:
+            if band.contains(total):
+                return band
+        raise ValueError(f"{self.short_name} totals run from 0 to {self.max_total}, not {total}.")
+
+
+@dataclass(frozen=True)
+class Score:
+    """The result of one completed questionnaire.
+
+    ``safety_positive`` is always False for instruments without a safety item;
+    callers must still check it first, before showing anything else.
+    """
+
+    instrument_id: str
+    instrument_version: str
+    total: int
+    max_total: int
+    band: Band
+    safety_positive: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a total moved from the baseline questionnaire to a later one.
+
+    ``absolute_change`` is ``current - baseline``, so on these instruments, where
+    higher means worse, a negative number is an improvement. ``percent_change``
+    is None when the baseline is 0, because a change from nothing has no
+    percentage. ``remission`` is None, not False, for instruments where the
+    product defines no remission criterion (GAD-7, PCL-5): "not in remission"
+    would claim something the numbers do not say.
+    """
+
+    instrument_id: str
+    baseline_total: int
+    current_total: int
+    absolute_change: int
+    percent_change: float | None
+    response: bool
+    remission: bool | None
+
+
+def get_instrument(instrument_id: str) -> Instrument:
+    try:
+        return _load_instruments()[instrument_id]
+    except KeyError:
+        raise UnknownInstrument(f"There is no questionnaire called {instrument_id!r}.") from None
+
+
+def score(instrument_id: str, answers: Mapping[int, int]) -> Score:
+    """Total the answers and place the total in its severity band.
+
+    Every item must be answered: the published scoring has no rule for missing
+    items. Wrong values are reported before missing ones, because a value the
+    form never offered points to a bug or tampering, not to a patient who
+    skipped a question.
+    """
+    instrument = get_instrument(instrument_id)
+    _check_answers(instrument, answers)
+    total = sum(answers[number] for number in instrument.item_numbers)
+    safety_positive = instrument.safety_item is not None and answers[instrument.safety_item] > 0
+    return Score(
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        total=total,
+        max_total=instrument.max_total,
+        band=instrument.band_for(total),
+        safety_positive=safety_positive,
+    )
+
+
+def change_from_baseline(baseline_total: int, current_total: int, instrument_id: str) -> Change:
+    """Compare a later total with the baseline, as the therapist's brief shows it.
+
+    Response is a fall of at least ``RESPONSE_DROP_PERCENT`` of the baseline
+    total. A baseline of 0 has nowhere to fall, so response is False there
+    rather than trivially True.
+    """
+    instrument = get_instrument(instrument_id)
+    for label, total in (("baseline", baseline_total), ("current", current_total)):
+        if isinstance(total, bool) or not isinstance(total, int):
+            raise ValueError(f"The {label} {instrument.short_name} total must be a whole number.")
+        if not 0 <= total <= instrument.max_total:
+            raise ValueError(
+                f"The {label} {instrument.short_name} total must be from 0 to "
+                f"{instrument.max_total}, not {total}."
+            )
+
+    absolute_change = current_total - baseline_total
+    if baseline_total == 0:
+        percent_change: float | None = None
+        response = False
+    else:
+        percent_change = absolute_change / baseline_total * 100
+        response = current_total * 100 <= baseline_total * (100 - RESPONSE_DROP_PERCENT)
+    remission = (
+        None if instrument.remission_below is None else current_total < instrument.remission_below
+    )
+    return Change(
+        instrument_id=instrument.id,
+        baseline_total=baseline_total,
+        current_total=current_total,
+        absolute_change=absolute_change,
+        percent_change=percent_change,
+        response=response,
+        remission=remission,
+    )
+
+
+def _check_answers(instrument: Instrument, answers: Mapping[int, int]) -> None:
+    known = set(instrument.item_numbers)
+    for number, value in answers.items():
+        if number not in known:
+            raise InvalidAnswer(
+                f"The {instrument.short_name} has no question {number}.", item_number=number
+            )
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not instrument.min_answer <= value <= instrument.max_answer
+        ):
+            raise InvalidAnswer(
+                f"Question {number} needs one of the answers shown.", item_number=number
+            )
+    missing = tuple(number for number in instrument.item_numbers if number not in answers)
+    if missing:
+        raise IncompleteAnswers(missing)
+
+
+def _missing_message(missing: tuple[int, ...]) -> str:
+    if len(missing) == 1:
+        return f"Question {missing[0]} has no answer yet."
+    listed = ", ".join(str(number) for number in missing[:-1]) + f" and {missing[-1]}"
+    return f"Questions {listed} have no answer yet."
+
+
+@cache
+def _load_instruments() -> dict[str, Instrument]:
+    instruments: dict[str, Instrument] = {}
+    for instrument_id in INSTRUMENT_IDS:
+        path = INSTRUMENTS_DIR / f"{instrument_id}.json"
+        with path.open(encoding="utf-8") as handle:
+            data = json.load(handle)
+        instrument = _instrument_from_data(data)
+        if instrument.id != instrument_id:
+            raise InstrumentDataError(f"{path.name} declares id {instrument.id!r}.")
+        _check_instrument(instrument)
+        instruments[instrument_id] = instrument
+    return instruments
+
+
+def _options(raw: list[dict[str, Any]]) -> tuple[AnswerOption, ...]:
+    return tuple(AnswerOption(value=int(o["value"]), label=str(o["label"])) for o in raw)
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _instrument_from_data(data: dict[str, Any]) -> Instrument:
+    try:
+        return Instrument(
+            id=str(data["id"]),
+            name=str(data["name"]),
+            short_name=str(data["short_name"]),
+            version=str(data["version"]),
+            instructions=str(data["instructions"]),
+            stem=_optional_str(data["stem"]),
+            items=tuple(Item(number=int(i["number"]), text=str(i["text"])) for i in data["items"]),
+            answer_scale=_options(data["answer_scale"]),
+            bands=tuple(
+                Band(
+                    low=int(b["min"]),
+                    high=int(b["max"]),
+                    label=str(b["label"]),
+                    note=_optional_str(b["note"]),
+                )
+                for b in data["bands"]
+            ),
+            safety_item=_optional_int(data["safety_item"]),
+            remission_below=_optional_int(data["remission_below"]),
+            supplementary_questions=tuple(
+                SupplementaryQuestion(
+                    id=str(q["id"]),
+                    text=str(q["text"]),
+                    options=_options(q["options"]),
+                    scored=bool(q["scored"]),
+                    optional=bool(q["optional"]),
+                )
+                for q in data["supplementary_questions"]
+            ),
+            screening_note=str(data["screening_note"]),
+            copyright=str(data["source"]["copyright"]),
+            reference=str(data["source"]["reference"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise InstrumentDataError(f"Instrument data is malformed: {error!r}") from error
+
+
+def _check_instrument(instrument: Instrument) -> None:
+    """Refuse data that would make ``score`` give a wrong or missing band."""
+    name = instrument.short_name
+    if instrument.item_numbers != tuple(range(1, len(instrument.items) + 1)):
+        raise InstrumentDataError(f"{name} items must be numbered 1 to {len(instrument.items)}.")
+    values = tuple(option.value for option in instrument.answer_scale)
+    if values != tuple(range(len(values))):
+        raise InstrumentDataError(f"{name} answer values must run 0, 1, 2, ... in order.")
+    expected_low = 0
+    for band in instrument.bands:
+        if band.low != expected_low or band.high < band.low:
+            raise InstrumentDataError(f"{name} bands must be contiguous from 0 without overlap.")
+        expected_low = band.high + 1
+    if expected_low - 1 != instrument.max_total:
+        raise InstrumentDataError(f"{name} bands must end at the maximum total.")
+    if instrument.safety_item is not None and instrument.safety_item not in instrument.item_numbers:
+        raise InstrumentDataError(f"{name} safety item is not one of its items.")
