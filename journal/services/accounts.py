@@ -137,6 +137,7 @@ def create_user(email: str, password: str, role: Role, time_zone: str = "UTC") -
     recovery_text = crypto.format_recovery_key(new.recovery_key)
     _expect_recovery_confirmation(user, recovery_text)
     db.session.add(user)
+    db.session.flush()  # the audit row refers to the user
     audit.record(user.id, "account.created", role.value)
     db.session.commit()
     return Unlocked(user, new.udk, recovery_text)
