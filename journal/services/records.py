@@ -5,10 +5,23 @@ field and revision. Entries use it now; sessions, check-ins and questionnaires
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from journal import crypto
 from journal.crypto import Binding
+
+
+class EncryptedRecord(Protocol):
+    """What `seal_payload` needs of a model: see `models.records.EncryptedPayloadMixin`."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    revision: int
+    dek_wrapped: bytes
+    payload_sealed: bytes
 
 
 def dek_binding(table: str, record_id: uuid.UUID, owner_id: uuid.UUID, revision: int) -> Binding:
@@ -38,3 +51,40 @@ def open_dek(
     revision: int,
 ) -> bytes:
     return crypto.unwrap_key(udk, wrapped, dek_binding(table, record_id, owner_id, revision))
+
+
+def seal_payload(
+    udk: bytes, table: str, record: EncryptedRecord, data: Mapping[str, Any]
+) -> None:
+    """Encrypt a record's fields as one JSON payload under a DEK of its own.
+
+    A new record (no DEK yet) gets a fresh DEK; an existing one keeps its DEK and
+    revision, so a later share of it stays valid. Call `reencrypt` to change both.
+    """
+    if record.dek_wrapped:
+        dek = open_dek(udk, record.dek_wrapped, table, record.id, record.user_id, record.revision)
+    else:
+        dek, record.dek_wrapped = new_wrapped_dek(
+            udk, table, record.id, record.user_id, record.revision
+        )
+    record.payload_sealed = crypto.seal(
+        dek,
+        json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8"),
+        field_binding(table, record.id, record.user_id, "payload", record.revision),
+    )
+
+
+def open_payload(udk: bytes, table: str, record: EncryptedRecord) -> dict[str, Any]:
+    dek = open_dek(udk, record.dek_wrapped, table, record.id, record.user_id, record.revision)
+    return open_payload_with_dek(dek, table, record)
+
+
+def open_payload_with_dek(dek: bytes, table: str, record: EncryptedRecord) -> dict[str, Any]:
+    """For a reader who got the DEK another way (a therapist, through a share)."""
+    raw = crypto.open_sealed(
+        dek,
+        record.payload_sealed,
+        field_binding(table, record.id, record.user_id, "payload", record.revision),
+    )
+    data: dict[str, Any] = json.loads(raw)
+    return data
