@@ -255,9 +255,16 @@ def change_password(user: User, current: str, new: str, confirm: str, keep: byte
     problems = check_new_password(new, confirm, user.email)
     if problems:
         raise AccountError(" ".join(problems))
+    # The same backoff as login: a stolen session cookie must not become a free
+    # password-guessing oracle.
+    throttle = _throttle_row("password", user.email)
+    _check_lock(throttle)
     udk = keys.check_password(user, current)
     if udk is None:
+        _note_failure(throttle)
+        db.session.commit()
         raise AccountError("Your current password is not right.")
+    db.session.delete(throttle)
     keys.set_password(user, new, udk)
     end_sessions(user.id, keep=keep)
     audit.record(user.id, "password.changed")

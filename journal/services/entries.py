@@ -84,7 +84,9 @@ def _seal_fields(entry: Entry, dek: bytes, title: str, body: str) -> None:
 def create_entry(
     user: User, udk: bytes, form: EntryForm, draft_id: uuid.UUID | None = None
 ) -> Entry:
-    entry = Entry(id=uuid.uuid4(), user_id=user.id, revision=0)
+    # One timestamp for both, so a new entry does not look "edited" by a microsecond.
+    now = utcnow()
+    entry = Entry(id=uuid.uuid4(), user_id=user.id, revision=0, created_at=now, updated_at=now)
     dek, entry.dek_wrapped = records.new_wrapped_dek(udk, TABLE, entry.id, user.id, 0)
     _seal_fields(entry, dek, form.title, form.body)
     db.session.add(entry)

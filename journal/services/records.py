@@ -53,9 +53,7 @@ def open_dek(
     return crypto.unwrap_key(udk, wrapped, dek_binding(table, record_id, owner_id, revision))
 
 
-def seal_payload(
-    udk: bytes, table: str, record: EncryptedRecord, data: Mapping[str, Any]
-) -> None:
+def seal_payload(udk: bytes, table: str, record: EncryptedRecord, data: Mapping[str, Any]) -> None:
     """Encrypt a record's fields as one JSON payload under a DEK of its own.
 
     A new record (no DEK yet) gets a fresh DEK; an existing one keeps its DEK and

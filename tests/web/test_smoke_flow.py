@@ -13,7 +13,7 @@ from tests.factories import PASSWORD, login, signup_via_http, write_entry
 def test_new_patient_writes_an_entry_and_reads_it_after_logging_in_again(
     client: FlaskClient, outbox: Path
 ) -> None:
-    key, page = signup_via_http(client, outbox, "ada@example.com")
+    key, _page = signup_via_http(client, outbox, "ada@example.com")
     assert len(key.replace("-", "")) == 56
     confirm = client.post(
         "/recovery-key/confirm",

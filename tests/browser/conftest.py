@@ -1,0 +1,121 @@
+"""Browser tests: the real app on a real port, driven by a real Chromium on a phone.
+
+The server runs the session's `app` (same database, same outbox) in a thread. The
+browser is Debian's `chromium` when it is installed, otherwise the one
+`playwright install chromium` downloads. With neither, the tests are skipped with a
+hint, unless `REQUIRE_BROWSER=1` (CI) turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask import Flask
+from playwright.sync_api import Page, Playwright
+from werkzeug.serving import make_server
+
+HERE = Path(__file__).parent
+ARTIFACTS = HERE / "artifacts"
+PHONE = "Pixel 7"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"]
+NO_BROWSER = (
+    "No Chromium for the browser tests. Install one with `apt-get install chromium` "
+    "(Debian/Ubuntu) or `playwright install chromium`, then run the tests again."
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test in this folder drives a browser: mark it so `-m "not browser"` works."""
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The session's app served on a free localhost port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def system_chromium() -> str | None:
+    """Debian's (or a distribution's) Chromium, which Playwright can drive directly."""
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], playwright: Playwright
+) -> dict[str, Any]:
+    args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
+    executable = system_chromium()
+    if executable:
+        return {**args, "executable_path": executable}
+    if Path(playwright.chromium.executable_path).exists():
+        return args  # the browser `playwright install chromium` downloaded
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REQUIRE_BROWSER=1 but: {NO_BROWSER}", pytrace=False)
+    pytest.skip(NO_BROWSER)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: str) -> str:
+    """pytest-playwright's base URL, so `page.goto("/")` reaches the live server."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(
+    browser_context_args: dict[str, Any], playwright: Playwright
+) -> dict[str, Any]:
+    """A phone: Pixel 7 viewport, scale, touch and user agent."""
+    return {**browser_context_args, **playwright.devices[PHONE]}
+
+
+def assert_no_axe_violations(page: Page, label: str = "") -> None:
+    """Run axe-core (WCAG 2.0-2.2 A/AA and best practices) on the page as it is now."""
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
+    )
+    violations = results.response["violations"]
+    if not violations:
+        return
+    lines = [f"axe found {len(violations)} violation(s) on {label or page.url}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}  [{v['helpUrl']}]")
+        for node in v["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            lines.append(f"    at {target}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"       {summary}")
+    raise AssertionError("\n".join(lines))
