@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 
 from journal import crypto
 from journal.extensions import db
@@ -192,10 +192,13 @@ def issue_new_recovery_key(user: User, udk: bytes) -> str:
 def _throttle_row(kind: str, email: str) -> LoginThrottle:
     key = hmac.new(keys.current_pepper()[1], f"{kind}:{email}".encode(), "sha256").digest()
     row = db.session.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(email_hash=key, failures=0)
-        db.session.add(row)
-    return row
+    # A new row joins the session only when a failure is noted (see _note_failure).
+    return row if row is not None else LoginThrottle(email_hash=key, failures=0)
+
+
+def _clear_throttle(row: LoginThrottle) -> None:
+    if inspect(row).persistent:
+        db.session.delete(row)
 
 
 def _check_lock(row: LoginThrottle) -> None:
@@ -208,6 +211,7 @@ def _check_lock(row: LoginThrottle) -> None:
 
 
 def _note_failure(row: LoginThrottle) -> None:
+    db.session.add(row)
     row.failures = (row.failures or 0) + 1
     row.last_failure_at = utcnow()
     if row.failures >= FREE_FAILURES:
@@ -234,7 +238,7 @@ def authenticate(raw_email: str, password: str) -> Unlocked:
         audit.record(user.id if user else None, "login.failed")
         db.session.commit()
         raise AccountError(LOGIN_FAILED)
-    db.session.delete(throttle)
+    _clear_throttle(throttle)
     audit.record(user.id, "login")
     db.session.commit()
     return Unlocked(user, udk)
@@ -264,7 +268,7 @@ def change_password(user: User, current: str, new: str, confirm: str, keep: byte
         _note_failure(throttle)
         db.session.commit()
         raise AccountError("Your current password is not right.")
-    db.session.delete(throttle)
+    _clear_throttle(throttle)
     keys.set_password(user, new, udk)
     end_sessions(user.id, keep=keep)
     audit.record(user.id, "password.changed")
@@ -286,7 +290,7 @@ def reset_with_recovery_key(raw_email: str, recovery_text: str, new: str, confir
         _note_failure(throttle)
         db.session.commit()
         raise AccountError(RECOVERY_FAILED)
-    db.session.delete(throttle)
+    _clear_throttle(throttle)
     keys.set_password(user, new, udk)
     text = crypto.format_recovery_key(keys.set_recovery_key(user, udk))
     _expect_recovery_confirmation(user, text)
