@@ -3,15 +3,29 @@
 from journal.models.audit import AuditEvent
 from journal.models.entries import Draft, Entry
 from journal.models.sessions import AuthSession
+from journal.models.sharing import (
+    AccessLogEntry,
+    CareInvitation,
+    CareLink,
+    Share,
+    StandingShare,
+    TherapistProfile,
+)
 from journal.models.users import AccountToken, LoginThrottle, Role, User
 
 __all__ = [
+    "AccessLogEntry",
     "AccountToken",
     "AuditEvent",
     "AuthSession",
+    "CareInvitation",
+    "CareLink",
     "Draft",
     "Entry",
     "LoginThrottle",
     "Role",
+    "Share",
+    "StandingShare",
+    "TherapistProfile",
     "User",
 ]

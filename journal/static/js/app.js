@@ -17,8 +17,19 @@
     if (box) { box.focus({ preventScroll: false }); }
   }
 
-  document.addEventListener("DOMContentLoaded", function () { fillTimeZone(document); });
-  document.addEventListener("htmx:load", function (evt) { fillTimeZone(evt.detail.elt); });
+  // A "Print" button works only with JavaScript, so it stays hidden without it.
+  function enablePrint(root) {
+    root.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      if (!button.dataset.printReady) {
+        button.dataset.printReady = "1";
+        button.addEventListener("click", function () { window.print(); });
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { fillTimeZone(document); enablePrint(document); });
+  document.addEventListener("htmx:load", function (evt) { fillTimeZone(evt.detail.elt); enablePrint(evt.detail.elt); });
   document.addEventListener("htmx:afterSwap", function (evt) {
     if (evt.detail.xhr && evt.detail.xhr.status === 422) { focusErrors(evt.detail.target.parentNode || document); }
   });
