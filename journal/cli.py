@@ -11,7 +11,7 @@ from sqlalchemy import delete
 
 from journal.extensions import db
 from journal.models.users import Role, User
-from journal.services import accounts, entries
+from journal.services import accounts, care, entries, sharing
 from journal.services.accounts import AccountError
 from journal.services.entries import EntryForm
 
@@ -73,7 +73,7 @@ def _passphrase() -> str:
 @demo_cli.command("load")
 @click.option("--reset", is_flag=True, help="Delete the demo accounts first.")
 def load_demo(reset: bool) -> None:
-    """Create a demo therapist and patient with a few entries (development only)."""
+    """A demo therapist and a linked patient with a few entries, one shared (development only)."""
     if current_app.config["JOURNAL_ENV"] == "production":
         raise click.ClickException(
             "The demo clinic is for development only; refused in production."
@@ -86,10 +86,17 @@ def load_demo(reset: bool) -> None:
             "Demo accounts exist already; run with --reset to make them anew."
         )
     therapist_pw, patient_pw = _passphrase(), _passphrase()
-    accounts.create_user(DEMO_THERAPIST, therapist_pw, Role.THERAPIST)
+    therapist = accounts.create_user(DEMO_THERAPIST, therapist_pw, Role.THERAPIST)
     patient = accounts.create_user(DEMO_PATIENT, patient_pw, Role.PATIENT)
-    for title, body in DEMO_ENTRIES:
+    written = [
         entries.create_entry(patient.user, patient.udk, EntryForm(title=title, body=body))
+        for title, body in DEMO_ENTRIES
+    ]
+    # Linked, with the last entry shared, so the therapist's brief has something in it.
+    link = care.accept_invitation(patient.user, care.create_invitation(therapist.user).code)
+    sharing.share_records(
+        patient.user, patient.udk, link, [sharing.RecordRef(entries.TABLE, written[-1].id)]
+    )
     click.echo("Demo clinic loaded. Log in at the app's address with:")
     click.echo(f"  therapist  {DEMO_THERAPIST}  {therapist_pw}")
     click.echo(f"  patient    {DEMO_PATIENT}  {patient_pw}")

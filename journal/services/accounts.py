@@ -21,6 +21,7 @@ from journal import crypto
 from journal.extensions import db
 from journal.models.entries import Draft, Entry
 from journal.models.sessions import AuthSession
+from journal.models.sharing import Share, StandingShare
 from journal.models.types import utcnow
 from journal.models.users import AccountToken, LoginThrottle, Role, User
 from journal.services import audit, keys, mail
@@ -336,6 +337,10 @@ def start_over(token: str, new: str, confirm: str) -> Unlocked:
     row.used_at = utcnow()
     db.session.execute(delete(Draft).where(Draft.user_id == user.id))
     db.session.execute(delete(Entry).where(Entry.user_id == user.id))
+    # Shares of the deleted records, and standing categories: a new journal starts
+    # private. Links with therapists stay (they hold nothing of the journal).
+    db.session.execute(delete(Share).where(Share.patient_id == user.id))
+    db.session.execute(delete(StandingShare).where(StandingShare.patient_id == user.id))
     end_sessions(user.id)
     new_keys = keys.initialise_keys(user, new)
     text = crypto.format_recovery_key(new_keys.recovery_key)
