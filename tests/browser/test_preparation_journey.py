@@ -171,7 +171,23 @@ def test_the_at_home_page_and_the_self_check(page: Page, patient: str) -> None:
     check_page(page, "at home, with a log")
     screenshots(page, "at-home")
 
+    # A session that already happened, logged afterwards: the list shows both.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions").click()
+    page.get_by_role("link", name="Log a past session").click()
+    heading(page, "Log a past session")
+    before = in_hours(-50).astimezone(ZoneInfo(ZONE))
+    page.get_by_label("Date", exact=True).fill(before.date().isoformat())
+    page.get_by_label("Start time").fill(before.strftime("%H:%M"))
+    page.get_by_label("Esketamine nasal spray").check()
+    page.get_by_label("At the clinic").check()
+    page.get_by_label("Dose in mg (optional)").fill("56")
+    page.get_by_role("button", name="Log session").click()
+    expect(page.get_by_text("Session logged.")).to_be_visible()
+    page.get_by_role("link", name="All sessions").click()
+    heading(page, "Sessions")
+    expect(page.locator(".session-card")).to_have_count(2)
+    check_page(page, "sessions, one coming and one past", dark=True)
+
     page.get_by_role("link", name="Go through the list").click()
     heading(page, "Things to talk over with your provider")
     check_page(page, "self-check", dark=True)
