@@ -65,6 +65,7 @@ def test_plan_a_session_tick_items_and_write_an_intention(page: Page, patient: s
     expect(page.get_by_label("Out of (optional)")).to_have_value("6")
     expect(page.get_by_label("IV infusion")).to_be_checked()
     check_page(page, "plan a session, with an error")
+    screenshots(page, "plan-session-error")
     page.get_by_label("Dose in mg (optional)").fill("")
     page.get_by_role("button", name="Plan session").click()
 
@@ -114,6 +115,7 @@ def test_plan_a_session_tick_items_and_write_an_intention(page: Page, patient: s
     heading(page, "Your intention")
     expect(page.get_by_text("What brought you to this treatment?")).to_be_visible()
     check_page(page, "intention", dark=True)
+    screenshots(page, "intention")
     page.get_by_label("Your intention, in one sentence").fill("To meet whatever comes, kindly.")
     page.get_by_role("button", name="Save intention").click()
     expect(page.get_by_text("Intention saved.")).to_be_visible()
@@ -191,6 +193,7 @@ def test_the_at_home_page_and_the_self_check(page: Page, patient: str) -> None:
     page.get_by_role("link", name="Go through the list").click()
     heading(page, "Things to talk over with your provider")
     check_page(page, "self-check", dark=True)
+    screenshots(page, "self-check")
     for group in page.locator("fieldset.choices").all():
         group.get_by_label("No", exact=True).check()
     page.get_by_role("group", name="Do you have high blood pressure?").get_by_label(
