@@ -1,7 +1,10 @@
 """Every model, imported here so Alembic and `db.create_all` see the whole schema."""
 
 from journal.models.audit import AuditEvent
+from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
+from journal.models.intentions import Intention
+from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry, SessionStatus
 from journal.models.sessions import AuthSession
 from journal.models.sharing import (
     AccessLogEntry,
@@ -20,10 +23,16 @@ __all__ = [
     "AuthSession",
     "CareInvitation",
     "CareLink",
+    "Checklist",
     "Draft",
     "Entry",
+    "Intention",
+    "KapSession",
     "LoginThrottle",
     "Role",
+    "SelfCheck",
+    "SessionLogEntry",
+    "SessionStatus",
     "Share",
     "StandingShare",
     "TherapistProfile",

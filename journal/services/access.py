@@ -16,7 +16,10 @@ from typing import Any
 from sqlalchemy import Select, and_, false, select
 
 from journal.extensions import db
+from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
+from journal.models.intentions import Intention
+from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry
 from journal.models.sharing import CareLink, Share
 from journal.models.users import User
 from journal.services import access_log, shareable
@@ -50,6 +53,63 @@ def owned_draft(user: User, draft_id: str | uuid.UUID) -> Draft | None:
     if draft is not None and draft.user_id != user.id:
         raise RecordNotFound(draft_id)
     return draft
+
+
+# -- preparation records ------------------------------------------------------------
+
+
+def owned_kap_session(user: User, session_id: str | uuid.UUID) -> KapSession:
+    session: KapSession | None = db.session.scalar(
+        select(KapSession).where(
+            KapSession.id == parse_id(session_id), KapSession.user_id == user.id
+        )
+    )
+    if session is None:
+        raise RecordNotFound(session_id)
+    return session
+
+
+def owned_checklist(user: User, session: KapSession) -> Checklist:
+    """The checklist of a session the user owns (call `owned_kap_session` first)."""
+    checklist: Checklist | None = db.session.scalar(
+        select(Checklist).where(
+            Checklist.kap_session_id == session.id, Checklist.user_id == user.id
+        )
+    )
+    if checklist is None:
+        raise RecordNotFound(session.id)
+    return checklist
+
+
+def owned_intention(user: User, session: KapSession) -> Intention | None:
+    """The intention of a session the user owns, None while none is written."""
+    intention: Intention | None = db.session.scalar(
+        select(Intention).where(
+            Intention.kap_session_id == session.id, Intention.user_id == user.id
+        )
+    )
+    return intention
+
+
+def owned_log_line(user: User, session: KapSession, line_id: str | uuid.UUID) -> SessionLogEntry:
+    """One line of the at-home log, only through the session it belongs to."""
+    line: SessionLogEntry | None = db.session.scalar(
+        select(SessionLogEntry).where(
+            SessionLogEntry.id == parse_id(line_id),
+            SessionLogEntry.kap_session_id == session.id,
+            SessionLogEntry.user_id == user.id,
+        )
+    )
+    if line is None:
+        raise RecordNotFound(line_id)
+    return line
+
+
+def owned_self_check(user: User) -> SelfCheck | None:
+    found: SelfCheck | None = db.session.scalar(
+        select(SelfCheck).where(SelfCheck.user_id == user.id)
+    )
+    return found
 
 
 # -- a patient's own care-team records ----------------------------------------------
