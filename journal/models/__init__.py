@@ -3,6 +3,13 @@
 from journal.models.audit import AuditEvent
 from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
+from journal.models.integration import (
+    AfterEffect,
+    PromptAnswer,
+    PromptDraft,
+    PromptSchedule,
+    PromptState,
+)
 from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry, SessionStatus
 from journal.models.sessions import AuthSession
@@ -19,6 +26,7 @@ from journal.models.users import AccountToken, LoginThrottle, Role, User
 __all__ = [
     "AccessLogEntry",
     "AccountToken",
+    "AfterEffect",
     "AuditEvent",
     "AuthSession",
     "CareInvitation",
@@ -29,6 +37,10 @@ __all__ = [
     "Intention",
     "KapSession",
     "LoginThrottle",
+    "PromptAnswer",
+    "PromptDraft",
+    "PromptSchedule",
+    "PromptState",
     "Role",
     "SelfCheck",
     "SessionLogEntry",

@@ -28,6 +28,8 @@ class Entry(db.Model):  # type: ignore[name-defined,misc]
     dek_wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     title_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # Tags and the session the entry is about, as sealed JSON (None: neither).
+    meta_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Draft(db.Model):  # type: ignore[name-defined,misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +15,7 @@ from journal.extensions import db
 from journal.models.entries import Draft, Entry
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import records
+from journal.services import entry_meta, records
 
 TABLE = "entries"
 TITLE_MAX = 200
@@ -27,19 +28,31 @@ class EntryView:
     body: str
     created_at: datetime
     updated_at: datetime
+    tags: tuple[str, ...] = ()
+    session_id: uuid.UUID | None = None
 
 
 @dataclass
 class EntryForm:
-    """What the person typed, and what is wrong with it; kept so nothing is lost."""
+    """What the person typed, and what is wrong with it; kept so nothing is lost.
+
+    `tags` and `session` are the raw fields; `tag_list` and `session_id` their
+    parsed values (the session is checked against the user by `entry_meta`)."""
 
     title: str = ""
     body: str = ""
+    tags: str = ""
+    session: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+    tag_list: tuple[str, ...] = ()
+    session_id: uuid.UUID | None = None
 
     @classmethod
-    def validated(cls, title: str, body: str) -> EntryForm:
-        form = cls(title=title.strip(), body=body.rstrip())
+    def validated(cls, title: str, body: str, tags: str = "", session: str = "") -> EntryForm:
+        form = cls(title=title.strip(), body=body.rstrip(), tags=tags.strip(), session=session)
+        form.tag_list, tag_error = entry_meta.parse_tags(tags)
+        if tag_error:
+            form.errors["tags"] = tag_error
         limit = current_app.config["ENTRY_MAX_CHARS"]
         if not form.body.strip():
             form.errors["body"] = "Write something before saving."
@@ -73,12 +86,22 @@ class EntryPage:
         return self.page > 1
 
 
-def _seal_fields(entry: Entry, dek: bytes, title: str, body: str) -> None:
+def _seal_fields(
+    entry: Entry,
+    dek: bytes,
+    title: str,
+    body: str,
+    tags: tuple[str, ...] = (),
+    session_id: uuid.UUID | None = None,
+) -> None:
     def bind(name: str) -> crypto.Binding:
         return records.field_binding(TABLE, entry.id, entry.user_id, name, entry.revision)
 
     entry.title_sealed = crypto.seal_text(dek, title, bind("title")) if title else None
     entry.body_sealed = crypto.seal_text(dek, body, bind("body"))
+    # Sealed even when empty, so the database does not show which entries have tags.
+    meta = json.dumps(entry_meta.to_payload(tags, session_id), separators=(",", ":"))
+    entry.meta_sealed = crypto.seal_text(dek, meta, bind("meta"))
 
 
 def create_entry(
@@ -88,7 +111,7 @@ def create_entry(
     now = utcnow()
     entry = Entry(id=uuid.uuid4(), user_id=user.id, revision=0, created_at=now, updated_at=now)
     dek, entry.dek_wrapped = records.new_wrapped_dek(udk, TABLE, entry.id, user.id, 0)
-    _seal_fields(entry, dek, form.title, form.body)
+    _seal_fields(entry, dek, form.title, form.body, form.tag_list, form.session_id)
     db.session.add(entry)
     # A standing share for a category that covers entries seals the new key to the
     # therapist now. Imported here: sharing reaches entries through its adapters.
@@ -104,7 +127,7 @@ def update_entry(
     entry: Entry, udk: bytes, form: EntryForm, draft_id: uuid.UUID | None = None
 ) -> None:
     dek = records.open_dek(udk, entry.dek_wrapped, TABLE, entry.id, entry.user_id, entry.revision)
-    _seal_fields(entry, dek, form.title, form.body)
+    _seal_fields(entry, dek, form.title, form.body, form.tag_list, form.session_id)
     entry.updated_at = utcnow()
     db.session.execute(delete(Draft).where(Draft.entry_id == entry.id))
     db.session.commit()
@@ -132,12 +155,19 @@ def open_entry_with_dek(entry: Entry, dek: bytes) -> EntryView:
         return records.field_binding(TABLE, entry.id, entry.user_id, name, entry.revision)
 
     title = crypto.open_text(dek, entry.title_sealed, bind("title")) if entry.title_sealed else ""
+    tags: tuple[str, ...] = ()
+    session_id = None
+    if entry.meta_sealed is not None:  # None: written before entries had tags
+        meta = json.loads(crypto.open_text(dek, entry.meta_sealed, bind("meta")))
+        tags, session_id = entry_meta.from_payload(meta)
     return EntryView(
         id=entry.id,
         title=title,
         body=crypto.open_text(dek, entry.body_sealed, bind("body")),
         created_at=entry.created_at,
         updated_at=entry.updated_at,
+        tags=tags,
+        session_id=session_id,
     )
 
 
@@ -152,7 +182,7 @@ def reencrypt_entry(entry: Entry, udk: bytes) -> bytes:
     dek, entry.dek_wrapped = records.new_wrapped_dek(
         udk, TABLE, entry.id, entry.user_id, entry.revision
     )
-    _seal_fields(entry, dek, view.title, view.body)
+    _seal_fields(entry, dek, view.title, view.body, view.tags, view.session_id)
     return dek
 
 

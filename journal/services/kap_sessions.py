@@ -9,7 +9,7 @@ plus a message per field, so nothing typed is ever lost to a validation error.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -48,6 +48,26 @@ NOTES_MAX: Final = 5000
 
 class SessionError(ValueError):
     """An action that does not fit the session's state; the message says why."""
+
+
+# Called with (session, udk) whenever a session is done: marked done, logged as done,
+# or a done session's time edited. Hooks must be idempotent and must not commit (the
+# caller commits once). Integration registers the scheduling of its prompts here.
+DoneHook = Callable[[KapSession, bytes], None]
+_DONE_HOOKS: list[DoneHook] = []
+
+
+def register_done_hook(hook: DoneHook) -> None:
+    if hook not in _DONE_HOOKS:
+        _DONE_HOOKS.append(hook)
+
+
+def _after_done(session: KapSession, udk: bytes) -> None:
+    if session.status != SessionStatus.DONE:
+        return
+    db.session.flush()  # the hooks add rows that point at the session
+    for hook in _DONE_HOOKS:
+        hook(session, udk)
 
 
 def zone_of(user: User) -> tzinfo:
@@ -391,6 +411,7 @@ def create_session(user: User, udk: bytes, form: SessionForm) -> KapSession:
     )
     records.seal_payload(udk, TABLE, session, form.details.to_payload())
     db.session.add(session)
+    _after_done(session, udk)
     return session
 
 
@@ -398,6 +419,7 @@ def update_session(session: KapSession, udk: bytes, form: SessionForm) -> None:
     assert form.starts_at is not None and form.details is not None, "check_form first"
     session.starts_at = form.starts_at
     records.seal_payload(udk, TABLE, session, form.details.to_payload())
+    _after_done(session, udk)
 
 
 def cancel_session(session: KapSession) -> None:
@@ -407,7 +429,9 @@ def cancel_session(session: KapSession) -> None:
     db.session.commit()
 
 
-def mark_done(session: KapSession, now: datetime) -> None:
+def mark_done(session: KapSession, udk: bytes, now: datetime) -> None:
+    """Mark the session done and run the done hooks (its integration prompts are
+    scheduled), in one commit."""
     if session.status == SessionStatus.CANCELLED:
         raise SessionError("This session was cancelled, so it cannot be marked done.")
     if session.starts_at > now:
@@ -415,6 +439,7 @@ def mark_done(session: KapSession, now: datetime) -> None:
             "This session is still to come. You can mark it done once it has started."
         )
     session.status = SessionStatus.DONE
+    _after_done(session, udk)
     db.session.commit()
 
 
