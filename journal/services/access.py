@@ -18,6 +18,7 @@ from sqlalchemy import Select, and_, false, select
 from journal.extensions import db
 from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
+from journal.models.integration import AfterEffect, PromptAnswer
 from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry
 from journal.models.sharing import CareLink, Share
@@ -245,3 +246,34 @@ def shared_records(therapist: User, link: CareLink) -> list[tuple[Share, Any]]:
         ):
             found.append((share, record))
     return found
+
+
+# -- integration records ---------------------------------------------------------------
+
+
+def owned_prompt(user: User, session: KapSession, key: str) -> PromptAnswer:
+    """One prompt of a session the user owns (call `owned_kap_session` first)."""
+    prompt: PromptAnswer | None = db.session.scalar(
+        select(PromptAnswer).where(
+            PromptAnswer.kap_session_id == session.id,
+            PromptAnswer.user_id == user.id,
+            PromptAnswer.prompt_key == key,
+        )
+    )
+    if prompt is None:
+        raise RecordNotFound(key)
+    return prompt
+
+
+def owned_after_effect(user: User, session: KapSession, effect_id: str | uuid.UUID) -> AfterEffect:
+    """One line of a session's after-effects log, only through its session."""
+    effect: AfterEffect | None = db.session.scalar(
+        select(AfterEffect).where(
+            AfterEffect.id == parse_id(effect_id),
+            AfterEffect.kap_session_id == session.id,
+            AfterEffect.user_id == user.id,
+        )
+    )
+    if effect is None:
+        raise RecordNotFound(effect_id)
+    return effect

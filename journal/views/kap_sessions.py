@@ -29,10 +29,13 @@ from journal.services.content import ROUTES, SETTINGS
 from journal.services.intentions import IntentionForm
 from journal.services.kap_sessions import SessionError, SessionForm
 from journal.services.session_log import LogForm
+from journal.views import integration as integration_views
 from journal.views.errors import error_response
 from journal.views.rendering import render, wants_fragment
 
 bp = Blueprint("kap_sessions", __name__, url_prefix="/sessions")
+# Prompts and after-effects live under /sessions/<id>/ (endpoints "kap_sessions.integration.…").
+bp.register_blueprint(integration_views.bp)
 
 # Where a plain (no JavaScript) tick returns to: a name from the form, never a URL.
 TICK_PLACES: Final = ("show", "during", "home")
@@ -107,12 +110,15 @@ def show(session_id: str) -> str:
     session = access.owned_kap_session(me, session_id)
     now = utcnow()
     tz = kap_sessions.zone_of(me)
-    page = preparation.session_page(session, current_udk(), now, tz)
+    udk = current_udk()
+    page = preparation.session_page(session, udk, now, tz)
     return render(
         "kap_sessions/show.html",
         page=page,
         when=kap_sessions.describe_when(session.starts_at, now, tz),
         started=page.session.has_started(now),
+        now=now,
+        **integration_views.session_context(session, udk),
     )
 
 
@@ -170,7 +176,7 @@ def cancel(session_id: str) -> ResponseReturnValue:
 def done(session_id: str) -> ResponseReturnValue:
     session = access.owned_kap_session(user(), session_id)
     try:
-        kap_sessions.mark_done(session, utcnow())
+        kap_sessions.mark_done(session, current_udk(), utcnow())
     except SessionError as exc:
         flash(str(exc))
     else:
