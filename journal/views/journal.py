@@ -20,11 +20,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from journal.identity import current_udk, session_state, user
-from journal.services import access, auth_sessions, drafts, entries
+from journal.services import access, auth_sessions, drafts, entries, entry_meta
 from journal.services.entries import EntryForm
+from journal.views import journey
 from journal.views.rendering import render, wants_fragment
 
 bp = Blueprint("journal", __name__, url_prefix="/journal")
+# Timeline, search and answers by prompt: /journal/… (endpoints "journal.journey.…").
+bp.register_blueprint(journey.bp)
 
 
 def _page_arg() -> int:
@@ -49,7 +52,25 @@ def _list_context(
 
 
 def _form_from_request() -> EntryForm:
-    return EntryForm.validated(request.form.get("title", ""), request.form.get("body", ""))
+    form = EntryForm.validated(
+        request.form.get("title", ""),
+        request.form.get("body", ""),
+        request.form.get("tags", ""),
+        request.form.get("session", ""),
+    )
+    form.session_id, error = entry_meta.linkable_session(user(), form.session)
+    if error:
+        form.errors["session"] = error
+    return form
+
+
+def _form_from_view(title: str, body: str, view: entries.EntryView) -> EntryForm:
+    return EntryForm(
+        title=title,
+        body=body,
+        tags=entry_meta.tags_text(view.tags),
+        session=str(view.session_id or ""),
+    )
 
 
 def _draft_id_from_request() -> uuid.UUID | None:
@@ -104,6 +125,8 @@ def new() -> str:
     wanted = request.args.get("draft")
     restored = next((d for d in pending if str(d.id) == wanted), None)
     form = EntryForm(title=restored.title, body=restored.body) if restored else EntryForm()
+    # "Write about this session" links here with the session chosen.
+    form.session = request.args.get("session", "")
     return render(
         "journal/editor.html",
         form=form,
@@ -134,7 +157,7 @@ def edit(entry_id: str) -> str:
     source = restored or view
     context = {
         "entry": view,
-        "form": EntryForm(title=source.title, body=source.body),
+        "form": _form_from_view(source.title, source.body, view),
         "draft_id": restored.id if restored else uuid.uuid4(),
         "entry_id": entry.id,
         "max_chars": current_app.config["ENTRY_MAX_CHARS"],

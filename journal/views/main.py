@@ -10,7 +10,7 @@ from sqlalchemy import text
 from journal.extensions import db
 from journal.identity import current_udk, user
 from journal.models.types import utcnow
-from journal.services import entries, preparation
+from journal.services import entries, integration, preparation
 from journal.views.rendering import render
 
 bp = Blueprint("main", __name__)
@@ -25,8 +25,12 @@ def home() -> ResponseReturnValue:
         return redirect(url_for("clinic.patients"))
     udk = current_udk()
     recent = entries.list_entries(me, udk, page=1, per_page=3)
-    next_session = preparation.home_card(me, udk, utcnow())
-    return render("main/home.html", recent=recent, next_session=next_session)
+    now = utcnow()
+    next_session = preparation.home_card(me, udk, now)
+    prompts = integration.home_prompts(me, udk, now)
+    return render(
+        "main/home.html", recent=recent, next_session=next_session, prompts=prompts, now=now
+    )
 
 
 @bp.get("/healthz")
