@@ -1,0 +1,163 @@
+"""The timeline: the journey grouped by dosing session, newest first, a few groups a
+page, and only what is shown is decrypted."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from journal.extensions import db
+from journal.models.entries import Entry
+from journal.models.types import utcnow
+from journal.services import entries, timeline
+from tests.conftest import csrf_token
+from tests.factories import login, make_user
+from tests.web.integ_helpers import add_after_effect, answer, log_done_session, write_entry
+from tests.web.prep_helpers import in_hours, local_fields, plan_session, text_of
+
+
+@pytest.fixture
+def patient(app: Flask, client: FlaskClient) -> FlaskClient:
+    make_user(app, "ada@example.com")
+    login(client, "ada@example.com")
+    return client
+
+
+def _entry_at(app: Flask, client: FlaskClient, body: str, hours_ago: float) -> str:
+    response = write_entry(client, body)
+    entry_id = response.headers["Location"].removeprefix("/journal/")
+    with app.app_context():
+        moment = utcnow() - timedelta(hours=hours_ago)
+        db.session.execute(
+            update(Entry)
+            .where(Entry.id == uuid.UUID(entry_id))
+            .values(created_at=moment, updated_at=moment)
+        )
+        db.session.commit()
+    return entry_id
+
+
+def _groups(html: str) -> list[str]:
+    """Each group's text, in page order."""
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", g).split())
+        for g in re.findall(r'<section class="timeline-group".*?</section>', html, re.S)
+    ]
+
+
+def _journey(app: Flask, client: FlaskClient) -> tuple[str, str, str]:
+    first = log_done_session(client, hours_ago=24 * 10)
+    second = log_done_session(client, hours_ago=24 * 3)
+    coming = plan_session(client, in_hours(24 * 4))
+    _entry_at(app, client, "Before anything began.", 24 * 12)
+    _entry_at(app, client, "Between the first and second.", 24 * 6)
+    _entry_at(app, client, "After the second.", 24 * 1)
+    # The first session's "within a day" prompt, answered late (it still belongs to it).
+    answer(client, first, "day-one-surprised", "The colours, session one.")
+    add_after_effect(
+        client,
+        second,
+        kind="headache",
+        severity="mild",
+        **local_fields(utcnow() - timedelta(hours=24 * 3 - 2), "UTC"),
+    )
+    client.post(
+        f"/sessions/{second}/intention",
+        data={"csrf_token": csrf_token(client, "/"), "text": "To rest in what comes."},
+    )
+    return first, second, coming
+
+
+def test_the_timeline_groups_everything_by_session_newest_first(
+    app: Flask, patient: FlaskClient
+) -> None:
+    first, second, coming = _journey(app, patient)
+    html = patient.get("/journal/timeline").get_data(as_text=True)
+    groups = _groups(html)
+    assert len(groups) == 3  # three a page: the coming, the second, the first session
+    raw = re.findall(r'<section class="timeline-group".*?</section>', html, re.S)
+    for section, sid in zip(raw, (coming, second, first), strict=True):
+        assert f'href="/sessions/{sid}"' in section
+    upcoming, latest, earliest = groups
+    assert "Session 3" in upcoming and "Planned" in upcoming
+    assert "Nothing yet: this session is still to come." in upcoming
+    assert "Session 2" in latest
+    assert "To rest in what comes." in latest
+    assert "Checklist: 1 of" in latest  # writing the intention ticked its item
+    assert "Headache, mild" in latest and "After the second." in latest
+    assert "Between the first and second." not in latest
+    assert "Session 1" in earliest
+    assert "The colours, session one." in earliest and "What surprised you?" in earliest
+    assert "Between the first and second." in earliest
+    assert "After the second." not in earliest and "Before anything began." not in earliest
+
+    second_page = _groups(patient.get("/journal/timeline?page=2").get_data(as_text=True))
+    assert len(second_page) == 1
+    assert "Before your first session" in second_page[0]
+    assert "Before anything began." in second_page[0]
+
+
+def test_without_sessions_the_timeline_is_the_journal_newest_last(
+    app: Flask, patient: FlaskClient
+) -> None:
+    _entry_at(app, patient, "An older thought.", 48)
+    _entry_at(app, patient, "A newer thought.", 2)
+    html = patient.get("/journal/timeline").get_data(as_text=True)
+    groups = _groups(html)
+    assert len(groups) == 1 and "Your journal" in groups[0]
+    assert groups[0].index("An older thought.") < groups[0].index("A newer thought.")
+
+
+def test_a_long_stretch_shows_the_first_items_and_the_rest_on_the_groups_page(
+    app: Flask, patient: FlaskClient
+) -> None:
+    sid = log_done_session(patient, hours_ago=24 * 20)
+    for i in range(timeline.ITEMS_PER_SOURCE + 2):
+        _entry_at(app, patient, f"Day note number {i:02d}.", 24 * 19 - i)
+    html = patient.get("/journal/timeline").get_data(as_text=True)
+    page = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "Journal entries (12)" in page
+    assert "Day note number 09." in page and "Day note number 10." not in page
+    assert "2 more" in page and f"/journal/timeline/{sid}" in html
+    full = text_of(patient.get(f"/journal/timeline/{sid}"))
+    assert "Day note number 11." in full
+
+
+def test_only_the_groups_on_the_page_are_decrypted(
+    app: Flask, patient: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for days in (40, 30, 20, 10):
+        log_done_session(patient, hours_ago=24 * days)
+    for days in (45, 35, 25, 15, 5):
+        _entry_at(app, patient, f"Note from {days} days ago.", 24 * days)
+    opened: list[uuid.UUID] = []
+    original = entries.read_entry
+
+    def counting(entry: Entry, udk: bytes) -> entries.EntryView:
+        opened.append(entry.id)
+        return original(entry, udk)
+
+    monkeypatch.setattr(entries, "read_entry", counting)
+    page = text_of(patient.get("/journal/timeline"))
+    assert "Note from 5 days ago." in page and "Note from 25 days ago." in page
+    assert "Note from 35 days ago." not in page
+    assert len(opened) == 3  # the three groups shown, one entry each
+
+
+def test_the_journal_page_links_the_timeline_search_and_answers(
+    app: Flask, patient: FlaskClient
+) -> None:
+    html = patient.get("/journal/").get_data(as_text=True)
+    for href in ("/journal/timeline", "/journal/search", "/journal/answers"):
+        assert f'href="{href}"' in html
+    nav = re.search(r'<nav class="bottom-nav".*?</nav>', html, re.S)
+    assert nav is not None
+    assert len(re.findall(r"<li>", nav.group(0))) <= 5
+    timeline_html = patient.get("/journal/timeline").get_data(as_text=True)
+    assert re.search(r'href="/journal/"\s+aria-current="page">Journal<', timeline_html)
