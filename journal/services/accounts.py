@@ -20,6 +20,7 @@ from sqlalchemy import delete, inspect, select
 from journal import crypto
 from journal.extensions import db
 from journal.models.entries import Draft, Entry
+from journal.models.kap_sessions import KapSession, SelfCheck
 from journal.models.sessions import AuthSession
 from journal.models.sharing import Share, StandingShare
 from journal.models.types import utcnow
@@ -337,6 +338,11 @@ def start_over(token: str, new: str, confirm: str) -> Unlocked:
     row.used_at = utcnow()
     db.session.execute(delete(Draft).where(Draft.user_id == user.id))
     db.session.execute(delete(Entry).where(Entry.user_id == user.id))
+    # Dosing sessions take their checklists, intentions, logs, prompts, answers, drafts
+    # and after-effects with them (ON DELETE CASCADE): sealed under the old key, none
+    # of them could be opened again, and Home would fail trying.
+    db.session.execute(delete(KapSession).where(KapSession.user_id == user.id))
+    db.session.execute(delete(SelfCheck).where(SelfCheck.user_id == user.id))
     # Shares of the deleted records, and standing categories: a new journal starts
     # private. Links with therapists stay (they hold nothing of the journal).
     db.session.execute(delete(Share).where(Share.patient_id == user.id))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,11 +15,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from journal.extensions import db
-from journal.models.integration import PromptDraft
+from journal.models.integration import PromptAnswer, PromptDraft
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
 from tests.conftest import csrf_token
-from tests.factories import login, make_user
+from tests.factories import last_link, login, make_user
 from tests.web.helpers import age_sessions
 from tests.web.integ_helpers import (
     answer,
@@ -304,3 +305,33 @@ def test_the_session_page_shows_where_each_prompt_stands(app: Flask, patient: Fl
     assert "After the session" in page and "1 of 21 prompts answered" in page
     assert "Answered" in page and "Skipped" in page and "Due now" in page and "Opens" in page
     assert "After-effects log (0)" in page
+
+
+def test_starting_over_takes_sessions_prompts_and_after_effects_with_it(
+    app: Flask, patient: FlaskClient, outbox: Path
+) -> None:
+    sid = log_done_session(patient, hours_ago=5)
+    answer(patient, sid, "day-one-surprised", "Sealed under the old key.")
+    patient.post("/logout", data={"csrf_token": csrf_token(patient, "/")})
+    patient.post(
+        "/start-over",
+        data={"email": "ada@example.com", "csrf_token": csrf_token(patient, "/start-over")},
+    )
+    link = last_link(outbox, "ada@example.com")
+    new_password = "harbor-lantern-copper-meadow-71"
+    done = patient.post(
+        link,
+        data={
+            "password": new_password,
+            "confirm": new_password,
+            "understood": "yes",
+            "csrf_token": csrf_token(patient, link),
+        },
+    )
+    assert done.status_code == 200
+    assert patient.get("/").status_code == 200
+    assert due_on_home(patient) == []
+    assert patient.get(f"/sessions/{sid}").status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PromptAnswer)) == 0
+        assert db.session.scalar(select(func.count()).select_from(KapSession)) == 0
