@@ -249,3 +249,26 @@ def test_highlight_merges_overlaps_and_keeps_every_character() -> None:
         ("y", False),
     ]
     assert search.parse_query('one "two three" "unpaired') == ("one", "two three", '"unpaired')
+
+
+def test_reading_in_batches_neither_skips_nor_repeats_records_written_at_one_instant(
+    app: Flask, patient: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "BATCH", 3)
+    for i in range(8):
+        write_entry(patient, f"Same instant note {i}")
+    with app.app_context():
+        same = utcnow() - timedelta(hours=1)
+        db.session.execute(update(Entry).values(created_at=same))
+        db.session.commit()
+    found = results(post_search(patient, "instant"))
+    numbers = sorted(r.rsplit(" ", 1)[1] for r in found)
+    assert numbers == [str(i) for i in range(8)]
+    with app.test_request_context():
+        unlocked = accounts.authenticate("ada@example.com", PASSWORD)
+        first = search.search(unlocked.user, unlocked.udk, ("instant",), Filters(), per_page=5)
+        rest = search.search(
+            unlocked.user, unlocked.udk, ("instant",), Filters(), after=first.next_position
+        )
+    ids = [r.doc.record_id for r in first.results + rest.results]
+    assert len(ids) == 8 and len(set(ids)) == 8
