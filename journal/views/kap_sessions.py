@@ -180,7 +180,7 @@ def done(session_id: str) -> ResponseReturnValue:
     except SessionError as exc:
         flash(str(exc))
     else:
-        flash("Marked as done.")
+        flash("Marked as done. Prompts to reflect on it will come to your Home screen.")
     return redirect(url_for("kap_sessions.show", session_id=session.id), 303)
 
 

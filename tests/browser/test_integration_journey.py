@@ -57,7 +57,7 @@ def test_from_session_done_to_an_answered_prompt_on_a_phone(
 
     page.reload()
     page.get_by_role("button", name="Mark done").click()
-    expect(page.get_by_text("Marked as done.")).to_be_visible()
+    expect(page.get_by_text("Marked as done. Prompts to reflect on it")).to_be_visible()
     expect(page.locator("#integration-title")).to_have_text("After the session")
     check_page(page, "session page after done", dark=True)
 
