@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models.entries import Draft, Entry
+from journal.models.measures import MeasureResult
 from journal.models.users import User
 
 
@@ -43,3 +44,14 @@ def owned_draft(user: User, draft_id: str | uuid.UUID) -> Draft | None:
     if draft is not None and draft.user_id != user.id:
         raise RecordNotFound(draft_id)
     return draft
+
+
+def owned_measure_result(user: User, result_id: str | uuid.UUID) -> MeasureResult:
+    result: MeasureResult | None = db.session.scalar(
+        select(MeasureResult).where(
+            MeasureResult.id == parse_id(result_id), MeasureResult.user_id == user.id
+        )
+    )
+    if result is None:
+        raise RecordNotFound(result_id)
+    return result
