@@ -10,6 +10,7 @@ from sqlalchemy import text
 from journal.extensions import db
 from journal.identity import current_udk, user
 from journal.services import entries
+from journal.views.mood import home_mood_context
 from journal.views.rendering import render
 
 bp = Blueprint("main", __name__)
@@ -23,7 +24,7 @@ def home() -> ResponseReturnValue:
     if me.is_therapist:
         return redirect(url_for("clinic.patients"))
     recent = entries.list_entries(me, current_udk(), page=1, per_page=3)
-    return render("main/home.html", recent=recent)
+    return render("main/home.html", recent=recent, **home_mood_context(me, current_udk()))
 
 
 @bp.get("/healthz")
