@@ -15,7 +15,6 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from journal.extensions import htmx
 from journal.identity import current_udk, safe_next, user
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -205,7 +204,7 @@ def result(result_id: str) -> ResponseReturnValue:
     if shown.safety_flag:
         context.update(crisis_context(me, udk))
     response = make_response(render("mood/result.html", "measure_flow", **context))
-    if wants_fragment() and htmx:
+    if wants_fragment():
         # The questionnaire swapped in place: make the address bar say where we are.
         response.headers["HX-Push-Url"] = url_for("mood.result", result_id=shown.id)
     return response
