@@ -141,5 +141,6 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "MAIL_SMTP_PASSWORD": env.get("MAIL_SMTP_PASSWORD", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Fresh Tracks <no-reply@localhost>"),
         "CRISIS_REGION": env.get("CRISIS_REGION", "US"),
+        "QUESTIONNAIRE_INTERVAL_DAYS": _int(env, "QUESTIONNAIRE_INTERVAL_DAYS", 14),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }

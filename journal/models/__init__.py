@@ -5,6 +5,8 @@ from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
 from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry, SessionStatus
+from journal.models.measures import MeasureResult, SafetyPlan
+from journal.models.moods import CheckIn
 from journal.models.sessions import AuthSession
 from journal.models.sharing import (
     AccessLogEntry,
@@ -23,13 +25,16 @@ __all__ = [
     "AuthSession",
     "CareInvitation",
     "CareLink",
+    "CheckIn",
     "Checklist",
     "Draft",
     "Entry",
     "Intention",
     "KapSession",
     "LoginThrottle",
+    "MeasureResult",
     "Role",
+    "SafetyPlan",
     "SelfCheck",
     "SessionLogEntry",
     "SessionStatus",
