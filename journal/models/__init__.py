@@ -2,6 +2,8 @@
 
 from journal.models.audit import AuditEvent
 from journal.models.entries import Draft, Entry
+from journal.models.idempotency import IdempotencyKey
+from journal.models.reminders import PushSubscription, ReminderPreference, ReminderSent
 from journal.models.sessions import AuthSession
 from journal.models.users import AccountToken, LoginThrottle, Role, User
 
@@ -11,7 +13,11 @@ __all__ = [
     "AuthSession",
     "Draft",
     "Entry",
+    "IdempotencyKey",
     "LoginThrottle",
+    "PushSubscription",
+    "ReminderPreference",
+    "ReminderSent",
     "Role",
     "User",
 ]
