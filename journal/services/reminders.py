@@ -200,12 +200,12 @@ def notification_payload() -> str:
 
 
 def webpush_sender() -> PushSender:
-    """Sends with pywebpush (RFC 8291 aes128gcm encryption, VAPID signature)."""
-    from py_vapid import Vapid01
+    """Sends with pywebpush: RFC 8291 aes128gcm encryption, RFC 8292 VAPID (`vapid t=, k=`)."""
+    from py_vapid import Vapid02
     from pywebpush import WebPushException, webpush
 
     config = current_app.config
-    vapid = Vapid01.from_raw(config["VAPID_PRIVATE_KEY"].encode())
+    vapid = Vapid02.from_raw(config["VAPID_PRIVATE_KEY"].encode())
     subject = config["VAPID_SUBJECT"]
 
     def send(subscription: PushSubscription, payload: str) -> int:
