@@ -81,6 +81,7 @@
     }).catch(function () {});
   }
 
+  // Say what a flush did; a flush with nothing to say keeps the last message.
   function report(result) {
     if (!result) { return render(); }
     var message = "";
@@ -90,7 +91,7 @@
     if (result.state === "login" && result.left) {
       message += " Log in to send what is waiting.";
     }
-    return render(message.trim());
+    return render(message ? message.trim() : undefined);
   }
 
   var flushing = null;
