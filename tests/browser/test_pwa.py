@@ -29,11 +29,15 @@ EMAIL = "offline.writer@example.com"
 # ArrayBuffers and typed arrays as hex, CryptoKeys described by their properties.
 DUMP_STORAGE_JS = """
 async () => {
-  const hex = (buf) => Array.from(new Uint8Array(buf)).map((b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = (buf) =>
+    Array.from(new Uint8Array(buf)).map((b) => b.toString(16).padStart(2, "0")).join("");
   const plain = (value) => {
     if (value instanceof ArrayBuffer) return { hex: hex(value) };
     if (ArrayBuffer.isView(value)) return { hex: hex(value.buffer) };
-    if (value instanceof CryptoKey) return { cryptoKey: { extractable: value.extractable, algorithm: value.algorithm.name, usages: value.usages } };
+    if (value instanceof CryptoKey) {
+      const { extractable, algorithm, usages } = value;
+      return { cryptoKey: { extractable, algorithm: algorithm.name, usages } };
+    }
     if (Array.isArray(value)) return value.map(plain);
     if (value && typeof value === "object") {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
@@ -66,7 +70,8 @@ async () => {
     const entries = [];
     for (const request of await cache.keys()) {
       const response = await cache.match(request);
-      entries.push({ url: request.url, type: response.headers.get("content-type"), body: await response.text() });
+      const body = await response.text();
+      entries.push({ url: request.url, type: response.headers.get("content-type"), body });
     }
     caches_[name] = entries;
   }
@@ -90,9 +95,7 @@ def log_in(page: Page, email: str = EMAIL) -> None:
 
 def wait_for_service_worker(page: Page) -> str:
     """The worker is active and controls this page; returns its scope."""
-    scope: str = page.evaluate(
-        "navigator.serviceWorker.ready.then((r) => r.scope)"
-    )
+    scope: str = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     return scope
 
@@ -236,7 +239,9 @@ def test_an_entry_written_offline_is_kept_encrypted_and_sent_once_when_back_onli
     assert secret.encode().hex() not in dump
     keys = storage(page)["databases"]["fresh-tracks-outbox"]["meta"]
     crypto_keys = [v["cryptoKey"] for k, v in keys if k == "key"]
-    assert crypto_keys == [{"extractable": False, "algorithm": "AES-GCM", "usages": ["encrypt", "decrypt"]}]
+    assert crypto_keys == [
+        {"extractable": False, "algorithm": "AES-GCM", "usages": ["encrypt", "decrypt"]}
+    ]
     assert entry_count(app) == 0
 
     online.set_offline(False)
