@@ -96,7 +96,7 @@ def log_in(page: Page, email: str = EMAIL) -> None:
 def wait_for_service_worker(page: Page) -> str:
     """The worker is active and controls this page; returns its scope."""
     scope: str = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     return scope
 
 
@@ -248,6 +248,25 @@ def test_an_entry_written_offline_is_kept_encrypted_and_sent_once_when_back_onli
     expect(banner).to_contain_text("1 item was sent and saved.")
     expect(banner).not_to_contain_text("kept on this device")
     assert outbox_items(page) == []
+    assert bodies_in_db(app) == [secret]
+
+
+def test_the_offline_page_takes_an_entry_and_sends_it_when_the_connection_returns(
+    page: Page, app: Flask, writer: None, online: BrowserContext
+) -> None:
+    secret = "Typed on the offline page itself."
+    log_in(page)
+    wait_for_service_worker(page)
+    online.set_offline(True)
+    page.goto("/journal/new")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    page.get_by_label("What is on your mind?").fill(secret)
+    page.get_by_role("button", name="Keep to send later").click()
+    expect(page.locator("#outbox")).to_contain_text("1 item is kept on this device")
+    expect(page.get_by_label("What is on your mind?")).to_have_value("")
+
+    online.set_offline(False)
+    expect(page.locator("#outbox")).to_contain_text("1 item was sent and saved.")
     assert bodies_in_db(app) == [secret]
 
 

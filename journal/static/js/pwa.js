@@ -165,11 +165,10 @@
   // The request failed on the way (the connection dropped, or the answer was lost
   // after the server got it): keep it. Its idempotency key makes a repeat harmless.
   document.addEventListener("htmx:sendError", function (event) {
-    var elt = event.detail.elt;
-    var form = elt && elt.closest ? elt.closest("form[data-outbox]") : null;
-    if (form && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
-      keep(form);
-    }
+    // Only the form's own submission: a failed autosave from a field inside it is not
+    // a finished entry.
+    var form = event.detail.elt;
+    if (form && form.matches && form.matches("form[data-outbox]")) { keep(form); }
   });
 
   function logout(form) {
@@ -290,8 +289,10 @@
   });
   document.addEventListener("htmx:afterSettle", function () { pushState(); });
 
-  function start() {
-    pushState();
+  // Read the banner's instructions (whose page this is, or "just logged out"). Runs
+  // on every full load and after every boosted page change, since a boosted login
+  // or navigation brings a new banner without a new page load.
+  function adopt() {
     var box = banner();
     if (box && box.hasAttribute("data-wipe")) {
       Outbox.wipe().then(function () { render(); });
@@ -311,9 +312,14 @@
 
   window.addEventListener("online", function () { flush(); });
   window.addEventListener("offline", function () { render(); });
-  // A boosted page change replaces the banner: draw it again.
+  function start() {
+    pushState();
+    adopt();
+  }
+
+  // A boosted page change replaces the banner: read it and draw it again.
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.boosted) { render(); }
+    if (event.detail.boosted) { adopt(); }
   });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
