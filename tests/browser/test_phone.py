@@ -45,7 +45,9 @@ def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
-        page.screenshot(path=str(SHOTS / f"{name}-{scheme}.png"), full_page=name in FULL_PAGE)
+        page.screenshot(
+            path=str(SHOTS / f"{name}-{scheme}.png"), full_page=name in FULL_PAGE, scale="css"
+        )
     page.emulate_media(color_scheme="light")
 
 
