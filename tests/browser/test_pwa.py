@@ -333,3 +333,73 @@ def test_after_logout_nothing_readable_is_left_on_the_device(
     outbox = dump["databases"].get("fresh-tracks-outbox", {})
     assert outbox.get("items", []) == [] and outbox.get("meta", []) == []
     assert_nothing_authenticated_cached(page, secret, EMAIL)
+
+
+def test_after_the_session_ends_the_entry_waits_and_is_sent_after_logging_in_again(
+    page: Page, app: Flask, writer: None, online: BrowserContext
+) -> None:
+    secret = "Written offline while the session ran out."
+    log_in(page)
+    page.goto("/journal/")
+    wait_for_service_worker(page)
+    online.set_offline(True)
+    write_in_composer(page, "", secret)
+    expect(page.locator("#outbox")).to_contain_text("1 item is kept")
+
+    online.clear_cookies()  # the session ended while the phone was offline
+    online.set_offline(False)
+    expect(page.locator("#outbox")).to_contain_text("Log in to send what is waiting.")
+    assert len(outbox_items(page)) == 1
+
+    # The login page it lands on keeps the outbox; logging in sends it.
+    page.goto("/login")
+    assert len(outbox_items(page)) == 1
+    log_in(page)
+    expect(page.locator("#outbox")).to_contain_text("1 item was sent and saved.")
+    assert bodies_in_db(app) == [secret]
+
+
+def test_what_one_person_wrote_is_never_sent_under_another_persons_login(
+    page: Page, app: Flask, writer: None, online: BrowserContext
+) -> None:
+    make_user(app, "someone.else@example.com")
+    log_in(page)
+    page.goto("/journal/")
+    wait_for_service_worker(page)
+    online.set_offline(True)
+    write_in_composer(page, "", "Not for the next person on this phone.")
+    expect(page.locator("#outbox")).to_contain_text("1 item is kept")
+
+    online.clear_cookies()
+    online.set_offline(False)
+    page.goto("/login")
+    log_in(page, "someone.else@example.com")
+    for _ in range(50):  # the page's first flush finds the item and drops it
+        if not outbox_items(page):
+            break
+        page.wait_for_timeout(100)
+    assert outbox_items(page) == []
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert entry_count(app, "someone.else@example.com") == 0
+    assert entry_count(app) == 0
+
+
+def test_background_sync_sends_the_outbox_with_no_page_open(
+    page: Page, app: Flask, writer: None, online: BrowserContext
+) -> None:
+    secret = "Sent by the service worker alone."
+    log_in(page)
+    page.goto("/journal/")
+    wait_for_service_worker(page)
+    assert page.evaluate("navigator.serviceWorker.ready.then((r) => 'sync' in r)")
+    online.set_offline(True)
+    write_in_composer(page, "", secret)
+    expect(page.locator("#outbox")).to_contain_text("1 item is kept")
+    page.goto("about:blank")  # no page of the app is open any more
+
+    online.set_offline(False)
+    for _ in range(50):
+        if entry_count(app):
+            break
+        page.wait_for_timeout(200)
+    assert bodies_in_db(app) == [secret]
