@@ -13,7 +13,7 @@ import json
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask import Blueprint, Response, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -151,9 +151,7 @@ def outbox_token() -> ResponseReturnValue:
 
 
 def outbox_owner() -> str:
-    secret = current_app.config["SECRET_KEY"]
-    key = secret.encode() if isinstance(secret, str) else secret
-    return crypto.device_owner_tag(key, user().id)
+    return crypto.device_owner_tag(user().id)
 
 
 @bp.app_template_global()
