@@ -17,6 +17,8 @@ from journal.views import (
     kap_sessions,
     main,
     mood,
+    pwa,
+    reminders,
     safety,
     settings,
 )
@@ -34,7 +36,19 @@ def local_time(value: datetime) -> datetime:
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (main, auth, journal, mood, safety, kap_sessions, settings, clinic, care):
+    for module in (
+        main,
+        auth,
+        journal,
+        mood,
+        safety,
+        kap_sessions,
+        settings,
+        clinic,
+        care,
+        pwa,
+        reminders,
+    ):
         app.register_blueprint(module.bp)
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")
