@@ -1,5 +1,6 @@
 """Every model, imported here so Alembic and `db.create_all` see the whole schema."""
 
+from journal.models.adaptations import Adaptation
 from journal.models.audit import AuditEvent
 from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
@@ -23,6 +24,7 @@ from journal.models.users import AccountToken, LoginThrottle, Role, User
 __all__ = [
     "AccessLogEntry",
     "AccountToken",
+    "Adaptation",
     "AuditEvent",
     "AuthSession",
     "CareInvitation",

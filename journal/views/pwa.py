@@ -37,6 +37,8 @@ PRECACHE = [
     "icons/icon-192.png",
     "icons/icon-maskable-192.png",
 ]
+
+
 def _icon(filename: str, size: int, purpose: str = "any") -> dict[str, str]:
     return {
         "src": url_for("static", filename=f"icons/{filename}"),
