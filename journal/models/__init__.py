@@ -1,8 +1,10 @@
 """Every model, imported here so Alembic and `db.create_all` see the whole schema."""
 
+from journal.models.adaptations import Adaptation
 from journal.models.audit import AuditEvent
 from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
+from journal.models.idempotency import IdempotencyKey
 from journal.models.integration import (
     AfterEffect,
     PromptAnswer,
@@ -12,6 +14,9 @@ from journal.models.integration import (
 )
 from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry, SessionStatus
+from journal.models.measures import MeasureResult, SafetyPlan
+from journal.models.moods import CheckIn
+from journal.models.reminders import PushSubscription, ReminderPreference, ReminderSent
 from journal.models.sessions import AuthSession
 from journal.models.sharing import (
     AccessLogEntry,
@@ -26,22 +31,30 @@ from journal.models.users import AccountToken, LoginThrottle, Role, User
 __all__ = [
     "AccessLogEntry",
     "AccountToken",
+    "Adaptation",
     "AfterEffect",
     "AuditEvent",
     "AuthSession",
     "CareInvitation",
     "CareLink",
+    "CheckIn",
     "Checklist",
     "Draft",
     "Entry",
+    "IdempotencyKey",
     "Intention",
     "KapSession",
     "LoginThrottle",
+    "MeasureResult",
     "PromptAnswer",
     "PromptDraft",
     "PromptSchedule",
     "PromptState",
+    "PushSubscription",
+    "ReminderPreference",
+    "ReminderSent",
     "Role",
+    "SafetyPlan",
     "SelfCheck",
     "SessionLogEntry",
     "SessionStatus",

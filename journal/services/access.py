@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import Select, and_, false, select
 
 from journal.extensions import db
+from journal.models.adaptations import Adaptation
 from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
 from journal.models.integration import AfterEffect, PromptAnswer
 from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry
+from journal.models.measures import MeasureResult
 from journal.models.sharing import CareLink, Share
 from journal.models.users import User
 from journal.services import access_log, shareable
@@ -113,6 +115,20 @@ def owned_self_check(user: User) -> SelfCheck | None:
     return found
 
 
+# -- mood and measures ---------------------------------------------------------------
+
+
+def owned_measure_result(user: User, result_id: str | uuid.UUID) -> MeasureResult:
+    result: MeasureResult | None = db.session.scalar(
+        select(MeasureResult).where(
+            MeasureResult.id == parse_id(result_id), MeasureResult.user_id == user.id
+        )
+    )
+    if result is None:
+        raise RecordNotFound(result_id)
+    return result
+
+
 # -- a patient's own care-team records ----------------------------------------------
 
 
@@ -138,6 +154,53 @@ def owned_share(patient: User, share_id: str | uuid.UUID) -> Share:
     if share is None or share.patient_id != patient.id:
         raise RecordNotFound(share_id)
     return share
+
+
+# -- adaptations: content a therapist sealed for one patient ---------------------------
+
+
+def own_adaptation(therapist: User, link: CareLink, kind: str) -> Adaptation | None:
+    """The therapist's own adaptation for the link's patient (`link` comes from
+    `linked_patient`, so another therapist's patient never gets this far)."""
+    found: Adaptation | None = db.session.scalar(
+        select(Adaptation).where(
+            Adaptation.therapist_id == therapist.id,
+            Adaptation.patient_id == link.patient_id,
+            Adaptation.kind == kind,
+        )
+    )
+    return found
+
+
+def _offered(patient: User, kind: str) -> Select[Adaptation]:
+    """Adaptations for this patient from a therapist they are still linked with."""
+    return (
+        select(Adaptation)
+        .join(
+            CareLink,
+            and_(
+                CareLink.therapist_id == Adaptation.therapist_id,
+                CareLink.patient_id == Adaptation.patient_id,
+            ),
+        )
+        .where(Adaptation.patient_id == patient.id, Adaptation.kind == kind)
+    )
+
+
+def offered_adaptations(patient: User, kind: str) -> list[Adaptation]:
+    """Newest first."""
+    return list(db.session.scalars(_offered(patient, kind).order_by(Adaptation.updated_at.desc())))
+
+
+def offered_adaptation(patient: User, adaptation_id: str | uuid.UUID, kind: str) -> Adaptation:
+    """One adaptation offered to this patient, or 404: someone else's, withdrawn, or
+    from a therapist the patient is no longer linked with."""
+    found: Adaptation | None = db.session.scalar(
+        _offered(patient, kind).where(Adaptation.id == parse_id(adaptation_id))
+    )
+    if found is None:
+        raise RecordNotFound(adaptation_id)
+    return found
 
 
 # -- the therapist's side: one rule ----------------------------------------------------

@@ -19,6 +19,7 @@ from sqlalchemy import delete, inspect, select
 
 from journal import crypto
 from journal.extensions import db
+from journal.models.adaptations import Adaptation
 from journal.models.entries import Draft, Entry
 from journal.models.kap_sessions import KapSession, SelfCheck
 from journal.models.sessions import AuthSession
@@ -347,6 +348,12 @@ def start_over(token: str, new: str, confirm: str) -> Unlocked:
     # private. Links with therapists stay (they hold nothing of the journal).
     db.session.execute(delete(Share).where(Share.patient_id == user.id))
     db.session.execute(delete(StandingShare).where(StandingShare.patient_id == user.id))
+    # Adapted content was sealed to the old key pair, for the patient or the therapist.
+    db.session.execute(
+        delete(Adaptation).where(
+            (Adaptation.patient_id == user.id) | (Adaptation.therapist_id == user.id)
+        )
+    )
     end_sessions(user.id)
     new_keys = keys.initialise_keys(user, new)
     text = crypto.format_recovery_key(new_keys.recovery_key)

@@ -8,7 +8,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask
 from flask_login import current_user
 
-from journal.views import auth, care, clinic, errors, journal, kap_sessions, main, settings
+from journal.views import (
+    auth,
+    care,
+    clinic,
+    errors,
+    journal,
+    kap_sessions,
+    main,
+    mood,
+    pwa,
+    reminders,
+    safety,
+    settings,
+)
 
 
 def local_time(value: datetime) -> datetime:
@@ -23,7 +36,19 @@ def local_time(value: datetime) -> datetime:
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (main, auth, journal, kap_sessions, settings, clinic, care):
+    for module in (
+        main,
+        auth,
+        journal,
+        mood,
+        safety,
+        kap_sessions,
+        settings,
+        clinic,
+        care,
+        pwa,
+        reminders,
+    ):
         app.register_blueprint(module.bp)
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")

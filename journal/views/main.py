@@ -11,6 +11,7 @@ from journal.extensions import db
 from journal.identity import current_udk, user
 from journal.models.types import utcnow
 from journal.services import entries, integration, preparation
+from journal.views.mood import home_mood_context
 from journal.views.rendering import render
 
 bp = Blueprint("main", __name__)
@@ -27,9 +28,13 @@ def home() -> ResponseReturnValue:
     recent = entries.list_entries(me, udk, page=1, per_page=3)
     now = utcnow()
     next_session = preparation.home_card(me, udk, now)
-    prompts = integration.home_prompts(me, udk, now)
     return render(
-        "main/home.html", recent=recent, next_session=next_session, prompts=prompts, now=now
+        "main/home.html",
+        recent=recent,
+        next_session=next_session,
+        prompts=integration.home_prompts(me, udk, now),
+        now=now,
+        **home_mood_context(me, udk),
     )
 
 

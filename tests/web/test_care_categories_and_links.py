@@ -55,10 +55,11 @@ def _post(client: FlaskClient, url: str) -> int:
     return client.post(url, data={"csrf_token": csrf_token(client, "/care/")}).status_code
 
 
-def test_without_registered_categories_the_page_says_there_are_none(
+def test_the_page_lists_the_registered_categories_or_says_there_are_none(
     pair: Pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Features register real categories (after-effects); this is the page without any.
+    page = text(pair.patient.get(f"/care/therapists/{pair.link}"))
+    assert "Preparation checklists" in page
     monkeypatch.setattr(shareable, "CATEGORIES", {})
     page = text(pair.patient.get(f"/care/therapists/{pair.link}"))
     assert "There are no categories to share yet." in page

@@ -1,8 +1,8 @@
 """integration prompts, answers, drafts, after-effects, entry meta
 
-Revision ID: 0899ef37d006
-Revises: 02d7fc7284c9
-Create Date: 2026-11-22 03:09:47.389714
+Revision ID: 2321c5f1f85e
+Revises: 4acfbec45f3d
+Create Date: 2026-11-22 03:38:02.907149
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0899ef37d006'
-down_revision = '02d7fc7284c9'
+revision = '2321c5f1f85e'
+down_revision = '4acfbec45f3d'
 branch_labels = None
 depends_on = None
 
