@@ -12,8 +12,8 @@ metacharacters are just characters (and the query never reaches SQL at all). Mat
 come back as segments (text, hit); the template escapes every segment and wraps the
 hits in <mark>, so a record's text can never become markup.
 
-Sources are a registry like the timeline's: entries, prompt answers, after-effects
-and intentions are registered below; mood check-in notes can register theirs.
+Sources are a registry like the timeline's: entries, prompt answers, after-effects,
+intentions and the notes of mood check-ins are registered below.
 """
 
 from __future__ import annotations
@@ -33,8 +33,17 @@ from journal.extensions import db
 from journal.models.entries import Entry
 from journal.models.integration import AfterEffect, PromptAnswer, PromptState
 from journal.models.intentions import Intention
+from journal.models.moods import CheckIn
 from journal.models.users import User
-from journal.services import after_effects, entries, entry_meta, integration, intentions
+from journal.services import (
+    after_effects,
+    entries,
+    entry_meta,
+    integration,
+    intentions,
+    moods,
+    timeline,
+)
 
 QUERY_MAX: Final = 200
 TERMS_MAX: Final = 10
@@ -416,10 +425,31 @@ def _scan_intentions(
     return keyset_scan("intentions", base, Intention.created_at, Intention.id, after, open_row)
 
 
+def _scan_check_ins(
+    user: User, udk: bytes, filters: Filters, after: Position | None
+) -> Iterator[SearchDoc]:
+    def open_row(row: CheckIn) -> SearchDoc:
+        view = moods.read_checkin(row, udk)
+        return SearchDoc(
+            kind="mood_checkins",
+            record_id=row.id,
+            at=row.created_at,
+            title=f"Check-in: {timeline.check_in_summary(view).lower()}",
+            texts=("", view.values.note),
+            url=url_for("mood.index"),
+        )
+
+    if filters.session_id is not None:  # a check-in belongs to a day, not a session
+        return iter(())
+    base = select(CheckIn).where(CheckIn.user_id == user.id)
+    return keyset_scan("mood_checkins", base, CheckIn.created_at, CheckIn.id, after, open_row)
+
+
 register_source(SearchSource("entries", "Journal entries", _scan_entries, has_tags=True))
 register_source(SearchSource("prompt_answers", "Prompt answers", _scan_answers))
 register_source(SearchSource("after_effects", "After-effects", _scan_after_effects))
 register_source(SearchSource("intentions", "Intentions", _scan_intentions))
+register_source(SearchSource("mood_checkins", "Check-in notes", _scan_check_ins))
 
 
 @dataclass

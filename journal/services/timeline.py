@@ -10,8 +10,8 @@ items (with a count of the rest), so a long stretch between sessions stays cheap
 
 Sources are a registry: each kind of record registers a `TimelineSource` whose
 `collect(window, limit)` returns the items to show and how many there are in all.
-Journal entries, prompt answers and after-effects are registered below; mood
-check-ins register theirs where their service lives (one `register_source` call).
+Journal entries, prompt answers, after-effects and mood check-ins are registered
+below; another kind of record needs one `register_source` call.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from journal.extensions import db
 from journal.models.entries import Entry
 from journal.models.integration import AfterEffect, PromptAnswer, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
+from journal.models.moods import CheckIn
 from journal.models.users import User
-from journal.services import after_effects, checklists, entries, integration, intentions
+from journal.services import after_effects, checklists, entries, integration, intentions, moods
 from journal.services import kap_sessions as sessions_service
 from journal.services.checklists import PATIENT
 from journal.services.intentions import IntentionView
@@ -321,6 +322,39 @@ def _after_effects(window: Window, limit: int) -> SourceItems:
     return SourceItems(items, len(views))
 
 
+def check_in_summary(view: moods.CheckInView) -> str:
+    """ "Mood good, anxiety a little", from the check-in's own scales."""
+    v = view.values
+    return (
+        f"Mood {moods.MOOD.label_for(v.mood).lower()}, "
+        f"anxiety {moods.ANXIETY.label_for(v.anxiety).lower()}"
+    )
+
+
+def _check_ins(window: Window, limit: int) -> SourceItems:
+    base = in_window(
+        select(CheckIn).where(CheckIn.user_id == window.user.id), CheckIn.created_at, window
+    )
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = db.session.scalars(base.order_by(CheckIn.created_at, CheckIn.id).limit(limit)).all()
+    items = []
+    for row in rows:
+        view = moods.read_checkin(row, window.udk)
+        items.append(
+            TimelineItem(
+                kind="mood_checkins",
+                label="Check-in",
+                at=view.created_at,
+                title=check_in_summary(view),
+                text=excerpt(view.values.note),
+                url=None,
+                template="journal/timeline/_check_in.html",
+                data={"day": view.day},
+            )
+        )
+    return SourceItems(items, total)
+
+
 def _session_more(window: Window) -> str | None:
     if window.session_id is None:
         return url_for("journal.journey.timeline_group", group="before")
@@ -329,4 +363,5 @@ def _session_more(window: Window) -> str | None:
 
 register_source(TimelineSource("prompt_answers", "Prompts answered", 10, _answers, _session_more))
 register_source(TimelineSource("after_effects", "After-effects", 20, _after_effects, _session_more))
+register_source(TimelineSource("mood_checkins", "Mood check-ins", 30, _check_ins, _session_more))
 register_source(TimelineSource("entries", "Journal entries", 40, _entries, _session_more))

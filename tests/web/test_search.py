@@ -22,6 +22,7 @@ from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
 from tests.web.integ_helpers import add_after_effect, answer, log_done_session, write_entry
 from tests.web.integ_helpers import search as post_search
+from tests.web.mood_helpers import checkin
 from tests.web.prep_helpers import local_fields, text_of
 
 
@@ -79,6 +80,15 @@ def test_answers_after_effects_and_intentions_are_searched_too(
     assert "After-effects" in joined and "Nausea, mild" in joined
     assert "Intentions" in joined
     assert len(results(post_search(patient, "nausea"))) == 1  # the kind's label counts
+
+
+def test_the_notes_of_mood_check_ins_are_searched(app: Flask, patient: FlaskClient) -> None:
+    checkin(patient, mood="2", anxiety="4", note="Restless, thinking about the harbour.")
+    found = results(post_search(patient, "harbour"))
+    assert len(found) == 1 and "Check-in notes" in found[0]
+    assert "mood low, anxiety a lot" in found[0]
+    assert len(results(post_search(patient, "harbour", kind="mood_checkins"))) == 1
+    assert results(post_search(patient, "harbour", kind="entries")) == []
 
 
 def test_matches_are_highlighted_and_text_is_never_markup(app: Flask, patient: FlaskClient) -> None:

@@ -19,6 +19,7 @@ from journal.services import entries, timeline
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 from tests.web.integ_helpers import add_after_effect, answer, log_done_session, write_entry
+from tests.web.mood_helpers import checkin
 from tests.web.prep_helpers import in_hours, local_fields, plan_session, text_of
 
 
@@ -101,6 +102,18 @@ def test_the_timeline_groups_everything_by_session_newest_first(
     assert len(second_page) == 1
     assert "Before your first session" in second_page[0]
     assert "Before anything began." in second_page[0]
+
+
+def test_mood_check_ins_are_one_of_the_timelines_sources(app: Flask, patient: FlaskClient) -> None:
+    log_done_session(patient, hours_ago=30)
+    response = checkin(patient, mood="4", anxiety="2", note="Slept well after the session.")
+    assert response.status_code in (200, 302, 303)
+    html = patient.get("/journal/timeline").get_data(as_text=True)
+    group = _groups(html)[0]
+    assert "Mood check-ins (1)" in group
+    assert "Mood good, anxiety a little" in group
+    assert "Slept well after the session." in group
+    assert "mood_checkins" in timeline.SOURCES
 
 
 def test_without_sessions_the_timeline_is_the_journal_newest_last(
