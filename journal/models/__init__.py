@@ -7,6 +7,7 @@ from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry, SessionStatus
 from journal.models.measures import MeasureResult, SafetyPlan
 from journal.models.moods import CheckIn
+from journal.models.safety_flags import SafetyCheck, SafetyFlagAcknowledgement
 from journal.models.sessions import AuthSession
 from journal.models.sharing import (
     AccessLogEntry,
@@ -34,6 +35,8 @@ __all__ = [
     "LoginThrottle",
     "MeasureResult",
     "Role",
+    "SafetyCheck",
+    "SafetyFlagAcknowledgement",
     "SafetyPlan",
     "SelfCheck",
     "SessionLogEntry",

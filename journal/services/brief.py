@@ -9,7 +9,8 @@ Hooks, so each later feature plugs in without touching this file's callers:
   mood trend, latest scores, checklist status). Its `build` returns the template's
   context, or None when there is nothing to show: the brief renders only what
   exists, never a placeholder with made-up data. A section that opens records must
-  get them through `access.shared_records` and log each read via `sharing.read_shared`.
+  get them through `access.shared_records` and open them with `read_for_brief`, which
+  logs each read once and reuses what the brief (or an earlier section) already opened.
 - `GROUPING`: how shared items are grouped. Dosing sessions do not exist yet, so items
   are grouped by the week they were written; the sessions feature replaces this with
   a grouping by dosing session.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -64,6 +65,20 @@ class BriefContext:
     udk: bytes
     link: CareLink
     since: datetime | None
+    # Share id → the record as opened (and logged) for this brief: the brief's own
+    # items, and what sections opened through `read_for_brief`.
+    opened: dict[uuid.UUID, SharedItem] = field(default_factory=dict, compare=False)
+
+
+def read_for_brief(context: BriefContext, share: Share, record: Any) -> SharedItem:
+    """One record a section needs (`share, record` from `access.shared_records`),
+    opened once per brief: a record the brief or another section already opened is
+    not opened, nor logged, again."""
+    item = context.opened.get(share.id)
+    if item is None:
+        item = sharing.read_shared(context.therapist, context.udk, share, record, via="brief")
+        context.opened[share.id] = item
+    return item
 
 
 @dataclass(frozen=True)
@@ -215,12 +230,13 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
         for share, record in chosen
     ]
     db.session.commit()  # the access log rows
-    context = BriefContext(therapist, udk, link, since)
+    context = BriefContext(therapist, udk, link, since, {i.share.id: i.item for i in items})
     sections = []
     for section in sorted(BRIEF_SECTIONS.values(), key=lambda s: s.order):
         data = section.build(context)
         if data is not None:
             sections.append((section, data))
+    db.session.commit()  # what the sections read (and wrote) too
     patient = db.session.get(User, link.patient_id)
     return Brief(
         link=link,

@@ -35,7 +35,10 @@ def test_every_clinic_route_is_classified(app: Flask) -> None:
     """A new therapist route must name a patient (and be covered below) or be own-only."""
     for rule in clinic_rules(app):
         assert "patient_id" in rule.arguments or rule.endpoint in OWN_ONLY, rule.rule
-    assert len([r for r in clinic_rules(app) if "patient_id" in r.arguments]) >= 6
+    assert len([r for r in clinic_rules(app) if "patient_id" in r.arguments]) >= 7
+    # Acknowledging a safety flag names a record: both refusal tests below cover it.
+    record_endpoints = {r.endpoint for r in clinic_rules(app) if "record_id" in r.arguments}
+    assert "clinic.acknowledge_flag" in record_endpoints
 
 
 @pytest.fixture
