@@ -17,6 +17,7 @@ from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry, 
 from journal.models.measures import MeasureResult, SafetyPlan
 from journal.models.moods import CheckIn
 from journal.models.reminders import PushSubscription, ReminderPreference, ReminderSent
+from journal.models.safety_flags import SafetyCheck, SafetyFlagAcknowledgement
 from journal.models.sessions import AuthSession
 from journal.models.sharing import (
     AccessLogEntry,
@@ -54,6 +55,8 @@ __all__ = [
     "ReminderPreference",
     "ReminderSent",
     "Role",
+    "SafetyCheck",
+    "SafetyFlagAcknowledgement",
     "SafetyPlan",
     "SelfCheck",
     "SessionLogEntry",

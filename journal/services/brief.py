@@ -10,7 +10,8 @@ Hooks, so each later feature plugs in without touching this file's callers:
   context, or None when there is nothing to show: the brief renders only what
   exists, never a placeholder with made-up data. A section that opens records takes
   them from `ctx.shared(table)` (which came through `access.shared_records`) and
-  opens each with `ctx.open(share, record)`, which logs the read once per brief.
+  opens each with `ctx.open(share, record)` (or `read_for_brief`), which logs the
+  read once per brief.
 
 Shared items are grouped by dosing session (`group_by_session`): an item that belongs
 to a session (its intention, its checklist, an answer to one of its prompts) goes
@@ -92,6 +93,13 @@ class BriefContext:
                 self.therapist, self.udk, share, record, via="brief"
             )
         return self._opened[key]
+
+
+def read_for_brief(context: BriefContext, share: Share, record: Any) -> SharedItem:
+    """One record a section needs (`share, record` from `access.shared_records`),
+    opened once per brief: what the brief or another section already opened is not
+    opened, nor logged, again."""
+    return context.open(share, record)
 
 
 @dataclass(frozen=True)
@@ -350,7 +358,7 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
         data = section.build(context)
         if data is not None:
             sections.append((section, data))
-    db.session.commit()  # the access log rows
+    db.session.commit()  # the access log rows, the brief's and the sections'
     return Brief(
         link=link,
         patient_email=patient.email if patient else "",

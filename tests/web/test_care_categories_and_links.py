@@ -1,5 +1,5 @@
-"""Standing categories (with a test-only category over journal entries, since the
-real ones arrive with other features) and ending a link."""
+"""Standing categories (with a test-only category over journal entries; the real ones
+are tested with their features, e.g. test_care_mood_sharing.py) and ending a link."""
 
 from __future__ import annotations
 
@@ -59,7 +59,8 @@ def test_the_page_lists_the_registered_categories_or_says_there_are_none(
     pair: Pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page = text(pair.patient.get(f"/care/therapists/{pair.link}"))
-    assert "Preparation checklists" in page
+    for name in ("Preparation checklists", "Questionnaire results", "Mood check-ins"):
+        assert name in page
     monkeypatch.setattr(shareable, "CATEGORIES", {})
     page = text(pair.patient.get(f"/care/therapists/{pair.link}"))
     assert "There are no categories to share yet." in page

@@ -38,6 +38,9 @@ def test_every_clinic_route_is_classified(app: Flask) -> None:
     patient_routes = {r.endpoint for r in clinic_rules(app) if "patient_id" in r.arguments}
     assert len(patient_routes) >= 8
     assert {"clinic.adaptation", "clinic.withdraw_adaptation"} <= patient_routes
+    # Acknowledging a safety flag names a record: both refusal tests below cover it.
+    record_endpoints = {r.endpoint for r in clinic_rules(app) if "record_id" in r.arguments}
+    assert "clinic.acknowledge_flag" in record_endpoints
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """integration prompts, answers, drafts, after-effects, entry meta
 
-Revision ID: 2321c5f1f85e
-Revises: 4acfbec45f3d
-Create Date: 2026-11-22 03:38:02.907149
+Revision ID: 4a33684e7b38
+Revises: 4b0e21164eed
+Create Date: 2026-11-22 04:01:05.868826
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '2321c5f1f85e'
-down_revision = '4acfbec45f3d'
+revision = '4a33684e7b38'
+down_revision = '4b0e21164eed'
 branch_labels = None
 depends_on = None
 
