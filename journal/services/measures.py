@@ -59,10 +59,17 @@ class ResultView:
 class Due:
     instrument: Instrument
     last_taken: datetime | None
+    # Why: PERIODIC and/or BEFORE (see `why_due`).
+    reasons: frozenset[str] = frozenset()
 
     @property
     def baseline(self) -> bool:
         return self.last_taken is None
+
+    @property
+    def only_before_session(self) -> bool:
+        """Due because a session is near, though the interval has not passed."""
+        return self.reasons == {BEFORE}
 
     @property
     def topic(self) -> str:
@@ -200,6 +207,9 @@ def latest(results: Sequence[ResultView], instrument_id: str) -> ResultView | No
     return mine[-1] if mine else None
 
 
+# Why a questionnaire is due (`why_due`).
+PERIODIC: Final = "periodic"
+BEFORE: Final = "before session"
 # Before an appointment: a result from the last few days counts as "before" it.
 BEFORE_SESSION = timedelta(days=3)
 
@@ -217,13 +227,10 @@ def due(
     for instrument_id in REMINDED:
         last = latest(results, instrument_id)
         last_taken = None if last is None else last.taken_at
-        if why_due(last_taken, now, interval_days, next_session_at):
-            owed.append(Due(scoring.get_instrument(instrument_id), last_taken))
+        reasons = why_due(last_taken, now, interval_days, next_session_at)
+        if reasons:
+            owed.append(Due(scoring.get_instrument(instrument_id), last_taken, reasons))
     return owed
-
-
-PERIODIC: Final = "periodic"
-BEFORE: Final = "before session"
 
 
 def why_due(

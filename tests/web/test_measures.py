@@ -272,6 +272,8 @@ def test_questionnaires_are_due_again_before_a_dosing_session(app: Flask, ada: F
     plan_session(ada, utcnow() + timedelta(days=2))
     home = _text(ada.get("/"))
     assert "Questionnaires to fill in" in home and "Start the PHQ-9" in home
+    # It says why: the session, not an interval that has not passed.
+    assert "a dosing session is coming up" in home and "days or more" not in home
     # Taken in the three days before the session: no longer due for it.
     finish_at_once(ada, "phq9", phq9(0))
     finish_at_once(ada, "gad7", {n: 0 for n in range(1, 8)})
