@@ -111,9 +111,10 @@ def patient(app: Flask, patient_with_entries: str) -> Patient:
     client = app.test_client()
     assert login(client, PATIENT).status_code == 302
     plan_session(client, in_hours(-24 * 7), status="done", route="iv", notes="")
+    tomorrow_at_ten = (now + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     session_id = plan_session(
         client,
-        in_hours(20),
+        tomorrow_at_ten,
         route="intranasal",
         setting="home",
         series="induction",
