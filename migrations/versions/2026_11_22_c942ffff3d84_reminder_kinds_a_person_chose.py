@@ -1,8 +1,8 @@
 """reminder kinds a person chose
 
-Revision ID: 11c72c174c75
-Revises: 3414e0392849
-Create Date: 2026-11-22 03:14:34.573406
+Revision ID: c942ffff3d84
+Revises: 4b0e21164eed
+Create Date: 2026-11-22 04:01:46.832027
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '11c72c174c75'
-down_revision = '3414e0392849'
+revision = 'c942ffff3d84'
+down_revision = '4b0e21164eed'
 branch_labels = None
 depends_on = None
 
