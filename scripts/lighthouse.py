@@ -143,6 +143,11 @@ def main() -> int:
             ("patient", "/journal/new", patient_cookie),
             ("patient", entry.group(1), patient_cookie),
             ("patient", "/settings/", patient_cookie),
+            ("patient", "/sessions/", patient_cookie),
+            ("patient", "/mood/", patient_cookie),
+            ("patient", "/mood/check-in", patient_cookie),
+            ("patient", "/mood/charts", patient_cookie),
+            ("patient", "/mood/measures/phq9", patient_cookie),
             ("therapist", "/clinic/patients", therapist_cookie),
             ("therapist", "/settings/", therapist_cookie),
         ]

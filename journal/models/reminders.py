@@ -2,7 +2,8 @@
 
 Nothing here is health data: an endpoint is a push-service URL, the keys are what
 the browser handed over (kept as given, since encrypting each message needs them),
-a preference is a time of day, and a sent reminder is a kind and a date.
+a preference is a time of day and the names of the reminder kinds a person turned
+on, and a sent reminder is a kind and an occurrence (a date, a session's id and time).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ class PushSubscription(db.Model):  # type: ignore[name-defined,misc]
 
 class ReminderPreference(db.Model):  # type: ignore[name-defined,misc]
     """What a person wants to be reminded of. The time is minutes after local
-    midnight, in the user's time zone; None means that reminder is off."""
+    midnight, in the user's time zone; None means that reminder is off. `kinds` holds
+    the other reminder kinds the person turned on, space-separated (the ones a
+    feature registers with a label, see `services.reminders.due_source`)."""
 
     __tablename__ = "reminder_preferences"
 
@@ -45,6 +48,7 @@ class ReminderPreference(db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     daily_check_in_minutes: Mapped[int | None] = mapped_column(Integer)
+    kinds: Mapped[str] = mapped_column(String(400), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -62,10 +62,17 @@ class ResultView:
 class Due:
     instrument: Instrument
     last_taken: datetime | None
+    # Why: PERIODIC and/or BEFORE (see `why_due`).
+    reasons: frozenset[str] = frozenset()
 
     @property
     def baseline(self) -> bool:
         return self.last_taken is None
+
+    @property
+    def only_before_session(self) -> bool:
+        """Due because a session is near, though the interval has not passed."""
+        return self.reasons == {BEFORE}
 
     @property
     def topic(self) -> str:
@@ -212,6 +219,9 @@ def latest(results: Sequence[ResultView], instrument_id: str) -> ResultView | No
     return mine[-1] if mine else None
 
 
+# Why a questionnaire is due (`why_due`).
+PERIODIC: Final = "periodic"
+BEFORE: Final = "before session"
 # Before an appointment: a result from the last few days counts as "before" it.
 BEFORE_SESSION = timedelta(days=3)
 
@@ -228,17 +238,44 @@ def due(
     owed: list[Due] = []
     for instrument_id in REMINDED:
         last = latest(results, instrument_id)
-        periodic = last is None or now - last.taken_at >= timedelta(days=interval_days)
-        before_session = (
-            next_session_at is not None
-            and now <= next_session_at <= now + BEFORE_SESSION
-            and (last is None or last.taken_at < next_session_at - BEFORE_SESSION)
-        )
-        if periodic or before_session:
-            owed.append(
-                Due(scoring.get_instrument(instrument_id), None if last is None else last.taken_at)
-            )
+        last_taken = None if last is None else last.taken_at
+        reasons = why_due(last_taken, now, interval_days, next_session_at)
+        if reasons:
+            owed.append(Due(scoring.get_instrument(instrument_id), last_taken, reasons))
     return owed
+
+
+def why_due(
+    last_taken: datetime | None,
+    now: datetime,
+    interval_days: int,
+    next_session_at: datetime | None = None,
+) -> frozenset[str]:
+    """Why a questionnaire last taken at `last_taken` (None: never) is due now:
+    PERIODIC (never taken, or `interval_days` ago or more), BEFORE (a session is
+    planned within three days and it was not taken in the three days before it),
+    both, or neither (empty)."""
+    reasons = set()
+    if last_taken is None or now - last_taken >= timedelta(days=interval_days):
+        reasons.add(PERIODIC)
+    if (
+        next_session_at is not None
+        and now <= next_session_at <= now + BEFORE_SESSION
+        and (last_taken is None or last_taken < next_session_at - BEFORE_SESSION)
+    ):
+        reasons.add(BEFORE)
+    return frozenset(reasons)
+
+
+def last_taken_at(user: User) -> datetime | None:
+    """When the user last finished any questionnaire: clear metadata, nothing opened."""
+    found: datetime | None = db.session.scalar(
+        select(MeasureResult.taken_at)
+        .where(MeasureResult.user_id == user.id)
+        .order_by(MeasureResult.taken_at.desc())
+        .limit(1)
+    )
+    return found
 
 
 # -- sharing with a therapist -----------------------------------------------------------

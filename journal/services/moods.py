@@ -22,9 +22,12 @@ from journal.extensions import db
 from journal.models.moods import CheckIn
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import records, shareable, sharing
+from journal.services import idempotency, records, shareable, sharing
 
 TABLE: Final = "mood_checkins"
+KIND: Final = "mood.check_in"  # for idempotency keys and the outbox
+# How far back a check-in kept offline may be dated: as long as its key is kept.
+BACKDATE_LIMIT: Final = idempotency.KEEP
 NOTE_MAX: Final = 1000
 SLEEP_HOURS_MAX: Final = 24
 
@@ -225,12 +228,40 @@ def read_checkin(checkin: CheckIn, udk: bytes) -> CheckInView:
     )
 
 
-def save_checkin(user: User, udk: bytes, day: date, values: CheckInValues) -> tuple[CheckIn, bool]:
+def checkin_day(user: User, raw: str | None, now: datetime | None = None) -> date | None:
+    """The day a check-in is for: today in the user's zone, unless the form names an
+    earlier one. A check-in written offline carries the day it was written (the
+    outbox fills it in), so sending it the next morning does not make it that
+    morning's. A day after today (a device ahead of the user's zone) is today. None
+    for something that is not a date, or a day more than BACKDATE_LIMIT ago."""
+    today = local_today(user, now)
+    if not raw or not raw.strip():
+        return today
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    if day > today:
+        return today
+    return day if today - day <= BACKDATE_LIMIT else None
+
+
+def save_checkin(
+    user: User,
+    udk: bytes,
+    day: date,
+    values: CheckInValues,
+    idempotency_key: uuid.UUID | None = None,
+) -> tuple[CheckIn, bool]:
     """Create the day's check-in, or edit it if there already is one (a second
-    check-in the same day is an edit, never a second row). Returns (record, created)."""
+    check-in the same day is an edit, never a second row). Returns (record, created).
+
+    Raises `idempotency.Replayed` when this key was saved before: a retried send from
+    the outbox must not overwrite an edit made since."""
+    idempotency.check(user, idempotency_key, KIND)
     existing = checkin_on(user, day)
     if existing is not None:
-        _update(existing, udk, values)
+        _update(existing, udk, values, user, idempotency_key)
         return existing, False
     now = utcnow()
     checkin = CheckIn(
@@ -241,22 +272,28 @@ def save_checkin(user: User, udk: bytes, day: date, values: CheckInValues) -> tu
     try:
         db.session.flush()
         sharing.seal_for_standing_shares(user, udk, TABLE, checkin)
-        db.session.commit()
+        idempotency.commit_with_key(user, idempotency_key, KIND, checkin.id)
     except IntegrityError:
         # Two tabs saved the same day at once: the other one won the insert.
         db.session.rollback()
         existing = checkin_on(user, day)
         if existing is None:
             raise
-        _update(existing, udk, values)
+        _update(existing, udk, values, user, idempotency_key)
         return existing, False
     return checkin, True
 
 
-def _update(checkin: CheckIn, udk: bytes, values: CheckInValues) -> None:
+def _update(
+    checkin: CheckIn,
+    udk: bytes,
+    values: CheckInValues,
+    user: User,
+    idempotency_key: uuid.UUID | None,
+) -> None:
     records.seal_payload(udk, TABLE, checkin, values.payload())
     checkin.updated_at = utcnow()
-    db.session.commit()
+    idempotency.commit_with_key(user, idempotency_key, KIND, checkin.id)
 
 
 def checkins_between(user: User, udk: bytes, first: date | None, last: date) -> list[CheckInView]:

@@ -10,6 +10,12 @@ by its kind and an occurrence (which one: a date, a prompt's schedule id, ...):
 `send_due` asks every source, drops what was sent already (`ReminderSent`), and
 sends one notification per device. The notification never says what is due or
 anything about the person's health: it only says that something is waiting.
+
+A source registered with a `label` is a reminder the person chooses: the settings
+page offers it as a checkbox, and it is asked only for those who turned it on. The
+daily check-in is chosen by its time instead. Sources run in `flask reminders send`,
+where nobody's data key is at hand: they decide from what is stored in clear (dates,
+times, statuses), never from a sealed payload.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from journal.extensions import db
 from journal.models.reminders import PushSubscription, ReminderPreference, ReminderSent
 from journal.models.types import utcnow
 from journal.models.users import User
+from journal.services import moods
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +57,18 @@ class DueReminder:
 
 DueSource = Callable[[User, datetime], Iterable[DueReminder]]
 _sources: dict[str, DueSource] = {}
+# Kinds the person turns on or off in the settings, with what the checkbox says.
+_choices: dict[str, str] = {}
 
 
-def due_source(kind: str) -> Callable[[DueSource], DueSource]:
-    """Register what makes reminders of `kind` due (see the module docstring)."""
+def due_source(kind: str, label: str | None = None) -> Callable[[DueSource], DueSource]:
+    """Register what makes reminders of `kind` due (see the module docstring). With a
+    `label`, the reminder is off until the person ticks it in the settings."""
 
     def register(fn: DueSource) -> DueSource:
         _sources[kind] = fn
+        if label is not None:
+            _choices[kind] = label
         return fn
 
     return register
@@ -64,6 +76,11 @@ def due_source(kind: str) -> Callable[[DueSource], DueSource]:
 
 def registered_kinds() -> list[str]:
     return sorted(_sources)
+
+
+def choices() -> list[tuple[str, str]]:
+    """The reminders a person can choose, (kind, label), in the order registered."""
+    return list(_choices.items())
 
 
 class SubscriptionError(ValueError):
@@ -78,15 +95,31 @@ def preferences(user: User) -> ReminderPreference:
     return pref if pref is not None else ReminderPreference(user_id=user.id)
 
 
+def enabled_kinds(user: User) -> frozenset[str]:
+    """The chosen reminders this person turned on (see `choices`)."""
+    return frozenset((preferences(user).kinds or "").split()) & frozenset(_choices)
+
+
+def _preference_row(user: User) -> ReminderPreference:
+    pref = db.session.get(ReminderPreference, user.id)
+    if pref is None:
+        pref = ReminderPreference(user_id=user.id, kinds="")
+        db.session.add(pref)
+    return pref
+
+
 def set_daily_check_in(user: User, minutes: int | None) -> None:
     """Turn the daily check-in reminder on at `minutes` after local midnight, or off."""
     if minutes is not None and not 0 <= minutes < 24 * 60:
         raise ValueError("a time of day is between 00:00 and 23:59")
-    pref = db.session.get(ReminderPreference, user.id)
-    if pref is None:
-        pref = ReminderPreference(user_id=user.id)
-        db.session.add(pref)
-    pref.daily_check_in_minutes = minutes
+    _preference_row(user).daily_check_in_minutes = minutes
+    db.session.commit()
+
+
+def set_kinds(user: User, kinds: Iterable[str]) -> None:
+    """Turn on exactly these chosen reminders (unknown names are ignored)."""
+    wanted = [kind for kind in _choices if kind in set(kinds)]
+    _preference_row(user).kinds = " ".join(wanted)
     db.session.commit()
 
 
@@ -158,10 +191,13 @@ def _zone(user: User) -> ZoneInfo:
 
 @due_source(DAILY_CHECK_IN)
 def daily_check_in_due(user: User, now: datetime) -> list[DueReminder]:
-    """Due from the chosen local time until the window closes, once a local day.
+    """Due from the chosen local time until the window closes, once a local day,
+    unless the person has checked in that day already.
 
     The window (REMINDER_WINDOW_MINUTES) keeps a reminder turned on in the evening
     for a morning time from firing at once, and a late cron run from waking anyone.
+    Whether there is a check-in is the check-in's calendar day, kept in clear: the
+    values themselves are never opened.
     """
     pref = db.session.get(ReminderPreference, user.id)
     if pref is None or pref.daily_check_in_minutes is None:
@@ -170,14 +206,22 @@ def daily_check_in_due(user: User, now: datetime) -> list[DueReminder]:
     minutes = pref.daily_check_in_minutes
     at = local.replace(hour=minutes // 60, minute=minutes % 60, second=0, microsecond=0)
     window = timedelta(minutes=current_app.config["REMINDER_WINDOW_MINUTES"])
-    if at <= local < at + window:
-        return [DueReminder(DAILY_CHECK_IN, local.date().isoformat())]
-    return []
+    if not at <= local < at + window:
+        return []
+    if moods.checkin_on(user, local.date()) is not None:
+        return []
+    return [DueReminder(DAILY_CHECK_IN, local.date().isoformat())]
 
 
 def due_for(user: User, now: datetime) -> list[DueReminder]:
     """Everything due for this user now that has not been sent yet."""
-    due = [r for source in _sources.values() for r in source(user, now)]
+    chosen = enabled_kinds(user)
+    due = [
+        r
+        for kind, source in _sources.items()
+        if kind not in _choices or kind in chosen
+        for r in source(user, now)
+    ]
     if not due:
         return []
     sent = {

@@ -21,6 +21,7 @@ from journal.models.users import User
 from journal.services import (
     access,
     charts,
+    idempotency,
     kap_sessions,
     measures,
     moods,
@@ -128,13 +129,28 @@ def checkin() -> str:
 def save_checkin() -> ResponseReturnValue:
     me, udk = user(), current_udk()
     next_url = safe_next(request.form.get("next")) or ""
-    form = CheckInForm.validated(request.form)
-    if not form.valid or form.values is None:
-        context = checkin_card_context(me, udk, editing=True, next_url=next_url)
-        context["checkin_form"] = form
-        return make_response(render("mood/checkin.html", "checkin_card", **context), 422)
-    _, created = moods.save_checkin(me, udk, moods.local_today(me), form.values)
-    message = "Check-in saved." if created else "Today's check-in updated."
+    key = idempotency.parse_key(request.form.get(idempotency.FIELD))
+    try:
+        # First: a retried send (the outbox, a double tap) is answered as saved,
+        # even if the form would not pass today (its day is too old by now).
+        idempotency.check(me, key, moods.KIND)
+        form = CheckInForm.validated(request.form)
+        day = moods.checkin_day(me, request.form.get("day"))
+        if day is None:
+            form.errors["day"] = (
+                "This check-in is too old to save; it can be at most "
+                f"{moods.BACKDATE_LIMIT.days} days old."
+            )
+        if not form.valid or form.values is None or day is None:
+            context = checkin_card_context(me, udk, editing=True, next_url=next_url)
+            context["checkin_form"] = form
+            return make_response(render("mood/checkin.html", "checkin_card", **context), 422)
+        _, created = moods.save_checkin(me, udk, day, form.values, key)
+        message = "Check-in saved." if created else "Today's check-in updated."
+        if day != moods.local_today(me):
+            message = f"Check-in for {day:%A} {day.day} {day:%B} saved."
+    except idempotency.Replayed:
+        message = "Check-in saved."
     if wants_fragment():
         context = checkin_card_context(me, udk, next_url=next_url)
         context["checkin_saved"] = message

@@ -20,7 +20,7 @@ from flask_wtf.csrf import generate_csrf
 
 from journal import crypto
 from journal.identity import user
-from journal.services import idempotency
+from journal.services import idempotency, moods
 
 bp = Blueprint("pwa", __name__)
 
@@ -98,7 +98,8 @@ def manifest() -> Response:
 
 
 def _offline_html() -> str:
-    return render_template("pwa/offline.html")
+    # The check-in's questions are the same for everyone: nothing of the user.
+    return render_template("pwa/offline.html", scales=moods.SCALES)
 
 
 def precache_urls() -> list[str]:

@@ -1,5 +1,6 @@
 """Reminder settings: which devices get them (Web Push subscriptions, sent as JSON by
-pwa.js) and when the daily check-in reminder comes (a plain form)."""
+pwa.js), when the daily check-in reminder comes and which other reminders the
+person wants (one plain form)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from journal.identity import user
-from journal.services import reminders
+from journal.services import (
+    reminder_sources,  # noqa: F401  (registers its reminders)
+    reminders,
+)
 from journal.views.rendering import render
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
@@ -25,24 +29,31 @@ def _parse_time(raw: str) -> int | None:
     return h * 60 + m if 0 <= h < 24 and 0 <= m < 60 else None
 
 
-@bp.post("/daily")
+@bp.post("/preferences")
 @login_required
-def daily() -> ResponseReturnValue:
-    if request.form.get("daily_on") != "on":
-        reminders.set_daily_check_in(user(), None)
-        flash("Daily reminder turned off.")
-        return redirect(url_for("settings.index", _anchor="reminders"))
-    minutes = _parse_time(request.form.get("daily_time", ""))
-    if minutes is None:
+def save() -> ResponseReturnValue:
+    """The reminders form: the daily check-in (on at a time, or off) and the chosen
+    reminders (a checkbox each)."""
+    me = user()
+    daily_on = request.form.get("daily_on") == "on"
+    minutes = _parse_time(request.form.get("daily_time", "")) if daily_on else None
+    if daily_on and minutes is None:
         page = render(
             "settings/index.html",
             zones=sorted(available_timezones()),
             reminder_error="Enter a time of day, like 20:30.",
             reminder_time=request.form.get("daily_time", ""),
+            reminder_kinds=request.form.getlist("kinds"),
         )
         return make_response(page, 422)
-    reminders.set_daily_check_in(user(), minutes)
-    flash(f"Daily reminder set for {minutes // 60:02d}:{minutes % 60:02d}.")
+    reminders.set_daily_check_in(me, minutes)
+    reminders.set_kinds(me, request.form.getlist("kinds"))
+    if minutes is None:
+        flash("Reminders saved. No daily check-in reminder.")
+    else:
+        flash(
+            f"Reminders saved. Daily check-in reminder at {minutes // 60:02d}:{minutes % 60:02d}."
+        )
     return redirect(url_for("settings.index", _anchor="reminders"))
 
 
@@ -79,4 +90,7 @@ def reminder_settings() -> dict[str, Any]:
         "public_key": current_app.config["VAPID_PUBLIC_KEY"],
         "daily_time": f"{minutes // 60:02d}:{minutes % 60:02d}" if minutes is not None else "",
         "devices": len(reminders.devices(me)),
+        # Questionnaires and sessions are a patient's; a therapist has neither.
+        "choices": [] if me.is_therapist else reminders.choices(),
+        "chosen": reminders.enabled_kinds(me),
     }

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,12 +19,18 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models.entries import Entry
+from journal.models.measures import MeasureResult
 from journal.models.users import Role, User
-from journal.services import entries
+from journal.services import accounts, entries, moods
+from journal.services.accounts import Unlocked
 from journal.services.entries import EntryForm
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_first_journey import check_page
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, login, make_user
+from tests.web.care_helpers import accept, invite
+from tests.web.helpers import user_id
+from tests.web.mood_helpers import seed_checkins, seed_result
+from tests.web.prep_helpers import in_hours, plan_session
 
 PATIENT = "phone.patient@example.com"
 THERAPIST = "phone.therapist@example.com"
@@ -73,6 +81,58 @@ def patient_with_entries(app: Flask) -> str:
         return str(newest.id)
 
 
+@dataclass(frozen=True)
+class Patient:
+    """A patient a few weeks into treatment: entries, a home session tomorrow with its
+    checklist, one done, a month of check-ins, questionnaires and a safety plan."""
+
+    entry_id: str
+    session_id: str
+    result_id: str
+
+
+@pytest.fixture
+def patient(app: Flask, patient_with_entries: str) -> Patient:
+    keys = _keys(app)
+    with app.app_context():
+        user = db.session.merge(keys.user)
+        today = moods.local_today(user)
+        user.recovery_check = None  # confirmed long ago: Home opens with the session
+        db.session.commit()
+    seed_checkins(
+        app,
+        keys,
+        [(today - timedelta(days=d), 2 + (d // 5) % 3, 1 + (d // 4) % 3) for d in range(1, 31)],
+    )
+    now = datetime.now(UTC)
+    seed_result(app, keys, "phq9", {**{n: 2 for n in range(1, 9)}, 9: 0}, now - timedelta(days=28))
+    seed_result(app, keys, "gad7", {n: 2 for n in range(1, 8)}, now - timedelta(days=28))
+    seed_result(app, keys, "phq9", {**{n: 1 for n in range(1, 9)}, 9: 0}, now - timedelta(days=6))
+    client = app.test_client()
+    assert login(client, PATIENT).status_code == 302
+    plan_session(client, in_hours(-24 * 7), status="done", route="iv", notes="")
+    tomorrow_at_ten = (now + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    session_id = plan_session(
+        client,
+        tomorrow_at_ten,
+        route="intranasal",
+        setting="home",
+        series="induction",
+        series_position="3",
+        series_total="6",
+    )
+    with app.app_context():
+        result_id = db.session.scalars(
+            select(MeasureResult.id).order_by(MeasureResult.taken_at.desc())
+        ).first()
+    return Patient(patient_with_entries, session_id, str(result_id))
+
+
+def _keys(app: Flask) -> Unlocked:
+    with app.app_context():
+        return accounts.authenticate(PATIENT, PASSWORD)
+
+
 @pytest.fixture
 def online(context: BrowserContext) -> Iterator[BrowserContext]:
     yield context
@@ -102,10 +162,12 @@ def test_every_page_works_on_a_phone_when_logged_out(page: Page) -> None:
     visit(page, "/no-such-page", "Not found", "404")
 
 
-def test_every_page_works_on_a_phone_for_a_patient(page: Page, patient_with_entries: str) -> None:
-    entry_id = patient_with_entries
+def test_every_page_works_on_a_phone_for_a_patient(page: Page, patient: Patient) -> None:
+    entry_id = patient.entry_id
     log_in(page, PATIENT)
     visit(page, "/", "Home", "home", "home")
+    page.locator("#checkin-card").scroll_into_view_if_needed()
+    shot(page, "home-check-in")
     visit(page, "/journal/", "Journal", "journal", "journal")
     visit(page, "/journal/new", "New entry", "new entry", "new-entry")
     visit(page, f"/journal/{entry_id}", "Journal entry", "entry", "entry")
@@ -117,10 +179,42 @@ def test_every_page_works_on_a_phone_for_a_patient(page: Page, patient_with_entr
     visit(page, "/offline", "You are offline", "offline page, logged in")
 
 
-def test_every_page_works_on_a_phone_for_a_therapist(page: Page, app: Flask) -> None:
+def test_every_preparation_and_mood_page_works_on_a_phone(page: Page, patient: Patient) -> None:
+    session = f"/sessions/{patient.session_id}"
+    log_in(page, PATIENT)
+    visit(page, "/sessions/", "Sessions", "sessions", "sessions")
+    visit(page, "/sessions/new", "Plan a session", "plan a session")
+    visit(page, session, None, "session with its checklist", "session-checklist")
+    visit(page, f"{session}/edit", None, "edit a session")
+    visit(page, f"{session}/intention", None, "intention")
+    visit(page, f"{session}/during", None, "at home, during the session")
+    visit(page, f"{session}/cancel", None, "cancel a session")
+    visit(page, "/sessions/self-check", None, "self-check")
+    visit(page, "/mood/", "Mood", "mood", "mood")
+    visit(page, "/mood/check-in", "Check in", "check-in", "check-in")
+    visit(page, "/mood/charts", None, "charts", "mood-charts")
+    visit(page, "/mood/measures/phq9", None, "PHQ-9, first question", "phq9-question")
+    visit(page, "/mood/measures/gad7", None, "GAD-7, first question")
+    visit(page, "/mood/measures/pcl5", None, "PCL-5, first question")
+    visit(page, f"/mood/results/{patient.result_id}", None, "a questionnaire result", "result")
+    visit(page, "/help/", None, "get help")
+    visit(page, "/help/safety-plan", None, "safety plan")
+
+
+def test_every_page_works_on_a_phone_for_a_therapist(
+    page: Page, app: Flask, patient: Patient
+) -> None:
     make_user(app, THERAPIST, Role.THERAPIST)
+    therapist, patient_client = app.test_client(), app.test_client()
+    login(therapist, THERAPIST)
+    login(patient_client, PATIENT)
+    assert accept(patient_client, invite(therapist)).status_code == 302
+    patient_id = user_id(app, PATIENT)
     log_in(page, THERAPIST)
     visit(page, "/clinic/patients", "Your patients", "patients", "therapist-patients")
+    visit(page, f"/clinic/patients/{patient_id}", None, "a patient", "therapist-patient")
+    visit(page, f"/clinic/patients/{patient_id}/brief", None, "a patient's brief")
+    visit(page, "/clinic/invite", None, "invite a patient")
     visit(page, "/settings/", "Settings", "therapist settings")
     visit(page, "/settings/password", "Change password", "therapist password")
     visit(page, "/recovery-key", "Recovery key", "therapist recovery key")
@@ -157,10 +251,28 @@ def test_the_outbox_banner_is_accessible_while_waiting_and_when_the_server_refus
 
 
 def test_text_grows_with_the_system_font_size_without_sideways_scrolling(
-    page: Page, patient_with_entries: str
+    page: Page, patient: Patient
 ) -> None:
     log_in(page, PATIENT)
-    for path in ("/", "/journal/", "/journal/new", "/settings/", "/offline"):
+    session = f"/sessions/{patient.session_id}"
+    for path in (
+        "/",
+        "/journal/",
+        "/journal/new",
+        "/settings/",
+        "/offline",
+        "/sessions/",
+        "/sessions/new",
+        session,
+        f"{session}/intention",
+        f"{session}/during",
+        "/mood/",
+        "/mood/check-in",
+        "/mood/charts",
+        "/mood/measures/phq9",
+        f"/mood/results/{patient.result_id}",
+        "/help/",
+    ):
         page.goto(path)
         normal = page.evaluate(
             "parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)"

@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 
 from journal.extensions import db
 from journal.models.entries import Entry
+from journal.models.moods import CheckIn
 from journal.models.users import User
-from journal.services import entries
+from journal.services import entries, moods
 from tests.factories import PASSWORD, make_user
 
 EMAIL = "offline.writer@example.com"
@@ -403,3 +404,127 @@ def test_background_sync_sends_the_outbox_with_no_page_open(
             break
         page.wait_for_timeout(200)
     assert bodies_in_db(app) == [secret]
+
+
+# -- check-ins ---------------------------------------------------------------------------
+
+
+def checkins_in_db(app: Flask, email: str = EMAIL) -> list[tuple[str, int, int, str]]:
+    """The user's check-ins as (day, mood, anxiety, note), opened the way the app does."""
+    from journal.services import accounts
+
+    with app.app_context():
+        unlocked = accounts.authenticate(email, PASSWORD)
+        rows = db.session.scalars(
+            select(CheckIn).where(CheckIn.user_id == unlocked.user.id).order_by(CheckIn.day)
+        ).all()
+        views = [moods.read_checkin(row, unlocked.udk) for row in rows]
+        return [(v.day.isoformat(), v.values.mood, v.values.anxiety, v.values.note) for v in views]
+
+
+def today_of(app: Flask, email: str = EMAIL) -> str:
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        return moods.local_today(user).isoformat()
+
+
+def test_the_check_in_shortcut_opens_the_check_in_page_online_and_offline(
+    page: Page, app: Flask, writer: None, online: BrowserContext, live_server: str
+) -> None:
+    log_in(page)
+    cdp = page.context.new_cdp_session(page)
+    parsed = json.loads(cdp.send("Page.getAppManifest")["data"])
+    shortcut = next(s for s in parsed["shortcuts"] if s["name"] == "Check in")
+    page.goto(shortcut["url"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check in")
+    assert page.url == f"{live_server}/mood/check-in"
+    expect(page.get_by_role("group", name="How is your mood today?")).to_be_visible()
+
+    # Opened with no connection, the offline page puts its check-in first.
+    wait_for_service_worker(page)
+    online.set_offline(True)
+    page.goto(shortcut["url"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    first_form = page.locator(".offline-forms > section").first
+    expect(first_form.get_by_role("heading")).to_have_text("Check in while offline")
+
+
+def test_a_check_in_made_offline_is_kept_encrypted_and_saved_once_when_back_online(
+    page: Page, app: Flask, writer: None, online: BrowserContext
+) -> None:
+    note = "Slept badly, the ward was loud."
+    log_in(page)
+    wait_for_service_worker(page)
+    online.set_offline(True)
+    card = page.locator("#checkin-card")
+    # Nothing chosen yet: the outbox does not keep half a check-in.
+    card.get_by_role("button", name="Save check-in").click()
+    banner = page.locator("#outbox")
+    expect(banner).to_contain_text("Answer the questions not marked optional")
+    assert outbox_items(page) == []
+
+    card.get_by_role("radio", name="2 Low").click()
+    card.get_by_role("radio", name="4 A lot").click()
+    card.locator("summary", has_text="Sleep, energy and a note").click()
+    card.get_by_label("A note").fill(note)
+    card.get_by_role("button", name="Save check-in").click()
+    expect(banner).to_contain_text("1 item is kept on this device")
+    expect(banner.locator("#outbox-items")).to_contain_text("Check-in, written")
+    (item,) = outbox_items(page)
+    assert item[1]["kind"] == "mood.check_in"
+    dump = json.dumps(storage(page))
+    assert note not in dump and note.encode().hex() not in dump
+    assert checkins_in_db(app) == []
+
+    online.set_offline(False)
+    expect(banner).to_contain_text("1 item was sent and saved.")
+    assert outbox_items(page) == []
+    assert checkins_in_db(app) == [(today_of(app), 2, 4, note)]
+    # Sending again (another tab, Background Sync) makes nothing more.
+    page.reload()
+    expect(card).to_contain_text("Low (2 of 5)")
+    assert checkins_in_db(app) == [(today_of(app), 2, 4, note)]
+
+
+def test_a_check_in_kept_on_the_offline_page_is_sent_with_its_day(
+    page: Page, app: Flask, writer: None, online: BrowserContext
+) -> None:
+    log_in(page)
+    wait_for_service_worker(page)
+    online.set_offline(True)
+    page.goto("/mood/check-in")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    form = page.locator("#offline-checkin-form")
+    form.get_by_role("radio", name="4 Good").click()
+    form.get_by_role("radio", name="1 Not at all").click()
+    form.get_by_role("button", name="Keep check-in to send later").click()
+    expect(page.locator("#outbox")).to_contain_text("1 item is kept on this device")
+
+    online.set_offline(False)
+    expect(page.locator("#outbox")).to_contain_text("1 item was sent and saved.")
+    assert checkins_in_db(app) == [(today_of(app), 4, 1, "")]
+
+
+@pytest.mark.browser_context_args(timezone_id="Pacific/Pago_Pago")
+def test_a_check_in_kept_offline_is_dated_in_the_users_time_zone_not_the_phones(
+    page: Page, app: Flask, writer: None, online: BrowserContext
+) -> None:
+    # A day apart at every hour: UTC+14 for the person, UTC-11 on the phone.
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == EMAIL))
+        assert user is not None
+        user.time_zone = "Pacific/Kiritimati"
+        db.session.commit()
+    log_in(page)
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "Pacific/Pago_Pago"
+    wait_for_service_worker(page)
+    online.set_offline(True)
+    card = page.locator("#checkin-card")
+    card.get_by_role("radio", name="3 Okay").click()
+    card.get_by_role("radio", name="3 Some").click()
+    card.get_by_role("button", name="Save check-in").click()
+    expect(page.locator("#outbox")).to_contain_text("1 item is kept on this device")
+    online.set_offline(False)
+    expect(page.locator("#outbox")).to_contain_text("1 item was sent and saved.")
+    assert checkins_in_db(app) == [(today_of(app), 3, 3, "")]

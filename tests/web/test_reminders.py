@@ -28,10 +28,12 @@ from sqlalchemy import select
 from journal.config import ConfigError, load_config
 from journal.extensions import db
 from journal.models.reminders import PushSubscription, ReminderSent
-from journal.models.users import User
-from journal.services import reminders
+from journal.models.users import Role, User
+from journal.services import records, reminders
 from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
+from tests.web.mood_helpers import checkin, finish_at_once, phq9
+from tests.web.prep_helpers import field_errors, in_hours, local_fields, plan_session, session_form
 
 SECRET_WORDS = "The dark corridor and the heaviness in my chest"
 
@@ -156,7 +158,7 @@ def _set_daily(client: FlaskClient, at: str | None) -> int:
     data = {"daily_time": at or "", "csrf_token": csrf_token(client, "/settings/")}
     if at is not None:
         data["daily_on"] = "on"
-    return client.post("/reminders/daily", data=data).status_code
+    return client.post("/reminders/preferences", data=data).status_code
 
 
 def _local_now(app: Flask, email: str) -> datetime:
@@ -317,6 +319,282 @@ def test_other_features_register_what_is_due_and_it_is_sent_the_same_way(
         assert [(s.kind, s.occurrence) for s in sent] == [("test_prompt", "prompt-42")]
 
 
+# -- what preparation and mood remind of -----------------------------------------------
+# The sources decide from clear metadata: `flask reminders send` has nobody's data key,
+# so every send below fails the test if anything tries to open a sealed payload.
+
+
+def _refuse_to_open(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a reminder source opened a sealed payload")
+
+
+def _send_at(app: Flask, now: datetime) -> reminders.SendReport:
+    """`flask reminders send` as it would run at `now` (to the stand-in push service)."""
+    with app.app_context(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(records, "open_payload", _refuse_to_open)
+        return reminders.send_due(now)
+
+
+def _choose(client: FlaskClient, *kinds: str, daily: str | None = None) -> int:
+    data: dict[str, Any] = {
+        "csrf_token": csrf_token(client, "/settings/"),
+        "daily_time": daily or "",
+        "kinds": list(kinds),
+    }
+    if daily is not None:
+        data["daily_on"] = "on"
+    return client.post("/reminders/preferences", data=data).status_code
+
+
+def _zone_of(app: Flask, email: str = "ada@example.com") -> str:
+    with app.app_context():
+        zone = db.session.scalar(select(User.time_zone).where(User.email == email))
+    assert zone is not None
+    return zone
+
+
+def _sent(app: Flask) -> list[tuple[str, str]]:
+    with app.app_context():
+        rows = db.session.scalars(select(ReminderSent).order_by(ReminderSent.sent_at)).all()
+        return [(r.kind, r.occurrence) for r in rows]
+
+
+def test_no_daily_reminder_on_a_day_the_person_has_checked_in_already(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    assert (
+        _set_daily(
+            ada, (_local_now(app, "ada@example.com") - timedelta(minutes=1)).strftime("%H:%M")
+        )
+        == 302
+    )
+    assert checkin(ada, mood="2", anxiety="4", note=SECRET_WORDS).status_code == 302
+
+    _send_at(app, datetime.now(UTC))
+    assert push_service.received == []
+    # The next day, with no check-in yet, it comes at the same time.
+    _send_at(app, datetime.now(UTC) + timedelta(days=1))
+    assert len(push_service.received) == 1
+    assert _sent(app) == [
+        (
+            "daily_check_in",
+            (_local_now(app, "ada@example.com") + timedelta(days=1)).date().isoformat(),
+        )
+    ]
+
+
+def test_questionnaire_and_session_reminders_are_off_until_chosen(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    plan_session(ada, in_hours(1), _zone_of(app))
+    _send_at(app, datetime.now(UTC))
+    assert push_service.received == []
+
+
+def test_a_first_questionnaire_is_reminded_once(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    assert _choose(ada, "questionnaires") == 302
+    now = datetime.now(UTC)
+    _send_at(app, now)
+    _send_at(app, now + timedelta(minutes=5))
+    _send_at(app, now + timedelta(days=1))
+    assert len(push_service.received) == 1
+    assert _sent(app) == [("questionnaires", "first")]
+
+
+def test_questionnaires_are_reminded_again_when_the_interval_has_passed(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    _choose(ada, "questionnaires")
+    finish_at_once(ada, "phq9", phq9(others=2))
+    finish_at_once(ada, "gad7", {n: 1 for n in range(1, 8)})
+    interval = app.config["QUESTIONNAIRE_INTERVAL_DAYS"]
+    now = datetime.now(UTC)
+
+    _send_at(app, now)
+    _send_at(app, now + timedelta(days=interval - 1))
+    assert push_service.received == []
+    _send_at(app, now + timedelta(days=interval, minutes=1))
+    _send_at(app, now + timedelta(days=interval, hours=1))
+    assert len(push_service.received) == 1
+    ((kind, occurrence),) = _sent(app)
+    assert kind == "questionnaires" and occurrence.startswith("after:")
+
+
+def test_questionnaires_are_reminded_in_the_days_before_a_planned_session(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    finish_at_once(ada, "phq9", phq9())
+    finish_at_once(ada, "gad7", {n: 0 for n in range(1, 8)})
+    session_id = plan_session(ada, in_hours(24 * 10), _zone_of(app))
+    _choose(ada, "questionnaires")
+    now = datetime.now(UTC)
+
+    _send_at(app, now + timedelta(days=5))  # the session is five days off
+    assert push_service.received == []
+    _send_at(app, now + timedelta(days=8))  # two days before it, taken eight days ago
+    assert len(push_service.received) == 1
+    assert _sent(app) == [("questionnaires", f"before:{session_id}")]
+
+
+def test_questionnaire_reminders_wait_for_the_daytime(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    _choose(ada, "questionnaires")
+    local = _local_now(app, "ada@example.com")
+    night = local.replace(hour=3, minute=0) + timedelta(days=1)
+    _send_at(app, night.astimezone(UTC))
+    assert push_service.received == []
+    _send_at(app, night.replace(hour=9, minute=5).astimezone(UTC))
+    assert len(push_service.received) == 1
+
+
+def test_a_session_is_reminded_a_day_and_two_hours_before_and_the_push_says_nothing_of_it(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    keys = BrowserKeys.new()
+    _subscribe(ada, keys.subscription(f"{push_service.url}/push/phone"))
+    _choose(ada, "session")
+    starts = in_hours(26)
+    plan_session(
+        ada,
+        starts,
+        _zone_of(app),
+        route="intranasal",
+        setting="home",
+        dose="84",
+        notes=SECRET_WORDS,
+    )
+    _send_at(app, starts - timedelta(hours=25))  # more than a day ahead
+    assert push_service.received == []
+    _send_at(app, starts - timedelta(hours=24))
+    _send_at(app, starts - timedelta(hours=23, minutes=50))
+    assert len(push_service.received) == 1
+    _send_at(app, starts - timedelta(hours=2))
+    _send_at(app, starts - timedelta(hours=1))
+    _send_at(app, starts + timedelta(minutes=10))
+    assert len(push_service.received) == 2
+    assert [o.rsplit(":", 1)[1] for _, o in _sent(app)] == ["24h", "2h"]
+
+    for got in push_service.received:
+        message = json.loads(keys.decrypt(got.body))
+        assert message == {
+            "title": "Fresh Tracks",
+            "body": "Something is waiting for you in Fresh Tracks",
+            "url": "/",
+        }
+        text = json.dumps(message).lower()
+        for private in (
+            "session",
+            "ketamine",
+            "nasal",
+            "spray",
+            "esketamine",
+            "84",
+            "home",
+            "sitter",
+            "checklist",
+            "heavy",
+            "corridor",
+            "dose",
+            "ada",
+        ):
+            assert private not in text
+
+
+def test_a_session_planned_late_in_the_evening_is_not_reminded_in_the_night(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    _choose(ada, "session")
+    evening = _local_now(app, "ada@example.com").replace(hour=23, minute=0, second=0, microsecond=0)
+    starts = (evening + timedelta(hours=25)).astimezone(UTC)  # the day after tomorrow, 00:00
+    plan_session(ada, starts, _zone_of(app))
+    _send_at(app, (evening + timedelta(hours=1, minutes=5)).astimezone(UTC))  # 00:05
+    assert push_service.received == []
+    _send_at(app, (evening + timedelta(hours=10, minutes=5)).astimezone(UTC))  # 09:05
+    assert len(push_service.received) == 1
+    _send_at(app, starts - timedelta(hours=2))  # 22:00: the two-hour one comes anyway
+    assert len(push_service.received) == 2
+
+
+def test_a_moved_session_is_reminded_again_and_a_cancelled_one_not_at_all(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    _choose(ada, "session")
+    zone = _zone_of(app)
+    first = in_hours(3)
+    session_id = plan_session(ada, first, zone)
+    _send_at(app, first - timedelta(hours=1, minutes=30))
+    assert len(push_service.received) == 1
+
+    moved = in_hours(48 + 3)
+    response = ada.post(
+        f"/sessions/{session_id}",
+        data={
+            **session_form(**local_fields(moved, zone)),
+            "csrf_token": csrf_token(ada, f"/sessions/{session_id}/edit"),
+        },
+    )
+    assert response.status_code == 303, field_errors(response)
+    _send_at(app, moved - timedelta(hours=1))
+    assert len(push_service.received) == 2
+
+    cancelled = plan_session(ada, in_hours(24 * 5), zone)
+    ada.post(
+        f"/sessions/{cancelled}/cancel",
+        data={"csrf_token": csrf_token(ada, f"/sessions/{cancelled}/cancel")},
+    )
+    _send_at(app, in_hours(24 * 5) - timedelta(hours=1))
+    assert len(push_service.received) == 2
+
+
+def test_the_chosen_reminders_are_saved_and_shown_and_kept_on_an_error(
+    ada: FlaskClient,
+) -> None:
+    html = ada.get("/settings/").get_data(as_text=True)
+    assert 'name="kinds" value="questionnaires"' in html
+    assert 'name="kinds" value="session"' in html
+    assert 'value="questionnaires" checked' not in " ".join(html.split())
+
+    assert _choose(ada, "session", "no-such-kind") == 302
+    flat = " ".join(ada.get("/settings/").get_data(as_text=True).split())
+    assert 'value="session" checked' in flat
+    assert 'value="questionnaires" checked' not in flat
+
+    response = ada.post(
+        "/reminders/preferences",
+        data={
+            "csrf_token": csrf_token(ada, "/settings/"),
+            "daily_on": "on",
+            "daily_time": "later",
+            "kinds": ["questionnaires"],
+        },
+    )
+    assert response.status_code == 422
+    flat = " ".join(response.get_data(as_text=True).split())
+    assert 'value="questionnaires" checked' in flat
+    assert 'value="session" checked' not in flat
+
+
+def test_a_therapist_is_not_offered_patient_reminders(
+    app: Flask, other_client: FlaskClient
+) -> None:
+    make_user(app, "dr.kim@example.com", Role.THERAPIST)
+    login(other_client, "dr.kim@example.com")
+    html = other_client.get("/settings/").get_data(as_text=True)
+    assert "Reminders" in html
+    assert 'name="kinds"' not in html
+
+
 # -- settings and subscriptions ---------------------------------------------------------
 
 
@@ -341,7 +619,7 @@ def test_the_daily_time_is_saved_and_shown_and_can_be_turned_off(ada: FlaskClien
 
 def test_a_time_that_is_not_a_time_is_refused_and_kept_in_the_form(ada: FlaskClient) -> None:
     response = ada.post(
-        "/reminders/daily",
+        "/reminders/preferences",
         data={"daily_on": "on", "daily_time": "25:99", "csrf_token": csrf_token(ada, "/settings/")},
     )
     assert response.status_code == 422

@@ -26,7 +26,24 @@
 
   function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
 
-  var KINDS = { "journal.entry": "Journal entry" };
+  var KINDS = { "journal.entry": "Journal entry", "mood.check_in": "Check-in" };
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // Today's date (YYYY-MM-DD) in the user's time zone, or the device's if none is given.
+  function today(zone) {
+    var now = new Date();
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: zone || undefined, year: "numeric", month: "2-digit", day: "2-digit",
+      }).formatToParts(now).forEach(function (p) { parts[p.type] = p.value; });
+      if (parts.year && parts.month && parts.day) {
+        return parts.year + "-" + parts.month + "-" + parts.day;
+      }
+    } catch (e) { /* an unknown zone: the device's own day */ }
+    return now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());
+  }
 
   function when(ms) {
     try {
@@ -120,11 +137,34 @@
     return fields;
   }
 
+  // The first question marked data-outbox-required="NAME" that has no answer.
+  function unanswered(form, fields) {
+    var required = form.querySelectorAll("[data-outbox-required]");
+    for (var i = 0; i < required.length; i++) {
+      if (!String(fields[required[i].getAttribute("data-outbox-required")] || "").trim()) {
+        return required[i];
+      }
+    }
+    return null;
+  }
+
   function keep(form) {
+    // A form that belongs to a day (a check-in) keeps the day it was written.
+    var days = form.querySelectorAll("input[data-outbox-day]");
+    Array.prototype.forEach.call(days, function (input) {
+      if (!input.value) { input.value = today(input.getAttribute("data-outbox-day")); }
+    });
     var fields = fieldsOf(form);
+    Array.prototype.forEach.call(days, function (input) { input.value = ""; });
     if (form.elements.body && !String(fields.body || "").trim()) {
       form.elements.body.focus();
       return render("Write something before saving.");
+    }
+    var missing = unanswered(form, fields);
+    if (missing) {
+      var first = missing.querySelector("input, select, textarea");
+      if (first) { first.focus(); }
+      return render("Answer the questions not marked optional before saving.");
     }
     return Outbox.add(form.getAttribute("data-outbox"), form.action, fields).then(function () {
       ["title", "body"].forEach(function (name) { if (form.elements[name]) { form.elements[name].value = ""; } });
@@ -193,7 +233,8 @@
       Outbox.read(id).then(function (fields) {
         var pre = document.createElement("p");
         pre.className = "outbox-text";
-        pre.textContent = [fields.title, fields.body].filter(Boolean).join("\n\n");
+        var scores = fields.mood ? "Mood " + fields.mood + " of 5, anxiety " + (fields.anxiety || "?") + " of 5" : "";
+        pre.textContent = [fields.title, fields.body, scores, fields.note].filter(Boolean).join("\n\n");
         target.parentNode.appendChild(pre);
         target.remove();
       });
@@ -312,7 +353,20 @@
 
   window.addEventListener("online", function () { flush(); });
   window.addEventListener("offline", function () { render(); });
+  // The offline page stands in for whatever page could not be reached: put the form
+  // for that page first (the "Check in" shortcut opened offline shows the check-in).
+  function offlineFirst() {
+    var forms = document.querySelector(".offline-forms");
+    if (!forms) { return; }
+    Array.prototype.forEach.call(forms.querySelectorAll("[data-offline-for]"), function (section) {
+      if (location.pathname.indexOf(section.getAttribute("data-offline-for")) === 0) {
+        forms.insertBefore(section, forms.firstElementChild);
+      }
+    });
+  }
+
   function start() {
+    offlineFirst();
     pushState();
     adopt();
   }
