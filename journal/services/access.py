@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models.entries import Draft, Entry
+from journal.models.sessions import AuthSession
 from journal.models.users import User
 
 
@@ -43,3 +44,15 @@ def owned_draft(user: User, draft_id: str | uuid.UUID) -> Draft | None:
     if draft is not None and draft.user_id != user.id:
         raise RecordNotFound(draft_id)
     return draft
+
+
+def owned_session(user: User, public_id: str | uuid.UUID) -> AuthSession:
+    """One of the user's own logins, by the id the sessions page shows."""
+    row: AuthSession | None = db.session.scalar(
+        select(AuthSession).where(
+            AuthSession.public_id == parse_id(public_id), AuthSession.user_id == user.id
+        )
+    )
+    if row is None:
+        raise RecordNotFound(public_id)
+    return row

@@ -8,7 +8,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask
 from flask_login import current_user
 
-from journal.views import auth, clinic, errors, journal, main, settings
+from journal.views import (
+    auth,
+    clinic,
+    errors,
+    journal,
+    main,
+    security,
+    settings,
+    two_factor,
+    your_data,
+)
 
 
 def local_time(value: datetime) -> datetime:
@@ -23,7 +33,7 @@ def local_time(value: datetime) -> datetime:
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (main, auth, journal, settings, clinic):
+    for module in (main, auth, journal, settings, clinic, two_factor, security, your_data):
         app.register_blueprint(module.bp)
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")

@@ -17,6 +17,12 @@
     if (box) { box.focus({ preventScroll: false }); }
   }
 
+  // The printable export's Print button (without JavaScript, the browser's menu prints).
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-print]");
+    if (button) { window.print(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { fillTimeZone(document); });
   document.addEventListener("htmx:load", function (evt) { fillTimeZone(evt.detail.elt); });
   document.addEventListener("htmx:afterSwap", function (evt) {
