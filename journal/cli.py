@@ -96,5 +96,8 @@ def load_demo(reset: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from journal import operations_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    operations_cli.init_app(app)

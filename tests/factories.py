@@ -49,9 +49,7 @@ def make_user(
 def enrol_two_step(unlocked: Unlocked) -> str:
     """Turn two-step sign-in on through the service (inside an app context)."""
     enrolment = two_factor.pending_enrolment(unlocked.user, unlocked.udk)
-    two_factor.confirm_enrolment(
-        unlocked.user, unlocked.udk, pyotp.TOTP(enrolment.secret).now()
-    )
+    two_factor.confirm_enrolment(unlocked.user, unlocked.udk, pyotp.TOTP(enrolment.secret).now())
     TOTP_SECRETS[unlocked.user.email] = enrolment.secret
     return enrolment.secret
 
@@ -74,7 +72,9 @@ def enrol_via_http(client: FlaskClient) -> tuple[str, list[str]]:
         },
     )
     assert done.status_code == 200, done.get_data(as_text=True)
-    codes = re.findall(r"<code>([A-Z2-7]{4}(?:-[A-Z2-7]{4}){3})</code>", done.get_data(as_text=True))
+    codes = re.findall(
+        r"<code>([A-Z2-7]{4}(?:-[A-Z2-7]{4}){3})</code>", done.get_data(as_text=True)
+    )
     assert len(codes) == 10
     return secret, codes
 
@@ -134,13 +134,15 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResp
         data={"email": email, "password": password, "csrf_token": csrf_token(client)},
     )
     location = response.headers.get("Location", "")
-    if response.status_code == 302 and location.startswith("/login/two-factor"):
-        if email in TOTP_SECRETS:
-            app = client.application
-            response = client.post(
-                location,
-                data={"code": fresh_totp(app, email), "csrf_token": csrf_token(client, location)},
-            )
+    second_step = response.status_code == 302 and location.startswith("/login/two-factor")
+    if second_step and email in TOTP_SECRETS:
+        response = client.post(
+            location,
+            data={
+                "code": fresh_totp(client.application, email),
+                "csrf_token": csrf_token(client, location),
+            },
+        )
     return response
 
 

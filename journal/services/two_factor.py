@@ -210,7 +210,8 @@ def complete_sign_in(pending: SessionState, code: str, device: str = "") -> None
     does not buy unlimited guesses at six digits from many addresses.
     """
     user, udk = pending.user, pending.udk
-    assert udk is not None
+    if udk is None:
+        raise CodeRejected(WRONG_CODE)
     throttle = accounts.throttle_for("second_factor", user.email)
     if verify(user, udk, code):
         accounts.clear_throttle(throttle)

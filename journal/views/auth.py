@@ -50,7 +50,8 @@ def _logged_in(unlocked: Unlocked, response: BaseResponse) -> BaseResponse:
 def _show_recovery_key(unlocked: Unlocked) -> BaseResponse:
     """Shown once, in the response itself: it never passes through a redirect,
     a URL, a flash message or any storage."""
-    assert unlocked.recovery_key is not None
+    if unlocked.recovery_key is None:
+        raise RuntimeError("no recovery key to show")
     page = make_response(render("auth/recovery_key.html", recovery_key=unlocked.recovery_key))
     return _logged_in(unlocked, page)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
@@ -27,7 +27,8 @@ def _signed_out(message: str) -> BaseResponse:
 @login_required
 def sessions() -> str:
     state = session_state()
-    assert state is not None
+    if state is None:
+        abort(401)
     rows = auth_sessions.active_sessions(user())
     return render(
         "security/sessions.html",

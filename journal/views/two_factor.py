@@ -72,8 +72,9 @@ def sign_in() -> ResponseReturnValue:
         page = render("two_factor/sign_in.html", next=next_url, error=str(exc))
         return make_response(page, 422)
     me, udk = pending.user, pending.udk
-    assert udk is not None
     auth_sessions.end_row(pending.row)
+    if udk is None:
+        return _restart("That sign-in took too long or was ended. Please start again.")
     response = redirect(next_url or url_for("main.home"))
     set_session_cookie(response, auth_sessions.start_session(me, udk, device))
     return response

@@ -1,0 +1,238 @@
+"""Deleting an account: what it asks for, and that every row of it goes."""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import ForeignKey, Table, func, select
+from werkzeug.test import TestResponse
+
+from journal.extensions import db
+from journal.models.audit import AuditEvent
+from journal.models.users import LoginThrottle, Role
+from tests.conftest import csrf_token
+from tests.factories import PASSWORD, fresh_totp, login, make_user, write_entry
+from tests.web.helpers import HTMX, user_id
+
+
+def _text(response: TestResponse) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def _delete(client: FlaskClient, **form: str) -> TestResponse:
+    data = {"understood": "yes", "csrf_token": csrf_token(client, "/settings/delete"), **form}
+    return client.post("/settings/delete", data=data)
+
+
+# Tables whose rows belong to no one account, with the reason.
+NOT_PER_USER = {
+    "login_throttle": "keyed by a peppered hash of an email; deletion clears that email's rows",
+    "alembic_version": "the schema's version",
+}
+
+
+def _fk_paths(table: Table, seen: frozenset[str] = frozenset()) -> Iterator[list[ForeignKey]]:
+    """Every chain of foreign keys from `table` to users.id."""
+    for fk in table.foreign_keys:
+        parent = fk.column.table
+        if parent.name == "users":
+            yield [fk]
+        elif parent.name not in seen and parent is not table:
+            for rest in _fk_paths(parent, seen | {table.name}):
+                yield [fk, *rest]
+
+
+def rows_per_table(app: Flask, uid: uuid.UUID) -> dict[str, int]:
+    """For every table in the schema (read from db.metadata, so tables that later
+    features add are counted too): the rows that belong to this user through any
+    chain of foreign keys."""
+    counts: dict[str, int] = {}
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            if table.name == "users":
+                query = select(func.count()).select_from(table).where(table.c.id == uid)
+                counts["users"] = db.session.scalar(query) or 0
+                continue
+            key = list(table.primary_key.columns)
+            found: set[tuple[object, ...]] = set()
+            for path in _fk_paths(table):
+                query = select(*key).select_from(table)
+                for fk in path[:-1]:
+                    query = query.join(fk.column.table, fk.parent == fk.column)
+                query = query.where(path[-1].parent == uid)
+                found |= {tuple(row) for row in db.session.execute(query)}
+            counts[table.name] = len(found)
+    return counts
+
+
+def test_every_table_either_belongs_to_a_user_or_says_why_not(app: Flask) -> None:
+    with app.app_context():
+        orphans = [
+            t.name
+            for t in db.metadata.sorted_tables
+            if t.name != "users" and not any(_fk_paths(t)) and t.name not in NOT_PER_USER
+        ]
+    assert orphans == [], (
+        f"{orphans} have no foreign key to users, so deleting an account would leave their "
+        "rows behind: add one (ON DELETE CASCADE) or list the table in NOT_PER_USER with why"
+    )
+
+
+def test_every_foreign_key_to_a_user_deletes_with_the_user(app: Flask) -> None:
+    with app.app_context():
+        wrong = [
+            f"{t.name}.{fk.parent.name}"
+            for t in db.metadata.sorted_tables
+            for fk in t.foreign_keys
+            if fk.ondelete != "CASCADE"
+        ]
+    assert wrong == [], f"add ondelete='CASCADE' to {wrong}"
+
+
+def _fill_every_table(
+    app: Flask, client: FlaskClient, other_client: FlaskClient, outbox: object
+) -> None:
+    """Ada with something in every table: entries, drafts (new and of an entry),
+    two sessions and a half-finished two-step one, two-step sign-in with backup
+    codes, an emailed token, and her security log. A feature that adds a table adds
+    a row for it here (the test below names any table left empty)."""
+    make_user(app, "ada@example.com", two_step=True)
+    login(client, "ada@example.com")
+    login(other_client, "ada@example.com")
+    entry = write_entry(client, "Mine alone.", title="Ada").headers["Location"].split("/")[-1]
+    token = csrf_token(client, "/journal/")
+    for draft_entry in ("", entry):
+        client.post(
+            f"/journal/drafts/{uuid.uuid4()}",
+            data={"body": "half", "entry_id": draft_entry, "csrf_token": token},
+            headers=HTMX,
+        )
+    client.post(
+        "/start-over",
+        data={"email": "ada@example.com", "csrf_token": csrf_token(client, "/start-over")},
+    )
+    third = client.application.test_client()
+    third.post(
+        "/login",
+        data={"email": "ada@example.com", "password": PASSWORD, "csrf_token": csrf_token(third)},
+    )
+
+
+@pytest.fixture
+def bob(app: Flask) -> FlaskClient:
+    make_user(app, "bob@example.com")
+    bob = app.test_client()
+    login(bob, "bob@example.com")
+    write_entry(bob, "Bob's own.")
+    return bob
+
+
+def test_deleting_the_account_removes_every_row_of_it_in_every_table(
+    app: Flask, client: FlaskClient, other_client: FlaskClient, outbox: object, bob: FlaskClient
+) -> None:
+    _fill_every_table(app, client, other_client, outbox)
+    ada = user_id(app, "ada@example.com")
+    before = rows_per_table(app, ada)
+    empty = sorted(name for name, n in before.items() if n == 0 and name not in NOT_PER_USER)
+    assert empty == [], f"fill these tables for Ada in _fill_every_table: {empty}"
+    bob_before = rows_per_table(app, user_id(app, "bob@example.com"))
+
+    response = _delete(client, password=PASSWORD, code=fresh_totp(app, "ada@example.com"))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account-deleted"
+    assert '"cookies"' in response.headers["Clear-Site-Data"]
+
+    after = rows_per_table(app, ada)
+    assert {name: n for name, n in after.items() if n} == {}
+    assert rows_per_table(app, user_id(app, "bob@example.com")) == bob_before
+    # Every device of Ada's is signed out with it, and Bob is untouched.
+    assert other_client.get("/journal/").status_code == 302
+    assert "Bob's own." in _text(bob.get("/journal/"))
+    assert "Your account is deleted" in _text(client.get("/account-deleted"))
+
+
+def test_the_email_can_sign_up_again_and_finds_nothing_of_before(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app, "ada@example.com")
+    login(client, "ada@example.com")
+    write_entry(client, "Before deletion.")
+    assert _delete(client, password=PASSWORD).status_code == 302
+    assert login(client, "ada@example.com").status_code == 422
+    make_user(app, "ada@example.com")
+    login(client, "ada@example.com")
+    assert "Before deletion." not in _text(client.get("/journal/"))
+
+
+def test_deletion_clears_the_backoff_rows_of_that_email(app: Flask, client: FlaskClient) -> None:
+    make_user(app, "ada@example.com")
+    login(client, "ada@example.com", "wrong-password-1")
+    login(client, "ada@example.com")
+    _delete(client, password="wrong-password-2")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 1
+    assert _delete(client, password=PASSWORD).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
+
+
+def test_the_page_says_plainly_what_will_happen_before_asking(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app, "ada@example.com")
+    login(client, "ada@example.com")
+    page = _text(client.get("/settings/delete"))
+    assert "This deletes everything, at once and for good" in page
+    assert "No one can undo this" in page
+    assert "export your data" in page
+    assert 'name="code"' not in page  # no two-step sign-in, no code asked
+
+
+def test_deletion_needs_the_password_and_the_tick_and_changes_nothing_without(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app, "ada@example.com")
+    login(client, "ada@example.com")
+    write_entry(client, "Still here.")
+    wrong = _delete(client, password="not-my-password")
+    assert wrong.status_code == 422
+    assert "Your password is not right. Nothing was deleted." in _text(wrong)
+    unticked = client.post(
+        "/settings/delete",
+        data={"password": PASSWORD, "csrf_token": csrf_token(client, "/settings/delete")},
+    )
+    assert unticked.status_code == 422
+    assert "Still here." in _text(client.get("/journal/"))
+
+
+def test_deletion_with_two_step_sign_in_needs_a_right_code_too(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app, "dr.lee@example.com", Role.THERAPIST)
+    login(client, "dr.lee@example.com")
+    assert 'name="code"' in client.get("/settings/delete").get_data(as_text=True)
+    refused = _delete(client, password=PASSWORD, code="000000")
+    assert refused.status_code == 422
+    assert "That two-step code did not work. Nothing was deleted." in _text(refused)
+    done = _delete(client, password=PASSWORD, code=fresh_totp(app, "dr.lee@example.com"))
+    assert done.status_code == 302
+
+
+def test_the_operator_log_keeps_that_an_account_was_deleted_but_not_whose(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app, "ada@example.com")
+    login(client, "ada@example.com")
+    _delete(client, password=PASSWORD)
+    with app.app_context():
+        rows = db.session.execute(
+            select(AuditEvent.user_id, AuditEvent.detail).where(
+                AuditEvent.action == "account.deleted"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [(None, "patient")]
