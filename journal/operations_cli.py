@@ -79,7 +79,7 @@ def keys_rotate_pepper() -> None:
     """Move every user's wrapped keys to the current (first) pepper in JOURNAL_PEPPER."""
     report = rotation.rotate_pepper()
     click.echo(
-        f"Current pepper: {report.current!r}; outer layers moved for {report.moved} user(s)."
+        f"Current pepper: {report.current!r}; wrapped keys moved for {report.moved} user(s)."
     )
     _echo_waiting(report)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+
 # pg_dump and pg_restore run with a fixed argument list, never through a shell.
 import subprocess  # nosec B404
 from pathlib import Path
