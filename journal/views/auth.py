@@ -37,8 +37,10 @@ def _invalid(template: str, **context: Any) -> Response:
 
 
 def device_of_request() -> str:
-    """The browser's own description of itself, as the sessions page shows it."""
-    return (request.user_agent.string or "")[:120]
+    """The browser's own description of itself, as the sessions page shows it
+    (printable characters only: it is stored, and shown back)."""
+    raw = request.user_agent.string or ""
+    return "".join(ch for ch in raw if ch.isprintable())[:120]
 
 
 def _logged_in(unlocked: Unlocked, response: BaseResponse) -> BaseResponse:

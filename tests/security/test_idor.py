@@ -1,0 +1,125 @@
+"""Insecure direct object references: every route that takes an id, found in the
+app's url_map, tried with Ada's ids by a patient and by a therapist, as a page and as
+htmx. Every answer is 404, none shows Ada's words, and nothing of hers changes."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from journal.extensions import db
+from journal.models.entries import Draft, Entry
+from journal.models.sessions import AuthSession
+from tests.conftest import csrf_token
+from tests.security.world import (
+    ADA_BODY,
+    ADA_DRAFT,
+    ADA_TITLE,
+    NOT_RECORD_IDS,
+    RECORD_ID_VARIABLES,
+    World,
+    build_world,
+    methods,
+    rules,
+    url_with_ids,
+)
+from tests.web.helpers import HTMX
+
+
+def _id_rules(app: Flask) -> list[tuple[str, str]]:
+    return [
+        (rule.endpoint, method)
+        for rule in rules(app)
+        if rule.arguments and rule.endpoint not in NOT_RECORD_IDS
+        for method in methods(rule)
+    ]
+
+
+def _snapshot(app: Flask) -> tuple[object, ...]:
+    with app.app_context():
+        entries = db.session.execute(
+            select(Entry.id, Entry.body_sealed, Entry.title_sealed, Entry.revision)
+        ).all()
+        drafts = db.session.execute(select(Draft.id, Draft.sealed)).all()
+        sessions = db.session.scalar(select(func.count()).select_from(AuthSession))
+    return (sorted(map(tuple, entries)), sorted(map(tuple, drafts)), sessions)
+
+
+def test_every_url_variable_names_a_known_kind_of_record(app: Flask) -> None:
+    unknown = sorted(
+        {
+            f"{rule.endpoint}: <{name}>"
+            for rule in rules(app)
+            if rule.endpoint not in NOT_RECORD_IDS
+            for name in rule.arguments
+            if name not in RECORD_ID_VARIABLES
+        }
+    )
+    assert unknown == [], (
+        f"{unknown}: say how to find the victim's record for these in "
+        "tests/security/world.py RECORD_ID_VARIABLES (or list the endpoint in NOT_RECORD_IDS)"
+    )
+
+
+@pytest.mark.parametrize("attacker", ["mallory", "eve"], ids=["patient", "therapist"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_no_route_that_takes_an_id_reaches_another_users_record(
+    app: Flask, attacker: str, headers: dict[str, str]
+) -> None:
+    world = build_world(app)
+    before = _snapshot(app)
+    client: FlaskClient = getattr(world, attacker)
+    token = csrf_token(client, "/settings/")
+    tried = []
+    for rule in rules(app):
+        if not rule.arguments or rule.endpoint in NOT_RECORD_IDS:
+            continue
+        path = url_with_ids(world, rule)
+        for method in methods(rule):
+            response = client.open(
+                path,
+                method=method,
+                data={"title": "Overwritten", "body": "Overwritten", "csrf_token": token},
+                headers={**headers, "X-CSRFToken": token},
+            )
+            text = html.unescape(response.get_data(as_text=True))
+            label = f"{attacker} {method} {path}"
+            assert response.status_code == 404, label
+            for secret in (ADA_BODY, ADA_TITLE, ADA_DRAFT):
+                assert secret not in text, label
+            tried.append(label)
+    assert len(tried) >= 8, tried
+    assert _snapshot(app) == before
+    _ada_still_has_everything(world)
+
+
+def _ada_still_has_everything(world: World) -> None:
+    entry = html.unescape(world.ada.get(f"/journal/{world.ids['entry']}").get_data(as_text=True))
+    assert ADA_BODY in entry and ADA_TITLE in entry
+    draft = world.ada.get(f"/journal/new?draft={world.ids['draft']}").get_data(as_text=True)
+    assert ADA_DRAFT in html.unescape(draft)
+    assert world.ada.get("/settings/sessions").status_code == 200
+
+
+def test_ids_that_do_not_parse_are_404_on_every_id_route(app: Flask) -> None:
+    world = build_world(app)
+    token = csrf_token(world.ada, "/settings/")
+    for rule in rules(app):
+        if not rule.arguments or rule.endpoint in NOT_RECORD_IDS:
+            continue
+        for junk in ("not-an-id", "1 OR 1=1", "12345", "%2e%2e"):
+            path = rule.rule
+            for name in rule.arguments:
+                path = path.replace(f"<{name}>", junk)
+            for method in methods(rule):
+                response = world.ada.open(
+                    path,
+                    method=method,
+                    data={"csrf_token": token, "body": "x"},
+                    headers={"X-CSRFToken": token},
+                )
+                assert response.status_code == 404, f"{method} {path}"

@@ -1,0 +1,171 @@
+"""A small world to attack: Ada (a patient with records of every kind), Mallory (a
+patient) and Dr. Eve (a therapist), each logged in from their own browser.
+
+`RECORD_ID_VARIABLES` says, for each URL variable that names a record, how to find
+Ada's record of that kind. The route-enumerating tests read the app's url_map, so a
+new route is attacked automatically; one that takes a new kind of id fails until its
+variable is added here (which is the point).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.routing import Rule
+
+from journal.extensions import db
+from journal.models.sessions import AuthSession
+from journal.models.users import Role
+from tests.conftest import csrf_token
+from tests.factories import login, make_user, write_entry
+from tests.web.helpers import HTMX, user_id
+
+ADA, MALLORY, EVE = "ada@example.com", "mallory@example.com", "dr.eve@example.com"
+ADA_TITLE = "Ada's own title"
+ADA_BODY = "Only Ada may ever read this line."
+ADA_DRAFT = "Ada's half-written draft."
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass
+class World:
+    app: Flask
+    ada: FlaskClient
+    mallory: FlaskClient
+    eve: FlaskClient
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+RECORD_ID_VARIABLES: dict[str, Callable[[World], str]] = {
+    "entry_id": lambda w: w.ids["entry"],
+    "draft_id": lambda w: w.ids["draft"],
+    "session_id": lambda w: w.ids["session"],
+}
+
+# Endpoints whose URL variables are not record ids, with the reason.
+NOT_RECORD_IDS = {
+    "static": "public files",
+    "auth.signup_finish": "a single-use token from an email (tested in tests/web)",
+    "auth.start_over": "a single-use token from an email (tested in tests/web)",
+}
+
+
+def build_world(app: Flask) -> World:
+    make_user(app, ADA)
+    make_user(app, MALLORY)
+    make_user(app, EVE, Role.THERAPIST)
+    world = World(app, app.test_client(), app.test_client(), app.test_client())
+    for client, email in ((world.ada, ADA), (world.mallory, MALLORY), (world.eve, EVE)):
+        assert login(client, email).status_code == 302, email
+    saved = write_entry(world.ada, ADA_BODY, title=ADA_TITLE)
+    world.ids["entry"] = saved.headers["Location"].rsplit("/", 1)[1]
+    world.ids["draft"] = str(uuid.uuid4())
+    drafted = world.ada.post(
+        f"/journal/drafts/{world.ids['draft']}",
+        data={"body": ADA_DRAFT, "csrf_token": csrf_token(world.ada, "/journal/")},
+        headers=HTMX,
+    )
+    assert drafted.status_code == 200
+    with app.app_context():
+        world.ids["session"] = str(
+            db.session.scalar(
+                select(AuthSession.public_id).where(AuthSession.user_id == user_id(app, ADA))
+            )
+        )
+    return world
+
+
+def rules(app: Flask) -> list[Rule]:
+    return sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
+
+
+def methods(rule: Rule) -> list[str]:
+    return sorted((rule.methods or set()) - SKIPPED_METHODS)
+
+
+def url_with_ids(world: World, rule: Rule) -> str:
+    """The rule's path with Ada's record ids filled in (KeyError for an unknown kind)."""
+    path = rule.rule
+    for name in rule.arguments:
+        value = RECORD_ID_VARIABLES[name](world)
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", value, path)
+    return path
+
+
+@dataclass
+class Form:
+    page: str
+    action: str
+    method: str
+    fields: dict[str, str]
+    text_fields: list[str]
+
+
+class _FormParser(HTMLParser):
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.page = page
+        self.forms: list[Form] = []
+        self._form: Form | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            method = a.get("method", "get").upper()
+            self._form = Form(self.page, a.get("action") or self.page, method, {}, [])
+        elif self._form is None or not a.get("name"):
+            return
+        elif tag == "input" and a.get("type", "text") not in ("submit", "button"):
+            kind = a.get("type", "text")
+            if kind == "checkbox":
+                self._form.fields[a["name"]] = a.get("value", "on")
+            else:
+                self._form.fields[a["name"]] = a.get("value", "")
+            if kind in ("text", "email", "password", "date", "search"):
+                self._form.text_fields.append(a["name"])
+        elif tag == "textarea":
+            self._form.fields[a["name"]] = ""
+            self._form.text_fields.append(a["name"])
+        elif tag == "select":
+            self._select = a["name"]
+            self._form.fields[a["name"]] = ""
+            self._form.text_fields.append(a["name"])
+        elif tag == "option" and self._select and not self._form.fields[self._select]:
+            self._form.fields[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._form is not None:
+            self.forms.append(self._form)
+            self._form = None
+        elif tag == "select":
+            self._select = None
+
+
+def forms_on(client: FlaskClient, path: str) -> list[Form]:
+    parser = _FormParser(path)
+    parser.feed(client.get(path).get_data(as_text=True))
+    return parser.forms
+
+
+def get_pages(world: World) -> list[str]:
+    """Every GET page in the url_map, ids filled with Ada's, plus the query strings
+    that make a page show more (a restored draft, a date range)."""
+    pages = []
+    for rule in rules(world.app):
+        if "GET" not in methods(rule) or rule.endpoint in NOT_RECORD_IDS:
+            continue
+        pages.append(url_with_ids(world, rule))
+    pages += [
+        f"/journal/new?draft={world.ids['draft']}",
+        "/settings/export/print?start=2000-01-01&end=2100-01-01",
+    ]
+    return pages
