@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from journal import create_app
-from journal.extensions import db
+from journal.extensions import db, limiter
 from tests.conftest import csrf_token
 from tests.web.test_headers import assert_safe_headers
 
@@ -24,6 +24,9 @@ def limited_app(app: Flask) -> Iterator[Flask]:
     yield limited
     with limited.app_context():
         db.engine.dispose()
+    # The limiter is one object shared by every app made in this process, and
+    # init_app set it to "enabled": give it back to the suite's app, limits off.
+    limiter.init_app(app)
 
 
 @pytest.mark.parametrize("path", LIMITED)
