@@ -15,11 +15,11 @@ from journal.views.rendering import render
 bp = Blueprint("security", __name__, url_prefix="/settings")
 
 
-def _signed_out(message: str) -> BaseResponse:
+def _signed_out() -> BaseResponse:
+    """Like logging out (no flash message: Clear-Site-Data drops that cookie too)."""
     response = redirect(url_for("auth.login", logged_out=1))
     clear_session_cookie(response)
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
-    flash(message)
     return response
 
 
@@ -56,7 +56,7 @@ def end_session(session_id: str) -> ResponseReturnValue:
     audit.record(me.id, "session.ended", auth_sessions.describe_device(row.device))
     auth_sessions.end_row(row)
     if current:
-        return _signed_out("You are signed out on this device.")
+        return _signed_out()
     flash("That device is signed out.")
     return redirect(url_for("security.sessions"))
 
@@ -68,7 +68,7 @@ def end_all() -> ResponseReturnValue:
     audit.record(me.id, "sessions.ended_everywhere")
     db.session.commit()
     auth_sessions.end_every_session(me.id)
-    return _signed_out("You are signed out on every device.")
+    return _signed_out()
 
 
 def _page_arg() -> int:
