@@ -46,11 +46,11 @@ def sessions() -> str:
     )
 
 
-@bp.post("/sessions/<session_id>/end")
+@bp.post("/sessions/<device_id>/end")
 @login_required
-def end_session(session_id: str) -> ResponseReturnValue:
+def end_session(device_id: str) -> ResponseReturnValue:
     me = user()
-    row = access.owned_session(me, session_id)
+    row = access.owned_session(me, device_id)
     state = session_state()
     current = state is not None and row.id_hash == state.row.id_hash
     audit.record(me.id, "session.ended", auth_sessions.describe_device(row.device))

@@ -47,7 +47,7 @@ class World:
 RECORD_ID_VARIABLES: dict[str, Callable[[World], str]] = {
     "entry_id": lambda w: w.ids["entry"],
     "draft_id": lambda w: w.ids["draft"],
-    "session_id": lambda w: w.ids["session"],
+    "device_id": lambda w: w.ids["device"],
 }
 
 # Endpoints whose URL variables are not record ids, with the reason.
@@ -75,7 +75,7 @@ def build_world(app: Flask) -> World:
     )
     assert drafted.status_code == 200
     with app.app_context():
-        world.ids["session"] = str(
+        world.ids["device"] = str(
             db.session.scalar(
                 select(AuthSession.public_id).where(AuthSession.user_id == user_id(app, ADA))
             )
