@@ -5,13 +5,14 @@ from __future__ import annotations
 import secrets
 
 import click
+import pyotp
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import delete
 
 from journal.extensions import db
 from journal.models.users import Role, User
-from journal.services import accounts, entries
+from journal.services import accounts, care, entries, sharing, two_factor
 from journal.services.accounts import AccountError
 from journal.services.entries import EntryForm
 
@@ -73,7 +74,7 @@ def _passphrase() -> str:
 @demo_cli.command("load")
 @click.option("--reset", is_flag=True, help="Delete the demo accounts first.")
 def load_demo(reset: bool) -> None:
-    """Create a demo therapist and patient with a few entries (development only)."""
+    """A demo therapist and a linked patient with a few entries, one shared (development only)."""
     if current_app.config["JOURNAL_ENV"] == "production":
         raise click.ClickException(
             "The demo clinic is for development only; refused in production."
@@ -86,13 +87,31 @@ def load_demo(reset: bool) -> None:
             "Demo accounts exist already; run with --reset to make them anew."
         )
     therapist_pw, patient_pw = _passphrase(), _passphrase()
-    accounts.create_user(DEMO_THERAPIST, therapist_pw, Role.THERAPIST)
+    therapist = accounts.create_user(DEMO_THERAPIST, therapist_pw, Role.THERAPIST)
     patient = accounts.create_user(DEMO_PATIENT, patient_pw, Role.PATIENT)
-    for title, body in DEMO_ENTRIES:
+    written = [
         entries.create_entry(patient.user, patient.udk, EntryForm(title=title, body=body))
+        for title, body in DEMO_ENTRIES
+    ]
+    # Linked, with the last entry shared, so the therapist's brief has something in it.
+    link = care.accept_invitation(patient.user, care.create_invitation(therapist.user).code)
+    sharing.share_records(
+        patient.user, patient.udk, link, [sharing.RecordRef(entries.TABLE, written[-1].id)]
+    )
+    # Therapists always use two-step sign-in: the demo one has it on already, with a
+    # key for an authenticator app and backup codes that work without one.
+    enrolment = two_factor.pending_enrolment(therapist.user, therapist.udk)
+    backup = two_factor.confirm_enrolment(
+        therapist.user, therapist.udk, pyotp.TOTP(enrolment.secret).now()
+    )
     click.echo("Demo clinic loaded. Log in at the app's address with:")
     click.echo(f"  therapist  {DEMO_THERAPIST}  {therapist_pw}")
     click.echo(f"  patient    {DEMO_PATIENT}  {patient_pw}")
+    click.echo("The therapist's two-step sign-in: add this key to an authenticator app,")
+    click.echo(f"  {enrolment.grouped_secret}")
+    click.echo("or use one of these one-time backup codes:")
+    for code in backup[:3]:
+        click.echo(f"  backup code  {code}")
 
 
 def init_app(app: Flask) -> None:

@@ -39,7 +39,8 @@ def _instance_secret(instance: Path, name: str) -> str:
     """Read or create a development secret; hex so it can be pasted into an env file."""
     path = instance / name
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        # The instance folder holds the secrets and the SQLite file: owner only.
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))

@@ -259,3 +259,12 @@ def session_lookup_hash(session_id: bytes) -> bytes:
 
 def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+def short_code_hash(pepper: bytes, code: str) -> bytes:
+    """For short codes (an 8-character invitation has about 40 bits): a plain hash of
+    so few bits could be reversed by trying them all; keyed with the pepper it cannot
+    be, by anyone who has only the database."""
+    return hmac.new(
+        _hkdf(pepper, b"fresh-tracks short code"), code.encode("ascii"), "sha256"
+    ).digest()

@@ -50,6 +50,11 @@ def enrol_two_step(unlocked: Unlocked) -> str:
     """Turn two-step sign-in on through the service (inside an app context)."""
     enrolment = two_factor.pending_enrolment(unlocked.user, unlocked.udk)
     two_factor.confirm_enrolment(unlocked.user, unlocked.udk, pyotp.TOTP(enrolment.secret).now())
+    # As if set up a while ago: the code showing now is still unused for a first login.
+    db.session.execute(
+        update(TwoFactor).where(TwoFactor.user_id == unlocked.user.id).values(last_step=0)
+    )
+    db.session.commit()
     TOTP_SECRETS[unlocked.user.email] = enrolment.secret
     return enrolment.secret
 

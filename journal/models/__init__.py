@@ -1,20 +1,43 @@
 """Every model, imported here so Alembic and `db.create_all` see the whole schema."""
 
 from journal.models.audit import AuditEvent
+from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
+from journal.models.intentions import Intention
+from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry, SessionStatus
 from journal.models.sessions import AuthSession
+from journal.models.sharing import (
+    AccessLogEntry,
+    CareInvitation,
+    CareLink,
+    Share,
+    StandingShare,
+    TherapistProfile,
+)
 from journal.models.two_factor import BackupCode, TwoFactor
 from journal.models.users import AccountToken, LoginThrottle, Role, User
 
 __all__ = [
+    "AccessLogEntry",
     "AccountToken",
     "AuditEvent",
     "AuthSession",
     "BackupCode",
+    "CareInvitation",
+    "CareLink",
+    "Checklist",
     "Draft",
     "Entry",
+    "Intention",
+    "KapSession",
     "LoginThrottle",
     "Role",
+    "SelfCheck",
+    "SessionLogEntry",
+    "SessionStatus",
+    "Share",
+    "StandingShare",
+    "TherapistProfile",
     "TwoFactor",
     "User",
 ]

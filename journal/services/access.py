@@ -2,18 +2,28 @@
 
 Every view that takes a record id goes through a function here. "Not found" and
 "not yours" are the same answer, so ids cannot be probed for existence.
+
+A therapist reads a patient's record only through `readable_shares`: a share row for
+that therapist AND an active link with the record's owner. Every refusal on the
+therapist's side is written to the access log before the 404.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, false, select
 
 from journal.extensions import db
+from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
+from journal.models.intentions import Intention
+from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry
 from journal.models.sessions import AuthSession
+from journal.models.sharing import CareLink, Share
 from journal.models.users import User
+from journal.services import access_log, shareable
 
 
 class RecordNotFound(LookupError):
@@ -44,6 +54,198 @@ def owned_draft(user: User, draft_id: str | uuid.UUID) -> Draft | None:
     if draft is not None and draft.user_id != user.id:
         raise RecordNotFound(draft_id)
     return draft
+
+
+# -- preparation records ------------------------------------------------------------
+
+
+def owned_kap_session(user: User, session_id: str | uuid.UUID) -> KapSession:
+    session: KapSession | None = db.session.scalar(
+        select(KapSession).where(
+            KapSession.id == parse_id(session_id), KapSession.user_id == user.id
+        )
+    )
+    if session is None:
+        raise RecordNotFound(session_id)
+    return session
+
+
+def owned_checklist(user: User, session: KapSession) -> Checklist:
+    """The checklist of a session the user owns (call `owned_kap_session` first)."""
+    checklist: Checklist | None = db.session.scalar(
+        select(Checklist).where(
+            Checklist.kap_session_id == session.id, Checklist.user_id == user.id
+        )
+    )
+    if checklist is None:
+        raise RecordNotFound(session.id)
+    return checklist
+
+
+def owned_intention(user: User, session: KapSession) -> Intention | None:
+    """The intention of a session the user owns, None while none is written."""
+    intention: Intention | None = db.session.scalar(
+        select(Intention).where(
+            Intention.kap_session_id == session.id, Intention.user_id == user.id
+        )
+    )
+    return intention
+
+
+def owned_log_line(user: User, session: KapSession, line_id: str | uuid.UUID) -> SessionLogEntry:
+    """One line of the at-home log, only through the session it belongs to."""
+    line: SessionLogEntry | None = db.session.scalar(
+        select(SessionLogEntry).where(
+            SessionLogEntry.id == parse_id(line_id),
+            SessionLogEntry.kap_session_id == session.id,
+            SessionLogEntry.user_id == user.id,
+        )
+    )
+    if line is None:
+        raise RecordNotFound(line_id)
+    return line
+
+
+def owned_self_check(user: User) -> SelfCheck | None:
+    found: SelfCheck | None = db.session.scalar(
+        select(SelfCheck).where(SelfCheck.user_id == user.id)
+    )
+    return found
+
+
+# -- a patient's own care-team records ----------------------------------------------
+
+
+def owned_record(user: User, table: str, record_id: str | uuid.UUID) -> Any:
+    """Any shareable record the user owns, by its adapter's table name."""
+    adapter = shareable.adapter_for(table)
+    record = adapter.load(parse_id(record_id)) if adapter else None
+    if record is None or record.user_id != user.id:
+        raise RecordNotFound(record_id)
+    return record
+
+
+def patient_link(patient: User, link_id: str | uuid.UUID) -> CareLink:
+    """The patient's own link with a therapist; a link that is not theirs is 404."""
+    link = db.session.get(CareLink, parse_id(link_id))
+    if link is None or link.patient_id != patient.id:
+        raise RecordNotFound(link_id)
+    return link
+
+
+def owned_share(patient: User, share_id: str | uuid.UUID) -> Share:
+    share = db.session.get(Share, parse_id(share_id))
+    if share is None or share.patient_id != patient.id:
+        raise RecordNotFound(share_id)
+    return share
+
+
+# -- the therapist's side: one rule ----------------------------------------------------
+
+
+def readable_shares(therapist: User) -> Select[Share]:
+    """THE rule: the shares a therapist may read through. A share row counts only
+    while its patient has an active link with this therapist; nothing else ever lets
+    a therapist see a patient's record."""
+    query = select(Share).join(
+        CareLink,
+        and_(CareLink.therapist_id == Share.therapist_id, CareLink.patient_id == Share.patient_id),
+    )
+    if not therapist.is_therapist:
+        return query.where(false())
+    return query.where(Share.therapist_id == therapist.id)
+
+
+def _try_id(raw: str | uuid.UUID) -> uuid.UUID | None:
+    try:
+        return parse_id(raw)
+    except RecordNotFound:
+        return None
+
+
+def _refuse(
+    therapist: User,
+    patient_id: uuid.UUID | None,
+    table: str | None,
+    record_id: uuid.UUID | None,
+    via: str,
+) -> RecordNotFound:
+    access_log.record_refused(therapist, patient_id, table, record_id, via)
+    return RecordNotFound(record_id or patient_id)
+
+
+def linked_patient(therapist: User, patient_id: str | uuid.UUID, via: str) -> CareLink:
+    """The therapist's active link with this patient, or a logged refusal (404)."""
+    pid = _try_id(patient_id)
+    link: CareLink | None = None
+    if pid is not None and therapist.is_therapist:
+        link = db.session.scalar(
+            select(CareLink).where(
+                CareLink.therapist_id == therapist.id, CareLink.patient_id == pid
+            )
+        )
+    if link is None:
+        raise _refuse(therapist, pid, None, None, via)
+    return link
+
+
+def shared_record(
+    therapist: User,
+    patient_id: str | uuid.UUID,
+    table: str,
+    record_id: str | uuid.UUID,
+    via: str,
+) -> tuple[Share, Any]:
+    """One record the therapist may read: (its share, the record), or a logged 404.
+
+    The record must still be at the revision its share was sealed for, so a key left
+    over from before a revoke is never even tried.
+    """
+    pid, rid = _try_id(patient_id), _try_id(record_id)
+    adapter = shareable.adapter_for(table)
+    share = record = None
+    if pid is not None and rid is not None and adapter is not None:
+        share = db.session.scalar(
+            readable_shares(therapist).where(
+                Share.patient_id == pid, Share.record_table == table, Share.record_id == rid
+            )
+        )
+        record = adapter.load(rid) if share is not None else None
+    if (
+        share is None
+        or record is None
+        or record.user_id != pid
+        or record.revision != share.record_revision
+    ):
+        owner = pid
+        if adapter is not None and rid is not None:
+            found = adapter.load(rid)
+            owner = found.user_id if found is not None else pid
+        raise _refuse(therapist, owner, table if adapter else None, rid, via)
+    return share, record
+
+
+def shared_records(therapist: User, link: CareLink) -> list[tuple[Share, Any]]:
+    """Every record of this link's patient the therapist may read, oldest share first.
+
+    `link` comes from `linked_patient`; the shares come through `readable_shares`.
+    """
+    shares = db.session.scalars(
+        readable_shares(therapist)
+        .where(Share.patient_id == link.patient_id)
+        .order_by(Share.created_at, Share.id)
+    ).all()
+    found: list[tuple[Share, Any]] = []
+    for share in shares:
+        adapter = shareable.adapter_for(share.record_table)
+        record = adapter.load(share.record_id) if adapter else None
+        if (
+            record is not None
+            and record.user_id == link.patient_id
+            and record.revision == share.record_revision
+        ):
+            found.append((share, record))
+    return found
 
 
 def owned_session(user: User, public_id: str | uuid.UUID) -> AuthSession:

@@ -20,6 +20,7 @@ from sqlalchemy import delete, inspect, select
 from journal import crypto
 from journal.extensions import db
 from journal.models.sessions import AuthSession
+from journal.models.sharing import Share, StandingShare
 from journal.models.two_factor import TwoFactor
 from journal.models.types import utcnow
 from journal.models.users import AccountToken, LoginThrottle, Role, User
@@ -381,6 +382,10 @@ def start_over(token: str, new: str, confirm: str) -> Unlocked:
         raise AccountError(" ".join(problems))
     row.used_at = utcnow()
     delete_records_of(user.id)
+    # Shares of the deleted records, and standing categories: a new journal starts
+    # private. Links with therapists stay (they hold nothing of the journal).
+    db.session.execute(delete(Share).where(Share.patient_id == user.id))
+    db.session.execute(delete(StandingShare).where(StandingShare.patient_id == user.id))
     end_sessions(user.id)
     new_keys = keys.initialise_keys(user, new)
     text = crypto.format_recovery_key(new_keys.recovery_key)

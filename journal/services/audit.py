@@ -37,6 +37,16 @@ LABELS: dict[str, str] = {
     "export.json": "Downloaded all data (JSON)",
     "export.printed": "Opened the printable export",
     "keys.udk_rotated": "Data key replaced by the operator",
+    "care.invitation_created": "Invitation to a care team created",
+    "care.invitation_declined": "Invitation declined",
+    "care.invitation_withdrawn": "Invitation withdrawn",
+    "care.link_accepted": "Joined a therapist's care team",
+    "care.link_ended": "Care-team link ended",
+    "care.appointment_set": "Appointment time set",
+    "share.created": "Shared with a therapist",
+    "share.revoked": "Share revoked",
+    "share.category_enabled": "Started sharing a whole category",
+    "share.category_disabled": "Stopped sharing a whole category",
     "keys.pepper_rotated": "Server key rotated",
 }
 

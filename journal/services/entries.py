@@ -91,6 +91,11 @@ def create_entry(
     dek, entry.dek_wrapped = records.new_wrapped_dek(udk, TABLE, entry.id, user.id, 0)
     _seal_fields(entry, dek, form.title, form.body)
     db.session.add(entry)
+    # A standing share for a category that covers entries seals the new key to the
+    # therapist now. Imported here: sharing reaches entries through its adapters.
+    from journal.services import sharing
+
+    sharing.seal_for_standing_shares(user, udk, TABLE, entry)
     _discard_draft(user, draft_id)
     db.session.commit()
     return entry
@@ -118,6 +123,11 @@ def _discard_draft(user: User, draft_id: uuid.UUID | None) -> None:
 
 def read_entry(entry: Entry, udk: bytes) -> EntryView:
     dek = records.open_dek(udk, entry.dek_wrapped, TABLE, entry.id, entry.user_id, entry.revision)
+    return open_entry_with_dek(entry, dek)
+
+
+def open_entry_with_dek(entry: Entry, dek: bytes) -> EntryView:
+    """For a reader who got the DEK another way (a therapist, through a share)."""
 
     def bind(name: str) -> crypto.Binding:
         return records.field_binding(TABLE, entry.id, entry.user_id, name, entry.revision)
@@ -130,6 +140,21 @@ def read_entry(entry: Entry, udk: bytes) -> EntryView:
         created_at=entry.created_at,
         updated_at=entry.updated_at,
     )
+
+
+def reencrypt_entry(entry: Entry, udk: bytes) -> bytes:
+    """Seal the entry again under a fresh DEK at revision + 1; return the new DEK.
+
+    Called when a share is revoked: a key the therapist may have kept opens nothing
+    after this. The text and its dates do not change.
+    """
+    view = read_entry(entry, udk)
+    entry.revision += 1
+    dek, entry.dek_wrapped = records.new_wrapped_dek(
+        udk, TABLE, entry.id, entry.user_id, entry.revision
+    )
+    _seal_fields(entry, dek, view.title, view.body)
+    return dek
 
 
 def list_entries(user: User, udk: bytes, page: int, per_page: int) -> EntryPage:

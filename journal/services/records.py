@@ -14,13 +14,18 @@ from journal import crypto
 from journal.crypto import Binding
 
 
-class EncryptedRecord(Protocol):
-    """What `seal_payload` needs of a model: see `models.records.EncryptedPayloadMixin`."""
+class KeyedRecord(Protocol):
+    """A record with a DEK of its own (every shareable record, entries included)."""
 
     id: uuid.UUID
     user_id: uuid.UUID
     revision: int
     dek_wrapped: bytes
+
+
+class EncryptedRecord(KeyedRecord, Protocol):
+    """What `seal_payload` needs of a model: see `models.records.EncryptedPayloadMixin`."""
+
     payload_sealed: bytes
 
 
@@ -57,7 +62,7 @@ def seal_payload(udk: bytes, table: str, record: EncryptedRecord, data: Mapping[
     """Encrypt a record's fields as one JSON payload under a DEK of its own.
 
     A new record (no DEK yet) gets a fresh DEK; an existing one keeps its DEK and
-    revision, so a later share of it stays valid. Call `reencrypt` to change both.
+    revision, so a later share of it stays valid. Call `reencrypt_payload` to change both.
     """
     if record.dek_wrapped:
         dek = open_dek(udk, record.dek_wrapped, table, record.id, record.user_id, record.revision)
@@ -86,3 +91,29 @@ def open_payload_with_dek(dek: bytes, table: str, record: EncryptedRecord) -> di
     )
     data: dict[str, Any] = json.loads(raw)
     return data
+
+
+def reencrypt_payload(
+    udk: bytes, table: str, record: EncryptedRecord, data: Mapping[str, Any]
+) -> bytes:
+    """Seal `data` (the record's opened payload) under a fresh DEK at revision + 1 and
+    return the new DEK, so the caller can re-seal it for the shares that remain.
+
+    After this, a DEK someone kept from before opens nothing: the key is new and the
+    revision in every binding has moved on. Used when a share is revoked.
+    """
+    record.revision += 1
+    dek, record.dek_wrapped = new_wrapped_dek(
+        udk, table, record.id, record.user_id, record.revision
+    )
+    record.payload_sealed = crypto.seal(
+        dek,
+        json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8"),
+        field_binding(table, record.id, record.user_id, "payload", record.revision),
+    )
+    return dek
+
+
+def record_dek(udk: bytes, table: str, record: KeyedRecord) -> bytes:
+    """The owner's way to a record's DEK (to seal it to a therapist)."""
+    return open_dek(udk, record.dek_wrapped, table, record.id, record.user_id, record.revision)

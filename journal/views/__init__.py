@@ -10,9 +10,11 @@ from flask_login import current_user
 
 from journal.views import (
     auth,
+    care,
     clinic,
     errors,
     journal,
+    kap_sessions,
     main,
     security,
     settings,
@@ -33,7 +35,18 @@ def local_time(value: datetime) -> datetime:
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (main, auth, journal, settings, clinic, two_factor, security, your_data):
+    for module in (
+        main,
+        auth,
+        journal,
+        kap_sessions,
+        settings,
+        clinic,
+        care,
+        two_factor,
+        security,
+        your_data,
+    ):
         app.register_blueprint(module.bp)
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, flash, make_response, redirect, request, url_for
@@ -100,16 +101,23 @@ def logout() -> ResponseReturnValue:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def signup() -> ResponseReturnValue:
+    return _mail_a_link("auth/signup.html", accounts.request_signup, "auth.signup_finish")
+
+
+def _mail_a_link(
+    template: str, request_link: Callable[[str, Callable[[str], str]], object], endpoint: str
+) -> ResponseReturnValue:
+    """Ask for an email and mail a link; the answer is the same whether or not the
+    address has an account."""
     if request.method == "GET":
-        return render("auth/signup.html", email="")
+        return render(template, email="")
     email = _form("email")
     try:
-        accounts.request_signup(
-            email, lambda token: url_for("auth.signup_finish", token=token, _external=True)
-        )
+        request_link(email, lambda token: url_for(endpoint, token=token, _external=True))
     except AccountError as exc:
-        return _invalid("auth/signup.html", email=email, error=str(exc))
-    return render("auth/check_email.html", email=email.strip(), purpose="signup")
+        return _invalid(template, email=email, error=str(exc))
+    purpose = "signup" if endpoint == "auth.signup_finish" else "start_over"
+    return render("auth/check_email.html", email=email.strip(), purpose=purpose)
 
 
 @bp.route("/signup/<token>", methods=["GET", "POST"])
@@ -186,16 +194,9 @@ def reset() -> ResponseReturnValue:
 @bp.route("/start-over", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def start_over_request() -> ResponseReturnValue:
-    if request.method == "GET":
-        return render("auth/start_over_request.html", email="")
-    email = _form("email")
-    try:
-        accounts.request_start_over(
-            email, lambda token: url_for("auth.start_over", token=token, _external=True)
-        )
-    except AccountError as exc:
-        return _invalid("auth/start_over_request.html", email=email, error=str(exc))
-    return render("auth/check_email.html", email=email.strip(), purpose="start_over")
+    return _mail_a_link(
+        "auth/start_over_request.html", accounts.request_start_over, "auth.start_over"
+    )
 
 
 @bp.route("/start-over/<token>", methods=["GET", "POST"])

@@ -9,7 +9,8 @@ from sqlalchemy import text
 
 from journal.extensions import db
 from journal.identity import current_udk, user
-from journal.services import entries
+from journal.models.types import utcnow
+from journal.services import entries, preparation
 from journal.views.rendering import render
 
 bp = Blueprint("main", __name__)
@@ -22,8 +23,10 @@ def home() -> ResponseReturnValue:
     me = user()
     if me.is_therapist:
         return redirect(url_for("clinic.patients"))
-    recent = entries.list_entries(me, current_udk(), page=1, per_page=3)
-    return render("main/home.html", recent=recent)
+    udk = current_udk()
+    recent = entries.list_entries(me, udk, page=1, per_page=3)
+    next_session = preparation.home_card(me, udk, utcnow())
+    return render("main/home.html", recent=recent, next_session=next_session)
 
 
 @bp.get("/healthz")

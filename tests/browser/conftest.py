@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Page, Playwright
+from playwright.sync_api import Page, Playwright, expect
 from werkzeug.serving import make_server
 
 HERE = Path(__file__).parent
@@ -98,6 +99,18 @@ def browser_context_args(
 ) -> dict[str, Any]:
     """A phone: Pixel 7 viewport, scale, touch and user agent."""
     return {**browser_context_args, **playwright.devices[PHONE]}
+
+
+def finish_two_step(page: Page, email: str) -> None:
+    """After the password step, for a user made with two-step sign-in (every
+    therapist from `make_user`): type the code, as from an authenticator app."""
+    from tests.factories import TOTP_SECRETS
+
+    if email not in TOTP_SECRETS:
+        return
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
+    page.get_by_label("Code").fill(pyotp.TOTP(TOTP_SECRETS[email]).now())
+    page.get_by_role("button", name="Continue").click()
 
 
 def assert_no_axe_violations(page: Page, label: str = "") -> None:

@@ -22,12 +22,15 @@ from werkzeug.routing import Rule
 
 from journal.extensions import db
 from journal.models.sessions import AuthSession
+from journal.models.sharing import CareInvitation, Share
 from journal.models.users import Role
+from journal.services import shareable
 from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
 from tests.web.helpers import HTMX, user_id
 
 ADA, MALLORY, EVE = "ada@example.com", "mallory@example.com", "dr.eve@example.com"
+TOM = "dr.tom@example.com"  # Ada's own therapist
 ADA_TITLE = "Ada's own title"
 ADA_BODY = "Only Ada may ever read this line."
 ADA_DRAFT = "Ada's half-written draft."
@@ -41,13 +44,30 @@ class World:
     ada: FlaskClient
     mallory: FlaskClient
     eve: FlaskClient
+    tom: FlaskClient
     ids: dict[str, str] = field(default_factory=dict)
 
 
+# How to name Ada's (or her therapist Tom's) record for each URL variable.
 RECORD_ID_VARIABLES: dict[str, Callable[[World], str]] = {
     "entry_id": lambda w: w.ids["entry"],
     "draft_id": lambda w: w.ids["draft"],
     "device_id": lambda w: w.ids["device"],
+    "session_id": lambda w: w.ids["kap_session"],
+    "line_id": lambda w: w.ids["log_line"],
+    "link_id": lambda w: w.ids["link"],
+    "share_id": lambda w: w.ids["share"],
+    "invitation_id": lambda w: w.ids["invitation"],
+    "patient_id": lambda w: w.ids["ada"],
+    "record_id": lambda w: w.ids["entry"],
+    # Not ids, but a valid value, so that only the id decides the answer.
+    "table": lambda w: "entries",
+}
+# Variables whose valid value depends on the route.
+ROUTE_VALUES: dict[tuple[str, str], Callable[[World], str]] = {
+    ("kap_sessions.tick", "key"): lambda w: w.ids["checklist_key"],
+    ("care.category", "key"): lambda w: w.ids["category_key"],
+    ("care.stop_category", "key"): lambda w: w.ids["category_key"],
 }
 
 # Endpoints whose URL variables are not record ids, with the reason.
@@ -55,15 +75,30 @@ NOT_RECORD_IDS = {
     "static": "public files",
     "auth.signup_finish": "a single-use token from an email (tested in tests/web)",
     "auth.start_over": "a single-use token from an email (tested in tests/web)",
+    "care.invitation": "an invitation code is a bearer secret by design (tests/web/test_care_*)",
+    "care.accept": "an invitation code is a bearer secret by design (tests/web/test_care_*)",
+    "care.decline": "an invitation code is a bearer secret by design (tests/web/test_care_*)",
 }
 
 
 def build_world(app: Flask) -> World:
+    """Ada linked with her therapist Tom, with one of everything: an entry (shared
+    with Tom), a draft, a dosing session at home with a log line and a checklist, a
+    standing category; Tom with a pending invitation. Mallory and Eve attack."""
+    from tests.web.care_helpers import accept, invite, link_id, share
+    from tests.web.prep_helpers import in_hours, plan_session
+
     make_user(app, ADA)
     make_user(app, MALLORY)
     make_user(app, EVE, Role.THERAPIST)
-    world = World(app, app.test_client(), app.test_client(), app.test_client())
-    for client, email in ((world.ada, ADA), (world.mallory, MALLORY), (world.eve, EVE)):
+    make_user(app, TOM, Role.THERAPIST)
+    world = World(app, *(app.test_client() for _ in range(4)))
+    for client, email in (
+        (world.ada, ADA),
+        (world.mallory, MALLORY),
+        (world.eve, EVE),
+        (world.tom, TOM),
+    ):
         assert login(client, email).status_code == 302, email
     saved = write_entry(world.ada, ADA_BODY, title=ADA_TITLE)
     world.ids["entry"] = saved.headers["Location"].rsplit("/", 1)[1]
@@ -74,12 +109,48 @@ def build_world(app: Flask) -> World:
         headers=HTMX,
     )
     assert drafted.status_code == 200
+    ada_id = user_id(app, ADA)
+    world.ids["ada"] = str(ada_id)
     with app.app_context():
         world.ids["device"] = str(
-            db.session.scalar(
-                select(AuthSession.public_id).where(AuthSession.user_id == user_id(app, ADA))
-            )
+            db.session.scalar(select(AuthSession.public_id).where(AuthSession.user_id == ada_id))
         )
+
+    # Care team: Ada accepts Tom's invitation, shares her entry; Tom invites again.
+    assert accept(world.ada, invite(world.tom)).status_code == 302
+    link = link_id(app, TOM, ADA)
+    world.ids["link"] = str(link)
+    assert share(world.ada, link, world.ids["entry"]).status_code in (200, 302, 303)
+    invite(world.tom)
+    with app.app_context():
+        world.ids["share"] = str(db.session.scalar(select(Share.id)))
+        world.ids["invitation"] = str(
+            db.session.scalar(select(CareInvitation.id).where(CareInvitation.used_at.is_(None)))
+        )
+    # No feature registers a standing category yet; the link id is checked first anyway.
+    world.ids["category_key"] = min(shareable.CATEGORIES, default="no-category-yet")
+
+    # Preparation: a dosing session at home, its checklist and a line in its log.
+    session_id = plan_session(world.ada, in_hours(2), setting="home")
+    world.ids["kap_session"] = session_id
+    page = world.ada.get(f"/sessions/{session_id}").get_data(as_text=True)
+    key = re.search(rf"/sessions/{session_id}/checklist/([\w-]+)", page)
+    assert key, "no checklist item on the session page"
+    world.ids["checklist_key"] = key.group(1)
+    logged = world.ada.post(
+        f"/sessions/{session_id}/log",
+        data={
+            "kind": "dose",
+            "time": in_hours(0).strftime("%H:%M"),
+            "note": "first",
+            "csrf_token": csrf_token(world.ada, "/journal/"),
+        },
+    )
+    assert logged.status_code == 303, logged.get_data(as_text=True)[:500]
+    during = world.ada.get(f"/sessions/{session_id}/during").get_data(as_text=True)
+    line = re.search(rf"/sessions/{session_id}/log/([0-9a-f-]{{36}})/delete", during)
+    assert line, "no log line on the at-home page"
+    world.ids["log_line"] = line.group(1)
     return world
 
 
@@ -95,8 +166,8 @@ def url_with_ids(world: World, rule: Rule) -> str:
     """The rule's path with Ada's record ids filled in (KeyError for an unknown kind)."""
     path = rule.rule
     for name in rule.arguments:
-        value = RECORD_ID_VARIABLES[name](world)
-        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", value, path)
+        provider = ROUTE_VALUES.get((rule.endpoint, name)) or RECORD_ID_VARIABLES[name]
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", provider(world), path)
     return path
 
 

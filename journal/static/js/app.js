@@ -17,16 +17,46 @@
     if (box) { box.focus({ preventScroll: false }); }
   }
 
-  // The printable export's Print button (without JavaScript, the browser's menu prints).
-  document.addEventListener("click", function (evt) {
-    var button = evt.target.closest && evt.target.closest("[data-print]");
-    if (button) { window.print(); }
-  });
+  // A "Print" button works only with JavaScript, so it stays hidden without it.
+  function enablePrint(root) {
+    root.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      if (!button.dataset.printReady) {
+        button.dataset.printReady = "1";
+        button.addEventListener("click", function () { window.print(); });
+      }
+    });
+  }
 
-  document.addEventListener("DOMContentLoaded", function () { fillTimeZone(document); });
-  document.addEventListener("htmx:load", function (evt) { fillTimeZone(evt.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () { fillTimeZone(document); enablePrint(document); });
+  document.addEventListener("htmx:load", function (evt) { fillTimeZone(evt.detail.elt); enablePrint(evt.detail.elt); });
   document.addEventListener("htmx:afterSwap", function (evt) {
     if (evt.detail.xhr && evt.detail.xhr.status === 422) { focusErrors(evt.detail.target.parentNode || document); }
+  });
+  // Checklist ticks are optimistic: the box flips the moment the request leaves (the
+  // request already carries the new state), and the server's fragment confirms it.
+  // If the request fails, the box flips back.
+  function tickButton(elt) {
+    var item = elt && elt.closest ? elt.closest(".tick-item") : null;
+    return item ? item.querySelector("button[data-tick]") : null;
+  }
+  function showTicked(button, ticked) {
+    button.setAttribute("aria-pressed", ticked ? "true" : "false");
+    button.value = ticked ? "0" : "1";  // the next tap asks for the opposite
+    var item = button.closest(".tick-item");
+    if (item) { item.classList.toggle("is-done", ticked); }
+  }
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var button = tickButton(evt.detail.elt);
+    if (!button) { return; }
+    button.dataset.was = button.getAttribute("aria-pressed");
+    showTicked(button, button.dataset.was !== "true");
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var button = tickButton(evt.detail.elt);
+    if (button && !evt.detail.successful && button.isConnected) {
+      showTicked(button, button.dataset.was === "true");
+    }
   });
   // A boosted page change moves focus to the new main content, like a real page load.
   document.addEventListener("htmx:afterSettle", function (evt) {

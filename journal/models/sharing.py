@@ -1,0 +1,143 @@
+"""The care team: invitations, patient-therapist links, shares, standing categories
+and the access log.
+
+Everything here is in clear on purpose (the metadata policy in the README): who is
+linked with whom, which records are shared and when they were read. What a record
+says never is: a share holds only the record's key, sealed to the therapist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from journal.extensions import db
+from journal.models.types import UTCDateTime, utcnow
+
+
+class TherapistProfile(db.Model):  # type: ignore[name-defined,misc]
+    """The name a therapist's patients see on invitations and in their care team."""
+
+    __tablename__ = "therapist_profiles"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+
+
+class CareInvitation(db.Model):  # type: ignore[name-defined,misc]
+    """A single-use, expiring code a therapist gives a patient.
+
+    Only a peppered hash of the code is stored, so the table cannot be used to join
+    anyone's care team, and a stolen copy cannot be brute-forced without the pepper.
+    """
+
+    __tablename__ = "care_invitations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    therapist_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set once accepted, declined or withdrawn: any of the three uses it up.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16), default="")
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class CareLink(db.Model):  # type: ignore[name-defined,misc]
+    """An active link between one therapist and one patient; ending it deletes the row
+    (and every share of that therapist, see services/care.py)."""
+
+    __tablename__ = "care_links"
+    __table_args__ = (UniqueConstraint("therapist_id", "patient_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    therapist_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by the therapist; in clear, like every appointment time.
+    next_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Share(db.Model):  # type: ignore[name-defined,misc]
+    """One record shared with one therapist: the record's DEK sealed to the therapist's
+    public key (HPKE, info = share id ‖ record id ‖ patient id ‖ therapist id).
+
+    `record_table` names the record type (see services/shareable.py); there is no
+    foreign key to the record, so deleting a record deletes its shares by an ORM
+    event registered with each adapter.
+    """
+
+    __tablename__ = "shares"
+    __table_args__ = (
+        UniqueConstraint("record_table", "record_id", "therapist_id"),
+        Index("ix_shares_therapist_id_patient_id", "therapist_id", "patient_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    record_table: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    therapist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The record revision the sealed key opens; a revoke of another share moves it on.
+    record_revision: Mapped[int] = mapped_column(Integer, default=0)
+    sealed_dek: Mapped[bytes] = mapped_column(LargeBinary)
+    # Set when the share came from a standing category rather than a single choice.
+    category: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The therapist's own bookkeeping ("mark as read"), not the access log.
+    therapist_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StandingShare(db.Model):  # type: ignore[name-defined,misc]
+    """A category a patient shares with a therapist: every record of it, new ones too."""
+
+    __tablename__ = "standing_shares"
+    __table_args__ = (UniqueConstraint("patient_id", "therapist_id", "category"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    therapist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccessLogEntry(db.Model):  # type: ignore[name-defined,misc]
+    """Every time a therapist read a patient's record, or was refused: who, what
+    record, when. Never content. The patient sees all of it."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_patient_id_at", "patient_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # SET NULL: a patient keeps the record of who read what after that account is gone.
+    therapist_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # None when a refused request named no patient that exists.
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    record_table: Mapped[str | None] = mapped_column(String(64))
+    record_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # "read" or "refused"
+    outcome: Mapped[str] = mapped_column(String(16))
+    # Where it happened: "brief", "item", "patient", … (a page name, never content).
+    via: Mapped[str] = mapped_column(String(32), default="")

@@ -1,0 +1,84 @@
+"""The care team and the account's own life: starting over, and the demo clinic."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from journal.extensions import db
+from journal.models.sharing import CareLink, StandingShare
+from journal.services import shareable
+from tests.conftest import csrf_token
+from tests.factories import last_link, login
+from tests.web.care_helpers import linked_pair, share, shares, text, write
+
+NEW_PASSWORD = "orchard-violin-glacier-ember-42"
+
+
+def test_starting_over_removes_every_share_but_keeps_the_link(
+    app: Flask, client: FlaskClient, other_client: FlaskClient, outbox: Path
+) -> None:
+    pair = linked_pair(app, other_client, client)
+    share(pair.patient, pair.link, write(pair.patient, "Before starting over."))
+    category = shareable.Category("test-notes", "Test notes", "Test only.", "entries")
+    shareable.register_category(category)
+    try:
+        pair.patient.post(
+            f"/care/therapists/{pair.link}/categories/test-notes",
+            data={"csrf_token": csrf_token(pair.patient, "/care/")},
+        )
+        client.post(
+            "/start-over",
+            data={"email": pair.patient_email, "csrf_token": csrf_token(client, "/start-over")},
+        )
+        link = last_link(outbox, pair.patient_email)
+        done = client.post(
+            link,
+            data={
+                "password": NEW_PASSWORD,
+                "confirm": NEW_PASSWORD,
+                "understood": "yes",
+                "csrf_token": csrf_token(client, link),
+            },
+        )
+        assert done.status_code == 200
+        assert shares(app) == []
+        with app.app_context():
+            assert db.session.scalars(select(StandingShare)).all() == []
+            assert len(db.session.scalars(select(CareLink)).all()) == 1
+        write(client, "A new journal, private again.")
+        assert shares(app) == []
+    finally:
+        shareable.unregister_category("test-notes")
+    page = text(pair.therapist.get("/clinic/patients"))
+    assert pair.patient_email in page
+    assert "Before starting over." not in text(
+        pair.therapist.get(f"/clinic/patients/{pair.patient_id}/brief")
+    )
+
+
+def test_the_demo_clinic_has_a_linked_patient_with_a_shared_entry(
+    app: Flask, client: FlaskClient
+) -> None:
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    match = re.search(r"therapist\s+demo-therapist@example.com\s+(\S+)", result.output)
+    assert match
+    login(client, "demo-therapist@example.com", match.group(1))
+    # The demo therapist has two-step sign-in on; a printed backup code finishes it.
+    backup = re.search(r"backup code\s+(\S+)", result.output)
+    assert backup
+    client.post(
+        "/login/two-factor",
+        data={"code": backup.group(1), "csrf_token": csrf_token(client, "/login")},
+    )
+    assert "demo-patient@example.com" in text(client.get("/clinic/patients"))
+    with app.app_context():
+        patient_id = db.session.scalars(select(CareLink.patient_id)).one()
+    brief = text(client.get(f"/clinic/patients/{patient_id}/brief"))
+    assert "Something shifted" in brief
+    assert "Before the first session" not in brief  # not shared
