@@ -15,10 +15,13 @@ added here must be added there too.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import json
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from journal.models.types import utcnow
@@ -75,6 +78,26 @@ def sections() -> list[Section]:
 
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def plain(value: Any) -> Any:
+    """A view (dataclasses, times, ids, enums, sets, nested) as JSON-ready data, so a
+    section can return what its service already reads."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(plain(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def export_all(user: User, udk: bytes) -> dict[str, Any]:

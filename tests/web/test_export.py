@@ -149,3 +149,28 @@ def test_a_wrong_date_range_is_refused_with_a_message(app: Flask, client: FlaskC
     garbled = ada.get("/settings/export/print?start=yesterday&end=")
     assert garbled.status_code == 422
     assert "Choose a first and a last day" in _text(garbled)
+
+
+def test_the_export_holds_dosing_sessions_and_the_care_team_too(app: Flask) -> None:
+    from tests.security.world import TOM, build_world
+
+    world = build_world(app)
+    response = world.ada.post(
+        "/settings/export/json", data={"csrf_token": csrf_token(world.ada, "/settings/export")}
+    )
+    data = json.loads(response.get_data())
+    [session] = data["dosing_sessions"]
+    assert session["id"] == world.ids["kap_session"]
+    assert session["details"]["setting"] == "home"
+    assert session["checklist"]["items"] and "ticked" in session["checklist"]
+    assert [line["note"] for line in session["log"]] == ["first"]
+    care = data["care_team"]
+    assert [link["therapist"] for link in care["links"]] == [TOM]
+    assert [s["record_id"] for s in care["shares"]] == [world.ids["entry"]]
+    assert data["self_check"] is None
+
+    today = utcnow().date()
+    page = _text(
+        world.ada.get(f"/settings/export/print?start={today}&end={today + timedelta(days=2)}")
+    )
+    assert ("Dosing session" in page and "At home" in page) or "home" in page.lower()
