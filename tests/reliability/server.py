@@ -117,7 +117,12 @@ class Client:
         try:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
-            text = response.read().decode("utf-8", "replace")
+            try:
+                text = response.read().decode("utf-8", "replace")
+            except http.client.IncompleteRead as cut:
+                # Killed after the status line: the answer (and so the commit before
+                # it) was already given; only the body was lost.
+                text = cut.partial.decode("utf-8", "replace")
             for header in response.headers.get_all("Set-Cookie") or []:
                 name, _, rest = header.partition("=")
                 value = rest.split(";", 1)[0]
