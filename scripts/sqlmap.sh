@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Point sqlmap (Debian's package) at a throwaway local instance: the sign-in form, the
-# journal list's page parameter, the new-entry form, an entry's URL and the printable
-# export's dates. Level 1, risk 1, each target bounded in time, and only ever
+# journal list's page parameter, the new-entry form, an entry's URL, the new dosing
+# session form and the printable export's dates. Level 1, risk 1, each target bounded in time, and only ever
 # 127.0.0.1. Not part of `make test`; the last run's result is in the README.
 #
 #   scripts/sqlmap.sh            # PORT=5099 by default; SQLMAP_TIMEOUT=300 per target
@@ -81,6 +81,9 @@ run journal-page -u "$BASE/journal/?page=1" -p page --cookie="$cookie" || status
 run new-entry -u "$BASE/journal/" --data "title=t&body=b&csrf_token=$journal_token" -p title,body \
   --cookie="$cookie" || status=1
 run entry-url -u "$BASE/journal/$entry*" --cookie="$cookie" || status=1
+run new-session -u "$BASE/sessions/" --cookie="$cookie" -p notes,dose,series_position \
+  --data "status=planned&date=2031-01-06&time=10:00&route=iv&setting=clinic&series=induction&series_position=1&series_total=6&dose=&notes=n&csrf_token=$journal_token" \
+  || status=1
 run print-dates -u "$BASE/settings/export/print?start=2026-01-01&end=2026-12-31" -p start,end \
   --cookie="$cookie" || status=1
 if grep -q "Traceback" "$work/server.log"; then echo "the server logged a traceback:"; grep -A5 Traceback "$work/server.log" | head -20; status=1; fi
