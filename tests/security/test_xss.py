@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token
 from tests.factories import login
-from tests.security.world import ADA, build_world, get_pages
+from tests.security.world import ADA, build_world, forms_on, get_pages
 from tests.web.helpers import HTMX
 
 PAYLOADS = [
@@ -128,3 +128,42 @@ def test_reflected_payloads_in_forms_and_links_are_escaped(app: Flask) -> None:
             text = response.get_data(as_text=True)
             assert response.status_code < 500
             assert _raw_payloads_in(text) == [], (payload, response.request.path)
+
+
+TYPED = "<b onmouseover=alert(9)>typed</b>"
+# Forms that would end the session (or the account) the crawl runs in.
+ENDS_SESSION = ("/logout", "/settings/sessions", "/settings/delete")
+
+
+def test_payloads_typed_into_every_form_come_back_escaped_on_every_page(app: Flask) -> None:
+    """Every form the app shows (found by reading its pages, so new ones count),
+    every free-text field filled with markup; then every page read by all four."""
+    world = build_world(app)
+    typed_into = []
+    for client in (world.ada, world.tom):
+        done: set[str] = set()
+        for page in get_pages(world):
+            for form in forms_on(client, page):
+                if form.method != "POST" or not form.free_text or form.action in done:
+                    continue
+                if form.action.startswith(ENDS_SESSION):
+                    continue
+                done.add(form.action)
+                data = {**form.fields, **dict.fromkeys(form.free_text, TYPED)}
+                response = client.post(form.action, data=data)
+                assert response.status_code < 500, form.action
+                typed_into.append(form.action)
+    assert len(typed_into) >= 8, typed_into
+    shown = set()
+    for client in (world.ada, world.tom, world.mallory, world.eve):
+        for page in get_pages(world):
+            for headers in ({}, HTMX):
+                text = client.get(page, headers=headers).get_data(as_text=True)
+                assert "<b onmouseover" not in text, page
+                if "&lt;b onmouseover=alert(9)&gt;typed&lt;/b&gt;" in text:
+                    shown.add(page)
+    # What was stored really is shown somewhere (escaped): the entry, the dosing
+    # session's notes, the therapist's name on the patient's side.
+    assert f"/journal/{world.ids['entry']}" in shown
+    assert f"/sessions/{world.ids['kap_session']}" in shown
+    assert f"/care/therapists/{world.ids['link']}" in shown

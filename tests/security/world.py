@@ -178,6 +178,9 @@ class Form:
     method: str
     fields: dict[str, str]
     text_fields: list[str]
+    # Where free text goes (text, email, search inputs and textareas): not dates,
+    # times, passwords or choices.
+    free_text: list[str] = field(default_factory=list)
 
 
 class _FormParser(HTMLParser):
@@ -203,9 +206,12 @@ class _FormParser(HTMLParser):
                 self._form.fields[a["name"]] = a.get("value", "")
             if kind in ("text", "email", "password", "date", "search"):
                 self._form.text_fields.append(a["name"])
+            if kind in ("text", "email", "search"):
+                self._form.free_text.append(a["name"])
         elif tag == "textarea":
             self._form.fields[a["name"]] = ""
             self._form.text_fields.append(a["name"])
+            self._form.free_text.append(a["name"])
         elif tag == "select":
             self._select = a["name"]
             self._form.fields[a["name"]] = ""
