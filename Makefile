@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := journal
 
-.PHONY: run test lint demo install clean
+.PHONY: run test lint demo install clean lighthouse screenshots icons
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,8 @@ demo: install
 	$(BIN)/flask demo load --reset
 
 lint: install
-	$(BIN)/ruff check journal tests
-	$(BIN)/ruff format --check journal tests
+	$(BIN)/ruff check journal tests scripts
+	$(BIN)/ruff format --check journal tests scripts
 	$(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r journal
 
@@ -39,5 +39,23 @@ lint: install
 test: lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
+## Lighthouse (performance, accessibility, best practices) on the main pages of both
+## roles on a phone profile. Not part of `make test`: about two minutes. Lighthouse 12
+## (13 needs Node 22) is installed into .tools/ on first use.
+LIGHTHOUSE := .tools/node_modules/.bin/lighthouse
+$(LIGHTHOUSE):
+	npm install --no-audit --no-fund --prefix .tools lighthouse@12
+lighthouse: install $(LIGHTHOUSE)
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python scripts/lighthouse.py
+
+## Phone screenshots of the main screens, light and dark, into docs/screenshots/ (the
+## README shows them). The browser suite writes the same into tests/browser/artifacts/.
+screenshots: install
+	SCREENSHOTS_DIR=docs/screenshots REQUIRE_BROWSER=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_phone.py
+
+## Redraw the app icons (pure Python; the PNGs are committed).
+icons:
+	$(PYTHON) scripts/make_icons.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .tools

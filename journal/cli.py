@@ -18,6 +18,7 @@ from journal.services.entries import EntryForm
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Development demo data.")
+reminders_cli = AppGroup("reminders", help="Web Push reminders.")
 
 DEMO_THERAPIST = "demo-therapist@example.com"
 DEMO_PATIENT = "demo-patient@example.com"
@@ -114,9 +115,36 @@ def load_demo(reset: bool) -> None:
         click.echo(f"  backup code  {code}")
 
 
+@reminders_cli.command("send")
+def send_reminders() -> None:
+    """Send the reminders that are due now (run every few minutes from cron or a
+    systemd timer; what went out is recorded, so repeated runs send nothing twice)."""
+    from journal.services import reminders
+
+    try:
+        report = reminders.send_due()
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{report.notifications} notification(s) to {report.users} user(s); "
+        f"{report.failed} failed, {report.removed} device(s) removed."
+    )
+
+
+@reminders_cli.command("vapid-keys")
+def vapid_keys() -> None:
+    """Print a new VAPID key pair for the production environment."""
+    from journal import crypto
+
+    private = crypto.new_vapid_private_key()
+    click.echo(f"VAPID_PRIVATE_KEY={private}")
+    click.echo(f"VAPID_PUBLIC_KEY={crypto.vapid_public_key(private)}")
+
+
 def init_app(app: Flask) -> None:
     from journal import operations_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(reminders_cli)
     operations_cli.init_app(app)

@@ -47,6 +47,51 @@ def _instance_secret(instance: Path, name: str) -> str:
     return path.read_text().strip()
 
 
+def _instance_vapid_key(instance: Path) -> str:
+    """Like `_instance_secret`, for the Web Push signing key (a P-256 scalar)."""
+    from journal import crypto  # crypto imports this module; import it late
+
+    path = instance / "vapid_private_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(crypto.new_vapid_private_key())
+    return path.read_text().strip()
+
+
+def vapid_settings(env: dict[str, str], instance: Path, production: bool) -> dict[str, str]:
+    """Web Push keys. Reminders are optional: production without `VAPID_PRIVATE_KEY`
+    runs with reminders off; development generates a key into the instance folder."""
+    from journal import crypto
+
+    private = env.get("VAPID_PRIVATE_KEY", "").strip()
+    if not private and not production:
+        private = _instance_vapid_key(instance)
+    if not private:
+        return {"VAPID_PRIVATE_KEY": "", "VAPID_PUBLIC_KEY": "", "VAPID_SUBJECT": ""}
+    try:
+        public = crypto.vapid_public_key(private)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    given = env.get("VAPID_PUBLIC_KEY", "").strip()
+    if given and given.rstrip("=") != public:
+        raise ConfigError("VAPID_PUBLIC_KEY does not belong to VAPID_PRIVATE_KEY.")
+    subject = env.get("VAPID_SUBJECT", "").strip()
+    if production and not subject:
+        raise ConfigError(
+            "VAPID_SUBJECT is needed with VAPID_PRIVATE_KEY (mailto:care@clinic.example "
+            "or the app's https:// address): push services use it to reach the operator."
+        )
+    if subject and not subject.startswith(("mailto:", "https://")):
+        raise ConfigError("VAPID_SUBJECT must start with mailto: or https://")
+    return {
+        "VAPID_PRIVATE_KEY": private,
+        "VAPID_PUBLIC_KEY": public,
+        "VAPID_SUBJECT": subject or "mailto:operator@localhost",
+    }
+
+
 def parse_peppers(raw: str) -> dict[str, bytes]:
     """`JOURNAL_PEPPER` is `kid:hex[,kid:hex...]`; the first is current, the rest decrypt.
 
@@ -141,5 +186,11 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "MAIL_SMTP_PASSWORD": env.get("MAIL_SMTP_PASSWORD", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Fresh Tracks <no-reply@localhost>"),
         "CRISIS_REGION": env.get("CRISIS_REGION", "US"),
+        "QUESTIONNAIRE_INTERVAL_DAYS": _int(env, "QUESTIONNAIRE_INTERVAL_DAYS", 14),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        **vapid_settings(env, instance, production),
+        # Push endpoints come from browsers; the server posts to them, so only https
+        # (a test's local stand-in for a push service turns this on).
+        "PUSH_ALLOW_HTTP_ENDPOINTS": env.get("PUSH_ALLOW_HTTP_ENDPOINTS") == "1" and not production,
+        "REMINDER_WINDOW_MINUTES": _int(env, "REMINDER_WINDOW_MINUTES", 180),
     }

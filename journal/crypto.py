@@ -268,3 +268,65 @@ def short_code_hash(pepper: bytes, code: str) -> bytes:
     return hmac.new(
         _hkdf(pepper, b"fresh-tracks short code"), code.encode("ascii"), "sha256"
     ).digest()
+
+
+# -- Web Push (VAPID) ----------------------------------------------------------------
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def new_vapid_private_key() -> str:
+    """A P-256 private key as the base64url of its 32-byte scalar, the form the Web
+    Push tools (and `VAPID_PRIVATE_KEY`) use."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    scalar = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return _b64url(scalar.to_bytes(32, "big"))
+
+
+def vapid_public_key(private_key: str) -> str:
+    """The application server key browsers subscribe with: base64url of the
+    uncompressed P-256 point (65 bytes)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        scalar = int.from_bytes(_b64url_decode(private_key.strip()), "big")
+        key = ec.derive_private_key(scalar, ec.SECP256R1())
+    except ValueError as exc:
+        raise ValueError("VAPID_PRIVATE_KEY is not a base64url P-256 private key") from exc
+    point = key.public_key().public_bytes(ser.Encoding.X962, ser.PublicFormat.UncompressedPoint)
+    return _b64url(point)
+
+
+def is_push_public_key(value: str) -> bool:
+    """A browser's `p256dh`: a valid uncompressed P-256 point, base64url."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        raw = _b64url_decode(value)
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+    except (ValueError, TypeError):
+        return False
+    return len(raw) == 65
+
+
+def is_push_auth_secret(value: str) -> bool:
+    try:
+        return len(_b64url_decode(value)) == 16
+    except (ValueError, TypeError):
+        return False
+
+
+def device_owner_tag(user_id: uuid.UUID) -> str:
+    """An opaque per-user tag that the browser's outbox stores beside its items, so
+    items written by one person are never sent under another's login.
+
+    Deliberately not keyed with a server secret: rotating that secret would make
+    every device drop what it still holds as "someone else's"."""
+    return hashlib.sha256(b"fresh-tracks outbox owner\0" + user_id.bytes).hexdigest()[:32]

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from journal.static_urls import static_version
+
+# Endpoints whose response is the same for every visitor (see views/pwa.py).
+PUBLIC_REVALIDATE = frozenset({"pwa.manifest", "pwa.service_worker", "pwa.offline"})
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -31,9 +36,19 @@ def _apply(response: Response) -> Response:
     h["Cross-Origin-Opener-Policy"] = "same-origin"
     h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
     if request.endpoint == "static" and response.status_code == 200:
-        # Static files carry no user data; the service worker issue adds hashed URLs
-        # and long lifetimes. Until then a short shared cache is safe.
-        h["Cache-Control"] = "public, max-age=3600"
+        # Static files carry no user data. A URL with the file's current hash
+        # (static_urls.py) never changes content, so it is cached for good; any other
+        # static URL only briefly.
+        filename = (request.view_args or {}).get("filename", "")
+        version = request.args.get("v")
+        if version and version == static_version(filename):
+            h["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            h["Cache-Control"] = "public, max-age=3600"
+    elif request.endpoint in PUBLIC_REVALIDATE and response.status_code == 200:
+        # The same for everyone, no user data: a cache may keep it but must ask first
+        # (a new service worker or manifest is picked up at the next visit).
+        h["Cache-Control"] = "no-cache"
     else:
         # Every page, fragment and error may hold health data or identity.
         h["Cache-Control"] = "no-store"

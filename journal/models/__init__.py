@@ -3,8 +3,12 @@
 from journal.models.audit import AuditEvent
 from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
+from journal.models.idempotency import IdempotencyKey
 from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry, SessionStatus
+from journal.models.measures import MeasureResult, SafetyPlan
+from journal.models.moods import CheckIn
+from journal.models.reminders import PushSubscription, ReminderPreference, ReminderSent
 from journal.models.sessions import AuthSession
 from journal.models.sharing import (
     AccessLogEntry,
@@ -25,13 +29,20 @@ __all__ = [
     "BackupCode",
     "CareInvitation",
     "CareLink",
+    "CheckIn",
     "Checklist",
     "Draft",
     "Entry",
+    "IdempotencyKey",
     "Intention",
     "KapSession",
     "LoginThrottle",
+    "MeasureResult",
+    "PushSubscription",
+    "ReminderPreference",
+    "ReminderSent",
     "Role",
+    "SafetyPlan",
     "SelfCheck",
     "SessionLogEntry",
     "SessionStatus",

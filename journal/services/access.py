@@ -20,6 +20,7 @@ from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
 from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry
+from journal.models.measures import MeasureResult
 from journal.models.sessions import AuthSession
 from journal.models.sharing import CareLink, Share
 from journal.models.users import User
@@ -111,6 +112,20 @@ def owned_self_check(user: User) -> SelfCheck | None:
         select(SelfCheck).where(SelfCheck.user_id == user.id)
     )
     return found
+
+
+# -- mood and measures ---------------------------------------------------------------
+
+
+def owned_measure_result(user: User, result_id: str | uuid.UUID) -> MeasureResult:
+    result: MeasureResult | None = db.session.scalar(
+        select(MeasureResult).where(
+            MeasureResult.id == parse_id(result_id), MeasureResult.user_id == user.id
+        )
+    )
+    if result is None:
+        raise RecordNotFound(result_id)
+    return result
 
 
 # -- a patient's own care-team records ----------------------------------------------

@@ -47,6 +47,7 @@ LABELS: dict[str, str] = {
     "share.revoked": "Share revoked",
     "share.category_enabled": "Started sharing a whole category",
     "share.category_disabled": "Stopped sharing a whole category",
+    "measure.submitted": "Questionnaire submitted",
     "keys.pepper_rotated": "Server key rotated",
 }
 

@@ -15,9 +15,10 @@ from journal.extensions import db
 from journal.models.entries import Draft, Entry
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import export, records
+from journal.services import export, idempotency, records
 
 TABLE = "entries"
+KIND = "journal.entry"
 TITLE_MAX = 200
 
 
@@ -83,8 +84,14 @@ def _seal_fields(entry: Entry, dek: bytes, title: str, body: str) -> None:
 
 
 def create_entry(
-    user: User, udk: bytes, form: EntryForm, draft_id: uuid.UUID | None = None
+    user: User,
+    udk: bytes,
+    form: EntryForm,
+    draft_id: uuid.UUID | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> Entry:
+    """Raises `idempotency.Replayed` when this key already made an entry."""
+    idempotency.check(user, idempotency_key, KIND)
     # One timestamp for both, so a new entry does not look "edited" by a microsecond.
     now = utcnow()
     entry = Entry(id=uuid.uuid4(), user_id=user.id, revision=0, created_at=now, updated_at=now)
@@ -97,7 +104,7 @@ def create_entry(
 
     sharing.seal_for_standing_shares(user, udk, TABLE, entry)
     _discard_draft(user, draft_id)
-    db.session.commit()
+    idempotency.commit_with_key(user, idempotency_key, KIND, entry.id)
     return entry
 
 

@@ -429,6 +429,18 @@ def sessions_of(user: User) -> list[KapSession]:
     )
 
 
+def done_session_times(user: User) -> list[datetime]:
+    """When the user's dosing sessions took place, earliest first: clear metadata,
+    so the mood charts can draw them without decrypting anything."""
+    return list(
+        db.session.scalars(
+            select(KapSession.starts_at)
+            .where(KapSession.user_id == user.id, KapSession.status == SessionStatus.DONE)
+            .order_by(KapSession.starts_at)
+        ).all()
+    )
+
+
 def next_session(user: User, now: datetime) -> KapSession | None:
     """The soonest planned session that is not more than a few hours past."""
     return db.session.scalars(

@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from journal.identity import current_udk, session_state, user
-from journal.services import access, auth_sessions, drafts, entries
+from journal.services import access, auth_sessions, drafts, entries, idempotency
 from journal.services.entries import EntryForm
 from journal.views.rendering import render, wants_fragment
 
@@ -76,11 +76,16 @@ def create() -> ResponseReturnValue:
             html = render("journal/index.html", "journal_body", **_list_context(form, draft_id))
             return make_response(html, 422)
         return make_response(_editor_page(form, draft_id, None), 422)
-    entry = entries.create_entry(user(), current_udk(), form, draft_id)
+    key = idempotency.parse_key(request.form.get(idempotency.FIELD))
+    try:
+        entry_id = entries.create_entry(user(), current_udk(), form, draft_id, key).id
+    except idempotency.Replayed as replay:
+        # Sent before (a retry from the outbox, a double tap): the same answer again.
+        entry_id = replay.record_id
     if wants_fragment():
         return render("journal/index.html", "journal_body", **_list_context(), saved=True)
     flash("Entry saved.")
-    return redirect(url_for("journal.show", entry_id=entry.id))
+    return redirect(url_for("journal.show", entry_id=entry_id))
 
 
 def _editor_page(form: EntryForm, draft_id: uuid.UUID | None, entry_id: uuid.UUID | None) -> str:

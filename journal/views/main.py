@@ -11,6 +11,7 @@ from journal.extensions import db
 from journal.identity import current_udk, user
 from journal.models.types import utcnow
 from journal.services import entries, preparation
+from journal.views.mood import home_mood_context
 from journal.views.rendering import render
 
 bp = Blueprint("main", __name__)
@@ -26,7 +27,12 @@ def home() -> ResponseReturnValue:
     udk = current_udk()
     recent = entries.list_entries(me, udk, page=1, per_page=3)
     next_session = preparation.home_card(me, udk, utcnow())
-    return render("main/home.html", recent=recent, next_session=next_session)
+    return render(
+        "main/home.html",
+        recent=recent,
+        next_session=next_session,
+        **home_mood_context(me, udk),
+    )
 
 
 @bp.get("/healthz")

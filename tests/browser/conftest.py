@@ -22,6 +22,10 @@ from flask import Flask
 from playwright.sync_api import Page, Playwright, expect
 from werkzeug.serving import make_server
 
+# A loaded 2-core CI machine can take longer than Playwright's 5 s default to settle
+# an htmx swap; waiting longer costs nothing when the page is quick.
+expect.set_options(timeout=15_000)
+
 HERE = Path(__file__).parent
 ARTIFACTS = HERE / "artifacts"
 PHONE = "Pixel 7"

@@ -46,6 +46,7 @@ def test_a_patient_sets_up_two_step_sign_in_and_looks_after_the_account(
     # Signing in again takes both steps.
     page.goto("/settings/")
     page.get_by_role("button", name="Log out").click()
+    heading(page, "Log in")  # the logout has landed before the next navigation
     _password_step(page, "phone.owner@example.com")
     heading(page, "Enter your code")
     check_page(page, "code step", dark=True)

@@ -15,6 +15,7 @@ from werkzeug.test import TestResponse
 from journal import create_app
 from journal.config import TEST_KDF
 from journal.extensions import db
+from journal.headers import PUBLIC_REVALIDATE
 from tests.conftest import TEST_PEPPER, csrf_token
 from tests.factories import PASSWORD, make_user
 from tests.security.world import build_world, get_pages
@@ -94,13 +95,20 @@ def test_production_refuses_a_form_posted_from_another_origin(production: Flask)
 
 
 def test_every_get_route_as_page_and_fragment_sends_the_security_headers(app: Flask) -> None:
+    """Everything is no-store except static files and the few public, user-free
+    files a cache may keep if it revalidates (manifest, service worker, offline page)."""
     world = build_world(app)
     anonymous = app.test_client()
+    routes = app.url_map.bind("localhost")
     for page in get_pages(world):
+        endpoint, _ = routes.match(page.split("?", 1)[0])
+        public = endpoint == "static" or endpoint in PUBLIC_REVALIDATE
         for client in (world.ada, world.eve, anonymous):
             for headers in ({}, HTMX):
                 response = client.get(page, headers=headers)
-                assert_safe_headers(response, cacheable=page.startswith("/static/"))
+                assert_safe_headers(response, cacheable=public)
+                if endpoint in PUBLIC_REVALIDATE and response.status_code == 200:
+                    assert response.headers["Cache-Control"] == "no-cache", page
                 response.close()
 
 

@@ -17,26 +17,18 @@ from tests.security.world import (
     ADA_BODY,
     ADA_DRAFT,
     ADA_TITLE,
+    ARGUMENT_VALUES,
     NOT_RECORD_IDS,
     RECORD_ID_VARIABLES,
-    ROUTE_VALUES,
     World,
     build_world,
     methods,
+    names_a_record,
     rules,
     url_with_ids,
+    value_for,
 )
 from tests.web.helpers import HTMX
-
-
-def _id_rules(app: Flask) -> list[tuple[str, str]]:
-    return [
-        (rule.endpoint, method)
-        for rule in rules(app)
-        if rule.arguments and rule.endpoint not in NOT_RECORD_IDS
-        for method in methods(rule)
-    ]
-
 
 # Logs that rightly grow when someone is refused (the access log records refusals).
 LOGS = {"access_log", "audit_events", "login_throttle"}
@@ -59,12 +51,14 @@ def test_every_url_variable_names_a_known_kind_of_record(app: Flask) -> None:
             for rule in rules(app)
             if rule.endpoint not in NOT_RECORD_IDS
             for name in rule.arguments
-            if name not in RECORD_ID_VARIABLES and (rule.endpoint, name) not in ROUTE_VALUES
+            if name not in RECORD_ID_VARIABLES
+            and name not in ARGUMENT_VALUES
+            and (rule.endpoint, name) not in ARGUMENT_VALUES
         }
     )
     assert unknown == [], (
         f"{unknown}: say how to find the victim's record for these in tests/security/world.py "
-        "(RECORD_ID_VARIABLES or ROUTE_VALUES), or list the endpoint in NOT_RECORD_IDS"
+        "(RECORD_ID_VARIABLES or ARGUMENT_VALUES), or list the endpoint in NOT_RECORD_IDS"
     )
 
 
@@ -79,7 +73,7 @@ def test_no_route_that_takes_an_id_reaches_another_users_record(
     token = csrf_token(client, "/settings/")
     tried = []
     for rule in rules(app):
-        if not rule.arguments or rule.endpoint in NOT_RECORD_IDS:
+        if not names_a_record(rule):
             continue
         path = url_with_ids(world, rule)
         for method in methods(rule):
@@ -112,12 +106,15 @@ def test_ids_that_do_not_parse_are_404_on_every_id_route(app: Flask) -> None:
     world = build_world(app)
     token = csrf_token(world.ada, "/settings/")
     for rule in rules(app):
-        if not rule.arguments or rule.endpoint in NOT_RECORD_IDS:
+        if not names_a_record(rule):
             continue
         for junk in ("not-an-id", "1 OR 1=1", "12345", "%2e%2e"):
             path = rule.rule
             for name in rule.arguments:
-                path = path.replace(f"<{name}>", junk)
+                value = (
+                    junk if name in RECORD_ID_VARIABLES else value_for(world, rule.endpoint, name)
+                )
+                path = path.replace(f"<{name}>", value)
             for method in methods(rule):
                 response = world.ada.open(
                     path,

@@ -60,15 +60,34 @@ RECORD_ID_VARIABLES: dict[str, Callable[[World], str]] = {
     "invitation_id": lambda w: w.ids["invitation"],
     "patient_id": lambda w: w.ids["ada"],
     "record_id": lambda w: w.ids["entry"],
-    # Not ids, but a valid value, so that only the id decides the answer.
-    "table": lambda w: "entries",
+    "result_id": lambda w: w.ids["measure_result"],
 }
-# Variables whose valid value depends on the route.
-ROUTE_VALUES: dict[tuple[str, str], Callable[[World], str]] = {
+# Variables that are not record ids, with a valid value (so that in a route that
+# also takes an id, only the id decides the answer), by name or by (endpoint, name).
+ARGUMENT_VALUES: dict[str | tuple[str, str], Callable[[World], str]] = {
+    "table": lambda w: "entries",
+    "instrument_id": lambda w: "phq9",
     ("kap_sessions.tick", "key"): lambda w: w.ids["checklist_key"],
     ("care.category", "key"): lambda w: w.ids["category_key"],
     ("care.stop_category", "key"): lambda w: w.ids["category_key"],
 }
+
+
+def value_for(world: World, endpoint: str, name: str) -> str:
+    provider = (
+        ARGUMENT_VALUES.get((endpoint, name))
+        or ARGUMENT_VALUES.get(name)
+        or RECORD_ID_VARIABLES[name]
+    )
+    return provider(world)
+
+
+def names_a_record(rule: Rule) -> bool:
+    """The route takes at least one record id (so another person must get a 404)."""
+    return rule.endpoint not in NOT_RECORD_IDS and any(
+        name in RECORD_ID_VARIABLES for name in rule.arguments
+    )
+
 
 # Endpoints whose URL variables are not record ids, with the reason.
 NOT_RECORD_IDS = {
@@ -86,6 +105,7 @@ def build_world(app: Flask) -> World:
     with Tom), a draft, a dosing session at home with a log line and a checklist, a
     standing category; Tom with a pending invitation. Mallory and Eve attack."""
     from tests.web.care_helpers import accept, invite, link_id, share
+    from tests.web.mood_helpers import finish_at_once, phq9
     from tests.web.prep_helpers import in_hours, plan_session
 
     make_user(app, ADA)
@@ -151,6 +171,11 @@ def build_world(app: Flask) -> World:
     line = re.search(rf"/sessions/{session_id}/log/([0-9a-f-]{{36}})/delete", during)
     assert line, "no log line on the at-home page"
     world.ids["log_line"] = line.group(1)
+
+    # Mood: a questionnaire result.
+    result = finish_at_once(world.ada, "phq9", phq9())
+    assert result.status_code in (302, 303), result.status_code
+    world.ids["measure_result"] = result.headers["Location"].rstrip("/").rsplit("/", 1)[1]
     return world
 
 
@@ -166,8 +191,7 @@ def url_with_ids(world: World, rule: Rule) -> str:
     """The rule's path with Ada's record ids filled in (KeyError for an unknown kind)."""
     path = rule.rule
     for name in rule.arguments:
-        provider = ROUTE_VALUES.get((rule.endpoint, name)) or RECORD_ID_VARIABLES[name]
-        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", provider(world), path)
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", value_for(world, rule.endpoint, name), path)
     return path
 
 

@@ -14,6 +14,7 @@ from werkzeug.test import TestResponse
 
 from journal.extensions import db
 from journal.models.audit import AuditEvent
+from journal.models.reminders import PushSubscription, ReminderSent
 from journal.models.sharing import StandingShare
 from journal.models.users import LoginThrottle, Role
 from tests.conftest import csrf_token
@@ -28,6 +29,7 @@ from tests.factories import (
 )
 from tests.security.world import ADA, ADA_BODY, MALLORY, TOM, World, build_world, forms_on
 from tests.web.helpers import HTMX, user_id
+from tests.web.mood_helpers import checkin
 
 
 def _text(response: TestResponse) -> str:
@@ -149,6 +151,32 @@ def _fill_every_table(app: Flask) -> World:
                 category="test",
             )
         )
+        db.session.commit()
+    # Mood, the safety plan, reminders and an entry sent with an idempotency key.
+    assert checkin(ada, mood="3", anxiety="2").status_code in (200, 302, 303)
+    [plan] = [f for f in forms_on(ada, "/help/safety-plan") if "safety-plan" in f.action]
+    ada.post(plan.action, data={**plan.fields, **dict.fromkeys(plan.free_text, "Call Sam.")})
+    ada.post(
+        "/reminders/daily", data={"daily_on": "on", "daily_time": "09:00", "csrf_token": token}
+    )
+    ada.post(
+        "/journal/",
+        data={
+            "body": "Sent twice, kept once.",
+            "idempotency_key": str(uuid.uuid4()),
+            "csrf_token": token,
+        },
+    )
+    with app.app_context():
+        # A push subscription and a sent reminder, as the browser and `flask reminders
+        # send` would leave them (neither can run here without a push service).
+        ada_id = uuid.UUID(world.ids["ada"])
+        db.session.add(
+            PushSubscription(
+                user_id=ada_id, endpoint="https://push.example/ada", p256dh="k", auth="a"
+            )
+        )
+        db.session.add(ReminderSent(user_id=ada_id, kind="daily", occurrence="2026-11-22"))
         db.session.commit()
     ada.post("/start-over", data={"email": ADA, "csrf_token": csrf_token(ada, "/start-over")})
     TOTP_SECRETS[ADA] = enrol_via_http(ada)[0]

@@ -174,3 +174,24 @@ def test_the_export_holds_dosing_sessions_and_the_care_team_too(app: Flask) -> N
         world.ada.get(f"/settings/export/print?start={today}&end={today + timedelta(days=2)}")
     )
     assert ("Dosing session" in page and "At home" in page) or "home" in page.lower()
+
+
+def test_the_export_holds_mood_questionnaires_and_the_safety_plan(app: Flask) -> None:
+    from tests.security.world import build_world
+    from tests.web.mood_helpers import checkin
+
+    world = build_world(app)
+    checkin(world.ada, mood="4", anxiety="2", note="Lighter today.")
+    response = world.ada.post(
+        "/settings/export/json", data={"csrf_token": csrf_token(world.ada, "/settings/export")}
+    )
+    data = json.loads(response.get_data())
+    [day] = data["mood_checkins"]
+    assert day["values"]["mood"] == 4 and day["values"]["note"] == "Lighter today."
+    [result] = data["measure_results"]
+    assert result["id"] == world.ids["measure_result"]
+    assert result["instrument_id"] == "phq9" and result["total"] == 8
+    assert data["safety_plan"] is None
+    today = utcnow().date()
+    page = _text(world.ada.get(f"/settings/export/print?start={today}&end={today}"))
+    assert "Check-in" in page and "PHQ-9" in page

@@ -66,3 +66,16 @@
     }
   });
 })();
+
+// Mood and measures: after an in-place swap (a questionnaire screen, the check-in
+// card), move focus to what the new content marks with data-autofocus (the crisis
+// card when it is shown, otherwise the question), so it is what is read first.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:load", function (evt) {
+    var root = evt.detail.elt;
+    if (!root || !root.querySelector || root === document.body) { return; }
+    var target = root.matches("[data-autofocus]") ? root : root.querySelector("[data-autofocus]");
+    if (target) { target.focus({ preventScroll: false }); }
+  });
+})();

@@ -1,0 +1,23 @@
+"""The daily check-in: one per user per local day.
+
+The day stays in clear because the app sorts, charts and enforces "one a day" by it;
+mood, anxiety, energy, sleep and the note are sealed in the payload.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from journal.extensions import db
+from journal.models.records import EncryptedPayloadMixin
+
+
+class CheckIn(EncryptedPayloadMixin, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "mood_checkins"
+    __table_args__ = (UniqueConstraint("user_id", "day", name="uq_mood_checkins_user_id_day"),)
+
+    # The user's local calendar day when they checked in (their time zone, not UTC).
+    day: Mapped[date] = mapped_column(Date)

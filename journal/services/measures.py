@@ -1,0 +1,248 @@
+"""Questionnaire results: submit once, read back, compare with the baseline, remind.
+
+Scoring itself is `journal.services.scoring`; this module stores what it returns.
+Every result is its own record (own DEK) so one result and its safety flag can be
+shared later. Instrument, answers, total, band and the flag are sealed; only
+`taken_at` is in clear. So reading "which instrument" means opening the record:
+results are few (one every couple of weeks), and each page opens each one once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from journal.extensions import db
+from journal.models.measures import MeasureResult
+from journal.models.types import utcnow
+from journal.models.users import User
+from journal.services import audit, export, records, scoring
+from journal.services.scoring import Change, Instrument
+
+TABLE: Final = "measure_results"
+# Offered to everyone and reminded on Home; the PCL-5 is there for patients treated
+# for PTSD, taken when they choose to.
+REMINDED: Final = ("phq9", "gad7")
+# In a patient's words, what each questionnaire asks about (the data files' "measures").
+TOPICS: Final = {
+    "phq9": "low mood and depression",
+    "gad7": "anxiety and worry",
+    "pcl5": "stress after a very stressful experience (optional, for PTSD care)",
+}
+
+
+@dataclass(frozen=True)
+class ResultView:
+    id: uuid.UUID
+    instrument_id: str
+    instrument_version: str
+    taken_at: datetime
+    answers: dict[int, int]
+    supplementary: dict[str, int]
+    total: int
+    max_total: int
+    band: str
+    safety_flag: bool
+
+    @property
+    def instrument(self) -> Instrument:
+        return scoring.get_instrument(self.instrument_id)
+
+
+@dataclass(frozen=True)
+class Due:
+    instrument: Instrument
+    last_taken: datetime | None
+
+    @property
+    def baseline(self) -> bool:
+        return self.last_taken is None
+
+    @property
+    def topic(self) -> str:
+        return TOPICS[self.instrument.id]
+
+
+def submit(
+    user: User,
+    udk: bytes,
+    instrument_id: str,
+    answers: Mapping[int, int],
+    supplementary: Mapping[str, int],
+    idempotency_key: uuid.UUID,
+    now: datetime | None = None,
+) -> MeasureResult:
+    """Score and store a completed questionnaire, once per idempotency key.
+
+    Raises scoring's `IncompleteAnswers` / `InvalidAnswer` before anything is
+    stored. A second submit with the same key returns the first result unchanged.
+    """
+    existing = _by_key(user, idempotency_key)
+    if existing is not None:
+        return existing
+    result_score = scoring.score(instrument_id, answers)
+    instrument = scoring.get_instrument(instrument_id)
+    extra = _checked_supplementary(instrument, supplementary)
+    moment = now or utcnow()
+    result = MeasureResult(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        revision=0,
+        taken_at=moment,
+        created_at=moment,
+        updated_at=moment,
+        idempotency_key=idempotency_key,
+    )
+    records.seal_payload(
+        udk,
+        TABLE,
+        result,
+        {
+            "instrument": instrument.id,
+            "instrument_version": result_score.instrument_version,
+            "answers": {str(n): v for n, v in sorted(answers.items())},
+            "supplementary": extra,
+            "total": result_score.total,
+            "max_total": result_score.max_total,
+            "band": result_score.band.label,
+            "safety_flag": result_score.safety_positive,
+        },
+    )
+    db.session.add(result)
+    # Ids only: which instrument was taken is itself health information.
+    audit.record(user.id, "measure.submitted", str(result.id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raced = _by_key(user, idempotency_key)
+        if raced is None:
+            raise
+        return raced
+    return result
+
+
+def _by_key(user: User, key: uuid.UUID) -> MeasureResult | None:
+    found: MeasureResult | None = db.session.scalar(
+        select(MeasureResult).where(
+            MeasureResult.user_id == user.id, MeasureResult.idempotency_key == key
+        )
+    )
+    return found
+
+
+def _checked_supplementary(instrument: Instrument, given: Mapping[str, int]) -> dict[str, int]:
+    kept: dict[str, int] = {}
+    for question in instrument.supplementary_questions:
+        value = given.get(question.id)
+        if value is None:
+            continue
+        if value not in {o.value for o in question.options}:
+            raise scoring.InvalidAnswer(
+                "That question needs one of the answers shown.", item_number=question.id
+            )
+        kept[question.id] = value
+    return kept
+
+
+def read_result(result: MeasureResult, udk: bytes) -> ResultView:
+    data = records.open_payload(udk, TABLE, result)
+    return ResultView(
+        id=result.id,
+        instrument_id=str(data["instrument"]),
+        instrument_version=str(data["instrument_version"]),
+        taken_at=result.taken_at,
+        answers={int(n): int(v) for n, v in data["answers"].items()},
+        supplementary={str(k): int(v) for k, v in data["supplementary"].items()},
+        total=int(data["total"]),
+        max_total=int(data["max_total"]),
+        band=str(data["band"]),
+        safety_flag=bool(data["safety_flag"]),
+    )
+
+
+def results_of(user: User, udk: bytes) -> list[ResultView]:
+    """Every result of the user, oldest first, each opened once."""
+    rows = db.session.scalars(
+        select(MeasureResult)
+        .where(MeasureResult.user_id == user.id)
+        .order_by(MeasureResult.taken_at, MeasureResult.id)
+    ).all()
+    return [read_result(row, udk) for row in rows]
+
+
+def of_instrument(results: Sequence[ResultView], instrument_id: str) -> list[ResultView]:
+    return [r for r in results if r.instrument_id == instrument_id]
+
+
+def baseline(results: Sequence[ResultView], instrument_id: str) -> ResultView | None:
+    """The first result of that instrument is the baseline every later one is compared with."""
+    mine = of_instrument(results, instrument_id)
+    return mine[0] if mine else None
+
+
+def change_for(result: ResultView, results: Sequence[ResultView]) -> Change | None:
+    """None for the baseline itself (there is nothing earlier to compare with)."""
+    base = baseline(results, result.instrument_id)
+    if base is None or base.id == result.id:
+        return None
+    return scoring.change_from_baseline(base.total, result.total, result.instrument_id)
+
+
+def latest(results: Sequence[ResultView], instrument_id: str) -> ResultView | None:
+    mine = of_instrument(results, instrument_id)
+    return mine[-1] if mine else None
+
+
+# Before an appointment: a result from the last few days counts as "before" it.
+BEFORE_SESSION = timedelta(days=3)
+
+
+def due(
+    results: Sequence[ResultView],
+    now: datetime,
+    interval_days: int,
+    next_session_at: datetime | None = None,
+) -> list[Due]:
+    """PHQ-9 and GAD-7 are due at baseline (never taken), every `interval_days`, and
+    before each dosing session: within three days of a planned session, unless one
+    was taken in those three days."""
+    owed: list[Due] = []
+    for instrument_id in REMINDED:
+        last = latest(results, instrument_id)
+        periodic = last is None or now - last.taken_at >= timedelta(days=interval_days)
+        before_session = (
+            next_session_at is not None
+            and now <= next_session_at <= now + BEFORE_SESSION
+            and (last is None or last.taken_at < next_session_at - BEFORE_SESSION)
+        )
+        if periodic or before_session:
+            owed.append(
+                Due(scoring.get_instrument(instrument_id), None if last is None else last.taken_at)
+            )
+    return owed
+
+
+def _printed_results(
+    user: User, udk: bytes, start: datetime, end: datetime
+) -> list[export.PrintItem]:
+    return [
+        export.PrintItem(
+            r.taken_at,
+            r.instrument.short_name,
+            [f"Total {r.total} of {r.max_total}: {r.band}"],
+        )
+        for r in results_of(user, udk)
+        if start <= r.taken_at < end
+    ]
+
+
+@export.section("measure_results", "Questionnaires", printable=_printed_results)
+def export_results(user: User, udk: bytes) -> list[dict[str, object]]:
+    return [export.plain(r) for r in results_of(user, udk)]

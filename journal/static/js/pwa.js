@@ -1,0 +1,329 @@
+// The installable app in the page: registers the service worker, keeps forms that
+// were sent offline in the outbox (outbox-core.js), shows the outbox banner, sends
+// what waits when the connection returns, and wipes it all at logout.
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var config = {
+    sw: script.getAttribute("data-sw"),
+    scope: script.getAttribute("data-scope") || "/",
+    token: script.getAttribute("data-token"),
+  };
+  var Outbox = window.FTOutbox;
+  var SYNC_TAG = "fresh-tracks-outbox";
+  var lastMessage = "";
+
+  if ("serviceWorker" in navigator && config.sw) {
+    navigator.serviceWorker.register(config.sw, { scope: config.scope }).catch(function () {});
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "outbox-flushed") { report(event.data.result); }
+    });
+  }
+  if (!Outbox || !window.indexedDB || !window.crypto || !window.crypto.subtle) { return; }
+
+  function banner() { return document.getElementById("outbox"); }
+
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  var KINDS = { "journal.entry": "Journal entry" };
+
+  function when(ms) {
+    try {
+      return new Date(ms).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+    } catch (e) { return ""; }
+  }
+
+  function button(label, action, id) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "button secondary";
+    b.textContent = label;
+    b.setAttribute("data-outbox-action", action);
+    b.setAttribute("data-outbox-id", id);
+    return b;
+  }
+
+  // Draw the banner from what is stored; `message` is announced in its live region.
+  function render(message) {
+    if (message !== undefined) { lastMessage = message; }
+    var box = banner();
+    if (!box) { return Promise.resolve(); }
+    return Outbox.list().then(function (items) {
+      var list = box.querySelector("#outbox-items");
+      list.textContent = "";
+      var waiting = 0;
+      items.forEach(function (item) {
+        var li = document.createElement("li");
+        var label = document.createElement("span");
+        var kind = KINDS[item.kind] || "Something you wrote";
+        if (item.state === "rejected") {
+          label.textContent = kind + " from " + when(item.createdAt)
+            + ": the server could not take it as it is. Show it to copy the text, then discard it.";
+          li.appendChild(label);
+          li.appendChild(button("Show", "show", item.id));
+          li.appendChild(button("Discard", "discard", item.id));
+        } else {
+          waiting += 1;
+          label.textContent = kind + ", written " + when(item.createdAt);
+          li.appendChild(label);
+        }
+        list.appendChild(li);
+      });
+      var status = box.querySelector("#outbox-status");
+      var summary = waiting
+        ? plural(waiting, "item is", "items are") + " kept on this device, encrypted, and will be sent when you are online."
+        : "";
+      var text = [lastMessage, summary].filter(Boolean).join(" ");
+      if (status.textContent !== text) { status.textContent = text; }
+      box.querySelector("#outbox-send").hidden = !(waiting && navigator.onLine);
+      box.hidden = !items.length && !lastMessage;
+    }).catch(function () {});
+  }
+
+  // Say what a flush did; a flush with nothing to say keeps the last message.
+  function report(result) {
+    if (!result) { return render(); }
+    var message = "";
+    if (result.sent) {
+      message = plural(result.sent, "item was", "items were") + " sent and saved.";
+    }
+    if (result.state === "login" && result.left) {
+      message += " Log in to send what is waiting.";
+    }
+    return render(message ? message.trim() : undefined);
+  }
+
+  var flushing = null;
+  function flush() {
+    if (!navigator.onLine || !config.token) { return render(); }
+    if (!flushing) {
+      flushing = Outbox.flush(config.token)
+        .then(report, function () { return render(); })
+        .then(function () { flushing = null; });
+    }
+    return flushing;
+  }
+
+  function askForSync() {
+    if (!("serviceWorker" in navigator)) { return; }
+    navigator.serviceWorker.ready.then(function (reg) {
+      return reg.sync && reg.sync.register(SYNC_TAG);
+    }).catch(function () {});
+  }
+
+  function fieldsOf(form) {
+    var fields = {};
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string") { fields[name] = value; }
+    });
+    return fields;
+  }
+
+  function keep(form) {
+    var fields = fieldsOf(form);
+    if (form.elements.body && !String(fields.body || "").trim()) {
+      form.elements.body.focus();
+      return render("Write something before saving.");
+    }
+    return Outbox.add(form.getAttribute("data-outbox"), form.action, fields).then(function () {
+      ["title", "body"].forEach(function (name) { if (form.elements[name]) { form.elements[name].value = ""; } });
+      var key = form.elements.idempotency_key;
+      if (key) { key.value = ""; }  // the next text gets a new key when it is kept
+      if (key && window.crypto.randomUUID) { key.value = window.crypto.randomUUID(); }
+      askForSync();
+      return render("Saved on this device.").then(function () {
+        var box = banner();
+        if (box) { box.scrollIntoView({ block: "nearest" }); }
+        if (navigator.onLine) { return flush(); }
+      });
+    }, function (error) {
+      if (error && error.message === Outbox.NoOwner) {
+        return render("This device cannot keep entries yet: log in once while online.");
+      }
+      return render("This browser could not keep the entry. Copy your text somewhere safe.");
+    });
+  }
+
+  // Capture phase: runs before htmx's own submit handler, so an offline submit is
+  // kept instead of being sent into the void.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute("data-outbox-wipe")) {
+      event.preventDefault();
+      logout(form);
+      return;
+    }
+    if (!form.hasAttribute("data-outbox")) { return; }
+    if (form.hasAttribute("data-outbox-always") || navigator.onLine === false) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      keep(form);
+    }
+  }, true);
+
+  // The request failed on the way (the connection dropped, or the answer was lost
+  // after the server got it): keep it. Its idempotency key makes a repeat harmless.
+  document.addEventListener("htmx:sendError", function (event) {
+    // Only the form's own submission: a failed autosave from a field inside it is not
+    // a finished entry.
+    var form = event.detail.elt;
+    if (form && form.matches && form.matches("form[data-outbox]")) { keep(form); }
+  });
+
+  function logout(form) {
+    Outbox.list().then(function (items) {
+      var waiting = items.length;
+      if (waiting && !window.confirm(
+        plural(waiting, "item has", "items have") + " not been sent yet and will be deleted from this device. Log out anyway?"
+      )) { return; }
+      return Outbox.wipe().then(function () { form.submit(); });
+    }, function () { form.submit(); });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest("button") : null;
+    if (!target) { return; }
+    if (target.id === "outbox-send") { flush(); return; }
+    var action = target.getAttribute("data-outbox-action");
+    var id = target.getAttribute("data-outbox-id");
+    if (action === "discard") {
+      Outbox.discard(id).then(function () { render("Discarded."); });
+    } else if (action === "show") {
+      Outbox.read(id).then(function (fields) {
+        var pre = document.createElement("p");
+        pre.className = "outbox-text";
+        pre.textContent = [fields.title, fields.body].filter(Boolean).join("\n\n");
+        target.parentNode.appendChild(pre);
+        target.remove();
+      });
+    }
+  });
+
+  // -- reminders: subscribe this device to Web Push (settings page) ---------------
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; }
+    catch (e) { return ""; }
+  }
+
+  function serverKey(base64url) {
+    var padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    var raw = atob(padded);
+    var out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+    return out;
+  }
+
+  function pushBox() { return document.querySelector("[data-push]"); }
+
+  function pushStatus(text) {
+    var box = pushBox();
+    var status = box && box.querySelector("#push-status");
+    if (status) { status.textContent = text; }
+  }
+
+  function pushState() {
+    var box = pushBox();
+    if (!box) { return; }
+    if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
+      pushStatus("This browser cannot receive reminders. On an iPhone, add Fresh Tracks to the Home Screen first.");
+      return;
+    }
+    navigator.serviceWorker.ready.then(function (reg) { return reg.pushManager.getSubscription(); })
+      .then(function (sub) {
+        box.querySelector("#push-on").hidden = !!sub;
+        box.querySelector("#push-off").hidden = !sub;
+      }).catch(function () {});
+  }
+
+  function postJson(url, data) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(data),
+    }).then(function (res) { if (!res.ok) { throw new Error(String(res.status)); } });
+  }
+
+  function pushOn() {
+    var box = pushBox();
+    Notification.requestPermission().then(function (permission) {
+      if (permission !== "granted") {
+        pushStatus("Notifications are blocked for this site. Allow them in the browser's site settings, then try again.");
+        return;
+      }
+      return navigator.serviceWorker.ready.then(function (reg) {
+        return reg.pushManager.subscribe({
+          userVisibleOnly: true, applicationServerKey: serverKey(box.getAttribute("data-vapid-key")),
+        });
+      }).then(function (sub) {
+        return postJson(box.getAttribute("data-subscribe-url"), sub.toJSON());
+      }).then(function () {
+        pushStatus("This device will receive reminders.");
+        pushState();
+      });
+    }).catch(function () {
+      pushStatus("Reminders could not be turned on for this device. Try again later.");
+    });
+  }
+
+  function pushOff() {
+    var box = pushBox();
+    navigator.serviceWorker.ready.then(function (reg) { return reg.pushManager.getSubscription(); })
+      .then(function (sub) {
+        if (!sub) { return; }
+        return postJson(box.getAttribute("data-unsubscribe-url"), { endpoint: sub.endpoint })
+          .then(function () { return sub.unsubscribe(); });
+      }).then(function () {
+        pushStatus("This device no longer receives reminders.");
+        pushState();
+      }).catch(function () {
+        pushStatus("Reminders could not be turned off. Try again later.");
+      });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest("button") : null;
+    if (target && target.id === "push-on") { pushOn(); }
+    if (target && target.id === "push-off") { pushOff(); }
+  });
+  document.addEventListener("htmx:afterSettle", function () { pushState(); });
+
+  // Read the banner's instructions (whose page this is, or "just logged out"). Runs
+  // on every full load and after every boosted page change, since a boosted login
+  // or navigation brings a new banner without a new page load.
+  function adopt() {
+    var box = banner();
+    if (box && box.hasAttribute("data-wipe")) {
+      Outbox.wipe().then(function () { render(); });
+      return;
+    }
+    var owner = box ? box.getAttribute("data-owner") : "";
+    var ready = owner ? Outbox.setOwner(owner) : Promise.resolve();
+    ready.then(function () { return Outbox.owner(); }).then(function (known) {
+      var note = document.getElementById("offline-writer-note");
+      if (note && !known) {
+        note.textContent = "To write while offline, log in once while you have a connection.";
+        note.hidden = false;
+      }
+    }).catch(function () {});
+    ready.then(function () { return owner ? flush() : render(); });
+  }
+
+  window.addEventListener("online", function () { flush(); });
+  window.addEventListener("offline", function () { render(); });
+  function start() {
+    pushState();
+    adopt();
+  }
+
+  // A boosted page change replaces the banner: read it and draw it again.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.boosted) { adopt(); }
+  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
