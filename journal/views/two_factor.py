@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from journal.extensions import htmx, limiter
+from journal.headers import PUBLIC_REVALIDATE
 from journal.identity import cookie_name, current_udk, safe_next, set_session_cookie, user
 from journal.services import accounts, auth_sessions, two_factor
 from journal.services.accounts import Throttled
@@ -21,9 +22,19 @@ from journal.views.rendering import render
 
 bp = Blueprint("two_factor", __name__)
 
-# What a therapist without two-step sign-in may still reach.
+# What a therapist without two-step sign-in may still reach: the set-up itself, logging
+# out, the crisis lines (one tap away for everyone, always) and the files the browser
+# fetches on its own (static files, manifest, service worker, offline page).
 _OPEN_BEFORE_ENROLMENT = frozenset(
-    {"static", "auth.logout", "main.healthz", "two_factor.setup", "two_factor.sign_in"}
+    {
+        "static",
+        "auth.logout",
+        "main.healthz",
+        "two_factor.setup",
+        "two_factor.sign_in",
+        "safety.crisis_card",
+        *PUBLIC_REVALIDATE,
+    }
 )
 
 

@@ -270,6 +270,16 @@ def test_a_therapist_is_sent_to_set_up_two_step_sign_in_before_anything_else(
     assert client.get("/clinic/patients").status_code == 200
 
 
+def test_a_therapist_without_two_step_sign_in_still_reaches_help_and_the_app_files(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app, "dr.lee@example.com", Role.THERAPIST, two_step=False)
+    login(client, "dr.lee@example.com")
+    for path in ("/help/", "/sw.js", "/manifest.webmanifest", "/offline"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/settings/").headers["Location"] == "/settings/two-factor/setup"
+
+
 def test_a_therapist_without_two_step_sign_in_can_still_log_out(
     app: Flask, client: FlaskClient
 ) -> None:
