@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, time, timedelta
 
 import click
 import pyotp
@@ -11,10 +12,29 @@ from flask.cli import AppGroup
 from sqlalchemy import delete
 
 from journal.extensions import db
+from journal.models.entries import Entry
+from journal.models.kap_sessions import KapSession
+from journal.models.sharing import CareLink
+from journal.models.types import utcnow
 from journal.models.users import Role, User
-from journal.services import accounts, care, entries, sharing, two_factor
-from journal.services.accounts import AccountError
+from journal.services import (
+    accounts,
+    adaptations,
+    care,
+    checklist_adaptation,
+    checklists,
+    entries,
+    intentions,
+    kap_sessions,
+    preparation,
+    sharing,
+    two_factor,
+)
+from journal.services.accounts import AccountError, Unlocked
 from journal.services.entries import EntryForm
+from journal.services.intentions import IntentionForm
+from journal.services.kap_sessions import SessionForm
+from journal.services.sharing import RecordRef
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Development demo data.")
@@ -22,18 +42,28 @@ reminders_cli = AppGroup("reminders", help="Web Push reminders.")
 
 DEMO_THERAPIST = "demo-therapist@example.com"
 DEMO_PATIENT = "demo-patient@example.com"
+DEMO_ZONE = "Europe/Berlin"
+DEMO_THERAPIST_NAME = "Dr Sam Lee (demo)"
+# (hours from the first session's start, title, body).
 DEMO_ENTRIES = [
     (
-        "Before the first session",
+        -48,
+        "Nervous but curious",
         "Nervous but curious. I want to understand the heaviness I carry in the mornings.",
     ),
-    ("", "Walked by the river today. Noticed I was breathing slower than usual."),
     (
+        8,
         "Something shifted",
         "During the session I saw a long corridor of doors. I did not "
         "need to open them. That felt new.",
     ),
+    (72, "", "Walked by the river today. Noticed I was breathing slower than usual."),
 ]
+DEMO_INTENTIONS = (
+    "I want to meet the heaviness with curiosity instead of fighting it.",
+    "I want to stay with the corridor and see where it leads, without hurrying.",
+)
+DEMO_OWN_ITEM = "Bring the drawing of the corridor you mentioned last time"
 
 
 @users_cli.command("create-therapist")
@@ -75,7 +105,9 @@ def _passphrase() -> str:
 @demo_cli.command("load")
 @click.option("--reset", is_flag=True, help="Delete the demo accounts first.")
 def load_demo(reset: bool) -> None:
-    """A demo therapist and a linked patient with a few entries, one shared (development only)."""
+    """A demo therapist and a linked patient with two dosing sessions, entries, an
+    adapted checklist and a few shared items, so the brief has something in it
+    (development only)."""
     if current_app.config["JOURNAL_ENV"] == "production":
         raise click.ClickException(
             "The demo clinic is for development only; refused in production."
@@ -88,17 +120,24 @@ def load_demo(reset: bool) -> None:
             "Demo accounts exist already; run with --reset to make them anew."
         )
     therapist_pw, patient_pw = _passphrase(), _passphrase()
-    therapist = accounts.create_user(DEMO_THERAPIST, therapist_pw, Role.THERAPIST)
-    patient = accounts.create_user(DEMO_PATIENT, patient_pw, Role.PATIENT)
-    written = [
-        entries.create_entry(patient.user, patient.udk, EntryForm(title=title, body=body))
-        for title, body in DEMO_ENTRIES
-    ]
-    # Linked, with the last entry shared, so the therapist's brief has something in it.
+    therapist = accounts.create_user(DEMO_THERAPIST, therapist_pw, Role.THERAPIST, DEMO_ZONE)
+    patient = accounts.create_user(DEMO_PATIENT, patient_pw, Role.PATIENT, DEMO_ZONE)
+    care.set_display_name(therapist.user, DEMO_THERAPIST_NAME)
     link = care.accept_invitation(patient.user, care.create_invitation(therapist.user).code)
-    sharing.share_records(
-        patient.user, patient.udk, link, [sharing.RecordRef(entries.TABLE, written[-1].id)]
-    )
+    _demo_adaptation(therapist, link)
+    first, second = _demo_sessions(patient, utcnow())
+    written = _demo_entries(patient, first.starts_at)
+    # Shared: the entries around the first session, and for the coming one its
+    # details, its checklist and the intention, so the brief groups them by session.
+    refs = [RecordRef(entries.TABLE, written[0].id), RecordRef(entries.TABLE, written[1].id)]
+    refs.append(RecordRef(kap_sessions.TABLE, second.id))
+    checklist = checklists.checklist_of(second)
+    intention = intentions.intention_of(second)
+    assert checklist is not None and intention is not None
+    refs.append(RecordRef(checklists.TABLE, checklist.id))
+    refs.append(RecordRef(intentions.TABLE, intention.id))
+    sharing.share_records(patient.user, patient.udk, link, refs)
+    care.set_next_appointment(therapist.user, link, second.starts_at + timedelta(days=1))
     # Therapists always use two-step sign-in: the demo one has it on already, with a
     # key for an authenticator app and backup codes that work without one.
     enrolment = two_factor.pending_enrolment(therapist.user, therapist.udk)
@@ -139,6 +178,70 @@ def vapid_keys() -> None:
     private = crypto.new_vapid_private_key()
     click.echo(f"VAPID_PRIVATE_KEY={private}")
     click.echo(f"VAPID_PUBLIC_KEY={crypto.vapid_public_key(private)}")
+
+
+def _demo_entries(patient: Unlocked, first_session: datetime) -> list[Entry]:
+    """Entries dated around the first session: one before it, two after."""
+    written = []
+    for hours, title, body in DEMO_ENTRIES:
+        entry = entries.create_entry(patient.user, patient.udk, EntryForm(title=title, body=body))
+        entry.created_at = entry.updated_at = first_session + timedelta(hours=hours)
+        written.append(entry)
+    db.session.commit()
+    return written
+
+
+def _demo_adaptation(therapist: Unlocked, link: CareLink) -> None:
+    """The standard list with one item of the therapist's own, the day before."""
+    form = checklist_adaptation.default_form()
+    posted = checklist_adaptation.form_as_posted(form)
+    posted[f"row-{len(form.rows) - 1}-text"] = DEMO_OWN_ITEM
+    posted[f"row-{len(form.rows) - 1}-timing"] = "day_before:-1440"
+    parsed = checklist_adaptation.parse_form(posted)
+    assert parsed.data is not None, parsed.errors
+    adaptations.save(therapist.user, link, checklist_adaptation.KIND, parsed.data)
+
+
+def _demo_session(
+    patient: Unlocked, when: datetime, status: str, position: int, adapted: bool
+) -> KapSession:
+    local = when.astimezone(kap_sessions.zone_of(patient.user))
+    form = SessionForm(
+        date=local.date().isoformat(),
+        time=local.strftime("%H:%M"),
+        status=status,
+        route="iv",
+        setting="clinic",
+        series="induction",
+        series_position=str(position),
+        series_total="6",
+    )
+    checked = kap_sessions.check_form(patient.user, patient.udk, form, utcnow())
+    assert checked.valid, checked.errors
+    offer = None
+    if adapted:
+        (first,) = adaptations.offered(patient.user, checklist_adaptation.KIND)
+        offer = checklist_adaptation.adapted_checklist(patient.user, patient.udk, str(first.id))
+    session = preparation.plan_session(patient.user, patient.udk, checked, offer)
+    return session
+
+
+def _demo_sessions(patient: Unlocked, now: datetime) -> tuple[KapSession, KapSession]:
+    """One done six days ago and one in two days, both at 10:00 on the patient's
+    clock, each with an intention; the coming one's list is the adapted one."""
+    zone = kap_sessions.zone_of(patient.user)
+    today = now.astimezone(zone).date()
+
+    def at_ten(days: int) -> datetime:
+        return datetime.combine(today + timedelta(days=days), time(10)).replace(tzinfo=zone)
+
+    first = _demo_session(patient, at_ten(-6), "done", 1, adapted=False)
+    second = _demo_session(patient, at_ten(2), "planned", 2, adapted=True)
+    for session, text in zip((first, second), DEMO_INTENTIONS, strict=True):
+        preparation.save_intention(session, patient.udk, IntentionForm.validated(text))
+    for key in ("no-alcohol-or-drugs", "tell-prescriber-medicines", "arrange-ride-home"):
+        checklists.set_ticked(second, patient.udk, key, True)
+    return first, second
 
 
 def init_app(app: Flask) -> None:

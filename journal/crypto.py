@@ -249,6 +249,17 @@ def hpke_info(*parts: uuid.UUID | str) -> bytes:
     return b"".join(struct.pack(">I", len(s)) + s for s in (str(p).encode() for p in parts))
 
 
+def sealed_content_mac(pepper: bytes, context: bytes, *blobs: bytes) -> bytes:
+    """Vouches that the server sealed these blobs for this context. HPKE's base mode
+    says nothing about the sender, so anyone with write access to the database could
+    seal their own content to a public key; without the pepper they cannot make
+    this MAC. `context` is an `hpke_info(...)` naming the row and its parties."""
+    mac = hmac.new(_hkdf(pepper, b"fresh-tracks sealed content"), context, "sha256")
+    for blob in blobs:
+        mac.update(struct.pack(">I", len(blob)) + blob)
+    return mac.digest()
+
+
 # -- session cookies -----------------------------------------------------------------
 
 

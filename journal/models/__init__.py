@@ -1,5 +1,6 @@
 """Every model, imported here so Alembic and `db.create_all` see the whole schema."""
 
+from journal.models.adaptations import Adaptation
 from journal.models.audit import AuditEvent
 from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
@@ -9,6 +10,7 @@ from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry, 
 from journal.models.measures import MeasureResult, SafetyPlan
 from journal.models.moods import CheckIn
 from journal.models.reminders import PushSubscription, ReminderPreference, ReminderSent
+from journal.models.safety_flags import SafetyCheck, SafetyFlagAcknowledgement
 from journal.models.sessions import AuthSession
 from journal.models.sharing import (
     AccessLogEntry,
@@ -24,6 +26,7 @@ from journal.models.users import AccountToken, LoginThrottle, Role, User
 __all__ = [
     "AccessLogEntry",
     "AccountToken",
+    "Adaptation",
     "AuditEvent",
     "AuthSession",
     "BackupCode",
@@ -42,6 +45,8 @@ __all__ = [
     "ReminderPreference",
     "ReminderSent",
     "Role",
+    "SafetyCheck",
+    "SafetyFlagAcknowledgement",
     "SafetyPlan",
     "SelfCheck",
     "SessionLogEntry",

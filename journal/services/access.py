@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, and_, false, select
 
 from journal.extensions import db
+from journal.models.adaptations import Adaptation
 from journal.models.checklists import Checklist
 from journal.models.entries import Draft, Entry
 from journal.models.intentions import Intention
@@ -153,6 +154,53 @@ def owned_share(patient: User, share_id: str | uuid.UUID) -> Share:
     if share is None or share.patient_id != patient.id:
         raise RecordNotFound(share_id)
     return share
+
+
+# -- adaptations: content a therapist sealed for one patient ---------------------------
+
+
+def own_adaptation(therapist: User, link: CareLink, kind: str) -> Adaptation | None:
+    """The therapist's own adaptation for the link's patient (`link` comes from
+    `linked_patient`, so another therapist's patient never gets this far)."""
+    found: Adaptation | None = db.session.scalar(
+        select(Adaptation).where(
+            Adaptation.therapist_id == therapist.id,
+            Adaptation.patient_id == link.patient_id,
+            Adaptation.kind == kind,
+        )
+    )
+    return found
+
+
+def _offered(patient: User, kind: str) -> Select[Adaptation]:
+    """Adaptations for this patient from a therapist they are still linked with."""
+    return (
+        select(Adaptation)
+        .join(
+            CareLink,
+            and_(
+                CareLink.therapist_id == Adaptation.therapist_id,
+                CareLink.patient_id == Adaptation.patient_id,
+            ),
+        )
+        .where(Adaptation.patient_id == patient.id, Adaptation.kind == kind)
+    )
+
+
+def offered_adaptations(patient: User, kind: str) -> list[Adaptation]:
+    """Newest first."""
+    return list(db.session.scalars(_offered(patient, kind).order_by(Adaptation.updated_at.desc())))
+
+
+def offered_adaptation(patient: User, adaptation_id: str | uuid.UUID, kind: str) -> Adaptation:
+    """One adaptation offered to this patient, or 404: someone else's, withdrawn, or
+    from a therapist the patient is no longer linked with."""
+    found: Adaptation | None = db.session.scalar(
+        _offered(patient, kind).where(Adaptation.id == parse_id(adaptation_id))
+    )
+    if found is None:
+        raise RecordNotFound(adaptation_id)
+    return found
 
 
 # -- the therapist's side: one rule ----------------------------------------------------

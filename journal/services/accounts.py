@@ -18,10 +18,13 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, inspect, select
 
 from journal import crypto
-from journal.extensions import db
+from journal.extensions import Base, db
+from journal.models.adaptations import Adaptation
+from journal.models.entries import Draft, Entry
+from journal.models.records import EncryptedPayloadMixin
 from journal.models.sessions import AuthSession
 from journal.models.sharing import Share, StandingShare
-from journal.models.two_factor import TwoFactor
+from journal.models.two_factor import BackupCode, TwoFactor
 from journal.models.types import utcnow
 from journal.models.users import AccountToken, LoginThrottle, Role, User
 from journal.services import audit, keys, mail
@@ -348,24 +351,22 @@ def request_start_over(raw_email: str, link_for: Callable[[str], str]) -> None:
     db.session.commit()
 
 
-# What starting over keeps: the account itself, its security log and tokens, and the
-# sessions (ended separately). Everything else with a user_id goes, including the
-# tables later features add: their rows were sealed under keys that no longer exist.
-_KEPT_ON_START_OVER = frozenset(
-    {"users", "audit_events", "account_tokens", "auth_sessions", "login_throttle"}
-)
-
-
-def delete_records_of(user_id: uuid.UUID) -> None:
-    for table in reversed(db.metadata.sorted_tables):
-        if table.name in _KEPT_ON_START_OVER or "user_id" not in table.c:
-            continue
-        if any(fk.column.table.name == "users" for fk in table.c.user_id.foreign_keys):
-            db.session.execute(delete(table).where(table.c.user_id == user_id))
-
-
 def start_over_valid(token: str) -> bool:
     return _valid_token("start_over", token) is not None
+
+
+def _delete_sealed_records(user_id: uuid.UUID) -> None:
+    """Every record sealed under the user's keys: entries, drafts, and each model built
+    on EncryptedPayloadMixin, found from the schema so a new feature's records are
+    included without touching this function. Children go before their parents."""
+    sealed = {Entry.__table__, Draft.__table__} | {
+        mapper.local_table
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, EncryptedPayloadMixin)
+    }
+    for table in reversed(db.metadata.sorted_tables):
+        if table in sealed:
+            db.session.execute(delete(table).where(table.c.user_id == user_id))
 
 
 def start_over(token: str, new: str, confirm: str) -> Unlocked:
@@ -381,11 +382,20 @@ def start_over(token: str, new: str, confirm: str) -> Unlocked:
     if problems:
         raise AccountError(" ".join(problems))
     row.used_at = utcnow()
-    delete_records_of(user.id)
+    _delete_sealed_records(user.id)
     # Shares of the deleted records, and standing categories: a new journal starts
     # private. Links with therapists stay (they hold nothing of the journal).
     db.session.execute(delete(Share).where(Share.patient_id == user.id))
     db.session.execute(delete(StandingShare).where(StandingShare.patient_id == user.id))
+    # Two-step sign-in: its secret was sealed under the old data key.
+    db.session.execute(delete(BackupCode).where(BackupCode.user_id == user.id))
+    db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
+    # Adapted content was sealed to the old key pair, for the patient or the therapist.
+    db.session.execute(
+        delete(Adaptation).where(
+            (Adaptation.patient_id == user.id) | (Adaptation.therapist_id == user.id)
+        )
+    )
     end_sessions(user.id)
     new_keys = keys.initialise_keys(user, new)
     text = crypto.format_recovery_key(new_keys.recovery_key)

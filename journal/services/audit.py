@@ -48,6 +48,9 @@ LABELS: dict[str, str] = {
     "share.category_enabled": "Started sharing a whole category",
     "share.category_disabled": "Stopped sharing a whole category",
     "measure.submitted": "Questionnaire submitted",
+    "adaptation.saved": "Adapted content saved for a patient",
+    "adaptation.withdrawn": "Adapted content withdrawn",
+    "safety_flag.acknowledged": "Safety flag acknowledged",
     "keys.pepper_rotated": "Server key rotated",
 }
 

@@ -8,28 +8,38 @@ Hooks, so each later feature plugs in without touching this file's callers:
 - `register_brief_section(BriefSection(...))`: a section of the brief (safety flags,
   mood trend, latest scores, checklist status). Its `build` returns the template's
   context, or None when there is nothing to show: the brief renders only what
-  exists, never a placeholder with made-up data. A section that opens records must
-  get them through `access.shared_records` and log each read via `sharing.read_shared`.
-- `GROUPING`: how shared items are grouped. Dosing sessions do not exist yet, so items
-  are grouped by the week they were written; the sessions feature replaces this with
-  a grouping by dosing session.
+  exists, never a placeholder with made-up data. A section that opens records takes
+  them from `ctx.shared(table)` (which came through `access.shared_records`) and
+  opens each with `ctx.open(share, record)` (or `read_for_brief`), which logs the
+  read once per brief.
+
+Shared items are grouped by dosing session (`group_by_session`): an item that belongs
+to a session (its intention, its checklist, an answer to one of its prompts) goes
+under it; a free item (a journal entry) under the latest session that had begun when
+it was written; anything older under "Before the first session". A heading shows what
+a linked therapist may know: the session's date and time and whether it is planned,
+done or cancelled (in clear, like every session date), and its route and place in the
+series only when the patient shared the session itself.
 """
 
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 
 from journal.extensions import db
+from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.sharing import CareLink, Share
+from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import access, care, sharing
+from journal.services import access, care, kap_sessions, sharing
 from journal.services.shareable import SharedItem
 
 # -- hooks ---------------------------------------------------------------------------
@@ -60,10 +70,36 @@ def last_check_in(therapist: User, link: CareLink) -> datetime | None:
 
 @dataclass(frozen=True)
 class BriefContext:
+    """What a section may use. `pairs` are every record of the patient the therapist
+    may read (from `access.shared_records`); `open` decrypts one and logs the read."""
+
     therapist: User
     udk: bytes
     link: CareLink
     since: datetime | None
+    pairs: list[tuple[Share, Any]] = field(default_factory=list)
+    _opened: dict[tuple[str, uuid.UUID], SharedItem] = field(default_factory=dict)
+
+    def shared(self, table: str) -> list[tuple[Share, Any]]:
+        return [(s, r) for s, r in self.pairs if s.record_table == table]
+
+    def shared_record(self, table: str, record_id: uuid.UUID) -> tuple[Share, Any] | None:
+        return next(((s, r) for s, r in self.shared(table) if s.record_id == record_id), None)
+
+    def open(self, share: Share, record: Any) -> SharedItem:
+        key = (share.record_table, share.record_id)
+        if key not in self._opened:
+            self._opened[key] = sharing.read_shared(
+                self.therapist, self.udk, share, record, via="brief"
+            )
+        return self._opened[key]
+
+
+def read_for_brief(context: BriefContext, share: Share, record: Any) -> SharedItem:
+    """One record a section needs (`share, record` from `access.shared_records`),
+    opened once per brief: what the brief or another section already opened is not
+    opened, nor logged, again."""
+    return context.open(share, record)
 
 
 @dataclass(frozen=True)
@@ -99,9 +135,26 @@ class BriefItem:
 
 
 @dataclass(frozen=True)
+class SessionHeading:
+    """A dosing session as a heading of the brief. `details` (route, place in the
+    series) is set only when the patient shared the session itself."""
+
+    id: uuid.UUID
+    starts_at: datetime
+    status: SessionStatus
+    details: str | None = None
+
+
+@dataclass(frozen=True)
 class BriefGroup:
     title: str
     items: list[BriefItem]
+    session: SessionHeading | None = None
+    # The session's time on the patient's clock, when their zone is not the reader's.
+    patient_time: str | None = None
+
+
+BEFORE_FIRST_SESSION = "Before the first session"
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -111,26 +164,102 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def group_by_week(items: list[BriefItem], zone: str) -> list[BriefGroup]:
-    """Newest week first, items oldest first within a week (the order they happened)."""
+def _session_for(
+    item: SharedItem, known: dict[uuid.UUID, SessionHeading], begun: list[SessionHeading]
+) -> uuid.UUID | None:
+    if item.session_id is not None and item.session_id in known:
+        return item.session_id
+    # A free item: the latest session (not cancelled) that had begun when it was written.
+    index = bisect_right([s.starts_at for s in begun], item.occurred_at)
+    return begun[index - 1].id if index else None
+
+
+def group_by_session(
+    items: list[BriefItem],
+    sessions: list[SessionHeading],
+    zone: str,
+    patient_zone: str | None = None,
+) -> list[BriefGroup]:
+    """Newest session first, "Before the first session" last; within a group the
+    session's own record first, then the items oldest first. Times read in `zone`
+    (the therapist's); when the patient lives in another zone, each heading also gives
+    the session's time on their clock."""
     tz = _zone(zone)
-    weeks: dict[str, list[BriefItem]] = {}
-    for entry in sorted(items, key=lambda i: i.item.occurred_at):
-        day = entry.item.occurred_at.astimezone(tz).date()
-        monday = day - timedelta(days=day.weekday())
-        weeks.setdefault(monday.isoformat(), []).append(entry)
-    return [
-        BriefGroup(f"Week of {datetime.fromisoformat(k).strftime('%a %-d %b %Y')}", weeks[k])
-        for k in sorted(weeks, reverse=True)
-    ]
+    patient_tz = _zone(patient_zone) if patient_zone else tz
+    known = {s.id: s for s in sessions}
+    begun = sorted(
+        (s for s in sessions if s.status != SessionStatus.CANCELLED), key=lambda s: s.starts_at
+    )
+    grouped: dict[uuid.UUID | None, list[BriefItem]] = {}
+    # The session's own record (its details, when shared) first, then in time order.
+    for entry in sorted(
+        items, key=lambda i: (i.item.session_id != i.item.record_id, i.item.occurred_at)
+    ):
+        grouped.setdefault(_session_for(entry.item, known, begun), []).append(entry)
+    groups = []
+    for sid in sorted(
+        (k for k in grouped if k is not None), key=lambda k: known[k].starts_at, reverse=True
+    ):
+        heading = known[sid]
+        local = heading.starts_at.astimezone(tz)
+        theirs = heading.starts_at.astimezone(patient_tz)
+        groups.append(
+            BriefGroup(
+                title=f"Session on {local:%a %-d %b %Y, %H:%M}",
+                items=grouped[sid],
+                session=heading,
+                patient_time=(
+                    f"{theirs:%a %-d %b, %H:%M} for the patient ({patient_zone})"
+                    if theirs.utcoffset() != local.utcoffset()
+                    else None
+                ),
+            )
+        )
+    if None in grouped:
+        groups.append(BriefGroup(BEFORE_FIRST_SESSION, grouped[None]))
+    return groups
 
 
-# Replaced by a grouping by dosing session when sessions exist.
-GROUPING: Callable[[list[BriefItem], str], list[BriefGroup]] = group_by_week
+def session_headings(patient_id: uuid.UUID) -> list[SessionHeading]:
+    """The patient's dosing sessions as a linked therapist may know them: date, time
+    and status, all in clear; nothing is decrypted here."""
+    rows = db.session.execute(
+        select(KapSession.id, KapSession.starts_at, KapSession.status)
+        .where(KapSession.user_id == patient_id)
+        .order_by(KapSession.starts_at)
+    ).all()
+    return [SessionHeading(sid, at, status) for sid, at, status in rows]
 
 
-def group_items(items: list[BriefItem], zone: str) -> list[BriefGroup]:
-    return GROUPING(items, zone)
+def _with_shared_details(groups: list[BriefGroup], ctx: BriefContext) -> list[BriefGroup]:
+    """Route and place in the series for the sessions the patient shared."""
+    result = []
+    for group in groups:
+        heading = group.session
+        found = ctx.shared_record(kap_sessions.TABLE, heading.id) if heading else None
+        if heading is not None and found is not None:
+            content = ctx.open(*found).content
+            details = " · ".join(str(content[k]) for k in ("route", "series") if content.get(k))
+            group = replace(group, session=replace(heading, details=details or None))
+        result.append(group)
+    return result
+
+
+def next_dosing_sessions(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """patient id → the start of their next planned dosing session (clear metadata),
+    as the patient's own Home card counts it (one begun a few hours ago still counts)."""
+    if not patient_ids:
+        return {}
+    rows = db.session.execute(
+        select(KapSession.user_id, func.min(KapSession.starts_at))
+        .where(
+            KapSession.user_id.in_(patient_ids),
+            KapSession.status == SessionStatus.PLANNED,
+            KapSession.starts_at > utcnow() - kap_sessions.CURRENT_FOR,
+        )
+        .group_by(KapSession.user_id)
+    ).all()
+    return {pid: at for pid, at in rows}
 
 
 # -- the patients list ---------------------------------------------------------------
@@ -144,6 +273,7 @@ class PatientRow:
     unread: int
     open_flags: int
     last_check_in: datetime | None
+    next_dosing_session: datetime | None = None
 
 
 def unread_counts(therapist: User) -> dict[uuid.UUID, int]:
@@ -163,6 +293,7 @@ def patient_rows(therapist: User) -> list[PatientRow]:
         ).all()
     )
     unread = unread_counts(therapist)
+    dosing = next_dosing_sessions([link.patient_id for link in links])
     rows = [
         PatientRow(
             link=link,
@@ -171,6 +302,7 @@ def patient_rows(therapist: User) -> list[PatientRow]:
             unread=unread.get(link.patient_id, 0),
             open_flags=open_flags(therapist, link),
             last_check_in=last_check_in(therapist, link),
+            next_dosing_session=dosing.get(link.patient_id),
         )
         for link in links
     ]
@@ -190,6 +322,7 @@ class Brief:
     groups: list[BriefGroup]
     sections: list[tuple[BriefSection, Mapping[str, Any]]]
     total_shared: int
+    next_dosing_session: datetime | None = None
 
     @property
     def unread(self) -> int:
@@ -205,29 +338,34 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
     read logged; with `show_all`, everything shared."""
     since = care.last_appointment(link)
     pairs = access.shared_records(therapist, link)
+    context = BriefContext(therapist, udk, link, since, pairs)
     chosen = [
         (share, record)
         for share, record in pairs
         if show_all or since is None or share.created_at >= since or share.therapist_read_at is None
     ]
-    items = [
-        BriefItem(share, sharing.read_shared(therapist, udk, share, record, via="brief"))
-        for share, record in chosen
-    ]
-    db.session.commit()  # the access log rows
-    context = BriefContext(therapist, udk, link, since)
+    items = [BriefItem(share, context.open(share, record)) for share, record in chosen]
+    patient = db.session.get(User, link.patient_id)
+    groups = group_by_session(
+        items,
+        session_headings(link.patient_id),
+        therapist.time_zone,
+        patient.time_zone if patient else None,
+    )
+    groups = _with_shared_details(groups, context)
     sections = []
     for section in sorted(BRIEF_SECTIONS.values(), key=lambda s: s.order):
         data = section.build(context)
         if data is not None:
             sections.append((section, data))
-    patient = db.session.get(User, link.patient_id)
+    db.session.commit()  # the access log rows, the brief's and the sections'
     return Brief(
         link=link,
         patient_email=patient.email if patient else "",
         since=since,
         showing_all=show_all,
-        groups=group_items(items, therapist.time_zone),
+        groups=groups,
         sections=sections,
         total_shared=len(pairs),
+        next_dosing_session=next_dosing_sessions([link.patient_id]).get(link.patient_id),
     )

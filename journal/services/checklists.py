@@ -72,6 +72,9 @@ class ChecklistSnapshot:
     setting: str
     items: tuple[SnapshotItem, ...]
     ticked: frozenset[str]
+    # Set when the list was made from a therapist's adaptation (checklist_adaptation).
+    adapted_by: str | None = None
+    adapted_from: str | None = None
 
     @property
     def keys(self) -> frozenset[str]:
@@ -95,6 +98,8 @@ class ChecklistSnapshot:
             "setting": self.setting,
             "items": [item.__dict__ for item in self.items],
             "ticked": sorted(self.ticked),
+            "adapted_by": self.adapted_by,
+            "adapted_from": self.adapted_from,
         }
 
     @classmethod
@@ -107,6 +112,8 @@ class ChecklistSnapshot:
             setting=str(data["setting"]),
             items=tuple(SnapshotItem(**item) for item in data["items"]),
             ticked=frozenset(data["ticked"]),
+            adapted_by=data.get("adapted_by"),
+            adapted_from=data.get("adapted_from"),
         )
 
 
@@ -115,6 +122,9 @@ def snapshot(
     setting: str,
     content: ChecklistContent | None = None,
     ticked: frozenset[str] = frozenset(),
+    *,
+    adapted_by: str | None = None,
+    adapted_from: str | None = None,
 ) -> ChecklistSnapshot:
     """The items for this route and setting, as offsets from the appointment."""
     source = content if content is not None else load_checklist()
@@ -143,6 +153,8 @@ def snapshot(
         setting=setting,
         items=tuple(items),
         ticked=frozenset(ticked & keys),
+        adapted_by=adapted_by,
+        adapted_from=adapted_from,
     )
 
 
@@ -156,9 +168,13 @@ def create_checklist(
     route: str,
     setting: str,
     content: ChecklistContent | None = None,
+    *,
+    adapted_by: str | None = None,
+    adapted_from: str | None = None,
 ) -> tuple[Checklist, ChecklistSnapshot]:
-    """A checklist for the session from ``content`` (the newest default when None)."""
-    made = snapshot(route, setting, content)
+    """A checklist for the session from ``content`` (the newest default when None, or
+    a therapist's adaptation, named by ``adapted_by``)."""
+    made = snapshot(route, setting, content, adapted_by=adapted_by, adapted_from=adapted_from)
     checklist = Checklist(
         id=uuid.uuid4(),
         user_id=session.user_id,
@@ -182,12 +198,29 @@ def read_checklist(checklist: Checklist, udk: bytes) -> ChecklistSnapshot:
     return ChecklistSnapshot.from_payload(records.open_payload(udk, TABLE, checklist))
 
 
-def replan(checklist: Checklist, udk: bytes, route: str, setting: str) -> ChecklistSnapshot:
-    """After the route or setting changed: the current content, same ticks where they apply."""
+def replan(
+    checklist: Checklist,
+    udk: bytes,
+    route: str,
+    setting: str,
+    content: ChecklistContent | None = None,
+    *,
+    adapted_by: str | None = None,
+    adapted_from: str | None = None,
+) -> ChecklistSnapshot:
+    """After the route or setting changed: the current content (the defaults, or the
+    adaptation the list was made from), same ticks where they apply."""
     old = read_checklist(checklist, udk)
     if (old.route, old.setting) == (route, setting):
         return old
-    made = snapshot(route, setting, ticked=old.ticked)
+    made = snapshot(
+        route,
+        setting,
+        content,
+        ticked=old.ticked,
+        adapted_by=adapted_by,
+        adapted_from=adapted_from,
+    )
     records.seal_payload(udk, TABLE, checklist, made.to_payload())
     return made
 

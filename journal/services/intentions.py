@@ -30,6 +30,7 @@ class IntentionView:
     text: str
     stage: str
     updated_at: datetime
+    id: uuid.UUID | None = None
 
 
 @dataclass
@@ -92,6 +93,7 @@ def read_intention(intention: Intention, udk: bytes) -> IntentionView:
         text=str(data["text"]),
         stage=str(data["stage"]),
         updated_at=intention.updated_at,
+        id=intention.id,
     )
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from journal.extensions import db
 from journal.models.kap_sessions import KapSession, SessionStatus
@@ -441,18 +441,22 @@ def done_session_times(user: User) -> list[datetime]:
     )
 
 
-def next_session(user: User, now: datetime) -> KapSession | None:
-    """The soonest planned session that is not more than a few hours past."""
-    return db.session.scalars(
+def next_session_query(user_id: uuid.UUID, now: datetime) -> Select[KapSession]:
+    """Planned sessions not more than a few hours past, soonest first."""
+    return (
         select(KapSession)
         .where(
-            KapSession.user_id == user.id,
+            KapSession.user_id == user_id,
             KapSession.status == SessionStatus.PLANNED,
             KapSession.starts_at > now - CURRENT_FOR,
         )
         .order_by(KapSession.starts_at)
-        .limit(1)
-    ).first()
+    )
+
+
+def next_session(user: User, now: datetime) -> KapSession | None:
+    """The soonest planned session that is not more than a few hours past."""
+    return db.session.scalars(next_session_query(user.id, now).limit(1)).first()
 
 
 def new_form(user: User, udk: bytes, now: datetime, status: str) -> SessionForm:

@@ -2,19 +2,22 @@
 
 Scoring itself is `journal.services.scoring`; this module stores what it returns.
 Every result is its own record (own DEK) so one result and its safety flag can be
-shared later. Instrument, answers, total, band and the flag are sealed; only
-`taken_at` is in clear. So reading "which instrument" means opening the record:
-results are few (one every couple of weeks), and each page opens each one once.
+shared: one at a time from its page, or all of them as the "questionnaire results"
+category (new ones are sealed for the therapist as they are stored). Instrument,
+answers, total, band and the flag are sealed; only `taken_at` is in clear. So
+reading "which instrument" means opening the record: results are few (one every
+couple of weeks), and each page opens each one once.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +25,14 @@ from journal.extensions import db
 from journal.models.measures import MeasureResult
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import audit, export, records, scoring
+from journal.services import (
+    audit,
+    export,
+    records,
+    scoring,
+    shareable,
+    sharing,
+)
 from journal.services.scoring import Change, Instrument
 
 TABLE: Final = "measure_results"
@@ -90,6 +100,12 @@ def submit(
     instrument = scoring.get_instrument(instrument_id)
     extra = _checked_supplementary(instrument, supplementary)
     moment = now or utcnow()
+    # Whether this is the patient's own baseline travels with the result, so a
+    # therapist who sees only some results can tell a true baseline from the first
+    # one shared with them.
+    first_of_instrument = not any(
+        r.instrument_id == instrument.id and r.taken_at <= moment for r in results_of(user, udk)
+    )
     result = MeasureResult(
         id=uuid.uuid4(),
         user_id=user.id,
@@ -112,12 +128,15 @@ def submit(
             "max_total": result_score.max_total,
             "band": result_score.band.label,
             "safety_flag": result_score.safety_positive,
+            "first_of_instrument": first_of_instrument,
         },
     )
     db.session.add(result)
     # Ids only: which instrument was taken is itself health information.
     audit.record(user.id, "measure.submitted", str(result.id))
     try:
+        db.session.flush()
+        sharing.seal_for_standing_shares(user, udk, TABLE, result)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -246,3 +265,89 @@ def _printed_results(
 @export.section("measure_results", "Questionnaires", printable=_printed_results)
 def export_results(user: User, udk: bytes) -> list[dict[str, object]]:
     return [export.plain(r) for r in results_of(user, udk)]
+
+
+# -- sharing with a therapist -----------------------------------------------------------
+
+
+def shared_content(result: MeasureResult, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A result as its therapist sees it (and as the patient's preview shows it):
+    the questionnaire's own wording beside each answer, the total and band, and the
+    safety flag with the question and answer that raised it."""
+    instrument = scoring.get_instrument(str(data["instrument"]))
+    labels = {o.value: o.label for o in instrument.answer_scale}
+    answers = {int(n): int(v) for n, v in data["answers"].items()}
+    extra = {str(k): int(v) for k, v in data.get("supplementary", {}).items()}
+    safety = instrument.safety_item
+    safety_text = next((i.text for i in instrument.items if i.number == safety), "")
+    return {
+        "instrument": instrument.id,
+        "short_name": instrument.short_name,
+        "name": instrument.name,
+        "instructions": instrument.instructions,
+        "taken_at": result.taken_at,
+        "total": int(data["total"]),
+        "max_total": int(data["max_total"]),
+        "band": str(data["band"]),
+        "answers": [
+            {
+                "number": i.number,
+                "text": i.text,
+                "answer": labels.get(answers.get(i.number, -1), ""),
+            }
+            for i in instrument.items
+        ],
+        "supplementary": [
+            {
+                "text": q.text,
+                "answer": next((o.label for o in q.options if o.value == extra[q.id]), ""),
+            }
+            for q in instrument.supplementary_questions
+            if q.id in extra
+        ],
+        "safety_flag": bool(data.get("safety_flag")),
+        "safety_item": safety,
+        "safety_question": safety_text,
+        "safety_answer": labels.get(answers.get(safety, -1), "") if safety else "",
+        # None for results stored before this was recorded: then nobody knows.
+        "first_of_instrument": data.get("first_of_instrument"),
+        "screening_note": instrument.screening_note,
+    }
+
+
+def _open_shared(result: MeasureResult, dek: bytes) -> Mapping[str, Any]:
+    return shared_content(result, records.open_payload_with_dek(dek, TABLE, result))
+
+
+def _taken_at(result: MeasureResult) -> datetime:
+    return result.taken_at
+
+
+shareable.register_adapter(
+    replace(
+        shareable.payload_adapter(
+            MeasureResult,
+            TABLE,
+            label="Questionnaire result",
+            template="care/items/_measure_result.html",
+            occurred_at=_taken_at,
+            title_of=lambda content: f"{content['short_name']} result",
+            owner_url=lambda record_id: url_for("mood.result", result_id=record_id),
+        ),
+        open_with_dek=_open_shared,
+    )
+)
+CATEGORY: Final = "questionnaire-results"
+shareable.register_category(
+    shareable.Category(
+        key=CATEGORY,
+        label="Questionnaire results",
+        description=(
+            "Every PHQ-9, GAD-7 and PCL-5 you take: each answer, the total and its "
+            "severity band. If you answer above 0 to PHQ-9 question 9 (thoughts of "
+            "death or of hurting yourself), your therapist also sees a safety flag to "
+            "acknowledge the next time they open Fresh Tracks."
+        ),
+        table=TABLE,
+    )
+)

@@ -2,14 +2,15 @@
 
 Mood, anxiety, energy, sleep and the note are sealed in one payload; the local day
 is in clear so "one a day" is a unique constraint and charts can select a range
-without opening anything outside it.
+without opening anything outside it. A patient can share check-ins with a therapist
+as the "mood check-ins" category: each new one is sealed for them as it is stored.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,7 +22,12 @@ from journal.extensions import db
 from journal.models.moods import CheckIn
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import export, records
+from journal.services import (
+    export,
+    records,
+    shareable,
+    sharing,
+)
 
 TABLE: Final = "mood_checkins"
 NOTE_MAX: Final = 1000
@@ -238,6 +244,8 @@ def save_checkin(user: User, udk: bytes, day: date, values: CheckInValues) -> tu
     records.seal_payload(udk, TABLE, checkin, values.payload())
     db.session.add(checkin)
     try:
+        db.session.flush()
+        sharing.seal_for_standing_shares(user, udk, TABLE, checkin)
         db.session.commit()
     except IntegrityError:
         # Two tabs saved the same day at once: the other one won the insert.
@@ -293,3 +301,60 @@ def export_checkins(user: User, udk: bytes) -> list[dict[str, object]]:
         select(CheckIn).where(CheckIn.user_id == user.id).order_by(CheckIn.day)
     )
     return [export.plain(read_checkin(row, udk)) for row in rows]
+
+
+# -- sharing with a therapist -----------------------------------------------------------
+
+
+def shared_content(checkin: CheckIn, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A check-in as its therapist sees it (and as the patient's preview shows it)."""
+    values = CheckInValues.from_payload(data)
+    return {
+        "day": checkin.day,
+        "mood": values.mood,
+        "mood_label": MOOD.label_for(values.mood),
+        "anxiety": values.anxiety,
+        "anxiety_label": ANXIETY.label_for(values.anxiety),
+        "energy": values.energy,
+        "energy_label": ENERGY.label_for(values.energy),
+        "sleep_hours": values.sleep_hours,
+        "sleep_quality": values.sleep_quality,
+        "sleep_quality_label": SLEEP_QUALITY.label_for(values.sleep_quality),
+        "note": values.note,
+    }
+
+
+def _open_shared(checkin: CheckIn, dek: bytes) -> Mapping[str, Any]:
+    return shared_content(checkin, records.open_payload_with_dek(dek, TABLE, checkin))
+
+
+def _title(content: Mapping[str, Any]) -> str:
+    day: date = content["day"]
+    return f"Check-in for {day:%a} {day.day} {day:%b %Y}"
+
+
+shareable.register_adapter(
+    replace(
+        shareable.payload_adapter(
+            CheckIn,
+            TABLE,
+            label="Mood check-in",
+            template="care/items/_checkin.html",
+            title_of=_title,
+        ),
+        open_with_dek=_open_shared,
+    )
+)
+CATEGORY: Final = "mood-check-ins"
+shareable.register_category(
+    shareable.Category(
+        key=CATEGORY,
+        label="Mood check-ins",
+        description=(
+            "Every daily check-in: your mood and anxiety, and the sleep, energy and note "
+            "when you add them. Your therapist sees how your mood has gone since your "
+            "last appointment."
+        ),
+        table=TABLE,
+    )
+)

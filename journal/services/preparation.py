@@ -4,6 +4,7 @@ and intention, for the session page, the Home card and the one-tap tick."""
 from __future__ import annotations
 
 import contextlib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Final
@@ -11,7 +12,17 @@ from typing import Final
 from journal.extensions import db
 from journal.models.kap_sessions import KapSession
 from journal.models.users import User
-from journal.services import checklists, export, intentions, kap_sessions, session_log
+from journal.services import (
+    checklist_adaptation,
+    checklists,
+    export,
+    intentions,
+    kap_sessions,
+    preparation_sharing,  # noqa: F401 (registers what plan_session seals for)
+    session_log,
+    sharing,
+)
+from journal.services.checklist_adaptation import AdaptedChecklist
 from journal.services.checklists import PATIENT, SITTER, ChecklistSnapshot, UnknownItem
 from journal.services.intentions import IntentionForm, IntentionView
 from journal.services.kap_sessions import SessionForm, SessionView
@@ -43,14 +54,36 @@ class SessionPage:
     groups: tuple[Group, ...]
     intention: IntentionView | None
     current: bool
+    checklist_id: uuid.UUID | None = None
 
 
-def plan_session(user: User, udk: bytes, form: SessionForm) -> KapSession:
-    """A checked form becomes a session with its checklist, in one commit."""
+def _make_checklist(
+    user: User, session: KapSession, udk: bytes, form: SessionForm, adapted: AdaptedChecklist | None
+) -> None:
+    assert form.details is not None, "check_form first"
+    checklist, _ = checklists.create_checklist(
+        session,
+        udk,
+        form.details.route,
+        form.details.setting,
+        adapted.content if adapted else None,
+        adapted_by=adapted.adapted_by if adapted else None,
+        adapted_from=str(adapted.adaptation_id) if adapted else None,
+    )
+    db.session.flush()
+    # "Preparation checklists" shared as a category: the new list is sealed at once.
+    sharing.seal_for_standing_shares(user, udk, checklists.TABLE, checklist)
+
+
+def plan_session(
+    user: User, udk: bytes, form: SessionForm, adapted: AdaptedChecklist | None = None
+) -> KapSession:
+    """A checked form becomes a session with its checklist, in one commit; the list is
+    made from a therapist's adaptation when the patient chose one."""
     assert form.details is not None, "check_form first"
     session = kap_sessions.create_session(user, udk, form)
     db.session.flush()
-    checklists.create_checklist(session, udk, form.details.route, form.details.setting)
+    _make_checklist(user, session, udk, form, adapted)
     db.session.commit()
     return session
 
@@ -59,10 +92,22 @@ def edit_session(session: KapSession, udk: bytes, form: SessionForm) -> None:
     assert form.details is not None, "check_form first"
     kap_sessions.update_session(session, udk, form)
     checklist = checklists.checklist_of(session)
+    user = db.session.get(User, session.user_id)
+    assert user is not None  # the session's owner, from access.owned_kap_session
     if checklist is None:
-        checklists.create_checklist(session, udk, form.details.route, form.details.setting)
+        _make_checklist(user, session, udk, form, None)
     else:
-        checklists.replan(checklist, udk, form.details.route, form.details.setting)
+        old = checklists.read_checklist(checklist, udk)
+        adapted = checklist_adaptation.for_replan(user, udk, old)
+        checklists.replan(
+            checklist,
+            udk,
+            form.details.route,
+            form.details.setting,
+            adapted.content if adapted else None,
+            adapted_by=adapted.adapted_by if adapted else None,
+            adapted_from=str(adapted.adaptation_id) if adapted else None,
+        )
     db.session.commit()
 
 
@@ -82,16 +127,13 @@ def _groups(status: ChecklistStatus, current: bool) -> tuple[Group, ...]:
     return tuple(groups)
 
 
-def _snapshot(session: KapSession, udk: bytes) -> ChecklistSnapshot:
-    checklist = checklists.checklist_of(session)
-    if checklist is None:  # made with the session; a missing one is an empty list
-        return ChecklistSnapshot("none", 0, "", "", "", (), frozenset())
-    return checklists.read_checklist(checklist, udk)
-
-
 def session_page(session: KapSession, udk: bytes, now: datetime, tz: tzinfo) -> SessionPage:
     view = kap_sessions.read_session(session, udk)
-    snap = _snapshot(session, udk)
+    checklist = checklists.checklist_of(session)
+    if checklist is None:  # made with the session; a missing one is an empty list
+        snap = ChecklistSnapshot("none", 0, "", "", "", (), frozenset())
+    else:
+        snap = checklists.read_checklist(checklist, udk)
     patient = snap.status(session.starts_at, now, tz, PATIENT)
     sitter = snap.status(session.starts_at, now, tz, SITTER) if view.is_home else None
     intention = intentions.intention_of(session)
@@ -104,6 +146,7 @@ def session_page(session: KapSession, udk: bytes, now: datetime, tz: tzinfo) -> 
         groups=_groups(patient, current),
         intention=intentions.read_intention(intention, udk) if intention else None,
         current=current,
+        checklist_id=checklist.id if checklist else None,
     )
 
 

@@ -36,6 +36,18 @@ def on_udk_rotation(hook: UdkHook) -> UdkHook:
     return hook
 
 
+PepperHook = Callable[[str], int]
+_pepper_hooks: list[PepperHook] = []
+
+
+def on_pepper_rotation(hook: PepperHook) -> PepperHook:
+    """Register `hook(kid)` for something a feature keyed with the pepper itself (a
+    MAC with its own key id): it moves every such row to pepper `kid`, returns how
+    many it moved."""
+    _pepper_hooks.append(hook)
+    return hook
+
+
 def _models_with_deks() -> Iterator[Any]:
     """Every mapped class with a wrapped DEK per row: entries today, and each record
     made with `EncryptedPayloadMixin` later. Their binding's table is the table name."""
@@ -99,6 +111,7 @@ def rotate_pepper() -> PepperReport:
     for user in db.session.scalars(select(User).where(User.pepper_kid != current)):
         keys.move_outer_layers(user, current)
         moved += 1
-    audit.record(None, "keys.pepper_rotated", f"to={current} users={moved}")
+    others = sum(hook(current) for hook in _pepper_hooks)
+    audit.record(None, "keys.pepper_rotated", f"to={current} users={moved} other={others}")
     db.session.commit()
     return PepperReport(current, moved, pepper_status().verifiers_by_kid)

@@ -4,9 +4,14 @@ categories a patient can share as a whole.
 Sharing, revoking and the therapist's views work on any registered type through its
 adapter: how to load it, open it with a DEK, re-encrypt it under a fresh DEK
 (revision + 1), and which template shows it. Journal entries are registered here;
-each later record type (check-ins, questionnaires, session details, integration
-answers) adds one `register_adapter(payload_adapter(...))` call where its service
-lives, and, for a standing category, one `register_category(...)`.
+dosing sessions, their checklists and intentions in `preparation_sharing`; each later
+record type (check-ins, questionnaires, integration answers) adds one
+`register_adapter(payload_adapter(...))` call where its service lives, and, for a
+standing category, one `register_category(...)`.
+
+The brief groups shared items by dosing session: a record with a `kap_session_id`
+column belongs to that session without anything more; others name theirs with
+`session_of`, or are "free" and go under the session before them.
 """
 
 from __future__ import annotations
@@ -38,11 +43,20 @@ class SharedItem:
     template: str
     occurred_at: datetime
     content: Mapping[str, Any]
+    # The dosing session the record belongs to (None: a free item, like an entry).
+    session_id: uuid.UUID | None = None
+    # How the item's moment reads: "written", "made", "planned for".
+    verb: str = "written"
 
 
 def _created_at(record: Any) -> datetime:
     moment: datetime = record.created_at
     return moment
+
+
+def _kap_session_id(record: Any) -> uuid.UUID | None:
+    found: uuid.UUID | None = getattr(record, "kap_session_id", None)
+    return found
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,9 @@ class RecordAdapter:
     udk)` seals the record under a fresh DEK at revision + 1 and returns that DEK.
     `title_of(content)` names one item in lists (the label when it has no title of
     its own); `owner_url(record_id)` is where the patient opens it, if anywhere.
-    The model must have `id`, `user_id`, `revision`, `dek_wrapped` and `created_at`.
+    `session_of(record)` names the dosing session it belongs to (by default its
+    `kap_session_id`, if it has one). The model must have `id`, `user_id`,
+    `revision`, `dek_wrapped` and `created_at`.
     """
 
     table: str
@@ -65,6 +81,8 @@ class RecordAdapter:
     occurred_at: Callable[[Any], datetime] = field(default=_created_at)
     title_of: Callable[[Mapping[str, Any]], str] | None = None
     owner_url: Callable[[uuid.UUID], str] | None = None
+    session_of: Callable[[Any], uuid.UUID | None] = field(default=_kap_session_id)
+    verb: str = "written"
 
     def load(self, record_id: uuid.UUID) -> Any | None:
         return db.session.get(self.model, record_id)
@@ -89,6 +107,8 @@ class RecordAdapter:
             template=self.template,
             occurred_at=self.occurred_at(record),
             content=content,
+            session_id=self.session_of(record),
+            verb=self.verb,
         )
 
     def item_for_owner(self, record: Any, udk: bytes) -> SharedItem:
@@ -125,6 +145,8 @@ def payload_adapter(
     occurred_at: Callable[[Any], datetime] = _created_at,
     title_of: Callable[[Mapping[str, Any]], str] | None = None,
     owner_url: Callable[[uuid.UUID], str] | None = None,
+    session_of: Callable[[Any], uuid.UUID | None] = _kap_session_id,
+    verb: str = "written",
 ) -> RecordAdapter:
     """The adapter for a record built on `EncryptedPayloadMixin` (one sealed payload)."""
 
@@ -136,7 +158,17 @@ def payload_adapter(
         return records.reencrypt_payload(udk, table, record, data)
 
     return RecordAdapter(
-        table, model, label, template, open_with_dek, reencrypt, occurred_at, title_of, owner_url
+        table,
+        model,
+        label,
+        template,
+        open_with_dek,
+        reencrypt,
+        occurred_at,
+        title_of,
+        owner_url,
+        session_of,
+        verb,
     )
 
 

@@ -25,7 +25,7 @@ from journal.extensions import db
 from journal.models.sharing import CareLink, Share, StandingShare
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import access, access_log, audit, care, keys, records, shareable
+from journal.services import access, access_log, adaptations, audit, care, keys, records, shareable
 from journal.services.shareable import RecordAdapter, SharedItem
 
 
@@ -174,7 +174,8 @@ def revoke_share(patient: User, udk: bytes, share: Share) -> None:
 
 def end_link(patient: User, udk: bytes, link: CareLink) -> int:
     """End the link: every share of that therapist and every standing category go
-    (each record re-encrypted), then the link itself. Returns how many shares went."""
+    (each record re-encrypted), what the therapist adapted for the patient goes, then
+    the link itself. Returns how many shares went."""
     shares = db.session.scalars(
         select(Share).where(Share.patient_id == patient.id, Share.therapist_id == link.therapist_id)
     ).all()
@@ -185,6 +186,7 @@ def end_link(patient: User, udk: bytes, link: CareLink) -> int:
             StandingShare.therapist_id == link.therapist_id,
         )
     )
+    adaptations.forget_link(link.therapist_id, patient.id)
     audit.record(patient.id, "care.link_ended", str(link.therapist_id))
     db.session.delete(link)
     db.session.commit()

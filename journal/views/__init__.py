@@ -12,6 +12,7 @@ from journal.views import (
     auth,
     care,
     clinic,
+    clinic_mood,  # noqa: F401 (adds the safety-flag route to the clinic blueprint)
     errors,
     journal,
     kap_sessions,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from journal.extensions import db, limiter
 from journal.identity import current_udk, safe_next, user
 from journal.models.users import User
-from journal.services import access, access_log, care, shareable, sharing
+from journal.services import access, access_log, adaptations, care, shareable, sharing
 from journal.services.access import RecordNotFound
 from journal.services.care import CareError, InvitationProblem
 from journal.services.sharing import RecordRef, SharingError
@@ -189,6 +189,11 @@ def therapist(link_id: str) -> str:
         shared=sharing.shared_with(me, current_udk(), link),
         categories=shareable.categories(),
         standing=sharing.standing_categories(me, link),
+        adapted=[
+            (adaptations.KINDS[kind].label, at)
+            for kind, at in adaptations.updated_at_by_kind(link.therapist_id, me.id).items()
+            if kind in adaptations.KINDS
+        ],
     )
 
 

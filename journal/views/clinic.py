@@ -21,7 +21,16 @@ from journal.extensions import db
 from journal.identity import current_udk, safe_next, user
 from journal.models.sharing import CareLink
 from journal.models.users import User
-from journal.services import access, brief, care, shareable, sharing
+from journal.services import (
+    access,
+    adaptations,
+    brief,
+    care,
+    checklist_adaptation,  # noqa: F401 (registers the checklist kind)
+    preparation_sharing,  # noqa: F401 (registers the adapters and the checklist section)
+    shareable,
+    sharing,
+)
 from journal.services.access import RecordNotFound
 from journal.services.care import CareError
 from journal.views.rendering import render
@@ -117,6 +126,9 @@ def _patient_page(me: User, link: CareLink, appointment_value: str, error: str =
         upcoming=care.upcoming_appointment(link),
         open_flags=brief.open_flags(me, link),
         last_check_in=brief.last_check_in(me, link),
+        next_dosing_session=brief.next_dosing_sessions([link.patient_id]).get(link.patient_id),
+        kinds=adaptations.KINDS,
+        adapted=adaptations.updated_at_by_kind(me.id, link.patient_id),
         appointment_value=appointment_value,
         appointment_error=error,
     )
@@ -216,3 +228,57 @@ def mark_read(patient_id: str, table: str, record_id: str) -> ResponseReturnValu
     sharing.mark_read([share])
     flash("Marked as read.")
     return redirect(_back(share.patient_id))
+
+
+# -- adapting content for one patient ------------------------------------------------------
+
+
+def _adaptation_page(
+    link: CareLink, kind: adaptations.AdaptationKind, form: Any, saved: Any
+) -> str:
+    return render(
+        "clinic/adaptation.html",
+        link=link,
+        email=_email(link.patient_id),
+        kind=kind,
+        form=form,
+        saved=saved,
+    )
+
+
+@bp.route("/patients/<patient_id>/adaptations/<kind>", methods=["GET", "POST"])
+@login_required
+def adaptation(patient_id: str, kind: str) -> ResponseReturnValue:
+    """The therapist's adaptation of `kind` for this patient: the defaults, or what
+    they saved before (opened from their own sealed copy)."""
+    me = _therapist()
+    link = access.linked_patient(me, patient_id, via="adaptation")
+    found = adaptations.kind_for(kind)
+    saved = access.own_adaptation(me, link, found.key)
+    if request.method == "GET":
+        form = (
+            found.form_from_data(adaptations.open_for_therapist(me, current_udk(), saved))
+            if saved
+            else found.default_form()
+        )
+        return _adaptation_page(link, found, form, saved)
+    form = found.parse_form(request.form)
+    if not form.valid:
+        return make_response(_adaptation_page(link, found, form, saved), 422)
+    adaptations.save(me, link, found.key, form.data)
+    flash(
+        f"{found.label} saved for {_email(link.patient_id)}. It is used the next time they "
+        "plan a session."
+    )
+    return redirect(url_for("clinic.adaptation", patient_id=link.patient_id, kind=found.key))
+
+
+@bp.post("/patients/<patient_id>/adaptations/<kind>/withdraw")
+@login_required
+def withdraw_adaptation(patient_id: str, kind: str) -> ResponseReturnValue:
+    me = _therapist()
+    link = access.linked_patient(me, patient_id, via="adaptation")
+    found = adaptations.kind_for(kind)
+    if adaptations.withdraw(me, link, found.key):
+        flash(f"{found.label} withdrawn: the next session uses the clinic's standard list.")
+    return redirect(url_for("clinic.patient", patient_id=link.patient_id))

@@ -18,6 +18,8 @@ from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
 from journal.services import (
     access,
+    adaptations,
+    checklist_adaptation,
     intentions,
     kap_sessions,
     preparation,
@@ -47,13 +49,30 @@ def _after_tick(place: str, session_id: object, key: str) -> str:
     return url_for("kap_sessions.show", session_id=session_id, _anchor=anchor)
 
 
-def _form_context(form: SessionForm, session: KapSession | None = None) -> dict[str, Any]:
+DEFAULT_CHECKLIST: Final = "default"
+
+
+def _form_context(
+    form: SessionForm, session: KapSession | None = None, checklist_source: str | None = None
+) -> dict[str, Any]:
+    # A new session's checklist may come from a list a therapist adapted for this
+    # patient (the newest is chosen unless the patient picks another, or the standard).
+    offers = adaptations.offered(user(), checklist_adaptation.KIND) if session is None else []
     return {
         "form": form,
         "session": session,
         "routes": [(key, kap_sessions.ROUTE_LABELS[key]) for key in ROUTES],
         "settings": [(key, kap_sessions.SETTING_LABELS[key]) for key in SETTINGS],
         "zone": user().time_zone,
+        "offers": offers,
+        "checklist_options": (
+            [(str(o.id), f"The list {o.therapist_name} adapted for you") for o in offers]
+            + [(DEFAULT_CHECKLIST, "The clinic's standard list")]
+            if offers
+            else []
+        ),
+        "checklist_source": checklist_source
+        or (str(offers[0].id) if offers else DEFAULT_CHECKLIST),
     }
 
 
@@ -93,9 +112,20 @@ def new() -> str:
 def create() -> ResponseReturnValue:
     me, udk = user(), current_udk()
     form = kap_sessions.check_form(me, udk, SessionForm.from_mapping(request.form), utcnow())
+    source = request.form.get("checklist_source", DEFAULT_CHECKLIST)
+    adapted = None
+    if source != DEFAULT_CHECKLIST:
+        try:
+            adapted = checklist_adaptation.adapted_checklist(me, udk, source)
+        except access.RecordNotFound:
+            form.errors["checklist_source"] = (
+                "That adapted checklist is no longer offered to you. Choose again."
+            )
+            source = DEFAULT_CHECKLIST
     if not form.valid:
-        return make_response(render("kap_sessions/form.html", **_form_context(form)), 422)
-    session = preparation.plan_session(me, udk, form)
+        page = render("kap_sessions/form.html", **_form_context(form, None, source))
+        return make_response(page, 422)
+    session = preparation.plan_session(me, udk, form, adapted)
     flash("Session planned." if session.status == SessionStatus.PLANNED else "Session logged.")
     return redirect(url_for("kap_sessions.show", session_id=session.id), 303)
 
@@ -240,6 +270,7 @@ def intention(session_id: str) -> ResponseReturnValue:
         guidance=intentions.guidance_for(view),
         earlier=intentions.earlier_intentions(me, udk, session),
         max_chars=intentions.TEXT_MAX,
+        intention_id=existing.id if existing else None,
     )
     return make_response(page, status)
 
@@ -317,3 +348,17 @@ def self_check_page() -> ResponseReturnValue:
         bring_up=self_check.to_bring_up(saved.answers) if saved else [],
     )
     return make_response(page, status)
+
+
+@bp.get("/adapted-checklists/<adaptation_id>")
+@login_required
+def adapted_checklist(adaptation_id: str) -> str:
+    """The list a therapist adapted for this patient, before they choose it."""
+    me = user()
+    adapted = checklist_adaptation.adapted_checklist(me, current_udk(), adaptation_id)
+    return render(
+        "kap_sessions/adapted_checklist.html",
+        adapted=adapted,
+        groups=checklist_adaptation.by_timing(adapted.content),
+        applies_to=checklist_adaptation.applies_to,
+    )

@@ -1,7 +1,7 @@
 """trust: two-step sign-in, session stages, verifier pepper id
 
 Revision ID: 929601649773
-Revises: 3414e0392849
+Revises: 4b0e21164eed
 Create Date: 2026-11-22 02:34:10.738856
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '929601649773'
-down_revision = '3414e0392849'
+down_revision = '4b0e21164eed'
 branch_labels = None
 depends_on = None
 

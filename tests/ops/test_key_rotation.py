@@ -194,3 +194,29 @@ def test_rotating_the_data_key_refuses_a_wrong_password_and_changes_nothing(
         args=["keys", "rotate-udk", "zed@example.com", "--password", PASSWORD]
     )
     assert "No account for zed@example.com." in unknown.output
+
+
+def test_rotation_keeps_what_the_care_team_features_seal_or_mac(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A therapist's adapted checklist carries a MAC under the pepper, and a therapist's
+    safety-flag notes are sealed under their data key: both survive both rotations."""
+    from tests.security.world import ADA, TOM, build_world
+
+    world = build_world(app)
+    _peppers(app, monkeypatch, NEW, OLD)
+    result = app.test_cli_runner().invoke(args=["keys", "rotate-pepper"])
+    assert result.exit_code == 0, result.output
+    ada = app.test_client()
+    assert login(ada, ADA).status_code == 302
+    _peppers(app, monkeypatch, NEW)
+    adapted = ada.get(f"/sessions/adapted-checklists/{world.ids['adaptation']}")
+    assert adapted.status_code == 200
+
+    _peppers(app, monkeypatch, NEW, OLD)  # Tom's verifier is still under p1
+    rotated = app.test_cli_runner().invoke(args=["keys", "rotate-udk", TOM, "--password", PASSWORD])
+    assert rotated.exit_code == 0, rotated.output
+    tom = app.test_client()
+    assert login(tom, TOM).status_code == 302
+    assert tom.get("/clinic/patients").status_code == 200
+    assert tom.get(f"/clinic/patients/{world.ids['ada']}/brief").status_code == 200

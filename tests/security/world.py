@@ -21,6 +21,7 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from journal.extensions import db
+from journal.models.adaptations import Adaptation
 from journal.models.sessions import AuthSession
 from journal.models.sharing import CareInvitation, Share
 from journal.models.users import Role
@@ -61,12 +62,15 @@ RECORD_ID_VARIABLES: dict[str, Callable[[World], str]] = {
     "patient_id": lambda w: w.ids["ada"],
     "record_id": lambda w: w.ids["entry"],
     "result_id": lambda w: w.ids["measure_result"],
+    "adaptation_id": lambda w: w.ids["adaptation"],
 }
 # Variables that are not record ids, with a valid value (so that in a route that
 # also takes an id, only the id decides the answer), by name or by (endpoint, name).
 ARGUMENT_VALUES: dict[str | tuple[str, str], Callable[[World], str]] = {
     "table": lambda w: "entries",
     "instrument_id": lambda w: "phq9",
+    "kind": lambda w: "checklist",
+    ("clinic_mood.acknowledge_flag", "record_id"): lambda w: w.ids["measure_result"],
     ("kap_sessions.tick", "key"): lambda w: w.ids["checklist_key"],
     ("care.category", "key"): lambda w: w.ids["category_key"],
     ("care.stop_category", "key"): lambda w: w.ids["category_key"],
@@ -105,6 +109,8 @@ def build_world(app: Flask) -> World:
     with Tom), a draft, a dosing session at home with a log line and a checklist, a
     standing category; Tom with a pending invitation. Mallory and Eve attack."""
     from tests.web.care_helpers import accept, invite, link_id, share
+    from tests.web.care_mood_helpers import acknowledge
+    from tests.web.care_prep_helpers import default_rows, post_adaptation, share_refs
     from tests.web.mood_helpers import finish_at_once, phq9
     from tests.web.prep_helpers import in_hours, plan_session
 
@@ -172,10 +178,21 @@ def build_world(app: Flask) -> World:
     assert line, "no log line on the at-home page"
     world.ids["log_line"] = line.group(1)
 
-    # Mood: a questionnaire result.
-    result = finish_at_once(world.ada, "phq9", phq9())
+    # Mood: a questionnaire result with a safety flag, shared; Tom reads it and
+    # acknowledges the flag. Tom adapts the preparation checklist for Ada.
+    result = finish_at_once(world.ada, "phq9", phq9(item9=1))
     assert result.status_code in (302, 303), result.status_code
     world.ids["measure_result"] = result.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    shared = share_refs(world.ada, link, f"measure_results:{world.ids['measure_result']}")
+    assert shared.status_code in (200, 302, 303)
+    assert world.tom.get("/clinic/patients").status_code == 200  # counts open flags
+    ada_item = f"/clinic/patients/{world.ids['ada']}/records/measure_results/"
+    assert world.tom.get(ada_item + world.ids["measure_result"]).status_code == 200
+    assert acknowledge(world.tom, world.ids["ada"], world.ids["measure_result"]).status_code == 302
+    url = f"/clinic/patients/{world.ids['ada']}/adaptations/checklist"
+    assert post_adaptation(world.tom, url, default_rows()).status_code in (200, 302, 303)
+    with app.app_context():
+        world.ids["adaptation"] = str(db.session.scalar(select(Adaptation.id)))
     return world
 
 

@@ -14,7 +14,7 @@ from journal.models.sharing import CareLink, StandingShare
 from journal.services import shareable
 from tests.conftest import csrf_token
 from tests.factories import last_link, login
-from tests.web.care_helpers import linked_pair, share, shares, text, write
+from tests.web.care_helpers import linked_pair, plain, share, shares, text, write
 
 NEW_PASSWORD = "orchard-violin-glacier-ember-42"
 
@@ -61,7 +61,7 @@ def test_starting_over_removes_every_share_but_keeps_the_link(
     )
 
 
-def test_the_demo_clinic_has_a_linked_patient_with_a_shared_entry(
+def test_the_demo_clinic_has_a_brief_grouped_by_dosing_session(
     app: Flask, client: FlaskClient
 ) -> None:
     result = app.test_cli_runner().invoke(args=["demo", "load"])
@@ -76,9 +76,25 @@ def test_the_demo_clinic_has_a_linked_patient_with_a_shared_entry(
         "/login/two-factor",
         data={"code": backup.group(1), "csrf_token": csrf_token(client, "/login")},
     )
-    assert "demo-patient@example.com" in text(client.get("/clinic/patients"))
+    listing = plain(client.get("/clinic/patients"))
+    assert "demo-patient@example.com" in listing
+    assert "Next dosing session None planned" not in listing
     with app.app_context():
         patient_id = db.session.scalars(select(CareLink.patient_id)).one()
-    brief = text(client.get(f"/clinic/patients/{patient_id}/brief"))
-    assert "Something shifted" in brief
-    assert "Before the first session" not in brief  # not shared
+    brief = plain(client.get(f"/clinic/patients/{patient_id}/brief"))
+    # The coming session (shared: its details, checklist and intention), then the
+    # first one with the entry written after it, then what came before any session.
+    order = [
+        "Checklist for the next dosing session",
+        "IV infusion · Induction 2 of 6",
+        "I want to stay with the corridor",
+        "Something shifted",
+        "Before the first session",
+        "Nervous but curious",
+    ]
+    positions = [brief.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    assert "4 of 15 done" in brief  # three ticked, and the intention ticks its item
+    assert "Dr Sam Lee (demo) adapted" in brief
+    assert "Walked by the river" not in brief  # not shared
+    assert "I want to meet the heaviness" not in brief  # the first intention, not shared

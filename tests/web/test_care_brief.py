@@ -1,6 +1,7 @@
 """The therapist's patients list and the pre-appointment brief: appointments, what
-"since the last appointment" means, grouping by week, marking read, the hooks other
-features fill, printing, and patient text that stays text."""
+"since the last appointment" means, marking read, the hooks other features fill,
+printing, and patient text that stays text. Grouping by dosing session is in
+test_care_brief_sessions.py."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from journal.models.sharing import CareLink, Share
 from journal.models.types import utcnow
 from journal.models.users import User
 from journal.services import brief
-from journal.services.shareable import SharedItem
 from tests.conftest import csrf_token
 from tests.web.care_helpers import Pair, item_url, linked_pair, plain, share, text, write
 from tests.web.test_at_rest import _every_row_as_text
@@ -144,28 +144,6 @@ def test_a_new_appointment_moves_the_past_one_to_last(app: Flask, pair: Pair) ->
         assert link is not None
         assert link.last_appointment_at is not None
         assert abs(link.last_appointment_at - past) < timedelta(seconds=1)
-
-
-def test_items_are_grouped_by_week_newest_week_first(app: Flask, pair: Pair) -> None:
-    ids = [write(pair.patient, f"Week offset {n}.") for n in (0, 14)]
-    share(pair.patient, pair.link, *ids)
-    _age_share(app, ids[1], 14)
-    page = _brief(pair)
-    assert page.count("Week of ") == 2
-    assert page.index("Week offset 0.") < page.index("Week offset 14.")
-
-
-def test_group_by_week_starts_weeks_on_monday_in_the_therapists_zone() -> None:
-    def item(at: datetime) -> brief.BriefItem:
-        shared = SharedItem("entries", uuid.uuid4(), "Journal entry", "t", "t.html", at, {})
-        return brief.BriefItem(Share(therapist_read_at=None), shared)
-
-    sunday_late = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # Monday 00:30 in Berlin
-    monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    groups = brief.group_by_week([item(sunday_late), item(monday)], "Europe/Berlin")
-    assert [g.title for g in groups] == ["Week of Mon 2 Mar 2026"]
-    groups = brief.group_by_week([item(sunday_late), item(monday)], "UTC")
-    assert [g.title for g in groups] == ["Week of Mon 2 Mar 2026", "Week of Mon 23 Feb 2026"]
 
 
 def test_marking_everything_read_clears_the_unread_count(app: Flask, pair: Pair) -> None:

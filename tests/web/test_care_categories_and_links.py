@@ -1,5 +1,5 @@
-"""Standing categories (with a test-only category over journal entries, since the
-real ones arrive with other features) and ending a link."""
+"""Standing categories (with a test-only category over journal entries; the real ones
+are tested with their features, e.g. test_care_mood_sharing.py) and ending a link."""
 
 from __future__ import annotations
 
@@ -55,7 +55,13 @@ def _post(client: FlaskClient, url: str) -> int:
     return client.post(url, data={"csrf_token": csrf_token(client, "/care/")}).status_code
 
 
-def test_without_registered_categories_the_page_says_there_are_none(pair: Pair) -> None:
+def test_the_page_lists_the_registered_categories_or_says_there_are_none(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = text(pair.patient.get(f"/care/therapists/{pair.link}"))
+    for name in ("Preparation checklists", "Questionnaire results", "Mood check-ins"):
+        assert name in page
+    monkeypatch.setattr(shareable, "CATEGORIES", {})
     page = text(pair.patient.get(f"/care/therapists/{pair.link}"))
     assert "There are no categories to share yet." in page
 

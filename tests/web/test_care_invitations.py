@@ -61,7 +61,8 @@ def test_a_patient_sees_who_invited_them_before_accepting(
     body = text(page)
     assert "Invitation from Dr Sam Lee" in body
     assert THERAPIST in body
-    assert "They will not see anything yet" in body
+    assert "They will not see anything you write" in body
+    assert "the dates and times of your dosing sessions" in body  # said before accepting
     assert _links(app) == []  # looking is not accepting
 
     accepted = accept(patient, code)

@@ -35,7 +35,12 @@ def test_every_clinic_route_is_classified(app: Flask) -> None:
     """A new therapist route must name a patient (and be covered below) or be own-only."""
     for rule in clinic_rules(app):
         assert "patient_id" in rule.arguments or rule.endpoint in OWN_ONLY, rule.rule
-    assert len([r for r in clinic_rules(app) if "patient_id" in r.arguments]) >= 6
+    patient_routes = {r.endpoint for r in clinic_rules(app) if "patient_id" in r.arguments}
+    assert len(patient_routes) >= 8
+    assert {"clinic.adaptation", "clinic.withdraw_adaptation"} <= patient_routes
+    # Acknowledging a safety flag names a record: both refusal tests below cover it.
+    record_endpoints = {r.endpoint for r in clinic_rules(app) if "record_id" in r.arguments}
+    assert "clinic.acknowledge_flag" in record_endpoints
 
 
 @pytest.fixture
@@ -96,6 +101,7 @@ def test_every_patient_route_refuses_another_therapists_patient(
         "patient_id": str(kim.patient_id),
         "table": "entries",
         "record_id": str(world["bobs"]),
+        "kind": "checklist",
     }
     for rule in clinic_rules(app):
         if "patient_id" in rule.arguments:
@@ -159,6 +165,7 @@ def test_patients_reach_no_clinic_route(app: Flask, world: dict[str, object]) ->
         "table": "entries",
         "record_id": str(world["adas_unshared"]),
         "invitation_id": str(uuid.uuid4()),
+        "kind": "checklist",
     }
     for rule in clinic_rules(app):
         response, path = _request(lee.patient, rule, values, values["record_id"])  # type: ignore[misc]

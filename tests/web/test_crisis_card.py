@@ -174,7 +174,7 @@ def test_crisis_lines_come_from_the_configured_region(
         page = _text(ada.get("/help/"))
         assert "Testland Helpline" in page
         assert 'href="tel:116123"' in page
-        assert "988" not in page
+        assert "tel:988" not in page and "sms:988" not in page
     finally:
         crisis._load.cache_clear()
 

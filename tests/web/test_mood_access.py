@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import uuid
 
 import pytest
@@ -43,8 +44,9 @@ def test_another_users_result_is_404(
     assert response.status_code == 404
     text = html.unescape(response.get_data(as_text=True))
     assert "Not found" in text
-    # "of 27", not "27": a page's random tokens may contain those two digits.
-    assert "of 27" not in text and "crisis-card" not in text
+    # The score (27, "Severe") must not show; "27" alone could appear in a random token.
+    assert re.search(r">\s*27\b", text) is None and "Severe" not in text
+    assert "crisis-card" not in text
     assert ada.get(location).status_code == 200
 
 

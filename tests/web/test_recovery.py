@@ -281,3 +281,53 @@ def test_guessing_the_current_password_on_the_change_form_is_slowed_down(
     )
     assert blocked.status_code == 422
     assert "Too many attempts" in blocked.get_data(as_text=True)
+
+
+def test_starting_over_deletes_every_sealed_record_of_every_kind(
+    app: Flask, client: FlaskClient, outbox: Path
+) -> None:
+    """Found from the schema: whatever a feature seals under the old keys is gone, so no
+    page can try to open it with the new ones."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from journal.extensions import Base, db
+    from journal.models.records import EncryptedPayloadMixin
+    from journal.models.types import utcnow
+    from tests.web.mood_helpers import checkin, finish_at_once, phq9
+    from tests.web.prep_helpers import plan_session
+
+    make_user(app, "many@example.com")
+    login(client, "many@example.com")
+    write_entry(client, "An entry.")
+    assert checkin(client, mood="3", anxiety="2").status_code in (200, 302, 303)
+    finish_at_once(client, "phq9", phq9(0))
+    plan_session(client, utcnow() + timedelta(days=3))
+    sealed = [
+        m.class_ for m in Base.registry.mappers if issubclass(m.class_, EncryptedPayloadMixin)
+    ]
+
+    def count() -> int:
+        with app.app_context():
+            return sum(db.session.scalar(select(func.count()).select_from(c)) or 0 for c in sealed)
+
+    assert count() >= 4
+    client.post(
+        "/start-over",
+        data={"email": "many@example.com", "csrf_token": csrf_token(client, "/start-over")},
+    )
+    link = last_link(outbox, "many@example.com")
+    new = "new-lantern-meadow-99"
+    client.post(
+        link,
+        data={
+            "password": new,
+            "confirm": new,
+            "understood": "yes",
+            "csrf_token": csrf_token(client, link),
+        },
+    )
+    assert count() == 0
+    for page in ("/", "/mood/", "/sessions/", "/journal/"):
+        assert client.get(page).status_code == 200, page

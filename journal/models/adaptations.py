@@ -1,0 +1,41 @@
+"""Content a therapist adapted for one patient (a checklist now; prompt sets later).
+
+The content is sealed twice with HPKE: to the patient's public key (so only they can
+open it, to build their next checklist from it) and to the therapist's own public key
+(so the therapist can see and revise what they wrote). HPKE's base mode does not say
+who sealed a blob, so a MAC under the pepper binds both blobs to this row, its
+therapist, patient and kind: someone who can write the database but does not hold
+the pepper cannot slip in a checklist "adapted by" a therapist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from journal.extensions import db
+from journal.models.types import UTCDateTime, utcnow
+
+
+class Adaptation(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "adaptations"
+    __table_args__ = (UniqueConstraint("therapist_id", "patient_id", "kind"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    therapist_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # What was adapted: "checklist" (prompt sets plug in with their own kind).
+    kind: Mapped[str] = mapped_column(String(32))
+    sealed_for_patient: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_for_therapist: Mapped[bytes] = mapped_column(LargeBinary)
+    mac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    mac_kid: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

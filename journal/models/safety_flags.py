@@ -1,0 +1,66 @@
+"""Safety flags on shared questionnaire results, from the therapist's side.
+
+A flag itself is never stored: it is read from a shared result's encrypted payload
+(PHQ-9 question 9 answered above 0) with the therapist's key. Two small tables
+support it:
+
+- `SafetyFlagAcknowledgement`, in clear on purpose: which therapist acknowledged the
+  flag on which result, and when. No content; but a row does tell that the result
+  carried a flag (the README's privacy list says so).
+- `SafetyCheck`, the therapist's own note of what checking a shared result found,
+  sealed under the therapist's data key, one per checked share whether it is flagged
+  or not (so its presence says nothing). It spares the patients list from opening
+  every shared result, and writing a read to the patient's access log, on every visit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from journal.extensions import db
+from journal.models.types import UTCDateTime, utcnow
+
+
+class SafetyFlagAcknowledgement(db.Model):  # type: ignore[name-defined,misc]
+    """A therapist acknowledged the safety flag on one shared result: who, which, when.
+
+    Kept when the share is revoked (it records what the therapist did); it goes with
+    the result, the patient's account or the therapist's account.
+    """
+
+    __tablename__ = "safety_flag_acknowledgements"
+    __table_args__ = (UniqueConstraint("therapist_id", "result_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    therapist_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    result_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("measure_results.id", ondelete="CASCADE"), index=True
+    )
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SafetyCheck(db.Model):  # type: ignore[name-defined,misc]
+    """What the therapist's key found in one shared result (flagged or not), sealed
+    under the therapist's UDK and bound to the share and the record's revision. It goes
+    with its share (a revoke, the end of the link)."""
+
+    __tablename__ = "safety_checks"
+
+    share_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("shares.id", ondelete="CASCADE"), primary_key=True
+    )
+    therapist_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    record_revision: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

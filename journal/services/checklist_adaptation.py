@@ -1,0 +1,450 @@
+"""A therapist's adaptation of the preparation checklist for one patient.
+
+The therapist starts from the clinic's default list (`journal/content/checklists`):
+keeps or removes each item, rewords it, moves it to another of the known timings, and
+adds items of their own. What they save is sealed for the patient (`adaptations`);
+when the patient next plans a session, its checklist is made from it unless they
+choose the defaults. Every value is checked here, on saving and again on opening:
+text is required and short, timings come from a fixed menu of the checklist's phases,
+routes and settings from the known ones.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Final
+
+from werkzeug.datastructures import MultiDict
+
+from journal.models.users import User
+from journal.services import access, adaptations, care
+from journal.services.adaptations import AdaptationKind
+from journal.services.checklists import ChecklistSnapshot
+from journal.services.content import AUDIENCES, ROUTES, SETTINGS, Checklist, ChecklistItem
+from journal.services.content import load_checklist as load_default
+from journal.services.kap_sessions import ROUTE_LABELS
+
+KIND: Final = "checklist"
+TEXT_MAX: Final = 200
+DETAIL_MAX: Final = 600
+MAX_ITEMS: Final = 80
+MAX_ROWS: Final = 120
+BLANK_ROWS: Final = 3
+_KEY: Final = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+_KEY_MAX: Final = 64
+# Timings a therapist may choose, besides those the default list uses: (phase, minutes
+# from the appointment's start). Each stays inside its phase's meaning.
+_EXTRA_TIMINGS: Final = (
+    ("day_before", -1440),
+    ("six_hours_before", -360),
+    ("two_hours_before", -120),
+    ("just_before", -60),
+    ("just_before", -45),
+    ("just_before", -30),
+    ("just_before", -15),
+    ("just_before", -10),
+    ("just_before", -5),
+    ("after", 0),
+    ("after", 30),
+    ("after", 40),
+    ("after", 60),
+    ("after", 120),
+)
+
+
+def _human(minutes: int) -> str:
+    if minutes == 0:
+        return "at the start"
+    size = abs(minutes)
+    amount = f"{size // 60} h" if size % 60 == 0 else f"{size} min"
+    return f"{amount} before" if minutes < 0 else f"{amount} after the start"
+
+
+@dataclass(frozen=True)
+class Timing:
+    value: str
+    phase: str
+    offset_minutes: int
+    label: str
+
+
+def timings(default: Checklist | None = None) -> list[Timing]:
+    """The menu: every (phase, offset) the default list uses plus the usual ones,
+    earliest first, each labelled in the patient's words ("Just before: 30 min before")."""
+    content = default or load_default()
+    phase_keys = {p.key for p in content.phases}
+    pairs = {(i.phase, i.offset_minutes) for i in content.items}
+    pairs |= {p for p in _EXTRA_TIMINGS if p[0] in phase_keys}
+    found = []
+    for phase_key, minutes in sorted(pairs, key=lambda p: (p[1], p[0])):
+        phase = content.phase(phase_key)
+        human = _human(minutes)
+        label = phase.label if phase.label.lower() == human else f"{phase.label}: {human}"
+        found.append(Timing(f"{phase_key}:{minutes}", phase_key, minutes, label))
+    return found
+
+
+# -- the form -------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One item as the form shows and posts it. `new` rows are the therapist's own."""
+
+    key: str = ""
+    keep: bool = True
+    text: str = ""
+    detail: str = ""
+    timing: str = ""
+    routes: tuple[str, ...] = ROUTES
+    settings: tuple[str, ...] = SETTINGS
+    audience: str = "patient"
+    new: bool = False
+    original: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return self.new and not self.text and not self.detail
+
+    @property
+    def route_labels(self) -> str:
+        if set(self.routes) >= set(ROUTES):
+            return "every route"
+        return ", ".join(ROUTE_LABELS.get(r, r) for r in self.routes)
+
+    @property
+    def where(self) -> str:
+        if self.audience == "sitter":
+            return "for the sitter, at home"
+        if tuple(self.settings) == ("clinic",):
+            return "at the clinic"
+        if tuple(self.settings) == ("home",):
+            return "at home"
+        return ""
+
+
+@dataclass
+class ChecklistAdaptationForm:
+    rows: list[Row]
+    errors: dict[str, str] = field(default_factory=dict)
+    data: Mapping[str, Any] | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def timings(self) -> list[Timing]:
+        return timings()
+
+    @property
+    def route_choices(self) -> list[tuple[str, str]]:
+        return [(key, ROUTE_LABELS[key]) for key in ROUTES]
+
+
+def _row_of(item: ChecklistItem | Mapping[str, Any]) -> Row:
+    if isinstance(item, ChecklistItem):
+        return Row(
+            key=item.key,
+            text=item.text,
+            detail=item.detail or "",
+            timing=f"{item.phase}:{item.offset_minutes}",
+            routes=tuple(r for r in ROUTES if r in item.routes),
+            settings=tuple(s for s in SETTINGS if s in item.settings),
+            audience=item.audience,
+            original=item.text,
+        )
+    return Row(
+        key=str(item["key"]),
+        text=str(item["text"]),
+        detail=str(item.get("detail") or ""),
+        timing=f"{item['phase']}:{item['offset_minutes']}",
+        routes=tuple(r for r in ROUTES if r in item["routes"]),
+        settings=tuple(s for s in SETTINGS if s in item["settings"]),
+        audience=str(item["audience"]),
+        original=str(item["text"]),
+    )
+
+
+def _with_blanks(rows: list[Row]) -> list[Row]:
+    return rows + [Row(new=True) for _ in range(BLANK_ROWS)]
+
+
+def default_form() -> ChecklistAdaptationForm:
+    return ChecklistAdaptationForm(_with_blanks([_row_of(i) for i in load_default().items]))
+
+
+def form_from_data(data: Mapping[str, Any]) -> ChecklistAdaptationForm:
+    """The saved list, then the clinic's items it left out (unticked, so one tick
+    brings an item back), then empty rows."""
+    rows = [_row_of(i) for i in _valid_items(data)]
+    kept = {r.key for r in rows}
+    for item in load_default().items:
+        if item.key not in kept:
+            rows.append(replace(_row_of(item), keep=False))
+    return ChecklistAdaptationForm(_with_blanks(rows))
+
+
+def form_as_posted(form: ChecklistAdaptationForm) -> MultiDict[str, str]:
+    """The form as a browser would post it unchanged (for the demo and the tests)."""
+    posted: MultiDict[str, str] = MultiDict()
+    posted["rows"] = str(len(form.rows))
+    for n, row in enumerate(form.rows):
+        p = f"row-{n}-"
+        if row.new:
+            posted[p + "new"] = "1"
+        else:
+            posted[p + "key"] = row.key
+            posted[p + "original"] = row.original
+            if row.keep:
+                posted[p + "keep"] = "1"
+        posted[p + "text"] = row.text
+        posted[p + "detail"] = row.detail
+        posted[p + "timing"] = row.timing
+        posted[p + "audience"] = row.audience
+        for route in row.routes:
+            posted.add(p + "routes", route)
+        for setting in row.settings:
+            posted.add(p + "settings", setting)
+    return posted
+
+
+def _one_line(raw: str) -> str:
+    return " ".join(raw.split())
+
+
+def parse_form(posted: MultiDict[str, str]) -> ChecklistAdaptationForm:
+    """Read the rows as typed, check every value, and build the data to seal."""
+    try:
+        count = int(posted.get("rows", "0"))
+    except ValueError:
+        count = 0
+    count = max(0, min(count, MAX_ROWS))
+    menu = {t.value: t for t in timings()}
+    form = ChecklistAdaptationForm(rows=[])
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for n in range(count):
+        p = f"row-{n}-"
+        new = posted.get(p + "new") == "1"
+        row = Row(
+            key="" if new else posted.get(p + "key", "").strip(),
+            keep=new or posted.get(p + "keep") == "1",
+            text=_one_line(posted.get(p + "text", "")),
+            detail=_one_line(posted.get(p + "detail", "")),
+            timing=posted.get(p + "timing", "").strip(),
+            routes=tuple(r for r in ROUTES if r in posted.getlist(p + "routes")),
+            settings=tuple(s for s in SETTINGS if s in posted.getlist(p + "settings")),
+            audience=posted.get(p + "audience", "patient"),
+            new=new,
+            original=_one_line(posted.get(p + "original", ""))[:TEXT_MAX],
+        )
+        form.rows.append(row)
+        if row.blank or not row.keep:
+            continue
+        item = _check_row(row, p, menu, seen, form.errors)
+        if item is not None:
+            items.append(item)
+    if (
+        not items
+        and "form" not in form.errors
+        and not any(k.startswith("row-") for k in form.errors)
+    ):
+        form.errors["form"] = "Keep at least one item: an empty checklist helps no one."
+    if len(items) > MAX_ITEMS:
+        form.errors["form"] = f"Keep the list to {MAX_ITEMS} items or fewer."
+    if not any(r.blank for r in form.rows):
+        form.rows.extend(Row(new=True) for _ in range(BLANK_ROWS))
+    if form.valid:
+        form.data = {"title": load_default().title, "items": items}
+    return form
+
+
+def _check_row(
+    row: Row, p: str, menu: Mapping[str, Timing], seen: set[str], errors: dict[str, str]
+) -> dict[str, Any] | None:
+    problems_before = len(errors)
+    if not row.text:
+        errors[p + "text"] = (
+            "Write the item, or leave the whole row empty."
+            if row.new
+            else "Write the item, or untick “Keep” to remove it."
+        )
+    elif len(row.text) > TEXT_MAX:
+        errors[p + "text"] = (
+            f"The item is {len(row.text)} characters; keep it under {TEXT_MAX} "
+            "(the details can say more)."
+        )
+    if len(row.detail) > DETAIL_MAX:
+        errors[p + "detail"] = (
+            f"The details are {len(row.detail)} characters; keep them under {DETAIL_MAX}."
+        )
+    timing = menu.get(row.timing)
+    if timing is None:
+        errors[p + "timing"] = "Choose when the item is due."
+    if not row.routes:
+        errors[p + "routes"] = "Choose at least one way the medicine is given."
+    if not row.new and (not _KEY.fullmatch(row.key) or len(row.key) > _KEY_MAX):
+        errors.setdefault("form", "The form was damaged; reload the page and start again.")
+    if (
+        not row.settings
+        or row.audience not in AUDIENCES
+        or (row.audience == "sitter" and row.settings != ("home",))
+    ):
+        errors.setdefault("form", "The form was damaged; reload the page and start again.")
+    if len(errors) > problems_before or timing is None:
+        return None
+    key = row.key if not row.new else f"own-{uuid.uuid4().hex[:10]}"
+    if key in seen:
+        errors.setdefault("form", "The form was damaged; reload the page and start again.")
+        return None
+    seen.add(key)
+    return {
+        "key": key,
+        "text": row.text,
+        "detail": row.detail or None,
+        "routes": list(row.routes),
+        "settings": list(row.settings),
+        "audience": row.audience,
+        "phase": timing.phase,
+        "offset_minutes": timing.offset_minutes,
+    }
+
+
+# -- using it -------------------------------------------------------------------------------
+
+
+def _valid_items(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The items of an opened adaptation that still fit the content's phases and the
+    menu of timings; anything else (an edited content file, a damaged value) is left
+    out rather than shown wrong."""
+    menu = {t.value for t in timings()}
+    found = []
+    raw_items = data.get("items")
+    for raw in raw_items if isinstance(raw_items, list) else []:
+        try:
+            ok = (
+                isinstance(raw, dict)
+                and _KEY.fullmatch(str(raw["key"])) is not None
+                and 0 < len(str(raw["text"]).strip()) <= TEXT_MAX
+                and len(str(raw.get("detail") or "")) <= DETAIL_MAX
+                and f"{raw['phase']}:{int(raw['offset_minutes'])}" in menu
+                and bool(set(raw["routes"]))
+                and set(raw["routes"]) <= set(ROUTES)
+                and bool(set(raw["settings"]))
+                and set(raw["settings"]) <= set(SETTINGS)
+                and raw["audience"] in AUDIENCES
+            )
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        if ok:
+            found.append(raw)
+    return found
+
+
+@dataclass(frozen=True)
+class AdaptedChecklist:
+    """A checklist content built from one adaptation, and who adapted it when."""
+
+    content: Checklist
+    adapted_by: str
+    adaptation_id: uuid.UUID
+    updated_at: datetime
+
+
+def content_from_data(data: Mapping[str, Any]) -> Checklist:
+    default = load_default()
+    items = tuple(
+        ChecklistItem(
+            key=str(raw["key"]),
+            text=str(raw["text"]).strip(),
+            detail=(str(raw["detail"]).strip() or None) if raw.get("detail") else None,
+            routes=frozenset(str(r) for r in raw["routes"]),
+            settings=frozenset(str(s) for s in raw["settings"]),
+            phase=str(raw["phase"]),
+            offset_minutes=int(raw["offset_minutes"]),
+            audience=str(raw["audience"]),
+        )
+        for raw in _valid_items(data)
+    )
+    return Checklist(
+        id="adapted",
+        version=default.version,
+        title=default.title,
+        phases=default.phases,
+        items=items,
+    )
+
+
+def by_timing(content: Checklist) -> list[tuple[str, list[ChecklistItem]]]:
+    """The items under their timing labels, earliest first (the patient's preview)."""
+    labels = {(t.phase, t.offset_minutes): t.label for t in timings()}
+    groups: dict[str, list[ChecklistItem]] = {}
+    for item in sorted(content.items, key=lambda i: i.offset_minutes):
+        label = labels.get((item.phase, item.offset_minutes), content.phase(item.phase).label)
+        groups.setdefault(label, []).append(item)
+    return list(groups.items())
+
+
+def applies_to(item: ChecklistItem) -> str:
+    """ "IV infusion, IM injection · at the clinic · for the sitter", or "" for every
+    session."""
+    parts = []
+    if set(item.routes) != set(ROUTES):
+        parts.append(", ".join(ROUTE_LABELS[r] for r in ROUTES if r in item.routes))
+    if set(item.settings) != set(SETTINGS):
+        parts.append("at the clinic" if "clinic" in item.settings else "at home")
+    if item.audience == "sitter":
+        parts.append("for the sitter")
+    return " · ".join(parts)
+
+
+def adapted_checklist(patient: User, udk: bytes, adaptation_id: str) -> AdaptedChecklist:
+    """The adaptation the patient chose, opened with their key; 404 if it is not
+    offered to them (any more)."""
+    adaptation = access.offered_adaptation(patient, adaptation_id, KIND)
+    data = adaptations.open_for_patient(patient, udk, adaptation)
+    names = care.names_of({adaptation.therapist_id})
+    return AdaptedChecklist(
+        content_from_data(data),
+        names.get(adaptation.therapist_id, "your therapist"),
+        adaptation.id,
+        adaptation.updated_at,
+    )
+
+
+def for_replan(patient: User, udk: bytes, old: ChecklistSnapshot) -> AdaptedChecklist | None:
+    """When a session's route or setting changes, its list is made again from the same
+    adaptation if it is still offered; otherwise from the defaults."""
+    if not old.adapted_from:
+        return None
+    try:
+        return adapted_checklist(patient, udk, old.adapted_from)
+    except access.RecordNotFound:
+        return None
+
+
+def _register() -> None:
+    adaptations.register_kind(
+        AdaptationKind(
+            key=KIND,
+            label="Preparation checklist",
+            description=(
+                "The checklist each dosing session gets, timed to the appointment. Keep, "
+                "reword or remove the clinic's items, move them to another time, or add "
+                "your own. Your patient's next planned session uses your list (they can "
+                "choose the standard one instead); lists already made stay as they are."
+            ),
+            template="clinic/adaptations/_checklist.html",
+            default_form=default_form,
+            form_from_data=form_from_data,
+            parse_form=parse_form,
+        )
+    )
+
+
+_register()

@@ -1,0 +1,222 @@
+"""What mood and measures add to the therapist's brief and patients list.
+
+Everything here comes from records the patient shared with this therapist, through
+`access.shared_records` (the one rule), opened with `brief.read_for_brief` (each read
+logged once per brief). Nothing is derived from an unshared record: an unshared
+lower score, a check-in kept private, an unshared first questionnaire change nothing
+the therapist sees.
+
+- "Safety flags" (order 10): shared results with PHQ-9 question 9 above 0, to
+  acknowledge; acknowledged ones since the last appointment stay, saying by whom and when.
+- "Mood since the last appointment" (order 20): averages, a small SVG line drawn with
+  `journal.services.charts`, and a table of each shared check-in.
+- "Questionnaires" (order 30): the latest shared PHQ-9, GAD-7 (and PCL-5) with band,
+  and the change from the first shared one, with response and remission.
+- The patients list's "last check-in": the latest shared check-in (clear metadata of
+  a shared record: its day and time, nothing opened).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from statistics import fmean
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from journal.extensions import db
+from journal.models.moods import CheckIn
+from journal.models.sharing import CareLink, Share
+from journal.models.types import utcnow
+from journal.models.users import User
+from journal.services import access, brief, charts, measures, moods, safety_flags, scoring
+from journal.services.brief import BriefContext, BriefSection
+from journal.services.charts import DailyMood, MoodChart
+from journal.services.scoring import Change, Instrument
+from journal.services.shareable import SharedItem
+
+# Without an appointment in the past, the mood section covers this many days.
+DEFAULT_DAYS = 30
+
+
+def _opened(context: BriefContext, table: str) -> list[tuple[Share, Any, SharedItem]]:
+    """The shared records of one type, opened (each read logged once per brief)."""
+    return [
+        (share, record, brief.read_for_brief(context, share, record))
+        for share, record in access.shared_records(context.therapist, context.link)
+        if share.record_table == table
+    ]
+
+
+def _patient_zone(link: CareLink) -> ZoneInfo:
+    patient = db.session.get(User, link.patient_id)
+    try:
+        return ZoneInfo(patient.time_zone if patient else "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+# -- safety flags ------------------------------------------------------------------------
+
+
+def flags_section(context: BriefContext) -> dict[str, Any] | None:
+    opened = [(share, item) for share, _, item in _opened(context, measures.TABLE)]
+    flags = safety_flags.flags_of(context.therapist, context.udk, opened)
+    since = context.since
+
+    def recent(flag: safety_flags.Flag) -> bool:
+        done = flag.acknowledged
+        return since is None or done is None or max(flag.item.occurred_at, done.at) >= since
+
+    shown = [f for f in flags if f.open or recent(f)]
+    if not shown:
+        return None
+    return {
+        "flags": shown,
+        "open_count": sum(1 for f in shown if f.open),
+        "patient_id": context.link.patient_id,
+    }
+
+
+# -- mood since the last appointment -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckInRow:
+    day: date
+    content: dict[str, Any]
+
+
+def mood_section(context: BriefContext) -> dict[str, Any] | None:
+    zone = _patient_zone(context.link)
+    today = utcnow().astimezone(zone).date()
+    if context.since is not None:
+        first = context.since.astimezone(zone).date()
+        period = "since"
+    else:
+        first = today - timedelta(days=DEFAULT_DAYS - 1)
+        period = "recent"
+    found = [
+        CheckInRow(record.day, dict(item.content))
+        for _, record, item in _opened(context, moods.TABLE)
+        if record.day >= first
+    ]
+    if not found:
+        return None
+    found.sort(key=lambda r: r.day)
+    last = max(today, found[-1].day)
+    daily = [DailyMood(r.day, int(r.content["mood"]), int(r.content["anxiety"])) for r in found]
+    chart: MoodChart = charts.mood_chart(daily, first, last, [], zone)
+    return {
+        "period": period,
+        "first": first,
+        "days": DEFAULT_DAYS,
+        "count": len(found),
+        "mood_average": _one_decimal(fmean(d.mood for d in daily)),
+        "anxiety_average": _one_decimal(fmean(d.anxiety for d in daily)),
+        "latest": found[-1],
+        "chart": chart,
+        "rows": list(reversed(found)),
+    }
+
+
+def _one_decimal(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+# -- questionnaires ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    instrument: Instrument
+    latest: SharedItem
+    baseline: SharedItem
+    count: int
+    change: Change | None
+
+    @property
+    def baseline_is_patients_first(self) -> bool | None:
+        """True when the first shared result is the patient's own baseline, False when
+        an earlier one exists but is not shared, None when the result does not say."""
+        value = self.baseline.content.get("first_of_instrument")
+        return None if value is None else bool(value)
+
+
+def scores_section(context: BriefContext) -> dict[str, Any] | None:
+    by_instrument: dict[str, list[SharedItem]] = {}
+    for _, _, item in _opened(context, measures.TABLE):
+        by_instrument.setdefault(str(item.content["instrument"]), []).append(item)
+    rows = []
+    for instrument_id in scoring.INSTRUMENT_IDS:
+        items = sorted(by_instrument.get(instrument_id, []), key=lambda i: i.occurred_at)
+        if not items:
+            continue
+        baseline, latest = items[0], items[-1]
+        change = None
+        if latest.record_id != baseline.record_id:
+            change = scoring.change_from_baseline(
+                int(baseline.content["total"]), int(latest.content["total"]), instrument_id
+            )
+        rows.append(
+            ScoreRow(scoring.get_instrument(instrument_id), latest, baseline, len(items), change)
+        )
+    if not rows:
+        return None
+    return {"rows": rows, "response_percent": scoring.RESPONSE_DROP_PERCENT}
+
+
+# -- the patients list ---------------------------------------------------------------------
+
+
+def last_check_in(therapist: User, link: CareLink) -> datetime | None:
+    """When the latest check-in shared with this therapist was made; none when check-ins
+    are not shared (a private check-in never moves it)."""
+    readable = (
+        access.readable_shares(therapist)
+        .where(Share.patient_id == link.patient_id, Share.record_table == moods.TABLE)
+        .subquery()
+    )
+    found: datetime | None = db.session.scalar(
+        select(CheckIn.created_at)
+        .join(readable, readable.c.record_id == CheckIn.id)
+        .where(
+            CheckIn.user_id == link.patient_id,
+            CheckIn.revision == readable.c.record_revision,
+        )
+        .order_by(CheckIn.day.desc(), CheckIn.created_at.desc())
+        .limit(1)
+    )
+    return found
+
+
+brief.register_brief_section(
+    BriefSection(
+        key="safety_flags",
+        title="Safety flags",
+        template="clinic/sections/_safety_flags.html",
+        order=10,
+        build=flags_section,
+    )
+)
+brief.register_brief_section(
+    BriefSection(
+        key="mood_trend",
+        title="Mood trend",
+        template="clinic/sections/_mood_trend.html",
+        order=20,
+        build=mood_section,
+    )
+)
+brief.register_brief_section(
+    BriefSection(
+        key="scores",
+        title="Questionnaires",
+        template="clinic/sections/_scores.html",
+        order=30,
+        build=scores_section,
+    )
+)
+brief.register_last_check_in(last_check_in)

@@ -1,0 +1,229 @@
+"""Safety flags on shared questionnaire results: what the therapist must acknowledge.
+
+A result answered above 0 on PHQ-9 question 9 carries a flag in its encrypted
+payload. A therapist sees the flag only through a share they may read
+(`access.readable_shares`), opened with their own key: it is never derived from
+anything the patient did not share, and never stored in clear.
+
+- **Acknowledging** writes who and when (`SafetyFlagAcknowledgement`, in clear, no
+  content), the read to the access log and an event to the security log.
+- **Counting open flags** for the patients list would mean opening every shared
+  result on every visit, each a read in the patient's access log. Instead the first
+  check of a shared result is a logged read (via "safety-check") and what it found is
+  kept as the therapist's own note (`SafetyCheck`), sealed under the therapist's data
+  key and bound to the share and the record's revision. A note exists for every
+  checked result, flagged or not, and goes with its share.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from journal import crypto
+from journal.crypto import Binding
+from journal.extensions import db
+from journal.models.measures import MeasureResult
+from journal.models.safety_flags import SafetyCheck, SafetyFlagAcknowledgement
+from journal.models.sharing import CareLink, Share
+from journal.models.types import utcnow
+from journal.models.users import User
+from journal.services import access, audit, care, measures, rotation, sharing
+from journal.services.access import RecordNotFound
+from journal.services.shareable import SharedItem
+
+TABLE = measures.TABLE
+FLAGGED, CLEAR = b"\x01", b"\x00"
+
+
+def is_flagged(item: SharedItem) -> bool:
+    """A shared questionnaire result whose safety question was answered above 0."""
+    return item.table == TABLE and bool(item.content.get("safety_flag"))
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    by: str
+    at: datetime
+
+
+def acknowledgements(
+    therapist: User, result_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Acknowledged]:
+    """result id → this therapist's acknowledgement of its flag."""
+    ids = list(result_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(SafetyFlagAcknowledgement).where(
+            SafetyFlagAcknowledgement.therapist_id == therapist.id,
+            SafetyFlagAcknowledgement.result_id.in_(ids),
+        )
+    ).all()
+    name = care.display_name(therapist)
+    return {row.result_id: Acknowledged(name, row.acknowledged_at) for row in rows}
+
+
+def acknowledge(therapist: User, share: Share, item: SharedItem) -> bool:
+    """Record that the therapist acknowledged the flag on this result; True if new.
+
+    `share` comes from `access.shared_record` and `item` from `sharing.read_shared`
+    (the read is logged with it); a result without a flag is not found.
+    """
+    if not is_flagged(item):
+        db.session.commit()  # the read was still a read
+        raise RecordNotFound(item.record_id)
+    existing = db.session.scalar(
+        select(SafetyFlagAcknowledgement).where(
+            SafetyFlagAcknowledgement.therapist_id == therapist.id,
+            SafetyFlagAcknowledgement.result_id == share.record_id,
+        )
+    )
+    if existing is None:
+        db.session.add(
+            SafetyFlagAcknowledgement(
+                therapist_id=therapist.id,
+                patient_id=share.patient_id,
+                result_id=share.record_id,
+                acknowledged_at=utcnow(),
+            )
+        )
+        audit.record(therapist.id, "safety_flag.acknowledged", f"{TABLE}:{share.record_id}")
+    db.session.commit()
+    return existing is None
+
+
+# -- the therapist's sealed notes ------------------------------------------------------
+
+
+def _binding(share: Share, therapist: User) -> Binding:
+    return Binding(
+        "safety-check", "safety_checks", share.id, therapist.id, "flag", share.record_revision
+    )
+
+
+def remember(therapist: User, udk: bytes, share: Share, flagged: bool) -> None:
+    """Keep what checking this shared result found, sealed under the therapist's own
+    key. The caller commits."""
+    note = db.session.get(SafetyCheck, share.id)
+    if note is None:
+        note = SafetyCheck(share_id=share.id, therapist_id=therapist.id)
+        db.session.add(note)
+    elif note.record_revision == share.record_revision:
+        return
+    note.record_revision = share.record_revision
+    note.sealed = crypto.seal(udk, FLAGGED if flagged else CLEAR, _binding(share, therapist))
+    note.checked_at = utcnow()
+
+
+def _noted(therapist: User, udk: bytes, note: SafetyCheck | None, share: Share) -> bool | None:
+    """What the note says, or None when there is none for this revision (or it cannot
+    be opened any more, say after the therapist started over with new keys)."""
+    if note is None or note.record_revision != share.record_revision:
+        return None
+    try:
+        return crypto.open_sealed(udk, note.sealed, _binding(share, therapist)) == FLAGGED
+    except crypto.IntegrityFailure:
+        return None
+
+
+def open_flag_count(therapist: User, udk: bytes, link: CareLink) -> int:
+    """Flags on this patient's shared results that the therapist has not acknowledged.
+
+    Each shared result is opened at most once for this (logged, via "safety-check");
+    after that its sealed note answers.
+    """
+    shares = db.session.scalars(
+        access.readable_shares(therapist).where(
+            Share.patient_id == link.patient_id, Share.record_table == TABLE
+        )
+    ).all()
+    if not shares:
+        return 0
+    done = acknowledgements(therapist, [s.record_id for s in shares])
+    waiting = [s for s in shares if s.record_id not in done]
+    notes: Mapping[uuid.UUID, SafetyCheck] = {
+        n.share_id: n
+        for n in db.session.scalars(
+            select(SafetyCheck).where(SafetyCheck.share_id.in_([s.id for s in waiting]))
+        )
+    }
+    count, checked = 0, False
+    for share in waiting:
+        flagged = _noted(therapist, udk, notes.get(share.id), share)
+        if flagged is None:
+            record = _current_record(share)
+            if record is None:
+                continue
+            item = sharing.read_shared(therapist, udk, share, record, via="safety-check")
+            flagged = is_flagged(item)
+            remember(therapist, udk, share, flagged)
+            checked = True
+        count += int(flagged)
+    if checked:
+        db.session.commit()
+    return count
+
+
+def _current_record(share: Share) -> Any | None:
+    """The shared result, if it is still the patient's and at the shared revision
+    (the same test `access.shared_record` makes)."""
+    record = db.session.get(MeasureResult, share.record_id)
+    if (
+        record is None
+        or record.user_id != share.patient_id
+        or record.revision != share.record_revision
+    ):
+        return None
+    return record
+
+
+# -- what the brief and the item page show ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A flagged result as the therapist sees it: the item, and their acknowledgement."""
+
+    share: Share
+    item: SharedItem
+    acknowledged: Acknowledged | None
+
+    @property
+    def open(self) -> bool:
+        return self.acknowledged is None
+
+
+def flags_of(therapist: User, udk: bytes, opened: Iterable[tuple[Share, SharedItem]]) -> list[Flag]:
+    """The flags among results the therapist has opened, open ones first, each group
+    newest first. Notes are kept for every result seen, so the patients list needs
+    not open them again. The caller commits."""
+    pairs = list(opened)
+    for share, item in pairs:
+        remember(therapist, udk, share, is_flagged(item))
+    flagged = [(share, item) for share, item in pairs if is_flagged(item)]
+    acked = acknowledgements(therapist, [item.record_id for _, item in flagged])
+    flags = [Flag(share, item, acked.get(item.record_id)) for share, item in flagged]
+    flags.sort(key=lambda f: f.item.occurred_at, reverse=True)
+    return [f for f in flags if f.open] + [f for f in flags if not f.open]
+
+
+@rotation.on_udk_rotation
+def _reseal_notes(user: User, old_udk: bytes, new_udk: bytes) -> None:
+    """A therapist's notes move to the new key; one that no longer opens is dropped
+    (it is only a record of a check, made again at the next read)."""
+    for note in db.session.scalars(select(SafetyCheck).where(SafetyCheck.therapist_id == user.id)):
+        share = db.session.get(Share, note.share_id)
+        if share is None:
+            continue
+        try:
+            plain = crypto.open_sealed(old_udk, note.sealed, _binding(share, user))
+        except crypto.IntegrityFailure:
+            db.session.delete(note)
+            continue
+        note.sealed = crypto.seal(new_udk, plain, _binding(share, user))

@@ -1,0 +1,139 @@
+"""The care team and preparation, in two browsers: the therapist adapts the checklist
+for a linked patient, the patient plans a session and sees the adapted items, writes
+an intention and shares it after the preview, and the therapist finds it in the brief
+under that session. Every new page is checked with axe in light and dark, for touch
+targets and for reflow at 320 px."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from playwright.sync_api import BrowserContext, Page, expect
+
+from journal.models.users import Role
+from journal.services import accounts, care
+from tests.browser.test_care_loop import check, log_in, nav
+from tests.browser.test_first_journey import heading, screenshots
+from tests.factories import make_user
+from tests.web.prep_helpers import in_hours, set_time_zone
+
+THERAPIST = "dr.lee@example.com"
+PATIENT = "ada@example.com"
+ZONE = "Europe/Berlin"
+OWN_ITEM = "Bring the drawing of the corridor <b>you</b> mentioned"
+INTENTION = "I want to stay with the corridor & see where it leads."
+
+
+def _linked(app: Flask) -> None:
+    make_user(app, THERAPIST, Role.THERAPIST)
+    make_user(app, PATIENT)
+    set_time_zone(app, PATIENT, ZONE)
+    set_time_zone(app, THERAPIST, ZONE)
+    with app.app_context():
+        therapist = accounts.user_by_email(THERAPIST)
+        patient = accounts.user_by_email(PATIENT)
+        assert therapist is not None and patient is not None
+        care.set_display_name(therapist, "Dr Sam Lee")
+        care.accept_invitation(patient, care.create_invitation(therapist).code)
+
+
+def test_adapted_checklist_plan_share_and_brief_in_two_browsers(
+    new_context: Callable[..., BrowserContext], live_server: str, app: Flask
+) -> None:
+    _linked(app)
+    therapist: Page = new_context().new_page()
+    patient: Page = new_context().new_page()
+
+    # The therapist adapts the checklist on the patient's page.
+    log_in(therapist, THERAPIST)
+    therapist.get_by_role("link", name=PATIENT, exact=True).click()
+    heading(therapist, PATIENT)
+    expect(therapist.get_by_text("The clinic's standard list.")).to_be_visible()
+    check(therapist, "patient page with adaptations")
+    therapist.get_by_role("link", name="Adapt the preparation checklist").click()
+    heading(therapist, f"Preparation checklist for {PATIENT}")
+    check(therapist, "adapt the checklist")
+    music = therapist.locator("fieldset.adapt-row", has_text="Get your music ready")
+    music.get_by_label("Item", exact=True).fill("Choose three pieces of music without words")
+    questionnaires = therapist.locator("fieldset.adapt-row", has_text="Fill in your questionnaires")
+    questionnaires.get_by_label("Keep this item").uncheck()
+    new_row = therapist.locator("fieldset.adapt-row.is-new").first
+    new_row.get_by_label("Item", exact=True).fill(OWN_ITEM)
+    new_row.get_by_label("When").select_option(label="24 h before")
+    therapist.get_by_role("button", name="Save for this patient").click()
+    expect(therapist.get_by_role("status").first).to_contain_text("Preparation checklist saved")
+    expect(therapist.get_by_text("Your adaptation, last saved")).to_be_visible()
+    screenshots(therapist, "care-adapt-checklist")
+
+    # The patient plans a session: the adapted list is offered and chosen.
+    log_in(patient, PATIENT)
+    nav(patient, "Sessions")
+    patient.get_by_role("link", name="Plan a session").click()
+    heading(patient, "Plan a session")
+    adapted = patient.get_by_label("The list Dr Sam Lee adapted for you")
+    expect(adapted).to_be_checked()
+    check(patient, "plan a session with an adapted list")
+    patient.get_by_role("link", name="See the list Dr Sam Lee adapted").click()
+    heading(patient, "The checklist Dr Sam Lee adapted for you")
+    expect(patient.get_by_text(OWN_ITEM)).to_be_visible()  # markup shown as text
+    check(patient, "adapted list preview")
+    patient.go_back()
+    starts = in_hours(50).astimezone(ZoneInfo(ZONE))
+    patient.get_by_label("Date", exact=True).fill(starts.date().isoformat())
+    patient.get_by_label("Start time").fill(starts.strftime("%H:%M"))
+    patient.get_by_label("IV infusion").check()
+    patient.get_by_label("At the clinic").check()
+    patient.get_by_label("Session number (optional)").fill("2")
+    patient.get_by_label("Out of (optional)").fill("6")
+    patient.get_by_role("button", name="Plan session").click()
+    expect(patient.get_by_text("Session planned.")).to_be_visible()
+    expect(patient.get_by_text("Adapted for you by Dr Sam Lee.")).to_be_visible()
+    expect(patient.get_by_text(OWN_ITEM)).to_be_visible()
+    expect(patient.get_by_text("Choose three pieces of music without words")).to_be_visible()
+    expect(patient.get_by_text("Fill in your questionnaires")).to_have_count(0)
+    check(patient, "session with an adapted checklist")
+    screenshots(patient, "care-adapted-session")
+
+    # The intention, shared after the preview.
+    patient.get_by_role("link", name="Write your intention").first.click()
+    heading(patient, "Your intention")
+    patient.get_by_label("Your intention, in one sentence").fill(INTENTION)
+    patient.get_by_role("button", name="Save intention").click()
+    expect(patient.get_by_text("Intention saved.")).to_be_visible()
+    patient.get_by_role("link", name="Share with your therapist…").click()
+    heading(patient, "Share 1 item")
+    preview = patient.locator(".preview")
+    expect(preview.locator(".intention-text")).to_have_text(INTENTION)
+    expect(
+        preview.get_by_role("heading", name=re.compile("Intention for the session on"))
+    ).to_be_visible()
+    check(patient, "share an intention")
+    patient.get_by_role("button", name="Share", exact=True).click()
+    heading(patient, "Your intention")
+    marks = patient.locator(".share-marks")
+    expect(marks).to_contain_text("Shared with Dr Sam Lee · not read yet")
+    check(patient, "intention, shared")
+
+    # The therapist: the next dosing session on the list, the intention in the brief
+    # under that session's heading.
+    nav(therapist, "Patients")
+    expect(therapist.locator(".patient-list")).to_contain_text(
+        re.compile(rf"Next dosing session\s*{starts:%a %-d %b %Y, %H:%M}")
+    )
+    therapist.get_by_role("link", name=re.compile("Pre-appointment brief")).click()
+    heading(therapist, "Pre-appointment brief")
+    group = therapist.locator(".brief-group").first
+    expect(group.get_by_role("heading", level=3)).to_have_text(
+        f"Session on {starts:%a %-d %b %Y, %H:%M}"
+    )
+    expect(group.locator(".intention-text")).to_have_text(INTENTION)
+    expect(group).to_contain_text("route and place in the series not shared")
+    check(therapist, "brief grouped by session")
+    screenshots(therapist, "care-brief-by-session")
+
+    # The patient sees who read it.
+    patient.reload()
+    expect(marks).to_contain_text(re.compile(r"read by Dr Sam Lee on \w"))

@@ -1,0 +1,85 @@
+"""Care-team steps around preparation: intentions and sessions to share, and a
+therapist's adapted checklist, posted the way the pages post them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from werkzeug.test import TestResponse
+
+from journal.extensions import db
+from journal.models.checklists import Checklist
+from journal.models.intentions import Intention
+from journal.services import checklist_adaptation
+from tests.conftest import csrf_token
+from tests.web.care_helpers import Pair
+
+
+def write_intention(client: FlaskClient, session_id: str, text: str) -> TestResponse:
+    url = f"/sessions/{session_id}/intention"
+    return client.post(url, data={"text": text, "csrf_token": csrf_token(client, url)})
+
+
+def intention_id(app: Flask, session_id: str) -> str:
+    with app.app_context():
+        found = db.session.scalar(
+            select(Intention.id).where(Intention.kap_session_id == uuid.UUID(session_id))
+        )
+    assert found is not None, "no intention"
+    return str(found)
+
+
+def checklist_id(app: Flask, session_id: str) -> str:
+    with app.app_context():
+        found = db.session.scalar(
+            select(Checklist.id).where(Checklist.kap_session_id == uuid.UUID(session_id))
+        )
+    assert found is not None, "no checklist"
+    return str(found)
+
+
+def share_refs(patient: FlaskClient, link: uuid.UUID, *refs: str) -> TestResponse:
+    """Share records named "table:id" after the preview, as the share page posts."""
+    data: dict[str, object] = {
+        "csrf_token": csrf_token(patient, "/care/"),
+        "link": str(link),
+        "record": list(refs),
+    }
+    return patient.post("/care/share", data=data)
+
+
+def adaptation_url(pair: Pair) -> str:
+    return f"/clinic/patients/{pair.patient_id}/adaptations/checklist"
+
+
+def default_rows() -> MultiDict[str, str]:
+    """The adaptation form exactly as the page first shows it (the clinic's list and
+    three empty rows for new items)."""
+    return checklist_adaptation.form_as_posted(checklist_adaptation.default_form())
+
+
+def row_of(posted: MultiDict[str, str], key: str) -> str:
+    """The "row-N-" prefix of the row that holds item `key`."""
+    for name, value in posted.items(multi=True):
+        if name.endswith("-key") and value == key:
+            return name.removesuffix("key")
+    raise AssertionError(f"no row for {key}")
+
+
+def new_rows(posted: MultiDict[str, str]) -> list[str]:
+    return [
+        name.removesuffix("new") for name, v in posted.items(multi=True) if name.endswith("-new")
+    ]
+
+
+def post_adaptation(
+    therapist: FlaskClient, url: str, posted: MultiDict[str, str] | Mapping[str, str]
+) -> TestResponse:
+    data = MultiDict(posted)
+    data["csrf_token"] = csrf_token(therapist, "/clinic/invite")
+    return therapist.post(url, data=data)
