@@ -32,6 +32,7 @@ lint: install
 	$(BIN)/ruff check journal tests scripts
 	$(BIN)/ruff format --check journal tests scripts
 	$(BIN)/mypy
+	$(BIN)/bandit -q -c pyproject.toml -r journal
 
 ## The whole suite: lint, unit, web, database and browser tests. TEST_DATABASE_URL
 ## selects PostgreSQL; REQUIRE_BROWSER=1 turns a missing browser into a failure.

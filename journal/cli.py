@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, time, timedelta
 
 import click
+import pyotp
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import delete
@@ -27,6 +28,7 @@ from journal.services import (
     kap_sessions,
     preparation,
     sharing,
+    two_factor,
 )
 from journal.services.accounts import AccountError, Unlocked
 from journal.services.entries import EntryForm
@@ -136,9 +138,20 @@ def load_demo(reset: bool) -> None:
     refs.append(RecordRef(intentions.TABLE, intention.id))
     sharing.share_records(patient.user, patient.udk, link, refs)
     care.set_next_appointment(therapist.user, link, second.starts_at + timedelta(days=1))
+    # Therapists always use two-step sign-in: the demo one has it on already, with a
+    # key for an authenticator app and backup codes that work without one.
+    enrolment = two_factor.pending_enrolment(therapist.user, therapist.udk)
+    backup = two_factor.confirm_enrolment(
+        therapist.user, therapist.udk, pyotp.TOTP(enrolment.secret).now()
+    )
     click.echo("Demo clinic loaded. Log in at the app's address with:")
     click.echo(f"  therapist  {DEMO_THERAPIST}  {therapist_pw}")
     click.echo(f"  patient    {DEMO_PATIENT}  {patient_pw}")
+    click.echo("The therapist's two-step sign-in: add this key to an authenticator app,")
+    click.echo(f"  {enrolment.grouped_secret}")
+    click.echo("or use one of these one-time backup codes:")
+    for code in backup[:3]:
+        click.echo(f"  backup code  {code}")
 
 
 @reminders_cli.command("send")
@@ -232,6 +245,9 @@ def _demo_sessions(patient: Unlocked, now: datetime) -> tuple[KapSession, KapSes
 
 
 def init_app(app: Flask) -> None:
+    from journal import operations_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(reminders_cli)
+    operations_cli.init_app(app)

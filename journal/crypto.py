@@ -139,6 +139,11 @@ def verifier_matches(expected: bytes, candidate: bytes) -> bool:
     return hmac.compare_digest(expected, candidate)
 
 
+def keyed_digest(key: bytes, purpose: str, message: bytes) -> bytes:
+    """HMAC-SHA256 under a key derived from `key` for one purpose only."""
+    return hmac.new(_hkdf(key, b"fresh-tracks " + purpose.encode()), message, "sha256").digest()
+
+
 # -- key wrapping --------------------------------------------------------------------
 
 

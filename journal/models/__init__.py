@@ -27,6 +27,7 @@ from journal.models.sharing import (
     StandingShare,
     TherapistProfile,
 )
+from journal.models.two_factor import BackupCode, TwoFactor
 from journal.models.users import AccountToken, LoginThrottle, Role, User
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "AfterEffect",
     "AuditEvent",
     "AuthSession",
+    "BackupCode",
     "CareInvitation",
     "CareLink",
     "CheckIn",
@@ -64,5 +66,6 @@ __all__ = [
     "Share",
     "StandingShare",
     "TherapistProfile",
+    "TwoFactor",
     "User",
 ]

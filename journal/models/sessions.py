@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -32,5 +32,11 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     device: Mapped[str] = mapped_column(String(120), default="")
+    # What the sessions page names a row by: the id hash never leaves the server.
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    # "active", or "second_factor" between a right password and a right code: such a
+    # row holds the sealed UDK but is not a login (see services/auth_sessions.py).
+    stage: Mapped[str] = mapped_column(String(16), default="active")
+    code_failures: Mapped[int] = mapped_column(Integer, default=0)
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -38,7 +38,13 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     kdf_memory_kib: Mapped[int] = mapped_column(Integer)
     kdf_iterations: Mapped[int] = mapped_column(Integer)
     kdf_lanes: Mapped[int] = mapped_column(Integer)
+    # The pepper under which the outer layer of both UDK wraps and the public key's
+    # MAC were made; a bulk rotation moves it (`flask keys rotate-pepper`).
     pepper_kid: Mapped[str] = mapped_column(String(32))
+    # The pepper of the password verifier: it needs the password to recompute, so it
+    # moves only when the user next logs in. Old peppers stay configured until no
+    # verifier needs them (`flask keys status`).
+    verifier_kid: Mapped[str] = mapped_column(String(32))
     verifier: Mapped[bytes] = mapped_column(LargeBinary(32))
     udk_by_password: Mapped[bytes] = mapped_column(LargeBinary)
     udk_by_recovery: Mapped[bytes] = mapped_column(LargeBinary)

@@ -23,6 +23,7 @@ from journal.models.integration import AfterEffect, PromptAnswer
 from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry
 from journal.models.measures import MeasureResult
+from journal.models.sessions import AuthSession
 from journal.models.sharing import CareLink, Share
 from journal.models.users import User
 from journal.services import access_log, shareable
@@ -340,3 +341,15 @@ def owned_after_effect(user: User, session: KapSession, effect_id: str | uuid.UU
     if effect is None:
         raise RecordNotFound(effect_id)
     return effect
+
+
+def owned_session(user: User, public_id: str | uuid.UUID) -> AuthSession:
+    """One of the user's own logins, by the id the sessions page shows."""
+    row: AuthSession | None = db.session.scalar(
+        select(AuthSession).where(
+            AuthSession.public_id == parse_id(public_id), AuthSession.user_id == user.id
+        )
+    )
+    if row is None:
+        raise RecordNotFound(public_id)
+    return row

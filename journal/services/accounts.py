@@ -24,6 +24,7 @@ from journal.models.entries import Draft, Entry
 from journal.models.records import EncryptedPayloadMixin
 from journal.models.sessions import AuthSession
 from journal.models.sharing import Share, StandingShare
+from journal.models.two_factor import BackupCode, TwoFactor
 from journal.models.types import utcnow
 from journal.models.users import AccountToken, LoginThrottle, Role, User
 from journal.services import audit, keys, mail
@@ -138,7 +139,7 @@ def create_user(email: str, password: str, role: Role, time_zone: str = "UTC") -
     user = User(id=uuid.uuid4(), email=email, role=role, time_zone=time_zone)
     new = keys.initialise_keys(user, password)
     recovery_text = crypto.format_recovery_key(new.recovery_key)
-    _expect_recovery_confirmation(user, recovery_text)
+    _expect_recovery_confirmation(user, new.udk, recovery_text)
     db.session.add(user)
     db.session.flush()  # the audit row refers to the user
     audit.record(user.id, "account.created", role.value)
@@ -157,21 +158,24 @@ def complete_signup(token: str, password: str, time_zone: str) -> Unlocked:
 # -- recovery key confirmation -------------------------------------------------------
 
 
-def _recovery_check(user_id: uuid.UUID, last_group: str) -> bytes:
-    return hmac.new(
-        keys.current_pepper()[1], user_id.bytes + last_group.strip().upper().encode(), "sha256"
-    ).digest()
+def _recovery_check(user_id: uuid.UUID, udk: bytes, last_group: str) -> bytes:
+    """Keyed by the UDK, not the pepper, so a pepper rotation leaves it valid; the
+    last group is all checksum, so even this HMAC reveals nothing of the key."""
+    return crypto.keyed_digest(
+        udk, "recovery check", user_id.bytes + last_group.strip().upper().encode()
+    )
 
 
-def _expect_recovery_confirmation(user: User, recovery_text: str) -> None:
-    user.recovery_check = _recovery_check(user.id, recovery_text.rsplit("-", 1)[-1])
+def _expect_recovery_confirmation(user: User, udk: bytes, recovery_text: str) -> None:
+    user.recovery_check = _recovery_check(user.id, udk, recovery_text.rsplit("-", 1)[-1])
     user.recovery_confirmed_at = None
 
 
-def confirm_recovery_key(user: User, typed_last_group: str) -> None:
+def confirm_recovery_key(user: User, udk: bytes, typed_last_group: str) -> None:
     if user.recovery_check is None:
         return
-    if not hmac.compare_digest(user.recovery_check, _recovery_check(user.id, typed_last_group)):
+    expected = _recovery_check(user.id, udk, typed_last_group)
+    if not hmac.compare_digest(user.recovery_check, expected):
         raise AccountError(
             "That is not the last group of your key. Check what you saved and try again."
         )
@@ -181,11 +185,12 @@ def confirm_recovery_key(user: User, typed_last_group: str) -> None:
     db.session.commit()
 
 
-def issue_new_recovery_key(user: User, udk: bytes) -> str:
+def issue_new_recovery_key(user: User, udk: bytes, *, commit: bool = True) -> str:
     text = crypto.format_recovery_key(keys.set_recovery_key(user, udk))
-    _expect_recovery_confirmation(user, text)
+    _expect_recovery_confirmation(user, udk, text)
     audit.record(user.id, "recovery_key.replaced")
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return text
 
 
@@ -222,7 +227,33 @@ def _note_failure(row: LoginThrottle) -> None:
         row.locked_until = utcnow() + min(lock, MAX_LOCK)
 
 
-def authenticate(raw_email: str, password: str) -> Unlocked:
+def throttle_for(kind: str, email: str) -> LoginThrottle:
+    """The backoff row for one kind of guess at one email; raises Throttled while locked.
+    Callers pass it to `note_failure` or `clear_throttle` and then commit."""
+    row = _throttle_row(kind, email)
+    _check_lock(row)
+    return row
+
+
+note_failure = _note_failure
+clear_throttle = _clear_throttle
+THROTTLE_KINDS = ("login", "password", "recovery", "second_factor", "delete")
+
+
+def forget_throttles(email: str) -> None:
+    """Drop every backoff row of an email (the account is being deleted)."""
+    for kind in THROTTLE_KINDS:
+        _clear_throttle(_throttle_row(kind, email))
+
+
+def has_second_factor(user: User) -> bool:
+    row = db.session.get(TwoFactor, user.id)
+    return row is not None and row.confirmed_at is not None
+
+
+def authenticate(raw_email: str, password: str, device: str = "") -> Unlocked:
+    """Check the password. With two-step sign-in on, this is only the first step:
+    the caller must not start a session before `two_factor.verify` passes."""
     try:
         email = normalise_email(raw_email)
     except AccountError:
@@ -238,11 +269,11 @@ def authenticate(raw_email: str, password: str) -> Unlocked:
         udk = keys.check_password(user, password)
     if user is None or udk is None:
         _note_failure(throttle)
-        audit.record(user.id if user else None, "login.failed")
+        audit.record(user.id if user else None, "login.failed", device)
         db.session.commit()
         raise AccountError(LOGIN_FAILED)
     _clear_throttle(throttle)
-    audit.record(user.id, "login")
+    audit.record(user.id, "login.password_accepted" if has_second_factor(user) else "login", device)
     db.session.commit()
     return Unlocked(user, udk)
 
@@ -296,7 +327,7 @@ def reset_with_recovery_key(raw_email: str, recovery_text: str, new: str, confir
     _clear_throttle(throttle)
     keys.set_password(user, new, udk)
     text = crypto.format_recovery_key(keys.set_recovery_key(user, udk))
-    _expect_recovery_confirmation(user, text)
+    _expect_recovery_confirmation(user, udk, text)
     end_sessions(user.id)
     audit.record(user.id, "password.reset_with_recovery_key")
     db.session.commit()
@@ -356,6 +387,9 @@ def start_over(token: str, new: str, confirm: str) -> Unlocked:
     # private. Links with therapists stay (they hold nothing of the journal).
     db.session.execute(delete(Share).where(Share.patient_id == user.id))
     db.session.execute(delete(StandingShare).where(StandingShare.patient_id == user.id))
+    # Two-step sign-in: its secret was sealed under the old data key.
+    db.session.execute(delete(BackupCode).where(BackupCode.user_id == user.id))
+    db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
     # Adapted content was sealed to the old key pair, for the patient or the therapist.
     db.session.execute(
         delete(Adaptation).where(
@@ -365,7 +399,7 @@ def start_over(token: str, new: str, confirm: str) -> Unlocked:
     end_sessions(user.id)
     new_keys = keys.initialise_keys(user, new)
     text = crypto.format_recovery_key(new_keys.recovery_key)
-    _expect_recovery_confirmation(user, text)
+    _expect_recovery_confirmation(user, new_keys.udk, text)
     audit.record(user.id, "account.started_over")
     db.session.commit()
     return Unlocked(user, new_keys.udk, text)

@@ -31,7 +31,7 @@ from journal.models.adaptations import Adaptation
 from journal.models.sharing import CareLink
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import access, audit, care, keys
+from journal.services import access, audit, care, keys, rotation
 from journal.services.access import RecordNotFound
 
 
@@ -222,3 +222,17 @@ def updated_at_by_kind(therapist_id: uuid.UUID, patient_id: uuid.UUID) -> dict[s
         )
     ).all()
     return {kind: at for kind, at in rows}
+
+
+@rotation.on_pepper_rotation
+def _move_macs(kid: str) -> int:
+    """Re-MAC every adaptation under pepper `kid` (after checking the old MAC)."""
+    moved = 0
+    for adaptation in db.session.scalars(select(Adaptation).where(Adaptation.mac_kid != kid)):
+        expected = _mac(adaptation, keys.pepper_for(adaptation.mac_kid))
+        if not crypto.verifier_matches(expected, adaptation.mac):
+            raise crypto.IntegrityFailure("adaptation MAC does not match")
+        adaptation.mac_kid = kid
+        adaptation.mac = _mac(adaptation, keys.pepper_for(kid))
+        moved += 1
+    return moved

@@ -24,7 +24,7 @@ from journal.extensions import db
 from journal.models.integration import AfterEffect
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.users import User
-from journal.services import records, shareable, sharing
+from journal.services import export, records, shareable, sharing
 from journal.services.content import AfterEffectKind, load_after_effects
 from journal.services.kap_sessions import local_to_utc
 from journal.services.session_log import DIASTOLIC, PULSE, SYSTOLIC
@@ -349,3 +349,12 @@ shareable.register_category(
         table=TABLE,
     )
 )
+
+
+@export.section("after_effects", "After-effects")
+def export_after_effects(user: User, udk: bytes) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(AfterEffect).where(AfterEffect.user_id == user.id).order_by(AfterEffect.created_at)
+    ).all()
+    exported: list[dict[str, Any]] = export.plain([read(row, udk) for row in rows])
+    return exported

@@ -18,10 +18,16 @@ from sqlalchemy import select
 
 from journal import crypto
 from journal.extensions import db
-from journal.models.sharing import CareInvitation, CareLink, TherapistProfile
+from journal.models.sharing import (
+    AccessLogEntry,
+    CareInvitation,
+    CareLink,
+    Share,
+    TherapistProfile,
+)
 from journal.models.types import utcnow
 from journal.models.users import Role, User
-from journal.services import audit, keys
+from journal.services import audit, export, keys
 
 INVITATION_TTL = timedelta(days=7)
 # No 0/O, 1/I/L, 8/B, S or Z (a typed S or Z is read as 5 or 2): read aloud or
@@ -299,3 +305,62 @@ def upcoming_appointment(link: CareLink, now: datetime | None = None) -> datetim
     now = now or utcnow()
     nxt = link.next_appointment_at
     return nxt if nxt is not None and nxt > now else None
+
+
+@export.section("care_team", "Care team")
+def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]]]:
+    """Links, what is shared with whom, and every therapist's read or refused read of
+    the user's records (metadata only: the records themselves are in their sections)."""
+    links = list(
+        db.session.scalars(
+            select(CareLink).where(
+                (CareLink.patient_id == user.id) | (CareLink.therapist_id == user.id)
+            )
+        )
+    )
+    shares = list(db.session.scalars(select(Share).where(Share.patient_id == user.id)))
+    reads = list(
+        db.session.scalars(
+            select(AccessLogEntry)
+            .where(AccessLogEntry.patient_id == user.id)
+            .order_by(AccessLogEntry.at)
+        )
+    )
+    names = names_of(
+        {link.therapist_id for link in links}
+        | {s.therapist_id for s in shares}
+        | {r.therapist_id for r in reads if r.therapist_id}
+    )
+    return {
+        "links": [
+            {
+                "id": str(link.id),
+                "therapist": names.get(link.therapist_id, ""),
+                "patient_id": str(link.patient_id),
+                "since": export.iso(link.created_at),
+                "next_appointment_at": export.iso(link.next_appointment_at),
+            }
+            for link in links
+        ],
+        "shares": [
+            {
+                "record_table": s.record_table,
+                "record_id": str(s.record_id),
+                "therapist": names.get(s.therapist_id, ""),
+                "category": s.category,
+                "shared_at": export.iso(s.created_at),
+                "read_at": export.iso(s.therapist_read_at),
+            }
+            for s in shares
+        ],
+        "access_log": [
+            {
+                "at": export.iso(r.at),
+                "therapist": names.get(r.therapist_id, "") if r.therapist_id else "",
+                "record_table": r.record_table,
+                "record_id": str(r.record_id) if r.record_id else None,
+                "outcome": r.outcome,
+            }
+            for r in reads
+        ],
+    }

@@ -20,7 +20,7 @@ from journal.extensions import db
 from journal.models.entries import Draft
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import access, keys
+from journal.services import access, export, keys
 
 
 @dataclass(frozen=True)
@@ -84,3 +84,20 @@ def discard_draft(user: User, draft_id: uuid.UUID) -> None:
     if draft is not None:
         db.session.delete(draft)
         db.session.commit()
+
+
+@export.section("drafts", "Unsaved drafts")
+def export_drafts(user: User, udk: bytes) -> list[dict[str, str | None]]:
+    rows = db.session.scalars(
+        select(Draft).where(Draft.user_id == user.id).order_by(Draft.updated_at)
+    )
+    return [
+        {
+            "id": str(view.id),
+            "entry_id": str(view.entry_id) if view.entry_id else None,
+            "updated_at": export.iso(view.updated_at),
+            "title": view.title,
+            "body": view.body,
+        }
+        for view in (open_draft(user, udk, d) for d in rows)
+    ]

@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -15,7 +16,7 @@ from journal.extensions import db
 from journal.models.entries import Draft, Entry
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import entry_meta, idempotency, records
+from journal.services import entry_meta, export, idempotency, records
 
 TABLE = "entries"
 KIND = "journal.entry"
@@ -206,3 +207,35 @@ def list_entries(user: User, udk: bytes, page: int, per_page: int) -> EntryPage:
         .offset((page - 1) * per_page)
     ).all()
     return EntryPage([read_entry(e, udk) for e in rows], page, pages, total)
+
+
+def _all_entries(user: User, query_filter: Any = None) -> list[Entry]:
+    query = select(Entry).where(Entry.user_id == user.id)
+    if query_filter is not None:
+        query = query.where(query_filter)
+    return list(db.session.scalars(query.order_by(Entry.created_at, Entry.id)))
+
+
+def _print_entries(
+    user: User, udk: bytes, start: datetime, end: datetime
+) -> list[export.PrintItem]:
+    rows = _all_entries(user, (Entry.created_at >= start) & (Entry.created_at < end))
+    views = (read_entry(e, udk) for e in rows)
+    return [
+        export.PrintItem(v.created_at, v.title or "Untitled entry", v.body.split("\n"))
+        for v in views
+    ]
+
+
+@export.section("entries", "Journal entries", printable=_print_entries)
+def export_entries(user: User, udk: bytes) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(view.id),
+            "created_at": export.iso(view.created_at),
+            "updated_at": export.iso(view.updated_at),
+            "title": view.title,
+            "body": view.body,
+        }
+        for view in (read_entry(e, udk) for e in _all_entries(user))
+    ]

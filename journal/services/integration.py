@@ -29,7 +29,7 @@ from journal.extensions import db
 from journal.models.integration import PromptAnswer, PromptSchedule, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.users import User
-from journal.services import kap_sessions, records, shareable
+from journal.services import export, kap_sessions, records, shareable
 from journal.services.content import Prompt, PromptSet, PromptSlot, load_prompt_set
 from journal.services.kap_sessions import local_to_utc
 from journal.services.planning import PlannedPrompt, plan_prompts
@@ -637,3 +637,15 @@ shareable.register_adapter(
         owner_url=_owner_url,
     )
 )
+
+
+@export.section("prompt_answers", "Integration prompts")
+def export_prompts(user: User, udk: bytes) -> list[dict[str, Any]]:
+    """Every scheduled prompt with its answer (or skip and snooze), as the patient sees it."""
+    rows = db.session.scalars(
+        select(PromptAnswer)
+        .where(PromptAnswer.user_id == user.id)
+        .order_by(PromptAnswer.due_at, PromptAnswer.position)
+    ).all()
+    exported: list[dict[str, Any]] = export.plain([read_prompt(row, udk) for row in rows])
+    return exported

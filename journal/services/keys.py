@@ -61,8 +61,11 @@ class NewKeys:
     recovery_key: bytes
 
 
-def set_password(user: User, password: str, udk: bytes) -> None:
-    """(Re)derive R with a fresh salt and current cost; store verifier and UDK wrap."""
+def set_password(user: User, password: str, udk: bytes, *, fresh: bool = False) -> None:
+    """(Re)derive R with a fresh salt and current cost; store verifier and UDK wrap.
+
+    `fresh`: new keys follow (sign-up, start over), so no old outer layer is moved.
+    """
     params = kdf_params()
     kid, pepper = current_pepper()
     user.kdf_salt = crypto.new_salt()
@@ -72,11 +75,16 @@ def set_password(user: User, password: str, udk: bytes) -> None:
         params.lanes,
     )
     root = crypto.derive_root(password, user.kdf_salt, params)
+    if not fresh and user.pepper_kid != kid:
+        move_outer_layers(user, kid)
     _store_password_wraps(user, root, udk, kid, pepper)
 
 
 def _store_password_wraps(user: User, root: bytes, udk: bytes, kid: str, pepper: bytes) -> None:
+    """Verifier and password wrap under the pepper `kid`. The caller has moved the
+    other outer layers (recovery wrap, public key MAC) first, so all share one pepper."""
     user.pepper_kid = kid
+    user.verifier_kid = kid
     user.verifier = crypto.auth_verifier(pepper, root)
     inner = crypto.wrap_key(crypto.kek_from_root(root), udk, _udk_binding(user.id, "password"))
     user.udk_by_password = crypto.pepper_seal(
@@ -84,12 +92,28 @@ def _store_password_wraps(user: User, root: bytes, udk: bytes, kid: str, pepper:
     )
 
 
+def move_outer_layers(user: User, kid: str) -> None:
+    """Re-seal the pepper layer of both UDK wraps and re-MAC the public key under the
+    pepper `kid`. Needs no password and no UDK: only the outer layer changes, so a
+    rotation can do every user in bulk. The verifier cannot move this way (it needs
+    the password) and keeps its own `verifier_kid` until the next login."""
+    old_kid, old = user.pepper_kid, pepper_for(user.pepper_kid)
+    new = pepper_for(kid)
+    for field in ("password", "recovery"):
+        column = f"udk_by_{field}"
+        inner = crypto.pepper_open(
+            old, getattr(user, column), _outer_binding(user.id, field, old_kid)
+        )
+        setattr(user, column, crypto.pepper_seal(new, inner, _outer_binding(user.id, field, kid)))
+    public = verified_public_key(user)
+    user.public_key_mac = crypto.public_key_mac(new, user.id, public)
+    user.pepper_kid = kid
+
+
 def set_recovery_key(user: User, udk: bytes) -> bytes:
     """Wrap the UDK under a new recovery key; return the key to show once."""
     recovery = crypto.new_key()
-    kid, pepper = current_pepper()
-    if user.pepper_kid != kid:
-        raise crypto.IntegrityFailure("password wrap must be on the current pepper first")
+    kid, pepper = user.pepper_kid, pepper_for(user.pepper_kid)
     inner = crypto.wrap_key(
         crypto.recovery_wrapping_key(recovery, user.id), udk, _udk_binding(user.id, "recovery")
     )
@@ -102,11 +126,11 @@ def set_recovery_key(user: User, udk: bytes) -> bytes:
 def initialise_keys(user: User, password: str) -> NewKeys:
     """Everything a new account needs: UDK, both wraps, key pair. `user.id` must be set."""
     udk = crypto.new_key()
-    set_password(user, password, udk)
+    set_password(user, password, udk, fresh=True)
     recovery = set_recovery_key(user, udk)
     private, public = crypto.new_keypair()
     user.public_key = public
-    user.public_key_mac = crypto.public_key_mac(current_pepper()[1], user.id, public)
+    user.public_key_mac = crypto.public_key_mac(pepper_for(user.pepper_kid), user.id, public)
     user.private_key_wrapped = crypto.wrap_key(udk, private, _private_key_binding(user.id))
     return NewKeys(udk=udk, recovery_key=recovery)
 
@@ -114,21 +138,32 @@ def initialise_keys(user: User, password: str) -> NewKeys:
 def check_password(user: User, password: str) -> bytes | None:
     """Return the UDK when the password is right, else None. Runs Argon2id once.
 
-    On success the wraps move to the current pepper and KDF cost, so a rotation or a
-    raised cost completes itself as people log in.
+    On success the verifier and wraps move to the current pepper and KDF cost, so a
+    rotation or a raised cost completes itself as people log in. A verifier whose
+    pepper is no longer configured cannot be checked: that answers "wrong password"
+    (and logs why), and the recovery key, whose wrap a rotation did move, still works.
     """
-    pepper = pepper_for(user.pepper_kid)
     root = crypto.derive_root(password, user.kdf_salt, user_kdf_params(user))
-    if not crypto.verifier_matches(user.verifier, crypto.auth_verifier(pepper, root)):
+    verifier_pepper = peppers().get(user.verifier_kid)
+    if verifier_pepper is None:
+        current_app.logger.warning(
+            "password verifier pepper %r is no longer configured", user.verifier_kid
+        )
+        return None
+    if not crypto.verifier_matches(user.verifier, crypto.auth_verifier(verifier_pepper, root)):
         return None
     inner = crypto.pepper_open(
-        pepper, user.udk_by_password, _outer_binding(user.id, "password", user.pepper_kid)
+        pepper_for(user.pepper_kid),
+        user.udk_by_password,
+        _outer_binding(user.id, "password", user.pepper_kid),
     )
     udk = crypto.unwrap_key(crypto.kek_from_root(root), inner, _udk_binding(user.id, "password"))
     kid, current = current_pepper()
     if user_kdf_params(user) != kdf_params():
         set_password(user, password, udk)
-    elif user.pepper_kid != kid:
+    elif user.pepper_kid != kid or user.verifier_kid != kid:
+        if user.pepper_kid != kid:
+            move_outer_layers(user, kid)
         _store_password_wraps(user, root, udk, kid, current)
     return udk
 
@@ -158,9 +193,14 @@ def private_key(user: User, udk: bytes) -> bytes:
     return crypto.unwrap_key(udk, user.private_key_wrapped, _private_key_binding(user.id))
 
 
+def rewrap_private_key(user: User, old_udk: bytes, new_udk: bytes) -> None:
+    private = private_key(user, old_udk)
+    user.private_key_wrapped = crypto.wrap_key(new_udk, private, _private_key_binding(user.id))
+
+
 def verified_public_key(user: User) -> bytes:
     """The user's public key, refused if its MAC shows it was swapped in the database."""
-    expected = crypto.public_key_mac(current_pepper()[1], user.id, user.public_key)
+    expected = crypto.public_key_mac(pepper_for(user.pepper_kid), user.id, user.public_key)
     if not crypto.verifier_matches(expected, user.public_key_mac):
         raise crypto.IntegrityFailure("public key MAC does not match")
     return user.public_key

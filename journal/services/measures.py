@@ -25,7 +25,14 @@ from journal.extensions import db
 from journal.models.measures import MeasureResult
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import audit, records, scoring, shareable, sharing
+from journal.services import (
+    audit,
+    export,
+    records,
+    scoring,
+    shareable,
+    sharing,
+)
 from journal.services.scoring import Change, Instrument
 
 TABLE: Final = "measure_results"
@@ -276,6 +283,25 @@ def last_taken_at(user: User) -> datetime | None:
         .limit(1)
     )
     return found
+
+
+def _printed_results(
+    user: User, udk: bytes, start: datetime, end: datetime
+) -> list[export.PrintItem]:
+    return [
+        export.PrintItem(
+            r.taken_at,
+            r.instrument.short_name,
+            [f"Total {r.total} of {r.max_total}: {r.band}"],
+        )
+        for r in results_of(user, udk)
+        if start <= r.taken_at < end
+    ]
+
+
+@export.section("measure_results", "Questionnaires", printable=_printed_results)
+def export_results(user: User, udk: bytes) -> list[dict[str, object]]:
+    return [export.plain(r) for r in results_of(user, udk)]
 
 
 # -- sharing with a therapist -----------------------------------------------------------

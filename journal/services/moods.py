@@ -22,7 +22,7 @@ from journal.extensions import db
 from journal.models.moods import CheckIn
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import idempotency, records, shareable, sharing
+from journal.services import export, idempotency, records, shareable, sharing
 
 TABLE: Final = "mood_checkins"
 KIND: Final = "mood.check_in"  # for idempotency keys and the outbox
@@ -310,6 +310,29 @@ def first_checkin_day(user: User) -> date | None:
         select(CheckIn.day).where(CheckIn.user_id == user.id).order_by(CheckIn.day).limit(1)
     )
     return found
+
+
+def _printed_checkins(
+    user: User, udk: bytes, start: datetime, end: datetime
+) -> list[export.PrintItem]:
+    rows = db.session.scalars(select(CheckIn).where(CheckIn.user_id == user.id))
+    items = []
+    for view in (read_checkin(row, udk) for row in rows):
+        if start <= view.created_at < end:
+            values = export.plain(view.values)
+            lines = [
+                f"{name}: {value}" for name, value in values.items() if value not in ("", None)
+            ]
+            items.append(export.PrintItem(view.created_at, f"Check-in, {view.day}", lines))
+    return items
+
+
+@export.section("mood_checkins", "Daily check-ins", printable=_printed_checkins)
+def export_checkins(user: User, udk: bytes) -> list[dict[str, object]]:
+    rows = db.session.scalars(
+        select(CheckIn).where(CheckIn.user_id == user.id).order_by(CheckIn.day)
+    )
+    return [export.plain(read_checkin(row, udk)) for row in rows]
 
 
 # -- sharing with a therapist -----------------------------------------------------------

@@ -15,9 +15,11 @@ from journal.models.users import User
 from journal.services import (
     checklist_adaptation,
     checklists,
+    export,
     intentions,
     kap_sessions,
     preparation_sharing,  # noqa: F401 (registers what plan_session seals for)
+    session_log,
     sharing,
 )
 from journal.services.checklist_adaptation import AdaptedChecklist
@@ -236,3 +238,51 @@ def save_intention(session: KapSession, udk: bytes, form: IntentionForm) -> None
     db.session.commit()
     with contextlib.suppress(UnknownItem):
         checklists.set_ticked(session, udk, INTENTION_ITEM, True)
+
+
+def _printed(user: User, udk: bytes, start: datetime, end: datetime) -> list[export.PrintItem]:
+    items = []
+    for session in kap_sessions.sessions_of(user):
+        if not start <= session.starts_at < end:
+            continue
+        view = kap_sessions.read_session(session, udk)
+        lines = [f"{view.route_label}, {view.setting_label}, {view.series_label}"]
+        lines.append(f"Status: {view.status.value}")
+        if view.details.dose_mg:
+            lines.append(f"Dose: {view.details.dose_mg} mg")
+        if view.details.notes:
+            lines.append(view.details.notes)
+        intention = intentions.intention_of(session)
+        if intention:
+            lines.append("Intention: " + intentions.read_intention(intention, udk).text)
+        for line in session_log.log_of(session, udk):
+            reading = (
+                f"{line.systolic}/{line.diastolic}, pulse {line.pulse}"
+                if line.is_reading
+                else "dose"
+            )
+            lines.append(f"Log {line.at:%H:%M} UTC: {reading} {line.note}".rstrip())
+        items.append(export.PrintItem(view.starts_at, "Dosing session", lines))
+    return items
+
+
+@export.section("dosing_sessions", "Dosing sessions", printable=_printed)
+def export_sessions(user: User, udk: bytes) -> list[dict[str, object]]:
+    """Each session with its checklist (and what was ticked), intention and log."""
+    found = []
+    for session in kap_sessions.sessions_of(user):
+        checklist = checklists.checklist_of(session)
+        intention = intentions.intention_of(session)
+        found.append(
+            {
+                **export.plain(kap_sessions.read_session(session, udk)),
+                "checklist": export.plain(checklists.read_checklist(checklist, udk))
+                if checklist
+                else None,
+                "intention": export.plain(intentions.read_intention(intention, udk))
+                if intention
+                else None,
+                "log": export.plain(session_log.log_of(session, udk)),
+            }
+        )
+    return found

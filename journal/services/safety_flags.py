@@ -33,7 +33,7 @@ from journal.models.safety_flags import SafetyCheck, SafetyFlagAcknowledgement
 from journal.models.sharing import CareLink, Share
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import access, audit, care, measures, sharing
+from journal.services import access, audit, care, measures, rotation, sharing
 from journal.services.access import RecordNotFound
 from journal.services.shareable import SharedItem
 
@@ -211,3 +211,19 @@ def flags_of(therapist: User, udk: bytes, opened: Iterable[tuple[Share, SharedIt
     flags = [Flag(share, item, acked.get(item.record_id)) for share, item in flagged]
     flags.sort(key=lambda f: f.item.occurred_at, reverse=True)
     return [f for f in flags if f.open] + [f for f in flags if not f.open]
+
+
+@rotation.on_udk_rotation
+def _reseal_notes(user: User, old_udk: bytes, new_udk: bytes) -> None:
+    """A therapist's notes move to the new key; one that no longer opens is dropped
+    (it is only a record of a check, made again at the next read)."""
+    for note in db.session.scalars(select(SafetyCheck).where(SafetyCheck.therapist_id == user.id)):
+        share = db.session.get(Share, note.share_id)
+        if share is None:
+            continue
+        try:
+            plain = crypto.open_sealed(old_udk, note.sealed, _binding(share, user))
+        except crypto.IntegrityFailure:
+            db.session.delete(note)
+            continue
+        note.sealed = crypto.seal(new_udk, plain, _binding(share, user))

@@ -16,7 +16,7 @@ from journal.extensions import db
 from journal.models.measures import SafetyPlan
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import records
+from journal.services import export, records
 
 TABLE: Final = "safety_plans"
 SECTION_MAX: Final = 2000
@@ -127,3 +127,9 @@ def save_plan(user: User, udk: bytes, form: SafetyPlanForm) -> SafetyPlan:
         db.session.rollback()
         return save_plan(user, udk, form)
     return plan
+
+
+@export.section("safety_plan", "Safety plan")
+def export_plan(user: User, udk: bytes) -> dict[str, object] | None:
+    plan = my_plan(user, udk)
+    return export.plain(plan) if plan else None

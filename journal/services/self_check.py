@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from sqlalchemy import select
+
 from journal.extensions import db
 from journal.models.kap_sessions import SelfCheck
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import records
+from journal.services import export, records
 from journal.services.content import SelfCheck as SelfCheckContent
 from journal.services.content import SelfCheckItem, load_self_check
 
@@ -86,3 +88,9 @@ def save_answers(
 def to_bring_up(answers: Mapping[str, str]) -> list[SelfCheckItem]:
     """The questions answered yes or not sure, in the order of the list."""
     return [item for item in content().items if answers.get(item.key, NO) != NO]
+
+
+@export.section("self_check", "Talk-to-your-provider self-check")
+def export_self_check(user: User, udk: bytes) -> dict[str, object] | None:
+    record = db.session.scalar(select(SelfCheck).where(SelfCheck.user_id == user.id))
+    return export.plain(read_answers(record, udk)) if record else None

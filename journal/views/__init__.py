@@ -21,7 +21,10 @@ from journal.views import (
     pwa,
     reminders,
     safety,
+    security,
     settings,
+    two_factor,
+    your_data,
 )
 
 
@@ -49,6 +52,9 @@ def register_blueprints(app: Flask) -> None:
         care,
         pwa,
         reminders,
+        two_factor,
+        security,
+        your_data,
     ):
         app.register_blueprint(module.bp)
     app.add_template_filter(local_time, "local_time")

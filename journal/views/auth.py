@@ -37,8 +37,15 @@ def _invalid(template: str, **context: Any) -> Response:
     return make_response(render(template, **context), 422)
 
 
+def device_of_request() -> str:
+    """The browser's own description of itself, as the sessions page shows it
+    (printable characters only: it is stored, and shown back)."""
+    raw = request.user_agent.string or ""
+    return "".join(ch for ch in raw if ch.isprintable())[:120]
+
+
 def _logged_in(unlocked: Unlocked, response: BaseResponse) -> BaseResponse:
-    device = (request.user_agent.string or "")[:120]
+    device = device_of_request()
     set_session_cookie(response, auth_sessions.start_session(unlocked.user, unlocked.udk, device))
     return response
 
@@ -46,7 +53,8 @@ def _logged_in(unlocked: Unlocked, response: BaseResponse) -> BaseResponse:
 def _show_recovery_key(unlocked: Unlocked) -> BaseResponse:
     """Shown once, in the response itself: it never passes through a redirect,
     a URL, a flash message or any storage."""
-    assert unlocked.recovery_key is not None
+    if unlocked.recovery_key is None:
+        raise RuntimeError("no recovery key to show")
     page = make_response(render("auth/recovery_key.html", recovery_key=unlocked.recovery_key))
     return _logged_in(unlocked, page)
 
@@ -60,12 +68,23 @@ def login() -> ResponseReturnValue:
             return redirect(next_url or url_for("main.home"))
         return render("auth/login.html", email="", next=next_url)
     email = _form("email")
+    device = device_of_request()
     try:
-        unlocked = accounts.authenticate(email, _form("password"))
+        unlocked = accounts.authenticate(
+            email, _form("password"), auth_sessions.describe_device(device)
+        )
     except AccountError as exc:
         return _invalid("auth/login.html", email=email, next=next_url, error=str(exc))
     # End any session this browser still had, so the new login starts a new row.
     auth_sessions.end_session(request.cookies.get(cookie_name()))
+    if accounts.has_second_factor(unlocked.user):
+        # Not a login yet: a row that only the code form accepts (two_factor.sign_in).
+        response = redirect(url_for("two_factor.sign_in", next=next_url))
+        pending = auth_sessions.start_session(
+            unlocked.user, unlocked.udk, device, stage=auth_sessions.SECOND_FACTOR
+        )
+        set_session_cookie(response, pending)
+        return response
     return _logged_in(unlocked, redirect(next_url or url_for("main.home")))
 
 
@@ -137,7 +156,7 @@ def recovery_key() -> str:
 @login_required
 def confirm_recovery_key() -> ResponseReturnValue:
     try:
-        accounts.confirm_recovery_key(user(), _form("last_group"))
+        accounts.confirm_recovery_key(user(), current_udk(), _form("last_group"))
     except AccountError as exc:
         return _invalid("auth/recovery_key_status.html", confirmed=False, error=str(exc))
     flash("Recovery key confirmed. Keep it somewhere safe and private.")

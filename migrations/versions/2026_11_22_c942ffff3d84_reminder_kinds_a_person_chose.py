@@ -1,7 +1,7 @@
 """reminder kinds a person chose
 
 Revision ID: c942ffff3d84
-Revises: 4b0e21164eed
+Revises: 4a33684e7b38
 Create Date: 2026-11-22 04:01:46.832027
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c942ffff3d84'
-down_revision = '4b0e21164eed'
+down_revision = '4a33684e7b38'
 branch_labels = None
 depends_on = None
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
@@ -102,6 +104,21 @@ def browser_context_args(
 ) -> dict[str, Any]:
     """A phone: Pixel 7 viewport, scale, touch and user agent."""
     return {**browser_context_args, **playwright.devices[PHONE]}
+
+
+def finish_two_step(page: Page, email: str) -> None:
+    """After the password step, for a user made with two-step sign-in (every
+    therapist from `make_user`): type the code, as from an authenticator app."""
+    from tests.factories import TOTP_SECRETS
+
+    if email not in TOTP_SECRETS:
+        return
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
+    # The next time step's code: the current one may already have been used by a
+    # test-client login of the same user, and each code works once.
+    totp = pyotp.TOTP(TOTP_SECRETS[email])
+    page.get_by_label("Code").fill(totp.at(time.time() + totp.interval))
+    page.get_by_role("button", name="Continue").click()
 
 
 def assert_no_axe_violations(page: Page, label: str = "") -> None:

@@ -12,7 +12,7 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 
 from journal.models.users import Role
-from tests.browser.conftest import assert_no_axe_violations
+from tests.browser.conftest import assert_no_axe_violations, finish_two_step
 from tests.browser.test_first_journey import (
     assert_control_borders,
     assert_no_horizontal_scroll,
@@ -75,6 +75,7 @@ def log_in(page: Page, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    finish_two_step(page, email)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 

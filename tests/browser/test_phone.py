@@ -24,7 +24,7 @@ from journal.models.users import Role, User
 from journal.services import accounts, entries, moods
 from journal.services.accounts import Unlocked
 from journal.services.entries import EntryForm
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, finish_two_step
 from tests.browser.test_first_journey import check_page
 from tests.factories import PASSWORD, login, make_user
 from tests.web.care_helpers import accept, invite
@@ -64,6 +64,7 @@ def log_in(page: Page, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    finish_two_step(page, email)
     expect(page.locator("h1")).to_be_visible()
     expect(page).not_to_have_url(re.compile(r"/login"))
 

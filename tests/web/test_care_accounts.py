@@ -69,6 +69,13 @@ def test_the_demo_clinic_has_a_brief_grouped_by_dosing_session(
     match = re.search(r"therapist\s+demo-therapist@example.com\s+(\S+)", result.output)
     assert match
     login(client, "demo-therapist@example.com", match.group(1))
+    # The demo therapist has two-step sign-in on; a printed backup code finishes it.
+    backup = re.search(r"backup code\s+(\S+)", result.output)
+    assert backup
+    client.post(
+        "/login/two-factor",
+        data={"code": backup.group(1), "csrf_token": csrf_token(client, "/login")},
+    )
     listing = plain(client.get("/clinic/patients"))
     assert "demo-patient@example.com" in listing
     assert "Next dosing session None planned" not in listing

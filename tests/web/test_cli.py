@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from journal.extensions import db
 from journal.models.entries import Entry
 from journal.models.users import Role, User
-from tests.factories import PASSWORD, login
+from tests.factories import PASSWORD, enrol_via_http, login
 
 
 def _users(app: Flask) -> dict[str, Role]:
@@ -21,7 +21,7 @@ def _users(app: Flask) -> dict[str, Role]:
         return {u.email: u.role for u in db.session.scalars(select(User))}
 
 
-def test_create_therapist_makes_an_account_that_logs_in_to_an_empty_patient_list(
+def test_create_therapist_makes_an_account_that_sets_up_two_step_sign_in_first(
     app: Flask, client: FlaskClient
 ) -> None:
     result = app.test_cli_runner().invoke(
@@ -36,6 +36,9 @@ def test_create_therapist_makes_an_account_that_logs_in_to_an_empty_patient_list
 
     response = login(client, "dr.lee@example.com")
     assert response.status_code == 302
+    # Before anything else, a therapist sets up two-step sign-in.
+    assert client.get("/").headers["Location"] == "/settings/two-factor/setup"
+    enrol_via_http(client)
     home = client.get("/")
     assert home.status_code == 302
     assert home.headers["Location"] == "/clinic/patients"
