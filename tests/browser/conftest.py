@@ -11,12 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
@@ -26,6 +24,9 @@ from werkzeug.serving import make_server
 # A loaded 2-core CI machine can take longer than Playwright's 5 s default to settle
 # an htmx swap; waiting longer costs nothing when the page is quick.
 expect.set_options(timeout=15_000)
+
+# The app the live server serves, for helpers that must reach its database.
+_served: list[Flask] = []
 
 HERE = Path(__file__).parent
 ARTIFACTS = HERE / "artifacts"
@@ -57,6 +58,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The session's app served on a free localhost port; yields its base URL."""
+    _served.append(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -109,15 +111,14 @@ def browser_context_args(
 def finish_two_step(page: Page, email: str) -> None:
     """After the password step, for a user made with two-step sign-in (every
     therapist from `make_user`): type the code, as from an authenticator app."""
-    from tests.factories import TOTP_SECRETS
+    from tests.factories import TOTP_SECRETS, fresh_totp
 
     if email not in TOTP_SECRETS:
         return
     expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
-    # The next time step's code: the current one may already have been used by a
-    # test-client login of the same user, and each code works once.
-    totp = pyotp.TOTP(TOTP_SECRETS[email])
-    page.get_by_label("Code").fill(totp.at(time.time() + totp.interval))
+    # Each code works once, and a test may log the same therapist in twice within one
+    # 30-second step: `fresh_totp` forgets the last step used, as time passing would.
+    page.get_by_label("Code").fill(fresh_totp(_served[-1], email))
     page.get_by_role("button", name="Continue").click()
 
 

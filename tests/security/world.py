@@ -63,6 +63,8 @@ RECORD_ID_VARIABLES: dict[str, Callable[[World], str]] = {
     "record_id": lambda w: w.ids["entry"],
     "result_id": lambda w: w.ids["measure_result"],
     "adaptation_id": lambda w: w.ids["adaptation"],
+    "effect_id": lambda w: w.ids["after_effect"],
+    "group": lambda w: w.ids["done_session"],
 }
 # Variables that are not record ids, with a valid value (so that in a route that
 # also takes an id, only the id decides the answer), by name or by (endpoint, name).
@@ -74,6 +76,17 @@ ARGUMENT_VALUES: dict[str | tuple[str, str], Callable[[World], str]] = {
     ("kap_sessions.tick", "key"): lambda w: w.ids["checklist_key"],
     ("care.category", "key"): lambda w: w.ids["category_key"],
     ("care.stop_category", "key"): lambda w: w.ids["category_key"],
+    # Integration: Ada's done session, one of its prompts and an after-effect of it.
+    **{
+        (f"kap_sessions.integration.{name}", variable): (
+            (lambda w: w.ids["prompt_key"])
+            if variable == "key"
+            else (lambda w: w.ids["done_session"])
+        )
+        for name in ("answer", "save_answer", "skip", "snooze", "autosave", "remove_after_effect")
+        for variable in ("key", "session_id")
+    },
+    ("journal.journey.answers_to", "key"): lambda w: w.ids["prompt_key"],
 }
 
 
@@ -193,6 +206,24 @@ def build_world(app: Flask) -> World:
     assert post_adaptation(world.tom, url, default_rows()).status_code in (200, 302, 303)
     with app.app_context():
         world.ids["adaptation"] = str(db.session.scalar(select(Adaptation.id)))
+
+    # Integration: a session done six hours ago (its within-a-day prompts are open),
+    # one answered prompt and one after-effect.
+    from tests.web.integ_helpers import add_after_effect, answer, log_done_session
+    from tests.web.prep_helpers import local_fields
+
+    done = log_done_session(world.ada, hours_ago=6)
+    world.ids["done_session"] = done
+    world.ids["prompt_key"] = "day-one-what-came-up"
+    assert answer(world.ada, done, "day-one-what-came-up", "Warm hands").status_code < 400
+    effect = add_after_effect(
+        world.ada, done, kind="headache", severity="mild", **local_fields(in_hours(-0.5), "UTC")
+    )
+    assert effect.status_code == 303, effect.status_code
+    effects = world.ada.get(f"/sessions/{done}/after-effects").get_data(as_text=True)
+    found = re.search(rf"/sessions/{done}/after-effects/([0-9a-f-]{{36}})/delete", effects)
+    assert found, "no after-effect on its page"
+    world.ids["after_effect"] = found.group(1)
     return world
 
 

@@ -157,7 +157,16 @@ def _fill_every_table(app: Flask) -> World:
     [plan] = [f for f in forms_on(ada, "/help/safety-plan") if "safety-plan" in f.action]
     ada.post(plan.action, data={**plan.fields, **dict.fromkeys(plan.free_text, "Call Sam.")})
     ada.post(
-        "/reminders/daily", data={"daily_on": "on", "daily_time": "09:00", "csrf_token": token}
+        "/reminders/preferences",
+        data={"daily_on": "on", "daily_time": "09:00", "csrf_token": token},
+    )
+    # Integration: the world answered a prompt and logged an after-effect; a draft of
+    # another answer too.
+    done, key = world.ids["done_session"], "day-one-still-surfacing"
+    ada.post(
+        f"/sessions/{done}/prompts/{key}/draft",
+        data={"answer": "half an answer", "csrf_token": token},
+        headers=HTMX,
     )
     ada.post(
         "/journal/",
