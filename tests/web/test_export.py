@@ -159,8 +159,9 @@ def test_the_export_holds_dosing_sessions_and_the_care_team_too(app: Flask) -> N
         "/settings/export/json", data={"csrf_token": csrf_token(world.ada, "/settings/export")}
     )
     data = json.loads(response.get_data())
-    [session] = data["dosing_sessions"]
-    assert session["id"] == world.ids["kap_session"]
+    sessions = {s["id"]: s for s in data["dosing_sessions"]}
+    assert set(sessions) == {world.ids["kap_session"], world.ids["done_session"]}
+    session = sessions[world.ids["kap_session"]]
     assert session["details"]["setting"] == "home"
     assert session["checklist"]["items"] and "ticked" in session["checklist"]
     assert [line["note"] for line in session["log"]] == ["first"]
