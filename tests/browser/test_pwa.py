@@ -97,6 +97,10 @@ def log_in(page: Page, email: str = EMAIL) -> None:
 def wait_for_service_worker(page: Page) -> str:
     """The worker is active and controls this page; returns its scope."""
     scope: str = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
+    # The worker claims open pages when it activates, but on a loaded machine that can
+    # race the page's own load; a page loaded after activation is always controlled.
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        page.reload()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     return scope
 
