@@ -23,7 +23,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from journal import cli, database, headers, identity  # noqa: F401 (database: pragmas)
+    from journal import (  # noqa: F401 (database: pragmas)
+        cli,
+        database,
+        headers,
+        identity,
+        server_timing,
+    )
     from journal.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from journal.views import register_blueprints, register_error_handlers
 
@@ -35,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     identity.init_app(app)
     headers.init_app(app)
+    server_timing.init_app(app)
     register_blueprints(app)
     register_error_handlers(app)
     cli.init_app(app)

@@ -141,4 +141,6 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "MAIL_FROM": env.get("MAIL_FROM", "Fresh Tracks <no-reply@localhost>"),
         "CRISIS_REGION": env.get("CRISIS_REGION", "US"),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # The benchmark's Server-Timing header (journal/server_timing.py); never in production.
+        "SERVER_TIMING": env.get("BENCH_SERVER_TIMING") == "1" and not production,
     }

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, ScalarSelect, delete, func, select
+from sqlalchemy.orm import defer
 
 from journal import crypto
 from journal.extensions import db
@@ -81,15 +82,22 @@ def _seal_fields(entry: Entry, dek: bytes, title: str, body: str) -> None:
     entry.body_sealed = crypto.seal_text(dek, body, bind("body"))
 
 
-def create_entry(
-    user: User, udk: bytes, form: EntryForm, draft_id: uuid.UUID | None = None
-) -> Entry:
+def add_entry(user: User, udk: bytes, form: EntryForm, at: datetime | None = None) -> Entry:
+    """Seal a new entry and add it to the session without committing, so a batch
+    (an import, the benchmark's generator) can commit many at once. `at` backdates it."""
     # One timestamp for both, so a new entry does not look "edited" by a microsecond.
-    now = utcnow()
+    now = at or utcnow()
     entry = Entry(id=uuid.uuid4(), user_id=user.id, revision=0, created_at=now, updated_at=now)
     dek, entry.dek_wrapped = records.new_wrapped_dek(udk, TABLE, entry.id, user.id, 0)
     _seal_fields(entry, dek, form.title, form.body)
     db.session.add(entry)
+    return entry
+
+
+def create_entry(
+    user: User, udk: bytes, form: EntryForm, draft_id: uuid.UUID | None = None
+) -> Entry:
+    entry = add_entry(user, udk, form)
     _discard_draft(user, draft_id)
     db.session.commit()
     return entry
@@ -115,7 +123,8 @@ def _discard_draft(user: User, draft_id: uuid.UUID | None) -> None:
         db.session.execute(delete(Draft).where(Draft.id == draft_id, Draft.user_id == user.id))
 
 
-def read_entry(entry: Entry, udk: bytes) -> EntryView:
+def read_entry(entry: Entry, udk: bytes, *, body: bool = True) -> EntryView:
+    """Decrypt an entry; `body=False` opens only the title (lists that show titles)."""
     dek = records.open_dek(udk, entry.dek_wrapped, TABLE, entry.id, entry.user_id, entry.revision)
 
     def bind(name: str) -> crypto.Binding:
@@ -125,22 +134,45 @@ def read_entry(entry: Entry, udk: bytes) -> EntryView:
     return EntryView(
         id=entry.id,
         title=title,
-        body=crypto.open_text(dek, entry.body_sealed, bind("body")),
+        body=crypto.open_text(dek, entry.body_sealed, bind("body")) if body else "",
         created_at=entry.created_at,
         updated_at=entry.updated_at,
     )
 
 
-def list_entries(user: User, udk: bytes, page: int, per_page: int) -> EntryPage:
-    """Newest first; only the rows on this page are fetched and decrypted."""
-    total = db.session.scalar(select(func.count()).where(Entry.user_id == user.id)) or 0
+def list_entries(
+    user: User, udk: bytes, page: int, per_page: int, *, bodies: bool = True
+) -> EntryPage:
+    """Newest first; only the rows on this page are fetched and decrypted.
+
+    One statement: the page's rows with the user's total as an uncorrelated scalar
+    subquery (the database counts once, from the index). `bodies=False` neither
+    loads nor decrypts the bodies (Home lists titles only); `EntryView.body` is then "".
+    """
+    total_q = select(func.count()).where(Entry.user_id == user.id).scalar_subquery()
+    page = max(1, page)
+    rows = _page_rows(user, total_q, page, per_page, bodies)
+    total = rows[0][1] if rows else 0
+    if not rows and page > 1:  # past the end (an old link): count, then show the last page
+        total = db.session.scalar(select(total_q)) or 0
     pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    rows = db.session.scalars(
-        select(Entry)
+    if page > pages:
+        page = pages
+        rows = _page_rows(user, total_q, page, per_page, bodies)
+    items = [read_entry(entry, udk, body=bodies) for entry, _ in rows]
+    return EntryPage(items, page, pages, total)
+
+
+def _page_rows(
+    user: User, total_q: ScalarSelect[int], page: int, per_page: int, bodies: bool
+) -> list[Row[Entry, int]]:
+    query = (
+        select(Entry, total_q)
         .where(Entry.user_id == user.id)
         .order_by(Entry.created_at.desc(), Entry.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
-    ).all()
-    return EntryPage([read_entry(e, udk) for e in rows], page, pages, total)
+    )
+    if not bodies:
+        query = query.options(defer(Entry.body_sealed))
+    return list(db.session.execute(query).all())

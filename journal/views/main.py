@@ -22,7 +22,7 @@ def home() -> ResponseReturnValue:
     me = user()
     if me.is_therapist:
         return redirect(url_for("clinic.patients"))
-    recent = entries.list_entries(me, current_udk(), page=1, per_page=3)
+    recent = entries.list_entries(me, current_udk(), page=1, per_page=3, bodies=False)
     return render("main/home.html", recent=recent)
 
 
