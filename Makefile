@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := journal
 
-.PHONY: run test lint demo install clean lighthouse screenshots icons
+.PHONY: run test lint demo install clean lighthouse screenshots icons bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,8 @@ demo: install
 	$(BIN)/flask demo load --reset
 
 lint: install
-	$(BIN)/ruff check journal tests scripts
-	$(BIN)/ruff format --check journal tests scripts
+	$(BIN)/ruff check journal tests scripts bench
+	$(BIN)/ruff format --check journal tests scripts bench
 	$(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r journal
 
@@ -56,6 +56,22 @@ screenshots: install
 ## Redraw the app icons (pure Python; the PNGs are committed).
 icons:
 	$(PYTHON) scripts/make_icons.py
+
+## The benchmark (never part of `make test` or CI): generates a clinic, serves it
+## with gunicorn, drives it with wrk against a bare-Flask ceiling, measures page
+## weight in Chromium. BENCH_DATABASE_URL picks PostgreSQL; BENCH_ARGS passes
+## options, e.g. BENCH_ARGS="--reuse --duration 5".
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing wrk (Debian package)"; \
+	    apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; \
+	  else \
+	    echo "make bench needs wrk: sudo apt-get install wrk (Debian/Ubuntu) or brew install wrk"; exit 1; \
+	  fi; }
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  echo "no Chromium: the page-weight step will fail (apt-get install chromium, or pass BENCH_ARGS=--no-page-weight)"
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .tools

@@ -23,7 +23,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from journal import cli, database, headers, identity, static_urls  # noqa: F401 (pragmas)
+    from journal import (  # noqa: F401 (database: pragmas)
+        cli,
+        database,
+        headers,
+        identity,
+        server_timing,
+        static_urls,
+    )
     from journal.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from journal.views import register_blueprints, register_error_handlers
 
@@ -36,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     identity.init_app(app)
     headers.init_app(app)
     static_urls.init_app(app)
+    server_timing.init_app(app)
     register_blueprints(app)
     register_error_handlers(app)
     cli.init_app(app)

@@ -193,4 +193,6 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         # (a test's local stand-in for a push service turns this on).
         "PUSH_ALLOW_HTTP_ENDPOINTS": env.get("PUSH_ALLOW_HTTP_ENDPOINTS") == "1" and not production,
         "REMINDER_WINDOW_MINUTES": _int(env, "REMINDER_WINDOW_MINUTES", 180),
+        # The benchmark's Server-Timing header (journal/server_timing.py); never in production.
+        "SERVER_TIMING": env.get("BENCH_SERVER_TIMING") == "1" and not production,
     }

@@ -63,7 +63,13 @@ class Binding:
             str(self.revision),
         )
         # Length-prefixed so that ("ab", "c") and ("a", "bc") never encode the same.
-        return b"".join(struct.pack(">I", len(p.encode())) + p.encode() for p in parts)
+        # (Built in one pass: this runs three times for every record a page shows.)
+        out = bytearray()
+        for part in parts:
+            raw = part.encode()
+            out += len(raw).to_bytes(4, "big")
+            out += raw
+        return bytes(out)
 
 
 def new_key() -> bytes:

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, ScalarSelect, delete, func, select
+from sqlalchemy.orm import defer
 
 from journal import crypto
 from journal.extensions import db
@@ -115,8 +116,17 @@ def create_entry(
 ) -> Entry:
     """Raises `idempotency.Replayed` when this key already made an entry."""
     idempotency.check(user, idempotency_key, KIND)
+    entry = add_entry(user, udk, form)
+    _discard_draft(user, draft_id)
+    idempotency.commit_with_key(user, idempotency_key, KIND, entry.id)
+    return entry
+
+
+def add_entry(user: User, udk: bytes, form: EntryForm, at: datetime | None = None) -> Entry:
+    """Seal a new entry and add it to the session without committing, so a batch (the
+    benchmark's generator) can commit many at once. `at` backdates it."""
     # One timestamp for both, so a new entry does not look "edited" by a microsecond.
-    now = utcnow()
+    now = at or utcnow()
     entry = Entry(id=uuid.uuid4(), user_id=user.id, revision=0, created_at=now, updated_at=now)
     dek, entry.dek_wrapped = records.new_wrapped_dek(udk, TABLE, entry.id, user.id, 0)
     _seal_fields(entry, dek, form.title, form.body, form.tag_list, form.session_id)
@@ -126,8 +136,6 @@ def create_entry(
     from journal.services import sharing
 
     sharing.seal_for_standing_shares(user, udk, TABLE, entry)
-    _discard_draft(user, draft_id)
-    idempotency.commit_with_key(user, idempotency_key, KIND, entry.id)
     return entry
 
 
@@ -151,12 +159,13 @@ def _discard_draft(user: User, draft_id: uuid.UUID | None) -> None:
         db.session.execute(delete(Draft).where(Draft.id == draft_id, Draft.user_id == user.id))
 
 
-def read_entry(entry: Entry, udk: bytes) -> EntryView:
+def read_entry(entry: Entry, udk: bytes, *, body: bool = True) -> EntryView:
+    """Decrypt an entry; `body=False` opens only the title (lists that show titles)."""
     dek = records.open_dek(udk, entry.dek_wrapped, TABLE, entry.id, entry.user_id, entry.revision)
-    return open_entry_with_dek(entry, dek)
+    return open_entry_with_dek(entry, dek, body=body)
 
 
-def open_entry_with_dek(entry: Entry, dek: bytes) -> EntryView:
+def open_entry_with_dek(entry: Entry, dek: bytes, *, body: bool = True) -> EntryView:
     """For a reader who got the DEK another way (a therapist, through a share)."""
 
     def bind(name: str) -> crypto.Binding:
@@ -171,7 +180,7 @@ def open_entry_with_dek(entry: Entry, dek: bytes) -> EntryView:
     return EntryView(
         id=entry.id,
         title=title,
-        body=crypto.open_text(dek, entry.body_sealed, bind("body")),
+        body=crypto.open_text(dek, entry.body_sealed, bind("body")) if body else "",
         created_at=entry.created_at,
         updated_at=entry.updated_at,
         tags=tags,
@@ -194,19 +203,42 @@ def reencrypt_entry(entry: Entry, udk: bytes) -> bytes:
     return dek
 
 
-def list_entries(user: User, udk: bytes, page: int, per_page: int) -> EntryPage:
-    """Newest first; only the rows on this page are fetched and decrypted."""
-    total = db.session.scalar(select(func.count()).where(Entry.user_id == user.id)) or 0
+def list_entries(
+    user: User, udk: bytes, page: int, per_page: int, *, bodies: bool = True
+) -> EntryPage:
+    """Newest first; only the rows on this page are fetched and decrypted.
+
+    One statement: the page's rows with the user's total as an uncorrelated scalar
+    subquery (the database counts once, from the index). `bodies=False` neither
+    loads nor decrypts the bodies (Home lists titles only); `EntryView.body` is then "".
+    """
+    total_q = select(func.count()).where(Entry.user_id == user.id).scalar_subquery()
+    page = max(1, page)
+    rows = _page_rows(user, total_q, page, per_page, bodies)
+    total = rows[0][1] if rows else 0
+    if not rows and page > 1:  # past the end (an old link): count, then show the last page
+        total = db.session.scalar(select(total_q)) or 0
     pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    rows = db.session.scalars(
-        select(Entry)
+    if page > pages:
+        page = pages
+        rows = _page_rows(user, total_q, page, per_page, bodies)
+    items = [read_entry(entry, udk, body=bodies) for entry, _ in rows]
+    return EntryPage(items, page, pages, total)
+
+
+def _page_rows(
+    user: User, total_q: ScalarSelect[int], page: int, per_page: int, bodies: bool
+) -> list[Row[Entry, int]]:
+    query = (
+        select(Entry, total_q)
         .where(Entry.user_id == user.id)
         .order_by(Entry.created_at.desc(), Entry.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
-    ).all()
-    return EntryPage([read_entry(e, udk) for e in rows], page, pages, total)
+    )
+    if not bodies:
+        query = query.options(defer(Entry.body_sealed))
+    return list(db.session.execute(query).all())
 
 
 def _all_entries(user: User, query_filter: Any = None) -> list[Entry]:

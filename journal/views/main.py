@@ -25,7 +25,7 @@ def home() -> ResponseReturnValue:
     if me.is_therapist:
         return redirect(url_for("clinic.patients"))
     udk = current_udk()
-    recent = entries.list_entries(me, udk, page=1, per_page=3)
+    recent = entries.list_entries(me, udk, page=1, per_page=3, bodies=False)
     now = utcnow()
     next_session = preparation.home_card(me, udk, now)
     return render(

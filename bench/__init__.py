@@ -1,0 +1,1 @@
+"""The benchmark: a generated clinic, load scenarios against a ceiling, page weight."""

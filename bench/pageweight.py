@@ -1,0 +1,187 @@
+"""Page weight of Home, measured in a real Chromium through the DevTools protocol.
+
+First load: a fresh browser context (empty cache) carrying a logged-in session
+opens Home; every response that came over the network is counted. Repeat load:
+Home again in the same context, after the service worker (if the app has one) is
+ready; only responses that did not come from a cache or the service worker count.
+
+gunicorn does not compress, so the bytes are measured as a compressing proxy would
+send them: each text body gzipped at level 6 here (images as they are), plus the
+response headers as the browser received them.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import shutil
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from playwright.sync_api import BrowserContext, CDPSession, Page, sync_playwright
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
+PHONE = "Pixel 7"
+
+
+@dataclass
+class Resource:
+    url: str
+    mime_type: str
+    status: int
+    served_bytes: int  # as gunicorn sent it (uncompressed), headers included
+    body_bytes: int
+    gzip_bytes: int  # headers + gzip -6 body (text types) or the body as it is
+    source: str  # "network", "cache" or "service worker"
+
+
+@dataclass
+class Load:
+    resources: list[Resource] = field(default_factory=list)
+
+    @property
+    def network(self) -> list[Resource]:
+        return [r for r in self.resources if r.source == "network"]
+
+    def summary(self) -> dict[str, Any]:
+        net = self.network
+        return {
+            "requests_over_network": len(net),
+            "gzip_bytes": sum(r.gzip_bytes for r in net),
+            "served_bytes": sum(r.served_bytes for r in net),
+            "resources": [asdict(r) for r in self.resources],
+        }
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        raise SystemExit("page weight needs Chromium: apt-get install -y chromium")
+    return found
+
+
+def _gzip_size(body: bytes, mime_type: str) -> int:
+    if mime_type.startswith(TEXT_TYPES):
+        return len(gzip.compress(body, compresslevel=6))
+    return len(body)
+
+
+def record_load(page: Page, cdp: CDPSession, url: str) -> Load:
+    seen: dict[str, dict[str, Any]] = {}
+
+    def on_response(params: dict[str, Any]) -> None:
+        response = params["response"]
+        entry = seen.setdefault(params["requestId"], {})
+        entry.update(
+            url=response["url"],
+            mime=response.get("mimeType", ""),
+            status=response["status"],
+            disk=response.get("fromDiskCache", False),
+            worker=response.get("fromServiceWorker", False),
+        )
+
+    def on_cached(params: dict[str, Any]) -> None:
+        seen.setdefault(params["requestId"], {})["memory"] = True
+
+    def on_finished(params: dict[str, Any]) -> None:
+        seen.setdefault(params["requestId"], {})["encoded"] = int(params["encodedDataLength"])
+
+    cdp.on("Network.responseReceived", on_response)
+    cdp.on("Network.requestServedFromCache", on_cached)
+    cdp.on("Network.loadingFinished", on_finished)
+    page.goto(url, wait_until="networkidle")
+    page.wait_for_timeout(300)
+    cdp.remove_listener("Network.responseReceived", on_response)
+    cdp.remove_listener("Network.requestServedFromCache", on_cached)
+    cdp.remove_listener("Network.loadingFinished", on_finished)
+
+    load = Load()
+    for request_id, entry in seen.items():
+        if "url" not in entry or entry["url"].startswith("data:"):
+            continue
+        try:
+            raw = cdp.send("Network.getResponseBody", {"requestId": request_id})
+            body = base64.b64decode(raw["body"]) if raw["base64Encoded"] else raw["body"].encode()
+        except Exception:  # a redirect or an empty response has no body to fetch
+            body = b""
+        if entry.get("worker"):
+            source = "service worker"
+        elif entry.get("disk") or entry.get("memory"):
+            source = "cache"
+        else:
+            source = "network"
+        served = entry.get("encoded", 0) if source == "network" else 0
+        headers = max(0, served - len(body))
+        load.resources.append(
+            Resource(
+                url=entry["url"],
+                mime_type=entry["mime"],
+                status=entry["status"],
+                served_bytes=served,
+                body_bytes=len(body),
+                gzip_bytes=(headers + _gzip_size(body, entry["mime"])) if served else 0,
+                source=source,
+            )
+        )
+    return load
+
+
+def _wait_for_service_worker(page: Page) -> bool:
+    """True when the app registered a service worker and it is ready."""
+    registered = page.evaluate(
+        "async () => 'serviceWorker' in navigator"
+        " && (await navigator.serviceWorker.getRegistrations()).length > 0"
+    )
+    if registered:
+        page.evaluate(
+            "() => Promise.race([navigator.serviceWorker.ready,"
+            " new Promise(r => setTimeout(r, 5000))])"
+        )
+    return bool(registered)
+
+
+def _logged_in_context(browser: Any, devices: Any, base_url: str, email: str, password: str) -> Any:
+    """Log in through the form in one context; return a fresh context with its cookies."""
+    login: BrowserContext = browser.new_context(**devices[PHONE])
+    page = login.new_page()
+    page.goto(f"{base_url}/login")
+    page.fill("#f-email", email)
+    page.fill("#f-password", password)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+    cookies = login.cookies()
+    login.close()
+    fresh: BrowserContext = browser.new_context(**devices[PHONE])
+    fresh.add_cookies(cookies)  # type: ignore[arg-type]
+    return fresh
+
+
+def measure_home(base_url: str, email: str, password: str) -> dict[str, Any]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            context = _logged_in_context(browser, p.devices, base_url, email, password)
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            first = record_load(page, cdp, f"{base_url}/")
+            worker = _wait_for_service_worker(page)
+            repeat = record_load(page, cdp, f"{base_url}/")
+        finally:
+            browser.close()
+    return {
+        "service_worker": worker,
+        "first": first.summary(),
+        "repeat": repeat.summary(),
+        "repeat_only_document": [r.mime_type for r in repeat.network] == ["text/html"],
+    }

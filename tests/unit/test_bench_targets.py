@@ -1,0 +1,74 @@
+"""The benchmark's verdicts, on made-up numbers: ratios to the ceiling, p99, heavy
+pages against normal ones, page weight; and the requests it hands to wrk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.run import SCENARIOS, Prepared, evaluate
+
+
+def _result(rps: float, p99: float = 20.0, server: float = 2.0) -> dict[str, Any]:
+    return {"rps": rps, "p99_ms": p99, "server_ms": server, "statuses": {"200": 1}}
+
+
+def _verdicts(
+    results: dict[str, dict[str, Any]], weight: dict[str, Any] | None = None
+) -> dict[str, bool | None]:
+    return {t.name: t.passed for t in evaluate(results, 1000.0, weight)}
+
+
+def test_reads_need_035_of_the_ceiling_and_saving_an_entry_025() -> None:
+    verdicts = _verdicts(
+        {"patient Home": _result(350), "journal list": _result(349), "save an entry": _result(250)}
+    )
+    assert verdicts["patient Home: ratio"] is True
+    assert verdicts["journal list: ratio"] is False
+    assert verdicts["save an entry: ratio"] is True
+
+
+def test_p99_must_stay_under_100_ms() -> None:
+    verdicts = _verdicts({"patient Home": _result(500, p99=100.0)})
+    assert verdicts["patient Home: p99"] is False
+
+
+def test_a_heavy_patient_page_may_take_at_most_twice_the_normal_time() -> None:
+    verdicts = _verdicts(
+        {
+            "journal list": _result(500, server=3.0),
+            "heavy journal list": _result(500, server=6.5),
+            "patient Home": _result(500, server=2.0),
+            "heavy patient Home": _result(500, server=3.9),
+        }
+    )
+    assert verdicts["heavy journal list: server time vs journal list"] is False
+    assert verdicts["heavy patient Home: server time vs patient Home"] is True
+
+
+def test_page_weight_targets_first_load_size_and_a_document_only_repeat_load() -> None:
+    weight = {
+        "first": {"gzip_bytes": 61 * 1024},
+        "repeat": {"requests_over_network": 1, "gzip_bytes": 2048},
+        "repeat_only_document": True,
+    }
+    verdicts = _verdicts({}, weight)
+    assert verdicts["Home first load (gzip)"] is False
+    assert verdicts["Home repeat load: only the HTML document"] is True
+
+
+def test_sign_in_has_no_ratio_target_and_unbuilt_scenarios_are_skipped() -> None:
+    verdicts = _verdicts({"sign-in": _result(9, p99=2000.0)})
+    assert not any(name.startswith("sign-in") for name in verdicts)
+    assert {s.name for s in SCENARIOS if not s.built} >= {
+        "timeline",
+        "mood charts",
+        "therapist brief",
+    }
+
+
+def test_requests_for_wrk_are_quoted_as_lua_strings() -> None:
+    scenario = next(s for s in SCENARIOS if s.name == "save an entry")
+    body = 'title=%22quoted%22&body=line\\one\nline "two"'
+    lua = Prepared(scenario, [("POST", "/journal/", {"Cookie": 'a="b"'}, body)]).lua()
+    assert '["Cookie"] = "a=\\"b\\""' in lua
+    assert '\\\\one\\nline \\"two\\"' in lua
