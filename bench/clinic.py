@@ -7,6 +7,7 @@ database must never hold anyone's real data.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,13 @@ BENCH_ENV = {
     "MAIL_BACKEND": "outbox",
     "MAIL_OUTBOX_DIR": str(DATA_DIR / "outbox"),
 }
+
+
+def totp_file(database_url: str) -> Path:
+    """Where the generator keeps the therapists' TOTP secrets for `make bench` to sign
+    in with (therapists must use two-step sign-in); one file per bench database."""
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:12]
+    return DATA_DIR / f"totp-{digest}.json"
 
 
 def therapist_email(index: int) -> str:
@@ -63,11 +71,13 @@ class ClinicSpec:
 
     @classmethod
     def tiny(cls) -> ClinicSpec:
-        """For the smoke test: the same code paths, in well under a second."""
+        """For the smoke test: the same code paths on two months of history, in a
+        few seconds."""
         return cls(
             therapists=1,
             patients=3,
-            entries_per_year=5,
+            entries_per_year=30,
+            history_days=61,
             heavy_patient=False,
             signin_users=0,
         )
@@ -79,7 +89,7 @@ class ClinicSpec:
     @property
     def entries(self) -> int:
         heavy = self.entries_per_year * self.heavy_years if self.heavy_patient else 0
-        return self.patients * self.entries_per_year + heavy
+        return self.patients * round(self.entries_per_year * self.history_days / 365) + heavy
 
     def therapist_of(self, patient_index: int) -> str:
         return therapist_email(patient_index % self.therapists)

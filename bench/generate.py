@@ -21,19 +21,23 @@ None until its feature exists, and the summary prints "not yet built" for it.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import random
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from flask import Flask, current_app
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
@@ -48,15 +52,38 @@ from bench.clinic import (
     patient_email,
     signin_email,
     therapist_email,
+    totp_file,
 )
 from bench.text import entry_text
 from journal import create_app
 from journal.config import PRODUCTION_KDF, KdfParams
 from journal.extensions import db
+from journal.models.entries import Entry
+from journal.models.integration import PromptAnswer, PromptState
+from journal.models.kap_sessions import KapSession
+from journal.models.sharing import Share
 from journal.models.users import Role, User
-from journal.services import accounts, entries
+from journal.services import (
+    accounts,
+    care,
+    checklists,
+    entries,
+    integration,
+    measures,
+    moods,
+    preparation,
+    scoring,
+    shareable,
+    sharing,
+    two_factor,
+)
 from journal.services.accounts import Unlocked
+from journal.services.content import ROUTES
 from journal.services.entries import EntryForm
+from journal.services.intentions import IntentionForm
+from journal.services.kap_sessions import SessionForm, check_form, zone_of
+from journal.services.moods import CheckInValues
+from journal.services.sharing import RecordRef
 
 # Lowered for generation only: about 1 ms instead of about 180 ms per account.
 GENERATION_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
@@ -108,44 +135,155 @@ def add_journal_entries(p: PatientData) -> int | None:
 
 
 def add_daily_checkins(p: PatientData) -> int | None:
-    """Mood check-ins, `checkins_per_day` for every day of the history (mood,
-    anxiety, sleep, energy, an occasional note). Filled by issue 5 (mood check-ins,
-    questionnaires and charts) through its check-in service; returns None until then."""
-    return None
+    """A mood check-in for every day of the history: mood and anxiety always, sleep
+    and energy most days, a short note now and then, drifting slowly as moods do."""
+    mood = p.rng.randint(-1, 1)
+    first = p.start.date()
+    for day in range(p.days):
+        mood = max(-3, min(3, mood + p.rng.choice((-1, 0, 0, 1))))
+        values = CheckInValues(
+            mood=mood,
+            anxiety=p.rng.randint(0, 4),
+            energy=p.rng.randint(0, 4) if p.rng.random() < 0.8 else None,
+            sleep_hours=p.rng.choice((5.5, 6.0, 6.5, 7.0, 7.5, 8.0)),
+            sleep_quality=p.rng.randint(0, 4),
+            note=entry_text(p.rng, 120)[1] if p.rng.random() < 0.2 else "",
+        )
+        moods.save_checkin(p.user, p.udk, first + timedelta(days=day), values)
+    return p.days
 
 
 def add_questionnaires(p: PatientData) -> int | None:
-    """`questionnaires_per_year` scored questionnaires (PHQ-9 and GAD-7 alternating,
-    every two weeks) with their answers. Filled by issue 5 through its questionnaire
-    service and `journal.services.scoring`; returns None until then."""
-    return None
+    """PHQ-9 and GAD-7 alternating, `questionnaires_per_year` in all, scored by the
+    real scoring. Item 9 of the PHQ-9 stays 0: a generated crisis flag on every
+    patient would make the brief's safety section unlike any real clinic's."""
+    count = round(p.spec.questionnaires_per_year * p.years)
+    for i in range(count):
+        instrument = scoring.get_instrument("phq9" if i % 2 == 0 else "gad7")
+        answers = {item.number: p.rng.randint(0, 2) for item in instrument.items}
+        if instrument.safety_item is not None:
+            answers[instrument.safety_item] = 0
+        day = min(p.days - 1, (i * p.days) // max(count, 1))
+        measures.submit(p.user, p.udk, instrument.id, answers, {}, uuid.uuid4(), p.moment(day))
+    return count
+
+
+def _session_form(p: PatientData, when: datetime, index: int, status: str) -> SessionForm:
+    local = when.astimezone(zone_of(p.user))
+    induction = index < 6
+    return SessionForm(
+        date=local.date().isoformat(),
+        time="10:00",
+        status=status,
+        route=p.rng.choice(ROUTES),
+        setting="home" if p.rng.random() < 0.3 else "clinic",
+        series="induction" if induction else "maintenance",
+        series_position=str(index + 1) if induction else "",
+        series_total="6" if induction else "",
+        dose=str(p.rng.choice((28, 42, 56, 84))),
+        notes="",
+    )
 
 
 def add_dosing_sessions(p: PatientData) -> int | None:
-    """`dosing_sessions_per_year` dosing sessions spread over the history, each with
-    its route-fitted checklist (most items ticked) and an intention. Filled by issue 3
-    (dosing sessions, checklists, intentions); returns None until then."""
-    return None
+    """`dosing_sessions_per_year` done sessions spread over the history, each with its
+    route-fitted checklist (most items ticked) and an intention, and one session
+    planned five days ahead (the brief shows its checklist)."""
+    count = round(p.spec.dosing_sessions_per_year * p.years)
+    now = datetime.now(UTC)
+    planned = [(p.moment(((i * 2 + 1) * p.days) // (2 * count)), i, "done") for i in range(count)]
+    planned.append((now + timedelta(days=5), count, "planned"))
+    for when, index, status in planned:
+        form = check_form(p.user, p.udk, _session_form(p, when, index, status), now)
+        if not form.valid:
+            raise RuntimeError(f"generated session rejected: {form.errors}")
+        session = preparation.plan_session(p.user, p.udk, form)
+        intention = IntentionForm.validated(entry_text(p.rng, 100)[0] + ".")
+        preparation.save_intention(session, p.udk, intention)
+        if status == "done":
+            checklist = checklists.checklist_of(session)
+            assert checklist is not None
+            for key in sorted(checklists.read_checklist(checklist, p.udk).keys):
+                if p.rng.random() < 0.85:
+                    checklists.set_ticked(session, p.udk, key, True)
+    return count + 1
 
 
 def add_answered_prompts(p: PatientData) -> int | None:
-    """The integration prompts of each dosing session, answered (right after, within
-    24 h, day 3, day 7). Filled by issue 4 (integration prompts), after issue 3's
-    sessions exist; returns None until then."""
-    return None
+    """Every integration prompt of each done session (scheduled when it was logged
+    as done), answered an hour after it opened with a few sentences."""
+    sessions = db.session.scalars(
+        select(KapSession).where(KapSession.user_id == p.user.id).order_by(KapSession.starts_at)
+    ).all()
+    tz = zone_of(p.user)
+    answered = 0
+    for session in sessions:
+        for row in integration.prompts_of(session):
+            at = row.due_at + timedelta(hours=1)
+            text = entry_text(p.rng, 400)[1]
+            integration.answer_prompt(session, row, p.udk, text, at, tz, max_chars=10_000)
+            answered += 1
+    return answered
 
 
 def link_to_therapist(p: PatientData) -> int | None:
-    """Link the patient to `p.therapist` (an accepted invitation). Filled by issue 6
-    (therapist link, sharing and brief); returns None until then."""
-    return None
+    """Link the patient to `p.therapist` through an invitation they accept; the last
+    appointment was a week ago and the next is in a week."""
+    if p.therapist is None:
+        return 0
+    issued = care.create_invitation(p.therapist)
+    link = care.accept_invitation(p.user, issued.code)
+    now = datetime.now(UTC)
+    link.last_appointment_at = now - timedelta(days=7)
+    care.set_next_appointment(p.therapist, link, now + timedelta(days=7))
+    return 1
+
+
+def _written_at(adapter: shareable.RecordAdapter, record: Any) -> datetime:
+    """When the patient wrote the record: a check-in's day (its row is stamped with
+    the generation time), otherwise what the brief dates it by."""
+    day = getattr(record, "day", None)
+    if isinstance(day, date):
+        return datetime.combine(day, time_of_day(20), UTC)
+    return adapter.occurred_at(record)
 
 
 def share_with_therapist(p: PatientData) -> int | None:
-    """Share `shared_fraction` of the patient's records (entries, check-ins,
-    questionnaires, session notes) with the linked therapist. Filled by issue 6;
-    returns None until then."""
-    return None
+    """Mood check-ins and questionnaire results as standing categories, and
+    `shared_fraction` of the journal entries and prompt answers one by one. Each
+    share is dated when its record was written (as a standing share is), and the
+    therapist has read everything before the last appointment."""
+    links = care.links_of_patient(p.user)
+    if not links:
+        return 0
+    link = links[0]
+    sharing.enable_category(p.user, p.udk, link, moods.CATEGORY)
+    sharing.enable_category(p.user, p.udk, link, measures.CATEGORY)
+    entry_ids = db.session.scalars(select(Entry.id).where(Entry.user_id == p.user.id)).all()
+    answer_ids = db.session.scalars(
+        select(PromptAnswer.id).where(
+            PromptAnswer.user_id == p.user.id, PromptAnswer.state == PromptState.ANSWERED
+        )
+    ).all()
+    refs = [
+        RecordRef(table, record_id)
+        for table, ids in ((entries.TABLE, entry_ids), (integration.TABLE, answer_ids))
+        for record_id in sorted(ids)
+        if p.rng.random() < p.spec.shared_fraction
+    ]
+    if refs:
+        sharing.share_records(p.user, p.udk, link, refs)
+    shares = db.session.scalars(select(Share).where(Share.patient_id == p.user.id)).all()
+    since = care.last_appointment(link)
+    for share in shares:
+        adapter = shareable.adapter_for(share.record_table)
+        record = adapter.load(share.record_id) if adapter else None
+        if adapter is not None and record is not None:
+            share.created_at = _written_at(adapter, record)
+            if since is not None and share.created_at < since:
+                share.therapist_read_at = share.created_at + timedelta(days=2)
+    db.session.commit()
+    return len(shares)
 
 
 # In order: later steps may use what earlier ones made (prompts need sessions,
@@ -184,6 +322,19 @@ def make_account(email: str, role: Role, time_zone: str = "UTC") -> Unlocked:
         unlocked.user, unlocked.udk, unlocked.recovery_key.rsplit("-", 1)[-1]
     )
     return unlocked
+
+
+# Therapists must sign in with two steps; `generate` writes their secrets to
+# `totp_file(database_url)` so `make bench` can type the codes.
+TOTP_SECRETS: dict[str, str] = {}
+
+
+def enrol_two_step(unlocked: Unlocked) -> str:
+    """Turn on two-step sign-in as the settings page does; returns the TOTP secret."""
+    enrolment = two_factor.pending_enrolment(unlocked.user, unlocked.udk)
+    code = pyotp.TOTP(enrolment.secret).now()
+    two_factor.confirm_enrolment(unlocked.user, unlocked.udk, code)
+    return enrolment.secret
 
 
 @dataclass(frozen=True)
@@ -247,7 +398,8 @@ def populate(spec: ClinicSpec, workers: int = 1, database_url: str | None = None
     """
     counts: Counter[str] = Counter()
     for index in range(spec.therapists):
-        make_account(therapist_email(index), Role.THERAPIST)
+        therapist = make_account(therapist_email(index), Role.THERAPIST)
+        TOTP_SECRETS[therapist.user.email] = enrol_two_step(therapist)
         counts["users"] += 1
     tasks = tasks_for(spec)
     if workers <= 1:
@@ -324,6 +476,7 @@ def generate(database_url: str, spec: ClinicSpec, workers: int) -> tuple[Counter
     with app.app_context():
         upgrade()
         counts = populate(spec, workers, database_url)
+        totp_file(database_url).write_text(json.dumps(TOTP_SECRETS, indent=1))
         db.session.remove()
         db.engine.dispose()
     return counts, time.perf_counter() - started

@@ -9,14 +9,19 @@ import random
 from flask import Flask
 from sqlalchemy import func, select
 
-from bench.clinic import PASSWORD, ClinicSpec, patient_email, signin_email
-from bench.generate import GENERATION_KDF, PATIENT_STEPS, populate
+from bench.clinic import PASSWORD, ClinicSpec, patient_email, signin_email, therapist_email
+from bench.generate import GENERATION_KDF, TOTP_SECRETS, populate
 from bench.text import entry_text
 from journal.config import PRODUCTION_KDF
 from journal.extensions import db
 from journal.models.entries import Entry
+from journal.models.integration import PromptAnswer, PromptState
+from journal.models.kap_sessions import KapSession, SessionStatus
+from journal.models.measures import MeasureResult
+from journal.models.moods import CheckIn
+from journal.models.sharing import CareLink, Share
 from journal.models.users import User
-from journal.services import accounts, entries
+from journal.services import accounts, entries, two_factor
 
 
 def test_tiny_clinic_has_every_account_and_entry_and_the_entries_decrypt(app: Flask) -> None:
@@ -39,11 +44,43 @@ def test_tiny_clinic_has_every_account_and_entry_and_the_entries_decrypt(app: Fl
         assert unlocked.user.recovery_check is None, "generated users confirmed their key"
 
 
-def test_features_not_on_this_branch_are_reported_as_not_yet_built(app: Flask) -> None:
+def test_every_step_of_the_clinic_fills_its_records_through_the_services(app: Flask) -> None:
+    spec = ClinicSpec.tiny()
     with app.app_context():
-        counts = populate(ClinicSpec.tiny())
-    built = {name for name, _ in PATIENT_STEPS if not counts.get(f"{name} (not yet built)")}
-    assert "journal entries" in built
+        counts = populate(spec)
+        assert not [name for name in counts if name.endswith("(not yet built)")]
+        patients = spec.patients
+        assert counts["daily check-ins"] == patients * spec.history_days
+        assert (
+            db.session.scalar(select(func.count()).select_from(CheckIn))
+            == counts["daily check-ins"]
+        )
+        assert (
+            counts["questionnaires"]
+            == db.session.scalar(select(func.count()).select_from(MeasureResult))
+            > 0
+        )
+        # The done sessions plus one planned ahead for each patient.
+        done = db.session.scalar(
+            select(func.count()).where(KapSession.status == SessionStatus.DONE)
+        )
+        assert done and counts["dosing sessions"] == done + patients
+        answered = db.session.scalar(
+            select(func.count()).where(PromptAnswer.state == PromptState.ANSWERED)
+        )
+        assert counts["answered prompts"] == answered > 0
+        assert counts["therapist links"] == patients
+        assert db.session.scalar(select(func.count()).select_from(CareLink)) == patients
+        shares = db.session.scalars(select(Share)).all()
+        assert counts["shared records"] == len(shares)
+        shared_tables = {s.record_table for s in shares}
+        assert {"mood_checkins", "measure_results", "entries"} <= shared_tables
+        # Read before the last appointment, unread since: what a brief starts from.
+        assert any(s.therapist_read_at is not None for s in shares)
+        assert any(s.therapist_read_at is None for s in shares)
+        therapist = accounts.user_by_email(therapist_email(0))
+        assert therapist is not None and two_factor.enabled(therapist)
+        assert set(TOTP_SECRETS) >= {therapist_email(0)}
 
 
 def test_sign_in_accounts_are_made_at_the_production_cost(app: Flask) -> None:
