@@ -36,6 +36,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
+import pyotp
+
 from bench.clinic import (
     BENCH_DIR,
     BENCH_ENV,
@@ -47,12 +49,14 @@ from bench.clinic import (
     patient_email,
     signin_email,
     therapist_email,
+    totp_file,
 )
 from bench.text import entry_text
 
 WORKERS = 2
 GUNICORN_SETTINGS = ["--workers", str(WORKERS), "--worker-class", "sync", "--log-level", "warning"]
 LUA_SCRIPT = BENCH_DIR / "wrk" / "requests.lua"
+TWO_STEP = "/login/two-factor"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 TIMING_RE = re.compile(r'app;dur=([0-9.]+), cpu;dur=([0-9.]+), sql;desc="(\d+) statements"')
 
@@ -129,6 +133,8 @@ class Scenario:
         return self.path is not None
 
 
+BRIEF = "/clinic/patients/{subject_id}/brief"
+
 SCENARIOS = [
     Scenario("patient Home", "read", _patients, "/", marker="Recent entries"),
     Scenario("journal list", "read", _patients, "/journal/", marker='id="entry-list"'),
@@ -148,14 +154,14 @@ SCENARIOS = [
         marker='id="entry-list"',
         heavy_of="journal list",
     ),
-    Scenario("timeline", "read", _patients, None, builds_in="issue 4"),
-    Scenario("mood charts", "read", _patients, None, builds_in="issue 5"),
+    Scenario("timeline", "read", _patients, "/journal/timeline", marker="<h1>Timeline</h1>"),
+    Scenario("mood charts", "read", _patients, "/mood/charts", marker="<h1>Charts</h1>"),
     Scenario(
         "heavy mood charts",
         "read",
         _heavy,
-        None,
-        builds_in="issue 5",
+        "/mood/charts",
+        marker="<h1>Charts</h1>",
         heavy_of="mood charts",
     ),
     Scenario(
@@ -165,16 +171,16 @@ SCENARIOS = [
         "therapist brief",
         "read",
         _first_therapist,
-        None,
-        builds_in="issue 6",
+        BRIEF,
+        marker="<h1>Pre-appointment brief</h1>",
         subject=patient_email(0),
     ),
     Scenario(
         "heavy therapist brief",
         "read",
         _first_therapist,
-        None,
-        builds_in="issue 6",
+        BRIEF,
+        marker="<h1>Pre-appointment brief</h1>",
         subject=HEAVY_EMAIL,
         heavy_of="therapist brief",
     ),
@@ -254,11 +260,24 @@ class Browser:
             raise RuntimeError(f"no CSRF token on {path}")
         return match.group(1)
 
-    def log_in(self, email: str, password: str = PASSWORD) -> None:
-        form = {"email": email, "password": password, "csrf_token": self.csrf_token("/login")}
+    def log_in(self, email: str, totp_secret: str | None = None) -> None:
+        """The login form, then (therapists) the two-step code page with a code from
+        the secret the generator kept. A code is taken once per 30 s step, so a
+        refused one is retried with the next step's code."""
+        form = {"email": email, "password": PASSWORD, "csrf_token": self.csrf_token("/login")}
         reply = self.request("POST", "/login", form)
         if reply.status != 302:
             raise RuntimeError(f"login of {email} failed: {reply.status}")
+        if totp_secret is None:
+            return
+        for _ in range(3):
+            code = pyotp.TOTP(totp_secret).now()
+            token = self.csrf_token(TWO_STEP)
+            reply = self.request("POST", TWO_STEP, {"code": code, "csrf_token": token})
+            if reply.status == 302:
+                return
+            time.sleep(31 - time.time() % 30)
+        raise RuntimeError(f"two-step sign-in of {email} failed: {reply.status}")
 
 
 # -- servers ------------------------------------------------------------------------
@@ -567,7 +586,7 @@ def reuse_ok(database_url: str, spec: ClinicSpec) -> bool:
             db.engine.dispose()
     except Exception:
         return False
-    return users == spec.users and entries >= spec.entries
+    return users == spec.users and entries >= spec.entries and totp_file(database_url).exists()
 
 
 def user_ids_and_costs(database_url: str, emails: list[str]) -> dict[str, tuple[str, int]]:
@@ -621,7 +640,11 @@ def print_table(ceilings: list[float], results: dict[str, dict[str, Any]]) -> No
 
 
 def sessions_for(
-    scenario: Scenario, spec: ClinicSpec, port: int, logins: dict[str, Browser]
+    scenario: Scenario,
+    spec: ClinicSpec,
+    port: int,
+    logins: dict[str, Browser],
+    totp_secrets: dict[str, str],
 ) -> dict[str, Browser]:
     """The scenario's actors, logged in once through the form and reused; sign-in's
     actors are anonymous visitors holding the login page's CSRF token."""
@@ -633,7 +656,7 @@ def sessions_for(
             continue
         if email not in logins:
             logins[email] = Browser("127.0.0.1", port)
-            logins[email].log_in(email)
+            logins[email].log_in(email, totp_secrets.get(email))
         sessions[email] = logins[email]
     return sessions
 
@@ -701,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
         print_counts(counts, seconds)
         generated = {"reused": False, "seconds": round(seconds, 1), "counts": dict(counts)}
 
+    totp_secrets: dict[str, str] = json.loads(totp_file(args.database).read_text())
     env = server_env(args.database)
     chosen = [s for s in SCENARIOS if not args.only or s.name in args.only]
     results: dict[str, dict[str, Any]] = {}
@@ -730,9 +754,8 @@ def main(argv: list[str] | None = None) -> int:
             if not scenario.built:
                 print(f"{scenario.name}: not yet built ({scenario.builds_in})")
                 continue
-            result = measure_scenario(
-                scenario, sessions_for(scenario, spec, app_port, logins), app_port, args
-            )
+            sessions = sessions_for(scenario, spec, app_port, logins, totp_secrets)
+            result = measure_scenario(scenario, sessions, app_port, args)
             after = measure_ceiling()
             results[scenario.name] = {**result, "ceiling_rps": round((before + after) / 2, 1)}
             before = after

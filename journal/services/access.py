@@ -11,6 +11,7 @@ therapist's side is written to the access log before the 404.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, false, select
@@ -299,10 +300,10 @@ def shared_records(therapist: User, link: CareLink) -> list[tuple[Share, Any]]:
         .where(Share.patient_id == link.patient_id)
         .order_by(Share.created_at, Share.id)
     ).all()
+    loaded = _load_shared(shares)
     found: list[tuple[Share, Any]] = []
     for share in shares:
-        adapter = shareable.adapter_for(share.record_table)
-        record = adapter.load(share.record_id) if adapter else None
+        record = loaded.get((share.record_table, share.record_id))
         if (
             record is not None
             and record.user_id == link.patient_id
@@ -310,6 +311,19 @@ def shared_records(therapist: User, link: CareLink) -> list[tuple[Share, Any]]:
         ):
             found.append((share, record))
     return found
+
+
+def _load_shared(shares: Sequence[Share]) -> dict[tuple[str, uuid.UUID], Any]:
+    """The shares' records, one query per record type (not one per share)."""
+    wanted: dict[str, list[uuid.UUID]] = {}
+    for share in shares:
+        wanted.setdefault(share.record_table, []).append(share.record_id)
+    loaded: dict[tuple[str, uuid.UUID], Any] = {}
+    for table, ids in wanted.items():
+        adapter = shareable.adapter_for(table)
+        if adapter is not None:
+            loaded.update(((table, record.id), record) for record in adapter.load_many(ids))
+    return loaded
 
 
 # -- integration records ---------------------------------------------------------------

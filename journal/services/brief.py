@@ -2,9 +2,11 @@
 brief, with hooks for what other features add.
 
 Hooks, so each later feature plugs in without touching this file's callers:
-- `register_open_flags(fn)`: safety flags still to acknowledge for a patient (the
+- `register_open_flags(fn)`: safety flags still to acknowledge, by patient (the
   mood and questionnaire feature); 0 until one is registered.
-- `register_last_check_in(fn)`: the date of the patient's last shared check-in.
+- `register_last_check_in(fn)`: when each patient's last shared check-in was made.
+  Both take every patient of the list at once, so the list runs the same queries
+  for one patient or fifty.
 - `register_brief_section(BriefSection(...))`: a section of the brief (safety flags,
   mood trend, latest scores, checklist status). Its `build` returns the template's
   context, or None when there is nothing to show: the brief renders only what
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import uuid
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -44,8 +46,8 @@ from journal.services.shareable import SharedItem
 
 # -- hooks ---------------------------------------------------------------------------
 
-OpenFlagsCounter = Callable[[User, CareLink], int]
-LastCheckInSource = Callable[[User, CareLink], datetime | None]
+OpenFlagsCounter = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, int]]
+LastCheckInSource = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, datetime]]
 
 _OPEN_FLAGS: list[OpenFlagsCounter] = []
 _LAST_CHECK_IN: list[LastCheckInSource] = []
@@ -59,13 +61,17 @@ def register_last_check_in(source: LastCheckInSource) -> None:
     _LAST_CHECK_IN.append(source)
 
 
-def open_flags(therapist: User, link: CareLink) -> int:
-    return sum(count(therapist, link) for count in _OPEN_FLAGS)
+def open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    counts = [count(therapist, patient_ids) for count in _OPEN_FLAGS]
+    return {pid: sum(c.get(pid, 0) for c in counts) for pid in patient_ids}
 
 
-def last_check_in(therapist: User, link: CareLink) -> datetime | None:
-    found = [t for t in (source(therapist, link) for source in _LAST_CHECK_IN) if t]
-    return max(found) if found else None
+def last_check_ins(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    found: dict[uuid.UUID, datetime] = {}
+    for source in _LAST_CHECK_IN:
+        for pid, when in source(therapist, patient_ids).items():
+            found[pid] = max(when, found.get(pid, when))
+    return found
 
 
 @dataclass(frozen=True)
@@ -292,16 +298,19 @@ def patient_rows(therapist: User) -> list[PatientRow]:
             select(User.id, User.email).where(User.id.in_([link.patient_id for link in links]))
         ).all()
     )
+    ids = [link.patient_id for link in links]
     unread = unread_counts(therapist)
-    dosing = next_dosing_sessions([link.patient_id for link in links])
+    dosing = next_dosing_sessions(ids)
+    flags = open_flags(therapist, ids)
+    check_ins = last_check_ins(therapist, ids)
     rows = [
         PatientRow(
             link=link,
             email=emails.get(link.patient_id, ""),
             next_appointment=care.upcoming_appointment(link),
             unread=unread.get(link.patient_id, 0),
-            open_flags=open_flags(therapist, link),
-            last_check_in=last_check_in(therapist, link),
+            open_flags=flags.get(link.patient_id, 0),
+            last_check_in=check_ins.get(link.patient_id),
             next_dosing_session=dosing.get(link.patient_id),
         )
         for link in links
@@ -358,7 +367,15 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
         data = section.build(context)
         if data is not None:
             sections.append((section, data))
-    db.session.commit()  # the access log rows, the brief's and the sections'
+    # The access log rows, the brief's and the sections'. What is loaded is not
+    # expired: the page renders from these rows, and refreshing them after the
+    # commit would cost one query per item.
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     return Brief(
         link=link,
         patient_email=patient.email if patient else "",

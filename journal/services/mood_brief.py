@@ -18,13 +18,15 @@ the therapist sees.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from journal.extensions import db
 from journal.models.moods import CheckIn
@@ -41,12 +43,16 @@ from journal.services.shareable import SharedItem
 DEFAULT_DAYS = 30
 
 
-def _opened(context: BriefContext, table: str) -> list[tuple[Share, Any, SharedItem]]:
-    """The shared records of one type, opened (each read logged once per brief)."""
+def _opened(
+    context: BriefContext, table: str, keep: Callable[[Any], bool] | None = None
+) -> list[tuple[Share, Any, SharedItem]]:
+    """The shared records of one type that `keep` (from what is in clear) wants,
+    opened; each read logged once per brief. Filtering first keeps the cost of a
+    brief from growing with years of history that it does not show."""
     return [
         (share, record, brief.read_for_brief(context, share, record))
-        for share, record in access.shared_records(context.therapist, context.link)
-        if share.record_table == table
+        for share, record in context.shared(table)
+        if keep is None or keep(record)
     ]
 
 
@@ -100,8 +106,7 @@ def mood_section(context: BriefContext) -> dict[str, Any] | None:
         period = "recent"
     found = [
         CheckInRow(record.day, dict(item.content))
-        for _, record, item in _opened(context, moods.TABLE)
-        if record.day >= first
+        for _, record, item in _opened(context, moods.TABLE, lambda r: r.day >= first)
     ]
     if not found:
         return None
@@ -171,25 +176,24 @@ def scores_section(context: BriefContext) -> dict[str, Any] | None:
 # -- the patients list ---------------------------------------------------------------------
 
 
-def last_check_in(therapist: User, link: CareLink) -> datetime | None:
-    """When the latest check-in shared with this therapist was made; none when check-ins
-    are not shared (a private check-in never moves it)."""
+def last_check_ins(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When each patient's latest check-in shared with this therapist was made; none
+    when check-ins are not shared (a private check-in never moves it)."""
     readable = (
         access.readable_shares(therapist)
-        .where(Share.patient_id == link.patient_id, Share.record_table == moods.TABLE)
+        .where(Share.patient_id.in_(patient_ids), Share.record_table == moods.TABLE)
         .subquery()
     )
-    found: datetime | None = db.session.scalar(
-        select(CheckIn.created_at)
+    rows = db.session.execute(
+        select(CheckIn.user_id, func.max(CheckIn.created_at))
         .join(readable, readable.c.record_id == CheckIn.id)
         .where(
-            CheckIn.user_id == link.patient_id,
+            CheckIn.user_id == readable.c.patient_id,
             CheckIn.revision == readable.c.record_revision,
         )
-        .order_by(CheckIn.day.desc(), CheckIn.created_at.desc())
-        .limit(1)
-    )
-    return found
+        .group_by(CheckIn.user_id)
+    ).all()
+    return {pid: when for pid, when in rows}
 
 
 brief.register_brief_section(
@@ -219,4 +223,4 @@ brief.register_brief_section(
         build=scores_section,
     )
 )
-brief.register_last_check_in(last_check_in)
+brief.register_last_check_in(last_check_ins)

@@ -18,7 +18,7 @@ anything the patient did not share, and never stored in clear.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +30,7 @@ from journal.crypto import Binding
 from journal.extensions import db
 from journal.models.measures import MeasureResult
 from journal.models.safety_flags import SafetyCheck, SafetyFlagAcknowledgement
-from journal.models.sharing import CareLink, Share
+from journal.models.sharing import Share
 from journal.models.types import utcnow
 from journal.models.users import User
 from journal.services import access, audit, care, measures, rotation, sharing
@@ -132,19 +132,22 @@ def _noted(therapist: User, udk: bytes, note: SafetyCheck | None, share: Share) 
         return None
 
 
-def open_flag_count(therapist: User, udk: bytes, link: CareLink) -> int:
-    """Flags on this patient's shared results that the therapist has not acknowledged.
+def open_flag_counts(
+    therapist: User, udk: bytes, patient_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Flags on each patient's shared results that the therapist has not acknowledged
+    (patients without any are left out).
 
     Each shared result is opened at most once for this (logged, via "safety-check");
     after that its sealed note answers.
     """
     shares = db.session.scalars(
         access.readable_shares(therapist).where(
-            Share.patient_id == link.patient_id, Share.record_table == TABLE
+            Share.patient_id.in_(patient_ids), Share.record_table == TABLE
         )
     ).all()
     if not shares:
-        return 0
+        return {}
     done = acknowledgements(therapist, [s.record_id for s in shares])
     waiting = [s for s in shares if s.record_id not in done]
     notes: Mapping[uuid.UUID, SafetyCheck] = {
@@ -153,7 +156,8 @@ def open_flag_count(therapist: User, udk: bytes, link: CareLink) -> int:
             select(SafetyCheck).where(SafetyCheck.share_id.in_([s.id for s in waiting]))
         )
     }
-    count, checked = 0, False
+    counts: dict[uuid.UUID, int] = {}
+    checked = False
     for share in waiting:
         flagged = _noted(therapist, udk, notes.get(share.id), share)
         if flagged is None:
@@ -164,10 +168,11 @@ def open_flag_count(therapist: User, udk: bytes, link: CareLink) -> int:
             flagged = is_flagged(item)
             remember(therapist, udk, share, flagged)
             checked = True
-        count += int(flagged)
+        if flagged:
+            counts[share.patient_id] = counts.get(share.patient_id, 0) + 1
     if checked:
         db.session.commit()
-    return count
+    return counts
 
 
 def _current_record(share: Share) -> Any | None:

@@ -17,7 +17,7 @@ column belongs to that session without anything more; others name theirs with
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,6 +86,12 @@ class RecordAdapter:
 
     def load(self, record_id: uuid.UUID) -> Any | None:
         return db.session.get(self.model, record_id)
+
+    def load_many(self, record_ids: Sequence[uuid.UUID]) -> list[Any]:
+        """Those of the records that exist, in one query (a brief shows hundreds)."""
+        if not record_ids:
+            return []
+        return list(db.session.scalars(select(self.model).where(self.model.id.in_(record_ids))))
 
     def owned_by(self, user_id: uuid.UUID) -> list[Any]:
         """Every record of this type the user owns, oldest first."""

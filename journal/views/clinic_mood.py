@@ -9,6 +9,8 @@ and loads the brief sections of `journal.services.mood_brief`.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import flash, has_request_context, redirect, request, url_for
@@ -17,7 +19,7 @@ from flask_login import current_user, login_required
 
 from journal.extensions import db
 from journal.identity import current_udk, safe_next
-from journal.models.sharing import CareLink, Share
+from journal.models.sharing import Share
 from journal.models.users import User
 from journal.services import access, brief, measures, safety_flags, sharing
 from journal.services import mood_brief as mood_brief  # registers the brief sections
@@ -64,14 +66,14 @@ def flag_acknowledgement(item: SharedItem) -> dict[str, Any] | None:
     return {"acknowledged": done, "patient_id": share.patient_id, "record_id": item.record_id}
 
 
-def _open_flags(therapist: User, link: CareLink) -> int:
-    """The patients list's count: it needs the therapist's key, which only their
+def _open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, int]:
+    """The patients list's counts: they need the therapist's key, which only their
     session holds."""
     if not has_request_context() or not current_user.is_authenticated:
-        return 0
+        return {}
     if current_user.id != therapist.id:
-        return 0
-    return safety_flags.open_flag_count(therapist, current_udk(), link)
+        return {}
+    return safety_flags.open_flag_counts(therapist, current_udk(), patient_ids)
 
 
 brief.register_open_flags(_open_flags)

@@ -170,8 +170,10 @@ def test_registered_hooks_fill_the_list_and_the_brief(
     assert "Safety flags" not in page and "Mood trend" not in page
 
     checked_in = datetime(2031, 2, 3, 8, 0, tzinfo=UTC)
-    monkeypatch.setattr(brief, "_OPEN_FLAGS", [lambda therapist, link: 2])
-    monkeypatch.setattr(brief, "_LAST_CHECK_IN", [lambda therapist, link: checked_in])
+    monkeypatch.setattr(brief, "_OPEN_FLAGS", [lambda therapist, ids: dict.fromkeys(ids, 2)])
+    monkeypatch.setattr(
+        brief, "_LAST_CHECK_IN", [lambda therapist, ids: dict.fromkeys(ids, checked_in)]
+    )
     section = brief.BriefSection(
         key="safety_flags",
         title="Safety flags to acknowledge",

@@ -10,6 +10,8 @@ them, and how to count the records the page shows.
 
 from __future__ import annotations
 
+import dataclasses
+import random
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,13 +24,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from bench import generate
+from bench.clinic import ClinicSpec
+from bench.generate import PatientData
 from journal.extensions import db
 from journal.models.types import utcnow
 from journal.models.users import Role
-from journal.services import accounts, entries
+from journal.services import accounts, care, entries, timeline
 from journal.services.accounts import Unlocked
 from journal.services.entries import EntryForm
-from tests.factories import login, make_user
+from tests.factories import PASSWORD, login, make_user
 from tests.web.helpers import entry_ids
 
 VIEWER = "viewer@example.com"
@@ -46,11 +51,69 @@ def seed_entries(app: Flask, viewer: Unlocked, n: int) -> None:
         db.session.commit()
 
 
+def _patient_data(app: Flask, email: str, days: int, **spec: Any) -> PatientData:
+    """A patient's history as the benchmark generator makes it, `days` long."""
+    unlocked = accounts.authenticate(email, PASSWORD)
+    start = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days)
+    return PatientData(
+        user=unlocked.user,
+        udk=unlocked.udk,
+        therapist=None,
+        rng=random.Random(email),
+        spec=ClinicSpec(**spec),
+        start=start,
+        days=days,
+    )
+
+
+def seed_sessions(app: Flask, viewer: Unlocked, n: int) -> None:
+    """`n` done dosing sessions over a year, with checklists, intentions and every
+    prompt answered (and one planned), through the generator's services."""
+    with app.app_context():
+        data = _patient_data(app, VIEWER, 365, dosing_sessions_per_year=n)
+        generate.add_dosing_sessions(data)
+        generate.add_answered_prompts(data)
+
+
+def seed_checkins(app: Flask, viewer: Unlocked, n: int) -> None:
+    """A check-in on each of the last `n` days."""
+    with app.app_context():
+        generate.add_daily_checkins(_patient_data(app, VIEWER, n))
+
+
 def seed_patients(app: Flask, viewer: Unlocked, n: int) -> None:
-    """`n` patient accounts. Linking them to the therapist arrives with issue 6 (care
-    team); that issue makes this seed link each one and sets `shows` below."""
+    """`n` patients who accepted the therapist's invitation."""
     for i in range(n):
-        make_user(app, f"patient-{i}@example.com")
+        patient = make_user(app, f"patient-{i}@example.com")
+        with app.app_context():
+            therapist = accounts.user_by_email(VIEWER)
+            assert therapist is not None
+            issued = care.create_invitation(therapist)
+            care.accept_invitation(db.session.merge(patient.user), issued.code)
+
+
+SUBJECT = "subject@example.com"
+
+
+def seed_shared_entries(app: Flask, viewer: Unlocked, n: int) -> None:
+    """A linked patient who wrote `n` entries since the last appointment, all shared
+    with the therapist (the brief's subject)."""
+    make_user(app, SUBJECT)
+    with app.app_context():
+        therapist = accounts.user_by_email(VIEWER)
+        assert therapist is not None
+        data = _patient_data(app, SUBJECT, 6, entries_per_year=round(n * 365 / 6))
+        data.therapist = therapist
+        generate.add_journal_entries(data)
+        generate.link_to_therapist(data)
+        generate.share_with_therapist(dataclasses.replace(data, spec=ClinicSpec(shared_fraction=1)))
+
+
+def subject_id(app: Flask) -> str:
+    with app.app_context():
+        subject = accounts.user_by_email(SUBJECT)
+        assert subject is not None
+        return str(subject.id)
 
 
 def recent_titles(html: str) -> int:
@@ -60,7 +123,7 @@ def recent_titles(html: str) -> int:
 @dataclass(frozen=True)
 class PageCase:
     name: str
-    path: str
+    path: str  # "{subject}": the id of the patient the page is about (SUBJECT)
     role: Role
     seed: Callable[[Flask, Unlocked, int], None]
     sizes: tuple[int, int]  # a few records, then more
@@ -68,6 +131,7 @@ class PageCase:
     # when the page cannot show them yet.
     shows: Callable[[str], int] | None
     budget: int  # statements the page may run at most
+    shown: Callable[[int], int] = lambda n: n  # what `shows` finds for n records
 
     def __str__(self) -> str:
         return self.name
@@ -85,13 +149,44 @@ PAGES = [
         budget=5,
     ),
     PageCase(
+        "timeline",
+        "/journal/timeline",
+        Role.PATIENT,
+        seed_sessions,
+        # Pages hold three groups (timeline.GROUPS_PER_PAGE), each opened with a fixed
+        # handful of statements; so both sizes fill the first page, and what must not
+        # grow is the cost of the sessions, prompts and entries behind it.
+        (3, 8),
+        lambda html: html.count('class="timeline-group"'),
+        budget=30,
+        shown=lambda n: timeline.GROUPS_PER_PAGE,
+    ),
+    PageCase(
+        "mood charts",
+        "/mood/charts",
+        Role.PATIENT,
+        seed_checkins,
+        (3, 12),
+        lambda html: len(re.findall(r'<tr><th scope="row">[^<]*</th><td>-?\d', html)),
+        budget=12,
+    ),
+    PageCase(
         "therapist patient list",
         "/clinic/patients",
         Role.THERAPIST,
         seed_patients,
         (1, 5),
-        None,
-        budget=5,
+        lambda html: html.count('<li class="entry-card">'),
+        budget=8,
+    ),
+    PageCase(
+        "therapist brief",
+        "/clinic/patients/{subject}/brief",
+        Role.THERAPIST,
+        seed_shared_entries,
+        (2, 8),
+        lambda html: html.count('class="brief-item'),
+        budget=20,
     ),
 ]
 
@@ -117,12 +212,14 @@ def statements_for(app: Flask, client: FlaskClient, case: PageCase, n: int) -> l
     viewer = make_user(app, VIEWER, case.role)
     case.seed(app, viewer, n)
     assert login(client, VIEWER).status_code == 302
-    client.get(case.path)  # the first request may settle the session; count the second
+    path = case.path.format(subject=subject_id(app)) if "{subject}" in case.path else case.path
+    client.get(path)  # the first request may settle the session; count the second
     with counting_statements(app) as statements:
-        response = client.get(case.path)
+        response = client.get(path)
     assert response.status_code == 200, response.status_code
     if case.shows is not None:
-        assert case.shows(response.get_data(as_text=True)) == n, f"{case} did not show {n}"
+        expected = case.shown(n)
+        assert case.shows(response.get_data(as_text=True)) == expected, f"{case}: not {expected}"
     return statements
 
 
