@@ -24,7 +24,7 @@ from journal.extensions import db
 from journal.models.integration import AfterEffect
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.users import User
-from journal.services import export, records, shareable, sharing
+from journal.services import export, forms, records, shareable, sharing
 from journal.services.content import AfterEffectKind, load_after_effects
 from journal.services.kap_sessions import local_to_utc
 from journal.services.session_log import DIASTOLIC, PULSE, SYSTOLIC
@@ -105,8 +105,7 @@ class AfterEffectForm:
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, str]) -> AfterEffectForm:
-        def typed(name: str) -> str:
-            return str(raw.get(name, "") or "").strip()
+        typed = forms.reader(raw)
 
         return cls(
             kind=typed("kind"),
@@ -117,7 +116,7 @@ class AfterEffectForm:
             description=typed("description"),
             date=typed("date"),
             time=typed("time"),
-            note=str(raw.get("note", "") or "").strip(),
+            note=typed("note"),
         )
 
     @classmethod

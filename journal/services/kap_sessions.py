@@ -21,7 +21,7 @@ from sqlalchemy import Select, select
 from journal.extensions import db
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.users import User
-from journal.services import records
+from journal.services import forms, records
 from journal.services.content import ROUTES, SETTINGS
 
 TABLE: Final = "kap_sessions"
@@ -183,8 +183,7 @@ class SessionForm:
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, str]) -> SessionForm:
-        def typed(name: str) -> str:
-            return str(raw.get(name, "") or "").strip()
+        typed = forms.reader(raw)
 
         return cls(
             date=typed("date"),

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models.kap_sessions import KapSession, SessionLogEntry
-from journal.services import records
+from journal.services import forms, records
 from journal.services.kap_sessions import local_to_utc
 
 TABLE: Final = "session_log_entries"
@@ -63,8 +63,7 @@ class LogForm:
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, str]) -> LogForm:
-        def typed(name: str) -> str:
-            return str(raw.get(name, "") or "").strip()
+        typed = forms.reader(raw)
 
         return cls(
             kind=typed("kind") or READING,
