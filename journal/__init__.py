@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         database,
         headers,
         identity,
+        proxies,
         server_timing,
         static_urls,
     )
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     identity.init_app(app)
     headers.init_app(app)
+    proxies.init_app(app)
     static_urls.init_app(app)
     server_timing.init_app(app)
     register_blueprints(app)

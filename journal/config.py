@@ -187,6 +187,9 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "MAIL_FROM": env.get("MAIL_FROM", "Fresh Tracks <no-reply@localhost>"),
         "CRISIS_REGION": env.get("CRISIS_REGION", "US"),
         "QUESTIONNAIRE_INTERVAL_DAYS": _int(env, "QUESTIONNAIRE_INTERVAL_DAYS", 14),
+        # How many proxies in front set X-Forwarded-For/-Proto (journal/proxies.py).
+        # 0 trusts none: a client could otherwise choose the address it is limited by.
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         **vapid_settings(env, instance, production),
         # Push endpoints come from browsers; the server posts to them, so only https
