@@ -384,7 +384,7 @@ def run_task(task: Task, spec: ClinicSpec) -> Counter[str]:
         days=task.days,
     )
     counts: Counter[str] = Counter(users=1)
-    with commits_as_flushes():
+    with commits_keep_rows():
         for name, step in PATIENT_STEPS:
             made = step(data)
             counts[name] += 0 if made is None else made
@@ -395,20 +395,21 @@ def run_task(task: Task, spec: ClinicSpec) -> Counter[str]:
 
 
 @contextmanager
-def commits_as_flushes() -> Iterator[None]:
-    """Inside, a service's `db.session.commit()` is a flush; the caller commits once.
+def commits_keep_rows() -> Iterator[None]:
+    """Inside, a service's commit does not expire the rows already loaded.
 
     Services commit after each change, as a request should. A patient's year is
-    thousands of changes, and each commit expires every loaded row, which the next
-    step then reloads one query at a time: that was most of the generation time.
-    The SQL each service runs, its checks and its encryption are unchanged.
+    thousands of changes, and each commit expired every loaded row, which the next
+    step then reloaded one query at a time: that was most of the generation time.
+    Commits stay real and short, so two workers writing to one SQLite file wait for
+    each other only briefly; the services' SQL, checks and encryption are unchanged.
     """
     session = db.session()
-    session.commit = session.flush  # type: ignore[method-assign]
+    session.expire_on_commit = False
     try:
         yield
     finally:
-        del session.commit
+        session.expire_on_commit = True
 
 
 def populate(spec: ClinicSpec, workers: int = 1, database_url: str | None = None) -> Counter[str]:
@@ -451,6 +452,9 @@ def _worker_task(args: tuple[Task, ClinicSpec]) -> Counter[str]:
     with _worker_app.app_context():
         try:
             return run_task(*args)
+        except Exception as exc:
+            # Database errors hold unpicklable parameters; the pool could not report them.
+            raise RuntimeError(f"{args[0].email}: {exc!r}"[:2000]) from None
         finally:
             db.session.remove()
 
