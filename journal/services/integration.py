@@ -29,13 +29,14 @@ from journal.extensions import db
 from journal.models.integration import PromptAnswer, PromptSchedule, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.users import User
-from journal.services import export, kap_sessions, records, shareable
+from journal.services import export, idempotency, kap_sessions, records, shareable
 from journal.services.content import Prompt, PromptSet, PromptSlot, load_prompt_set
 from journal.services.kap_sessions import local_to_utc
 from journal.services.planning import PlannedPrompt, plan_prompts
 
 SCHEDULE_TABLE: Final = "prompt_schedules"
 TABLE: Final = "prompt_answers"
+KIND: Final = "integration.prompt_answer"  # for idempotency keys and the outbox
 WEEKLY: Final = "weekly"
 RIGHT_AFTER: Final = "right_after"
 
@@ -79,6 +80,21 @@ class AnswerProblem(PromptError):
 
     status = 422
     title = "Not saved as an answer"
+
+
+class NewerAnswer(PromptError):
+    """The prompt was answered (or the answer edited) after the form this answer was
+    written in was opened: another device, another tab, or the outbox of this one.
+    The older text must not silently replace the newer one (kept as a draft instead)."""
+
+    title = "A newer answer was saved"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This prompt was answered again after you opened this page (on another "
+            "device, or from what this phone kept offline). What you wrote here is kept "
+            "as a draft and shown below: save it again to replace the saved answer."
+        )
 
 
 # -- the schedule ---------------------------------------------------------------------
@@ -407,7 +423,14 @@ def check_open(session: KapSession, row: PromptAnswer, now: datetime, tz: tzinfo
         raise NotYetDue(f"This prompt opens on {when}. It will be on your Home screen then.")
 
 
+def answer_seen(row: PromptAnswer) -> str:
+    """What the answer form carries (`seen`) to tell, when it is sent, whether the
+    answer was changed since the form was opened: the row's last change."""
+    return row.updated_at.isoformat()
+
+
 def answer_prompt(
+    user: User,
     session: KapSession,
     row: PromptAnswer,
     udk: bytes,
@@ -415,9 +438,17 @@ def answer_prompt(
     now: datetime,
     tz: tzinfo,
     max_chars: int,
+    idempotency_key: uuid.UUID | None = None,
+    seen: str | None = None,
 ) -> None:
     """Save the answer (a first answer, or an edit). An empty answer is not an
-    answer: the caller keeps it as a draft and shows the `AnswerProblem` message."""
+    answer: the caller keeps it as a draft and shows the `AnswerProblem` message.
+
+    Raises `idempotency.Replayed` when this key was saved before (a retried send from
+    the outbox: the answer saved then, or any newer one, stays as it is), and
+    `NewerAnswer` when `seen` (see `answer_seen`) shows the prompt was answered after
+    the form was opened. A skipped prompt takes an answer: skipping is never final."""
+    idempotency.check(user, idempotency_key, KIND)
     check_open(session, row, now, tz)
     answer = text.rstrip()
     if not answer.strip():
@@ -430,6 +461,8 @@ def answer_prompt(
             f"This answer is {len(answer):,} characters; the limit is {max_chars:,}. "
             "It is kept as a draft: shorten it, or move part of it to a journal entry."
         )
+    if seen and row.state == PromptState.ANSWERED and seen != answer_seen(row):
+        raise NewerAnswer()
     data = records.open_payload(udk, TABLE, row)
     data["answer"] = answer
     records.seal_payload(udk, TABLE, row, data)
@@ -441,7 +474,7 @@ def answer_prompt(
     from journal.services import prompt_drafts
 
     prompt_drafts.discard(row)
-    db.session.commit()
+    idempotency.commit_with_key(user, idempotency_key, KIND, row.id)
 
 
 def skip_prompt(session: KapSession, row: PromptAnswer, now: datetime, tz: tzinfo) -> None:

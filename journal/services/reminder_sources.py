@@ -1,7 +1,8 @@
-"""What preparation and mood remind of: questionnaires when they are due, and a
-dosing session a day and two hours before it starts.
+"""What preparation, integration and mood remind of: questionnaires when they are
+due, a dosing session a day and two hours before it starts, and integration prompts
+when they are due.
 
-Both are chosen in the settings (off until ticked) and decided from what is stored
+All are chosen in the settings (off until ticked) and decided from what is stored
 in clear, because `flask reminders send` runs with nobody's data key:
 
 - a questionnaire result's `taken_at` is clear, but which questionnaire it was is
@@ -14,11 +15,16 @@ in clear, because `flask reminders send` runs with nobody's data key:
   checklist are sealed. The reminder says nothing of them anyway (every notification
   reads "Something is waiting for you in Fresh Tracks"), and whether the checklist
   is ticked is not known here, so it comes whatever is left to do.
+- an integration prompt's due time, window, snooze, state (open, answered, skipped)
+  and its session's status are clear; the question and the answer are sealed. The
+  prompts due are the ones Home lists (`integration.due_rows`): open, of a done
+  session, their time (or snooze) come, their window still running.
 
 The occurrence names what a reminder is about, so each goes out once: the last
 result's time for a periodic questionnaire, the session for one before a session,
 and the session with its start time for the session reminders (a session moved to
-another day is reminded again).
+another day is reminded again), and the prompt with the time it became due for a
+prompt (a snoozed prompt is reminded again when its snooze ends).
 """
 
 from __future__ import annotations
@@ -33,11 +39,12 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.users import User
-from journal.services import kap_sessions, measures
+from journal.services import integration, kap_sessions, measures
 from journal.services.reminders import DueReminder, due_source
 
 QUESTIONNAIRES: Final = "questionnaires"
 SESSION: Final = "session"
+PROMPTS: Final = "integration_prompts"
 
 # A reminder that can wait (questionnaires, the day before a session) goes out only
 # between these local times: a cron run at 3 a.m. wakes nobody.
@@ -112,4 +119,19 @@ def session_due(user: User, now: datetime) -> list[DueReminder]:
             due.append(DueReminder(SESSION, f"{which}:2h"))
         elif left > DAY_BEFORE_UNTIL and _daytime(user, now):
             due.append(DueReminder(SESSION, f"{which}:24h"))
+    return due
+
+
+@due_source(PROMPTS, label="When integration prompts are due")
+def prompts_due(user: User, now: datetime) -> list[DueReminder]:
+    """One reminder per due prompt and time it became due: its due time, or the end
+    of its snooze. Only in the daytime: a prompt that comes due in the night is
+    reminded in the morning, if its window is still open. Nothing for an answered or
+    skipped prompt, or for a session that is not done (cancelled)."""
+    if user.is_therapist or not _daytime(user, now):
+        return []
+    due = []
+    for row, _ in integration.due_rows(user, now):
+        came = max(row.due_at, row.snoozed_until or row.due_at)
+        due.append(DueReminder(PROMPTS, f"{row.id}:{_stamp(came)}"))
     return due

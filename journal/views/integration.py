@@ -26,6 +26,7 @@ from journal.services import (
     access,
     after_effects,
     auth_sessions,
+    idempotency,
     integration,
     kap_sessions,
     prompt_drafts,
@@ -96,6 +97,7 @@ def _answer_page(
         answers_count=earlier or 0,
         max_chars=current_app.config["ENTRY_MAX_CHARS"],
         next=_back(),
+        seen=integration.answer_seen(row),
     )
     return make_response(html, status)
 
@@ -116,12 +118,14 @@ def answer(session_id: str, key: str) -> ResponseReturnValue:
 def save_answer(session_id: str, key: str) -> ResponseReturnValue:
     me = user()
     text = request.form.get("answer", "")
+    idempotency_key = idempotency.parse_key(request.form.get(idempotency.FIELD))
     try:
+        # First: a retried send (the outbox, a double tap) is answered as saved, even
+        # if the prompt could not be answered now (its session was cancelled since).
+        idempotency.check(me, idempotency_key, integration.KIND)
         session, row = _owned(session_id, key)
-    except PromptError as exc:
-        return _prompt_error(exc)
-    try:
         integration.answer_prompt(
+            me,
             session,
             row,
             current_udk(),
@@ -129,11 +133,16 @@ def save_answer(session_id: str, key: str) -> ResponseReturnValue:
             utcnow(),
             kap_sessions.zone_of(me),
             current_app.config["ENTRY_MAX_CHARS"],
+            idempotency_key,
+            request.form.get("seen"),
         )
-    except integration.AnswerProblem as exc:
-        # Nothing typed is lost: an empty or over-long answer is kept as a draft.
+    except idempotency.Replayed:
+        pass
+    except (integration.AnswerProblem, integration.NewerAnswer) as exc:
+        # Nothing typed is lost: an empty, over-long or outdated answer is kept as a
+        # draft and shown again (the outbox marks it as not taken, to copy out).
         prompt_drafts.save(me, row, text)
-        return _answer_page(session, row, text=text, error=str(exc), status=422)
+        return _answer_page(session, row, text=text, error=str(exc), status=exc.status)
     except PromptError as exc:
         return _prompt_error(exc)
     flash("Answer saved.")

@@ -9,6 +9,7 @@ import base64
 import json
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,15 +24,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from journal.config import ConfigError, load_config
 from journal.extensions import db
+from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.reminders import PushSubscription, ReminderSent
 from journal.models.users import Role, User
 from journal.services import records, reminders
 from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
+from tests.web import integ_helpers as integ
 from tests.web.mood_helpers import checkin, finish_at_once, phq9
 from tests.web.prep_helpers import field_errors, in_hours, local_fields, plan_session, session_form
 
@@ -745,3 +748,129 @@ def test_the_command_prints_a_new_key_pair(app: Flask) -> None:
     from journal import crypto
 
     assert crypto.vapid_public_key(lines["VAPID_PRIVATE_KEY"]) == lines["VAPID_PUBLIC_KEY"]
+
+
+# -- integration prompts ---------------------------------------------------------------
+
+
+def _due_prompts(app: Flask, session_id: str, now: datetime) -> list[str]:
+    """The keys of the session's prompts that are open and due at `now`."""
+    return [
+        p.prompt_key
+        for p in integ.prompts(app, session_id)
+        if p.state == "open" and p.due_at <= now < p.closes_at
+    ]
+
+
+def test_due_integration_prompts_are_reminded_once_and_the_push_says_nothing_of_them(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    keys = BrowserKeys.new()
+    _subscribe(ada, keys.subscription(f"{push_service.url}/push/phone"))
+    assert _choose(ada, "integration_prompts") == 302
+    sid = integ.log_done_session(ada, hours_ago=5, zone=_zone_of(app), notes=SECRET_WORDS)
+    now = datetime.now(UTC)
+    due = _due_prompts(app, sid, now)
+    assert len(due) == 4  # the day-one prompts
+    integ.answer(ada, sid, due[0], SECRET_WORDS)
+
+    _send_at(app, now)
+    _send_at(app, now + timedelta(minutes=5))
+    _send_at(app, now + timedelta(hours=2))
+    assert len(push_service.received) == 1
+    # One occurrence per prompt still open, named by the prompt's row and due time.
+    ids = {str(p.id): p for p in integ.prompts(app, sid)}
+    sent = _sent(app)
+    assert {kind for kind, _ in sent} == {"integration_prompts"}
+    assert sorted(ids[o.split(":")[0]].prompt_key for _, o in sent) == sorted(due[1:])
+
+    message = json.loads(keys.decrypt(push_service.received[0].body))
+    assert message == {
+        "title": "Fresh Tracks",
+        "body": "Something is waiting for you in Fresh Tracks",
+        "url": "/",
+    }
+    text = json.dumps(message).lower()
+    for private in ("prompt", "session", "surprised", "corridor", "heavy", "integration", "ada"):
+        assert private not in text
+
+
+def test_integration_prompt_reminders_are_off_until_chosen(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    integ.log_done_session(ada, hours_ago=5, zone=_zone_of(app))
+    _send_at(app, datetime.now(UTC))
+    assert push_service.received == []
+    html = ada.get("/settings/").get_data(as_text=True)
+    assert 'name="kinds" value="integration_prompts"' in html
+    assert "When integration prompts are due" in html
+
+
+def test_no_prompt_reminder_once_answered_or_skipped_or_for_a_cancelled_session(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    _choose(ada, "integration_prompts")
+    zone = _zone_of(app)
+    sid = integ.log_done_session(ada, hours_ago=5, zone=zone)
+    now = datetime.now(UTC)
+    first, *rest = _due_prompts(app, sid, now)
+    assert integ.answer(ada, sid, first, "Answered.").status_code == 303
+    for key in rest:
+        assert integ.skip(ada, sid, key).status_code == 303
+    _send_at(app, now)
+    assert push_service.received == []
+
+    cancelled = integ.log_done_session(ada, hours_ago=10, zone=zone)
+    assert _due_prompts(app, cancelled, now)
+    with app.app_context():
+        db.session.execute(
+            update(KapSession)
+            .where(KapSession.id == uuid.UUID(cancelled))
+            .values(status=SessionStatus.CANCELLED)
+        )
+        db.session.commit()
+    _send_at(app, now + timedelta(minutes=5))
+    assert push_service.received == []
+
+
+def test_a_snoozed_prompt_is_reminded_again_when_its_snooze_ends(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    _choose(ada, "integration_prompts")
+    sid = integ.log_done_session(ada, hours_ago=5, zone=_zone_of(app))
+    now = datetime.now(UTC)
+    kept, *rest = _due_prompts(app, sid, now)
+    for key in rest:
+        integ.skip(ada, sid, key)
+    _send_at(app, now)
+    assert len(push_service.received) == 1
+
+    assert integ.snooze(ada, sid, kept, "3h").status_code == 303
+    _send_at(app, now + timedelta(hours=1))
+    assert len(push_service.received) == 1
+    _send_at(app, now + timedelta(hours=3, minutes=5))
+    _send_at(app, now + timedelta(hours=4))
+    assert len(push_service.received) == 2
+    assert [o.split(":")[0] for _, o in _sent(app)] == [str(integ.prompt(app, sid, kept).id)] * 2
+
+
+def test_prompt_reminders_wait_for_the_daytime(
+    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+) -> None:
+    _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
+    _choose(ada, "integration_prompts")
+    sid = integ.log_done_session(ada, hours_ago=5, zone=_zone_of(app))
+    now = datetime.now(UTC)
+    night = (_local_now(app, "ada@example.com") + timedelta(days=1)).replace(
+        hour=3, minute=0, second=0, microsecond=0
+    )
+    # The prompts came due an hour before 3 a.m. (their window runs for 21 hours).
+    integ.travel(app, sid, -(night - now).total_seconds() / 3600)
+    assert _due_prompts(app, sid, night.astimezone(UTC))
+    _send_at(app, night.astimezone(UTC))
+    assert push_service.received == []
+    _send_at(app, night.replace(hour=9, minute=5).astimezone(UTC))
+    assert len(push_service.received) == 1

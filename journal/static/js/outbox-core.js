@@ -222,9 +222,10 @@
       }).then(function (res) {
         if (res.ok) { return remove(item.id).then(function () { return next(sent + 1); }); }
         if (res.status === 401) { return { state: "login", sent: sent }; }
-        // The server will never take this one as it is (too long, empty, gone):
-        // keep it, marked, so the person can copy it out or discard it.
-        if (res.status === 404 || res.status === 413 || res.status === 422) {
+        // The server will never take this one as it is (too long, empty, gone, or
+        // no longer possible: a prompt of a session cancelled since): keep it,
+        // marked, so the person can copy it out or discard it.
+        if (res.status === 404 || res.status === 409 || res.status === 413 || res.status === 422) {
           item.state = "rejected";
           item.status = res.status;
           return run("items", "readwrite", function (s) { return s.put(item); })

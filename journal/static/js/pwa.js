@@ -26,7 +26,21 @@
 
   function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
 
-  var KINDS = { "journal.entry": "Journal entry", "mood.check_in": "Check-in" };
+  var KINDS = {
+    "journal.entry": "Journal entry",
+    "mood.check_in": "Check-in",
+    "integration.prompt_answer": "Prompt answer",
+  };
+
+  // Why the server refused an item, by its HTTP status (outbox-core.js marks it).
+  function refusal(status) {
+    if (status === 409) {
+      return ": it can no longer be saved where it was written (its session was cancelled,"
+        + " or a newer answer was saved since).";
+    }
+    if (status === 404) { return ": what it belongs to is no longer there."; }
+    return ": the server could not take it as it is.";
+  }
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
@@ -76,7 +90,7 @@
         var kind = KINDS[item.kind] || "Something you wrote";
         if (item.state === "rejected") {
           label.textContent = kind + " from " + when(item.createdAt)
-            + ": the server could not take it as it is. Show it to copy the text, then discard it.";
+            + refusal(item.status) + " Show it to copy the text, then discard it.";
           li.appendChild(label);
           li.appendChild(button("Show", "show", item.id));
           li.appendChild(button("Discard", "discard", item.id));
@@ -156,8 +170,10 @@
     });
     var fields = fieldsOf(form);
     Array.prototype.forEach.call(days, function (input) { input.value = ""; });
-    if (form.elements.body && !String(fields.body || "").trim()) {
-      form.elements.body.focus();
+    // The text a form cannot be kept without: an entry's body, a prompt's answer.
+    var text = form.elements.body || form.elements.answer;
+    if (text && !String(fields[text.name] || "").trim()) {
+      text.focus();
       return render("Write something before saving.");
     }
     var missing = unanswered(form, fields);
@@ -167,7 +183,7 @@
       return render("Answer the questions not marked optional before saving.");
     }
     return Outbox.add(form.getAttribute("data-outbox"), form.action, fields).then(function () {
-      ["title", "body"].forEach(function (name) { if (form.elements[name]) { form.elements[name].value = ""; } });
+      ["title", "body", "answer"].forEach(function (name) { if (form.elements[name]) { form.elements[name].value = ""; } });
       var key = form.elements.idempotency_key;
       if (key) { key.value = ""; }  // the next text gets a new key when it is kept
       if (key && window.crypto.randomUUID) { key.value = window.crypto.randomUUID(); }
@@ -234,7 +250,7 @@
         var pre = document.createElement("p");
         pre.className = "outbox-text";
         var scores = fields.mood ? "Mood " + fields.mood + " of 5, anxiety " + (fields.anxiety || "?") + " of 5" : "";
-        pre.textContent = [fields.title, fields.body, scores, fields.note].filter(Boolean).join("\n\n");
+        pre.textContent = [fields.title, fields.body, fields.answer, scores, fields.note].filter(Boolean).join("\n\n");
         target.parentNode.appendChild(pre);
         target.remove();
       });
