@@ -2,10 +2,10 @@
 
 The content is sealed twice with HPKE: to the patient's public key (so only they can
 open it, to build their next checklist or prompt schedule from it) and to the
-therapist's own public key (so the therapist can see and revise what they wrote). HPKE's base mode does not say
-who sealed a blob, so a MAC under the pepper binds both blobs to this row, its
-therapist, patient and kind: someone who can write the database but does not hold
-the pepper cannot slip in a checklist "adapted by" a therapist.
+therapist's own public key (so the therapist can see and revise what they wrote).
+HPKE's base mode does not say who sealed a blob, so a MAC under the pepper binds both
+blobs to this row, its therapist, patient and kind: someone who can write the database
+but does not hold the pepper cannot slip in content "adapted by" a therapist.
 """
 
 from __future__ import annotations

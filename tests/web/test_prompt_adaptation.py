@@ -23,7 +23,7 @@ from journal.services import adaptations, keys, prompt_adaptation
 from journal.services.content import load_prompt_set
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
-from tests.web.care_helpers import Pair, access_rows, accept, invite, linked_pair, plain
+from tests.web.care_helpers import Pair, accept, access_rows, invite, linked_pair, plain
 from tests.web.care_prep_helpers import new_rows, post_adaptation, row_of
 from tests.web.integ_helpers import log_done_session, mark_done_session, prompt_url, prompts
 from tests.web.prep_helpers import in_hours, session_form
@@ -300,9 +300,7 @@ def test_the_newest_set_of_two_therapists_is_used(app: Flask, pair: Pair) -> Non
     assert "Dr Two's own question?" in page and OWN_PROMPT not in page
     assert "Prompts adapted for you by dr.two@example.com" in page
     # Each therapist sees only their own.
-    assert "Dr Two's own" not in pair.therapist.get(url_for_prompts(pair)).get_data(
-        as_text=True
-    )
+    assert "Dr Two's own" not in pair.therapist.get(url_for_prompts(pair)).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
