@@ -251,7 +251,7 @@ def _valid_prompts(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     menu = {s.key for s in slots()}
     found = []
     seen: set[str] = set()
-    raw_prompts = data.get("prompts")
+    raw_prompts = data.get("prompts") if isinstance(data, Mapping) else None
     for raw in raw_prompts if isinstance(raw_prompts, list) else []:
         try:
             ok = (

@@ -404,3 +404,4 @@ def test_an_edited_content_file_leaves_out_what_no_longer_fits() -> None:
     assert content.prompts[0].offset_minutes == day_three.offset_minutes
     assert content.prompts[0].window_minutes == day_three.window_minutes
     assert prompt_adaptation.content_from_data({"prompts": "nope"}).prompts == ()
+    assert prompt_adaptation.content_from_data(["not", "a", "mapping"]).prompts == ()  # type: ignore[arg-type]
