@@ -1,11 +1,11 @@
-"""Content a therapist adapted for one patient (a checklist now; prompt sets later).
+"""Content a therapist adapted for one patient: a checklist or a prompt set.
 
 The content is sealed twice with HPKE: to the patient's public key (so only they can
-open it, to build their next checklist from it) and to the therapist's own public key
-(so the therapist can see and revise what they wrote). HPKE's base mode does not say
-who sealed a blob, so a MAC under the pepper binds both blobs to this row, its
-therapist, patient and kind: someone who can write the database but does not hold
-the pepper cannot slip in a checklist "adapted by" a therapist.
+open it, to build their next checklist or prompt schedule from it) and to the
+therapist's own public key (so the therapist can see and revise what they wrote).
+HPKE's base mode does not say who sealed a blob, so a MAC under the pepper binds both
+blobs to this row, its therapist, patient and kind: someone who can write the database
+but does not hold the pepper cannot slip in content "adapted by" a therapist.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Adaptation(db.Model):  # type: ignore[name-defined,misc]
     patient_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    # What was adapted: "checklist" (prompt sets plug in with their own kind).
+    # What was adapted: "checklist" or "prompts" (see `services.adaptations.KINDS`).
     kind: Mapped[str] = mapped_column(String(32))
     sealed_for_patient: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_for_therapist: Mapped[bytes] = mapped_column(LargeBinary)

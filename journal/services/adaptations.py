@@ -8,9 +8,9 @@ server sealed both (HPKE's base mode does not authenticate the sender). Only the
 patient (to build a checklist from it) and the therapist (to see and revise it) can
 open it; a therapist has at most one adaptation per patient and kind.
 
-Kinds plug in with `register_kind(...)`: the checklist is one
-(`checklist_adaptation`); an integration prompt set can be another, with its own form
-and its own way to use what the patient opens.
+Kinds plug in with `register_kind(...)`, each with its own form and its own way to
+use what the patient opens: the preparation checklist (`checklist_adaptation`) and
+the integration prompt set (`prompt_adaptation`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ class AdaptationKind:
 
     `default_form()` is the form filled from the clinic's defaults; `form_from_data`
     fills it from an adaptation the therapist opened; `parse_form` reads a posted
-    form (strings only) and validates it; `template` renders the form's fields.
+    form (strings only) and validates it; `template` renders the form's fields. The
+    sentences after it say, in the kind's own words, what the defaults are called and
+    when the patient gets the adaptation (the checklist's are the defaults).
     """
 
     key: str
@@ -59,6 +61,14 @@ class AdaptationKind:
     default_form: Callable[[], Any]
     form_from_data: Callable[[Mapping[str, Any]], Any]
     parse_form: Callable[[MultiDict[str, str]], Any]
+    standard: str = "the clinic's standard list"
+    saved_note: str = "It is used the next time they plan a session."
+    withdraw_note: str = (
+        "The patient's next session then uses the clinic's standard list. "
+        "Lists already made stay as they are."
+    )
+    withdrawn_note: str = "the next session uses the clinic's standard list."
+    patient_note: str = "Your next planned session uses it unless you choose the standard one."
 
 
 KINDS: dict[str, AdaptationKind] = {}

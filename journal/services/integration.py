@@ -2,8 +2,9 @@
 listed on Home when due, answered, skipped or snoozed.
 
 When a session is done (marked done, logged as done, or a done session moved), the
-prompt set from `journal/content/prompts` is copied into the session's sealed
-schedule (id, version, slots, texts, offsets) and one `PromptAnswer` row is made per
+prompt set from `journal/content/prompts` (or the one the patient's therapist adapted
+for them, `prompt_adaptation`) is copied into the session's sealed schedule (id,
+version, slots, texts, offsets, who adapted it) and one `PromptAnswer` row is made per
 prompt. Due times are worked out by `planning.plan_prompts` from that copy and the
 session's current start, so a later edit of the content changes only schedules made
 afterwards, while moving the session moves every prompt with it.
@@ -29,7 +30,14 @@ from journal.extensions import db
 from journal.models.integration import PromptAnswer, PromptSchedule, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.users import User
-from journal.services import export, idempotency, kap_sessions, records, shareable
+from journal.services import (
+    export,
+    idempotency,
+    kap_sessions,
+    prompt_adaptation,
+    records,
+    shareable,
+)
 from journal.services.content import Prompt, PromptSet, PromptSlot, load_prompt_set
 from journal.services.kap_sessions import local_to_utc
 from journal.services.planning import PlannedPrompt, plan_prompts
@@ -167,16 +175,30 @@ def planned_for(session: KapSession, udk: bytes, content: PromptSet) -> list[Pla
     )
 
 
+def _first_snapshot(session: KapSession, udk: bytes) -> tuple[PromptSet, dict[str, Any]]:
+    """The set a session gets when it is first done: the one a linked therapist
+    adapted for the patient, if any opens and verifies; otherwise the clinic's."""
+    patient = db.session.get(User, session.user_id)
+    adapted = prompt_adaptation.for_patient(patient, udk) if patient is not None else None
+    if adapted is None:
+        content = load_prompt_set()
+        return content, _snapshot(content)
+    snapshot = _snapshot(adapted.content)
+    snapshot["adapted_by"] = adapted.adapted_by
+    snapshot["adapted_from"] = str(adapted.adaptation_id)
+    return adapted.content, snapshot
+
+
 def schedule_prompts(session: KapSession, udk: bytes) -> None:
     """Make the session's schedule and prompt rows, or move them to the session's
     current start and route. Idempotent; the caller commits (a `done` hook)."""
     schedule = schedule_of(session)
     if schedule is None:
-        content = load_prompt_set()
+        content, snapshot = _first_snapshot(session, udk)
         schedule = PromptSchedule(
             id=uuid.uuid4(), user_id=session.user_id, kap_session_id=session.id, revision=0
         )
-        records.seal_payload(udk, SCHEDULE_TABLE, schedule, _snapshot(content))
+        records.seal_payload(udk, SCHEDULE_TABLE, schedule, snapshot)
         db.session.add(schedule)
     else:
         content = _prompt_set_from(records.open_payload(udk, SCHEDULE_TABLE, schedule))
@@ -323,12 +345,16 @@ class SessionIntegration:
     slots: tuple[SlotGroup, ...]
     answered: int
     total: int
+    adapted_by: str | None = None
+    """The therapist whose adapted set the session was given, if it was."""
 
 
 def session_integration(session: KapSession, udk: bytes) -> SessionIntegration | None:
-    content = prompt_set_of(session, udk)
-    if content is None:
+    schedule = schedule_of(session)
+    if schedule is None:
         return None
+    snapshot = records.open_payload(udk, SCHEDULE_TABLE, schedule)
+    content = _prompt_set_from(snapshot)
     views = [read_prompt(row, udk) for row in prompts_of(session)]
     groups = []
     for slot in content.slots:
@@ -339,6 +365,7 @@ def session_integration(session: KapSession, udk: bytes) -> SessionIntegration |
         slots=tuple(groups),
         answered=sum(1 for v in views if v.is_answered),
         total=len(views),
+        adapted_by=str(snapshot["adapted_by"]) if snapshot.get("adapted_by") else None,
     )
 
 

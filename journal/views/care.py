@@ -190,7 +190,7 @@ def therapist(link_id: str) -> str:
         categories=shareable.categories(),
         standing=sharing.standing_categories(me, link),
         adapted=[
-            (adaptations.KINDS[kind].label, at)
+            (adaptations.KINDS[kind].label, at, adaptations.KINDS[kind].patient_note)
             for kind, at in adaptations.updated_at_by_kind(link.therapist_id, me.id).items()
             if kind in adaptations.KINDS
         ],

@@ -28,6 +28,7 @@ from journal.services import (
     care,
     checklist_adaptation,  # noqa: F401 (registers the checklist kind)
     preparation_sharing,  # noqa: F401 (registers the adapters and the checklist section)
+    prompt_adaptation,  # noqa: F401 (registers the prompt-set kind)
     shareable,
     sharing,
 )
@@ -266,10 +267,7 @@ def adaptation(patient_id: str, kind: str) -> ResponseReturnValue:
     if not form.valid:
         return make_response(_adaptation_page(link, found, form, saved), 422)
     adaptations.save(me, link, found.key, form.data)
-    flash(
-        f"{found.label} saved for {_email(link.patient_id)}. It is used the next time they "
-        "plan a session."
-    )
+    flash(f"{found.label} saved for {_email(link.patient_id)}. {found.saved_note}")
     return redirect(url_for("clinic.adaptation", patient_id=link.patient_id, kind=found.key))
 
 
@@ -280,5 +278,5 @@ def withdraw_adaptation(patient_id: str, kind: str) -> ResponseReturnValue:
     link = access.linked_patient(me, patient_id, via="adaptation")
     found = adaptations.kind_for(kind)
     if adaptations.withdraw(me, link, found.key):
-        flash(f"{found.label} withdrawn: the next session uses the clinic's standard list.")
+        flash(f"{found.label} withdrawn: {found.withdrawn_note}")
     return redirect(url_for("clinic.patient", patient_id=link.patient_id))

@@ -18,7 +18,7 @@ from journal.services import accounts, care
 from tests.browser.test_care_loop import check, log_in, nav
 from tests.browser.test_first_journey import heading, screenshots
 from tests.factories import make_user
-from tests.web.prep_helpers import in_hours, set_time_zone
+from tests.web.prep_helpers import in_hours, move_session, set_time_zone
 
 THERAPIST = "dr.lee@example.com"
 PATIENT = "ada@example.com"
@@ -137,3 +137,60 @@ def test_adapted_checklist_plan_share_and_brief_in_two_browsers(
     # The patient sees who read it.
     patient.reload()
     expect(marks).to_contain_text(re.compile(r"read by Dr Sam Lee on \w"))
+
+
+OWN_PROMPT = "What did the <b>corridor</b> show you?"
+
+
+def test_adapted_prompt_set_from_the_clinic_to_a_done_session(
+    new_context: Callable[..., BrowserContext], live_server: str, app: Flask
+) -> None:
+    _linked(app)
+    therapist: Page = new_context().new_page()
+    patient: Page = new_context().new_page()
+
+    # The therapist adapts the prompts: a forgotten time is refused, then saved.
+    log_in(therapist, THERAPIST)
+    therapist.get_by_role("link", name=PATIENT, exact=True).click()
+    expect(therapist.get_by_text("The clinic's standard prompts.")).to_be_visible()
+    therapist.get_by_role("link", name="Adapt the integration prompts").click()
+    heading(therapist, f"Integration prompts for {PATIENT}")
+    check(therapist, "adapt the prompts")
+    hard = therapist.locator("fieldset.adapt-row", has_text="What was hard?")
+    hard.get_by_label("Prompt", exact=True).fill("What was hardest, and what helped?")
+    therapist.locator("fieldset.adapt-row", has_text="What surprised you?").get_by_label(
+        "Keep this prompt"
+    ).uncheck()
+    new_row = therapist.locator("fieldset.adapt-row.is-new").first
+    new_row.get_by_label("Prompt", exact=True).fill(OWN_PROMPT)
+    therapist.get_by_role("button", name="Save for this patient").click()
+    expect(therapist.get_by_role("alert")).to_contain_text("Choose when the prompt comes.")
+    new_row = therapist.locator("fieldset.adapt-row.is-new").first
+    expect(new_row.get_by_label("Prompt", exact=True)).to_have_value(OWN_PROMPT)
+    check(therapist, "adapt the prompts, a time missing")
+    screenshots(therapist, "care-adapt-prompts-error")
+    new_row.get_by_label("When").select_option(label="Right after")
+    therapist.get_by_role("button", name="Save for this patient").click()
+    expect(therapist.get_by_role("status").first).to_contain_text("Integration prompts saved")
+    expect(therapist.get_by_text("Your adaptation, last saved")).to_be_visible()
+
+    # The patient's session, done: the prompts are the therapist's, shown as text.
+    log_in(patient, PATIENT)
+    patient.goto("/sessions/new")
+    starts = in_hours(3).astimezone(ZoneInfo(ZONE))
+    patient.get_by_label("Date", exact=True).fill(starts.date().isoformat())
+    patient.get_by_label("Start time").fill(starts.strftime("%H:%M"))
+    patient.get_by_label("IV infusion").check()
+    patient.get_by_label("At the clinic").check()
+    patient.get_by_role("button", name="Plan session").click()
+    expect(patient.get_by_text("Session planned.")).to_be_visible()
+    move_session(app, patient.url.rsplit("/", 1)[1], in_hours(-2))
+    patient.reload()
+    patient.get_by_role("button", name="Mark done").click()
+    section = patient.locator("section.integration")
+    expect(section).to_contain_text("Prompts adapted for you by Dr Sam Lee.")
+    expect(section.get_by_role("link", name=OWN_PROMPT)).to_be_visible()
+    expect(section.get_by_text("What was hardest, and what helped?")).to_be_visible()
+    expect(section.get_by_text("What surprised you?")).to_have_count(0)
+    check(patient, "session with adapted prompts")
+    screenshots(patient, "care-adapted-prompts-session")

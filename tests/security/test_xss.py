@@ -154,6 +154,8 @@ def test_payloads_typed_into_every_form_come_back_escaped_on_every_page(app: Fla
                 assert response.status_code < 500, form.action
                 typed_into.append(form.action)
     assert len(typed_into) >= 8, typed_into
+    adapt_prompts = f"/clinic/patients/{world.ids['ada']}/adaptations/prompts"
+    assert adapt_prompts in typed_into
     shown = set()
     for client in (world.ada, world.tom, world.mallory, world.eve):
         for page in get_pages(world):

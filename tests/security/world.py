@@ -25,7 +25,7 @@ from journal.models.adaptations import Adaptation
 from journal.models.sessions import AuthSession
 from journal.models.sharing import CareInvitation, Share
 from journal.models.users import Role
-from journal.services import shareable
+from journal.services import prompt_adaptation, shareable
 from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
 from tests.web.helpers import HTMX, user_id
@@ -192,7 +192,8 @@ def build_world(app: Flask) -> World:
     world.ids["log_line"] = line.group(1)
 
     # Mood: a questionnaire result with a safety flag, shared; Tom reads it and
-    # acknowledges the flag. Tom adapts the preparation checklist for Ada.
+    # acknowledges the flag. Tom adapts the preparation checklist and the integration
+    # prompts for Ada (her done session below gets his prompts, his own one too).
     result = finish_at_once(world.ada, "phq9", phq9(item9=1))
     assert result.status_code in (302, 303), result.status_code
     world.ids["measure_result"] = result.headers["Location"].rstrip("/").rsplit("/", 1)[1]
@@ -205,7 +206,14 @@ def build_world(app: Flask) -> World:
     url = f"/clinic/patients/{world.ids['ada']}/adaptations/checklist"
     assert post_adaptation(world.tom, url, default_rows()).status_code in (200, 302, 303)
     with app.app_context():
-        world.ids["adaptation"] = str(db.session.scalar(select(Adaptation.id)))
+        world.ids["adaptation"] = str(
+            db.session.scalar(select(Adaptation.id).where(Adaptation.kind == "checklist"))
+        )
+    prompts = prompt_adaptation.form_as_posted(prompt_adaptation.default_form())
+    own = next(name for name in prompts if name.endswith("-new")).removesuffix("new")
+    prompts[own + "text"], prompts[own + "slot"] = "Tom's own question for Ada?", "within_24h"
+    url = f"/clinic/patients/{world.ids['ada']}/adaptations/prompts"
+    assert post_adaptation(world.tom, url, prompts).status_code == 302
 
     # Integration: a session done six hours ago (its within-a-day prompts are open),
     # one answered prompt and one after-effect.
@@ -314,6 +322,8 @@ def get_pages(world: World) -> list[str]:
             continue
         pages.append(url_with_ids(world, rule))
     pages += [
+        # The adaptation page takes a kind (the url_map fills in "checklist").
+        f"/clinic/patients/{world.ids['ada']}/adaptations/prompts",
         f"/journal/new?draft={world.ids['draft']}",
         "/settings/export/print?start=2000-01-01&end=2100-01-01",
     ]

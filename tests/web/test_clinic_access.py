@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from journal.models.users import Role
+from journal.services import adaptations
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 from tests.web.care_helpers import Pair, access_rows, linked_pair, share, text, write
@@ -38,6 +39,8 @@ def test_every_clinic_route_is_classified(app: Flask) -> None:
     patient_routes = {r.endpoint for r in clinic_rules(app) if "patient_id" in r.arguments}
     assert len(patient_routes) >= 8
     assert {"clinic.adaptation", "clinic.withdraw_adaptation"} <= patient_routes
+    # The adaptation routes take a kind; each kind is refused below.
+    assert set(adaptations.KINDS) == {"checklist", "prompts"}
     # Acknowledging a safety flag names a record: both refusal tests below cover it.
     record_endpoints = {r.endpoint for r in clinic_rules(app) if "record_id" in r.arguments}
     assert "clinic.acknowledge_flag" in record_endpoints
@@ -106,6 +109,9 @@ def test_every_patient_route_refuses_another_therapists_patient(
     for rule in clinic_rules(app):
         if "patient_id" in rule.arguments:
             _assert_refused(app, lee.therapist, rule, values)
+            for kind in set(adaptations.KINDS) - {"checklist"}:
+                if "kind" in rule.arguments:
+                    _assert_refused(app, lee.therapist, rule, {**values, "kind": kind})
     assert all(r.therapist_id == lee.therapist_id for r in access_rows(app))
     # Bob sees the attempts on his data.
     assert "tried to open" in text(kim.patient.get("/care/access-log"))
@@ -168,8 +174,11 @@ def test_patients_reach_no_clinic_route(app: Flask, world: dict[str, object]) ->
         "kind": "checklist",
     }
     for rule in clinic_rules(app):
-        response, path = _request(lee.patient, rule, values, values["record_id"])  # type: ignore[misc]
-        assert response.status_code == 404, path
+        for kind in adaptations.KINDS if "kind" in rule.arguments else ["checklist"]:
+            response, path = _request(  # type: ignore[misc]
+                lee.patient, rule, {**values, "kind": kind}, values["record_id"]
+            )
+            assert response.status_code == 404, path
 
 
 def test_the_therapist_still_reads_what_was_shared(app: Flask, world: dict[str, object]) -> None:
