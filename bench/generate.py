@@ -221,7 +221,7 @@ def add_answered_prompts(p: PatientData) -> int | None:
         for row in integration.prompts_of(session):
             at = row.due_at + timedelta(hours=1)
             text = entry_text(p.rng, 400)[1]
-            integration.answer_prompt(session, row, p.udk, text, at, tz, max_chars=10_000)
+            integration.answer_prompt(p.user, session, row, p.udk, text, at, tz, max_chars=10_000)
             answered += 1
     return answered
 
