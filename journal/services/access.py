@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, false, select
+from sqlalchemy import ColumnElement, Select, and_, false, select
 
 from journal.extensions import db
 from journal.models.adaptations import Adaptation
@@ -290,16 +290,18 @@ def shared_record(
     return share, record
 
 
-def shared_records(therapist: User, link: CareLink) -> list[tuple[Share, Any]]:
-    """Every record of this link's patient the therapist may read, oldest share first.
+def shared_records(
+    therapist: User, link: CareLink, narrow: ColumnElement[bool] | None = None
+) -> list[tuple[Share, Any]]:
+    """Every record of this link's patient the therapist may read, oldest share first;
+    `narrow` (a condition on `Share`) keeps only some of them.
 
     `link` comes from `linked_patient`; the shares come through `readable_shares`.
     """
-    shares = db.session.scalars(
-        readable_shares(therapist)
-        .where(Share.patient_id == link.patient_id)
-        .order_by(Share.created_at, Share.id)
-    ).all()
+    query = readable_shares(therapist).where(Share.patient_id == link.patient_id)
+    if narrow is not None:
+        query = query.where(narrow)
+    shares = db.session.scalars(query.order_by(Share.created_at, Share.id)).all()
     loaded = _load_shared(shares)
     found: list[tuple[Share, Any]] = []
     for share in shares:

@@ -30,11 +30,11 @@ import uuid
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from journal.extensions import db
 from journal.models.kap_sessions import KapSession, SessionStatus
@@ -342,11 +342,33 @@ class Brief:
         return sum(len(g.items) for g in self.groups)
 
 
+# The record types a brief needs only recently (shared since the last appointment,
+# or unread). Sections need every shared questionnaire result (baselines, flags) and
+# session or checklist (headings, the next session), so those always load.
+RECENT_ONLY: Final = ("entries", "mood_checkins", "prompt_answers", "after_effects")
+
+
+def shared_count(therapist: User, link: CareLink) -> int:
+    readable = access.readable_shares(therapist).where(Share.patient_id == link.patient_id)
+    return db.session.scalar(select(func.count()).select_from(readable.subquery())) or 0
+
+
 def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = False) -> Brief:
     """Everything shared since the last appointment (and anything still unread), each
     read logged; with `show_all`, everything shared."""
     since = care.last_appointment(link)
-    pairs = access.shared_records(therapist, link)
+    narrow = None
+    if since is not None and not show_all:
+        # Years of check-ins, entries and answers read before the last appointment
+        # are neither shown nor used by a section: not loading them keeps a brief's
+        # cost from growing with the patient's history. (A day's margin: the mood
+        # section starts at the appointment's date in the patient's zone.)
+        narrow = or_(
+            Share.record_table.not_in(RECENT_ONLY),
+            Share.created_at >= since - timedelta(days=1),
+            Share.therapist_read_at.is_(None),
+        )
+    pairs = access.shared_records(therapist, link, narrow)
     context = BriefContext(therapist, udk, link, since, pairs)
     chosen = [
         (share, record)
@@ -383,6 +405,6 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
         showing_all=show_all,
         groups=groups,
         sections=sections,
-        total_shared=len(pairs),
+        total_shared=shared_count(therapist, link) if narrow is not None else len(pairs),
         next_dosing_session=next_dosing_sessions([link.patient_id]).get(link.patient_id),
     )

@@ -209,8 +209,13 @@ def flags_of(therapist: User, udk: bytes, opened: Iterable[tuple[Share, SharedIt
     newest first. Notes are kept for every result seen, so the patients list needs
     not open them again. The caller commits."""
     pairs = list(opened)
+    # Every note in one query; `remember` then finds them in the session, not one by one.
+    notes = db.session.scalars(
+        select(SafetyCheck).where(SafetyCheck.share_id.in_([share.id for share, _ in pairs]))
+    ).all()
     for share, item in pairs:
         remember(therapist, udk, share, is_flagged(item))
+    del notes
     flagged = [(share, item) for share, item in pairs if is_flagged(item)]
     acked = acknowledgements(therapist, [item.record_id for _, item in flagged])
     flags = [Flag(share, item, acked.get(item.record_id)) for share, item in flagged]

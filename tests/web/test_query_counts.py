@@ -96,15 +96,19 @@ SUBJECT = "subject@example.com"
 
 
 def seed_shared_entries(app: Flask, viewer: Unlocked, n: int) -> None:
-    """A linked patient who wrote `n` entries since the last appointment, all shared
-    with the therapist (the brief's subject)."""
+    """A linked patient who wrote `n` entries since the last appointment and took `n`
+    questionnaires over the year before it, all shared with the therapist (the
+    brief's subject): the brief shows the entries, its sections use the results."""
     make_user(app, SUBJECT)
     with app.app_context():
         therapist = accounts.user_by_email(VIEWER)
         assert therapist is not None
-        data = _patient_data(app, SUBJECT, 6, entries_per_year=round(n * 365 / 6))
+        per_year = round(n * 365 / 6)
+        data = _patient_data(app, SUBJECT, 6, entries_per_year=per_year)
         data.therapist = therapist
         generate.add_journal_entries(data)
+        history = _patient_data(app, SUBJECT, 365, questionnaires_per_year=n)
+        generate.add_questionnaires(history)
         generate.link_to_therapist(data)
         generate.share_with_therapist(dataclasses.replace(data, spec=ClinicSpec(shared_fraction=1)))
 
