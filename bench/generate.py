@@ -14,8 +14,7 @@ Each patient is one task: its account, its history, one commit. Tasks run in
 `--workers` processes (two on the benchmark machine: encryption and ORM work are
 CPU-bound, and each process has its own database connection).
 
-Features that other issues add get their data from the hooks below; a hook returns
-None until its feature exists, and the summary prints "not yet built" for it.
+Each step below fills one kind of record; a new kind of record is one more step.
 """
 
 from __future__ import annotations
@@ -124,7 +123,7 @@ class PatientData:
         return self.days / 365
 
 
-def add_journal_entries(p: PatientData) -> int | None:
+def add_journal_entries(p: PatientData) -> int:
     """Free journal entries of about `entry_chars`, spread over the history."""
     count = round(p.spec.entries_per_year * p.years)
     days = sorted(p.rng.randrange(p.days) for _ in range(count))
@@ -134,7 +133,7 @@ def add_journal_entries(p: PatientData) -> int | None:
     return count
 
 
-def add_daily_checkins(p: PatientData) -> int | None:
+def add_daily_checkins(p: PatientData) -> int:
     """A mood check-in for every day of the history: mood and anxiety always, sleep
     and energy most days, a short note now and then, drifting slowly as moods do."""
     mood = p.rng.randint(-1, 1)
@@ -153,7 +152,7 @@ def add_daily_checkins(p: PatientData) -> int | None:
     return p.days
 
 
-def add_questionnaires(p: PatientData) -> int | None:
+def add_questionnaires(p: PatientData) -> int:
     """PHQ-9 and GAD-7 alternating, `questionnaires_per_year` in all, scored by the
     real scoring. Item 9 of the PHQ-9 stays 0: a generated crisis flag on every
     patient would make the brief's safety section unlike any real clinic's."""
@@ -185,7 +184,7 @@ def _session_form(p: PatientData, when: datetime, index: int, status: str) -> Se
     )
 
 
-def add_dosing_sessions(p: PatientData) -> int | None:
+def add_dosing_sessions(p: PatientData) -> int:
     """`dosing_sessions_per_year` done sessions spread over the history, each with its
     route-fitted checklist (most items ticked) and an intention, and one session
     planned five days ahead (the brief shows its checklist)."""
@@ -209,7 +208,7 @@ def add_dosing_sessions(p: PatientData) -> int | None:
     return count + 1
 
 
-def add_answered_prompts(p: PatientData) -> int | None:
+def add_answered_prompts(p: PatientData) -> int:
     """Every integration prompt of each done session (scheduled when it was logged
     as done), answered an hour after it opened with a few sentences."""
     sessions = db.session.scalars(
@@ -226,7 +225,7 @@ def add_answered_prompts(p: PatientData) -> int | None:
     return answered
 
 
-def link_to_therapist(p: PatientData) -> int | None:
+def link_to_therapist(p: PatientData) -> int:
     """Link the patient to `p.therapist` through an invitation they accept; the last
     appointment was a week ago and the next is in a week."""
     if p.therapist is None:
@@ -248,7 +247,7 @@ def _written_at(adapter: shareable.RecordAdapter, record: Any) -> datetime:
     return adapter.occurred_at(record)
 
 
-def share_with_therapist(p: PatientData) -> int | None:
+def share_with_therapist(p: PatientData) -> int:
     """Mood check-ins and questionnaire results as standing categories, and
     `shared_fraction` of the journal entries and prompt answers one by one. Each
     share is dated when its record was written (as a standing share is), and the
@@ -291,7 +290,7 @@ def share_with_therapist(p: PatientData) -> int | None:
 
 # In order: later steps may use what earlier ones made (prompts need sessions,
 # shares need the link and the records).
-PATIENT_STEPS: list[tuple[str, Callable[[PatientData], int | None]]] = [
+PATIENT_STEPS: list[tuple[str, Callable[[PatientData], int]]] = [
     ("journal entries", add_journal_entries),
     ("daily check-ins", add_daily_checkins),
     ("questionnaires", add_questionnaires),
@@ -386,10 +385,7 @@ def run_task(task: Task, spec: ClinicSpec) -> Counter[str]:
     counts: Counter[str] = Counter(users=1)
     with commits_keep_rows():
         for name, step in PATIENT_STEPS:
-            made = step(data)
-            counts[name] += 0 if made is None else made
-            if made is None:
-                counts[f"{name} (not yet built)"] = 1
+            counts[name] += step(data)
     db.session.commit()
     return counts
 
@@ -510,10 +506,7 @@ def generate(database_url: str, spec: ClinicSpec, workers: int) -> tuple[Counter
 def print_counts(counts: Counter[str], seconds: float) -> None:
     print(f"generated in {seconds:.1f} s:")
     for name, _step in [("users", None), *PATIENT_STEPS]:
-        if counts.get(f"{name} (not yet built)"):
-            print(f"  {name:18} not yet built")
-        else:
-            print(f"  {name:18} {counts.get(name, 0):>8,}")
+        print(f"  {name:18} {counts.get(name, 0):>8,}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -107,18 +107,14 @@ def _signin_form(email: str, index: int) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Scenario:
-    """One page or action under load.
-
-    `path` None means the feature is not on this branch yet: the scenario is listed
-    as "not yet built (`builds_in`)". When that issue merges, set `path` (with
-    `{subject_id}` for a page about one patient) and the marker its page shows.
-    """
+    """One page or action under load. `path` has `{subject_id}` for a page about one
+    patient (`subject`); `marker` is text the page must show, so an error page or a
+    redirect to the login page cannot pass for it."""
 
     name: str
     kind: str  # "read", "write" or "signin"
     actors: ActorList
-    path: str | None
-    builds_in: str = ""
+    path: str
     method: str = "GET"
     htmx: bool = False
     form: Callable[[str, int], dict[str, str]] | None = None  # (actor, n): the fields
@@ -127,10 +123,6 @@ class Scenario:
     marker: str = ""
     subject: str | None = None  # whose page: patient_email(0) or HEAVY_EMAIL
     heavy_of: str | None = None  # held to HEAVY_FACTOR x this scenario's server time
-
-    @property
-    def built(self) -> bool:
-        return self.path is not None
 
 
 BRIEF = "/clinic/patients/{subject_id}/brief"
@@ -619,9 +611,6 @@ def print_table(ceilings: list[float], results: dict[str, dict[str, Any]]) -> No
     print("\n" + header + "\n" + "-" * len(header))
     for scenario in SCENARIOS:
         r = results.get(scenario.name, {})
-        if not scenario.built:
-            print(f"{scenario.name:24} not yet built ({scenario.builds_in})")
-            continue
         if "rps" not in r:
             print(f"{scenario.name:24} not run")
             continue
@@ -751,9 +740,6 @@ def main(argv: list[str] | None = None) -> int:
         before = measure_ceiling()
         logins: dict[str, Browser] = {}
         for scenario in chosen:
-            if not scenario.built:
-                print(f"{scenario.name}: not yet built ({scenario.builds_in})")
-                continue
             sessions = sessions_for(scenario, spec, app_port, logins, totp_secrets)
             result = measure_scenario(scenario, sessions, app_port, args)
             after = measure_ceiling()
@@ -784,9 +770,6 @@ def main(argv: list[str] | None = None) -> int:
     for t in targets:
         verdict = "PASS" if t.passed else "FAIL"
         print(f"  {verdict}  {t.name}: {t.measured} (target {t.goal})")
-    for s in SCENARIOS:
-        if not s.built:
-            print(f"  ----  {s.name}: not yet built ({s.builds_in})")
     print(
         "  ----  sign-in: no ratio target; Argon2id at the production cost"
         f" (64 MiB, t=3) bounds it at about {WORKERS} cores / 0.18 s"
@@ -806,7 +789,6 @@ def main(argv: list[str] | None = None) -> int:
         "served_cost": served_cost,
         "ceiling_rps": round(ceiling, 1),
         "results": results,
-        "not_yet_built": {s.name: s.builds_in for s in SCENARIOS if not s.built},
         "page_weight": weight,
         "targets": [t.__dict__ for t in targets],
     }

@@ -56,14 +56,26 @@ def test_page_weight_targets_first_load_size_and_a_document_only_repeat_load() -
     assert verdicts["Home repeat load: only the HTML document"] is True
 
 
-def test_sign_in_has_no_ratio_target_and_unbuilt_scenarios_are_skipped() -> None:
+def test_sign_in_has_no_ratio_target() -> None:
     verdicts = _verdicts({"sign-in": _result(9, p99=2000.0)})
     assert not any(name.startswith("sign-in") for name in verdicts)
-    assert {s.name for s in SCENARIOS if not s.built} >= {
+
+
+def test_every_page_the_issue_names_is_a_scenario_with_a_marker() -> None:
+    named = {s.name for s in SCENARIOS}
+    assert named >= {
+        "patient Home",
+        "journal list",
         "timeline",
         "mood charts",
+        "heavy mood charts",
+        "save an entry",
+        "therapist patient list",
         "therapist brief",
+        "heavy therapist brief",
+        "sign-in",
     }
+    assert all(s.marker or s.kind == "signin" for s in SCENARIOS)
 
 
 def test_requests_for_wrk_are_quoted_as_lua_strings() -> None:
