@@ -42,7 +42,8 @@ class Resource:
     served_bytes: int  # as gunicorn sent it (uncompressed), headers included
     body_bytes: int
     gzip_bytes: int  # headers + gzip -6 body (text types) or the body as it is
-    source: str  # "network", "cache" or "service worker"
+    # "network", "network via service worker", "cache" or "service worker"
+    source: str
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Load:
 
     @property
     def network(self) -> list[Resource]:
-        return [r for r in self.resources if r.source == "network"]
+        return [r for r in self.resources if r.source.startswith("network")]
 
     def summary(self) -> dict[str, Any]:
         net = self.network
@@ -88,6 +89,10 @@ def record_load(page: Page, cdp: CDPSession, url: str) -> Load:
             status=response["status"],
             disk=response.get("fromDiskCache", False),
             worker=response.get("fromServiceWorker", False),
+            # Where the worker got it: "network" for a network-first page, or
+            # "cache-storage" for what it keeps.
+            worker_source=response.get("serviceWorkerResponseSource", ""),
+            header_bytes=sum(len(k) + len(v) + 4 for k, v in response["headers"].items()),
         )
 
     def on_cached(params: dict[str, Any]) -> None:
@@ -114,13 +119,20 @@ def record_load(page: Page, cdp: CDPSession, url: str) -> Load:
             body = base64.b64decode(raw["body"]) if raw["base64Encoded"] else raw["body"].encode()
         except Exception:  # a redirect or an empty response has no body to fetch
             body = b""
-        if entry.get("worker"):
+        if entry.get("worker") and entry.get("worker_source") == "network":
+            # Fetched over the network by the service worker (the page sees only its
+            # answer, so the bytes on the wire are the body and its headers).
+            source = "network via service worker"
+            served = len(body) + entry.get("header_bytes", 0)
+        elif entry.get("worker"):
             source = "service worker"
+            served = 0
         elif entry.get("disk") or entry.get("memory"):
             source = "cache"
+            served = 0
         else:
             source = "network"
-        served = entry.get("encoded", 0) if source == "network" else 0
+            served = entry.get("encoded", 0)
         headers = max(0, served - len(body))
         load.resources.append(
             Resource(

@@ -18,7 +18,7 @@ anything the patient did not share, and never stored in clear.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -102,9 +102,11 @@ def acknowledge(therapist: User, share: Share, item: SharedItem) -> bool:
 
 
 def _binding(share: Share, therapist: User) -> Binding:
-    return Binding(
-        "safety-check", "safety_checks", share.id, therapist.id, "flag", share.record_revision
-    )
+    return _note_binding(share.id, therapist.id, share.record_revision)
+
+
+def _note_binding(share_id: uuid.UUID, therapist_id: uuid.UUID, revision: int) -> Binding:
+    return Binding("safety-check", "safety_checks", share_id, therapist_id, "flag", revision)
 
 
 def remember(therapist: User, udk: bytes, share: Share, flagged: bool) -> None:
@@ -121,13 +123,14 @@ def remember(therapist: User, udk: bytes, share: Share, flagged: bool) -> None:
     note.checked_at = utcnow()
 
 
-def _noted(therapist: User, udk: bytes, note: SafetyCheck | None, share: Share) -> bool | None:
-    """What the note says, or None when there is none for this revision (or it cannot
-    be opened any more, say after the therapist started over with new keys)."""
-    if note is None or note.record_revision != share.record_revision:
-        return None
+def _open_note(
+    udk: bytes, sealed: bytes, share_id: uuid.UUID, therapist_id: uuid.UUID, revision: int
+) -> bool | None:
+    """What the note says, or None when it cannot be opened any more (say after the
+    therapist started over with new keys)."""
     try:
-        return crypto.open_sealed(udk, note.sealed, _binding(share, therapist)) == FLAGGED
+        binding = _note_binding(share_id, therapist_id, revision)
+        return crypto.open_sealed(udk, sealed, binding) == FLAGGED
     except crypto.IntegrityFailure:
         return None
 
@@ -139,37 +142,51 @@ def open_flag_counts(
     (patients without any are left out).
 
     Each shared result is opened at most once for this (logged, via "safety-check");
-    after that its sealed note answers.
+    after that its sealed note answers. The list reads a year of results for each of
+    dozens of patients, so it reads only the columns it needs, in one query, and
+    loads a whole share only for a result it must open.
     """
-    shares = db.session.scalars(
-        access.readable_shares(therapist).where(
-            Share.patient_id.in_(patient_ids), Share.record_table == TABLE
+    readable = (
+        access.readable_shares(therapist)
+        .where(Share.patient_id.in_(patient_ids), Share.record_table == TABLE)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            readable.c.id,
+            readable.c.patient_id,
+            readable.c.record_revision,
+            SafetyCheck.record_revision,
+            SafetyCheck.sealed,
         )
+        .outerjoin(
+            SafetyCheck,
+            (SafetyCheck.share_id == readable.c.id) & (SafetyCheck.therapist_id == therapist.id),
+        )
+        .outerjoin(
+            SafetyFlagAcknowledgement,
+            (SafetyFlagAcknowledgement.result_id == readable.c.record_id)
+            & (SafetyFlagAcknowledgement.therapist_id == therapist.id),
+        )
+        .where(SafetyFlagAcknowledgement.id.is_(None))
     ).all()
-    if not shares:
-        return {}
-    done = acknowledgements(therapist, [s.record_id for s in shares])
-    waiting = [s for s in shares if s.record_id not in done]
-    notes: Mapping[uuid.UUID, SafetyCheck] = {
-        n.share_id: n
-        for n in db.session.scalars(
-            select(SafetyCheck).where(SafetyCheck.share_id.in_([s.id for s in waiting]))
-        )
-    }
     counts: dict[uuid.UUID, int] = {}
     checked = False
-    for share in waiting:
-        flagged = _noted(therapist, udk, notes.get(share.id), share)
+    for share_id, patient_id, revision, note_revision, sealed in rows:
+        flagged = None
+        if note_revision == revision and sealed is not None:
+            flagged = _open_note(udk, sealed, share_id, therapist.id, revision)
         if flagged is None:
-            record = _current_record(share)
-            if record is None:
+            share = db.session.get(Share, share_id)
+            record = _current_record(share) if share is not None else None
+            if share is None or record is None:
                 continue
             item = sharing.read_shared(therapist, udk, share, record, via="safety-check")
             flagged = is_flagged(item)
             remember(therapist, udk, share, flagged)
             checked = True
         if flagged:
-            counts[share.patient_id] = counts.get(share.patient_id, 0) + 1
+            counts[patient_id] = counts.get(patient_id, 0) + 1
     if checked:
         db.session.commit()
     return counts

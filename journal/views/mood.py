@@ -82,7 +82,7 @@ def _due(me: User, results: list[ResultView], interval: int) -> list[measures.Du
 
 def home_mood_context(me: User, udk: bytes) -> dict[str, Any]:
     """For Home: the check-in card and the questionnaires that are due."""
-    results = measures.results_of(me, udk)
+    results = measures.latest_results(me, udk, measures.REMINDED)
     interval = current_app.config["QUESTIONNAIRE_INTERVAL_DAYS"]
     return {
         **checkin_card_context(me, udk, next_url=url_for("main.home")),
