@@ -7,6 +7,7 @@ of it (care team → "Who read what").
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -58,13 +59,17 @@ def record_refused(
     db.session.commit()
 
 
-def last_reads(patient_id: uuid.UUID, table: str) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
-    """(record id, therapist id) → the latest successful read, for "read by … on …"."""
+def last_reads(
+    patient_id: uuid.UUID, table: str, record_ids: Collection[uuid.UUID]
+) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+    """(record id, therapist id) → the latest successful read of these records, for
+    "read by … on …"."""
     rows = db.session.execute(
         select(AccessLogEntry.record_id, AccessLogEntry.therapist_id, func.max(AccessLogEntry.at))
         .where(
             AccessLogEntry.patient_id == patient_id,
             AccessLogEntry.record_table == table,
+            AccessLogEntry.record_id.in_(record_ids),
             AccessLogEntry.outcome == READ,
             AccessLogEntry.therapist_id.is_not(None),
         )

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -298,17 +298,26 @@ class ShareMark:
     category: str | None
 
 
-def share_marks(patient: User, table: str) -> dict[uuid.UUID, list[ShareMark]]:
-    """record id → its marks, for every shared record of this type (one query each)."""
+def share_marks(
+    patient: User, table: str, record_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[ShareMark]]:
+    """record id → its marks, for these records of one type (a few queries, however
+    many records: a page asks for the ones it shows, never for years of them)."""
+    if not record_ids:
+        return {}
     shares = db.session.scalars(
         select(Share)
-        .where(Share.patient_id == patient.id, Share.record_table == table)
+        .where(
+            Share.patient_id == patient.id,
+            Share.record_table == table,
+            Share.record_id.in_(record_ids),
+        )
         .order_by(Share.created_at)
     ).all()
     if not shares:
         return {}
     names = care.names_of({s.therapist_id for s in shares})
-    reads = access_log.last_reads(patient.id, table)
+    reads = access_log.last_reads(patient.id, table, {s.record_id for s in shares})
     marks: dict[uuid.UUID, list[ShareMark]] = {}
     for s in shares:
         marks.setdefault(s.record_id, []).append(
@@ -338,12 +347,17 @@ def shared_with(patient: User, udk: bytes, link: CareLink) -> list[SharedWithThe
         .order_by(Share.created_at.desc())
     ).all()
     reads: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
+    records_by_id: dict[uuid.UUID, Any] = {}
     for table in {s.record_table for s in shares}:
-        reads.update(access_log.last_reads(patient.id, table))
+        ids = {s.record_id for s in shares if s.record_table == table}
+        reads.update(access_log.last_reads(patient.id, table, ids))
+        adapter = shareable.adapter_for(table)
+        if adapter is not None:
+            records_by_id.update((r.id, r) for r in adapter.load_many(list(ids)))
     found = []
     for s in shares:
         adapter = shareable.adapter_for(s.record_table)
-        record = adapter.load(s.record_id) if adapter else None
+        record = records_by_id.get(s.record_id)
         if adapter is None or record is None:
             continue
         found.append(

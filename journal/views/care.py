@@ -4,7 +4,7 @@ who read what, end a link. Therapists reach none of this (404)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Iterable
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -51,16 +51,31 @@ def care_can_share() -> bool:
     return value
 
 
+def prefetch_share_marks(table: str, record_ids: Iterable[uuid.UUID]) -> None:
+    """For a page that lists records of one type: their marks in one go, so the
+    template's `share_marks_for` per record runs no query."""
+    if not current_user.is_authenticated or current_user.is_therapist:
+        return
+    loaded = _marks_loaded(table)
+    ids = [i for i in record_ids if i not in loaded]
+    g.care_share_marks[table].update(sharing.share_marks(user(), table, ids))
+    loaded.update(ids)
+
+
+def _marks_loaded(table: str) -> set[uuid.UUID]:
+    g.setdefault("care_share_marks", {}).setdefault(table, {})
+    loaded: dict[str, set[uuid.UUID]] = g.setdefault("care_share_marks_loaded", {})
+    return loaded.setdefault(table, set())
+
+
 @bp.app_template_global()
 def share_marks_for(table: str, record_id: uuid.UUID) -> list[sharing.ShareMark]:
-    """The "shared with … · read by …" lines for one of the patient's items; one query
-    per record type per request."""
+    """The "shared with … · read by …" lines for one of the patient's items: loaded
+    for this record alone unless its page prefetched them (`prefetch_share_marks`)."""
     if not current_user.is_authenticated or current_user.is_therapist:
         return []
-    cache: dict[str, Any] = g.setdefault("care_share_marks", {})
-    if table not in cache:
-        cache[table] = sharing.share_marks(user(), table)
-    marks: list[sharing.ShareMark] = cache[table].get(record_id, [])
+    prefetch_share_marks(table, [record_id])
+    marks: list[sharing.ShareMark] = g.care_share_marks[table].get(record_id, [])
     return marks
 
 

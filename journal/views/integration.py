@@ -35,6 +35,7 @@ from journal.services.after_effects import AfterEffectError, AfterEffectForm
 from journal.services.content import load_after_effects
 from journal.services.integration import PromptError
 from journal.services.session_log import DIASTOLIC, PULSE, SYSTOLIC
+from journal.views import care as care_views
 from journal.views.errors import error_response
 from journal.views.rendering import render
 
@@ -209,10 +210,12 @@ def _effects_page(
         blocked = str(exc)
     chosen = after_effects.kind(form.kind) if form else None
     content = load_after_effects()
+    log = after_effects.log_of(session, udk)
+    care_views.prefetch_share_marks(after_effects.TABLE, [effect.id for effect in log])
     html = render(
         "integration/after_effects.html",
         session=kap_sessions.read_session(session, udk),
-        log=after_effects.log_of(session, udk),
+        log=log,
         content=content,
         severities=[
             (s.key, f"{s.label}: {s.hint[:1].lower()}{s.hint[1:]}" if s.hint else s.label)

@@ -22,6 +22,7 @@ from flask_login import login_required
 from journal.identity import current_udk, session_state, user
 from journal.services import access, auth_sessions, drafts, entries, entry_meta, idempotency
 from journal.services.entries import EntryForm
+from journal.views import care as care_views
 from journal.views import journey
 from journal.views.rendering import render, wants_fragment
 
@@ -43,6 +44,7 @@ def _list_context(
     page = entries.list_entries(
         user(), current_udk(), _page_arg(), current_app.config["ENTRIES_PER_PAGE"]
     )
+    care_views.prefetch_share_marks(entries.TABLE, [item.id for item in page.items])
     return {
         "page": page,
         "form": form or EntryForm(),
