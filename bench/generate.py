@@ -56,6 +56,7 @@ from bench.clinic import (
 from bench.text import entry_text
 from journal import create_app
 from journal.config import PRODUCTION_KDF, KdfParams
+from journal.database import rows_kept_on_commit
 from journal.extensions import db
 from journal.models.entries import Entry
 from journal.models.integration import PromptAnswer, PromptState
@@ -383,29 +384,14 @@ def run_task(task: Task, spec: ClinicSpec) -> Counter[str]:
         days=task.days,
     )
     counts: Counter[str] = Counter(users=1)
-    with commits_keep_rows():
+    # Services commit after each change, as a request should; a patient's year is
+    # thousands of them, and reloading every expired row after each one was most
+    # of the generation time.
+    with rows_kept_on_commit():
         for name, step in PATIENT_STEPS:
             counts[name] += step(data)
     db.session.commit()
     return counts
-
-
-@contextmanager
-def commits_keep_rows() -> Iterator[None]:
-    """Inside, a service's commit does not expire the rows already loaded.
-
-    Services commit after each change, as a request should. A patient's year is
-    thousands of changes, and each commit expired every loaded row, which the next
-    step then reloaded one query at a time: that was most of the generation time.
-    Commits stay real and short, so two workers writing to one SQLite file wait for
-    each other only briefly; the services' SQL, checks and encryption are unchanged.
-    """
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        yield
-    finally:
-        session.expire_on_commit = True
 
 
 def populate(spec: ClinicSpec, workers: int = 1, database_url: str | None = None) -> Counter[str]:

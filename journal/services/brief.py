@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, or_, select
 
+from journal.database import rows_kept_on_commit
 from journal.extensions import db
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.sharing import CareLink, Share
@@ -389,15 +390,10 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
         data = section.build(context)
         if data is not None:
             sections.append((section, data))
-    # The access log rows, the brief's and the sections'. What is loaded is not
-    # expired: the page renders from these rows, and refreshing them after the
-    # commit would cost one query per item.
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
+    # The access log rows, the brief's and the sections'; the page renders from the
+    # rows loaded here, so they are kept rather than reloaded one by one.
+    with rows_kept_on_commit():
+        db.session.commit()
     return Brief(
         link=link,
         patient_email=patient.email if patient else "",
