@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Page, Playwright, expect
+from playwright.sync_api import BrowserContext, Page, Playwright, expect
 from werkzeug.serving import make_server
 
 # A loaded 2-core CI machine can take longer than Playwright's 5 s default to settle
@@ -141,3 +141,11 @@ def assert_no_axe_violations(page: Page, label: str = "") -> None:
             if summary:
                 lines.append(f"       {summary}")
     raise AssertionError("\n".join(lines))
+
+
+@pytest.fixture
+def online(context: BrowserContext) -> Iterator[BrowserContext]:
+    """Whatever a test does to the network, the next test starts online."""
+    yield context
+    context.set_offline(False)
+    context.unroute_all(behavior="ignoreErrors")

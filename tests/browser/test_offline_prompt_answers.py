@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -18,12 +17,15 @@ from journal.models.idempotency import IdempotencyKey
 from journal.models.integration import PromptAnswer, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.services import accounts, integration
-from tests.browser.test_pwa import EMAIL, log_in, outbox_items, storage, wait_for_service_worker
+from tests.browser.test_pwa import (
+    EMAIL,
+    log_in,
+    outbox_items,
+    storage,
+    wait_for_service_worker,
+)
 from tests.factories import PASSWORD, login, make_user
 from tests.web.integ_helpers import log_done_session, prompt_url
-
-KEY = "day-one-surprised"
-QUESTION = "What surprised you?"
 
 
 @pytest.fixture
@@ -31,12 +33,8 @@ def writer(app: Flask) -> None:
     make_user(app, EMAIL)
 
 
-@pytest.fixture
-def online(context: BrowserContext) -> Iterator[BrowserContext]:
-    """Whatever a test does to the network, the next test starts online."""
-    yield context
-    context.set_offline(False)
-    context.unroute_all(behavior="ignoreErrors")
+KEY = "day-one-surprised"
+QUESTION = "What surprised you?"
 
 
 def done_session(app: Flask) -> str:

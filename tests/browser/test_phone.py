@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -132,12 +131,6 @@ def patient(app: Flask, patient_with_entries: str) -> Patient:
 def _keys(app: Flask) -> Unlocked:
     with app.app_context():
         return accounts.authenticate(PATIENT, PASSWORD)
-
-
-@pytest.fixture
-def online(context: BrowserContext) -> Iterator[BrowserContext]:
-    yield context
-    context.set_offline(False)
 
 
 def visit(

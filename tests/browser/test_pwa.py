@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import struct
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -124,14 +123,6 @@ def entry_count(app: Flask, email: str = EMAIL) -> int:
 @pytest.fixture
 def writer(app: Flask) -> None:
     make_user(app, EMAIL)
-
-
-@pytest.fixture
-def online(context: BrowserContext) -> Iterator[BrowserContext]:
-    """Whatever a test does to the network, the next test starts online."""
-    yield context
-    context.set_offline(False)
-    context.unroute_all(behavior="ignoreErrors")
 
 
 def write_in_composer(page: Page, title: str, body: str) -> None:
