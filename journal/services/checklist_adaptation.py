@@ -11,10 +11,9 @@ routes and settings from the known ones.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
@@ -22,6 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from journal.models.users import User
 from journal.services import access, adaptations, care
+from journal.services import adaptation_rows as rows_
 from journal.services.adaptations import AdaptationKind
 from journal.services.checklists import ChecklistSnapshot
 from journal.services.content import AUDIENCES, ROUTES, SETTINGS, Checklist, ChecklistItem
@@ -33,9 +33,6 @@ TEXT_MAX: Final = 200
 DETAIL_MAX: Final = 600
 MAX_ITEMS: Final = 80
 MAX_ROWS: Final = 120
-BLANK_ROWS: Final = 3
-_KEY: Final = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
-_KEY_MAX: Final = 64
 # Timings a therapist may choose, besides those the default list uses: (phase, minutes
 # from the appointment's start). Each stays inside its phase's meaning.
 _EXTRA_TIMINGS: Final = (
@@ -171,7 +168,7 @@ def _row_of(item: ChecklistItem | Mapping[str, Any]) -> Row:
 
 
 def _with_blanks(rows: list[Row]) -> list[Row]:
-    return rows + [Row(new=True) for _ in range(BLANK_ROWS)]
+    return rows + [Row(new=True) for _ in range(rows_.BLANK_ROWS)]
 
 
 def default_form() -> ChecklistAdaptationForm:
@@ -181,72 +178,49 @@ def default_form() -> ChecklistAdaptationForm:
 def form_from_data(data: Mapping[str, Any]) -> ChecklistAdaptationForm:
     """The saved list, then the clinic's items it left out (unticked, so one tick
     brings an item back), then empty rows."""
-    rows = [_row_of(i) for i in _valid_items(data)]
-    kept = {r.key for r in rows}
-    for item in load_default().items:
-        if item.key not in kept:
-            rows.append(replace(_row_of(item), keep=False))
-    return ChecklistAdaptationForm(_with_blanks(rows))
+    saved = [_row_of(i) for i in _valid_items(data)]
+    clinic = [_row_of(i) for i in load_default().items]
+    return ChecklistAdaptationForm(_with_blanks(rows_.with_saved_first(saved, clinic)))
 
 
 def form_as_posted(form: ChecklistAdaptationForm) -> MultiDict[str, str]:
     """The form as a browser would post it unchanged (for the demo and the tests)."""
-    posted: MultiDict[str, str] = MultiDict()
-    posted["rows"] = str(len(form.rows))
-    for n, row in enumerate(form.rows):
-        p = f"row-{n}-"
-        if row.new:
-            posted[p + "new"] = "1"
-        else:
-            posted[p + "key"] = row.key
-            posted[p + "original"] = row.original
-            if row.keep:
-                posted[p + "keep"] = "1"
-        posted[p + "text"] = row.text
-        posted[p + "detail"] = row.detail
-        posted[p + "timing"] = row.timing
-        posted[p + "audience"] = row.audience
-        for route in row.routes:
-            posted.add(p + "routes", route)
-        for setting in row.settings:
-            posted.add(p + "settings", setting)
-    return posted
+    return rows_.post_rows(form.rows, _own_fields)
 
 
-def _one_line(raw: str) -> str:
-    return " ".join(raw.split())
+def _own_fields(row: Row) -> list[tuple[str, str]]:
+    fields = [
+        ("text", row.text),
+        ("detail", row.detail),
+        ("timing", row.timing),
+        ("audience", row.audience),
+    ]
+    return fields + [("routes", r) for r in row.routes] + [("settings", s) for s in row.settings]
 
 
 def parse_form(posted: MultiDict[str, str]) -> ChecklistAdaptationForm:
     """Read the rows as typed, check every value, and build the data to seal."""
-    try:
-        count = int(posted.get("rows", "0"))
-    except ValueError:
-        count = 0
-    count = max(0, min(count, MAX_ROWS))
     menu = {t.value: t for t in timings()}
     form = ChecklistAdaptationForm(rows=[])
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for n in range(count):
-        p = f"row-{n}-"
-        new = posted.get(p + "new") == "1"
+    for posted_row in rows_.posted_rows(posted, MAX_ROWS, TEXT_MAX):
         row = Row(
-            key="" if new else posted.get(p + "key", "").strip(),
-            keep=new or posted.get(p + "keep") == "1",
-            text=_one_line(posted.get(p + "text", "")),
-            detail=_one_line(posted.get(p + "detail", "")),
-            timing=posted.get(p + "timing", "").strip(),
-            routes=tuple(r for r in ROUTES if r in posted.getlist(p + "routes")),
-            settings=tuple(s for s in SETTINGS if s in posted.getlist(p + "settings")),
-            audience=posted.get(p + "audience", "patient"),
-            new=new,
-            original=_one_line(posted.get(p + "original", ""))[:TEXT_MAX],
+            key=posted_row.key,
+            keep=posted_row.keep,
+            text=rows_.one_line(posted_row.field("text")),
+            detail=rows_.one_line(posted_row.field("detail")),
+            timing=posted_row.field("timing").strip(),
+            routes=tuple(r for r in ROUTES if r in posted_row.fields("routes")),
+            settings=tuple(s for s in SETTINGS if s in posted_row.fields("settings")),
+            audience=posted.get(posted_row.prefix + "audience", "patient"),
+            new=posted_row.new,
+            original=posted_row.original,
         )
         form.rows.append(row)
         if row.blank or not row.keep:
             continue
-        item = _check_row(row, p, menu, seen, form.errors)
+        item = _check_row(row, posted_row.prefix, menu, seen, form.errors)
         if item is not None:
             items.append(item)
     if (
@@ -258,7 +232,7 @@ def parse_form(posted: MultiDict[str, str]) -> ChecklistAdaptationForm:
     if len(items) > MAX_ITEMS:
         form.errors["form"] = f"Keep the list to {MAX_ITEMS} items or fewer."
     if not any(r.blank for r in form.rows):
-        form.rows.extend(Row(new=True) for _ in range(BLANK_ROWS))
+        form.rows.extend(Row(new=True) for _ in range(rows_.BLANK_ROWS))
     if form.valid:
         form.data = {"title": load_default().title, "items": items}
     return form
@@ -288,21 +262,18 @@ def _check_row(
         errors[p + "timing"] = "Choose when the item is due."
     if not row.routes:
         errors[p + "routes"] = "Choose at least one way the medicine is given."
-    if not row.new and (not _KEY.fullmatch(row.key) or len(row.key) > _KEY_MAX):
-        errors.setdefault("form", "The form was damaged; reload the page and start again.")
+    rows_.check_key(row, errors)
     if (
         not row.settings
         or row.audience not in AUDIENCES
         or (row.audience == "sitter" and row.settings != ("home",))
     ):
-        errors.setdefault("form", "The form was damaged; reload the page and start again.")
+        errors.setdefault("form", rows_.DAMAGED)
     if len(errors) > problems_before or timing is None:
         return None
-    key = row.key if not row.new else f"own-{uuid.uuid4().hex[:10]}"
-    if key in seen:
-        errors.setdefault("form", "The form was damaged; reload the page and start again.")
+    key = rows_.stored_key(row, seen, errors)
+    if key is None:
         return None
-    seen.add(key)
     return {
         "key": key,
         "text": row.text,
@@ -329,7 +300,7 @@ def _valid_items(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         try:
             ok = (
                 isinstance(raw, dict)
-                and _KEY.fullmatch(str(raw["key"])) is not None
+                and rows_.valid_key(str(raw["key"]))
                 and 0 < len(str(raw["text"]).strip()) <= TEXT_MAX
                 and len(str(raw.get("detail") or "")) <= DETAIL_MAX
                 and f"{raw['phase']}:{int(raw['offset_minutes'])}" in menu

@@ -16,10 +16,9 @@ clinic's set, keys from the known shape.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from werkzeug.datastructures import MultiDict
@@ -27,6 +26,7 @@ from werkzeug.datastructures import MultiDict
 from journal import crypto
 from journal.models.users import User
 from journal.services import access, adaptations, care
+from journal.services import adaptation_rows as rows_
 from journal.services.adaptations import AdaptationKind
 from journal.services.content import Prompt, PromptSet
 from journal.services.content import load_prompt_set as load_default
@@ -36,10 +36,6 @@ TEXT_MAX: Final = 200
 HINT_MAX: Final = 300
 MAX_PROMPTS: Final = 60
 MAX_ROWS: Final = 100
-BLANK_ROWS: Final = 3
-_KEY: Final = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
-_KEY_MAX: Final = 64
-DAMAGED: Final = "The form was damaged; reload the page and start again."
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +123,7 @@ def _row_of(prompt: Prompt | Mapping[str, Any]) -> Row:
 
 
 def _with_blanks(rows: list[Row]) -> list[Row]:
-    return rows + [Row(new=True) for _ in range(BLANK_ROWS)]
+    return rows + [Row(new=True) for _ in range(rows_.BLANK_ROWS)]
 
 
 def default_form() -> PromptAdaptationForm:
@@ -137,64 +133,38 @@ def default_form() -> PromptAdaptationForm:
 def form_from_data(data: Mapping[str, Any]) -> PromptAdaptationForm:
     """The saved set, then the clinic's prompts it left out (unticked, so one tick
     brings a prompt back), then empty rows."""
-    rows = [_row_of(p) for p in _valid_prompts(data)]
-    kept = {r.key for r in rows}
-    for prompt in load_default().prompts:
-        if prompt.key not in kept:
-            rows.append(replace(_row_of(prompt), keep=False))
-    return PromptAdaptationForm(_with_blanks(rows))
+    saved = [_row_of(p) for p in _valid_prompts(data)]
+    clinic = [_row_of(p) for p in load_default().prompts]
+    return PromptAdaptationForm(_with_blanks(rows_.with_saved_first(saved, clinic)))
 
 
 def form_as_posted(form: PromptAdaptationForm) -> MultiDict[str, str]:
     """The form as a browser would post it unchanged (for the tests)."""
-    posted: MultiDict[str, str] = MultiDict()
-    posted["rows"] = str(len(form.rows))
-    for n, row in enumerate(form.rows):
-        p = f"row-{n}-"
-        if row.new:
-            posted[p + "new"] = "1"
-        else:
-            posted[p + "key"] = row.key
-            posted[p + "original"] = row.original
-            if row.keep:
-                posted[p + "keep"] = "1"
-        posted[p + "text"] = row.text
-        posted[p + "hint"] = row.hint
-        posted[p + "slot"] = row.slot
-    return posted
-
-
-def _one_line(raw: str) -> str:
-    return " ".join(raw.split())
+    return rows_.post_rows(
+        form.rows, lambda row: [("text", row.text), ("hint", row.hint), ("slot", row.slot)]
+    )
 
 
 def parse_form(posted: MultiDict[str, str]) -> PromptAdaptationForm:
     """Read the rows as typed, check every value, and build the data to seal."""
-    try:
-        count = int(posted.get("rows", "0"))
-    except ValueError:
-        count = 0
-    count = max(0, min(count, MAX_ROWS))
     menu = {s.key for s in slots()}
     form = PromptAdaptationForm(rows=[])
     prompts: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for n in range(count):
-        p = f"row-{n}-"
-        new = posted.get(p + "new") == "1"
+    for posted_row in rows_.posted_rows(posted, MAX_ROWS, TEXT_MAX):
         row = Row(
-            key="" if new else posted.get(p + "key", "").strip(),
-            keep=new or posted.get(p + "keep") == "1",
-            text=_one_line(posted.get(p + "text", "")),
-            hint=_one_line(posted.get(p + "hint", "")),
-            slot=posted.get(p + "slot", "").strip(),
-            new=new,
-            original=_one_line(posted.get(p + "original", ""))[:TEXT_MAX],
+            key=posted_row.key,
+            keep=posted_row.keep,
+            text=rows_.one_line(posted_row.field("text")),
+            hint=rows_.one_line(posted_row.field("hint")),
+            slot=posted_row.field("slot").strip(),
+            new=posted_row.new,
+            original=posted_row.original,
         )
         form.rows.append(row)
         if row.blank or not row.keep:
             continue
-        prompt = _check_row(row, p, menu, seen, form.errors)
+        prompt = _check_row(row, posted_row.prefix, menu, seen, form.errors)
         if prompt is not None:
             prompts.append(prompt)
     if not prompts and not form.errors:
@@ -205,7 +175,7 @@ def parse_form(posted: MultiDict[str, str]) -> PromptAdaptationForm:
     if len(prompts) > MAX_PROMPTS:
         form.errors["form"] = f"Keep the set to {MAX_PROMPTS} prompts or fewer."
     if not any(r.blank for r in form.rows):
-        form.rows.extend(Row(new=True) for _ in range(BLANK_ROWS))
+        form.rows.extend(Row(new=True) for _ in range(rows_.BLANK_ROWS))
     if form.valid:
         form.data = {"prompts": prompts}
     return form
@@ -230,15 +200,12 @@ def _check_row(
         errors[p + "hint"] = f"The hint is {len(row.hint)} characters; keep it under {HINT_MAX}."
     if row.slot not in menu:
         errors[p + "slot"] = "Choose when the prompt comes."
-    if not row.new and (not _KEY.fullmatch(row.key) or len(row.key) > _KEY_MAX):
-        errors.setdefault("form", DAMAGED)
+    rows_.check_key(row, errors)
     if len(errors) > problems_before:
         return None
-    key = row.key if not row.new else f"own-{uuid.uuid4().hex[:10]}"
-    if key in seen:
-        errors.setdefault("form", DAMAGED)
+    key = rows_.stored_key(row, seen, errors)
+    if key is None:
         return None
-    seen.add(key)
     return {"key": key, "text": row.text, "hint": row.hint or None, "slot": row.slot}
 
 
@@ -256,8 +223,7 @@ def _valid_prompts(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         try:
             ok = (
                 isinstance(raw, dict)
-                and _KEY.fullmatch(str(raw["key"])) is not None
-                and len(str(raw["key"])) <= _KEY_MAX
+                and rows_.valid_key(str(raw["key"]))
                 and str(raw["key"]) not in seen
                 and 0 < len(str(raw["text"]).strip()) <= TEXT_MAX
                 and len(str(raw.get("hint") or "")) <= HINT_MAX

@@ -1,0 +1,134 @@
+"""The editable rows an adaptation form is made of (checklist items, prompts).
+
+Each row is one of the clinic's entries (its `key`, the wording it started from in
+`original`, and a "Keep" tick) or a `new` row of the therapist's own. The form posts
+`rows` (how many) and `row-<n>-<field>` for each. What the rows hold beyond that is
+the kind's own (`checklist_adaptation`, `prompt_adaptation`); how rows are counted,
+named, kept, keyed and merged with the clinic's list is the same for every kind.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Final, Protocol, TypeVar
+
+from werkzeug.datastructures import MultiDict
+
+BLANK_ROWS: Final = 3
+DAMAGED: Final = "The form was damaged; reload the page and start again."
+_KEY: Final = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+_KEY_MAX: Final = 64
+
+
+class RowLike(Protocol):
+    """A kind's row: a frozen dataclass with at least these fields."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def keep(self) -> bool: ...
+    @property
+    def new(self) -> bool: ...
+    @property
+    def original(self) -> str: ...
+
+
+R = TypeVar("R", bound=RowLike)
+
+
+def one_line(raw: str) -> str:
+    return " ".join(raw.split())
+
+
+def valid_key(key: str) -> bool:
+    """A key as the clinic's content spells them (and as a stored adaptation must)."""
+    return _KEY.fullmatch(key) is not None and len(key) <= _KEY_MAX
+
+
+@dataclass(frozen=True)
+class PostedRow:
+    """What every posted row has, whatever its kind: `field(name)` reads the rest."""
+
+    prefix: str
+    key: str
+    keep: bool
+    new: bool
+    original: str
+    posted: MultiDict[str, str]
+
+    def field(self, name: str) -> str:
+        return self.posted.get(self.prefix + name, "")
+
+    def fields(self, name: str) -> list[str]:
+        return self.posted.getlist(self.prefix + name)
+
+
+def posted_rows(posted: MultiDict[str, str], max_rows: int, text_max: int) -> Iterator[PostedRow]:
+    """The rows as posted, at most `max_rows` (a forged count cannot make more)."""
+    try:
+        count = int(posted.get("rows", "0"))
+    except ValueError:
+        count = 0
+    for n in range(max(0, min(count, max_rows))):
+        p = f"row-{n}-"
+        new = posted.get(p + "new") == "1"
+        yield PostedRow(
+            prefix=p,
+            key="" if new else posted.get(p + "key", "").strip(),
+            keep=new or posted.get(p + "keep") == "1",
+            new=new,
+            original=one_line(posted.get(p + "original", ""))[:text_max],
+            posted=posted,
+        )
+
+
+def post_rows(
+    rows: Iterable[R], own_fields: Callable[[R], Iterable[tuple[str, str]]]
+) -> MultiDict[str, str]:
+    """The rows as a browser would post them unchanged; `own_fields(row)` gives the
+    kind's own fields as (name, value) pairs (a name may repeat)."""
+    posted: MultiDict[str, str] = MultiDict()
+    listed = list(rows)
+    posted["rows"] = str(len(listed))
+    for n, row in enumerate(listed):
+        p = f"row-{n}-"
+        if row.new:
+            posted[p + "new"] = "1"
+        else:
+            posted[p + "key"] = row.key
+            posted[p + "original"] = row.original
+            if row.keep:
+                posted[p + "keep"] = "1"
+        for name, value in own_fields(row):
+            posted.add(p + name, value)
+    return posted
+
+
+def check_key(row: RowLike, errors: dict[str, str]) -> None:
+    """A clinic row's key must be one the content could have: anything else was forged."""
+    if not row.new and not valid_key(row.key):
+        errors.setdefault("form", DAMAGED)
+
+
+def stored_key(row: RowLike, seen: set[str], errors: dict[str, str]) -> str | None:
+    """The key to store: the clinic's for one of its rows, a fresh `own-…` (saying
+    nothing of the text) for a new one; None, with the form marked damaged, for a
+    key posted twice."""
+    key = row.key if not row.new else f"own-{uuid.uuid4().hex[:10]}"
+    if key in seen:
+        errors.setdefault("form", DAMAGED)
+        return None
+    seen.add(key)
+    return key
+
+
+def with_saved_first(saved: list[R], clinic: Iterable[R]) -> list[R]:
+    """The saved rows, then the clinic's rows they left out, unticked (one tick brings
+    one back)."""
+    kept = {r.key for r in saved}
+    return saved + [replace(r, keep=False) for r in clinic if r.key not in kept]
