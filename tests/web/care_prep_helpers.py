@@ -77,6 +77,23 @@ def new_rows(posted: MultiDict[str, str]) -> list[str]:
     ]
 
 
+def edit_rows(posted: MultiDict[str, str], change: Mapping[str, str | None]) -> None:
+    """Apply a test's edits to a posted adaptation form: "<key>:<field>" edits a
+    clinic row, "new:<field>" the first empty row, "all:keep" unticks every row; a
+    None value removes the field."""
+    for target, value in change.items():
+        where, _, field = target.partition(":")
+        if where == "all":
+            for name in [n for n in posted if n.endswith("-keep")]:
+                del posted[name]
+            continue
+        prefix = new_rows(posted)[0] if where == "new" else row_of(posted, where)
+        if value is None:
+            del posted[prefix + field]
+        else:
+            posted[prefix + field] = value
+
+
 def post_adaptation(
     therapist: FlaskClient, url: str, posted: MultiDict[str, str] | Mapping[str, str]
 ) -> TestResponse:

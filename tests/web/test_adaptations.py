@@ -35,6 +35,7 @@ from tests.web.care_prep_helpers import (
     adaptation_url,
     checklist_id,
     default_rows,
+    edit_rows,
     new_rows,
     post_adaptation,
     row_of,
@@ -323,17 +324,7 @@ def test_a_bad_adaptation_is_refused_with_everything_typed_kept(
 ) -> None:
     posted = default_rows()
     posted[row_of(posted, "keep-the-day-free") + "text"] = "Typed and kept"
-    for target, value in change.items():
-        where, _, field = target.partition(":")
-        if where == "all":
-            for name in [n for n in posted if n.endswith("-keep")]:
-                del posted[name]
-            continue
-        prefix = new_rows(posted)[0] if where == "new" else row_of(posted, where)
-        if value is None:
-            del posted[prefix + field]
-        else:
-            posted[prefix + field] = value
+    edit_rows(posted, change)
     response = post_adaptation(pair.therapist, adaptation_url(pair), posted)
     assert response.status_code == 422
     page = plain(response)

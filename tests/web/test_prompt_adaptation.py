@@ -24,7 +24,7 @@ from journal.services.content import load_prompt_set
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
 from tests.web.care_helpers import Pair, accept, access_rows, invite, linked_pair, plain
-from tests.web.care_prep_helpers import new_rows, post_adaptation, row_of
+from tests.web.care_prep_helpers import edit_rows, new_rows, post_adaptation, row_of
 from tests.web.integ_helpers import log_done_session, mark_done_session, prompt_url, prompts
 from tests.web.prep_helpers import in_hours, session_form
 from tests.web.test_at_rest import _every_row_as_text
@@ -321,14 +321,7 @@ def test_a_bad_set_is_refused_with_everything_typed_kept(
 ) -> None:
     posted = default_rows()
     posted[row_of(posted, "weekly-themes") + "text"] = "Typed and kept?"
-    for target, value in change.items():
-        where, _, field = target.partition(":")
-        if where == "all":
-            for name in [n for n in posted if n.endswith("-keep")]:
-                del posted[name]
-            continue
-        prefix = new_rows(posted)[0] if where == "new" else row_of(posted, where)
-        posted[prefix + field] = value or ""
+    edit_rows(posted, change)
     response: TestResponse = post_adaptation(pair.therapist, url_for_prompts(pair), posted)
     assert response.status_code == 422
     assert message in plain(response)
