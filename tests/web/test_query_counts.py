@@ -51,7 +51,7 @@ def seed_entries(app: Flask, viewer: Unlocked, n: int) -> None:
         db.session.commit()
 
 
-def _patient_data(app: Flask, email: str, days: int, **spec: Any) -> PatientData:
+def _patient_data(email: str, days: int, **spec: Any) -> PatientData:
     """A patient's history as the benchmark generator makes it, `days` long."""
     unlocked = accounts.authenticate(email, PASSWORD)
     start = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days)
@@ -70,7 +70,7 @@ def seed_sessions(app: Flask, viewer: Unlocked, n: int) -> None:
     """`n` done dosing sessions over a year, with checklists, intentions and every
     prompt answered (and one planned), through the generator's services."""
     with app.app_context():
-        data = _patient_data(app, VIEWER, 365, dosing_sessions_per_year=n)
+        data = _patient_data(VIEWER, 365, dosing_sessions_per_year=n)
         generate.add_dosing_sessions(data)
         generate.add_answered_prompts(data)
 
@@ -78,7 +78,7 @@ def seed_sessions(app: Flask, viewer: Unlocked, n: int) -> None:
 def seed_checkins(app: Flask, viewer: Unlocked, n: int) -> None:
     """A check-in on each of the last `n` days."""
     with app.app_context():
-        generate.add_daily_checkins(_patient_data(app, VIEWER, n))
+        generate.add_daily_checkins(_patient_data(VIEWER, n))
 
 
 def seed_patients(app: Flask, viewer: Unlocked, n: int) -> None:
@@ -104,10 +104,10 @@ def seed_shared_entries(app: Flask, viewer: Unlocked, n: int) -> None:
         therapist = accounts.user_by_email(VIEWER)
         assert therapist is not None
         per_year = round(n * 365 / 6)
-        data = _patient_data(app, SUBJECT, 6, entries_per_year=per_year)
+        data = _patient_data(SUBJECT, 6, entries_per_year=per_year)
         data.therapist = therapist
         generate.add_journal_entries(data)
-        history = _patient_data(app, SUBJECT, 365, questionnaires_per_year=n)
+        history = _patient_data(SUBJECT, 365, questionnaires_per_year=n)
         generate.add_questionnaires(history)
         generate.link_to_therapist(data)
         generate.share_with_therapist(dataclasses.replace(data, spec=ClinicSpec(shared_fraction=1)))
