@@ -86,6 +86,9 @@ class BriefContext:
     since: datetime | None
     pairs: list[tuple[Share, Any]] = field(default_factory=list)
     _opened: dict[tuple[str, uuid.UUID], SharedItem] = field(default_factory=dict)
+    # What sections derive once and share within one brief (say, the safety notes of
+    # every shared result, which both the flags and the scores use).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def shared(self, table: str) -> list[tuple[Share, Any]]:
         return [(s, r) for s, r in self.pairs if s.record_table == table]
@@ -344,8 +347,9 @@ class Brief:
 
 
 # The record types a brief needs only recently (shared since the last appointment,
-# or unread). Sections need every shared questionnaire result (baselines, flags) and
-# session or checklist (headings, the next session), so those always load.
+# or unread). Sections need every shared questionnaire result (baselines, flags; their
+# clear rows and the therapist's notes, opening few) and session or checklist
+# (headings, the next session), so those always load.
 RECENT_ONLY: Final = ("entries", "mood_checkins", "prompt_answers", "after_effects")
 
 

@@ -68,21 +68,52 @@ def _patient_zone(link: CareLink) -> ZoneInfo:
 # -- safety flags ------------------------------------------------------------------------
 
 
+def _checked_results(context: BriefContext) -> list[tuple[Share, Any, safety_flags.Check]]:
+    """Every shared questionnaire result with what the therapist's note says of it
+    (flag, instrument, total): once per brief, opening only results without a note."""
+    if "checked_results" not in context.memo:
+        pairs = context.shared(measures.TABLE)
+        found = safety_flags.checks(
+            context.therapist,
+            context.udk,
+            pairs,
+            lambda share, record: brief.read_for_brief(context, share, record),
+        )
+        context.memo["checked_results"] = [
+            (share, record, check) for (share, record), check in zip(pairs, found, strict=True)
+        ]
+    checked: list[tuple[Share, Any, safety_flags.Check]] = context.memo["checked_results"]
+    return checked
+
+
 def flags_section(context: BriefContext) -> dict[str, Any] | None:
-    opened = [(share, item) for share, _, item in _opened(context, measures.TABLE)]
-    flags = safety_flags.flags_of(context.therapist, context.udk, opened)
+    """Open flags, and acknowledged ones from since the last appointment. Only those
+    results are opened: years of acknowledged flags are known from the notes."""
+    flagged = [
+        (share, record) for share, record, check in _checked_results(context) if check.flagged
+    ]
+    acked = safety_flags.acknowledgements(context.therapist, [s.record_id for s, _ in flagged])
     since = context.since
 
-    def recent(flag: safety_flags.Flag) -> bool:
-        done = flag.acknowledged
-        return since is None or done is None or max(flag.item.occurred_at, done.at) >= since
+    def shown(share: Share, record: Any) -> bool:
+        done = acked.get(share.record_id)
+        return since is None or done is None or max(record.taken_at, done.at) >= since
 
-    shown = [f for f in flags if f.open or recent(f)]
-    if not shown:
+    opened = [
+        (share, brief.read_for_brief(context, share, record))
+        for share, record in flagged
+        if shown(share, record)
+    ]
+    flags = safety_flags.in_order(
+        safety_flags.Flag(share, item, acked.get(share.record_id))
+        for share, item in opened
+        if safety_flags.is_flagged(item)
+    )
+    if not flags:
         return None
     return {
-        "flags": shown,
-        "open_count": sum(1 for f in shown if f.open),
+        "flags": flags,
+        "open_count": sum(1 for f in flags if f.open),
         "patient_id": context.link.patient_id,
     }
 
@@ -152,22 +183,25 @@ class ScoreRow:
 
 
 def scores_section(context: BriefContext) -> dict[str, Any] | None:
-    by_instrument: dict[str, list[SharedItem]] = {}
-    for _, _, item in _opened(context, measures.TABLE):
-        by_instrument.setdefault(str(item.content["instrument"]), []).append(item)
+    """Each instrument's first and latest shared result, and how many there are; the
+    notes say which instrument each result is, so only those two are opened."""
+    by_instrument: dict[str, list[tuple[Share, Any]]] = {}
+    for share, record, check in _checked_results(context):
+        by_instrument.setdefault(str(check.instrument), []).append((share, record))
     rows = []
     for instrument_id in scoring.INSTRUMENT_IDS:
-        items = sorted(by_instrument.get(instrument_id, []), key=lambda i: i.occurred_at)
-        if not items:
+        results = sorted(by_instrument.get(instrument_id, []), key=lambda pair: pair[1].taken_at)
+        if not results:
             continue
-        baseline, latest = items[0], items[-1]
+        baseline = brief.read_for_brief(context, *results[0])
+        latest = brief.read_for_brief(context, *results[-1])
         change = None
         if latest.record_id != baseline.record_id:
             change = scoring.change_from_baseline(
                 int(baseline.content["total"]), int(latest.content["total"]), instrument_id
             )
         rows.append(
-            ScoreRow(scoring.get_instrument(instrument_id), latest, baseline, len(items), change)
+            ScoreRow(scoring.get_instrument(instrument_id), latest, baseline, len(results), change)
         )
     if not rows:
         return None

@@ -13,12 +13,18 @@ anything the patient did not share, and never stored in clear.
   kept as the therapist's own note (`SafetyCheck`), sealed under the therapist's data
   key and bound to the share and the record's revision. A note exists for every
   checked result, flagged or not, and goes with its share.
+- **The brief** reads the same notes: besides the flag they keep the result's
+  instrument and total, so the brief opens (and logs) only the results it shows (open
+  or recent flags, each instrument's first and latest) and a patient's years of
+  questionnaires do not make every brief slower. Notes written before they kept the
+  instrument say only the flag; the brief opens such a result once and rewrites its note.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +44,10 @@ from journal.services.access import RecordNotFound
 from journal.services.shareable import SharedItem
 
 TABLE = measures.TABLE
+# What notes said before they kept the instrument and total (still read).
 FLAGGED, CLEAR = b"\x01", b"\x00"
+# Notes are padded to one length, so their size tells nothing of the total.
+NOTE_BYTES = 64
 
 
 def is_flagged(item: SharedItem) -> bool:
@@ -109,29 +118,63 @@ def _note_binding(share_id: uuid.UUID, therapist_id: uuid.UUID, revision: int) -
     return Binding("safety-check", "safety_checks", share_id, therapist_id, "flag", revision)
 
 
-def remember(therapist: User, udk: bytes, share: Share, flagged: bool) -> None:
+@dataclass(frozen=True)
+class Check:
+    """What checking one shared result found, as its note keeps it."""
+
+    flagged: bool
+    # None in a note written before notes kept them (it says only the flag).
+    instrument: str | None = None
+    total: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.instrument is not None and self.total is not None
+
+
+def check_of(item: SharedItem) -> Check:
+    """The note's content for a shared result the therapist opened."""
+    return Check(is_flagged(item), str(item.content["instrument"]), int(item.content["total"]))
+
+
+def _encode(check: Check) -> bytes:
+    data = {"flagged": check.flagged, "instrument": check.instrument, "total": check.total}
+    return json.dumps(data, separators=(",", ":")).encode().ljust(NOTE_BYTES)
+
+
+def _decode(plain: bytes) -> Check:
+    if plain in (FLAGGED, CLEAR):
+        return Check(plain == FLAGGED)
+    data = json.loads(plain)
+    return Check(bool(data["flagged"]), str(data["instrument"]), int(data["total"]))
+
+
+def remember(therapist: User, udk: bytes, share: Share, check: Check) -> None:
     """Keep what checking this shared result found, sealed under the therapist's own
-    key. The caller commits."""
+    key. A note for this revision that already says everything is left alone. The
+    caller commits."""
     note = db.session.get(SafetyCheck, share.id)
     if note is None:
         note = SafetyCheck(share_id=share.id, therapist_id=therapist.id)
         db.session.add(note)
     elif note.record_revision == share.record_revision:
-        return
+        kept = _open_note(udk, note.sealed, share.id, therapist.id, note.record_revision)
+        if kept is not None and kept.complete:
+            return
     note.record_revision = share.record_revision
-    note.sealed = crypto.seal(udk, FLAGGED if flagged else CLEAR, _binding(share, therapist))
+    note.sealed = crypto.seal(udk, _encode(check), _binding(share, therapist))
     note.checked_at = utcnow()
 
 
 def _open_note(
     udk: bytes, sealed: bytes, share_id: uuid.UUID, therapist_id: uuid.UUID, revision: int
-) -> bool | None:
+) -> Check | None:
     """What the note says, or None when it cannot be opened any more (say after the
     therapist started over with new keys)."""
     try:
         binding = _note_binding(share_id, therapist_id, revision)
-        return crypto.open_sealed(udk, sealed, binding) == FLAGGED
-    except crypto.IntegrityFailure:
+        return _decode(crypto.open_sealed(udk, sealed, binding))
+    except (crypto.IntegrityFailure, ValueError, KeyError, TypeError):
         return None
 
 
@@ -173,19 +216,18 @@ def open_flag_counts(
     counts: dict[uuid.UUID, int] = {}
     checked = False
     for share_id, patient_id, revision, note_revision, sealed in rows:
-        flagged = None
+        check = None
         if note_revision == revision and sealed is not None:
-            flagged = _open_note(udk, sealed, share_id, therapist.id, revision)
-        if flagged is None:
+            check = _open_note(udk, sealed, share_id, therapist.id, revision)
+        if check is None:
             share = db.session.get(Share, share_id)
             record = _current_record(share) if share is not None else None
             if share is None or record is None:
                 continue
-            item = sharing.read_shared(therapist, udk, share, record, via="safety-check")
-            flagged = is_flagged(item)
-            remember(therapist, udk, share, flagged)
+            check = check_of(sharing.read_shared(therapist, udk, share, record, via="safety-check"))
+            remember(therapist, udk, share, check)
             checked = True
-        if flagged:
+        if check.flagged:
             counts[patient_id] = counts.get(patient_id, 0) + 1
     if checked:
         db.session.commit()
@@ -221,23 +263,42 @@ class Flag:
         return self.acknowledged is None
 
 
-def flags_of(therapist: User, udk: bytes, opened: Iterable[tuple[Share, SharedItem]]) -> list[Flag]:
-    """The flags among results the therapist has opened, open ones first, each group
-    newest first. Notes are kept for every result seen, so the patients list needs
-    not open them again. The caller commits."""
-    pairs = list(opened)
-    # Every note in one query; `remember` then finds them in the session, not one by one.
-    notes = db.session.scalars(
-        select(SafetyCheck).where(SafetyCheck.share_id.in_([share.id for share, _ in pairs]))
-    ).all()
-    for share, item in pairs:
-        remember(therapist, udk, share, is_flagged(item))
-    del notes
-    flagged = [(share, item) for share, item in pairs if is_flagged(item)]
-    acked = acknowledgements(therapist, [item.record_id for _, item in flagged])
-    flags = [Flag(share, item, acked.get(item.record_id)) for share, item in flagged]
-    flags.sort(key=lambda f: f.item.occurred_at, reverse=True)
-    return [f for f in flags if f.open] + [f for f in flags if not f.open]
+def checks(
+    therapist: User,
+    udk: bytes,
+    pairs: Sequence[tuple[Share, Any]],
+    open_item: Callable[[Share, Any], SharedItem],
+) -> list[Check]:
+    """What each shared result (`pairs` from `access.shared_records`) holds, in order:
+    from the therapist's notes, in one query, opening (with `open_item`, which logs
+    the read) only a result whose note is missing, stale or from before notes kept
+    the instrument, and noting what it held. The caller commits."""
+    notes = {
+        note.share_id: note
+        for note in db.session.scalars(
+            select(SafetyCheck).where(
+                SafetyCheck.therapist_id == therapist.id,
+                SafetyCheck.share_id.in_([share.id for share, _ in pairs]),
+            )
+        )
+    }
+    found = []
+    for share, record in pairs:
+        note = notes.get(share.id)
+        check = None
+        if note is not None and note.record_revision == share.record_revision:
+            check = _open_note(udk, note.sealed, share.id, therapist.id, share.record_revision)
+        if check is None or not check.complete:
+            check = check_of(open_item(share, record))
+            remember(therapist, udk, share, check)
+        found.append(check)
+    return found
+
+
+def in_order(flags: Iterable[Flag]) -> list[Flag]:
+    """Open flags first, each group newest first."""
+    ordered = sorted(flags, key=lambda f: f.item.occurred_at, reverse=True)
+    return [f for f in ordered if f.open] + [f for f in ordered if not f.open]
 
 
 @rotation.on_udk_rotation

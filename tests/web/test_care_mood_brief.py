@@ -17,13 +17,15 @@ from sqlalchemy import update
 
 from journal.extensions import db
 from journal.models.moods import CheckIn
-from journal.models.sharing import CareLink
+from journal.models.safety_flags import SafetyFlagAcknowledgement
+from journal.models.sharing import CareLink, Share
 from journal.models.types import utcnow
 from journal.services import moods
 from tests.web.care_helpers import Pair, access_rows, linked_pair, plain, shares
 from tests.web.care_mood_helpers import (
     CHECKINS,
     RESULTS,
+    acknowledge,
     brief_url,
     check_in_on,
     enable,
@@ -241,6 +243,59 @@ def test_the_brief_opens_and_logs_each_shared_record_once(app: Flask, pair: Pair
     assert len(reads) == len(shares(app)) == 3
     assert {r.via for r in reads} == {"brief"}
     assert len({r.record_id for r in reads}) == 3
+
+
+def _read_before(app: Flask, record_ids: list[str], days_ago: int) -> None:
+    """The shares of these records were made and read `days_ago` days ago."""
+    with app.app_context():
+        db.session.execute(
+            update(Share)
+            .where(Share.record_id.in_([uuid.UUID(r) for r in record_ids]))
+            .values(created_at=_days_ago(days_ago), therapist_read_at=_days_ago(days_ago))
+        )
+        db.session.commit()
+
+
+def test_a_later_brief_opens_only_the_results_it_shows(app: Flask, pair: Pair) -> None:
+    """Years of questionnaires must not make every brief slower, nor fill the patient's
+    access log with reads of results the brief does not show: once the therapist's
+    notes know each result's instrument, total and flag, a brief opens each
+    instrument's first and latest result and the flags it shows, no more."""
+    phq = [
+        submit_at(app, pair.patient_email, "phq9", phq9_answers(total, item9=nine), _days_ago(d))
+        for total, nine, d in ((20, 0, 60), (18, 1, 40), (12, 0, 25))
+    ]
+    gad = submit_at(app, pair.patient_email, "gad7", {n: 2 for n in range(1, 8)}, _days_ago(30))
+    for rid in [*phq, gad]:
+        share_record(pair, RESULTS, rid)
+    _read_before(app, [*phq, gad], days_ago=20)
+    acknowledge(pair.therapist, pair.patient_id, phq[1])
+    with app.app_context():
+        db.session.execute(update(SafetyFlagAcknowledgement).values(acknowledged_at=_days_ago(20)))
+        db.session.commit()
+    _last_appointment(app, days_ago=10)
+    latest = submit_at(app, pair.patient_email, "phq9", phq9_answers(6), _days_ago(2))
+    share_record(pair, RESULTS, latest)
+
+    _brief(pair)  # the first brief checks each result once and keeps a note
+    before = len(access_rows(app))
+    page = _brief(pair)
+    opened = {str(r.record_id) for r in access_rows(app)[before:]}
+    assert opened == {phq[0], latest, gad}
+    scores = _section(page, "Questionnaires", "Shared items")
+    assert "Latest 6 of 27, Mild" in scores and "Baseline 20 of 27, Severe" in scores
+    assert "Shared 4 results" in scores and "Change 14 points lower (-70 %)" in scores
+    assert "Latest 14 of 21, Moderate" in scores
+    assert "Safety flag" not in page  # acknowledged before the last appointment
+
+    # A new flag is opened and shown, the old acknowledged one still is not. (The
+    # latest results are opened anyway: they were shared since the last appointment.)
+    flagged = submit_at(app, pair.patient_email, "phq9", phq9_answers(8, item9=2), _days_ago(1))
+    share_record(pair, RESULTS, flagged)
+    before = len(access_rows(app))
+    page = _brief(pair)
+    assert "1 safety flag to acknowledge" in page
+    assert {str(r.record_id) for r in access_rows(app)[before:]} == {phq[0], latest, flagged, gad}
 
 
 # -- the patients list -----------------------------------------------------------------------
