@@ -143,6 +143,22 @@ def owned_record(user: User, table: str, record_id: str | uuid.UUID) -> Any:
     return record
 
 
+def owned_records(user: User, table: str, record_ids: Sequence[uuid.UUID]) -> list[Any]:
+    """Shareable records of one type the user owns, in the order named, in one query;
+    any one that is missing or not theirs makes it 404, as `owned_record` does."""
+    adapter = shareable.adapter_for(table)
+    if adapter is None:
+        raise RecordNotFound(table)
+    loaded = {record.id: record for record in adapter.load_many(record_ids)}
+    found = []
+    for record_id in record_ids:
+        record = loaded.get(record_id)
+        if record is None or record.user_id != user.id:
+            raise RecordNotFound(record_id)
+        found.append(record)
+    return found
+
+
 def patient_link(patient: User, link_id: str | uuid.UUID) -> CareLink:
     """The patient's own link with a therapist; a link that is not theirs is 404."""
     link = db.session.get(CareLink, parse_id(link_id))

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,59 +63,81 @@ def _therapist_of(link: CareLink) -> User:
     return therapist
 
 
-def _share_of(table: str, record_id: uuid.UUID, therapist_id: uuid.UUID) -> Share | None:
-    return db.session.scalar(
+def _existing_shares(
+    table: str, record_ids: Sequence[uuid.UUID], therapist_id: uuid.UUID
+) -> dict[uuid.UUID, Share]:
+    """record id → its share with this therapist, for the records that have one: one
+    query, so sharing a year of check-ins at once does not look each up alone."""
+    if not record_ids:
+        return {}
+    shares = db.session.scalars(
         select(Share).where(
             Share.record_table == table,
-            Share.record_id == record_id,
+            Share.record_id.in_(record_ids),
             Share.therapist_id == therapist_id,
         )
     )
+    return {share.record_id: share for share in shares}
 
 
-def _seal_share(
+def _seal_shares(
     udk: bytes,
     therapist: User,
     adapter: RecordAdapter,
-    record: Any,
+    found: Sequence[Any],
     category: str | None,
-) -> tuple[Share, bool]:
-    """(the share, whether it is new). Sharing a shared record again is a no-op,
-    except that a single share made on purpose outlives its category's revoke."""
-    existing = _share_of(adapter.table, record.id, therapist.id)
-    if existing is not None:
-        if category is None:
-            existing.category = None
-        return existing, False
-    public = keys.verified_public_key(therapist)
-    share = Share(
-        id=uuid.uuid4(),
-        record_table=adapter.table,
-        record_id=record.id,
-        patient_id=record.user_id,
-        therapist_id=therapist.id,
-        record_revision=record.revision,
-        category=category,
-        created_at=utcnow(),
-    )
-    dek = records.record_dek(udk, adapter.table, record)
-    share.sealed_dek = crypto.seal_to_public_key(public, dek, share_info(share))
-    db.session.add(share)
-    return share, True
+) -> list[Share]:
+    """Share records of one type with the therapist; returns the new shares. Sharing
+    a shared record again is a no-op, except that a single share made on purpose
+    outlives its category's revoke."""
+    existing = _existing_shares(adapter.table, [record.id for record in found], therapist.id)
+    public = keys.verified_public_key(therapist) if len(existing) < len(found) else b""
+    new = []
+    for record in found:
+        share = existing.get(record.id)
+        if share is not None:
+            if category is None:
+                share.category = None
+            continue
+        share = Share(
+            id=uuid.uuid4(),
+            record_table=adapter.table,
+            record_id=record.id,
+            patient_id=record.user_id,
+            therapist_id=therapist.id,
+            record_revision=record.revision,
+            category=category,
+            created_at=utcnow(),
+        )
+        dek = records.record_dek(udk, adapter.table, record)
+        share.sealed_dek = crypto.seal_to_public_key(public, dek, share_info(share))
+        db.session.add(share)
+        existing[record.id] = share  # a record named twice is shared once
+        new.append(share)
+    return new
 
 
-def _owned(patient: User, refs: Iterable[RecordRef]) -> list[tuple[RecordAdapter, Any]]:
-    found = []
+def _owned(patient: User, refs: Iterable[RecordRef]) -> list[tuple[RecordAdapter, list[Any]]]:
+    """The records, by type (one query for each), in the order named; 404 when any
+    is not the patient's."""
+    by_table: dict[str, list[uuid.UUID]] = {}
     for ref in refs:
-        adapter = shareable.adapter_for(ref.table)
+        by_table.setdefault(ref.table, []).append(ref.record_id)
+    found = []
+    for table, ids in by_table.items():
+        adapter = shareable.adapter_for(table)
         assert adapter is not None  # RecordRef.parse checked it
-        found.append((adapter, access.owned_record(patient, ref.table, ref.record_id)))
+        found.append((adapter, access.owned_records(patient, table, ids)))
     return found
 
 
 def preview(patient: User, udk: bytes, refs: Iterable[RecordRef]) -> list[SharedItem]:
     """Exactly what the therapist will see, opened with the patient's own key."""
-    return [adapter.item_for_owner(record, udk) for adapter, record in _owned(patient, refs)]
+    return [
+        adapter.item_for_owner(record, udk)
+        for adapter, found in _owned(patient, refs)
+        for record in found
+    ]
 
 
 def share_records(patient: User, udk: bytes, link: CareLink, refs: list[RecordRef]) -> int:
@@ -124,11 +146,10 @@ def share_records(patient: User, udk: bytes, link: CareLink, refs: list[RecordRe
         raise SharingError("Choose at least one item to share.")
     therapist = _therapist_of(link)
     new = 0
-    for adapter, record in _owned(patient, refs):
-        _, created = _seal_share(udk, therapist, adapter, record, None)
-        if created:
+    for adapter, found in _owned(patient, refs):
+        for share in _seal_shares(udk, therapist, adapter, found, None):
             new += 1
-            audit.record(patient.id, "share.created", f"{adapter.table}:{record.id}")
+            audit.record(patient.id, "share.created", f"{adapter.table}:{share.record_id}")
     db.session.commit()
     return new
 
@@ -229,10 +250,7 @@ def enable_category(patient: User, udk: bytes, link: CareLink, key: str) -> int:
         )
     adapter = shareable.adapter_for(cat.table)
     assert adapter is not None
-    new = 0
-    for record in category_records(patient, cat):
-        _, created = _seal_share(udk, therapist, adapter, record, key)
-        new += int(created)
+    new = len(_seal_shares(udk, therapist, adapter, category_records(patient, cat), key))
     audit.record(patient.id, "share.category_enabled", key)
     db.session.commit()
     return new
@@ -281,7 +299,7 @@ def seal_for_standing_shares(patient: User, udk: bytes, table: str, record: Any)
     for rule in standing:
         therapist = db.session.get(User, rule.therapist_id)
         if therapist is not None:
-            _seal_share(udk, therapist, adapter, record, rule.category)
+            _seal_shares(udk, therapist, adapter, [record], rule.category)
 
 
 # -- what the patient sees -------------------------------------------------------------

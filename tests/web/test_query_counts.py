@@ -22,17 +22,19 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from bench import generate
 from bench.clinic import ClinicSpec
 from bench.generate import PatientData
 from journal.extensions import db
+from journal.models.sharing import Share
 from journal.models.types import utcnow
 from journal.models.users import Role
 from journal.services import accounts, care, entries, timeline
 from journal.services.accounts import Unlocked
 from journal.services.entries import EntryForm
+from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
 from tests.web.helpers import entry_ids
 
@@ -251,3 +253,35 @@ def test_page_runs_the_same_statements_however_many_records_it_shows(
         + "\n".join(large)
     )
     assert len(large) <= case.budget, f"{case}: {len(large)} statements:\n" + "\n".join(large)
+
+
+def _statements_to_share_check_ins(app: Flask, n: int) -> list[str]:
+    """A patient with `n` check-ins starts sharing them all with their therapist."""
+    patient = make_user(app, VIEWER)
+    seed_checkins(app, patient, n)
+    therapist = make_user(app, "dr.lee@example.com", Role.THERAPIST)
+    with app.app_context():
+        issued = care.create_invitation(db.session.merge(therapist.user))
+        link = care.accept_invitation(db.session.merge(patient.user), issued.code)
+        url = f"/care/therapists/{link.id}/categories/mood-check-ins"
+    client = app.test_client()
+    assert login(client, VIEWER).status_code == 302
+    token = csrf_token(client, "/care/")
+    with counting_statements(app) as statements:
+        response = client.post(url, data={"csrf_token": token})
+    assert response.status_code in (302, 303), response.status_code
+    with app.app_context():
+        shared = db.session.scalar(select(func.count()).select_from(Share))
+    assert shared == n
+    return statements
+
+
+def test_sharing_a_category_runs_the_same_statements_however_many_records_it_shares(
+    app: Flask,
+) -> None:
+    """Sharing a year of check-ins at once looks up and stores them in a fixed number
+    of statements (each share is still sealed on its own), not one lookup each."""
+    few = _statements_to_share_check_ins(app, 3)
+    _empty(app)
+    many = _statements_to_share_check_ins(app, 12)
+    assert len(many) == len(few), "\n".join(many)
