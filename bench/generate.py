@@ -12,7 +12,12 @@ so the sign-in scenario never pays for an upgrade.
 
 Each patient is one task: its account, its history, one commit. Tasks run in
 `--workers` processes (two on the benchmark machine: encryption and ORM work are
-CPU-bound, and each process has its own database connection).
+CPU-bound, and each process has its own database connection). SQLite lets one
+process write at a time, and its lock is retried by sleeping: two workers writing
+one file spent half their time waiting. So on SQLite each worker fills its own copy
+of the database (made after the therapists, whom every patient needs) and the copies'
+new rows are then copied into the bench database, table by table in foreign-key order.
+PostgreSQL takes both workers' writes at once, so there they share the database.
 
 Each step below fills one kind of record; a new kind of record is one more step.
 """
@@ -24,6 +29,7 @@ import json
 import multiprocessing
 import os
 import random
+import sqlite3
 import sys
 import time
 import uuid
@@ -38,7 +44,7 @@ from typing import Any
 
 import pyotp
 from flask import Flask, current_app
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.engine import make_url
 
 from bench.clinic import (
@@ -398,7 +404,8 @@ def populate(spec: ClinicSpec, workers: int = 1, database_url: str | None = None
     """Fill the current app's (migrated, empty) database with the clinic.
 
     With more than one worker, patients are made in that many processes, each with
-    its own app on `database_url`; with one, everything runs in this app context.
+    its own app on `database_url` (on SQLite, on its own copy, merged at the end);
+    with one, everything runs in this app context.
     """
     counts: Counter[str] = Counter()
     for index in range(spec.therapists):
@@ -411,22 +418,31 @@ def populate(spec: ClinicSpec, workers: int = 1, database_url: str | None = None
             counts.update(run_task(task, spec))
         return counts
     assert database_url is not None, "workers need the database URL"
+    db.session.commit()
+    copies = SqliteCopies.of(database_url, workers)
     context = multiprocessing.get_context("spawn")
-    with context.Pool(
-        workers, initializer=_init_worker, initargs=(database_url, dict(os.environ))
-    ) as pool:
+    urls = context.Queue()
+    for url in copies.urls if copies else [database_url] * workers:
+        urls.put(url)
+    with context.Pool(workers, initializer=_init_worker, initargs=(urls, dict(os.environ))) as pool:
         for done in pool.imap_unordered(_worker_task, [(t, spec) for t in tasks]):
             counts.update(done)
+        pool.close()
+        pool.join()
+    if copies:
+        db.session.remove()
+        copies.merge()
     return counts
 
 
 _worker_app: Flask | None = None
 
 
-def _init_worker(database_url: str, environ: dict[str, str]) -> None:
+def _init_worker(urls: Any, environ: dict[str, str]) -> None:
+    """Each worker takes its own database URL (its own copy, on SQLite) from `urls`."""
     global _worker_app
     os.environ.update(environ)
-    _worker_app = create_app(generation_config(database_url))
+    _worker_app = create_app(generation_config(urls.get()))
 
 
 def _worker_task(args: tuple[Task, ClinicSpec]) -> Counter[str]:
@@ -441,6 +457,84 @@ def _worker_task(args: tuple[Task, ClinicSpec]) -> Counter[str]:
             db.session.remove()
 
 
+@dataclass(frozen=True)
+class SqliteCopies:
+    """One copy of a SQLite bench database per worker, and the base they started
+    from; `merge` adds each copy's new rows to the bench database."""
+
+    target: Path
+    base: Path
+    copies: list[Path]
+
+    @classmethod
+    def of(cls, database_url: str, workers: int) -> SqliteCopies | None:
+        url = make_url(database_url)
+        if url.get_backend_name() != "sqlite":
+            return None
+        target = Path(url.database or "")
+        found = cls(
+            target,
+            target.with_suffix(".base.sqlite3"),
+            [target.with_suffix(f".worker-{i}.sqlite3") for i in range(workers)],
+        )
+        source = sqlite3.connect(target)
+        try:
+            for path in [found.base, *found.copies]:
+                _remove_sqlite(path)
+                copy = sqlite3.connect(path)
+                source.backup(copy)
+                copy.close()
+        finally:
+            source.close()
+        return found
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"sqlite:///{path}" for path in self.copies]
+
+    def merge(self) -> None:
+        """Every row a worker added, copied in foreign-key order, one transaction per
+        copy. A row of the base that a worker changed would be lost by the copy, so
+        it stops the generation instead."""
+        conn = sqlite3.connect(self.target)
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("ATTACH DATABASE ? AS base", (str(self.base),))
+        try:
+            for path in self.copies:
+                conn.execute("ATTACH DATABASE ? AS part", (str(path),))
+                with conn:
+                    for table in db.metadata.sorted_tables:
+                        _copy_new_rows(conn, table)
+                conn.execute("DETACH DATABASE part")
+        finally:
+            conn.close()
+        for path in [self.base, *self.copies]:
+            _remove_sqlite(path)
+
+
+def _copy_new_rows(conn: sqlite3.Connection, table: Table) -> None:
+    # Names come from our own metadata, never from input.
+    name = f'"{table.name}"'
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    in_base = " AND ".join(f'b."{c.name}" = p."{c.name}"' for c in table.primary_key.columns)
+    changed = conn.execute(
+        f"SELECT {columns} FROM part.{name} AS p WHERE EXISTS "  # noqa: S608
+        f"(SELECT 1 FROM base.{name} AS b WHERE {in_base}) "
+        f"EXCEPT SELECT {columns} FROM base.{name}"
+    ).fetchone()
+    if changed is not None:
+        raise RuntimeError(f"a worker changed a row of {table.name} made before it started")
+    conn.execute(
+        f"INSERT INTO main.{name} ({columns}) SELECT {columns} FROM part.{name} AS p "  # noqa: S608
+        f"WHERE NOT EXISTS (SELECT 1 FROM base.{name} AS b WHERE {in_base})"
+    )
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 # -- a fresh database -----------------------------------------------------------------
 
 
@@ -451,8 +545,7 @@ def wipe_database(database_url: str) -> None:
     if url.get_backend_name() == "sqlite":
         path = Path(url.database or "")
         path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _remove_sqlite(path)
         return
     if "bench" not in (url.database or ""):
         raise SystemExit(

@@ -4,14 +4,24 @@ never run here; `make bench` is separate from `make test`."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import func, select
 
-from bench.clinic import PASSWORD, ClinicSpec, patient_email, signin_email, therapist_email
-from bench.generate import GENERATION_KDF, TOTP_SECRETS, populate
+from bench.clinic import (
+    PASSWORD,
+    ClinicSpec,
+    patient_email,
+    signin_email,
+    therapist_email,
+    totp_file,
+)
+from bench.generate import GENERATION_KDF, TOTP_SECRETS, bench_app, generate, populate
 from bench.text import entry_text
+from journal import crypto
 from journal.config import PRODUCTION_KDF
 from journal.extensions import db
 from journal.models.entries import Entry
@@ -21,7 +31,8 @@ from journal.models.measures import MeasureResult
 from journal.models.moods import CheckIn
 from journal.models.sharing import CareLink, Share
 from journal.models.users import User
-from journal.services import accounts, entries, two_factor
+from journal.services import accounts, entries, keys, two_factor
+from journal.services.sharing import share_info
 
 
 def test_tiny_clinic_has_every_account_and_entry_and_the_entries_decrypt(app: Flask) -> None:
@@ -100,3 +111,44 @@ def test_generated_text_is_deterministic_and_about_the_asked_length() -> None:
     assert first == again
     assert first != other
     assert 1300 <= len(first[1]) <= 1700
+
+
+def test_workers_on_sqlite_each_fill_a_copy_and_every_row_is_merged(tmp_path: Path) -> None:
+    """Two workers write their own copies (SQLite takes one writer at a time); the
+    merged database has each patient whole, as one process would have made it."""
+    database = tmp_path / "clinic.sqlite3"
+    url = f"sqlite:///{database}"
+    spec = dataclasses.replace(ClinicSpec.tiny(), patients=4, therapists=2)
+    counts, _ = generate(url, spec, workers=2)
+    totp_file(url).unlink()  # the secrets file for `make bench`, not needed here
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clinic.sqlite3"]  # no copies left
+
+    app = bench_app(url)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == spec.users == 6
+        assert (
+            db.session.scalar(select(func.count()).select_from(CheckIn))
+            == counts["daily check-ins"]
+            == 4 * spec.history_days
+        )
+        assert (
+            db.session.scalar(select(func.count()).select_from(Share)) == counts["shared records"]
+        )
+        assert db.session.scalar(select(func.count()).select_from(CareLink)) == 4
+        for index in range(spec.patients):
+            patient = accounts.authenticate(patient_email(index), PASSWORD)
+            entry = db.session.scalars(
+                select(Entry).where(Entry.user_id == patient.user.id)
+            ).first()
+            assert entry is not None
+            assert len(entries.read_entry(entry, patient.udk).body) > 1000
+        # A share made in a worker opens with the therapist's key from the base.
+        therapist = accounts.authenticate(therapist_email(1), PASSWORD)
+        share = db.session.scalars(
+            select(Share).where(Share.therapist_id == therapist.user.id)
+        ).first()
+        assert share is not None
+        private = keys.private_key(therapist.user, therapist.udk)
+        assert len(crypto.open_with_private_key(private, share.sealed_dek, share_info(share))) == 32
+        db.session.remove()
+        db.engine.dispose()
