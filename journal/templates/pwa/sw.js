@@ -16,7 +16,7 @@ importScripts({{ core_url | tojson }});
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(CACHE)
-      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" }))))
+      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "default" }))))
       .then(() => self.skipWaiting())
   );
 });
