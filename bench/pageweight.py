@@ -1,9 +1,11 @@
 """Page weight of Home, measured in a real Chromium through the DevTools protocol.
 
 First load: a fresh browser context (empty cache) carrying a logged-in session
-opens Home; every response that came over the network is counted. Repeat load:
-Home again in the same context, after the service worker (if the app has one) is
-ready; only responses that did not come from a cache or the service worker count.
+opens Home; every response that came over the network is counted, and so is what
+the service worker fetched to install itself (its script, its precache, the offline
+page), until it is ready: that is downloaded on the first visit too. Repeat load:
+Home again in the same context; only responses that did not come from a cache or
+the service worker's cache count, and any fetch the worker makes of its own.
 
 gunicorn does not compress, so the bytes are measured as a compressing proxy would
 send them: each text body gzipped at level 6 here (images as they are), plus the
@@ -14,11 +16,14 @@ from __future__ import annotations
 
 import base64
 import gzip
+import mimetypes
+import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, CDPSession, Page, sync_playwright
+from playwright.sync_api import BrowserContext, CDPSession, Page, Request, sync_playwright
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -148,6 +153,44 @@ def record_load(page: Page, cdp: CDPSession, url: str) -> Load:
     return load
 
 
+def _worker_fetch(context: BrowserContext, request: Request) -> Resource:
+    """A request the service worker made itself (Playwright reports these only with
+    its service-worker network events on). What came over the wire is its headers
+    and body sizes; a sum of 0 or less is how Chromium reports a copy from the HTTP
+    cache. A revalidated copy (304) costs its headers; a body, gzipped, on top."""
+    sizes = request.sizes()
+    response = request.response()
+    headers = max(0, sizes["responseHeadersSize"])
+    wire = sizes["responseHeadersSize"] + sizes["responseBodySize"]
+    over_wire = response is not None and wire > 0
+    mime = mimetypes.guess_type(urlsplit(request.url).path)[0] or "text/html"
+    body = b""
+    if over_wire and response is not None:
+        try:
+            body = response.body()
+        except Exception:  # some worker responses keep no body for the inspector
+            body = b""
+        if not body and sizes["responseBodySize"] > 0:
+            body = context.request.get(request.url).body()
+    return Resource(
+        url=request.url,
+        mime_type=mime,
+        status=response.status if response else 0,
+        served_bytes=headers + len(body) if over_wire else 0,
+        body_bytes=len(body),
+        gzip_bytes=headers + _gzip_size(body, mime) if over_wire else 0,
+        source="network, the service worker's own fetch" if over_wire else "cache",
+    )
+
+
+def _own_fetches(load: Load, context: BrowserContext, fetched: list[Request]) -> None:
+    """Add the worker's own fetches to a load, except the pages it fetched for the
+    page (network first), which the page's side already counted."""
+    counted = {r.url for r in load.resources if r.source == "network via service worker"}
+    load.resources += [_worker_fetch(context, r) for r in fetched if r.url not in counted]
+    fetched.clear()
+
+
 def _wait_for_service_worker(page: Page) -> bool:
     """True when the app registered a service worker and it is ready."""
     registered = page.evaluate(
@@ -179,16 +222,28 @@ def _logged_in_context(browser: Any, devices: Any, base_url: str, email: str, pa
 
 
 def measure_home(base_url: str, email: str, password: str) -> dict[str, Any]:
+    # Read by Playwright's driver when it starts: report the worker's own requests.
+    os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             context = _logged_in_context(browser, p.devices, base_url, email, password)
+            fetched: list[Request] = []
+
+            def by_worker(request: Request) -> None:
+                if request.service_worker is not None:
+                    fetched.append(request)
+
+            context.on("requestfinished", by_worker)
             page = context.new_page()
             cdp = context.new_cdp_session(page)
             cdp.send("Network.enable")
             first = record_load(page, cdp, f"{base_url}/")
             worker = _wait_for_service_worker(page)
+            page.wait_for_timeout(300)
+            _own_fetches(first, context, fetched)
             repeat = record_load(page, cdp, f"{base_url}/")
+            _own_fetches(repeat, context, fetched)
         finally:
             browser.close()
     return {
