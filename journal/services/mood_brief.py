@@ -216,19 +216,22 @@ def last_check_ins(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uu
     when check-ins are not shared (a private check-in never moves it).
 
     One statement, with a subquery per patient that walks their check-ins newest day
-    first and stops at the first readable one: a year of daily check-ins for each of
-    twenty patients is not read to find twenty dates."""
-    readable = access.readable_shares(therapist).where(Share.record_table == moods.TABLE).subquery()
+    first (their day index) and stops at the first one with a readable share: a year
+    of daily check-ins for each of twenty patients is not read to find twenty dates.
+    Asked the other way round (every shared check-in, then the newest), PostgreSQL
+    read them all."""
+    readable = access.readable_shares(therapist).where(
+        Share.record_table == moods.TABLE,
+        Share.record_id == CheckIn.id,
+        Share.patient_id == CheckIn.user_id,
+        Share.record_revision == CheckIn.revision,
+    )
     patient = aliased(User)
     latest = (
         select(CheckIn.created_at)
-        .join(readable, readable.c.record_id == CheckIn.id)
-        .where(
-            CheckIn.user_id == patient.id,
-            readable.c.patient_id == patient.id,
-            CheckIn.revision == readable.c.record_revision,
-        )
-        .order_by(CheckIn.day.desc(), CheckIn.created_at.desc())
+        .where(CheckIn.user_id == patient.id, readable.exists())
+        # One check-in a day (a unique key), so the day alone orders them.
+        .order_by(CheckIn.day.desc())
         .limit(1)
         .correlate(patient)
         .scalar_subquery()
