@@ -8,6 +8,7 @@ import dataclasses
 import random
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -19,7 +20,15 @@ from bench.clinic import (
     therapist_email,
     totp_file,
 )
-from bench.generate import GENERATION_KDF, TOTP_SECRETS, bench_app, generate, populate
+from bench.generate import (
+    GENERATION_KDF,
+    TOTP_SECRETS,
+    bench_app,
+    generate,
+    make_account,
+    one_transaction,
+    populate,
+)
 from bench.text import entry_text
 from journal import crypto
 from journal.config import PRODUCTION_KDF
@@ -30,7 +39,7 @@ from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.measures import MeasureResult
 from journal.models.moods import CheckIn
 from journal.models.sharing import CareLink, Share
-from journal.models.users import User
+from journal.models.users import Role, User
 from journal.services import accounts, entries, keys, two_factor
 from journal.services.sharing import share_info
 
@@ -152,3 +161,24 @@ def test_workers_on_sqlite_each_fill_a_copy_and_every_row_is_merged(tmp_path: Pa
         assert len(crypto.open_with_private_key(private, share.sealed_dek, share_info(share))) == 32
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_patient_is_one_transaction_and_a_rollback_inside_stops_generation(app: Flask) -> None:
+    """Inside, a service's commit only flushes: a failure half-way leaves nothing of
+    the patient behind, and a rollback (which would silently drop what came before)
+    is refused."""
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="half-way"), one_transaction():
+            make_account("half@bench.example", Role.PATIENT)  # commits, as sign-up does
+            raise RuntimeError("half-way")
+        db.session.rollback()  # the real one again
+        assert accounts.user_by_email("half@bench.example") is None
+
+        with pytest.raises(RuntimeError, match="rolled back"), one_transaction():
+            db.session.rollback()
+        db.session.rollback()
+
+        with one_transaction():
+            make_account("whole@bench.example", Role.PATIENT)
+        db.session.remove()
+        assert accounts.user_by_email("whole@bench.example") is not None
