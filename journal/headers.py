@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 
 from journal.static_urls import static_version
 
@@ -58,8 +61,21 @@ def _apply(response: Response) -> Response:
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except that the files that are the same for
+    everyone do not vary on the cookie. Flask-Login reads the session after every
+    request, and a session read adds `Vary: Cookie`: on a static file that keeps a
+    shared cache (the TLS proxy's, a CDN) from serving one copy to everyone."""
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint == "static" or request.endpoint in PUBLIC_REVALIDATE:
+            response.vary.discard("Cookie")
+
+
 def init_app(app: Flask) -> None:
     production = app.config["JOURNAL_ENV"] == "production"
+    app.session_interface = SessionInterface()
 
     @app.after_request
     def security_headers(response: Response) -> Response:

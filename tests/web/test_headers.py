@@ -105,6 +105,17 @@ def test_static_files_carry_the_security_headers(client: FlaskClient) -> None:
     response.close()
 
 
+def test_files_the_same_for_everyone_do_not_vary_on_the_cookie(ada: FlaskClient) -> None:
+    """A signed-in visitor's static files and service worker are the same as anyone's
+    (a cache may share them); their pages still vary on the cookie."""
+    for path in ("/static/css/app.css", "/sw.js", "/offline"):
+        response = ada.get(path)
+        assert response.status_code == 200, path
+        assert "Cookie" not in response.vary, path
+        response.close()
+    assert "Cookie" in ada.get("/journal/").vary
+
+
 @pytest.fixture
 def crashing_app(app: Flask) -> Iterator[Flask]:
     """A second app built the same way as the test app, with one route that fails."""
