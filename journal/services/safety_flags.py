@@ -151,16 +151,13 @@ def _decode(plain: bytes) -> Check:
 
 def remember(therapist: User, udk: bytes, share: Share, check: Check) -> None:
     """Keep what checking this shared result found, sealed under the therapist's own
-    key. A note for this revision that already says everything is left alone. The
-    caller commits."""
+    key. Callers write a note only when theirs was missing, stale, unreadable or
+    from before notes kept the instrument (they have just opened it). The caller
+    commits."""
     note = db.session.get(SafetyCheck, share.id)
     if note is None:
         note = SafetyCheck(share_id=share.id, therapist_id=therapist.id)
         db.session.add(note)
-    elif note.record_revision == share.record_revision:
-        kept = _open_note(udk, note.sealed, share.id, therapist.id, note.record_revision)
-        if kept is not None and kept.complete:
-            return
     note.record_revision = share.record_revision
     note.sealed = crypto.seal(udk, _encode(check), _binding(share, therapist))
     note.checked_at = utcnow()
