@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, CDPSession, Page, Request, sync_playwright
 
+# Also the browser tests' flags and phone (tests/browser/conftest.py).
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -21,6 +21,9 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 from werkzeug.serving import make_server
 
+# The phone and Chromium flags the benchmark's page weight uses: one browser setup.
+from bench.pageweight import CHROMIUM_ARGS, PHONE
+
 # A loaded 2-core CI machine can take longer than Playwright's 5 s default to settle
 # an htmx swap; waiting longer costs nothing when the page is quick.
 expect.set_options(timeout=15_000)
@@ -30,17 +33,6 @@ _served: list[Flask] = []
 
 HERE = Path(__file__).parent
 ARTIFACTS = HERE / "artifacts"
-PHONE = "Pixel 7"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"]
 NO_BROWSER = (
     "No Chromium for the browser tests. Install one with `apt-get install chromium` "

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from flask import Flask
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 from sqlalchemy import func, select, update
 
 from journal.extensions import db
@@ -57,10 +57,12 @@ def answers_in_db(app: Flask, session_id: str) -> list[str]:
         return [integration.read_prompt(row, unlocked.udk).answer for row in rows]
 
 
-def test_a_prompt_answer_written_offline_is_kept_encrypted_and_saved_once_when_back_online(
-    page: Page, app: Flask, writer: None, online: BrowserContext
-) -> None:
-    secret = "That the music made me cry, and that it felt good."
+def _answer_offline(
+    page: Page, app: Flask, online: BrowserContext, secret: str
+) -> tuple[str, Locator]:
+    """Signed in, the service worker ready, a done session's prompt answered with the
+    connection gone: the answer waits in the outbox. Returns the session id and the
+    outbox banner."""
     session_id = done_session(app)
     log_in(page)
     wait_for_service_worker(page)
@@ -72,6 +74,14 @@ def test_a_prompt_answer_written_offline_is_kept_encrypted_and_saved_once_when_b
     page.get_by_role("button", name="Save answer").click()
     banner = page.locator("#outbox")
     expect(banner).to_contain_text("1 item is kept on this device")
+    return session_id, banner
+
+
+def test_a_prompt_answer_written_offline_is_kept_encrypted_and_saved_once_when_back_online(
+    page: Page, app: Flask, writer: None, online: BrowserContext
+) -> None:
+    secret = "That the music made me cry, and that it felt good."
+    session_id, banner = _answer_offline(page, app, online, secret)
     expect(banner.locator("#outbox-items")).to_contain_text("Prompt answer, written")
     expect(page.get_by_label(QUESTION)).to_have_value("")
     (item,) = outbox_items(page)
@@ -103,16 +113,7 @@ def test_an_answer_kept_offline_whose_session_was_cancelled_meanwhile_is_marked_
     page: Page, app: Flask, writer: None, online: BrowserContext
 ) -> None:
     secret = "Written in the park, long after the signal went."
-    session_id = done_session(app)
-    log_in(page)
-    wait_for_service_worker(page)
-    page.goto(prompt_url(session_id, KEY))
-
-    online.set_offline(True)
-    page.get_by_label(QUESTION).fill(secret)
-    page.get_by_role("button", name="Save answer").click()
-    banner = page.locator("#outbox")
-    expect(banner).to_contain_text("1 item is kept on this device")
+    session_id, banner = _answer_offline(page, app, online, secret)
     with app.app_context():  # corrected by the clinic while the phone was offline
         db.session.execute(
             update(KapSession)

@@ -17,7 +17,7 @@ from journal.models.checklists import Checklist
 from journal.models.intentions import Intention
 from journal.services import checklist_adaptation
 from tests.conftest import csrf_token
-from tests.web.care_helpers import Pair
+from tests.web.care_helpers import Pair, access_rows, linked_pair
 
 
 def write_intention(client: FlaskClient, session_id: str, text: str) -> TestResponse:
@@ -100,3 +100,23 @@ def post_adaptation(
     data = MultiDict(posted)
     data["csrf_token"] = csrf_token(therapist, "/clinic/invite")
     return therapist.post(url, data=data)
+
+
+def refused_to_another_therapist(
+    app: Flask, url: str, posted: MultiDict[str, str] | Mapping[str, str]
+) -> Pair:
+    """Dr Kim, linked with another patient, gets 404 for this adaptation's page, its
+    save and its withdraw, each logged as refused; returns Kim's pair."""
+    kim = linked_pair(
+        app, app.test_client(), app.test_client(), "dr.kim@example.com", "bob@example.com"
+    )
+    before = len(access_rows(app))
+    assert kim.therapist.get(url).status_code == 404
+    assert post_adaptation(kim.therapist, url, posted).status_code == 404
+    withdraw = kim.therapist.post(
+        url + "/withdraw", data={"csrf_token": csrf_token(kim.therapist, "/clinic/invite")}
+    )
+    assert withdraw.status_code == 404
+    refused = access_rows(app)[before:]
+    assert [(r.outcome, r.therapist_id) for r in refused] == [("refused", kim.therapist_id)] * 3
+    return kim

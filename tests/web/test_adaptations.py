@@ -25,7 +25,6 @@ from tests.factories import PASSWORD, last_link, login, make_user
 from tests.web.care_helpers import (
     Pair,
     accept,
-    access_rows,
     invite,
     link_id,
     linked_pair,
@@ -38,6 +37,7 @@ from tests.web.care_prep_helpers import (
     edit_rows,
     new_rows,
     post_adaptation,
+    refused_to_another_therapist,
     row_of,
     share_refs,
 )
@@ -180,19 +180,8 @@ def _when(moment: datetime) -> dict[str, str]:
 def test_another_therapist_and_other_patients_are_refused(app: Flask, pair: Pair) -> None:
     _adapt(pair)
     row = _adaptation(app)
-    kim = linked_pair(
-        app, app.test_client(), app.test_client(), "dr.kim@example.com", "bob@example.com"
-    )
     url = adaptation_url(pair)
-    before = len(access_rows(app))
-    assert kim.therapist.get(url).status_code == 404
-    assert post_adaptation(kim.therapist, url, _adapted_form("Kim's item")).status_code == 404
-    withdraw = kim.therapist.post(
-        url + "/withdraw", data={"csrf_token": csrf_token(kim.therapist, "/clinic/invite")}
-    )
-    assert withdraw.status_code == 404
-    refused = access_rows(app)[before:]
-    assert [(r.outcome, r.therapist_id) for r in refused] == [("refused", kim.therapist_id)] * 3
+    kim = refused_to_another_therapist(app, url, _adapted_form("Kim's item"))
     assert _adaptation(app).sealed_for_patient == row.sealed_for_patient  # unchanged
 
     # Patients reach no clinic route; another patient cannot open the preview.

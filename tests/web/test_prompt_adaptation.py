@@ -23,8 +23,14 @@ from journal.services import adaptations, keys, prompt_adaptation
 from journal.services.content import load_prompt_set
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
-from tests.web.care_helpers import Pair, accept, access_rows, invite, linked_pair, plain
-from tests.web.care_prep_helpers import edit_rows, new_rows, post_adaptation, row_of
+from tests.web.care_helpers import Pair, accept, invite, linked_pair, plain
+from tests.web.care_prep_helpers import (
+    edit_rows,
+    new_rows,
+    post_adaptation,
+    refused_to_another_therapist,
+    row_of,
+)
 from tests.web.integ_helpers import log_done_session, mark_done_session, prompt_url, prompts
 from tests.web.prep_helpers import in_hours, session_form
 from tests.web.test_at_rest import _every_row_as_text
@@ -229,19 +235,8 @@ def test_an_adaptation_that_does_not_verify_falls_back_to_the_default_prompts(
 def test_another_therapist_and_other_patients_are_refused(app: Flask, pair: Pair) -> None:
     _adapt(pair.therapist, url_for_prompts(pair))
     row = _adaptation(app)
-    kim = linked_pair(
-        app, app.test_client(), app.test_client(), "dr.kim@example.com", "bob@example.com"
-    )
     url = url_for_prompts(pair)
-    before = len(access_rows(app))
-    assert kim.therapist.get(url).status_code == 404
-    assert post_adaptation(kim.therapist, url, _adapted_form("Kim's prompt?")).status_code == 404
-    withdraw = kim.therapist.post(
-        url + "/withdraw", data={"csrf_token": csrf_token(kim.therapist, "/clinic/invite")}
-    )
-    assert withdraw.status_code == 404
-    refused = access_rows(app)[before:]
-    assert [(r.outcome, r.therapist_id) for r in refused] == [("refused", kim.therapist_id)] * 3
+    kim = refused_to_another_therapist(app, url, _adapted_form("Kim's prompt?"))
     assert _adaptation(app).sealed_for_patient == row.sealed_for_patient  # unchanged
     # A therapist the patient is not linked with at all is refused the same way.
     make_user(app, "dr.unlinked@example.com", Role.THERAPIST)

@@ -10,7 +10,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -178,6 +178,20 @@ def _send(app: Flask) -> str:
     return result.output
 
 
+def _assert_says_nothing(keys: BrowserKeys, body: bytes, private: Iterable[str]) -> None:
+    """The notification, opened with the subscriber's keys, is the one generic
+    message: none of the words of what it reminds about."""
+    message = json.loads(keys.decrypt(body))
+    assert message == {
+        "title": "Fresh Tracks",
+        "body": "Something is waiting for you in Fresh Tracks",
+        "url": "/",
+    }
+    text = json.dumps(message).lower()
+    for word in private:
+        assert word not in text
+
+
 def _verify_vapid(app: Flask, service: FakePushService, got: Received) -> None:
     """The Authorization header is `vapid t=<ES256 JWT>, k=<our public key>`."""
     scheme, _, params = got.headers["authorization"].partition(" ")
@@ -220,15 +234,9 @@ def test_a_due_daily_reminder_reaches_the_push_service_encrypted_and_says_nothin
     _verify_vapid(app, push_service, got)
     # On the wire it is ciphertext; only the subscriber's keys open it.
     assert b"waiting" not in got.body
-    message = json.loads(keys.decrypt(got.body))
-    assert message == {
-        "title": "Fresh Tracks",
-        "body": "Something is waiting for you in Fresh Tracks",
-        "url": "/",
-    }
-    text = json.dumps(message).lower()
-    for private in ("heavy", "corridor", "ada", "check-in", "check in", "mood", "session"):
-        assert private not in text
+    _assert_says_nothing(
+        keys, got.body, ("heavy", "corridor", "ada", "check-in", "check in", "mood", "session")
+    )
 
 
 def test_a_reminder_goes_out_once_however_often_the_command_runs(
@@ -487,29 +495,25 @@ def test_a_session_is_reminded_a_day_and_two_hours_before_and_the_push_says_noth
     assert [o.rsplit(":", 1)[1] for _, o in _sent(app)] == ["24h", "2h"]
 
     for got in push_service.received:
-        message = json.loads(keys.decrypt(got.body))
-        assert message == {
-            "title": "Fresh Tracks",
-            "body": "Something is waiting for you in Fresh Tracks",
-            "url": "/",
-        }
-        text = json.dumps(message).lower()
-        for private in (
-            "session",
-            "ketamine",
-            "nasal",
-            "spray",
-            "esketamine",
-            "84",
-            "home",
-            "sitter",
-            "checklist",
-            "heavy",
-            "corridor",
-            "dose",
-            "ada",
-        ):
-            assert private not in text
+        _assert_says_nothing(
+            keys,
+            got.body,
+            (
+                "session",
+                "ketamine",
+                "nasal",
+                "spray",
+                "esketamine",
+                "84",
+                "home",
+                "sitter",
+                "checklist",
+                "heavy",
+                "corridor",
+                "dose",
+                "ada",
+            ),
+        )
 
 
 def test_a_session_planned_late_in_the_evening_is_not_reminded_in_the_night(
@@ -784,15 +788,11 @@ def test_due_integration_prompts_are_reminded_once_and_the_push_says_nothing_of_
     assert {kind for kind, _ in sent} == {"integration_prompts"}
     assert sorted(ids[o.split(":")[0]].prompt_key for _, o in sent) == sorted(due[1:])
 
-    message = json.loads(keys.decrypt(push_service.received[0].body))
-    assert message == {
-        "title": "Fresh Tracks",
-        "body": "Something is waiting for you in Fresh Tracks",
-        "url": "/",
-    }
-    text = json.dumps(message).lower()
-    for private in ("prompt", "session", "surprised", "corridor", "heavy", "integration", "ada"):
-        assert private not in text
+    _assert_says_nothing(
+        keys,
+        push_service.received[0].body,
+        ("prompt", "session", "surprised", "corridor", "heavy", "integration", "ada"),
+    )
 
 
 def test_integration_prompt_reminders_are_off_until_chosen(
