@@ -61,35 +61,27 @@ from bench.clinic import (
 )
 from bench.text import entry_text
 from journal import create_app
-from journal.config import PRODUCTION_KDF, KdfParams
-from journal.database import rows_kept_on_commit
-from journal.extensions import db
+from journal.accounts import accounts, two_factor
+from journal.accounts.accounts import Unlocked
+from journal.care import care, shareable, sharing
+from journal.care.sharing import RecordRef
+from journal.content import ROUTES
+from journal.core.config import PRODUCTION_KDF, KdfParams
+from journal.core.database import rows_kept_on_commit
+from journal.core.extensions import db
+from journal.dosing import checklists, preparation
+from journal.dosing.intentions import IntentionForm
+from journal.dosing.kap_sessions import SessionForm, check_form, zone_of
+from journal.entries import entries
+from journal.entries.entries import EntryForm
+from journal.integration import integration
 from journal.models.entries import Entry
 from journal.models.integration import PromptAnswer, PromptState
 from journal.models.kap_sessions import KapSession
 from journal.models.sharing import Share
 from journal.models.users import Role, User
-from journal.services import (
-    accounts,
-    care,
-    checklists,
-    entries,
-    integration,
-    measures,
-    moods,
-    preparation,
-    scoring,
-    shareable,
-    sharing,
-    two_factor,
-)
-from journal.services.accounts import Unlocked
-from journal.services.content import ROUTES
-from journal.services.entries import EntryForm
-from journal.services.intentions import IntentionForm
-from journal.services.kap_sessions import SessionForm, check_form, zone_of
-from journal.services.moods import CheckInValues
-from journal.services.sharing import RecordRef
+from journal.mood import measures, moods, scoring
+from journal.mood.moods import CheckInValues
 
 # Lowered for generation only: about 1 ms instead of about 180 ms per account.
 GENERATION_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)

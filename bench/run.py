@@ -566,7 +566,7 @@ def reuse_ok(database_url: str, spec: ClinicSpec) -> bool:
     from sqlalchemy import func, select
 
     from bench.generate import bench_app
-    from journal.extensions import db
+    from journal.core.extensions import db
     from journal.models.entries import Entry
     from journal.models.users import User
 
@@ -585,7 +585,7 @@ def user_ids_and_costs(database_url: str, emails: list[str]) -> dict[str, tuple[
     from sqlalchemy import select
 
     from bench.generate import bench_app
-    from journal.extensions import db
+    from journal.core.extensions import db
     from journal.models.users import User
 
     app = bench_app(database_url)
@@ -748,7 +748,7 @@ def main(argv: list[str] | None = None) -> int:
             results[scenario.name] = {**result, "ceiling_rps": round((before + after) / 2, 1)}
             before = after
         costs = user_ids_and_costs(args.database, [*logins, *_signin(spec)])
-        from journal.config import PRODUCTION_KDF
+        from journal.core.config import PRODUCTION_KDF
 
         served_cost = {
             "production_memory_kib": PRODUCTION_KDF.memory_kib,

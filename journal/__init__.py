@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import Flask
 
-from journal.config import load_config
+from journal.core.config import load_config
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: config → extensions → blueprints → errors → CLI.
+    """Build the app: config → extensions → domains and their wiring → errors → CLI.
 
     `config` overrides the environment (tests pass their database and a tiny KDF).
     """
@@ -23,19 +23,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from journal import (  # noqa: F401 (database: pragmas)
-        cli,
-        database,
-        headers,
-        identity,
-        proxies,
-        server_timing,
-        static_urls,
-    )
-    from journal.extensions import csrf, db, htmx, limiter, login_manager, migrate
-    from journal.views import register_blueprints, register_error_handlers
+    from journal import cli, wiring
+    from journal.accounts import identity
+    from journal.core import database, headers, proxies, server_timing, static_urls
+    from journal.core.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from journal.web import errors, filters
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -46,7 +41,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     proxies.init_app(app)
     static_urls.init_app(app)
     server_timing.init_app(app)
-    register_blueprints(app)
-    register_error_handlers(app)
+    filters.init_app(app)
+    wiring.wire(app)
+    errors.init_app(app)
     cli.init_app(app)
     return app

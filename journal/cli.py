@@ -11,30 +11,21 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import delete
 
-from journal.extensions import db
+from journal.accounts import accounts, two_factor
+from journal.accounts.accounts import AccountError, Unlocked
+from journal.care import adaptations, care, checklist_adaptation, sharing
+from journal.care.sharing import RecordRef
+from journal.core.extensions import db
+from journal.dosing import checklists, intentions, kap_sessions, preparation
+from journal.dosing.intentions import IntentionForm
+from journal.dosing.kap_sessions import SessionForm
+from journal.entries import entries
+from journal.entries.entries import EntryForm
 from journal.models.entries import Entry
 from journal.models.kap_sessions import KapSession
 from journal.models.sharing import CareLink
 from journal.models.types import utcnow
 from journal.models.users import Role, User
-from journal.services import (
-    accounts,
-    adaptations,
-    care,
-    checklist_adaptation,
-    checklists,
-    entries,
-    intentions,
-    kap_sessions,
-    preparation,
-    sharing,
-    two_factor,
-)
-from journal.services.accounts import AccountError, Unlocked
-from journal.services.entries import EntryForm
-from journal.services.intentions import IntentionForm
-from journal.services.kap_sessions import SessionForm
-from journal.services.sharing import RecordRef
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Development demo data.")
@@ -158,7 +149,7 @@ def load_demo(reset: bool) -> None:
 def send_reminders() -> None:
     """Send the reminders that are due now (run every few minutes from cron or a
     systemd timer; what went out is recorded, so repeated runs send nothing twice)."""
-    from journal.services import reminders
+    from journal.reminders import reminders
 
     try:
         report = reminders.send_due()
@@ -173,7 +164,7 @@ def send_reminders() -> None:
 @reminders_cli.command("vapid-keys")
 def vapid_keys() -> None:
     """Print a new VAPID key pair for the production environment."""
-    from journal import crypto
+    from journal.core import crypto
 
     private = crypto.new_vapid_private_key()
     click.echo(f"VAPID_PRIVATE_KEY={private}")
@@ -245,7 +236,7 @@ def _demo_sessions(patient: Unlocked, now: datetime) -> tuple[KapSession, KapSes
 
 
 def init_app(app: Flask) -> None:
-    from journal import operations_cli
+    from journal.your_data import commands as operations_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from journal import create_app
-from journal.config import TEST_KDF
-from journal.extensions import db
+from journal.core.config import TEST_KDF
+from journal.core.extensions import db
 
 TEST_PEPPER = "p1:" + "11" * 32
 

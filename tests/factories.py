@@ -12,11 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.accounts import accounts, two_factor
+from journal.accounts.accounts import Unlocked
+from journal.core.extensions import db
 from journal.models.two_factor import TwoFactor
 from journal.models.users import Role
-from journal.services import accounts, two_factor
-from journal.services.accounts import Unlocked
 from tests.conftest import csrf_token
 
 PASSWORD = "lantern-meadow-copper-harbor-17"

@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy import ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.records import EncryptedPayloadMixin
 
 

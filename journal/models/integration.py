@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.records import EncryptedPayloadMixin
 from journal.models.types import UTCDateTime, utcnow
 

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import Date, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.records import EncryptedPayloadMixin
 
 

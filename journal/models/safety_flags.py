@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.types import UTCDateTime, utcnow
 
 

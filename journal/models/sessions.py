@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.types import UTCDateTime, utcnow
 from journal.models.users import User
 

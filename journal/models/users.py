@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.types import UTCDateTime, utcnow
 
 

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 
+from journal.accounts import accounts
+from journal.care import care
 from journal.models.users import Role
-from journal.services import accounts, care
 from tests.browser.test_care_loop import check, log_in, nav
 from tests.browser.test_first_journey import heading, screenshots
 from tests.factories import make_user

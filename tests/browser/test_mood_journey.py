@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from journal.extensions import db
-from journal.services import moods
+from journal.core.extensions import db
+from journal.mood import moods
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_first_journey import check_page, heading, screenshots
 from tests.factories import PASSWORD, make_user

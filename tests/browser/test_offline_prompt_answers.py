@@ -12,11 +12,12 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 from sqlalchemy import func, select, update
 
-from journal.extensions import db
+from journal.accounts import accounts
+from journal.core.extensions import db
+from journal.integration import integration
 from journal.models.idempotency import IdempotencyKey
 from journal.models.integration import PromptAnswer, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
-from journal.services import accounts, integration
 from tests.browser.test_pwa import (
     EMAIL,
     log_in,

@@ -16,13 +16,15 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
-from journal.extensions import db
+from journal.accounts import accounts
+from journal.accounts.accounts import Unlocked
+from journal.core.extensions import db
+from journal.entries import entries
+from journal.entries.entries import EntryForm
 from journal.models.entries import Entry
 from journal.models.measures import MeasureResult
 from journal.models.users import Role, User
-from journal.services import accounts, entries, moods
-from journal.services.accounts import Unlocked
-from journal.services.entries import EntryForm
+from journal.mood import moods
 from tests.browser.conftest import ARTIFACTS, finish_two_step
 from tests.browser.test_first_journey import check_page
 from tests.factories import PASSWORD, login, make_user

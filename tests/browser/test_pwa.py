@@ -16,11 +16,12 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page, Route, expect
 from sqlalchemy import func, select
 
-from journal.extensions import db
+from journal.core.extensions import db
+from journal.entries import entries
 from journal.models.entries import Entry
 from journal.models.moods import CheckIn
 from journal.models.users import User
-from journal.services import entries, moods
+from journal.mood import moods
 from tests.factories import PASSWORD, make_user
 
 EMAIL = "offline.writer@example.com"
@@ -106,7 +107,7 @@ def wait_for_service_worker(page: Page) -> str:
 
 def bodies_in_db(app: Flask, email: str = EMAIL) -> list[str]:
     """The user's entries, decrypted the way the app does (needs their password)."""
-    from journal.services import accounts
+    from journal.accounts import accounts
 
     with app.app_context():
         unlocked = accounts.authenticate(email, PASSWORD)
@@ -410,7 +411,7 @@ def test_background_sync_sends_the_outbox_with_no_page_open(
 
 def checkins_in_db(app: Flask, email: str = EMAIL) -> list[tuple[str, int, int, str]]:
     """The user's check-ins as (day, mood, anxiety, note), opened the way the app does."""
-    from journal.services import accounts
+    from journal.accounts import accounts
 
     with app.app_context():
         unlocked = accounts.authenticate(email, PASSWORD)

@@ -30,9 +30,12 @@ from bench.generate import (
     populate,
 )
 from bench.text import entry_text
-from journal import crypto
-from journal.config import PRODUCTION_KDF
-from journal.extensions import db
+from journal.accounts import accounts, keys, two_factor
+from journal.care.sharing import share_info
+from journal.core import crypto
+from journal.core.config import PRODUCTION_KDF
+from journal.core.extensions import db
+from journal.entries import entries
 from journal.models.entries import Entry
 from journal.models.integration import PromptAnswer, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
@@ -40,8 +43,6 @@ from journal.models.measures import MeasureResult
 from journal.models.moods import CheckIn
 from journal.models.sharing import CareLink, Share
 from journal.models.users import Role, User
-from journal.services import accounts, entries, keys, two_factor
-from journal.services.sharing import share_info
 
 
 def test_tiny_clinic_has_every_account_and_entry_and_the_entries_decrypt(app: Flask) -> None:

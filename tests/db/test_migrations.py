@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import inspect
 
-from journal.extensions import db
+from journal.core.extensions import db
 
 
 def test_upgrade_head_matches_the_models_with_no_autogenerate_difference(app: Flask) -> None:

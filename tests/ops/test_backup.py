@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from journal import create_app
-from journal.extensions import db
+from journal.core.extensions import db
 from tests.factories import login, make_user, write_entry
 
 SAME = ("TESTING", "KDF_PARAMS", "RATELIMIT_ENABLED", "MAIL_BACKEND", "MAIL_OUTBOX_DIR")

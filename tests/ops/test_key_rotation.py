@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.entries import Entry
 from journal.models.users import User
 from tests.conftest import TEST_PEPPER, csrf_token

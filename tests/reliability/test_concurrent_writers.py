@@ -23,10 +23,10 @@ from flask import Flask
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
-from journal.extensions import db
+from journal.accounts.accounts import Unlocked
+from journal.core.extensions import db
+from journal.entries import entries
 from journal.models.entries import Entry
-from journal.services import entries
-from journal.services.accounts import Unlocked
 from tests.factories import PASSWORD, make_user
 from tests.reliability.server import Client, Server
 

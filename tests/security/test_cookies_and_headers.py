@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from journal import create_app
-from journal.config import TEST_KDF
-from journal.extensions import db
-from journal.headers import PUBLIC_REVALIDATE
+from journal.core.config import TEST_KDF
+from journal.core.extensions import db
+from journal.core.headers import PUBLIC_REVALIDATE
 from tests.conftest import TEST_PEPPER, csrf_token
 from tests.factories import PASSWORD, make_user
 from tests.security.world import build_world, get_pages

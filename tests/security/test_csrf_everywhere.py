@@ -10,7 +10,7 @@ import re
 from flask import Flask
 from sqlalchemy import select, text
 
-from journal.extensions import db
+from journal.core.extensions import db
 from tests.conftest import csrf_token
 from tests.security.world import (
     NOT_RECORD_IDS,

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from journal import crypto
+from journal.core import crypto
 from tests.conftest import csrf_token
 from tests.factories import make_user
 from tests.web.helpers import without_csrf

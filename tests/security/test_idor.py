@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from journal.extensions import db
+from journal.core.extensions import db
 from tests.conftest import csrf_token
 from tests.security.world import (
     ADA_BODY,

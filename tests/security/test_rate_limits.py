@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from journal import create_app
-from journal.extensions import db, limiter
+from journal.core.extensions import db, limiter
 from tests.conftest import csrf_token
 from tests.web.test_headers import assert_safe_headers
 

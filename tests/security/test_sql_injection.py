@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import inspect
 
-from journal.extensions import db
+from journal.core.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import login
 from tests.security.world import ADA, World, build_world, forms_on, get_pages

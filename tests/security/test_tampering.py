@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.entries import Draft, Entry
 from journal.models.two_factor import TwoFactor
 from journal.models.users import User

@@ -20,12 +20,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
-from journal.extensions import db
+from journal.care import prompt_adaptation, shareable
+from journal.core.extensions import db
 from journal.models.adaptations import Adaptation
 from journal.models.sessions import AuthSession
 from journal.models.sharing import CareInvitation, Share
 from journal.models.users import Role
-from journal.services import prompt_adaptation, shareable
 from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
 from tests.web.helpers import HTMX, user_id

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from journal.services import charts
-from journal.services.charts import (
+from journal.mood import charts
+from journal.mood.charts import (
     BOTTOM,
     LEFT,
     RIGHT,
@@ -21,7 +21,7 @@ from journal.services.charts import (
     overlay_chart,
     score_chart,
 )
-from journal.services.scoring import get_instrument
+from journal.mood.scoring import get_instrument
 
 UTC_ZONE = ZoneInfo("UTC")
 D0 = date(2026, 3, 2)  # a Monday

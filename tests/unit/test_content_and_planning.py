@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journal.services import content, planning
-from journal.services.content import (
+from journal import content
+from journal.content import (
     CONTENT_DIR,
     ROUTES,
     SETTINGS,
@@ -29,7 +29,8 @@ from journal.services.content import (
     read_checklist,
     read_prompt_set,
 )
-from journal.services.planning import (
+from journal.dosing import planning
+from journal.dosing.planning import (
     DONE,
     DUE_NOW,
     LATER_TODAY,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from journal.services import crisis, questionnaire_flow
-from journal.services.crisis import CrisisAction, CrisisConfigError, load_crisis_resources
-from journal.services.scoring import get_instrument
+from journal.mood import crisis, questionnaire_flow
+from journal.mood.crisis import CrisisAction, CrisisConfigError, load_crisis_resources
+from journal.mood.scoring import get_instrument
 
 
 def test_the_us_lines_are_988_741741_and_911() -> None:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journal import crypto
-from journal.config import OWASP_MIN_KDF, PRODUCTION_KDF, TEST_KDF
-from journal.crypto import Binding
+from journal.core import crypto
+from journal.core.config import OWASP_MIN_KDF, PRODUCTION_KDF, TEST_KDF
+from journal.core.crypto import Binding
 
 KEY = bytes(range(32))
 ROW = uuid.UUID(int=1)

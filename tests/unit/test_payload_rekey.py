@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from journal import crypto
-from journal.services import records
-from journal.services.shareable import payload_adapter
+from journal.care.shareable import payload_adapter
+from journal.core import crypto, records
 
 TABLE = "test_payloads"
 

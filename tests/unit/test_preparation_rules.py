@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journal.services import checklists, session_log
-from journal.services.content import ROUTES, SETTINGS
-from journal.services.intentions import IntentionForm
-from journal.services.kap_sessions import describe_when, local_to_utc
-from journal.services.planning import plan_checklist
-from journal.services.session_log import LogForm
+from journal.content import ROUTES, SETTINGS
+from journal.dosing import checklists, session_log
+from journal.dosing.intentions import IntentionForm
+from journal.dosing.kap_sessions import describe_when, local_to_utc
+from journal.dosing.planning import plan_checklist
+from journal.dosing.session_log import LogForm
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

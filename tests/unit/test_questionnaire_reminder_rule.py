@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journal.services.measures import BEFORE, PERIODIC, why_due
+from journal.mood.measures import BEFORE, PERIODIC, why_due
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 INTERVAL = 14

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journal.services.scoring import (
+from journal.mood.scoring import (
     INSTRUMENT_IDS,
     IncompleteAnswers,
     Instrument,

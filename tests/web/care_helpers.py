@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.sharing import AccessLogEntry, CareLink, Share
 from journal.models.users import Role
 from tests.conftest import csrf_token

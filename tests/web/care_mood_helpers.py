@@ -13,13 +13,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from journal import crypto
-from journal.extensions import db
+from journal.accounts import keys
+from journal.care.sharing import share_info
+from journal.core import crypto
+from journal.core.extensions import db
 from journal.models.sharing import Share
 from journal.models.users import User
-from journal.services import keys, measures, moods
-from journal.services.moods import CheckInValues
-from journal.services.sharing import share_info
+from journal.mood import measures, moods
+from journal.mood.moods import CheckInValues
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.web.care_helpers import Pair

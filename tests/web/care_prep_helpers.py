@@ -12,10 +12,10 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.care import checklist_adaptation
+from journal.core.extensions import db
 from journal.models.checklists import Checklist
 from journal.models.intentions import Intention
-from journal.services import checklist_adaptation
 from tests.conftest import csrf_token
 from tests.web.care_helpers import Pair, access_rows, linked_pair
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.sessions import AuthSession
 from journal.models.types import utcnow
 from journal.models.users import User

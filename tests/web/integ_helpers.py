@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.integration import PromptAnswer
 from journal.models.kap_sessions import KapSession
 from journal.models.types import utcnow

@@ -12,12 +12,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.accounts.accounts import Unlocked
+from journal.core import records
+from journal.core.extensions import db
 from journal.models.moods import CheckIn
-from journal.services import measures, moods, records
-from journal.services.accounts import Unlocked
-from journal.services.moods import CheckInValues
-from journal.services.scoring import get_instrument
+from journal.mood import measures, moods
+from journal.mood.moods import CheckInValues
+from journal.mood.scoring import get_instrument
 from tests.conftest import csrf_token
 
 CRISIS_MARKERS = ("crisis-card", "Nobody watches this app live", 'href="tel:988"')

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.entries import Draft, Entry
 from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry

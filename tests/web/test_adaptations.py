@@ -14,12 +14,13 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import func, select, update
 
-from journal import crypto
-from journal.extensions import db
+from journal.accounts import keys
+from journal.care import adaptations
+from journal.core import crypto
+from journal.core.extensions import db
 from journal.models.adaptations import Adaptation
 from journal.models.kap_sessions import KapSession
 from journal.models.users import Role, User
-from journal.services import adaptations, keys
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, last_link, login, make_user
 from tests.web.care_helpers import (

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
-from journal.extensions import db
+from journal.core.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import signup_via_http, write_entry
 from tests.web.helpers import HTMX

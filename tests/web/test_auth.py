@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 from werkzeug.test import TestResponse
 
-from journal import crypto
-from journal.extensions import db
+from journal.core import crypto
+from journal.core.extensions import db
 from journal.models.types import utcnow
 from journal.models.users import LoginThrottle, User
 from tests.conftest import csrf_token

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from journal.extensions import db
+from journal.care import shareable
+from journal.core.extensions import db
 from journal.models.sharing import CareLink, StandingShare
-from journal.services import shareable
 from tests.conftest import csrf_token
 from tests.factories import last_link, login
 from tests.web.care_helpers import linked_pair, plain, share, shares, text, write

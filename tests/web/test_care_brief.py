@@ -14,12 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from journal.extensions import db
+from journal.care import brief
+from journal.core.extensions import db
 from journal.models.entries import Entry
 from journal.models.sharing import CareLink, Share
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import brief
 from tests.conftest import csrf_token
 from tests.web.care_helpers import Pair, item_url, linked_pair, plain, share, text, write
 from tests.web.test_at_rest import _every_row_as_text

@@ -13,14 +13,14 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import update
 
-from journal.extensions import db
+from journal.care import brief
+from journal.care.brief import BriefItem, SessionHeading
+from journal.care.shareable import SharedItem
+from journal.core.extensions import db
 from journal.models.entries import Entry
 from journal.models.kap_sessions import SessionStatus
 from journal.models.sharing import Share
 from journal.models.types import utcnow
-from journal.services import brief
-from journal.services.brief import BriefItem, SessionHeading
-from journal.services.shareable import SharedItem
 from tests.conftest import csrf_token
 from tests.web.care_helpers import (
     Pair,

@@ -11,13 +11,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from journal import crypto
-from journal.extensions import db
+from journal.accounts import keys
+from journal.care import shareable
+from journal.care.sharing import share_info
+from journal.core import crypto
+from journal.core.extensions import db
+from journal.entries import entries
 from journal.models.entries import Entry
 from journal.models.sharing import CareLink, StandingShare
 from journal.models.users import User
-from journal.services import entries, keys, shareable
-from journal.services.sharing import share_info
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.web.care_helpers import (

@@ -12,11 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from journal import create_app
-from journal.extensions import db, limiter
+from journal.care import care
+from journal.core.extensions import db, limiter
 from journal.models.sharing import CareInvitation, CareLink
 from journal.models.types import utcnow
 from journal.models.users import Role
-from journal.services import care
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 from tests.web.care_helpers import accept, invite, text

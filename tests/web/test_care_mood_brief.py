@@ -15,12 +15,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.moods import CheckIn
 from journal.models.safety_flags import SafetyFlagAcknowledgement
 from journal.models.sharing import CareLink, Share
 from journal.models.types import utcnow
-from journal.services import moods
+from journal.mood import moods
 from tests.web.care_helpers import Pair, access_rows, linked_pair, plain, shares
 from tests.web.care_mood_helpers import (
     CHECKINS,

@@ -12,12 +12,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from journal import crypto
-from journal.extensions import db
+from journal.core import crypto, records
+from journal.core.extensions import db
 from journal.models.measures import MeasureResult
 from journal.models.moods import CheckIn
 from journal.models.types import utcnow
-from journal.services import measures, moods, records
+from journal.mood import measures, moods
 from tests.conftest import csrf_token
 from tests.web.care_helpers import Pair, access_rows, linked_pair, plain, shares
 from tests.web.care_mood_helpers import (

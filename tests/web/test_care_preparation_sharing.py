@@ -12,14 +12,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from journal import crypto
-from journal.extensions import db
+from journal.accounts import keys
+from journal.care.sharing import share_info
+from journal.core import crypto, records
+from journal.core.extensions import db
+from journal.dosing import checklists, intentions, kap_sessions
 from journal.models.checklists import Checklist
 from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession
 from journal.models.users import User
-from journal.services import checklists, intentions, kap_sessions, keys, records
-from journal.services.sharing import share_info
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
 from tests.web.care_helpers import Pair, access_rows, linked_pair, plain, shares, text

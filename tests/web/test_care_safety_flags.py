@@ -14,14 +14,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from journal import crypto
-from journal.extensions import db
+from journal.care import safety_flags
+from journal.core import crypto
+from journal.core.extensions import db
 from journal.models.audit import AuditEvent
 from journal.models.safety_flags import SafetyCheck, SafetyFlagAcknowledgement
 from journal.models.sharing import Share
 from journal.models.types import utcnow
 from journal.models.users import Role
-from journal.services import safety_flags
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 from tests.web.care_helpers import Pair, accept, access_rows, invite, linked_pair, plain, shares

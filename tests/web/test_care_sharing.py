@@ -13,13 +13,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from journal import crypto
-from journal.extensions import db
+from journal.accounts import keys
+from journal.care.access import RecordNotFound
+from journal.care.sharing import share_info
+from journal.core import crypto, records
+from journal.core.extensions import db
+from journal.entries import entries
 from journal.models.entries import Entry
 from journal.models.users import Role, User
-from journal.services import entries, keys, records
-from journal.services.access import RecordNotFound
-from journal.services.sharing import share_info
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
 from tests.web.care_helpers import (
@@ -311,8 +312,8 @@ def test_the_access_rule_refuses_a_share_whose_revision_is_stale(app: Flask, pai
     re-seals) is not even tried."""
     from sqlalchemy import update
 
+    from journal.care import access
     from journal.models.sharing import Share
-    from journal.services import access
 
     entry = write(pair.patient, SECRET)
     share(pair.patient, pair.link, entry)

@@ -14,11 +14,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.accounts.accounts import Unlocked
+from journal.core.extensions import db
 from journal.models.moods import CheckIn
 from journal.models.users import User
-from journal.services import moods
-from journal.services.accounts import Unlocked
+from journal.mood import moods
 from tests.factories import login, make_user
 from tests.web.helpers import BOOSTED, HTMX
 from tests.web.mood_helpers import checkin

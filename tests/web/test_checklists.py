@@ -18,14 +18,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select, update
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.content import CONTENT_DIR, read_checklist
+from journal.core import records
+from journal.core.extensions import db
+from journal.dosing import checklists, kap_sessions, preparation
+from journal.dosing.kap_sessions import SessionForm
 from journal.models.checklists import Checklist
 from journal.models.kap_sessions import KapSession
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.services import checklists, kap_sessions, preparation, records
-from journal.services.content import CONTENT_DIR, read_checklist
-from journal.services.kap_sessions import SessionForm
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 from tests.web.helpers import HTMX, user_id

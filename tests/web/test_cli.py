@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.entries import Entry
 from journal.models.users import Role, User
 from tests.factories import PASSWORD, enrol_via_http, login

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+from journal.care import adaptations
 from journal.models.users import Role
-from journal.services import adaptations
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 from tests.web.care_helpers import Pair, access_rows, linked_pair, share, text, write

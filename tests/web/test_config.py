@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from journal.config import ConfigError, load_config
+from journal.core.config import ConfigError, load_config
 
 PEPPER = "p1:" + "22" * 32
 DB = "postgresql://journal:journal@db.example/journal"

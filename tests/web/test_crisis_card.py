@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from journal.services import crisis
-from journal.services.crisis import CrisisConfigError
+from journal.mood import crisis
+from journal.mood.crisis import CrisisConfigError
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 from tests.web.helpers import BOOSTED, HTMX
@@ -182,7 +182,7 @@ def test_crisis_lines_come_from_the_configured_region(
 def test_the_app_refuses_to_start_with_an_unknown_crisis_region() -> None:
     """The check runs when the help blueprint is registered, inside create_app. A bare
     app shows it without a second create_app (which would rebind shared extensions)."""
-    from journal.views import safety
+    from journal.mood.views import safety
 
     for region, message in (
         ("QQ", "No crisis lines for CRISIS_REGION=QQ"),

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import ForeignKey, Table, func, select
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.audit import AuditEvent
 from journal.models.reminders import PushSubscription, ReminderSent
 from journal.models.sharing import StandingShare

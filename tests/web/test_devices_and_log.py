@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from journal.services import audit
-from journal.services.auth_sessions import describe_device
+from journal.accounts import audit
+from journal.accounts.auth_sessions import describe_device
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
 from tests.web.helpers import session_count

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.sessions import AuthSession
 from journal.models.types import utcnow
 from tests.conftest import csrf_token

@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.entries import Entry
 from journal.models.types import utcnow
-from journal.services import export
+from journal.your_data import export
 from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
 from tests.web.helpers import HTMX
@@ -103,9 +103,9 @@ def test_a_section_name_cannot_be_taken_twice() -> None:
     import pytest
 
     with pytest.raises(ValueError, match="already taken"):
-        export.section("entries", "Again")(lambda user, udk: [])
+        export.add_section("entries", "Again", lambda user, udk: [])
     with pytest.raises(ValueError, match="already taken"):
-        export.section("account", "Clash")(lambda user, udk: [])
+        export.add_section("account", "Clash", lambda user, udk: [])
 
 
 def test_the_printable_document_shows_only_the_chosen_days(app: Flask, client: FlaskClient) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from journal import create_app
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.entries import Entry
 from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from journal.content import load_self_check
 from journal.models.types import utcnow
-from journal.services.content import load_self_check
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 from tests.web.prep_helpers import field_errors, in_hours, plan_session, set_time_zone, text_of

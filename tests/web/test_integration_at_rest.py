@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.types import utcnow
 from tests.factories import login, make_user
 from tests.web.integ_helpers import (

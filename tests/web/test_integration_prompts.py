@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.integration import PromptAnswer, PromptDraft
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow

@@ -13,11 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from journal.extensions import db
+from journal.accounts import accounts
+from journal.content import PromptSet, load_prompt_set
+from journal.core import records
+from journal.core.extensions import db
+from journal.integration import integration
 from journal.models.integration import PromptAnswer, PromptSchedule
 from journal.models.types import utcnow
-from journal.services import accounts, integration, records
-from journal.services.content import PromptSet, load_prompt_set
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
 from tests.web.integ_helpers import (

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from journal.extensions import db
+from journal.care import shareable
+from journal.core.extensions import db
 from journal.models.integration import PromptAnswer
-from journal.services import shareable
 from tests.conftest import csrf_token
 from tests.web.care_helpers import Pair, linked_pair, plain, shares, text
 from tests.web.integ_helpers import add_after_effect, answer, log_done_session, prompt

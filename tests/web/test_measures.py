@@ -15,12 +15,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.accounts.accounts import Unlocked
+from journal.core.extensions import db
 from journal.models.measures import MeasureResult
 from journal.models.types import utcnow
-from journal.services import measures
-from journal.services.accounts import Unlocked
-from journal.services.scoring import get_instrument
+from journal.mood import measures
+from journal.mood.scoring import get_instrument
 from tests.factories import login, make_user
 from tests.web.helpers import HTMX
 from tests.web.mood_helpers import (

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import inspect
 
-from journal.extensions import db
+from journal.core.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import signup_via_http
 from tests.web.mood_helpers import checkin, finish_at_once, phq9

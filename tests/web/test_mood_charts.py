@@ -16,9 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
-from journal.services import moods, records
-from journal.services.accounts import Unlocked
+from journal.accounts.accounts import Unlocked
+from journal.core import records
+from journal.core.extensions import db
+from journal.mood import moods
 from tests.factories import login, make_user
 from tests.web.helpers import BOOSTED
 from tests.web.mood_helpers import phq9, seed_checkins, seed_result

@@ -13,12 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from journal.extensions import db
+from journal.accounts.accounts import Unlocked
+from journal.core.extensions import db
 from journal.models.idempotency import IdempotencyKey
 from journal.models.moods import CheckIn
 from journal.models.users import User
-from journal.services import moods
-from journal.services.accounts import Unlocked
+from journal.mood import moods
 from tests.factories import login, make_user
 from tests.web.helpers import HTMX
 from tests.web.mood_helpers import checkin

@@ -15,12 +15,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 from werkzeug.test import TestResponse
 
-from journal.extensions import db
+from journal.accounts.accounts import Unlocked
+from journal.core.extensions import db
+from journal.integration import integration
 from journal.models.idempotency import IdempotencyKey
 from journal.models.integration import PromptAnswer, PromptDraft
 from journal.models.kap_sessions import KapSession, SessionStatus
-from journal.services import integration
-from journal.services.accounts import Unlocked
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 from tests.web.helpers import HTMX

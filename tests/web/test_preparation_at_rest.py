@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from journal.extensions import db
-from journal.services.content import load_self_check
+from journal.content import load_self_check
+from journal.core.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 from tests.web.prep_helpers import in_hours, plan_session, session_row, text_of

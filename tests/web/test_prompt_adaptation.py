@@ -15,12 +15,13 @@ from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from journal import crypto
-from journal.extensions import db
+from journal.accounts import keys
+from journal.care import adaptations, prompt_adaptation
+from journal.content import load_prompt_set
+from journal.core import crypto
+from journal.core.extensions import db
 from journal.models.adaptations import Adaptation
 from journal.models.users import Role, User
-from journal.services import adaptations, keys, prompt_adaptation
-from journal.services.content import load_prompt_set
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
 from tests.web.care_helpers import Pair, accept, invite, linked_pair, plain

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from journal.extensions import db
+from journal.core.extensions import db
 from journal.models.entries import Entry
 from journal.models.idempotency import IdempotencyKey
 from tests.conftest import csrf_token

@@ -27,13 +27,15 @@ from sqlalchemy import event, func, select
 from bench import generate
 from bench.clinic import ClinicSpec
 from bench.generate import PatientData
-from journal.extensions import db
+from journal.accounts import accounts
+from journal.accounts.accounts import Unlocked
+from journal.care import care
+from journal.core.extensions import db
+from journal.entries import entries, timeline
+from journal.entries.entries import EntryForm
 from journal.models.sharing import Share
 from journal.models.types import utcnow
 from journal.models.users import Role
-from journal.services import accounts, care, entries, timeline
-from journal.services.accounts import Unlocked
-from journal.services.entries import EntryForm
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
 from tests.web.helpers import entry_ids

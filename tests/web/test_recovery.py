@@ -292,7 +292,7 @@ def test_starting_over_deletes_every_sealed_record_of_every_kind(
 
     from sqlalchemy import func, select
 
-    from journal.extensions import Base, db
+    from journal.core.extensions import Base, db
     from journal.models.records import EncryptedPayloadMixin
     from journal.models.types import utcnow
     from tests.web.mood_helpers import checkin, finish_at_once, phq9

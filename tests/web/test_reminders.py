@@ -26,12 +26,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from journal.config import ConfigError, load_config
-from journal.extensions import db
+from journal.core import records
+from journal.core.config import ConfigError, load_config
+from journal.core.extensions import db
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.reminders import PushSubscription, ReminderSent
 from journal.models.users import Role, User
-from journal.services import records, reminders
+from journal.reminders import reminders
 from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
 from tests.web import integ_helpers as integ
@@ -312,11 +313,11 @@ def test_other_features_register_what_is_due_and_it_is_sent_the_same_way(
     _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
     calls: list[str] = []
 
-    @reminders.due_source("test_prompt")
     def prompt_due(user: User, now: datetime) -> list[reminders.DueReminder]:
         calls.append(user.email)
         return [reminders.DueReminder("test_prompt", "prompt-42")]
 
+    reminders.add_source("test_prompt", prompt_due)
     try:
         assert "test_prompt" in reminders.registered_kinds()
         _send(app)
@@ -725,7 +726,7 @@ def test_production_without_vapid_keys_runs_with_reminders_off(tmp_path: Path) -
 
 
 def test_production_vapid_keys_must_match_and_name_a_subject(tmp_path: Path) -> None:
-    from journal import crypto
+    from journal.core import crypto
 
     private, other = crypto.new_vapid_private_key(), crypto.new_vapid_private_key()
     env = {**PRODUCTION, "VAPID_PRIVATE_KEY": private}
@@ -749,7 +750,7 @@ def test_production_never_accepts_plain_http_push_endpoints(tmp_path: Path) -> N
 def test_the_command_prints_a_new_key_pair(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["reminders", "vapid-keys"])
     lines = dict(line.split("=", 1) for line in result.output.strip().splitlines())
-    from journal import crypto
+    from journal.core import crypto
 
     assert crypto.vapid_public_key(lines["VAPID_PRIVATE_KEY"]) == lines["VAPID_PUBLIC_KEY"]
 

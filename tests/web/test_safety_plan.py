@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from journal.services.safety_plans import SECTION_MAX, SECTIONS
+from journal.mood.safety_plans import SECTION_MAX, SECTIONS
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 

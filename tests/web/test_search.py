@@ -13,11 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from journal.extensions import db
+from journal.accounts import accounts
+from journal.core.extensions import db
+from journal.entries import search
+from journal.entries.search import Filters, Position
 from journal.models.entries import Entry
 from journal.models.types import utcnow
-from journal.services import accounts, search
-from journal.services.search import Filters, Position
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
 from tests.web.integ_helpers import add_after_effect, answer, log_done_session, write_entry

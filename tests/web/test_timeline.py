@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from journal.extensions import db
+from journal.core.extensions import db
+from journal.entries import entries, timeline
 from journal.models.entries import Entry
 from journal.models.types import utcnow
-from journal.services import entries, timeline
 from tests.conftest import csrf_token
 from tests.factories import login, make_user
 from tests.web.integ_helpers import add_after_effect, answer, log_done_session, write_entry

@@ -1,0 +1,103 @@
+"""Who is asking: the session row behind the cookie, read once per request.
+
+Flask-Login's `current_user` comes from here (a request loader, never Flask's own
+cookie session, which is signed but readable and so never holds identity).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Request, Response, current_app, flash, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from journal.accounts import auth_sessions
+from journal.accounts.auth_sessions import SessionState
+from journal.core import crypto
+from journal.core.extensions import htmx, login_manager
+from journal.models.users import User
+
+
+def cookie_name() -> str:
+    name: str = current_app.config["AUTH_COOKIE_NAME"]
+    return name
+
+
+def session_state() -> SessionState | None:
+    """The request's session, resolved at most once (idle-expired ones included)."""
+    if "auth_state" not in g:
+        try:
+            g.auth_state = auth_sessions.resolve_session(request.cookies.get(cookie_name()))
+        except crypto.IntegrityFailure:
+            current_app.logger.warning("session row failed integrity check")
+            g.auth_state = None
+    state: SessionState | None = g.auth_state
+    return state
+
+
+def current_udk() -> bytes:
+    """The logged-in user's data key; only called behind `login_required`."""
+    state = session_state()
+    if state is None or state.udk is None:
+        raise crypto.IntegrityFailure("no unlocked session")
+    return state.udk
+
+
+def user() -> User:
+    value: User = current_user._get_current_object()
+    return value
+
+
+def set_session_cookie(response: BaseResponse, value: str) -> None:
+    config = current_app.config
+    response.set_cookie(
+        cookie_name(),
+        value,
+        max_age=config["SESSION_ABSOLUTE_SECONDS"],
+        secure=config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+        path="/",
+    )
+
+
+def clear_session_cookie(response: BaseResponse) -> None:
+    response.delete_cookie(
+        cookie_name(),
+        path="/",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths, so a login link cannot bounce anyone to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def init_app(app: Flask) -> None:
+    login_manager.session_protection = None  # nothing of ours lives in Flask's session
+    login_manager.login_view = "auth.login"
+
+    @login_manager.request_loader
+    def load_user(req: Request) -> User | None:
+        state = session_state()
+        if state is None or not state.unlocked:
+            return None
+        auth_sessions.touch(state)
+        return state.user
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> ResponseReturnValue:
+        state = session_state()
+        if state is not None and not state.unlocked:
+            flash("You were away for a while, so we locked your journal. Log in to continue.")
+        target = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if htmx:
+            response = Response(status=401)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)

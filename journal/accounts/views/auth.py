@@ -1,0 +1,221 @@
+"""Sign-up, login, logout, the recovery key, and the two ways back in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, flash, make_response, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
+
+from journal.accounts import accounts, auth_sessions
+from journal.accounts.accounts import AccountError, Unlocked
+from journal.accounts.identity import (
+    clear_session_cookie,
+    cookie_name,
+    current_udk,
+    safe_next,
+    set_session_cookie,
+    user,
+)
+from journal.core import crypto
+from journal.core.extensions import limiter
+from journal.web.rendering import render
+
+bp = Blueprint("auth", __name__, template_folder="../templates")
+AUTH_LIMIT = "10 per minute;100 per hour"
+
+
+def _form(name: str) -> str:
+    return request.form.get(name, "")
+
+
+def _invalid(template: str, **context: Any) -> Response:
+    """Re-render a form with its message and what was typed (never the passwords)."""
+    return make_response(render(template, **context), 422)
+
+
+def device_of_request() -> str:
+    """The browser's own description of itself, as the sessions page shows it
+    (printable characters only: it is stored, and shown back)."""
+    raw = request.user_agent.string or ""
+    return "".join(ch for ch in raw if ch.isprintable())[:120]
+
+
+def _logged_in(unlocked: Unlocked, response: BaseResponse) -> BaseResponse:
+    device = device_of_request()
+    set_session_cookie(response, auth_sessions.start_session(unlocked.user, unlocked.udk, device))
+    return response
+
+
+def _show_recovery_key(unlocked: Unlocked) -> BaseResponse:
+    """Shown once, in the response itself: it never passes through a redirect,
+    a URL, a flash message or any storage."""
+    if unlocked.recovery_key is None:
+        raise RuntimeError("no recovery key to show")
+    page = make_response(render("auth/recovery_key.html", recovery_key=unlocked.recovery_key))
+    return _logged_in(unlocked, page)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def login() -> ResponseReturnValue:
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(next_url or url_for("main.home"))
+        return render("auth/login.html", email="", next=next_url)
+    email = _form("email")
+    device = device_of_request()
+    try:
+        unlocked = accounts.authenticate(
+            email, _form("password"), auth_sessions.describe_device(device)
+        )
+    except AccountError as exc:
+        return _invalid("auth/login.html", email=email, next=next_url, error=str(exc))
+    # End any session this browser still had, so the new login starts a new row.
+    auth_sessions.end_session(request.cookies.get(cookie_name()))
+    if accounts.has_second_factor(unlocked.user):
+        # Not a login yet: a row that only the code form accepts (two_factor.sign_in).
+        response = redirect(url_for("two_factor.sign_in", next=next_url))
+        pending = auth_sessions.start_session(
+            unlocked.user, unlocked.udk, device, stage=auth_sessions.SECOND_FACTOR
+        )
+        set_session_cookie(response, pending)
+        return response
+    return _logged_in(unlocked, redirect(next_url or url_for("main.home")))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    auth_sessions.end_session(request.cookies.get(cookie_name()))
+    response = redirect(url_for("auth.login", logged_out=1))
+    clear_session_cookie(response)
+    # Drops the cookies, caches and storage this origin left in the browser.
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def signup() -> ResponseReturnValue:
+    return _mail_a_link("auth/signup.html", accounts.request_signup, "auth.signup_finish")
+
+
+def _mail_a_link(
+    template: str, request_link: Callable[[str, Callable[[str], str]], object], endpoint: str
+) -> ResponseReturnValue:
+    """Ask for an email and mail a link; the answer is the same whether or not the
+    address has an account."""
+    if request.method == "GET":
+        return render(template, email="")
+    email = _form("email")
+    try:
+        request_link(email, lambda token: url_for(endpoint, token=token, _external=True))
+    except AccountError as exc:
+        return _invalid(template, email=email, error=str(exc))
+    purpose = "signup" if endpoint == "auth.signup_finish" else "start_over"
+    return render("auth/check_email.html", email=email.strip(), purpose=purpose)
+
+
+@bp.route("/signup/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def signup_finish(token: str) -> ResponseReturnValue:
+    email = accounts.signup_email(token)
+    if email is None:
+        return make_response(render("auth/link_expired.html", again=url_for("auth.signup")), 404)
+    if request.method == "GET":
+        return render("auth/signup_finish.html", email=email, token=token)
+    problems = accounts.check_new_password(_form("password"), _form("confirm"), email)
+    if problems:
+        return _invalid("auth/signup_finish.html", email=email, token=token, errors=problems)
+    try:
+        unlocked = accounts.complete_signup(token, _form("password"), _time_zone())
+    except AccountError as exc:
+        return _invalid("auth/signup_finish.html", email=email, token=token, errors=[str(exc)])
+    return _show_recovery_key(unlocked)
+
+
+def _time_zone() -> str:
+    """The browser's IANA zone, if it sent a valid one; the settings page can change it."""
+    from zoneinfo import available_timezones
+
+    zone = _form("time_zone")
+    return zone if zone in available_timezones() else "UTC"
+
+
+@bp.get("/recovery-key")
+@login_required
+def recovery_key() -> str:
+    return render("auth/recovery_key_status.html", confirmed=user().recovery_check is None)
+
+
+@bp.post("/recovery-key/confirm")
+@login_required
+def confirm_recovery_key() -> ResponseReturnValue:
+    try:
+        accounts.confirm_recovery_key(user(), current_udk(), _form("last_group"))
+    except AccountError as exc:
+        return _invalid("auth/recovery_key_status.html", confirmed=False, error=str(exc))
+    flash("Recovery key confirmed. Keep it somewhere safe and private.")
+    return redirect(url_for("main.home"))
+
+
+@bp.post("/recovery-key/new")
+@login_required
+def new_recovery_key() -> str:
+    text = accounts.issue_new_recovery_key(user(), current_udk())
+    return render("auth/recovery_key.html", recovery_key=text, replaced=True)
+
+
+@bp.get("/forgot")
+def forgot() -> str:
+    return render("auth/forgot.html")
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def reset() -> ResponseReturnValue:
+    if request.method == "GET":
+        return render("auth/reset.html", email="", recovery="")
+    email, recovery = _form("email"), _form("recovery_key")
+    try:
+        unlocked = accounts.reset_with_recovery_key(
+            email, recovery, _form("password"), _form("confirm")
+        )
+    except (AccountError, crypto.RecoveryKeyFormatError) as exc:
+        return _invalid("auth/reset.html", email=email, recovery=recovery, error=str(exc))
+    auth_sessions.end_session(request.cookies.get(cookie_name()))
+    return _show_recovery_key(unlocked)
+
+
+@bp.route("/start-over", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def start_over_request() -> ResponseReturnValue:
+    return _mail_a_link(
+        "auth/start_over_request.html", accounts.request_start_over, "auth.start_over"
+    )
+
+
+@bp.route("/start-over/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def start_over(token: str) -> ResponseReturnValue:
+    if not accounts.start_over_valid(token):
+        again = url_for("auth.start_over_request")
+        return make_response(render("auth/link_expired.html", again=again), 404)
+    if request.method == "GET":
+        return render("auth/start_over.html", token=token)
+    if _form("understood") != "yes":
+        return _invalid(
+            "auth/start_over.html",
+            token=token,
+            errors=["Tick the box to confirm that everything in the account will be deleted."],
+        )
+    try:
+        unlocked = accounts.start_over(token, _form("password"), _form("confirm"))
+    except AccountError as exc:
+        return _invalid("auth/start_over.html", token=token, errors=[str(exc)])
+    auth_sessions.end_session(request.cookies.get(cookie_name()))
+    return _show_recovery_key(unlocked)

@@ -1,0 +1,97 @@
+"""The access log: every read of a patient's record by a therapist, and every refusal.
+
+Rows say who, which record and when; never a word of content. The patient sees all
+of it (care team → "Who read what").
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from journal.core.extensions import db
+from journal.models.sharing import AccessLogEntry
+from journal.models.users import User
+
+READ = "read"
+REFUSED = "refused"
+
+
+def record_read(
+    therapist: User, patient_id: uuid.UUID, table: str, record_id: uuid.UUID, via: str
+) -> None:
+    """Added to the session; the caller's commit writes it with the rest."""
+    db.session.add(
+        AccessLogEntry(
+            therapist_id=therapist.id,
+            patient_id=patient_id,
+            record_table=table,
+            record_id=record_id,
+            outcome=READ,
+            via=via,
+        )
+    )
+
+
+def record_refused(
+    therapist: User,
+    patient_id: uuid.UUID | None,
+    table: str | None,
+    record_id: uuid.UUID | None,
+    via: str,
+) -> None:
+    """Written at once: the request ends in a 404 right after, with nothing to commit."""
+    if patient_id is not None and db.session.get(User, patient_id) is None:
+        patient_id = None
+    db.session.add(
+        AccessLogEntry(
+            therapist_id=therapist.id,
+            patient_id=patient_id,
+            record_table=table,
+            record_id=record_id,
+            outcome=REFUSED,
+            via=via,
+        )
+    )
+    db.session.commit()
+
+
+def last_reads(
+    patient_id: uuid.UUID, table: str, record_ids: Collection[uuid.UUID]
+) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+    """(record id, therapist id) → the latest successful read of these records, for
+    "read by … on …"."""
+    rows = db.session.execute(
+        select(AccessLogEntry.record_id, AccessLogEntry.therapist_id, func.max(AccessLogEntry.at))
+        .where(
+            AccessLogEntry.patient_id == patient_id,
+            AccessLogEntry.record_table == table,
+            AccessLogEntry.record_id.in_(record_ids),
+            AccessLogEntry.outcome == READ,
+            AccessLogEntry.therapist_id.is_not(None),
+        )
+        .group_by(AccessLogEntry.record_id, AccessLogEntry.therapist_id)
+    ).all()
+    return {(rid, tid): at for rid, tid, at in rows if rid is not None and tid is not None}
+
+
+def for_patient(
+    patient_id: uuid.UUID, page: int, per_page: int
+) -> tuple[list[AccessLogEntry], int]:
+    """A page of the log (newest first) and the number of pages."""
+    total = (
+        db.session.scalar(select(func.count()).where(AccessLogEntry.patient_id == patient_id)) or 0
+    )
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = db.session.scalars(
+        select(AccessLogEntry)
+        .where(AccessLogEntry.patient_id == patient_id)
+        .order_by(AccessLogEntry.at.desc(), AccessLogEntry.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), pages

@@ -1,0 +1,413 @@
+"""The therapist's view of their patients: the patients list and the pre-appointment
+brief, with hooks for what other features add.
+
+Hooks, so each later feature plugs in without touching this file's callers:
+- `register_open_flags(fn)`: safety flags still to acknowledge, by patient (the
+  mood and questionnaire feature); 0 until one is registered.
+- `register_last_check_in(fn)`: when each patient's last shared check-in was made.
+  Both take every patient of the list at once, so the list runs the same queries
+  for one patient or fifty.
+- `register_brief_section(BriefSection(...))`: a section of the brief (safety flags,
+  mood trend, latest scores, checklist status). Its `build` returns the template's
+  context, or None when there is nothing to show: the brief renders only what
+  exists, never a placeholder with made-up data. A section that opens records takes
+  them from `ctx.shared(table)` (which came through `access.shared_records`) and
+  opens each with `ctx.open(share, record)` (or `read_for_brief`), which logs the
+  read once per brief.
+
+Shared items are grouped by dosing session (`group_by_session`): an item that belongs
+to a session (its intention, its checklist, an answer to one of its prompts) goes
+under it; a free item (a journal entry) under the latest session that had begun when
+it was written; anything older under "Before the first session". A heading shows what
+a linked therapist may know: the session's date and time and whether it is planned,
+done or cancelled (in clear, like every session date), and its route and place in the
+series only when the patient shared the session itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, or_, select
+
+from journal.care import access, care, sharing
+from journal.care.shareable import SharedItem
+from journal.core.database import rows_kept_on_commit
+from journal.core.extensions import db
+from journal.dosing import kap_sessions
+from journal.models.kap_sessions import KapSession, SessionStatus
+from journal.models.sharing import CareLink, Share
+from journal.models.types import utcnow
+from journal.models.users import User
+
+# -- hooks ---------------------------------------------------------------------------
+
+OpenFlagsCounter = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, int]]
+LastCheckInSource = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, datetime]]
+
+_OPEN_FLAGS: list[OpenFlagsCounter] = []
+_LAST_CHECK_IN: list[LastCheckInSource] = []
+
+
+def register_open_flags(counter: OpenFlagsCounter) -> None:
+    if counter not in _OPEN_FLAGS:
+        _OPEN_FLAGS.append(counter)
+
+
+def register_last_check_in(source: LastCheckInSource) -> None:
+    if source not in _LAST_CHECK_IN:
+        _LAST_CHECK_IN.append(source)
+
+
+def open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    counts = [count(therapist, patient_ids) for count in _OPEN_FLAGS]
+    return {pid: sum(c.get(pid, 0) for c in counts) for pid in patient_ids}
+
+
+def last_check_ins(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    found: dict[uuid.UUID, datetime] = {}
+    for source in _LAST_CHECK_IN:
+        for pid, when in source(therapist, patient_ids).items():
+            found[pid] = max(when, found.get(pid, when))
+    return found
+
+
+@dataclass(frozen=True)
+class BriefContext:
+    """What a section may use. `pairs` are every record of the patient the therapist
+    may read (from `access.shared_records`); `open` decrypts one and logs the read."""
+
+    therapist: User
+    udk: bytes
+    link: CareLink
+    since: datetime | None
+    pairs: list[tuple[Share, Any]] = field(default_factory=list)
+    _opened: dict[tuple[str, uuid.UUID], SharedItem] = field(default_factory=dict)
+    # What sections derive once and share within one brief (say, the safety notes of
+    # every shared result, which both the flags and the scores use).
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def shared(self, table: str) -> list[tuple[Share, Any]]:
+        return [(s, r) for s, r in self.pairs if s.record_table == table]
+
+    def shared_record(self, table: str, record_id: uuid.UUID) -> tuple[Share, Any] | None:
+        return next(((s, r) for s, r in self.shared(table) if s.record_id == record_id), None)
+
+    def open(self, share: Share, record: Any) -> SharedItem:
+        key = (share.record_table, share.record_id)
+        if key not in self._opened:
+            self._opened[key] = sharing.read_shared(
+                self.therapist, self.udk, share, record, via="brief"
+            )
+        return self._opened[key]
+
+
+def read_for_brief(context: BriefContext, share: Share, record: Any) -> SharedItem:
+    """One record a section needs (`share, record` from `access.shared_records`),
+    opened once per brief: what the brief or another section already opened is not
+    opened, nor logged, again."""
+    return context.open(share, record)
+
+
+@dataclass(frozen=True)
+class BriefSection:
+    """One part of the brief that another feature fills. `order`: lower comes first
+    (safety flags 10, mood trend 20, latest scores 30, checklist status 40)."""
+
+    key: str
+    title: str
+    template: str
+    order: int
+    build: Callable[[BriefContext], Mapping[str, Any] | None]
+
+
+BRIEF_SECTIONS: dict[str, BriefSection] = {}
+
+
+def register_brief_section(section: BriefSection) -> None:
+    BRIEF_SECTIONS[section.key] = section
+
+
+# -- grouping ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BriefItem:
+    share: Share
+    item: SharedItem
+
+    @property
+    def unread(self) -> bool:
+        return self.share.therapist_read_at is None
+
+
+@dataclass(frozen=True)
+class SessionHeading:
+    """A dosing session as a heading of the brief. `details` (route, place in the
+    series) is set only when the patient shared the session itself."""
+
+    id: uuid.UUID
+    starts_at: datetime
+    status: SessionStatus
+    details: str | None = None
+
+
+@dataclass(frozen=True)
+class BriefGroup:
+    title: str
+    items: list[BriefItem]
+    session: SessionHeading | None = None
+    # The session's time on the patient's clock, when their zone is not the reader's.
+    patient_time: str | None = None
+
+
+BEFORE_FIRST_SESSION = "Before the first session"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _session_for(
+    item: SharedItem, known: dict[uuid.UUID, SessionHeading], begun: list[SessionHeading]
+) -> uuid.UUID | None:
+    if item.session_id is not None and item.session_id in known:
+        return item.session_id
+    # A free item: the latest session (not cancelled) that had begun when it was written.
+    index = bisect_right([s.starts_at for s in begun], item.occurred_at)
+    return begun[index - 1].id if index else None
+
+
+def group_by_session(
+    items: list[BriefItem],
+    sessions: list[SessionHeading],
+    zone: str,
+    patient_zone: str | None = None,
+) -> list[BriefGroup]:
+    """Newest session first, "Before the first session" last; within a group the
+    session's own record first, then the items oldest first. Times read in `zone`
+    (the therapist's); when the patient lives in another zone, each heading also gives
+    the session's time on their clock."""
+    tz = _zone(zone)
+    patient_tz = _zone(patient_zone) if patient_zone else tz
+    known = {s.id: s for s in sessions}
+    begun = sorted(
+        (s for s in sessions if s.status != SessionStatus.CANCELLED), key=lambda s: s.starts_at
+    )
+    grouped: dict[uuid.UUID | None, list[BriefItem]] = {}
+    # The session's own record (its details, when shared) first, then in time order.
+    for entry in sorted(
+        items, key=lambda i: (i.item.session_id != i.item.record_id, i.item.occurred_at)
+    ):
+        grouped.setdefault(_session_for(entry.item, known, begun), []).append(entry)
+    groups = []
+    for sid in sorted(
+        (k for k in grouped if k is not None), key=lambda k: known[k].starts_at, reverse=True
+    ):
+        heading = known[sid]
+        local = heading.starts_at.astimezone(tz)
+        theirs = heading.starts_at.astimezone(patient_tz)
+        groups.append(
+            BriefGroup(
+                title=f"Session on {local:%a %-d %b %Y, %H:%M}",
+                items=grouped[sid],
+                session=heading,
+                patient_time=(
+                    f"{theirs:%a %-d %b, %H:%M} for the patient ({patient_zone})"
+                    if theirs.utcoffset() != local.utcoffset()
+                    else None
+                ),
+            )
+        )
+    if None in grouped:
+        groups.append(BriefGroup(BEFORE_FIRST_SESSION, grouped[None]))
+    return groups
+
+
+def session_headings(patient_id: uuid.UUID) -> list[SessionHeading]:
+    """The patient's dosing sessions as a linked therapist may know them: date, time
+    and status, all in clear; nothing is decrypted here."""
+    rows = db.session.execute(
+        select(KapSession.id, KapSession.starts_at, KapSession.status)
+        .where(KapSession.user_id == patient_id)
+        .order_by(KapSession.starts_at)
+    ).all()
+    return [SessionHeading(sid, at, status) for sid, at, status in rows]
+
+
+def _with_shared_details(groups: list[BriefGroup], ctx: BriefContext) -> list[BriefGroup]:
+    """Route and place in the series for the sessions the patient shared."""
+    result = []
+    for group in groups:
+        heading = group.session
+        found = ctx.shared_record(kap_sessions.TABLE, heading.id) if heading else None
+        if heading is not None and found is not None:
+            content = ctx.open(*found).content
+            details = " · ".join(str(content[k]) for k in ("route", "series") if content.get(k))
+            group = replace(group, session=replace(heading, details=details or None))
+        result.append(group)
+    return result
+
+
+def next_dosing_sessions(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """patient id → the start of their next planned dosing session (clear metadata),
+    as the patient's own Home card counts it (one begun a few hours ago still counts)."""
+    if not patient_ids:
+        return {}
+    rows = db.session.execute(
+        select(KapSession.user_id, func.min(KapSession.starts_at))
+        .where(
+            KapSession.user_id.in_(patient_ids),
+            KapSession.status == SessionStatus.PLANNED,
+            KapSession.starts_at > utcnow() - kap_sessions.CURRENT_FOR,
+        )
+        .group_by(KapSession.user_id)
+    ).all()
+    return {pid: at for pid, at in rows}
+
+
+# -- the patients list ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    link: CareLink
+    email: str
+    next_appointment: datetime | None
+    unread: int
+    open_flags: int
+    last_check_in: datetime | None
+    next_dosing_session: datetime | None = None
+
+
+def unread_counts(therapist: User) -> dict[uuid.UUID, int]:
+    subquery = access.readable_shares(therapist).where(Share.therapist_read_at.is_(None)).subquery()
+    rows = db.session.execute(
+        select(subquery.c.patient_id, func.count()).group_by(subquery.c.patient_id)
+    ).all()
+    return {pid: n for pid, n in rows}
+
+
+def patient_rows(therapist: User) -> list[PatientRow]:
+    """The therapist's patients, the next appointment first (then the rest by email)."""
+    links = care.links_of_therapist(therapist)
+    emails = dict(
+        db.session.execute(
+            select(User.id, User.email).where(User.id.in_([link.patient_id for link in links]))
+        ).all()
+    )
+    ids = [link.patient_id for link in links]
+    unread = unread_counts(therapist)
+    dosing = next_dosing_sessions(ids)
+    flags = open_flags(therapist, ids)
+    check_ins = last_check_ins(therapist, ids)
+    rows = [
+        PatientRow(
+            link=link,
+            email=emails.get(link.patient_id, ""),
+            next_appointment=care.upcoming_appointment(link),
+            unread=unread.get(link.patient_id, 0),
+            open_flags=flags.get(link.patient_id, 0),
+            last_check_in=check_ins.get(link.patient_id),
+            next_dosing_session=dosing.get(link.patient_id),
+        )
+        for link in links
+    ]
+    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+    return sorted(rows, key=lambda r: (r.next_appointment or far, r.email))
+
+
+# -- the brief -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Brief:
+    link: CareLink
+    patient_email: str
+    since: datetime | None
+    showing_all: bool
+    groups: list[BriefGroup]
+    sections: list[tuple[BriefSection, Mapping[str, Any]]]
+    total_shared: int
+    next_dosing_session: datetime | None = None
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for g in self.groups for i in g.items if i.unread)
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.items) for g in self.groups)
+
+
+# The record types a brief needs only recently (shared since the last appointment,
+# or unread). Sections need every shared questionnaire result (baselines, flags; their
+# clear rows and the therapist's notes, opening few) and session or checklist
+# (headings, the next session), so those always load.
+RECENT_ONLY: Final = ("entries", "mood_checkins", "prompt_answers", "after_effects")
+
+
+def shared_count(therapist: User, link: CareLink) -> int:
+    readable = access.readable_shares(therapist).where(Share.patient_id == link.patient_id)
+    return db.session.scalar(select(func.count()).select_from(readable.subquery())) or 0
+
+
+def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = False) -> Brief:
+    """Everything shared since the last appointment (and anything still unread), each
+    read logged; with `show_all`, everything shared."""
+    since = care.last_appointment(link)
+    narrow = None
+    if since is not None and not show_all:
+        # Years of check-ins, entries and answers read before the last appointment
+        # are neither shown nor used by a section: not loading them keeps a brief's
+        # cost from growing with the patient's history. (A day's margin: the mood
+        # section starts at the appointment's date in the patient's zone.)
+        narrow = or_(
+            Share.record_table.not_in(RECENT_ONLY),
+            Share.created_at >= since - timedelta(days=1),
+            Share.therapist_read_at.is_(None),
+        )
+    pairs = access.shared_records(therapist, link, narrow)
+    context = BriefContext(therapist, udk, link, since, pairs)
+    chosen = [
+        (share, record)
+        for share, record in pairs
+        if show_all or since is None or share.created_at >= since or share.therapist_read_at is None
+    ]
+    items = [BriefItem(share, context.open(share, record)) for share, record in chosen]
+    patient = db.session.get(User, link.patient_id)
+    groups = group_by_session(
+        items,
+        session_headings(link.patient_id),
+        therapist.time_zone,
+        patient.time_zone if patient else None,
+    )
+    groups = _with_shared_details(groups, context)
+    sections = []
+    for section in sorted(BRIEF_SECTIONS.values(), key=lambda s: s.order):
+        data = section.build(context)
+        if data is not None:
+            sections.append((section, data))
+    # The access log rows, the brief's and the sections'; the page renders from the
+    # rows loaded here, so they are kept rather than reloaded one by one.
+    with rows_kept_on_commit():
+        db.session.commit()
+    return Brief(
+        link=link,
+        patient_email=patient.email if patient else "",
+        since=since,
+        showing_all=show_all,
+        groups=groups,
+        sections=sections,
+        total_shared=shared_count(therapist, link) if narrow is not None else len(pairs),
+        next_dosing_session=next_dosing_sessions([link.patient_id]).get(link.patient_id),
+    )

@@ -1,0 +1,366 @@
+"""The care team: a therapist invites, a patient accepts or declines, the therapist
+sets appointments, the patient ends the link.
+
+A patient may be linked with more than one therapist (a KAP therapist and a
+prescriber, say): every share names one therapist, so a second link widens nothing
+by itself, and the care-team page shows each therapist with exactly what they can read.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from journal.accounts import audit, keys
+from journal.core import crypto
+from journal.core.extensions import db
+from journal.models.sharing import (
+    AccessLogEntry,
+    CareInvitation,
+    CareLink,
+    Share,
+    TherapistProfile,
+)
+from journal.models.types import utcnow
+from journal.models.users import Role, User
+from journal.your_data import export
+
+INVITATION_TTL = timedelta(days=7)
+# No 0/O, 1/I/L, 8/B, S or Z (a typed S or Z is read as 5 or 2): read aloud or
+# copied from paper, a code still works. 27 symbols, 8 of them: about 38 bits.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY2345679"
+CODE_LENGTH = 8
+DISPLAY_NAME_MAX = 120
+_LOOKALIKES = str.maketrans({"S": "5", "Z": "2"})
+
+
+class CareError(ValueError):
+    """A problem the person can act on; the message is shown as it is."""
+
+
+class InvitationProblem(CareError):
+    """An invitation that cannot be used; `kind` is unknown, expired or used."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+UNKNOWN = InvitationProblem(
+    "unknown",
+    "There is no invitation with that code. Check each character, or ask your "
+    "therapist for a new code.",
+)
+EXPIRED = InvitationProblem(
+    "expired",
+    "This invitation has expired (they last 7 days). Ask your therapist for a new one.",
+)
+USED = InvitationProblem(
+    "used",
+    "This invitation was already used. Each code works once; ask your therapist for a new one.",
+)
+
+
+# -- names --------------------------------------------------------------------------
+
+
+def display_name(therapist: User) -> str:
+    profile = db.session.get(TherapistProfile, therapist.id)
+    return profile.display_name if profile and profile.display_name else therapist.email
+
+
+def own_display_name(therapist: User) -> str:
+    """The name the therapist chose, or "" (what the profile form shows)."""
+    profile = db.session.get(TherapistProfile, therapist.id)
+    return profile.display_name if profile else ""
+
+
+def set_display_name(therapist: User, name: str) -> None:
+    name = " ".join(name.split())
+    if len(name) > DISPLAY_NAME_MAX:
+        raise CareError(f"Keep the name under {DISPLAY_NAME_MAX} characters.")
+    profile = db.session.get(TherapistProfile, therapist.id)
+    if profile is None:
+        profile = TherapistProfile(user_id=therapist.id)
+        db.session.add(profile)
+    profile.display_name = name
+    db.session.commit()
+
+
+def names_of(user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names (or emails) for many users in two queries."""
+    if not user_ids:
+        return {}
+    users = db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
+    profiles = {
+        p.user_id: p.display_name
+        for p in db.session.scalars(
+            select(TherapistProfile).where(TherapistProfile.user_id.in_(user_ids))
+        )
+    }
+    return {u.id: profiles.get(u.id) or u.email for u in users}
+
+
+# -- invitations --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """The code exists only here, once; the database keeps its peppered hash."""
+
+    invitation: CareInvitation
+    code: str
+
+    @property
+    def display_code(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:]}"
+
+
+def _code_hashes(code: str) -> list[bytes]:
+    """One hash per configured pepper, so codes survive a pepper rotation."""
+    return [crypto.short_code_hash(p, code) for p in keys.peppers().values()]
+
+
+def normalise_code(raw: str) -> str | None:
+    cleaned = "".join(ch for ch in raw.upper() if ch.isalnum()).translate(_LOOKALIKES)
+    if len(cleaned) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def create_invitation(therapist: User) -> IssuedInvitation:
+    if not therapist.is_therapist:
+        raise CareError("Only therapists can invite.")
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    invitation = CareInvitation(
+        id=uuid.uuid4(),
+        therapist_id=therapist.id,
+        code_hash=crypto.short_code_hash(keys.current_pepper()[1], code),
+        expires_at=utcnow() + INVITATION_TTL,
+    )
+    db.session.add(invitation)
+    audit.record(therapist.id, "care.invitation_created", str(invitation.id))
+    db.session.commit()
+    return IssuedInvitation(invitation, code)
+
+
+@dataclass(frozen=True)
+class ValidInvitation:
+    invitation: CareInvitation
+    therapist: User
+    therapist_name: str
+
+
+def check_invitation(raw_code: str) -> ValidInvitation:
+    """The invitation behind a code, or an `InvitationProblem` saying what is wrong."""
+    code = normalise_code(raw_code)
+    if code is None:
+        raise UNKNOWN
+    invitation = db.session.scalar(
+        select(CareInvitation).where(CareInvitation.code_hash.in_(_code_hashes(code)))
+    )
+    if invitation is None:
+        raise UNKNOWN
+    if invitation.used_at is not None:
+        raise USED
+    if invitation.expires_at <= utcnow():
+        raise EXPIRED
+    therapist = db.session.get(User, invitation.therapist_id)
+    if therapist is None:
+        raise UNKNOWN
+    return ValidInvitation(invitation, therapist, display_name(therapist))
+
+
+def _use(invitation: CareInvitation, patient: User | None, outcome: str) -> None:
+    invitation.used_at = utcnow()
+    invitation.outcome = outcome
+    invitation.patient_id = patient.id if patient else None
+
+
+def accept_invitation(patient: User, raw_code: str) -> CareLink:
+    """Link the patient with the inviting therapist; a second accept changes nothing."""
+    if patient.role != Role.PATIENT:
+        raise CareError("Invitations are for patients. You are signed in as a therapist.")
+    valid = check_invitation(raw_code)
+    _use(valid.invitation, patient, "accepted")
+    link = link_between(valid.therapist.id, patient.id)
+    if link is None:
+        link = CareLink(id=uuid.uuid4(), therapist_id=valid.therapist.id, patient_id=patient.id)
+        db.session.add(link)
+    audit.record(patient.id, "care.link_accepted", str(valid.therapist.id))
+    db.session.commit()
+    return link
+
+
+def decline_invitation(patient: User, raw_code: str) -> ValidInvitation:
+    valid = check_invitation(raw_code)
+    _use(valid.invitation, patient, "declined")
+    audit.record(patient.id, "care.invitation_declined", str(valid.invitation.id))
+    db.session.commit()
+    return valid
+
+
+def withdraw_invitation(therapist: User, invitation_id: uuid.UUID) -> bool:
+    invitation = db.session.get(CareInvitation, invitation_id)
+    if invitation is None or invitation.therapist_id != therapist.id:
+        return False
+    if invitation.used_at is None:
+        _use(invitation, None, "withdrawn")
+        audit.record(therapist.id, "care.invitation_withdrawn", str(invitation.id))
+        db.session.commit()
+    return True
+
+
+def invitations_of(therapist: User) -> list[CareInvitation]:
+    """The therapist's invitations from the last 30 days, newest first."""
+    return list(
+        db.session.scalars(
+            select(CareInvitation)
+            .where(
+                CareInvitation.therapist_id == therapist.id,
+                CareInvitation.created_at > utcnow() - timedelta(days=30),
+            )
+            .order_by(CareInvitation.created_at.desc())
+        )
+    )
+
+
+def invitation_status(invitation: CareInvitation) -> str:
+    if invitation.used_at is not None:
+        return invitation.outcome or "used"
+    return "expired" if invitation.expires_at <= utcnow() else "waiting"
+
+
+# -- links and appointments --------------------------------------------------------------
+
+
+def link_between(therapist_id: uuid.UUID, patient_id: uuid.UUID) -> CareLink | None:
+    return db.session.scalar(
+        select(CareLink).where(
+            CareLink.therapist_id == therapist_id, CareLink.patient_id == patient_id
+        )
+    )
+
+
+def links_of_patient(patient: User) -> list[CareLink]:
+    return list(
+        db.session.scalars(
+            select(CareLink).where(CareLink.patient_id == patient.id).order_by(CareLink.created_at)
+        )
+    )
+
+
+def links_of_therapist(therapist: User) -> list[CareLink]:
+    return list(
+        db.session.scalars(
+            select(CareLink)
+            .where(CareLink.therapist_id == therapist.id)
+            .order_by(CareLink.created_at)
+        )
+    )
+
+
+def parse_local_datetime(raw: str, zone: str) -> datetime | None:
+    """A `datetime-local` value typed in the user's zone, as UTC; "" means none."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        naive = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise CareError("Enter a date and time, like 2026-03-14 15:30.") from exc
+    if naive.tzinfo is not None:
+        raise CareError("Enter a date and time, like 2026-03-14 15:30.")
+    try:
+        tz = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        tz = ZoneInfo("UTC")
+    return naive.replace(tzinfo=tz).astimezone(ZoneInfo("UTC"))
+
+
+def set_next_appointment(therapist: User, link: CareLink, when: datetime | None) -> None:
+    """Set (or clear) the next appointment. One that has already happened becomes
+    the last appointment, which the brief counts "since"."""
+    now = utcnow()
+    old = link.next_appointment_at
+    if old is not None and old <= now and old != when:
+        link.last_appointment_at = max(filter(None, [link.last_appointment_at, old]))
+    link.next_appointment_at = when
+    audit.record(therapist.id, "care.appointment_set", str(link.id))
+    db.session.commit()
+
+
+def last_appointment(link: CareLink, now: datetime | None = None) -> datetime | None:
+    """The latest appointment that has already begun, if any."""
+    now = now or utcnow()
+    past = [t for t in (link.last_appointment_at, link.next_appointment_at) if t and t <= now]
+    return max(past) if past else None
+
+
+def upcoming_appointment(link: CareLink, now: datetime | None = None) -> datetime | None:
+    now = now or utcnow()
+    nxt = link.next_appointment_at
+    return nxt if nxt is not None and nxt > now else None
+
+
+def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]]]:
+    """Links, what is shared with whom, and every therapist's read or refused read of
+    the user's records (metadata only: the records themselves are in their sections)."""
+    links = list(
+        db.session.scalars(
+            select(CareLink).where(
+                (CareLink.patient_id == user.id) | (CareLink.therapist_id == user.id)
+            )
+        )
+    )
+    shares = list(db.session.scalars(select(Share).where(Share.patient_id == user.id)))
+    reads = list(
+        db.session.scalars(
+            select(AccessLogEntry)
+            .where(AccessLogEntry.patient_id == user.id)
+            .order_by(AccessLogEntry.at)
+        )
+    )
+    names = names_of(
+        {link.therapist_id for link in links}
+        | {s.therapist_id for s in shares}
+        | {r.therapist_id for r in reads if r.therapist_id}
+    )
+    return {
+        "links": [
+            {
+                "id": str(link.id),
+                "therapist": names.get(link.therapist_id, ""),
+                "patient_id": str(link.patient_id),
+                "since": export.iso(link.created_at),
+                "next_appointment_at": export.iso(link.next_appointment_at),
+            }
+            for link in links
+        ],
+        "shares": [
+            {
+                "record_table": s.record_table,
+                "record_id": str(s.record_id),
+                "therapist": names.get(s.therapist_id, ""),
+                "category": s.category,
+                "shared_at": export.iso(s.created_at),
+                "read_at": export.iso(s.therapist_read_at),
+            }
+            for s in shares
+        ],
+        "access_log": [
+            {
+                "at": export.iso(r.at),
+                "therapist": names.get(r.therapist_id, "") if r.therapist_id else "",
+                "record_table": r.record_table,
+                "record_id": str(r.record_id) if r.record_id else None,
+                "outcome": r.outcome,
+            }
+            for r in reads
+        ],
+    }

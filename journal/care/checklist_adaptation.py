@@ -1,0 +1,415 @@
+"""A therapist's adaptation of the preparation checklist for one patient.
+
+The therapist starts from the clinic's default list (`journal/content/checklists`):
+keeps or removes each item, rewords it, moves it to another of the known timings, and
+adds items of their own. What they save is sealed for the patient (`adaptations`);
+when the patient next plans a session, its checklist is made from it unless they
+choose the defaults. Every value is checked here, on saving and again on opening:
+text is required and short, timings come from a fixed menu of the checklist's phases,
+routes and settings from the known ones.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from werkzeug.datastructures import MultiDict
+
+from journal.care import access, adaptations, care
+from journal.care import adaptation_rows as rows_
+from journal.care.adaptations import AdaptationKind
+from journal.content import AUDIENCES, ROUTES, SETTINGS, Checklist, ChecklistItem
+from journal.content import load_checklist as load_default
+from journal.dosing.checklists import ChecklistSnapshot
+from journal.dosing.kap_sessions import ROUTE_LABELS
+from journal.models.users import User
+
+KIND: Final = "checklist"
+TEXT_MAX: Final = 200
+DETAIL_MAX: Final = 600
+MAX_ITEMS: Final = 80
+MAX_ROWS: Final = 120
+# Timings a therapist may choose, besides those the default list uses: (phase, minutes
+# from the appointment's start). Each stays inside its phase's meaning.
+_EXTRA_TIMINGS: Final = (
+    ("day_before", -1440),
+    ("six_hours_before", -360),
+    ("two_hours_before", -120),
+    ("just_before", -60),
+    ("just_before", -45),
+    ("just_before", -30),
+    ("just_before", -15),
+    ("just_before", -10),
+    ("just_before", -5),
+    ("after", 0),
+    ("after", 30),
+    ("after", 40),
+    ("after", 60),
+    ("after", 120),
+)
+
+
+def _human(minutes: int) -> str:
+    if minutes == 0:
+        return "at the start"
+    size = abs(minutes)
+    amount = f"{size // 60} h" if size % 60 == 0 else f"{size} min"
+    return f"{amount} before" if minutes < 0 else f"{amount} after the start"
+
+
+@dataclass(frozen=True)
+class Timing:
+    value: str
+    phase: str
+    offset_minutes: int
+    label: str
+
+
+def timings(default: Checklist | None = None) -> list[Timing]:
+    """The menu: every (phase, offset) the default list uses plus the usual ones,
+    earliest first, each labelled in the patient's words ("Just before: 30 min before")."""
+    content = default or load_default()
+    phase_keys = {p.key for p in content.phases}
+    pairs = {(i.phase, i.offset_minutes) for i in content.items}
+    pairs |= {p for p in _EXTRA_TIMINGS if p[0] in phase_keys}
+    found = []
+    for phase_key, minutes in sorted(pairs, key=lambda p: (p[1], p[0])):
+        phase = content.phase(phase_key)
+        human = _human(minutes)
+        label = phase.label if phase.label.lower() == human else f"{phase.label}: {human}"
+        found.append(Timing(f"{phase_key}:{minutes}", phase_key, minutes, label))
+    return found
+
+
+# -- the form -------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One item as the form shows and posts it. `new` rows are the therapist's own."""
+
+    key: str = ""
+    keep: bool = True
+    text: str = ""
+    detail: str = ""
+    timing: str = ""
+    routes: tuple[str, ...] = ROUTES
+    settings: tuple[str, ...] = SETTINGS
+    audience: str = "patient"
+    new: bool = False
+    original: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return self.new and not self.text and not self.detail
+
+    @property
+    def route_labels(self) -> str:
+        if set(self.routes) >= set(ROUTES):
+            return "every route"
+        return ", ".join(ROUTE_LABELS.get(r, r) for r in self.routes)
+
+    @property
+    def where(self) -> str:
+        if self.audience == "sitter":
+            return "for the sitter, at home"
+        if tuple(self.settings) == ("clinic",):
+            return "at the clinic"
+        if tuple(self.settings) == ("home",):
+            return "at home"
+        return ""
+
+
+@dataclass
+class ChecklistAdaptationForm:
+    rows: list[Row]
+    errors: dict[str, str] = field(default_factory=dict)
+    data: Mapping[str, Any] | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def timings(self) -> list[Timing]:
+        return timings()
+
+    @property
+    def route_choices(self) -> list[tuple[str, str]]:
+        return [(key, ROUTE_LABELS[key]) for key in ROUTES]
+
+
+def _row_of(item: ChecklistItem | Mapping[str, Any]) -> Row:
+    if isinstance(item, ChecklistItem):
+        return Row(
+            key=item.key,
+            text=item.text,
+            detail=item.detail or "",
+            timing=f"{item.phase}:{item.offset_minutes}",
+            routes=tuple(r for r in ROUTES if r in item.routes),
+            settings=tuple(s for s in SETTINGS if s in item.settings),
+            audience=item.audience,
+            original=item.text,
+        )
+    return Row(
+        key=str(item["key"]),
+        text=str(item["text"]),
+        detail=str(item.get("detail") or ""),
+        timing=f"{item['phase']}:{item['offset_minutes']}",
+        routes=tuple(r for r in ROUTES if r in item["routes"]),
+        settings=tuple(s for s in SETTINGS if s in item["settings"]),
+        audience=str(item["audience"]),
+        original=str(item["text"]),
+    )
+
+
+def _with_blanks(rows: list[Row]) -> list[Row]:
+    return rows + [Row(new=True) for _ in range(rows_.BLANK_ROWS)]
+
+
+def default_form() -> ChecklistAdaptationForm:
+    return ChecklistAdaptationForm(_with_blanks([_row_of(i) for i in load_default().items]))
+
+
+def form_from_data(data: Mapping[str, Any]) -> ChecklistAdaptationForm:
+    """The saved list, then the clinic's items it left out (unticked, so one tick
+    brings an item back), then empty rows."""
+    saved = [_row_of(i) for i in _valid_items(data)]
+    clinic = [_row_of(i) for i in load_default().items]
+    return ChecklistAdaptationForm(_with_blanks(rows_.with_saved_first(saved, clinic)))
+
+
+def form_as_posted(form: ChecklistAdaptationForm) -> MultiDict[str, str]:
+    """The form as a browser would post it unchanged (for the demo and the tests)."""
+    return rows_.post_rows(form.rows, _own_fields)
+
+
+def _own_fields(row: Row) -> list[tuple[str, str]]:
+    fields = [
+        ("text", row.text),
+        ("detail", row.detail),
+        ("timing", row.timing),
+        ("audience", row.audience),
+    ]
+    return fields + [("routes", r) for r in row.routes] + [("settings", s) for s in row.settings]
+
+
+def parse_form(posted: MultiDict[str, str]) -> ChecklistAdaptationForm:
+    """Read the rows as typed, check every value, and build the data to seal."""
+    menu = {t.value: t for t in timings()}
+    form = ChecklistAdaptationForm(rows=[])
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for posted_row in rows_.posted_rows(posted, MAX_ROWS, TEXT_MAX):
+        row = Row(
+            key=posted_row.key,
+            keep=posted_row.keep,
+            text=rows_.one_line(posted_row.field("text")),
+            detail=rows_.one_line(posted_row.field("detail")),
+            timing=posted_row.field("timing").strip(),
+            routes=tuple(r for r in ROUTES if r in posted_row.fields("routes")),
+            settings=tuple(s for s in SETTINGS if s in posted_row.fields("settings")),
+            audience=posted.get(posted_row.prefix + "audience", "patient"),
+            new=posted_row.new,
+            original=posted_row.original,
+        )
+        form.rows.append(row)
+        if row.blank or not row.keep:
+            continue
+        item = _check_row(row, posted_row.prefix, menu, seen, form.errors)
+        if item is not None:
+            items.append(item)
+    if (
+        not items
+        and "form" not in form.errors
+        and not any(k.startswith("row-") for k in form.errors)
+    ):
+        form.errors["form"] = "Keep at least one item: an empty checklist helps no one."
+    if len(items) > MAX_ITEMS:
+        form.errors["form"] = f"Keep the list to {MAX_ITEMS} items or fewer."
+    if not any(r.blank for r in form.rows):
+        form.rows.extend(Row(new=True) for _ in range(rows_.BLANK_ROWS))
+    if form.valid:
+        form.data = {"title": load_default().title, "items": items}
+    return form
+
+
+def _check_row(
+    row: Row, p: str, menu: Mapping[str, Timing], seen: set[str], errors: dict[str, str]
+) -> dict[str, Any] | None:
+    problems_before = len(errors)
+    if not row.text:
+        errors[p + "text"] = (
+            "Write the item, or leave the whole row empty."
+            if row.new
+            else "Write the item, or untick “Keep” to remove it."
+        )
+    elif len(row.text) > TEXT_MAX:
+        errors[p + "text"] = (
+            f"The item is {len(row.text)} characters; keep it under {TEXT_MAX} "
+            "(the details can say more)."
+        )
+    if len(row.detail) > DETAIL_MAX:
+        errors[p + "detail"] = (
+            f"The details are {len(row.detail)} characters; keep them under {DETAIL_MAX}."
+        )
+    timing = menu.get(row.timing)
+    if timing is None:
+        errors[p + "timing"] = "Choose when the item is due."
+    if not row.routes:
+        errors[p + "routes"] = "Choose at least one way the medicine is given."
+    rows_.check_key(row, errors)
+    if (
+        not row.settings
+        or row.audience not in AUDIENCES
+        or (row.audience == "sitter" and row.settings != ("home",))
+    ):
+        errors.setdefault("form", rows_.DAMAGED)
+    if len(errors) > problems_before or timing is None:
+        return None
+    key = rows_.stored_key(row, seen, errors)
+    if key is None:
+        return None
+    return {
+        "key": key,
+        "text": row.text,
+        "detail": row.detail or None,
+        "routes": list(row.routes),
+        "settings": list(row.settings),
+        "audience": row.audience,
+        "phase": timing.phase,
+        "offset_minutes": timing.offset_minutes,
+    }
+
+
+# -- using it -------------------------------------------------------------------------------
+
+
+def _valid_items(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The items of an opened adaptation that still fit the content's phases and the
+    menu of timings; anything else (an edited content file, a damaged value) is left
+    out rather than shown wrong."""
+    menu = {t.value for t in timings()}
+    found = []
+    raw_items = data.get("items")
+    for raw in raw_items if isinstance(raw_items, list) else []:
+        try:
+            ok = (
+                isinstance(raw, dict)
+                and rows_.valid_key(str(raw["key"]))
+                and 0 < len(str(raw["text"]).strip()) <= TEXT_MAX
+                and len(str(raw.get("detail") or "")) <= DETAIL_MAX
+                and f"{raw['phase']}:{int(raw['offset_minutes'])}" in menu
+                and bool(set(raw["routes"]))
+                and set(raw["routes"]) <= set(ROUTES)
+                and bool(set(raw["settings"]))
+                and set(raw["settings"]) <= set(SETTINGS)
+                and raw["audience"] in AUDIENCES
+            )
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        if ok:
+            found.append(raw)
+    return found
+
+
+@dataclass(frozen=True)
+class AdaptedChecklist:
+    """A checklist content built from one adaptation, and who adapted it when."""
+
+    content: Checklist
+    adapted_by: str
+    adaptation_id: uuid.UUID
+    updated_at: datetime
+
+
+def content_from_data(data: Mapping[str, Any]) -> Checklist:
+    default = load_default()
+    items = tuple(
+        ChecklistItem(
+            key=str(raw["key"]),
+            text=str(raw["text"]).strip(),
+            detail=(str(raw["detail"]).strip() or None) if raw.get("detail") else None,
+            routes=frozenset(str(r) for r in raw["routes"]),
+            settings=frozenset(str(s) for s in raw["settings"]),
+            phase=str(raw["phase"]),
+            offset_minutes=int(raw["offset_minutes"]),
+            audience=str(raw["audience"]),
+        )
+        for raw in _valid_items(data)
+    )
+    return Checklist(
+        id="adapted",
+        version=default.version,
+        title=default.title,
+        phases=default.phases,
+        items=items,
+    )
+
+
+def by_timing(content: Checklist) -> list[tuple[str, list[ChecklistItem]]]:
+    """The items under their timing labels, earliest first (the patient's preview)."""
+    labels = {(t.phase, t.offset_minutes): t.label for t in timings()}
+    groups: dict[str, list[ChecklistItem]] = {}
+    for item in sorted(content.items, key=lambda i: i.offset_minutes):
+        label = labels.get((item.phase, item.offset_minutes), content.phase(item.phase).label)
+        groups.setdefault(label, []).append(item)
+    return list(groups.items())
+
+
+def applies_to(item: ChecklistItem) -> str:
+    """ "IV infusion, IM injection · at the clinic · for the sitter", or "" for every
+    session."""
+    parts = []
+    if set(item.routes) != set(ROUTES):
+        parts.append(", ".join(ROUTE_LABELS[r] for r in ROUTES if r in item.routes))
+    if set(item.settings) != set(SETTINGS):
+        parts.append("at the clinic" if "clinic" in item.settings else "at home")
+    if item.audience == "sitter":
+        parts.append("for the sitter")
+    return " · ".join(parts)
+
+
+def adapted_checklist(patient: User, udk: bytes, adaptation_id: str) -> AdaptedChecklist:
+    """The adaptation the patient chose, opened with their key; 404 if it is not
+    offered to them (any more)."""
+    adaptation = access.offered_adaptation(patient, adaptation_id, KIND)
+    data = adaptations.open_for_patient(patient, udk, adaptation)
+    names = care.names_of({adaptation.therapist_id})
+    return AdaptedChecklist(
+        content_from_data(data),
+        names.get(adaptation.therapist_id, "your therapist"),
+        adaptation.id,
+        adaptation.updated_at,
+    )
+
+
+def for_replan(patient: User, udk: bytes, old: ChecklistSnapshot) -> AdaptedChecklist | None:
+    """When a session's route or setting changes, its list is made again from the same
+    adaptation if it is still offered; otherwise from the defaults."""
+    if not old.adapted_from:
+        return None
+    try:
+        return adapted_checklist(patient, udk, old.adapted_from)
+    except access.RecordNotFound:
+        return None
+
+
+ADAPTATION_KIND = AdaptationKind(
+    key=KIND,
+    label="Preparation checklist",
+    description=(
+        "The checklist each dosing session gets, timed to the appointment. Keep, "
+        "reword or remove the clinic's items, move them to another time, or add "
+        "your own. Your patient's next planned session uses your list (they can "
+        "choose the standard one instead); lists already made stay as they are."
+    ),
+    template="clinic/adaptations/_checklist.html",
+    default_form=default_form,
+    form_from_data=form_from_data,
+    parse_form=parse_form,
+)

@@ -1,0 +1,317 @@
+"""Safety flags on shared questionnaire results: what the therapist must acknowledge.
+
+A result answered above 0 on PHQ-9 question 9 carries a flag in its encrypted
+payload. A therapist sees the flag only through a share they may read
+(`access.readable_shares`), opened with their own key: it is never derived from
+anything the patient did not share, and never stored in clear.
+
+- **Acknowledging** writes who and when (`SafetyFlagAcknowledgement`, in clear, no
+  content), the read to the access log and an event to the security log.
+- **Counting open flags** for the patients list would mean opening every shared
+  result on every visit, each a read in the patient's access log. Instead the first
+  check of a shared result is a logged read (via "safety-check") and what it found is
+  kept as the therapist's own note (`SafetyCheck`), sealed under the therapist's data
+  key and bound to the share and the record's revision. A note exists for every
+  checked result, flagged or not, and goes with its share.
+- **The brief** reads the same notes: besides the flag they keep the result's
+  instrument and total, so the brief opens (and logs) only the results it shows (open
+  or recent flags, each instrument's first and latest) and a patient's years of
+  questionnaires do not make every brief slower. Notes written before they kept the
+  instrument say only the flag; the brief opens such a result once and rewrites its note.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from journal.accounts import audit
+from journal.care import access, care, sharing
+from journal.care.access import RecordNotFound
+from journal.care.shareable import SharedItem
+from journal.core import crypto
+from journal.core.crypto import Binding
+from journal.core.extensions import db
+from journal.models.measures import MeasureResult
+from journal.models.safety_flags import SafetyCheck, SafetyFlagAcknowledgement
+from journal.models.sharing import Share
+from journal.models.types import utcnow
+from journal.models.users import User
+from journal.mood import measures
+from journal.your_data import rotation
+
+TABLE = measures.TABLE
+# What notes said before they kept the instrument and total (still read).
+FLAGGED, CLEAR = b"\x01", b"\x00"
+# Notes are padded to one length, so their size tells nothing of the total.
+NOTE_BYTES = 64
+
+
+def is_flagged(item: SharedItem) -> bool:
+    """A shared questionnaire result whose safety question was answered above 0."""
+    return item.table == TABLE and bool(item.content.get("safety_flag"))
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    by: str
+    at: datetime
+
+
+def acknowledgements(
+    therapist: User, result_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Acknowledged]:
+    """result id → this therapist's acknowledgement of its flag."""
+    ids = list(result_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(SafetyFlagAcknowledgement).where(
+            SafetyFlagAcknowledgement.therapist_id == therapist.id,
+            SafetyFlagAcknowledgement.result_id.in_(ids),
+        )
+    ).all()
+    name = care.display_name(therapist)
+    return {row.result_id: Acknowledged(name, row.acknowledged_at) for row in rows}
+
+
+def acknowledge(therapist: User, share: Share, item: SharedItem) -> bool:
+    """Record that the therapist acknowledged the flag on this result; True if new.
+
+    `share` comes from `access.shared_record` and `item` from `sharing.read_shared`
+    (the read is logged with it); a result without a flag is not found.
+    """
+    if not is_flagged(item):
+        db.session.commit()  # the read was still a read
+        raise RecordNotFound(item.record_id)
+    existing = db.session.scalar(
+        select(SafetyFlagAcknowledgement).where(
+            SafetyFlagAcknowledgement.therapist_id == therapist.id,
+            SafetyFlagAcknowledgement.result_id == share.record_id,
+        )
+    )
+    if existing is None:
+        db.session.add(
+            SafetyFlagAcknowledgement(
+                therapist_id=therapist.id,
+                patient_id=share.patient_id,
+                result_id=share.record_id,
+                acknowledged_at=utcnow(),
+            )
+        )
+        audit.record(therapist.id, "safety_flag.acknowledged", f"{TABLE}:{share.record_id}")
+    db.session.commit()
+    return existing is None
+
+
+# -- the therapist's sealed notes ------------------------------------------------------
+
+
+def _binding(share: Share, therapist: User) -> Binding:
+    return _note_binding(share.id, therapist.id, share.record_revision)
+
+
+def _note_binding(share_id: uuid.UUID, therapist_id: uuid.UUID, revision: int) -> Binding:
+    return Binding("safety-check", "safety_checks", share_id, therapist_id, "flag", revision)
+
+
+@dataclass(frozen=True)
+class Check:
+    """What checking one shared result found, as its note keeps it."""
+
+    flagged: bool
+    # None in a note written before notes kept them (it says only the flag).
+    instrument: str | None = None
+    total: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.instrument is not None and self.total is not None
+
+
+def check_of(item: SharedItem) -> Check:
+    """The note's content for a shared result the therapist opened."""
+    return Check(is_flagged(item), str(item.content["instrument"]), int(item.content["total"]))
+
+
+def _encode(check: Check) -> bytes:
+    data = {"flagged": check.flagged, "instrument": check.instrument, "total": check.total}
+    return json.dumps(data, separators=(",", ":")).encode().ljust(NOTE_BYTES)
+
+
+def _decode(plain: bytes) -> Check:
+    if plain in (FLAGGED, CLEAR):
+        return Check(plain == FLAGGED)
+    data = json.loads(plain)
+    return Check(bool(data["flagged"]), str(data["instrument"]), int(data["total"]))
+
+
+def remember(therapist: User, udk: bytes, share: Share, check: Check) -> None:
+    """Keep what checking this shared result found, sealed under the therapist's own
+    key. Callers write a note only when theirs was missing, stale, unreadable or
+    from before notes kept the instrument (they have just opened it). The caller
+    commits."""
+    note = db.session.get(SafetyCheck, share.id)
+    if note is None:
+        note = SafetyCheck(share_id=share.id, therapist_id=therapist.id)
+        db.session.add(note)
+    note.record_revision = share.record_revision
+    note.sealed = crypto.seal(udk, _encode(check), _binding(share, therapist))
+    note.checked_at = utcnow()
+
+
+def _open_note(
+    udk: bytes, sealed: bytes, share_id: uuid.UUID, therapist_id: uuid.UUID, revision: int
+) -> Check | None:
+    """What the note says, or None when it cannot be opened any more (say after the
+    therapist started over with new keys)."""
+    try:
+        binding = _note_binding(share_id, therapist_id, revision)
+        return _decode(crypto.open_sealed(udk, sealed, binding))
+    except (crypto.IntegrityFailure, ValueError, KeyError, TypeError):
+        return None
+
+
+def open_flag_counts(
+    therapist: User, udk: bytes, patient_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Flags on each patient's shared results that the therapist has not acknowledged
+    (patients without any are left out).
+
+    Each shared result is opened at most once for this (logged, via "safety-check");
+    after that its sealed note answers. The list reads a year of results for each of
+    dozens of patients, so it reads only the columns it needs, in one query, and
+    loads a whole share only for a result it must open.
+    """
+    readable = (
+        access.readable_shares(therapist)
+        .where(Share.patient_id.in_(patient_ids), Share.record_table == TABLE)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            readable.c.id,
+            readable.c.patient_id,
+            readable.c.record_revision,
+            SafetyCheck.record_revision,
+            SafetyCheck.sealed,
+        )
+        .outerjoin(
+            SafetyCheck,
+            (SafetyCheck.share_id == readable.c.id) & (SafetyCheck.therapist_id == therapist.id),
+        )
+        .outerjoin(
+            SafetyFlagAcknowledgement,
+            (SafetyFlagAcknowledgement.result_id == readable.c.record_id)
+            & (SafetyFlagAcknowledgement.therapist_id == therapist.id),
+        )
+        .where(SafetyFlagAcknowledgement.id.is_(None))
+    ).all()
+    counts: dict[uuid.UUID, int] = {}
+    checked = False
+    for share_id, patient_id, revision, note_revision, sealed in rows:
+        check = None
+        if note_revision == revision and sealed is not None:
+            check = _open_note(udk, sealed, share_id, therapist.id, revision)
+        if check is None:
+            share = db.session.get(Share, share_id)
+            record = _current_record(share) if share is not None else None
+            if share is None or record is None:
+                continue
+            check = check_of(sharing.read_shared(therapist, udk, share, record, via="safety-check"))
+            remember(therapist, udk, share, check)
+            checked = True
+        if check.flagged:
+            counts[patient_id] = counts.get(patient_id, 0) + 1
+    if checked:
+        db.session.commit()
+    return counts
+
+
+def _current_record(share: Share) -> Any | None:
+    """The shared result, if it is still the patient's and at the shared revision
+    (the same test `access.shared_record` makes)."""
+    record = db.session.get(MeasureResult, share.record_id)
+    if (
+        record is None
+        or record.user_id != share.patient_id
+        or record.revision != share.record_revision
+    ):
+        return None
+    return record
+
+
+# -- what the brief and the item page show ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A flagged result as the therapist sees it: the item, and their acknowledgement."""
+
+    share: Share
+    item: SharedItem
+    acknowledged: Acknowledged | None
+
+    @property
+    def open(self) -> bool:
+        return self.acknowledged is None
+
+
+def checks(
+    therapist: User,
+    udk: bytes,
+    pairs: Sequence[tuple[Share, Any]],
+    open_item: Callable[[Share, Any], SharedItem],
+) -> list[Check]:
+    """What each shared result (`pairs` from `access.shared_records`) holds, in order:
+    from the therapist's notes, in one query, opening (with `open_item`, which logs
+    the read) only a result whose note is missing, stale or from before notes kept
+    the instrument, and noting what it held. The caller commits."""
+    notes = {
+        note.share_id: note
+        for note in db.session.scalars(
+            select(SafetyCheck).where(
+                SafetyCheck.therapist_id == therapist.id,
+                SafetyCheck.share_id.in_([share.id for share, _ in pairs]),
+            )
+        )
+    }
+    found = []
+    for share, record in pairs:
+        note = notes.get(share.id)
+        check = None
+        if note is not None and note.record_revision == share.record_revision:
+            check = _open_note(udk, note.sealed, share.id, therapist.id, share.record_revision)
+        if check is None or not check.complete:
+            check = check_of(open_item(share, record))
+            remember(therapist, udk, share, check)
+        found.append(check)
+    return found
+
+
+def in_order(flags: Iterable[Flag]) -> list[Flag]:
+    """Open flags first, each group newest first."""
+    ordered = sorted(flags, key=lambda f: f.item.occurred_at, reverse=True)
+    return [f for f in ordered if f.open] + [f for f in ordered if not f.open]
+
+
+@rotation.on_udk_rotation
+def _reseal_notes(user: User, old_udk: bytes, new_udk: bytes) -> None:
+    """A therapist's notes move to the new key; one that no longer opens is dropped
+    (it is only a record of a check, made again at the next read)."""
+    for note in db.session.scalars(select(SafetyCheck).where(SafetyCheck.therapist_id == user.id)):
+        share = db.session.get(Share, note.share_id)
+        if share is None:
+            continue
+        try:
+            plain = crypto.open_sealed(old_udk, note.sealed, _binding(share, user))
+        except crypto.IntegrityFailure:
+            db.session.delete(note)
+            continue
+        note.sealed = crypto.seal(new_udk, plain, _binding(share, user))

@@ -1,0 +1,371 @@
+"""The patient's care team: accept an invitation, share after a preview, revoke, see
+who read what, end a link. Therapists reach none of this (404)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from journal.accounts.identity import current_udk, safe_next, user
+from journal.care import access, access_log, adaptations, care, shareable, sharing
+from journal.care.access import RecordNotFound
+from journal.care.care import CareError, InvitationProblem
+from journal.care.sharing import RecordRef, SharingError
+from journal.core.extensions import db, limiter
+from journal.models.users import User
+from journal.web.rendering import render
+
+bp = Blueprint("care", __name__, template_folder="../templates", url_prefix="/care")
+# Like AUTH_LIMIT: an 8-character code must not be guessable by trying many.
+INVITATION_LIMIT = "10 per minute;60 per hour"
+LOG_PER_PAGE = 50
+
+
+def _patient() -> User:
+    me = user()
+    if me.is_therapist:
+        abort(404)
+    return me
+
+
+def _back(default: str) -> str:
+    return safe_next(request.form.get("next") or request.args.get("next")) or default
+
+
+# -- template helpers (the journal's cards use them) ------------------------------------
+
+
+@bp.app_template_global()
+def care_can_share() -> bool:
+    """True for a patient with at least one therapist to share with."""
+    if not current_user.is_authenticated or current_user.is_therapist:
+        return False
+    if "care_can_share" not in g:
+        g.care_can_share = bool(care.links_of_patient(user()))
+    value: bool = g.care_can_share
+    return value
+
+
+def prefetch_share_marks(table: str, record_ids: Iterable[uuid.UUID]) -> None:
+    """For a page that lists records of one type: their marks in one go, so the
+    template's `share_marks_for` per record runs no query."""
+    if not current_user.is_authenticated or current_user.is_therapist:
+        return
+    loaded = _marks_loaded(table)
+    ids = [i for i in record_ids if i not in loaded]
+    g.care_share_marks[table].update(sharing.share_marks(user(), table, ids))
+    loaded.update(ids)
+
+
+def _marks_loaded(table: str) -> set[uuid.UUID]:
+    g.setdefault("care_share_marks", {}).setdefault(table, {})
+    loaded: dict[str, set[uuid.UUID]] = g.setdefault("care_share_marks_loaded", {})
+    return loaded.setdefault(table, set())
+
+
+@bp.app_template_global()
+def share_marks_for(table: str, record_id: uuid.UUID) -> list[sharing.ShareMark]:
+    """The "shared with … · read by …" lines for one of the patient's items: loaded
+    for this record alone unless its page prefetched them (`prefetch_share_marks`)."""
+    if not current_user.is_authenticated or current_user.is_therapist:
+        return []
+    prefetch_share_marks(table, [record_id])
+    marks: list[sharing.ShareMark] = g.care_share_marks[table].get(record_id, [])
+    return marks
+
+
+# -- the care-team page ---------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    me = _patient()
+    links = care.links_of_patient(me)
+    names = care.names_of({link.therapist_id for link in links})
+    emails = _emails({link.therapist_id for link in links})
+    counts = sharing.share_counts(me)
+    return render(
+        "care/index.html",
+        links=links,
+        names=names,
+        emails=emails,
+        counts=counts,
+        code="",
+    )
+
+
+def _emails(ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+
+
+# -- invitations --------------------------------------------------------------------------
+
+
+def _invitation_problem(problem: InvitationProblem) -> ResponseReturnValue:
+    status = 404 if problem.kind == "unknown" else 410
+    return make_response(render("care/invitation_problem.html", problem=problem), status)
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@login_required
+@limiter.limit(INVITATION_LIMIT, methods=["POST"])
+def join() -> ResponseReturnValue:
+    _patient()
+    if request.method == "GET":
+        return render("care/join.html", code="")
+    raw = request.form.get("code", "")
+    code = care.normalise_code(raw)
+    if code is None:
+        return make_response(render("care/join.html", code=raw, error=care.UNKNOWN.args[0]), 422)
+    return redirect(url_for("care.invitation", code=code))
+
+
+@bp.get("/join/<code>")
+@login_required
+@limiter.limit(INVITATION_LIMIT)
+def invitation(code: str) -> ResponseReturnValue:
+    """Who the invitation is from, before the patient decides."""
+    me = _patient()
+    try:
+        valid = care.check_invitation(code)
+    except InvitationProblem as problem:
+        return _invitation_problem(problem)
+    already = care.link_between(valid.therapist.id, me.id) is not None
+    return render(
+        "care/invitation.html",
+        code=care.normalise_code(code),
+        therapist_name=valid.therapist_name,
+        therapist_email=valid.therapist.email,
+        expires_at=valid.invitation.expires_at,
+        already=already,
+    )
+
+
+@bp.post("/join/<code>/accept")
+@login_required
+@limiter.limit(INVITATION_LIMIT)
+def accept(code: str) -> ResponseReturnValue:
+    me = _patient()
+    try:
+        link = care.accept_invitation(me, code)
+    except InvitationProblem as problem:
+        return _invitation_problem(problem)
+    except CareError as exc:
+        return make_response(render("care/join.html", code="", error=str(exc)), 422)
+    flash(
+        f"You are now linked with {care.display_name(_therapist(link.therapist_id))}. "
+        "Nothing is shared until you choose it."
+    )
+    return redirect(url_for("care.therapist", link_id=link.id))
+
+
+@bp.post("/join/<code>/decline")
+@login_required
+@limiter.limit(INVITATION_LIMIT)
+def decline(code: str) -> ResponseReturnValue:
+    me = _patient()
+    try:
+        valid = care.decline_invitation(me, code)
+    except InvitationProblem as problem:
+        return _invitation_problem(problem)
+    flash(f"Invitation from {valid.therapist_name} declined. Nothing was shared.")
+    return redirect(url_for("care.index"))
+
+
+def _therapist(therapist_id: uuid.UUID) -> User:
+    found = db.session.get(User, therapist_id)
+    if found is None:
+        raise RecordNotFound(therapist_id)
+    return found
+
+
+# -- one therapist: what they can read, categories, ending the link -----------------------
+
+
+@bp.get("/therapists/<link_id>")
+@login_required
+def therapist(link_id: str) -> str:
+    me = _patient()
+    link = access.patient_link(me, link_id)
+    therapist = _therapist(link.therapist_id)
+    return render(
+        "care/therapist.html",
+        link=link,
+        therapist_name=care.display_name(therapist),
+        therapist_email=therapist.email,
+        shared=sharing.shared_with(me, current_udk(), link),
+        categories=shareable.categories(),
+        standing=sharing.standing_categories(me, link),
+        adapted=[
+            (adaptations.KINDS[kind].label, at, adaptations.KINDS[kind].patient_note)
+            for kind, at in adaptations.updated_at_by_kind(link.therapist_id, me.id).items()
+            if kind in adaptations.KINDS
+        ],
+    )
+
+
+@bp.route("/therapists/<link_id>/end", methods=["GET", "POST"])
+@login_required
+def end_link(link_id: str) -> ResponseReturnValue:
+    me = _patient()
+    link = access.patient_link(me, link_id)
+    name = care.display_name(_therapist(link.therapist_id))
+    if request.method == "GET":
+        return render(
+            "care/end_link.html",
+            link=link,
+            therapist_name=name,
+            share_count=sharing.share_counts(me).get(link.therapist_id, 0),
+            standing=sorted(sharing.standing_categories(me, link)),
+        )
+    count = sharing.end_link(me, current_udk(), link)
+    flash(
+        f"Link with {name} ended. {count} shared item{'s' if count != 1 else ''} "
+        "removed; they can no longer open any of them."
+    )
+    return redirect(url_for("care.index"))
+
+
+@bp.route("/therapists/<link_id>/categories/<key>", methods=["GET", "POST"])
+@login_required
+def category(link_id: str, key: str) -> ResponseReturnValue:
+    """Preview, then share a whole category with this therapist (new records too)."""
+    me, udk = _patient(), current_udk()
+    link = access.patient_link(me, link_id)
+    cat = sharing.category(key)
+    if request.method == "POST":
+        count = sharing.enable_category(me, udk, link, key)
+        flash(f"{cat.label} are now shared ({count} so far, and each new one as you add it).")
+        return redirect(url_for("care.therapist", link_id=link.id))
+    adapter = shareable.adapter_for(cat.table)
+    assert adapter is not None
+    items = [adapter.item_for_owner(r, udk) for r in sharing.category_records(me, cat)]
+    return render(
+        "care/category_preview.html",
+        link=link,
+        category=cat,
+        items=items,
+        therapist_name=care.display_name(_therapist(link.therapist_id)),
+    )
+
+
+@bp.post("/therapists/<link_id>/categories/<key>/stop")
+@login_required
+def stop_category(link_id: str, key: str) -> ResponseReturnValue:
+    me = _patient()
+    link = access.patient_link(me, link_id)
+    cat = sharing.category(key)
+    sharing.disable_category(me, current_udk(), link, key)
+    flash(f"{cat.label} are no longer shared. What was already read cannot be taken back.")
+    return redirect(url_for("care.therapist", link_id=link.id))
+
+
+# -- sharing items ---------------------------------------------------------------------
+
+
+def _refs(values: list[str]) -> list[RecordRef]:
+    refs: list[RecordRef] = []
+    for raw in values:
+        ref = RecordRef.parse(raw)
+        if ref not in refs:
+            refs.append(ref)
+    return refs
+
+
+def _share_page(refs: list[RecordRef], chosen: str | None, error: str | None = None) -> str:
+    me = _patient()
+    links = care.links_of_patient(me)
+    return render(
+        "care/share.html",
+        refs=refs,
+        items=sharing.preview(me, current_udk(), refs),
+        links=links,
+        names=care.names_of({link.therapist_id for link in links}),
+        chosen=chosen or (str(links[0].id) if len(links) == 1 else None),
+        error=error,
+        next=_back(url_for("journal.index")),
+    )
+
+
+@bp.get("/share")
+@login_required
+def share() -> ResponseReturnValue:
+    """The preview: exactly what the therapist will see, and to whom it goes."""
+    _patient()
+    refs = _refs(request.args.getlist("record"))
+    if not refs:
+        flash("Tick the entries you want to share first.")
+        return redirect(_back(url_for("journal.index")))
+    return _share_page(refs, request.args.get("link"))
+
+
+@bp.post("/share")
+@login_required
+def share_confirm() -> ResponseReturnValue:
+    me = _patient()
+    refs = _refs(request.form.getlist("record"))
+    link_id = request.form.get("link", "")
+    if not link_id:
+        page = _share_page(refs, None, error="Choose who to share with.")
+        return make_response(page, 422)
+    link = access.patient_link(me, link_id)
+    try:
+        new = sharing.share_records(me, current_udk(), link, refs)
+    except SharingError as exc:
+        return make_response(_share_page(refs, link_id, error=str(exc)), 422)
+    name = care.display_name(_therapist(link.therapist_id))
+    if new:
+        flash(f"Shared {new} item{'s' if new != 1 else ''} with {name}.")
+    else:
+        flash(f"Already shared with {name}; nothing changed.")
+    return redirect(_back(url_for("care.therapist", link_id=link.id)))
+
+
+@bp.post("/shares/<share_id>/revoke")
+@login_required
+def revoke(share_id: str) -> ResponseReturnValue:
+    me = _patient()
+    share = access.owned_share(me, share_id)
+    name = care.display_name(_therapist(share.therapist_id))
+    sharing.revoke_share(me, current_udk(), share)
+    flash(f"No longer shared with {name}. What they already read cannot be taken back.")
+    return redirect(_back(url_for("care.index")))
+
+
+# -- the access log -----------------------------------------------------------------------
+
+
+@bp.get("/access-log")
+@login_required
+def access_log_page() -> str:
+    me = _patient()
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows, pages = access_log.for_patient(me.id, page, LOG_PER_PAGE)
+    names = care.names_of({r.therapist_id for r in rows if r.therapist_id})
+    labels = {table: a.label for table, a in shareable.ADAPTERS.items()}
+    urls = {}
+    for row in rows:
+        adapter = shareable.adapter_for(row.record_table or "")
+        record = adapter.load(row.record_id) if adapter and row.record_id else None
+        if adapter and adapter.owner_url and record is not None and record.user_id == me.id:
+            urls[row.id] = adapter.owner_url(record.id)
+    return render(
+        "care/access_log.html",
+        rows=rows,
+        names=names,
+        labels=labels,
+        urls=urls,
+        page=min(page, pages),
+        pages=pages,
+    )

@@ -1,0 +1,201 @@
+"""Settings from the environment.
+
+Development generates its own secrets into the instance folder (mode 0600) so that
+`make run` works on a fresh machine; production refuses to start without them,
+because a generated secret on an app server would silently differ between workers
+and be lost at the next deploy.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; raised at start-up, never at request time."""
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id cost. Stored per user so that raising it later upgrades at login."""
+
+    memory_kib: int
+    iterations: int
+    lanes: int
+
+
+PRODUCTION_KDF = KdfParams(memory_kib=64 * 1024, iterations=3, lanes=1)
+# The OWASP minimum for Argon2id; a test keeps the production default at or above it.
+OWASP_MIN_KDF = KdfParams(memory_kib=19 * 1024, iterations=2, lanes=1)
+# Tests only: Argon2id's smallest legal cost, so a suite of hundreds of logins is fast.
+TEST_KDF = KdfParams(memory_kib=8, iterations=1, lanes=1)
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """Read or create a development secret; hex so it can be pasted into an env file."""
+    path = instance / name
+    if not path.exists():
+        # The instance folder holds the secrets and the SQLite file: owner only.
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _instance_vapid_key(instance: Path) -> str:
+    """Like `_instance_secret`, for the Web Push signing key (a P-256 scalar)."""
+    from journal.core import crypto
+
+    path = instance / "vapid_private_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(crypto.new_vapid_private_key())
+    return path.read_text().strip()
+
+
+def vapid_settings(env: dict[str, str], instance: Path, production: bool) -> dict[str, str]:
+    """Web Push keys. Reminders are optional: production without `VAPID_PRIVATE_KEY`
+    runs with reminders off; development generates a key into the instance folder."""
+    from journal.core import crypto
+
+    private = env.get("VAPID_PRIVATE_KEY", "").strip()
+    if not private and not production:
+        private = _instance_vapid_key(instance)
+    if not private:
+        return {"VAPID_PRIVATE_KEY": "", "VAPID_PUBLIC_KEY": "", "VAPID_SUBJECT": ""}
+    try:
+        public = crypto.vapid_public_key(private)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    given = env.get("VAPID_PUBLIC_KEY", "").strip()
+    if given and given.rstrip("=") != public:
+        raise ConfigError("VAPID_PUBLIC_KEY does not belong to VAPID_PRIVATE_KEY.")
+    subject = env.get("VAPID_SUBJECT", "").strip()
+    if production and not subject:
+        raise ConfigError(
+            "VAPID_SUBJECT is needed with VAPID_PRIVATE_KEY (mailto:care@clinic.example "
+            "or the app's https:// address): push services use it to reach the operator."
+        )
+    if subject and not subject.startswith(("mailto:", "https://")):
+        raise ConfigError("VAPID_SUBJECT must start with mailto: or https://")
+    return {
+        "VAPID_PRIVATE_KEY": private,
+        "VAPID_PUBLIC_KEY": public,
+        "VAPID_SUBJECT": subject or "mailto:operator@localhost",
+    }
+
+
+def parse_peppers(raw: str) -> dict[str, bytes]:
+    """`JOURNAL_PEPPER` is `kid:hex[,kid:hex...]`; the first is current, the rest decrypt.
+
+    A bare hex value is accepted as key id "p1" for the simple one-key case.
+    """
+    peppers: dict[str, bytes] = {}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        kid, sep, value = part.partition(":")
+        if not sep:
+            kid, value = "p1", part
+        try:
+            key = bytes.fromhex(value)
+        except ValueError as exc:
+            raise ConfigError(f"JOURNAL_PEPPER key {kid!r} is not hex") from exc
+        if len(key) != 32:
+            raise ConfigError(f"JOURNAL_PEPPER key {kid!r} must be 32 bytes (64 hex digits)")
+        if kid in peppers:
+            raise ConfigError(f"JOURNAL_PEPPER repeats key id {kid!r}")
+        peppers[kid] = key
+    if not peppers:
+        raise ConfigError("JOURNAL_PEPPER is empty")
+    return peppers
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment."""
+    env = dict(os.environ if env is None else env)
+    instance = Path(instance_path)
+    production = env.get("JOURNAL_ENV", "development") == "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    pepper_raw = env.get("JOURNAL_PEPPER", "")
+    if production:
+        missing = [
+            n for n, v in (("SECRET_KEY", secret_key), ("JOURNAL_PEPPER", pepper_raw)) if not v
+        ]
+        if missing:
+            raise ConfigError(
+                "Production needs " + " and ".join(missing) + " in the environment "
+                "(generate each with: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if not env.get("DATABASE_URL"):
+            raise ConfigError("Production needs DATABASE_URL (postgresql+psycopg://...).")
+    else:
+        secret_key = secret_key or _instance_secret(instance, "secret_key")
+        pepper_raw = pepper_raw or "p1:" + _instance_secret(instance, "pepper")
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'journal.sqlite3'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    secure = production or env.get("JOURNAL_SECURE_COOKIES") == "1"
+    return {
+        "JOURNAL_ENV": "production" if production else "development",
+        "SECRET_KEY": secret_key,
+        "JOURNAL_PEPPERS": parse_peppers(pepper_raw),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "KDF_PARAMS": PRODUCTION_KDF,
+        "SESSION_IDLE_SECONDS": _int(env, "SESSION_IDLE_MINUTES", 30) * 60,
+        "SESSION_ABSOLUTE_SECONDS": _int(env, "SESSION_ABSOLUTE_HOURS", 12) * 3600,
+        "AUTH_COOKIE_NAME": "__Host-ft_session" if secure else "ft_session",
+        "SESSION_COOKIE_NAME": "__Host-ft_flask" if secure else "ft_flask",
+        "SESSION_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the signed session cookie
+        "WTF_CSRF_SSL_STRICT": production,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "ENTRY_MAX_CHARS": _int(env, "ENTRY_MAX_CHARS", 50_000),
+        "ENTRIES_PER_PAGE": _int(env, "ENTRIES_PER_PAGE", 20),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "outbox"),
+        "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR", str(instance / "outbox")),
+        "MAIL_SMTP_HOST": env.get("MAIL_SMTP_HOST", "localhost"),
+        "MAIL_SMTP_PORT": _int(env, "MAIL_SMTP_PORT", 587),
+        "MAIL_SMTP_USER": env.get("MAIL_SMTP_USER", ""),
+        "MAIL_SMTP_PASSWORD": env.get("MAIL_SMTP_PASSWORD", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "Fresh Tracks <no-reply@localhost>"),
+        "CRISIS_REGION": env.get("CRISIS_REGION", "US"),
+        "QUESTIONNAIRE_INTERVAL_DAYS": _int(env, "QUESTIONNAIRE_INTERVAL_DAYS", 14),
+        # How many proxies in front set X-Forwarded-For/-Proto (journal/proxies.py).
+        # 0 trusts none: a client could otherwise choose the address it is limited by.
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        **vapid_settings(env, instance, production),
+        # Push endpoints come from browsers; the server posts to them, so only https
+        # (a test's local stand-in for a push service turns this on).
+        "PUSH_ALLOW_HTTP_ENDPOINTS": env.get("PUSH_ALLOW_HTTP_ENDPOINTS") == "1" and not production,
+        "REMINDER_WINDOW_MINUTES": _int(env, "REMINDER_WINDOW_MINUTES", 180),
+        # The benchmark's Server-Timing header (journal/server_timing.py); never in production.
+        "SERVER_TIMING": env.get("BENCH_SERVER_TIMING") == "1" and not production,
+    }

@@ -1,0 +1,282 @@
+"""Preparation for one dosing session, put together: the session with its checklist
+and intention, for the session page, the Home card and the one-tap tick."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Final
+
+from journal.care import checklist_adaptation, preparation_sharing, sharing  # noqa: F401 (registers what plan_session seals for)
+from journal.care.checklist_adaptation import AdaptedChecklist
+from journal.core.extensions import db
+from journal.dosing import checklists, intentions, kap_sessions, session_log
+from journal.dosing.checklists import PATIENT, SITTER, ChecklistSnapshot, UnknownItem
+from journal.dosing.intentions import IntentionForm, IntentionView
+from journal.dosing.kap_sessions import SessionForm, SessionView
+from journal.dosing.planning import STATUS_ORDER, ChecklistStatus, ItemStatus
+from journal.models.kap_sessions import KapSession
+from journal.models.users import User
+from journal.your_data import export
+
+GROUP_LABELS: Final = {
+    "due now": "Due now",
+    "later today": "Later today",
+    "tomorrow": "Tomorrow",
+    "upcoming": "Coming up",
+    "done": "Done",
+}
+INTENTION_ITEM: Final = "write-intention"
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: str
+    items: tuple[ItemStatus, ...]
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    session: SessionView
+    checklist: ChecklistSnapshot
+    patient: ChecklistStatus
+    sitter: ChecklistStatus | None
+    groups: tuple[Group, ...]
+    intention: IntentionView | None
+    current: bool
+    checklist_id: uuid.UUID | None = None
+
+
+def _make_checklist(
+    user: User, session: KapSession, udk: bytes, form: SessionForm, adapted: AdaptedChecklist | None
+) -> None:
+    assert form.details is not None, "check_form first"
+    checklist, _ = checklists.create_checklist(
+        session,
+        udk,
+        form.details.route,
+        form.details.setting,
+        adapted.content if adapted else None,
+        adapted_by=adapted.adapted_by if adapted else None,
+        adapted_from=str(adapted.adaptation_id) if adapted else None,
+    )
+    db.session.flush()
+    # "Preparation checklists" shared as a category: the new list is sealed at once.
+    sharing.seal_for_standing_shares(user, udk, checklists.TABLE, checklist)
+
+
+def plan_session(
+    user: User, udk: bytes, form: SessionForm, adapted: AdaptedChecklist | None = None
+) -> KapSession:
+    """A checked form becomes a session with its checklist, in one commit; the list is
+    made from a therapist's adaptation when the patient chose one."""
+    assert form.details is not None, "check_form first"
+    session = kap_sessions.create_session(user, udk, form)
+    db.session.flush()
+    _make_checklist(user, session, udk, form, adapted)
+    db.session.commit()
+    return session
+
+
+def edit_session(session: KapSession, udk: bytes, form: SessionForm) -> None:
+    assert form.details is not None, "check_form first"
+    kap_sessions.update_session(session, udk, form)
+    checklist = checklists.checklist_of(session)
+    user = db.session.get(User, session.user_id)
+    assert user is not None  # the session's owner, from access.owned_kap_session
+    if checklist is None:
+        _make_checklist(user, session, udk, form, None)
+    else:
+        old = checklists.read_checklist(checklist, udk)
+        adapted = checklist_adaptation.for_replan(user, udk, old)
+        checklists.replan(
+            checklist,
+            udk,
+            form.details.route,
+            form.details.setting,
+            adapted.content if adapted else None,
+            adapted_by=adapted.adapted_by if adapted else None,
+            adapted_from=str(adapted.adaptation_id) if adapted else None,
+        )
+    db.session.commit()
+
+
+def _groups(status: ChecklistStatus, current: bool) -> tuple[Group, ...]:
+    """Due now first. For a session that is over, "due now" would nag about the
+    past, so its unticked items are one group."""
+    if not current:
+        open_items = tuple(s for s in status.items if s.status != "done")
+        done = tuple(s for s in status.items if s.status == "done")
+        found = [Group("open", "Not ticked", open_items), Group("done", "Done", done)]
+        return tuple(g for g in found if g.items)
+    groups = []
+    for key in STATUS_ORDER:
+        items = tuple(s for s in status.items if s.status == key)
+        if items:
+            groups.append(Group(key.replace(" ", "-"), GROUP_LABELS[key], items))
+    return tuple(groups)
+
+
+def session_page(session: KapSession, udk: bytes, now: datetime, tz: tzinfo) -> SessionPage:
+    view = kap_sessions.read_session(session, udk)
+    checklist = checklists.checklist_of(session)
+    if checklist is None:  # made with the session; a missing one is an empty list
+        snap = ChecklistSnapshot("none", 0, "", "", "", (), frozenset())
+    else:
+        snap = checklists.read_checklist(checklist, udk)
+    patient = snap.status(session.starts_at, now, tz, PATIENT)
+    sitter = snap.status(session.starts_at, now, tz, SITTER) if view.is_home else None
+    intention = intentions.intention_of(session)
+    current = view.is_current(now)
+    return SessionPage(
+        session=view,
+        checklist=snap,
+        patient=patient,
+        sitter=sitter,
+        groups=_groups(patient, current),
+        intention=intentions.read_intention(intention, udk) if intention else None,
+        current=current,
+        checklist_id=checklist.id if checklist else None,
+    )
+
+
+@dataclass(frozen=True)
+class CurrentSession:
+    page: SessionPage
+    when: str
+
+
+@dataclass(frozen=True)
+class SessionList:
+    current: list[CurrentSession]
+    """Planned sessions ahead (or started a few hours ago), soonest first, with checklists."""
+    past: list[SessionView]
+    """Everything else, newest first."""
+
+
+def list_page(user: User, udk: bytes, now: datetime) -> SessionList:
+    tz = kap_sessions.zone_of(user)
+    current: list[CurrentSession] = []
+    past: list[SessionView] = []
+    for session in kap_sessions.sessions_of(user):
+        view = kap_sessions.read_session(session, udk)
+        if view.is_current(now):
+            current.append(
+                CurrentSession(
+                    session_page(session, udk, now, tz),
+                    kap_sessions.describe_when(session.starts_at, now, tz),
+                )
+            )
+        else:
+            past.append(view)
+    past.reverse()
+    return SessionList(current=current, past=past)
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    session: SessionView
+    when: str
+    status: ChecklistStatus
+    due_now: tuple[ItemStatus, ...]
+    next_up: ItemStatus | None
+    has_intention: bool
+
+
+def home_card(user: User, udk: bytes, now: datetime) -> HomeCard | None:
+    session = kap_sessions.next_session(user, now)
+    if session is None:
+        return None
+    tz = kap_sessions.zone_of(user)
+    page = session_page(session, udk, now, tz)
+    waiting = [s for s in page.patient.items if s.status not in ("done", "due now")]
+    return HomeCard(
+        session=page.session,
+        when=kap_sessions.describe_when(session.starts_at, now, tz),
+        status=page.patient,
+        due_now=page.patient.due_now,
+        next_up=min(waiting, key=lambda s: s.item.due_at_utc) if waiting else None,
+        has_intention=page.intention is not None,
+    )
+
+
+@dataclass(frozen=True)
+class Ticked:
+    item: ItemStatus
+    status: ChecklistStatus
+
+
+def tick(
+    session: KapSession, udk: bytes, key: str, done: bool, now: datetime, tz: tzinfo
+) -> Ticked:
+    """Set one item and return it with the new count for its list (patient or sitter).
+
+    Raises :class:`UnknownItem` for a key that is not on this session's checklist.
+    """
+    snap = checklists.set_ticked(session, udk, key, done)
+    audience = next(i.audience for i in snap.items if i.key == key)
+    status = snap.status(session.starts_at, now, tz, audience)
+    item = next(s for s in status.items if s.item.key == key)
+    return Ticked(item=item, status=status)
+
+
+def save_intention(session: KapSession, udk: bytes, form: IntentionForm) -> None:
+    """Save the intention and tick "write your intention" on the checklist."""
+    view = kap_sessions.read_session(session, udk)
+    intentions.save_intention(session, udk, form, intentions.guidance_for(view).stage)
+    # Committed first: a retried tick rolls back, and must not take the intention with it.
+    db.session.commit()
+    with contextlib.suppress(UnknownItem):
+        checklists.set_ticked(session, udk, INTENTION_ITEM, True)
+
+
+def printed_sessions(
+    user: User, udk: bytes, start: datetime, end: datetime
+) -> list[export.PrintItem]:
+    items = []
+    for session in kap_sessions.sessions_of(user):
+        if not start <= session.starts_at < end:
+            continue
+        view = kap_sessions.read_session(session, udk)
+        lines = [f"{view.route_label}, {view.setting_label}, {view.series_label}"]
+        lines.append(f"Status: {view.status.value}")
+        if view.details.dose_mg:
+            lines.append(f"Dose: {view.details.dose_mg} mg")
+        if view.details.notes:
+            lines.append(view.details.notes)
+        intention = intentions.intention_of(session)
+        if intention:
+            lines.append("Intention: " + intentions.read_intention(intention, udk).text)
+        for line in session_log.log_of(session, udk):
+            reading = (
+                f"{line.systolic}/{line.diastolic}, pulse {line.pulse}"
+                if line.is_reading
+                else "dose"
+            )
+            lines.append(f"Log {line.at:%H:%M} UTC: {reading} {line.note}".rstrip())
+        items.append(export.PrintItem(view.starts_at, "Dosing session", lines))
+    return items
+
+
+def export_sessions(user: User, udk: bytes) -> list[dict[str, object]]:
+    """Each session with its checklist (and what was ticked), intention and log."""
+    found = []
+    for session in kap_sessions.sessions_of(user):
+        checklist = checklists.checklist_of(session)
+        intention = intentions.intention_of(session)
+        found.append(
+            {
+                **export.plain(kap_sessions.read_session(session, udk)),
+                "checklist": export.plain(checklists.read_checklist(checklist, udk))
+                if checklist
+                else None,
+                "intention": export.plain(intentions.read_intention(intention, udk))
+                if intention
+                else None,
+                "log": export.plain(session_log.log_of(session, udk)),
+            }
+        )
+    return found

@@ -1,0 +1,297 @@
+"""Free journal entries: validate, encrypt, list a page at a time, edit, delete."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy import Row, ScalarSelect, delete, func, select
+from sqlalchemy.orm import defer
+
+from journal.care import shareable, sharing
+from journal.core import crypto, idempotency, records
+from journal.core.extensions import db
+from journal.entries import entry_meta
+from journal.models.entries import Draft, Entry
+from journal.models.types import utcnow
+from journal.models.users import User
+from journal.your_data import export
+
+TABLE = "entries"
+KIND = "journal.entry"
+TITLE_MAX = 200
+
+
+@dataclass(frozen=True)
+class EntryView:
+    id: uuid.UUID
+    title: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    tags: tuple[str, ...] = ()
+    session_id: uuid.UUID | None = None
+
+
+@dataclass
+class EntryForm:
+    """What the person typed, and what is wrong with it; kept so nothing is lost.
+
+    `tags` and `session` are the raw fields; `tag_list` and `session_id` their
+    parsed values (the session is checked against the user by `entry_meta`)."""
+
+    title: str = ""
+    body: str = ""
+    tags: str = ""
+    session: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    tag_list: tuple[str, ...] = ()
+    session_id: uuid.UUID | None = None
+
+    @classmethod
+    def validated(cls, title: str, body: str, tags: str = "", session: str = "") -> EntryForm:
+        form = cls(title=title.strip(), body=body.rstrip(), tags=tags.strip(), session=session)
+        form.tag_list, tag_error = entry_meta.parse_tags(tags)
+        if tag_error:
+            form.errors["tags"] = tag_error
+        limit = current_app.config["ENTRY_MAX_CHARS"]
+        if not form.body.strip():
+            form.errors["body"] = "Write something before saving."
+        elif len(form.body) > limit:
+            form.errors["body"] = (
+                f"This entry is {len(form.body):,} characters; the limit is {limit:,}. "
+                "Split it into two entries."
+            )
+        if len(form.title) > TITLE_MAX:
+            form.errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+        return form
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    items: list[EntryView]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def _seal_fields(
+    entry: Entry,
+    dek: bytes,
+    title: str,
+    body: str,
+    tags: tuple[str, ...] = (),
+    session_id: uuid.UUID | None = None,
+) -> None:
+    def bind(name: str) -> crypto.Binding:
+        return records.field_binding(TABLE, entry.id, entry.user_id, name, entry.revision)
+
+    entry.title_sealed = crypto.seal_text(dek, title, bind("title")) if title else None
+    entry.body_sealed = crypto.seal_text(dek, body, bind("body"))
+    # Sealed even when empty, so the database does not show which entries have tags.
+    meta = json.dumps(entry_meta.to_payload(tags, session_id), separators=(",", ":"))
+    entry.meta_sealed = crypto.seal_text(dek, meta, bind("meta"))
+
+
+def create_entry(
+    user: User,
+    udk: bytes,
+    form: EntryForm,
+    draft_id: uuid.UUID | None = None,
+    idempotency_key: uuid.UUID | None = None,
+) -> Entry:
+    """Raises `idempotency.Replayed` when this key already made an entry."""
+    idempotency.check(user, idempotency_key, KIND)
+    entry = add_entry(user, udk, form)
+    _discard_draft(user, draft_id)
+    idempotency.commit_with_key(user, idempotency_key, KIND, entry.id)
+    return entry
+
+
+def add_entry(user: User, udk: bytes, form: EntryForm, at: datetime | None = None) -> Entry:
+    """Seal a new entry and add it to the session without committing, so a batch (the
+    benchmark's generator) can commit many at once. `at` backdates it."""
+    # One timestamp for both, so a new entry does not look "edited" by a microsecond.
+    now = at or utcnow()
+    entry = Entry(id=uuid.uuid4(), user_id=user.id, revision=0, created_at=now, updated_at=now)
+    dek, entry.dek_wrapped = records.new_wrapped_dek(udk, TABLE, entry.id, user.id, 0)
+    _seal_fields(entry, dek, form.title, form.body, form.tag_list, form.session_id)
+    db.session.add(entry)
+    # A standing share for a category that covers entries seals the new key to the
+    # therapist now.
+    sharing.seal_for_standing_shares(user, udk, TABLE, entry)
+    return entry
+
+
+def update_entry(
+    entry: Entry, udk: bytes, form: EntryForm, draft_id: uuid.UUID | None = None
+) -> None:
+    dek = records.open_dek(udk, entry.dek_wrapped, TABLE, entry.id, entry.user_id, entry.revision)
+    _seal_fields(entry, dek, form.title, form.body, form.tag_list, form.session_id)
+    entry.updated_at = utcnow()
+    db.session.execute(delete(Draft).where(Draft.entry_id == entry.id))
+    db.session.commit()
+
+
+def delete_entry(entry: Entry) -> None:
+    db.session.delete(entry)
+    db.session.commit()
+
+
+def _discard_draft(user: User, draft_id: uuid.UUID | None) -> None:
+    if draft_id is not None:
+        db.session.execute(delete(Draft).where(Draft.id == draft_id, Draft.user_id == user.id))
+
+
+def read_entry(entry: Entry, udk: bytes, *, body: bool = True) -> EntryView:
+    """Decrypt an entry; `body=False` opens only the title (lists that show titles)."""
+    dek = records.open_dek(udk, entry.dek_wrapped, TABLE, entry.id, entry.user_id, entry.revision)
+    return open_entry_with_dek(entry, dek, body=body)
+
+
+def open_entry_with_dek(entry: Entry, dek: bytes, *, body: bool = True) -> EntryView:
+    """For a reader who got the DEK another way (a therapist, through a share)."""
+
+    def bind(name: str) -> crypto.Binding:
+        return records.field_binding(TABLE, entry.id, entry.user_id, name, entry.revision)
+
+    title = crypto.open_text(dek, entry.title_sealed, bind("title")) if entry.title_sealed else ""
+    tags: tuple[str, ...] = ()
+    session_id = None
+    if entry.meta_sealed is not None:  # None: written before entries had tags
+        meta = json.loads(crypto.open_text(dek, entry.meta_sealed, bind("meta")))
+        tags, session_id = entry_meta.from_payload(meta)
+    return EntryView(
+        id=entry.id,
+        title=title,
+        body=crypto.open_text(dek, entry.body_sealed, bind("body")) if body else "",
+        created_at=entry.created_at,
+        updated_at=entry.updated_at,
+        tags=tags,
+        session_id=session_id,
+    )
+
+
+def reencrypt_entry(entry: Entry, udk: bytes) -> bytes:
+    """Seal the entry again under a fresh DEK at revision + 1; return the new DEK.
+
+    Called when a share is revoked: a key the therapist may have kept opens nothing
+    after this. The text and its dates do not change.
+    """
+    view = read_entry(entry, udk)
+    entry.revision += 1
+    dek, entry.dek_wrapped = records.new_wrapped_dek(
+        udk, TABLE, entry.id, entry.user_id, entry.revision
+    )
+    _seal_fields(entry, dek, view.title, view.body, view.tags, view.session_id)
+    return dek
+
+
+def list_entries(
+    user: User, udk: bytes, page: int, per_page: int, *, bodies: bool = True
+) -> EntryPage:
+    """Newest first; only the rows on this page are fetched and decrypted.
+
+    One statement: the page's rows with the user's total as an uncorrelated scalar
+    subquery (the database counts once, from the index). `bodies=False` neither
+    loads nor decrypts the bodies (Home lists titles only); `EntryView.body` is then "".
+    """
+    total_q = select(func.count()).where(Entry.user_id == user.id).scalar_subquery()
+    page = max(1, page)
+    rows = _page_rows(user, total_q, page, per_page, bodies)
+    total = rows[0][1] if rows else 0
+    if not rows and page > 1:  # past the end (an old link): count, then show the last page
+        total = db.session.scalar(select(total_q)) or 0
+    pages = max(1, -(-total // per_page))
+    if page > pages:
+        page = pages
+        rows = _page_rows(user, total_q, page, per_page, bodies)
+    items = [read_entry(entry, udk, body=bodies) for entry, _ in rows]
+    return EntryPage(items, page, pages, total)
+
+
+def _page_rows(
+    user: User, total_q: ScalarSelect[int], page: int, per_page: int, bodies: bool
+) -> list[Row[Entry, int]]:
+    query = (
+        select(Entry, total_q)
+        .where(Entry.user_id == user.id)
+        .order_by(Entry.created_at.desc(), Entry.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    if not bodies:
+        query = query.options(defer(Entry.body_sealed))
+    return list(db.session.execute(query).all())
+
+
+def _all_entries(user: User, query_filter: Any = None) -> list[Entry]:
+    query = select(Entry).where(Entry.user_id == user.id)
+    if query_filter is not None:
+        query = query.where(query_filter)
+    return list(db.session.scalars(query.order_by(Entry.created_at, Entry.id)))
+
+
+def printed_entries(
+    user: User, udk: bytes, start: datetime, end: datetime
+) -> list[export.PrintItem]:
+    rows = _all_entries(user, (Entry.created_at >= start) & (Entry.created_at < end))
+    views = (read_entry(e, udk) for e in rows)
+    return [
+        export.PrintItem(v.created_at, v.title or "Untitled entry", v.body.split("\n"))
+        for v in views
+    ]
+
+
+def export_entries(user: User, udk: bytes) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(view.id),
+            "created_at": export.iso(view.created_at),
+            "updated_at": export.iso(view.updated_at),
+            "title": view.title,
+            "body": view.body,
+        }
+        for view in (read_entry(e, udk) for e in _all_entries(user))
+    ]
+
+
+# -- sharing: how a shared entry is opened for the therapist --------------------------
+
+
+def _open_entry(entry: Entry, dek: bytes) -> Mapping[str, Any]:
+    view = open_entry_with_dek(entry, dek)
+    return {"title": view.title, "body": view.body, "edited": view.updated_at > view.created_at}
+
+
+def _reencrypt_entry(entry: Entry, udk: bytes) -> bytes:
+    return reencrypt_entry(entry, udk)
+
+
+SHARE_ADAPTER = shareable.RecordAdapter(
+    table=TABLE,
+    model=Entry,
+    label="Journal entry",
+    template="care/items/_entry.html",
+    open_with_dek=_open_entry,
+    reencrypt=_reencrypt_entry,
+    title_of=lambda content: str(content["title"] or "Untitled entry"),
+    owner_url=lambda record_id: url_for("journal.show", entry_id=record_id),
+)

@@ -1,0 +1,364 @@
+"""The whole journey, grouped by dosing session, newest first.
+
+A group is one session (planned or done; cancelled ones are left out) with its
+intention, checklist summary and everything that belongs after it: the prompts
+answered for it, its after-effects, and what was written between it and the next
+session (free entries, and mood check-ins once they exist). What was written before
+the first session is a group of its own. Pages are counted in groups, and only the
+groups on the page are opened; within a group each source shows at most `limit`
+items (with a count of the rest), so a long stretch between sessions stays cheap.
+
+Sources are a registry: each kind of record registers a `TimelineSource` whose
+`collect(window, limit)` returns the items to show and how many there are in all.
+Journal entries, prompt answers, after-effects and mood check-ins are registered
+below; another kind of record needs one `register_source` call in `journal.wiring`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from flask import url_for
+from sqlalchemy import Select, func, select
+
+from journal.core.extensions import db
+from journal.dosing import checklists, intentions
+from journal.dosing import kap_sessions as sessions_service
+from journal.dosing.checklists import PATIENT
+from journal.dosing.intentions import IntentionView
+from journal.dosing.kap_sessions import SessionView
+from journal.entries import entries
+from journal.integration import after_effects, integration
+from journal.models.entries import Entry
+from journal.models.integration import AfterEffect, PromptAnswer, PromptState
+from journal.models.kap_sessions import KapSession, SessionStatus
+from journal.models.moods import CheckIn
+from journal.models.users import User
+from journal.mood import moods
+
+GROUPS_PER_PAGE: Final = 3
+ITEMS_PER_SOURCE: Final = 10
+EXCERPT_CHARS: Final = 280
+
+
+@dataclass(frozen=True)
+class Window:
+    """What one group covers: the session (None before the first one), its start
+    (None: from the beginning) and the next session's start (None: until now)."""
+
+    user: User
+    udk: bytes
+    session_id: uuid.UUID | None
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    kind: str
+    label: str
+    at: datetime
+    title: str
+    text: str
+    url: str | None
+    template: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceItems:
+    items: list[TimelineItem]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    """One kind of record on the timeline. `order`: lower is shown first in a group
+    (prompt answers 10, after-effects 20, mood check-ins 30, journal entries 40)."""
+
+    key: str
+    label: str
+    order: int
+    collect: Callable[[Window, int], SourceItems]
+    more_url: Callable[[Window], str | None] = field(default=lambda window: None)
+
+
+SOURCES: dict[str, TimelineSource] = {}
+
+
+def register_source(source: TimelineSource) -> None:
+    SOURCES[source.key] = source
+
+
+def unregister_source(key: str) -> None:
+    SOURCES.pop(key, None)
+
+
+def sources() -> list[TimelineSource]:
+    return sorted(SOURCES.values(), key=lambda s: (s.order, s.key))
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def in_window(query: Select[Any], column: Any, window: Window) -> Select[Any]:
+    """Rows whose `column` falls in [start, end)."""
+    if window.start is not None:
+        query = query.where(column >= window.start)
+    if window.end is not None:
+        query = query.where(column < window.end)
+    return query
+
+
+# -- groups ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceGroup:
+    source: TimelineSource
+    found: SourceItems
+
+
+@dataclass(frozen=True)
+class TimelineGroup:
+    window: Window
+    session: SessionView | None
+    number: int | None
+    """The session's place among the patient's sessions (1 = the first)."""
+    intention: IntentionView | None
+    checklist: str | None
+    """"5 of 12 done", for a session with a checklist."""
+    parts: list[SourceGroup]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.session is None and not any(p.found.total for p in self.parts)
+
+    @property
+    def key(self) -> str:
+        return str(self.window.session_id) if self.window.session_id else "before"
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    groups: list[TimelineGroup]
+    page: int
+    pages: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def _sessions(user: User) -> list[KapSession]:
+    return list(
+        db.session.scalars(
+            select(KapSession)
+            .where(KapSession.user_id == user.id, KapSession.status != SessionStatus.CANCELLED)
+            .order_by(KapSession.starts_at, KapSession.id)
+        )
+    )
+
+
+def _windows(user: User, udk: bytes, rows: list[KapSession]) -> list[Window]:
+    """Oldest first: before the first session, then one per session."""
+    found = [Window(user, udk, None, None, rows[0].starts_at if rows else None)]
+    for i, row in enumerate(rows):
+        end = rows[i + 1].starts_at if i + 1 < len(rows) else None
+        found.append(Window(user, udk, row.id, row.starts_at, end))
+    return found
+
+
+def _group(window: Window, row: KapSession | None, number: int | None, limit: int) -> TimelineGroup:
+    udk = window.udk
+    parts = [SourceGroup(s, s.collect(window, limit)) for s in sources()]
+    if row is None:
+        return TimelineGroup(window, None, None, None, None, parts)
+    intention = intentions.intention_of(row)
+    checklist = checklists.checklist_of(row)
+    summary = None
+    if checklist is not None:
+        snapshot = checklists.read_checklist(checklist, udk)
+        mine = [i for i in snapshot.items if i.audience == PATIENT]
+        summary = f"{sum(1 for i in mine if i.key in snapshot.ticked)} of {len(mine)} done"
+    return TimelineGroup(
+        window=window,
+        session=sessions_service.read_session(row, udk),
+        number=number,
+        intention=intentions.read_intention(intention, udk) if intention else None,
+        checklist=summary,
+        parts=parts,
+    )
+
+
+def timeline_page(
+    user: User, udk: bytes, page: int, per_page: int = GROUPS_PER_PAGE
+) -> TimelinePage:
+    """Newest group first. Only the groups on this page are opened. The group before
+    the first session is left out when nothing is in it."""
+    rows = _sessions(user)
+    windows = _windows(user, udk, rows)
+    numbered = list(zip(windows, [None, *rows], [None, *range(1, len(rows) + 1)], strict=True))
+    numbered.reverse()
+    pages = max(1, -(-len(numbered) // per_page))
+    page = min(max(1, page), pages)
+    chosen = numbered[(page - 1) * per_page : page * per_page]
+    groups = [_group(w, row, number, ITEMS_PER_SOURCE) for w, row, number in chosen]
+    groups = [g for g in groups if not g.is_empty or len(numbered) == 1]
+    return TimelinePage(groups, page, pages)
+
+
+def session_group(user: User, udk: bytes, session: KapSession | None, limit: int) -> TimelineGroup:
+    """One group in full (up to `limit` per source): a session's, or (None) the one
+    before the first session."""
+    rows = _sessions(user)
+    windows = _windows(user, udk, rows)
+    if session is None:
+        return _group(windows[0], None, None, limit)
+    for number, (window, row) in enumerate(zip(windows[1:], rows, strict=True), start=1):
+        if row.id == session.id:
+            return _group(window, row, number, limit)
+    raise LookupError(session.id)
+
+
+# -- the built-in sources ---------------------------------------------------------------
+
+
+def entries_rows(window: Window, limit: int) -> SourceItems:
+    base = in_window(select(Entry).where(Entry.user_id == window.user.id), Entry.created_at, window)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = db.session.scalars(base.order_by(Entry.created_at, Entry.id).limit(limit)).all()
+    items = []
+    for row in rows:
+        view = entries.read_entry(row, window.udk)
+        items.append(
+            TimelineItem(
+                kind="entries",
+                label="Journal entry",
+                at=view.created_at,
+                title=view.title or "Untitled entry",
+                text=excerpt(view.body),
+                url=url_for("journal.show", entry_id=view.id),
+                template="journal/timeline/_entry.html",
+                data={"tags": view.tags, "session_id": view.session_id},
+            )
+        )
+    return SourceItems(items, total)
+
+
+def answers_rows(window: Window, limit: int) -> SourceItems:
+    if window.session_id is None:
+        return SourceItems([], 0)
+    base = select(PromptAnswer).where(
+        PromptAnswer.kap_session_id == window.session_id,
+        PromptAnswer.user_id == window.user.id,
+        PromptAnswer.state == PromptState.ANSWERED,
+    )
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = db.session.scalars(
+        base.order_by(PromptAnswer.due_at, PromptAnswer.position).limit(limit)
+    ).all()
+    items = []
+    for row in rows:
+        view = integration.read_prompt(row, window.udk)
+        items.append(
+            TimelineItem(
+                kind="prompt_answers",
+                label=view.slot_label or "Prompt",
+                at=view.answered_at or view.updated_at,
+                title=view.text,
+                text=excerpt(view.answer),
+                url=url_for(
+                    "kap_sessions.integration.answer", session_id=view.session_id, key=view.key
+                ),
+                template="journal/timeline/_answer.html",
+                data={"key": view.key},
+            )
+        )
+    return SourceItems(items, total)
+
+
+def after_effects_rows(window: Window, limit: int) -> SourceItems:
+    if window.session_id is None:
+        return SourceItems([], 0)
+    rows = db.session.scalars(
+        select(AfterEffect).where(
+            AfterEffect.kap_session_id == window.session_id,
+            AfterEffect.user_id == window.user.id,
+        )
+    ).all()
+    # Sorted by when each happened, which is sealed: a session has a handful.
+    views = sorted((after_effects.read(r, window.udk) for r in rows), key=lambda v: v.at)
+    items = [
+        TimelineItem(
+            kind="after_effects",
+            label="After-effect",
+            at=v.at,
+            title=v.summary,
+            text=excerpt(v.note),
+            url=url_for(
+                "kap_sessions.integration.after_effects",
+                session_id=v.session_id,
+                _anchor=f"effect-{v.id}",
+            ),
+            template="journal/timeline/_after_effect.html",
+        )
+        for v in views[:limit]
+    ]
+    return SourceItems(items, len(views))
+
+
+def check_in_summary(view: moods.CheckInView) -> str:
+    """ "Mood good, anxiety a little", from the check-in's own scales."""
+    v = view.values
+    return (
+        f"Mood {moods.MOOD.label_for(v.mood).lower()}, "
+        f"anxiety {moods.ANXIETY.label_for(v.anxiety).lower()}"
+    )
+
+
+def check_ins_rows(window: Window, limit: int) -> SourceItems:
+    base = in_window(
+        select(CheckIn).where(CheckIn.user_id == window.user.id), CheckIn.created_at, window
+    )
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = db.session.scalars(base.order_by(CheckIn.created_at, CheckIn.id).limit(limit)).all()
+    items = []
+    for row in rows:
+        view = moods.read_checkin(row, window.udk)
+        items.append(
+            TimelineItem(
+                kind="mood_checkins",
+                label="Check-in",
+                at=view.created_at,
+                title=check_in_summary(view),
+                text=excerpt(view.values.note),
+                url=None,
+                template="journal/timeline/_check_in.html",
+                data={"day": view.day},
+            )
+        )
+    return SourceItems(items, total)
+
+
+def session_more(window: Window) -> str | None:
+    if window.session_id is None:
+        return url_for("journal.journey.timeline_group", group="before")
+    return url_for("journal.journey.timeline_group", group=str(window.session_id))

@@ -1,0 +1,403 @@
+"""Questionnaire results: submit once, read back, compare with the baseline, remind.
+
+Scoring itself is `journal.mood.scoring`; this module stores what it returns.
+Every result is its own record (own DEK) so one result and its safety flag can be
+shared: one at a time from its page, or all of them as the "questionnaire results"
+category (new ones are sealed for the therapist as they are stored). Instrument,
+answers, total, band and the flag are sealed; only `taken_at` is in clear. So
+reading "which instrument" means opening the record: results are few (one every
+couple of weeks), and each page opens each one once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from journal.accounts import audit
+from journal.care import shareable, sharing
+from journal.core import records
+from journal.core.extensions import db
+from journal.models.measures import MeasureResult
+from journal.models.types import utcnow
+from journal.models.users import User
+from journal.mood import scoring
+from journal.mood.scoring import Change, Instrument
+from journal.your_data import export
+
+TABLE: Final = "measure_results"
+# Offered to everyone and reminded on Home; the PCL-5 is there for patients treated
+# for PTSD, taken when they choose to.
+REMINDED: Final = ("phq9", "gad7")
+# In a patient's words, what each questionnaire asks about (the data files' "measures").
+TOPICS: Final = {
+    "phq9": "low mood and depression",
+    "gad7": "anxiety and worry",
+    "pcl5": "stress after a very stressful experience (optional, for PTSD care)",
+}
+
+
+@dataclass(frozen=True)
+class ResultView:
+    id: uuid.UUID
+    instrument_id: str
+    instrument_version: str
+    taken_at: datetime
+    answers: dict[int, int]
+    supplementary: dict[str, int]
+    total: int
+    max_total: int
+    band: str
+    safety_flag: bool
+
+    @property
+    def instrument(self) -> Instrument:
+        return scoring.get_instrument(self.instrument_id)
+
+
+@dataclass(frozen=True)
+class Due:
+    instrument: Instrument
+    last_taken: datetime | None
+    # Why: PERIODIC and/or BEFORE (see `why_due`).
+    reasons: frozenset[str] = frozenset()
+
+    @property
+    def baseline(self) -> bool:
+        return self.last_taken is None
+
+    @property
+    def only_before_session(self) -> bool:
+        """Due because a session is near, though the interval has not passed."""
+        return self.reasons == {BEFORE}
+
+    @property
+    def topic(self) -> str:
+        return TOPICS[self.instrument.id]
+
+
+def submit(
+    user: User,
+    udk: bytes,
+    instrument_id: str,
+    answers: Mapping[int, int],
+    supplementary: Mapping[str, int],
+    idempotency_key: uuid.UUID,
+    now: datetime | None = None,
+) -> MeasureResult:
+    """Score and store a completed questionnaire, once per idempotency key.
+
+    Raises scoring's `IncompleteAnswers` / `InvalidAnswer` before anything is
+    stored. A second submit with the same key returns the first result unchanged.
+    """
+    existing = _by_key(user, idempotency_key)
+    if existing is not None:
+        return existing
+    result_score = scoring.score(instrument_id, answers)
+    instrument = scoring.get_instrument(instrument_id)
+    extra = _checked_supplementary(instrument, supplementary)
+    moment = now or utcnow()
+    # Whether this is the patient's own baseline travels with the result, so a
+    # therapist who sees only some results can tell a true baseline from the first
+    # one shared with them.
+    first_of_instrument = not any(
+        r.instrument_id == instrument.id and r.taken_at <= moment for r in results_of(user, udk)
+    )
+    result = MeasureResult(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        revision=0,
+        taken_at=moment,
+        created_at=moment,
+        updated_at=moment,
+        idempotency_key=idempotency_key,
+    )
+    records.seal_payload(
+        udk,
+        TABLE,
+        result,
+        {
+            "instrument": instrument.id,
+            "instrument_version": result_score.instrument_version,
+            "answers": {str(n): v for n, v in sorted(answers.items())},
+            "supplementary": extra,
+            "total": result_score.total,
+            "max_total": result_score.max_total,
+            "band": result_score.band.label,
+            "safety_flag": result_score.safety_positive,
+            "first_of_instrument": first_of_instrument,
+        },
+    )
+    db.session.add(result)
+    # Ids only: which instrument was taken is itself health information.
+    audit.record(user.id, "measure.submitted", str(result.id))
+    try:
+        db.session.flush()
+        sharing.seal_for_standing_shares(user, udk, TABLE, result)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raced = _by_key(user, idempotency_key)
+        if raced is None:
+            raise
+        return raced
+    return result
+
+
+def _by_key(user: User, key: uuid.UUID) -> MeasureResult | None:
+    found: MeasureResult | None = db.session.scalar(
+        select(MeasureResult).where(
+            MeasureResult.user_id == user.id, MeasureResult.idempotency_key == key
+        )
+    )
+    return found
+
+
+def _checked_supplementary(instrument: Instrument, given: Mapping[str, int]) -> dict[str, int]:
+    kept: dict[str, int] = {}
+    for question in instrument.supplementary_questions:
+        value = given.get(question.id)
+        if value is None:
+            continue
+        if value not in {o.value for o in question.options}:
+            raise scoring.InvalidAnswer(
+                "That question needs one of the answers shown.", item_number=question.id
+            )
+        kept[question.id] = value
+    return kept
+
+
+def read_result(result: MeasureResult, udk: bytes) -> ResultView:
+    data = records.open_payload(udk, TABLE, result)
+    return ResultView(
+        id=result.id,
+        instrument_id=str(data["instrument"]),
+        instrument_version=str(data["instrument_version"]),
+        taken_at=result.taken_at,
+        answers={int(n): int(v) for n, v in data["answers"].items()},
+        supplementary={str(k): int(v) for k, v in data["supplementary"].items()},
+        total=int(data["total"]),
+        max_total=int(data["max_total"]),
+        band=str(data["band"]),
+        safety_flag=bool(data["safety_flag"]),
+    )
+
+
+def results_of(user: User, udk: bytes) -> list[ResultView]:
+    """Every result of the user, oldest first, each opened once."""
+    rows = db.session.scalars(
+        select(MeasureResult)
+        .where(MeasureResult.user_id == user.id)
+        .order_by(MeasureResult.taken_at, MeasureResult.id)
+    ).all()
+    return [read_result(row, udk) for row in rows]
+
+
+def latest_results(user: User, udk: bytes, instrument_ids: Iterable[str]) -> list[ResultView]:
+    """The newest result of each of these instruments, opening results newest first
+    only until each is found: Home needs no more, and years of results then cost
+    nothing to decrypt. (An instrument never taken still means opening them all.)"""
+    wanted = set(instrument_ids)
+    found: list[ResultView] = []
+    rows = db.session.scalars(
+        select(MeasureResult)
+        .where(MeasureResult.user_id == user.id)
+        .order_by(MeasureResult.taken_at.desc(), MeasureResult.id.desc())
+    )
+    for row in rows:
+        view = read_result(row, udk)
+        if view.instrument_id in wanted:
+            wanted.discard(view.instrument_id)
+            found.append(view)
+            if not wanted:
+                break
+    return found
+
+
+def of_instrument(results: Sequence[ResultView], instrument_id: str) -> list[ResultView]:
+    return [r for r in results if r.instrument_id == instrument_id]
+
+
+def baseline(results: Sequence[ResultView], instrument_id: str) -> ResultView | None:
+    """The first result of that instrument is the baseline every later one is compared with."""
+    mine = of_instrument(results, instrument_id)
+    return mine[0] if mine else None
+
+
+def change_for(result: ResultView, results: Sequence[ResultView]) -> Change | None:
+    """None for the baseline itself (there is nothing earlier to compare with)."""
+    base = baseline(results, result.instrument_id)
+    if base is None or base.id == result.id:
+        return None
+    return scoring.change_from_baseline(base.total, result.total, result.instrument_id)
+
+
+def latest(results: Sequence[ResultView], instrument_id: str) -> ResultView | None:
+    mine = of_instrument(results, instrument_id)
+    return mine[-1] if mine else None
+
+
+# Why a questionnaire is due (`why_due`).
+PERIODIC: Final = "periodic"
+BEFORE: Final = "before session"
+# Before an appointment: a result from the last few days counts as "before" it.
+BEFORE_SESSION = timedelta(days=3)
+
+
+def due(
+    results: Sequence[ResultView],
+    now: datetime,
+    interval_days: int,
+    next_session_at: datetime | None = None,
+) -> list[Due]:
+    """PHQ-9 and GAD-7 are due at baseline (never taken), every `interval_days`, and
+    before each dosing session: within three days of a planned session, unless one
+    was taken in those three days."""
+    owed: list[Due] = []
+    for instrument_id in REMINDED:
+        last = latest(results, instrument_id)
+        last_taken = None if last is None else last.taken_at
+        reasons = why_due(last_taken, now, interval_days, next_session_at)
+        if reasons:
+            owed.append(Due(scoring.get_instrument(instrument_id), last_taken, reasons))
+    return owed
+
+
+def why_due(
+    last_taken: datetime | None,
+    now: datetime,
+    interval_days: int,
+    next_session_at: datetime | None = None,
+) -> frozenset[str]:
+    """Why a questionnaire last taken at `last_taken` (None: never) is due now:
+    PERIODIC (never taken, or `interval_days` ago or more), BEFORE (a session is
+    planned within three days and it was not taken in the three days before it),
+    both, or neither (empty)."""
+    reasons = set()
+    if last_taken is None or now - last_taken >= timedelta(days=interval_days):
+        reasons.add(PERIODIC)
+    if (
+        next_session_at is not None
+        and now <= next_session_at <= now + BEFORE_SESSION
+        and (last_taken is None or last_taken < next_session_at - BEFORE_SESSION)
+    ):
+        reasons.add(BEFORE)
+    return frozenset(reasons)
+
+
+def last_taken_at(user: User) -> datetime | None:
+    """When the user last finished any questionnaire: clear metadata, nothing opened."""
+    found: datetime | None = db.session.scalar(
+        select(MeasureResult.taken_at)
+        .where(MeasureResult.user_id == user.id)
+        .order_by(MeasureResult.taken_at.desc())
+        .limit(1)
+    )
+    return found
+
+
+def printed_results(
+    user: User, udk: bytes, start: datetime, end: datetime
+) -> list[export.PrintItem]:
+    return [
+        export.PrintItem(
+            r.taken_at,
+            r.instrument.short_name,
+            [f"Total {r.total} of {r.max_total}: {r.band}"],
+        )
+        for r in results_of(user, udk)
+        if start <= r.taken_at < end
+    ]
+
+
+def export_results(user: User, udk: bytes) -> list[dict[str, object]]:
+    return [export.plain(r) for r in results_of(user, udk)]
+
+
+# -- sharing with a therapist -----------------------------------------------------------
+
+
+def shared_content(result: MeasureResult, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A result as its therapist sees it (and as the patient's preview shows it):
+    the questionnaire's own wording beside each answer, the total and band, and the
+    safety flag with the question and answer that raised it."""
+    instrument = scoring.get_instrument(str(data["instrument"]))
+    labels = {o.value: o.label for o in instrument.answer_scale}
+    answers = {int(n): int(v) for n, v in data["answers"].items()}
+    extra = {str(k): int(v) for k, v in data.get("supplementary", {}).items()}
+    safety = instrument.safety_item
+    safety_text = next((i.text for i in instrument.items if i.number == safety), "")
+    return {
+        "instrument": instrument.id,
+        "short_name": instrument.short_name,
+        "name": instrument.name,
+        "instructions": instrument.instructions,
+        "taken_at": result.taken_at,
+        "total": int(data["total"]),
+        "max_total": int(data["max_total"]),
+        "band": str(data["band"]),
+        "answers": [
+            {
+                "number": i.number,
+                "text": i.text,
+                "answer": labels.get(answers.get(i.number, -1), ""),
+            }
+            for i in instrument.items
+        ],
+        "supplementary": [
+            {
+                "text": q.text,
+                "answer": next((o.label for o in q.options if o.value == extra[q.id]), ""),
+            }
+            for q in instrument.supplementary_questions
+            if q.id in extra
+        ],
+        "safety_flag": bool(data.get("safety_flag")),
+        "safety_item": safety,
+        "safety_question": safety_text,
+        "safety_answer": labels.get(answers.get(safety, -1), "") if safety else "",
+        # None for results stored before this was recorded: then nobody knows.
+        "first_of_instrument": data.get("first_of_instrument"),
+        "screening_note": instrument.screening_note,
+    }
+
+
+def _open_shared(result: MeasureResult, dek: bytes) -> Mapping[str, Any]:
+    return shared_content(result, records.open_payload_with_dek(dek, TABLE, result))
+
+
+def _taken_at(result: MeasureResult) -> datetime:
+    return result.taken_at
+
+
+SHARE_ADAPTER = replace(
+    shareable.payload_adapter(
+        MeasureResult,
+        TABLE,
+        label="Questionnaire result",
+        template="care/items/_measure_result.html",
+        occurred_at=_taken_at,
+        title_of=lambda content: f"{content['short_name']} result",
+        owner_url=lambda record_id: url_for("mood.result", result_id=record_id),
+    ),
+    open_with_dek=_open_shared,
+)
+CATEGORY: Final = "questionnaire-results"
+SHARE_CATEGORY = shareable.Category(
+    key=CATEGORY,
+    label="Questionnaire results",
+    description=(
+        "Every PHQ-9, GAD-7 and PCL-5 you take: each answer, the total and its "
+        "severity band. If you answer above 0 to PHQ-9 question 9 (thoughts of "
+        "death or of hurting yourself), your therapist also sees a safety flag to "
+        "acknowledge the next time they open Fresh Tracks."
+    ),
+    table=TABLE,
+)

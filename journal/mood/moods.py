@@ -1,0 +1,389 @@
+"""The daily check-in: validate, seal, one per local day, read back for Home and charts.
+
+Mood, anxiety, energy, sleep and the note are sealed in one payload; the local day
+is in clear so "one a day" is a unique constraint and charts can select a range
+without opening anything outside it. A patient can share check-ins with a therapist
+as the "mood check-ins" category: each new one is sealed for them as it is stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from journal.care import shareable, sharing
+from journal.core import idempotency, records
+from journal.core.extensions import db
+from journal.models.moods import CheckIn
+from journal.models.types import utcnow
+from journal.models.users import User
+from journal.your_data import export
+
+TABLE: Final = "mood_checkins"
+KIND: Final = "mood.check_in"  # for idempotency keys and the outbox
+# How far back a check-in kept offline may be dated: as long as its key is kept.
+BACKDATE_LIMIT: Final = idempotency.KEEP
+NOTE_MAX: Final = 1000
+SLEEP_HOURS_MAX: Final = 24
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A 1-5 question of the check-in. `low` and `high` say which end is which, so
+    nobody has to guess whether 5 means "very anxious" or "very calm"."""
+
+    key: str
+    question: str
+    labels: tuple[str, str, str, str, str]
+    required: bool
+
+    @property
+    def options(self) -> tuple[tuple[int, str], ...]:
+        return tuple((n, label) for n, label in enumerate(self.labels, start=1))
+
+    def label_for(self, value: int | None) -> str:
+        return "" if value is None else self.labels[value - 1]
+
+
+MOOD: Final = Scale(
+    "mood", "How is your mood today?", ("Very low", "Low", "Okay", "Good", "Very good"), True
+)
+ANXIETY: Final = Scale(
+    "anxiety",
+    "How anxious do you feel?",
+    ("Not at all", "A little", "Some", "A lot", "Extreme"),
+    True,
+)
+ENERGY: Final = Scale(
+    "energy", "How is your energy?", ("Drained", "Low", "Okay", "Good", "High"), False
+)
+SLEEP_QUALITY: Final = Scale(
+    "sleep_quality",
+    "How well did you sleep?",
+    ("Very poor", "Poor", "Okay", "Good", "Very good"),
+    False,
+)
+SCALES: Final = (MOOD, ANXIETY, ENERGY, SLEEP_QUALITY)
+
+
+@dataclass(frozen=True)
+class CheckInValues:
+    mood: int
+    anxiety: int
+    energy: int | None = None
+    sleep_hours: float | None = None
+    sleep_quality: int | None = None
+    note: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "mood": self.mood,
+            "anxiety": self.anxiety,
+            "energy": self.energy,
+            "sleep_hours": self.sleep_hours,
+            "sleep_quality": self.sleep_quality,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> CheckInValues:
+        return cls(
+            mood=int(data["mood"]),
+            anxiety=int(data["anxiety"]),
+            energy=data.get("energy"),
+            sleep_hours=data.get("sleep_hours"),
+            sleep_quality=data.get("sleep_quality"),
+            note=str(data.get("note") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class CheckInView:
+    id: uuid.UUID
+    day: date
+    values: CheckInValues
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def edited(self) -> bool:
+        return self.updated_at > self.created_at
+
+
+@dataclass
+class CheckInForm:
+    """What was submitted, as typed, and what is wrong with it."""
+
+    mood: str = ""
+    anxiety: str = ""
+    energy: str = ""
+    sleep_hours: str = ""
+    sleep_quality: str = ""
+    note: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    values: CheckInValues | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors and self.values is not None
+
+    @classmethod
+    def from_values(cls, values: CheckInValues) -> CheckInForm:
+        hours = values.sleep_hours
+        return cls(
+            mood=str(values.mood),
+            anxiety=str(values.anxiety),
+            energy="" if values.energy is None else str(values.energy),
+            sleep_hours="" if hours is None else f"{hours:g}",
+            sleep_quality="" if values.sleep_quality is None else str(values.sleep_quality),
+            note=values.note,
+            values=values,
+        )
+
+    @classmethod
+    def validated(cls, raw: Mapping[str, str]) -> CheckInForm:
+        form = cls(
+            mood=raw.get("mood", "").strip(),
+            anxiety=raw.get("anxiety", "").strip(),
+            energy=raw.get("energy", "").strip(),
+            sleep_hours=raw.get("sleep_hours", "").strip(),
+            sleep_quality=raw.get("sleep_quality", "").strip(),
+            note=raw.get("note", "").strip(),
+        )
+        picked = {s.key: form._scale_value(s) for s in SCALES}
+        hours = form._sleep_hours()
+        if len(form.note) > NOTE_MAX:
+            form.errors["note"] = (
+                f"The note is {len(form.note):,} characters; keep it under {NOTE_MAX:,} "
+                "(the journal takes longer writing)."
+            )
+        if not form.errors:
+            mood, anxiety = picked["mood"], picked["anxiety"]
+            assert mood is not None and anxiety is not None
+            form.values = CheckInValues(
+                mood=mood,
+                anxiety=anxiety,
+                energy=picked["energy"],
+                sleep_hours=hours,
+                sleep_quality=picked["sleep_quality"],
+                note=form.note,
+            )
+        return form
+
+    def _scale_value(self, scale: Scale) -> int | None:
+        raw: str = getattr(self, scale.key)
+        if raw == "":
+            if scale.required:
+                self.errors[scale.key] = f"Choose one answer for “{scale.question}”"
+            return None
+        if not raw.isdigit() or not 1 <= int(raw) <= 5:
+            self.errors[scale.key] = f"“{scale.question}” takes one of the five answers shown."
+            return None
+        return int(raw)
+
+    def _sleep_hours(self) -> float | None:
+        if self.sleep_hours == "":
+            return None
+        try:
+            hours = float(self.sleep_hours.replace(",", "."))
+        except ValueError:
+            hours = -1.0
+        if not 0 <= hours <= SLEEP_HOURS_MAX or hours != hours:  # NaN is not a number of hours
+            self.errors["sleep_hours"] = (
+                f"Hours of sleep is a number from 0 to {SLEEP_HOURS_MAX}, like 7 or 6.5."
+            )
+            return None
+        return round(hours * 2) / 2  # the field steps by half hours
+
+
+def local_today(user: User, now: datetime | None = None) -> date:
+    """The user's own calendar day: a check-in at 23:30 in Berlin belongs to that day."""
+    try:
+        zone = ZoneInfo(user.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return (now or utcnow()).astimezone(zone).date()
+
+
+def checkin_on(user: User, day: date) -> CheckIn | None:
+    found: CheckIn | None = db.session.scalar(
+        select(CheckIn).where(CheckIn.user_id == user.id, CheckIn.day == day)
+    )
+    return found
+
+
+def read_checkin(checkin: CheckIn, udk: bytes) -> CheckInView:
+    data = records.open_payload(udk, TABLE, checkin)
+    return CheckInView(
+        id=checkin.id,
+        day=checkin.day,
+        values=CheckInValues.from_payload(data),
+        created_at=checkin.created_at,
+        updated_at=checkin.updated_at,
+    )
+
+
+def checkin_day(user: User, raw: str | None, now: datetime | None = None) -> date | None:
+    """The day a check-in is for: today in the user's zone, unless the form names an
+    earlier one. A check-in written offline carries the day it was written (the
+    outbox fills it in), so sending it the next morning does not make it that
+    morning's. A day after today (a device ahead of the user's zone) is today. None
+    for something that is not a date, or a day more than BACKDATE_LIMIT ago."""
+    today = local_today(user, now)
+    if not raw or not raw.strip():
+        return today
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    if day > today:
+        return today
+    return day if today - day <= BACKDATE_LIMIT else None
+
+
+def save_checkin(
+    user: User,
+    udk: bytes,
+    day: date,
+    values: CheckInValues,
+    idempotency_key: uuid.UUID | None = None,
+) -> tuple[CheckIn, bool]:
+    """Create the day's check-in, or edit it if there already is one (a second
+    check-in the same day is an edit, never a second row). Returns (record, created).
+
+    Raises `idempotency.Replayed` when this key was saved before: a retried send from
+    the outbox must not overwrite an edit made since."""
+    idempotency.check(user, idempotency_key, KIND)
+    existing = checkin_on(user, day)
+    if existing is not None:
+        _update(existing, udk, values, user, idempotency_key)
+        return existing, False
+    now = utcnow()
+    checkin = CheckIn(
+        id=uuid.uuid4(), user_id=user.id, day=day, revision=0, created_at=now, updated_at=now
+    )
+    records.seal_payload(udk, TABLE, checkin, values.payload())
+    db.session.add(checkin)
+    try:
+        db.session.flush()
+        sharing.seal_for_standing_shares(user, udk, TABLE, checkin)
+        idempotency.commit_with_key(user, idempotency_key, KIND, checkin.id)
+    except IntegrityError:
+        # Two tabs saved the same day at once: the other one won the insert.
+        db.session.rollback()
+        existing = checkin_on(user, day)
+        if existing is None:
+            raise
+        _update(existing, udk, values, user, idempotency_key)
+        return existing, False
+    return checkin, True
+
+
+def _update(
+    checkin: CheckIn,
+    udk: bytes,
+    values: CheckInValues,
+    user: User,
+    idempotency_key: uuid.UUID | None,
+) -> None:
+    records.seal_payload(udk, TABLE, checkin, values.payload())
+    checkin.updated_at = utcnow()
+    idempotency.commit_with_key(user, idempotency_key, KIND, checkin.id)
+
+
+def checkins_between(user: User, udk: bytes, first: date | None, last: date) -> list[CheckInView]:
+    """Oldest first; only rows in the range are fetched, and each is opened once."""
+    query = select(CheckIn).where(CheckIn.user_id == user.id, CheckIn.day <= last)
+    if first is not None:
+        query = query.where(CheckIn.day >= first)
+    rows = db.session.scalars(query.order_by(CheckIn.day)).all()
+    return [read_checkin(row, udk) for row in rows]
+
+
+def first_checkin_day(user: User) -> date | None:
+    found: date | None = db.session.scalar(
+        select(CheckIn.day).where(CheckIn.user_id == user.id).order_by(CheckIn.day).limit(1)
+    )
+    return found
+
+
+def printed_checkins(
+    user: User, udk: bytes, start: datetime, end: datetime
+) -> list[export.PrintItem]:
+    rows = db.session.scalars(select(CheckIn).where(CheckIn.user_id == user.id))
+    items = []
+    for view in (read_checkin(row, udk) for row in rows):
+        if start <= view.created_at < end:
+            values = export.plain(view.values)
+            lines = [
+                f"{name}: {value}" for name, value in values.items() if value not in ("", None)
+            ]
+            items.append(export.PrintItem(view.created_at, f"Check-in, {view.day}", lines))
+    return items
+
+
+def export_checkins(user: User, udk: bytes) -> list[dict[str, object]]:
+    rows = db.session.scalars(
+        select(CheckIn).where(CheckIn.user_id == user.id).order_by(CheckIn.day)
+    )
+    return [export.plain(read_checkin(row, udk)) for row in rows]
+
+
+# -- sharing with a therapist -----------------------------------------------------------
+
+
+def shared_content(checkin: CheckIn, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A check-in as its therapist sees it (and as the patient's preview shows it)."""
+    values = CheckInValues.from_payload(data)
+    return {
+        "day": checkin.day,
+        "mood": values.mood,
+        "mood_label": MOOD.label_for(values.mood),
+        "anxiety": values.anxiety,
+        "anxiety_label": ANXIETY.label_for(values.anxiety),
+        "energy": values.energy,
+        "energy_label": ENERGY.label_for(values.energy),
+        "sleep_hours": values.sleep_hours,
+        "sleep_quality": values.sleep_quality,
+        "sleep_quality_label": SLEEP_QUALITY.label_for(values.sleep_quality),
+        "note": values.note,
+    }
+
+
+def _open_shared(checkin: CheckIn, dek: bytes) -> Mapping[str, Any]:
+    return shared_content(checkin, records.open_payload_with_dek(dek, TABLE, checkin))
+
+
+def _title(content: Mapping[str, Any]) -> str:
+    day: date = content["day"]
+    return f"Check-in for {day:%a} {day.day} {day:%b %Y}"
+
+
+SHARE_ADAPTER = replace(
+    shareable.payload_adapter(
+        CheckIn,
+        TABLE,
+        label="Mood check-in",
+        template="care/items/_checkin.html",
+        title_of=_title,
+    ),
+    open_with_dek=_open_shared,
+)
+CATEGORY: Final = "mood-check-ins"
+SHARE_CATEGORY = shareable.Category(
+    key=CATEGORY,
+    label="Mood check-ins",
+    description=(
+        "Every daily check-in: your mood and anxiety, and the sleep, energy and note "
+        "when you add them. Your therapist sees how your mood has gone since your "
+        "last appointment."
+    ),
+    table=TABLE,
+)

@@ -1,0 +1,135 @@
+"""The patient's own safety plan: what they wrote for a hard moment, sealed like
+everything else they write, and shown on the crisis card."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from journal.core import records
+from journal.core.extensions import db
+from journal.models.measures import SafetyPlan
+from journal.models.types import utcnow
+from journal.models.users import User
+from journal.your_data import export
+
+TABLE: Final = "safety_plans"
+SECTION_MAX: Final = 2000
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    hint: str
+
+
+# The steps of a common written safety plan, in the order they are used: notice,
+# cope alone, be around others, ask someone, call a professional.
+SECTIONS: Final = (
+    Section(
+        "warning_signs",
+        "My warning signs",
+        "Thoughts, feelings, situations or behaviour that tell me a crisis may be coming.",
+    ),
+    Section(
+        "coping_steps",
+        "Things I can do on my own",
+        "What helps me take my mind off things or calm down: a walk, music, a shower, breathing.",
+    ),
+    Section(
+        "people_places",
+        "People and places that help",
+        "Who I can be with, and where I can go, to feel less alone.",
+    ),
+    Section(
+        "people_to_call",
+        "People I can ask for help",
+        "Names and phone numbers of people I trust to call.",
+    ),
+    Section(
+        "professionals",
+        "Professionals I can call",
+        "My therapist, prescriber or clinic, with their numbers and hours.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SafetyPlanView:
+    sections: dict[str, str]
+    updated_at: datetime
+
+    @property
+    def empty(self) -> bool:
+        return not any(text.strip() for text in self.sections.values())
+
+    def filled(self) -> list[tuple[Section, str]]:
+        return [(s, self.sections[s.key]) for s in SECTIONS if self.sections.get(s.key, "").strip()]
+
+
+@dataclass
+class SafetyPlanForm:
+    sections: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @classmethod
+    def validated(cls, raw: Mapping[str, str]) -> SafetyPlanForm:
+        form = cls({s.key: raw.get(s.key, "").strip() for s in SECTIONS})
+        for section in SECTIONS:
+            if len(form.sections[section.key]) > SECTION_MAX:
+                form.errors[section.key] = (
+                    f"Keep “{section.title}” under {SECTION_MAX:,} characters."
+                )
+        return form
+
+
+def plan_of(user: User) -> SafetyPlan | None:
+    found: SafetyPlan | None = db.session.scalar(
+        select(SafetyPlan).where(SafetyPlan.user_id == user.id)
+    )
+    return found
+
+
+def read_plan(plan: SafetyPlan, udk: bytes) -> SafetyPlanView:
+    data = records.open_payload(udk, TABLE, plan)
+    return SafetyPlanView(
+        sections={s.key: str(data.get(s.key, "")) for s in SECTIONS}, updated_at=plan.updated_at
+    )
+
+
+def my_plan(user: User, udk: bytes) -> SafetyPlanView | None:
+    plan = plan_of(user)
+    return None if plan is None else read_plan(plan, udk)
+
+
+def save_plan(user: User, udk: bytes, form: SafetyPlanForm) -> SafetyPlan:
+    plan = plan_of(user)
+    if plan is None:
+        now = utcnow()
+        plan = SafetyPlan(id=uuid.uuid4(), user_id=user.id, revision=0, created_at=now)
+        db.session.add(plan)
+    plan.updated_at = utcnow()
+    records.seal_payload(udk, TABLE, plan, form.sections)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Saved from two tabs at once: write over the one that got in first.
+        db.session.rollback()
+        return save_plan(user, udk, form)
+    return plan
+
+
+def export_plan(user: User, udk: bytes) -> dict[str, object] | None:
+    plan = my_plan(user, udk)
+    return export.plain(plan) if plan else None

@@ -1,0 +1,285 @@
+"""Mood and measures: the daily check-in, the questionnaires, their results, charts.
+
+Each page works as a plain form post; htmx swaps the check-in card and the
+questionnaire screen in place. Wherever a PHQ-9 item 9 answer above 0 is on
+screen, the crisis card comes first, for every kind of request.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+from journal.accounts.identity import current_udk, safe_next, user
+from journal.care import access
+from journal.core import idempotency
+from journal.dosing import kap_sessions
+from journal.models.types import utcnow
+from journal.models.users import User
+from journal.mood import charts, measures, moods, questionnaire_flow, scoring
+from journal.mood.charts import DailyMood, TakenScore
+from journal.mood.measures import ResultView
+from journal.mood.moods import CheckInForm, CheckInView
+from journal.mood.questionnaire_flow import Progress
+from journal.mood.views.safety import crisis_context
+from journal.web.rendering import render, wants_fragment
+
+bp = Blueprint("mood", __name__, template_folder="../templates", url_prefix="/mood")
+
+CHARTED = ("phq9", "gad7", "pcl5")
+
+
+def dosing_sessions(me: User) -> list[datetime]:
+    """When the patient's dosing sessions took place: the charts draw each one and
+    line up the days after it."""
+    return kap_sessions.done_session_times(me)
+
+
+def user_zone(me: User) -> ZoneInfo:
+    try:
+        return ZoneInfo(me.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+# -- the check-in card, on Home, on the Mood page and on its own page -------------------------
+
+
+def checkin_card_context(
+    me: User, udk: bytes, *, editing: bool = False, next_url: str = ""
+) -> dict[str, Any]:
+    """Today's check-in, opened once: a summary when done, the form when not."""
+    today = moods.local_today(me)
+    record = moods.checkin_on(me, today)
+    view = moods.read_checkin(record, udk) if record is not None else None
+    form = CheckInForm.from_values(view.values) if view else CheckInForm()
+    return {
+        "checkin": view,
+        "checkin_form": form,
+        "checkin_editing": editing or view is None,
+        "checkin_next": next_url,
+        "checkin_saved": False,
+        "scales": moods.SCALES,
+    }
+
+
+def _due(me: User, results: list[ResultView], interval: int) -> list[measures.Due]:
+    now = utcnow()
+    upcoming = kap_sessions.next_session(me, now)
+    return measures.due(results, now, interval, upcoming.starts_at if upcoming else None)
+
+
+def home_mood_context(me: User, udk: bytes) -> dict[str, Any]:
+    """For Home: the check-in card and the questionnaires that are due."""
+    results = measures.latest_results(me, udk, measures.REMINDED)
+    interval = current_app.config["QUESTIONNAIRE_INTERVAL_DAYS"]
+    return {
+        **checkin_card_context(me, udk, next_url=url_for("main.home")),
+        "due": _due(me, results, interval),
+        "interval_days": interval,
+    }
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    me, udk = user(), current_udk()
+    results = measures.results_of(me, udk)
+    interval = current_app.config["QUESTIONNAIRE_INTERVAL_DAYS"]
+    due_ids = {d.instrument.id for d in _due(me, results, interval)}
+    instruments = [
+        {
+            "instrument": scoring.get_instrument(i),
+            "latest": measures.latest(results, i),
+            "due": i in due_ids,
+            "count": len(measures.of_instrument(results, i)),
+        }
+        for i in scoring.INSTRUMENT_IDS
+    ]
+    return render(
+        "mood/index.html",
+        instruments=instruments,
+        interval_days=interval,
+        topics=measures.TOPICS,
+        **checkin_card_context(me, udk, next_url=url_for("mood.index")),
+    )
+
+
+@bp.get("/check-in")
+@login_required
+def checkin() -> str:
+    next_url = safe_next(request.args.get("next")) or ""
+    context = checkin_card_context(user(), current_udk(), editing=True, next_url=next_url)
+    return render("mood/checkin.html", "checkin_card", **context)
+
+
+@bp.post("/check-in")
+@login_required
+def save_checkin() -> ResponseReturnValue:
+    me, udk = user(), current_udk()
+    next_url = safe_next(request.form.get("next")) or ""
+    key = idempotency.parse_key(request.form.get(idempotency.FIELD))
+    try:
+        # First: a retried send (the outbox, a double tap) is answered as saved,
+        # even if the form would not pass today (its day is too old by now).
+        idempotency.check(me, key, moods.KIND)
+        form = CheckInForm.validated(request.form)
+        day = moods.checkin_day(me, request.form.get("day"))
+        if day is None:
+            form.errors["day"] = (
+                "This check-in is too old to save; it can be at most "
+                f"{moods.BACKDATE_LIMIT.days} days old."
+            )
+        if not form.valid or form.values is None or day is None:
+            context = checkin_card_context(me, udk, editing=True, next_url=next_url)
+            context["checkin_form"] = form
+            return make_response(render("mood/checkin.html", "checkin_card", **context), 422)
+        _, created = moods.save_checkin(me, udk, day, form.values, key)
+        message = "Check-in saved." if created else "Today's check-in updated."
+        if day != moods.local_today(me):
+            message = f"Check-in for {day:%A} {day.day} {day:%B} saved."
+    except idempotency.Replayed:
+        message = "Check-in saved."
+    if wants_fragment():
+        context = checkin_card_context(me, udk, next_url=next_url)
+        context["checkin_saved"] = message
+        return render("mood/checkin.html", "checkin_card", **context)
+    flash(message)
+    return redirect(next_url or url_for("mood.index"))
+
+
+# -- questionnaires --------------------------------------------------------------------------
+
+
+def _instrument(instrument_id: str) -> scoring.Instrument:
+    try:
+        return scoring.get_instrument(instrument_id)
+    except scoring.UnknownInstrument:
+        abort(404)
+
+
+def _measure_page(progress: Progress, status: int = 200) -> ResponseReturnValue:
+    context: dict[str, Any] = {"progress": progress, "crisis": None}
+    if progress.safety_positive:
+        context.update(crisis_context(user(), current_udk()))
+    html = render("mood/measure.html", "measure_flow", **context)
+    return make_response(html, status)
+
+
+@bp.get("/measures/<instrument_id>")
+@login_required
+def measure(instrument_id: str) -> ResponseReturnValue:
+    return _measure_page(questionnaire_flow.start(_instrument(instrument_id)))
+
+
+@bp.post("/measures/<instrument_id>")
+@login_required
+def measure_step(instrument_id: str) -> ResponseReturnValue:
+    instrument = _instrument(instrument_id)
+    progress = questionnaire_flow.from_form(instrument, request.form)
+    if progress.bad_request:
+        return _measure_page(progress, 422)
+    go = request.form.get("go", "next")
+    if go not in questionnaire_flow.MOVES:
+        go = "next"
+    if go == "next" and progress.is_last:
+        go = "finish"
+    if go != "finish":
+        moved = questionnaire_flow.move(progress, go)
+        return _measure_page(moved, 422 if moved.error else 200)
+    try:
+        result = measures.submit(
+            user(),
+            current_udk(),
+            instrument.id,
+            progress.answers,
+            progress.supplementary,
+            progress.key,
+        )
+    except scoring.IncompleteAnswers as exc:
+        return _measure_page(progress.at(progress.position_of_item(exc.missing[0]), str(exc)), 422)
+    except scoring.InvalidAnswer as exc:
+        return _measure_page(progress.at(progress.position, str(exc)), 422)
+    # 303 so the browser (or htmx's request) GETs the result: a reload never posts again.
+    return redirect(url_for("mood.result", result_id=result.id), 303)
+
+
+@bp.get("/results/<result_id>")
+@login_required
+def result(result_id: str) -> ResponseReturnValue:
+    me, udk = user(), current_udk()
+    record = access.owned_measure_result(me, result_id)
+    # Every result of the user, each opened once: the baseline is the first of this
+    # instrument, wherever it is.
+    results = measures.results_of(me, udk)
+    shown = next(r for r in results if r.id == record.id)
+    context: dict[str, Any] = {
+        "result": shown,
+        "change": measures.change_for(shown, results),
+        "baseline": measures.baseline(results, shown.instrument_id),
+        "crisis": None,
+    }
+    if shown.safety_flag:
+        context.update(crisis_context(me, udk))
+    response = make_response(render("mood/result.html", "measure_flow", **context))
+    if wants_fragment():
+        # The questionnaire swapped in place: make the address bar say where we are.
+        response.headers["HX-Push-Url"] = url_for("mood.result", result_id=shown.id)
+    return response
+
+
+# -- charts ----------------------------------------------------------------------------------
+
+
+@bp.get("/charts")
+@login_required
+def charts_page() -> str:
+    me, udk = user(), current_udk()
+    zone = user_zone(me)
+    today = moods.local_today(me)
+    chart_range = charts.parse_range(request.args.get("range"))
+    sessions = dosing_sessions(me)
+    results = measures.results_of(me, udk)
+    starts = [d for d in (moods.first_checkin_day(me),) if d is not None]
+    starts += [charts.local_day(r.taken_at, zone) for r in results[:1]]
+    first = charts.range_start(chart_range, today, min(starts) if starts else None)
+    # A few days before the range too, for the days-since-session view; every
+    # check-in in it is opened exactly once and shared by all three charts.
+    views = moods.checkins_between(me, udk, first - timedelta(days=charts.OVERLAY_BEFORE), today)
+    daily = [_daily(v) for v in views]
+    score_charts = []
+    for instrument_id in CHARTED:
+        mine = measures.of_instrument(results, instrument_id)
+        if instrument_id == "pcl5" and not mine:
+            continue  # optional: only charted for those who take it
+        score_charts.append(
+            charts.score_chart(
+                scoring.get_instrument(instrument_id),
+                [_taken(r, zone) for r in mine],
+                first,
+                today,
+                sessions,
+                zone,
+            )
+        )
+    return render(
+        "mood/charts.html",
+        ranges=charts.RANGES,
+        chart_range=chart_range,
+        mood_chart=charts.mood_chart(daily, first, today, sessions, zone),
+        score_charts=score_charts,
+        overlay=charts.overlay_chart(daily, sessions, zone, first, today),
+    )
+
+
+def _daily(view: CheckInView) -> DailyMood:
+    return DailyMood(view.day, view.values.mood, view.values.anxiety)
+
+
+def _taken(result: ResultView, zone: ZoneInfo) -> TakenScore:
+    return TakenScore(charts.local_day(result.taken_at, zone), result.total)

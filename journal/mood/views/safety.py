@@ -1,0 +1,64 @@
+"""Getting help: the crisis card (open to everyone, from every page) and the
+patient's own safety plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from journal.accounts.identity import current_udk, user
+from journal.models.users import User
+from journal.mood import crisis, safety_plans
+from journal.mood.safety_plans import SECTIONS, SafetyPlanForm
+from journal.web.rendering import render
+
+bp = Blueprint("safety", __name__, url_prefix="/help")
+
+
+@bp.record_once
+def _crisis_lines_must_load(state: BlueprintSetupState) -> None:
+    """Refuse to start with a CRISIS_REGION that has no (valid) crisis lines file:
+    a broken number must never be found by someone in crisis."""
+    crisis.load_crisis_resources(state.app.config["CRISIS_REGION"])
+
+
+def crisis_context(me: User | None, udk: bytes | None) -> dict[str, Any]:
+    """What the crisis card needs: the deployment's lines and, when the person is
+    logged in, their own safety plan (opened once)."""
+    plan = safety_plans.my_plan(me, udk) if me is not None and udk is not None else None
+    return {
+        "crisis": crisis.load_crisis_resources(current_app.config["CRISIS_REGION"]),
+        "safety_plan": plan,
+        "plan_owner": me is not None and not me.is_therapist,
+    }
+
+
+@bp.get("/")
+def crisis_card() -> str:
+    """No login needed: crisis lines must be one tap away, even logged out."""
+    if current_user.is_authenticated:
+        context = crisis_context(user(), current_udk())
+    else:
+        context = crisis_context(None, None)
+    return render("safety/help.html", **context)
+
+
+@bp.route("/safety-plan", methods=["GET", "POST"])
+@login_required
+def safety_plan() -> ResponseReturnValue:
+    me, udk = user(), current_udk()
+    if request.method == "GET":
+        plan = safety_plans.my_plan(me, udk)
+        form = SafetyPlanForm(plan.sections if plan else {s.key: "" for s in SECTIONS})
+        return render("safety/plan.html", form=form, sections=SECTIONS, plan=plan)
+    form = SafetyPlanForm.validated(request.form)
+    if not form.valid:
+        page = render("safety/plan.html", form=form, sections=SECTIONS, plan=None)
+        return make_response(page, 422)
+    safety_plans.save_plan(me, udk, form)
+    flash("Safety plan saved. It shows on the Get help page.")
+    return redirect(url_for("safety.crisis_card"))

@@ -1,0 +1,332 @@
+"""Reminders by Web Push: who has subscribed, what is due, and sending it.
+
+"What is due" is a small registry, filled by `journal.wiring`. A source is a function
+that, given a user and the current time, returns the reminders due for that user now,
+each named by its kind and an occurrence (which one: a date, a prompt's schedule id, ...):
+
+    reminders.add_source("integration_prompt", reminder_sources.prompts_due, label=...)
+
+`send_due` asks every source, drops what was sent already (`ReminderSent`), and
+sends one notification per device. The notification never says what is due or
+anything about the person's health: it only says that something is waiting.
+
+A source registered with a `label` is a reminder the person chooses: the settings
+page offers it as a checkbox, and it is asked only for those who turned it on. The
+daily check-in is chosen by its time instead. Sources run in `flask reminders send`,
+where nobody's data key is at hand: they decide from what is stored in clear (dates,
+times, statuses), never from a sealed payload.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from journal.core import crypto
+from journal.core.extensions import db
+from journal.models.reminders import PushSubscription, ReminderPreference, ReminderSent
+from journal.models.types import utcnow
+from journal.models.users import User
+from journal.mood import moods
+
+log = logging.getLogger(__name__)
+
+NOTIFICATION_TITLE = "Fresh Tracks"
+NOTIFICATION_BODY = "Something is waiting for you in Fresh Tracks"
+DAILY_CHECK_IN = "daily_check_in"
+# A device that failed this many sends in a row (not counting gone ones) is dropped.
+MAX_FAILURES = 10
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    kind: str
+    occurrence: str
+
+
+DueSource = Callable[[User, datetime], Iterable[DueReminder]]
+_sources: dict[str, DueSource] = {}
+# Kinds the person turns on or off in the settings, with what the checkbox says.
+_choices: dict[str, str] = {}
+
+
+def add_source(kind: str, source: DueSource, *, label: str | None = None) -> None:
+    """Add what makes reminders of `kind` due (see the module docstring). With a
+    `label`, the reminder is off until the person ticks it in the settings."""
+    _sources[kind] = source
+    if label is not None:
+        _choices[kind] = label
+
+
+def registered_kinds() -> list[str]:
+    return sorted(_sources)
+
+
+def choices() -> list[tuple[str, str]]:
+    """The reminders a person can choose, (kind, label), in the order registered."""
+    return list(_choices.items())
+
+
+class SubscriptionError(ValueError):
+    """What the browser sent is not a usable push subscription."""
+
+
+# -- preferences -----------------------------------------------------------------------
+
+
+def preferences(user: User) -> ReminderPreference:
+    pref = db.session.get(ReminderPreference, user.id)
+    return pref if pref is not None else ReminderPreference(user_id=user.id)
+
+
+def enabled_kinds(user: User) -> frozenset[str]:
+    """The chosen reminders this person turned on (see `choices`)."""
+    return frozenset((preferences(user).kinds or "").split()) & frozenset(_choices)
+
+
+def _preference_row(user: User) -> ReminderPreference:
+    pref = db.session.get(ReminderPreference, user.id)
+    if pref is None:
+        pref = ReminderPreference(user_id=user.id, kinds="")
+        db.session.add(pref)
+    return pref
+
+
+def set_daily_check_in(user: User, minutes: int | None) -> None:
+    """Turn the daily check-in reminder on at `minutes` after local midnight, or off."""
+    if minutes is not None and not 0 <= minutes < 24 * 60:
+        raise ValueError("a time of day is between 00:00 and 23:59")
+    _preference_row(user).daily_check_in_minutes = minutes
+    db.session.commit()
+
+
+def set_kinds(user: User, kinds: Iterable[str]) -> None:
+    """Turn on exactly these chosen reminders (unknown names are ignored)."""
+    wanted = [kind for kind in _choices if kind in set(kinds)]
+    _preference_row(user).kinds = " ".join(wanted)
+    db.session.commit()
+
+
+def devices(user: User) -> list[PushSubscription]:
+    return list(
+        db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == user.id))
+    )
+
+
+# -- subscriptions ---------------------------------------------------------------------
+
+
+def _valid_endpoint(endpoint: str) -> bool:
+    parts = urlsplit(endpoint)
+    allowed = ("https", "http") if current_app.config["PUSH_ALLOW_HTTP_ENDPOINTS"] else ("https",)
+    return parts.scheme in allowed and bool(parts.hostname) and len(endpoint) <= 2048
+
+
+def subscribe(user: User, data: Any) -> PushSubscription:
+    """Store a browser's `PushSubscription.toJSON()`. The same endpoint under another
+    account moves to this one (the device changed hands)."""
+    if not isinstance(data, dict):
+        raise SubscriptionError("expected a subscription object")
+    endpoint = data.get("endpoint")
+    keys = data.get("keys")
+    if not isinstance(endpoint, str) or not _valid_endpoint(endpoint):
+        raise SubscriptionError("the endpoint must be an https URL")
+    if not isinstance(keys, dict):
+        raise SubscriptionError("the subscription has no keys")
+    p256dh, auth = keys.get("p256dh"), keys.get("auth")
+    if not isinstance(p256dh, str) or not crypto.is_push_public_key(p256dh):
+        raise SubscriptionError("p256dh is not a P-256 public key")
+    if not isinstance(auth, str) or not crypto.is_push_auth_secret(auth):
+        raise SubscriptionError("auth is not a 16-byte secret")
+    existing = db.session.scalar(
+        select(PushSubscription).where(PushSubscription.endpoint == endpoint)
+    )
+    if existing is None:
+        existing = PushSubscription(endpoint=endpoint)
+        db.session.add(existing)
+    existing.user_id = user.id
+    existing.p256dh, existing.auth, existing.failures = p256dh, auth, 0
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same endpoint arrived twice at once
+        db.session.rollback()
+        return subscribe(user, data)
+    return existing
+
+
+def unsubscribe(user: User, endpoint: str) -> None:
+    db.session.execute(
+        delete(PushSubscription).where(
+            PushSubscription.user_id == user.id, PushSubscription.endpoint == endpoint
+        )
+    )
+    db.session.commit()
+
+
+# -- what is due -----------------------------------------------------------------------
+
+
+def _zone(user: User) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.time_zone)
+    except ZoneInfoNotFoundError:
+        return ZoneInfo("UTC")
+
+
+def daily_check_in_due(user: User, now: datetime) -> list[DueReminder]:
+    """Due from the chosen local time until the window closes, once a local day,
+    unless the person has checked in that day already.
+
+    The window (REMINDER_WINDOW_MINUTES) keeps a reminder turned on in the evening
+    for a morning time from firing at once, and a late cron run from waking anyone.
+    Whether there is a check-in is the check-in's calendar day, kept in clear: the
+    values themselves are never opened.
+    """
+    pref = db.session.get(ReminderPreference, user.id)
+    if pref is None or pref.daily_check_in_minutes is None:
+        return []
+    local = now.astimezone(_zone(user))
+    minutes = pref.daily_check_in_minutes
+    at = local.replace(hour=minutes // 60, minute=minutes % 60, second=0, microsecond=0)
+    window = timedelta(minutes=current_app.config["REMINDER_WINDOW_MINUTES"])
+    if not at <= local < at + window:
+        return []
+    if moods.checkin_on(user, local.date()) is not None:
+        return []
+    return [DueReminder(DAILY_CHECK_IN, local.date().isoformat())]
+
+
+def due_for(user: User, now: datetime) -> list[DueReminder]:
+    """Everything due for this user now that has not been sent yet."""
+    chosen = enabled_kinds(user)
+    due = [
+        r
+        for kind, source in _sources.items()
+        if kind not in _choices or kind in chosen
+        for r in source(user, now)
+    ]
+    if not due:
+        return []
+    sent = {
+        (row.kind, row.occurrence)
+        for row in db.session.scalars(select(ReminderSent).where(ReminderSent.user_id == user.id))
+    }
+    return [r for r in due if (r.kind, r.occurrence) not in sent]
+
+
+# -- sending ---------------------------------------------------------------------------
+
+
+class PushSender(Protocol):
+    def __call__(self, subscription: PushSubscription, payload: str) -> int:
+        """Send; return the push service's HTTP status (0 when it could not be reached)."""
+
+
+def notification_payload() -> str:
+    return json.dumps({"title": NOTIFICATION_TITLE, "body": NOTIFICATION_BODY, "url": "/"})
+
+
+def webpush_sender() -> PushSender:
+    """Sends with pywebpush: RFC 8291 aes128gcm encryption, RFC 8292 VAPID (`vapid t=, k=`)."""
+    from py_vapid import Vapid02
+    from pywebpush import WebPushException, webpush
+
+    config = current_app.config
+    vapid = Vapid02.from_raw(config["VAPID_PRIVATE_KEY"].encode())
+    subject = config["VAPID_SUBJECT"]
+
+    def send(subscription: PushSubscription, payload: str) -> int:
+        info = {
+            "endpoint": subscription.endpoint,
+            "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+        }
+        try:
+            response = webpush(
+                info,
+                data=payload,
+                vapid_private_key=vapid,
+                vapid_claims={"sub": subject},
+                ttl=12 * 3600,
+                timeout=10,
+            )
+        except WebPushException as exc:
+            return exc.status_code or 0
+        except Exception:  # the push service could not be reached
+            log.warning("push service unreachable for subscription %s", subscription.id)
+            return 0
+        return int(response.status_code)
+
+    return send
+
+
+@dataclass
+class SendReport:
+    users: int = 0
+    notifications: int = 0
+    failed: int = 0
+    removed: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+def send_due(now: datetime | None = None, sender: PushSender | None = None) -> SendReport:
+    """Send every reminder that is due, once. Safe to run as often as you like (cron
+    every few minutes): what went out is recorded and not sent again."""
+    if not current_app.config["VAPID_PRIVATE_KEY"]:
+        raise RuntimeError("reminders need VAPID_PRIVATE_KEY (see the README)")
+    now = now or utcnow()
+    send = sender or webpush_sender()
+    report = SendReport()
+    payload = notification_payload()
+    users = db.session.scalars(
+        select(User).where(User.id.in_(select(PushSubscription.user_id))).order_by(User.id)
+    ).all()
+    for user in users:
+        due = due_for(user, now)
+        if not due:
+            continue
+        report.users += 1
+        delivered = False
+        for subscription in devices(user):
+            status = send(subscription, payload)
+            if 200 <= status < 300:
+                delivered = True
+                report.notifications += 1
+                subscription.failures, subscription.last_success_at = 0, now
+            elif status in (404, 410):  # the browser unsubscribed or the endpoint expired
+                report.removed += 1
+                db.session.delete(subscription)
+            else:
+                report.failed += 1
+                subscription.failures += 1
+                if subscription.failures >= MAX_FAILURES:
+                    report.removed += 1
+                    db.session.delete(subscription)
+        if delivered:
+            for reminder in due:
+                db.session.add(
+                    ReminderSent(
+                        user_id=user.id,
+                        kind=reminder.kind,
+                        occurrence=reminder.occurrence,
+                        sent_at=now,
+                    )
+                )
+                report.kinds[reminder.kind] = report.kinds.get(reminder.kind, 0) + 1
+        db.session.commit()
+    prune_sent(now)
+    return report
+
+
+def prune_sent(now: datetime, keep: timedelta = timedelta(days=90)) -> None:
+    db.session.execute(delete(ReminderSent).where(ReminderSent.sent_at < now - keep))
+    db.session.commit()

@@ -1,0 +1,34 @@
+"""Template filters every page shares: times in the viewer's own zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask, g
+from flask_login import current_user
+
+
+def _viewer_zone() -> ZoneInfo | None:
+    """The viewer's zone, looked up once per request (a list shows many times)."""
+    if "viewer_zone" not in g:
+        zone = "UTC"
+        if current_user and current_user.is_authenticated:
+            zone = current_user.time_zone
+        try:
+            g.viewer_zone = ZoneInfo(zone)
+        except ZoneInfoNotFoundError:
+            g.viewer_zone = None
+    found: ZoneInfo | None = g.viewer_zone
+    return found
+
+
+def local_time(value: datetime) -> datetime:
+    """Stored times are UTC; people read them in their own time zone."""
+    zone = _viewer_zone()
+    return value.astimezone(zone) if zone is not None else value
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")

@@ -1,0 +1,50 @@
+"""Home, the landing page and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import text
+
+from journal.accounts.identity import current_udk, user
+from journal.core.extensions import db
+from journal.dosing import preparation
+from journal.entries import entries
+from journal.integration import integration
+from journal.models.types import utcnow
+from journal.mood.views.mood import home_mood_context
+from journal.web.rendering import render
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return render("main/landing.html")
+    me = user()
+    if me.is_therapist:
+        return redirect(url_for("clinic.patients"))
+    udk = current_udk()
+    recent = entries.list_entries(me, udk, page=1, per_page=3, bodies=False)
+    now = utcnow()
+    next_session = preparation.home_card(me, udk, now)
+    return render(
+        "main/home.html",
+        recent=recent,
+        next_session=next_session,
+        prompts=integration.home_prompts(me, udk, now),
+        now=now,
+        **home_mood_context(me, udk),
+    )
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """For load balancers: the database answers. No user data, no version details."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok"), 200

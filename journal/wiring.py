@@ -1,0 +1,198 @@
+"""Every hook between domains, written out in one place: read it top to bottom to see
+what plugs into what.
+
+Domains define their pieces (a share adapter, a brief section, an export section, a
+reminder source) as plain values and functions; nothing registers itself on import.
+`create_app` calls `wire(app)` once, after the extensions and before the first request.
+Registering is idempotent, so building a second app in the same process (the tests
+do) changes nothing.
+
+Adding a shareable record type, an export section or a reminder means one line here,
+next to its kind.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from journal.accounts.views import auth, security, settings, two_factor
+from journal.care import (
+    adaptations,
+    brief,
+    checklist_adaptation,
+    preparation_sharing,
+    prompt_adaptation,
+    shareable,
+)
+from journal.care import care as care_team
+from journal.care.views import care, clinic, clinic_mood
+from journal.dosing import kap_sessions, preparation, self_check
+from journal.dosing.views import kap_sessions as kap_sessions_views
+from journal.entries import drafts, entries, search, timeline
+from journal.entries.views import journal as journal_views
+from journal.entries.views import journey
+from journal.integration import after_effects, integration
+from journal.integration.views import integration as integration_views
+from journal.mood import measures, mood_brief, moods, safety_plans
+from journal.mood.views import mood, safety
+from journal.reminders import reminder_sources
+from journal.reminders import reminders as reminders_service
+from journal.reminders.views import reminders
+from journal.web import main, pwa
+from journal.your_data import export
+from journal.your_data.views import your_data
+
+
+def wire(app: Flask) -> None:
+    wire_domains()
+    register_blueprints(app)
+
+
+def wire_domains() -> None:
+    """The cross-domain registries. Order matters where a list shows in that order
+    (the export's sections, the search kinds, the reminder choices)."""
+    # A dosing session marked done schedules its integration prompts.
+    kap_sessions.register_done_hook(integration.schedule_prompts)
+
+    # What a patient can share, one adapter per record type ...
+    for adapter in (
+        entries.SHARE_ADAPTER,
+        *preparation_sharing.SHARE_ADAPTERS,  # sessions, intentions, checklists
+        measures.SHARE_ADAPTER,
+        moods.SHARE_ADAPTER,
+        integration.SHARE_ADAPTER,
+        after_effects.SHARE_ADAPTER,
+    ):
+        shareable.register_adapter(adapter)
+    # ... and the standing categories a patient can share as a whole.
+    for category in (
+        preparation_sharing.SHARE_CATEGORY,
+        measures.SHARE_CATEGORY,
+        moods.SHARE_CATEGORY,
+        after_effects.SHARE_CATEGORY,
+    ):
+        shareable.register_category(category)
+
+    # The therapist's patients list and brief.
+    brief.register_open_flags(clinic_mood.open_flags)
+    brief.register_last_check_in(mood_brief.last_check_ins)
+    for section in (*mood_brief.BRIEF_SECTIONS, preparation_sharing.BRIEF_SECTION):
+        brief.register_brief_section(section)
+
+    # What a therapist can adapt for one patient.
+    adaptations.register_kind(checklist_adaptation.ADAPTATION_KIND)
+    adaptations.register_kind(prompt_adaptation.ADAPTATION_KIND)
+
+    # The journal's timeline and search reach across the record types.
+    for source in (
+        timeline.TimelineSource(
+            "prompt_answers", "Prompts answered", 10, timeline.answers_rows, timeline.session_more
+        ),
+        timeline.TimelineSource(
+            "after_effects", "After-effects", 20, timeline.after_effects_rows, timeline.session_more
+        ),
+        timeline.TimelineSource(
+            "mood_checkins", "Mood check-ins", 30, timeline.check_ins_rows, timeline.session_more
+        ),
+        timeline.TimelineSource(
+            "entries", "Journal entries", 40, timeline.entries_rows, timeline.session_more
+        ),
+    ):
+        timeline.register_source(source)
+    for kind in (
+        search.SearchSource("entries", "Journal entries", search.scan_entries, has_tags=True),
+        search.SearchSource("prompt_answers", "Prompt answers", search.scan_answers),
+        search.SearchSource("after_effects", "After-effects", search.scan_after_effects),
+        search.SearchSource("intentions", "Intentions", search.scan_intentions),
+        search.SearchSource("mood_checkins", "Check-in notes", search.scan_check_ins),
+    ):
+        search.register_source(kind)
+
+    # "Your data": the sections of the export, in the order it shows them.
+    export.add_section("security_log", "Security log", export.security_log)
+    export.add_section(
+        "entries", "Journal entries", entries.export_entries, printable=entries.printed_entries
+    )
+    export.add_section("care_team", "Care team", care_team.export_care_team)
+    export.add_section(
+        "dosing_sessions",
+        "Dosing sessions",
+        preparation.export_sessions,
+        printable=preparation.printed_sessions,
+    )
+    export.add_section(
+        "measure_results",
+        "Questionnaires",
+        measures.export_results,
+        printable=measures.printed_results,
+    )
+    export.add_section(
+        "mood_checkins", "Daily check-ins", moods.export_checkins, printable=moods.printed_checkins
+    )
+    export.add_section("drafts", "Unsaved drafts", drafts.export_drafts)
+    export.add_section("prompt_answers", "Integration prompts", integration.export_prompts)
+    export.add_section("after_effects", "After-effects", after_effects.export_after_effects)
+    export.add_section(
+        "self_check", "Talk-to-your-provider self-check", self_check.export_self_check
+    )
+    export.add_section("safety_plan", "Safety plan", safety_plans.export_plan)
+
+    # Web Push reminders: the daily check-in is chosen by its time; the others are
+    # offered as checkboxes with these labels.
+    reminders_service.add_source(
+        reminders_service.DAILY_CHECK_IN, reminders_service.daily_check_in_due
+    )
+    reminders_service.add_source(
+        reminder_sources.QUESTIONNAIRES,
+        reminder_sources.questionnaires_due,
+        label="When questionnaires are due (PHQ-9 and GAD-7)",
+    )
+    reminders_service.add_source(
+        reminder_sources.SESSION,
+        reminder_sources.session_due,
+        label="Before a dosing session: the day before and two hours before",
+    )
+    reminders_service.add_source(
+        reminder_sources.PROMPTS,
+        reminder_sources.prompts_due,
+        label="When integration prompts are due",
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    """Every page, one blueprint per area. Nested ones share their parent's URL prefix
+    and bottom-navigation tab."""
+    _nest_blueprints()
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        journal_views.bp,
+        mood.bp,
+        safety.bp,
+        kap_sessions_views.bp,
+        settings.bp,
+        clinic.bp,
+        care.bp,
+        pwa.bp,
+        reminders.bp,
+        two_factor.bp,
+        security.bp,
+        your_data.bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+_nested = False
+
+
+def _nest_blueprints() -> None:
+    """Nesting changes the parent blueprint itself, so it happens once per process
+    however many apps are built."""
+    global _nested
+    if _nested:
+        return
+    # Prompts and after-effects: /sessions/<id>/… (endpoints "kap_sessions.integration.…").
+    kap_sessions_views.bp.register_blueprint(integration_views.bp)
+    # Timeline, search and answers by prompt: /journal/… (endpoints "journal.journey.…").
+    journal_views.bp.register_blueprint(journey.bp)
+    _nested = True
