@@ -66,7 +66,7 @@ from journal.accounts.accounts import Unlocked
 from journal.care import care, shareable, sharing
 from journal.care.sharing import RecordRef
 from journal.content import ROUTES
-from journal.core.config import PRODUCTION_KDF, KdfParams
+from journal.core.crypto import PRODUCTION_KDF, KdfParams
 from journal.core.database import rows_kept_on_commit
 from journal.core.extensions import db
 from journal.dosing import checklists, preparation

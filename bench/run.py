@@ -748,7 +748,7 @@ def main(argv: list[str] | None = None) -> int:
             results[scenario.name] = {**result, "ceiling_rps": round((before + after) / 2, 1)}
             before = after
         costs = user_ids_and_costs(args.database, [*logins, *_signin(spec)])
-        from journal.core.config import PRODUCTION_KDF
+        from journal.core.crypto import PRODUCTION_KDF
 
         served_cost = {
             "production_memory_kib": PRODUCTION_KDF.memory_kib,

@@ -24,10 +24,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from journal import cli, wiring
-    from journal.accounts import identity
     from journal.core import database, headers, proxies, server_timing, static_urls
     from journal.core.extensions import csrf, db, htmx, limiter, login_manager, migrate
-    from journal.web import errors, filters
+    from journal.web import errors, filters, identity
 
     db.init_app(app)
     database.init_app(app)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from journal.accounts import two_factor as two_factor_service
 from journal.accounts.views import auth, security, settings, two_factor
 from journal.care import (
     adaptations,
@@ -22,6 +23,7 @@ from journal.care import (
     checklist_adaptation,
     preparation_sharing,
     prompt_adaptation,
+    safety_flags,
     shareable,
 )
 from journal.care import care as care_team
@@ -39,7 +41,7 @@ from journal.reminders import reminder_sources
 from journal.reminders import reminders as reminders_service
 from journal.reminders.views import reminders
 from journal.web import main, pwa
-from journal.your_data import export
+from journal.your_data import export, rotation
 from journal.your_data.views import your_data
 
 
@@ -136,6 +138,12 @@ def wire_domains() -> None:
         "self_check", "Talk-to-your-provider self-check", self_check.export_self_check
     )
     export.add_section("safety_plan", "Safety plan", safety_plans.export_plan)
+
+    # Key rotation: what a feature sealed under the UDK or keyed with the pepper itself
+    # (not through a record's DEK) is moved by its own hook.
+    rotation.on_udk_rotation(two_factor_service.reseal_secret)
+    rotation.on_udk_rotation(safety_flags.reseal_notes)
+    rotation.on_pepper_rotation(adaptations.move_macs)
 
     # Web Push reminders: the daily check-in is chosen by its time; the others are
     # offered as checkboxes with these labels.

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from journal import create_app
-from journal.core.config import TEST_KDF
+from journal.core.crypto import TEST_KDF
 from journal.core.extensions import db
 
 TEST_PEPPER = "p1:" + "11" * 32

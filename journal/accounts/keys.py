@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from journal.core import crypto
-from journal.core.config import KdfParams
-from journal.core.crypto import Binding
+from journal.core.crypto import Binding, KdfParams
 from journal.models.users import User
 
 

@@ -31,7 +31,6 @@ from journal.core.extensions import db
 from journal.models.two_factor import BackupCode, TwoFactor
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.your_data import rotation
 
 ISSUER = "Fresh Tracks"
 STEP_SECONDS = 30
@@ -256,8 +255,7 @@ def disable(user: User, udk: bytes, password: str, code: str) -> None:
     db.session.commit()
 
 
-@rotation.on_udk_rotation
-def _reseal_secret(user: User, old_udk: bytes, new_udk: bytes) -> None:
+def reseal_secret(user: User, old_udk: bytes, new_udk: bytes) -> None:
     row = _row(user)
     if row is not None:
         row.secret_sealed = _seal(new_udk, user.id, _open(old_udk, row))

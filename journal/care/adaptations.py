@@ -34,7 +34,6 @@ from journal.models.adaptations import Adaptation
 from journal.models.sharing import CareLink
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.your_data import rotation
 
 
 class AdaptationForm:
@@ -236,8 +235,7 @@ def updated_at_by_kind(therapist_id: uuid.UUID, patient_id: uuid.UUID) -> dict[s
     return {kind: at for kind, at in rows}
 
 
-@rotation.on_pepper_rotation
-def _move_macs(kid: str) -> int:
+def move_macs(kid: str) -> int:
     """Re-MAC every adaptation under pepper `kid` (after checking the old MAC)."""
     moved = 0
     for adaptation in db.session.scalars(select(Adaptation).where(Adaptation.mac_kid != kid)):

@@ -44,7 +44,6 @@ from journal.models.sharing import Share
 from journal.models.types import utcnow
 from journal.models.users import User
 from journal.mood import measures
-from journal.your_data import rotation
 
 TABLE = measures.TABLE
 # What notes said before they kept the instrument and total (still read).
@@ -301,8 +300,7 @@ def in_order(flags: Iterable[Flag]) -> list[Flag]:
     return [f for f in ordered if f.open] + [f for f in ordered if not f.open]
 
 
-@rotation.on_udk_rotation
-def _reseal_notes(user: User, old_udk: bytes, new_udk: bytes) -> None:
+def reseal_notes(user: User, old_udk: bytes, new_udk: bytes) -> None:
     """A therapist's notes move to the new key; one that no longer opens is dropped
     (it is only a record of a check, made again at the next read)."""
     for note in db.session.scalars(select(SafetyCheck).where(SafetyCheck.therapist_id == user.id)):

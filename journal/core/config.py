@@ -10,29 +10,15 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from journal.core import crypto
+from journal.core.crypto import PRODUCTION_KDF
 
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; raised at start-up, never at request time."""
-
-
-@dataclass(frozen=True)
-class KdfParams:
-    """Argon2id cost. Stored per user so that raising it later upgrades at login."""
-
-    memory_kib: int
-    iterations: int
-    lanes: int
-
-
-PRODUCTION_KDF = KdfParams(memory_kib=64 * 1024, iterations=3, lanes=1)
-# The OWASP minimum for Argon2id; a test keeps the production default at or above it.
-OWASP_MIN_KDF = KdfParams(memory_kib=19 * 1024, iterations=2, lanes=1)
-# Tests only: Argon2id's smallest legal cost, so a suite of hundreds of logins is fast.
-TEST_KDF = KdfParams(memory_kib=8, iterations=1, lanes=1)
 
 
 def _instance_secret(instance: Path, name: str) -> str:
@@ -49,8 +35,6 @@ def _instance_secret(instance: Path, name: str) -> str:
 
 def _instance_vapid_key(instance: Path) -> str:
     """Like `_instance_secret`, for the Web Push signing key (a P-256 scalar)."""
-    from journal.core import crypto
-
     path = instance / "vapid_private_key"
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
@@ -63,8 +47,6 @@ def _instance_vapid_key(instance: Path) -> str:
 def vapid_settings(env: dict[str, str], instance: Path, production: bool) -> dict[str, str]:
     """Web Push keys. Reminders are optional: production without `VAPID_PRIVATE_KEY`
     runs with reminders off; development generates a key into the instance folder."""
-    from journal.core import crypto
-
     private = env.get("VAPID_PRIVATE_KEY", "").strip()
     if not private and not production:
         private = _instance_vapid_key(instance)

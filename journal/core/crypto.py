@@ -24,7 +24,22 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from journal.core.config import KdfParams
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id cost. Stored per user so that raising it later upgrades at login."""
+
+    memory_kib: int
+    iterations: int
+    lanes: int
+
+
+PRODUCTION_KDF = KdfParams(memory_kib=64 * 1024, iterations=3, lanes=1)
+# The OWASP minimum for Argon2id; a test keeps the production default at or above it.
+OWASP_MIN_KDF = KdfParams(memory_kib=19 * 1024, iterations=2, lanes=1)
+# Tests only: Argon2id's smallest legal cost, so a suite of hundreds of logins is fast.
+TEST_KDF = KdfParams(memory_kib=8, iterations=1, lanes=1)
+
 
 BLOB_VERSION = 1
 NONCE_BYTES = 12

@@ -14,12 +14,13 @@ from sqlalchemy import Row, ScalarSelect, delete, func, select
 from sqlalchemy.orm import defer
 
 from journal.care import shareable, sharing
-from journal.core import crypto, idempotency, records
+from journal.core import crypto, records
 from journal.core.extensions import db
 from journal.entries import entry_meta
 from journal.models.entries import Draft, Entry
 from journal.models.types import utcnow
 from journal.models.users import User
+from journal.outbox import idempotency
 from journal.your_data import export
 
 TABLE = "entries"

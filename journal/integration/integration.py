@@ -28,7 +28,7 @@ from sqlalchemy import and_, func, or_, select
 
 from journal.care import prompt_adaptation, shareable
 from journal.content import Prompt, PromptSet, PromptSlot, load_prompt_set
-from journal.core import idempotency, records
+from journal.core import records
 from journal.core.extensions import db
 from journal.dosing import kap_sessions
 from journal.dosing.kap_sessions import local_to_utc
@@ -36,6 +36,7 @@ from journal.dosing.planning import PlannedPrompt, plan_prompts
 from journal.models.integration import PromptAnswer, PromptSchedule, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.users import User
+from journal.outbox import idempotency
 from journal.your_data import export
 
 SCHEDULE_TABLE: Final = "prompt_schedules"

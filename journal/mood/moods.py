@@ -19,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from journal.care import shareable, sharing
-from journal.core import idempotency, records
+from journal.core import records
 from journal.core.extensions import db
 from journal.models.moods import CheckIn
 from journal.models.types import utcnow
 from journal.models.users import User
+from journal.outbox import idempotency
 from journal.your_data import export
 
 TABLE: Final = "mood_checkins"

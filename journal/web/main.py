@@ -7,13 +7,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import text
 
-from journal.accounts.identity import current_udk, user
 from journal.core.extensions import db
 from journal.dosing import preparation
 from journal.entries import entries
 from journal.integration import integration
 from journal.models.types import utcnow
 from journal.mood.views.mood import home_mood_context
+from journal.web.identity import current_udk, user
 from journal.web.rendering import render
 
 bp = Blueprint("main", __name__, template_folder="templates")

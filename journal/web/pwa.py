@@ -18,9 +18,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from journal.accounts.identity import user
-from journal.core import crypto, idempotency
+from journal.core import crypto
 from journal.mood import moods
+from journal.outbox import idempotency
+from journal.web.identity import user
 
 bp = Blueprint("pwa", __name__)
 

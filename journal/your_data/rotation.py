@@ -29,23 +29,23 @@ UdkHook = Callable[[User, bytes, bytes], None]
 _udk_hooks: list[UdkHook] = []
 
 
-def on_udk_rotation(hook: UdkHook) -> UdkHook:
-    """Register `hook(user, old_udk, new_udk)` for something a feature sealed directly
+def on_udk_rotation(hook: UdkHook) -> None:
+    """Add `hook(user, old_udk, new_udk)` for something a feature sealed directly
     under the UDK (not through a DEK): it re-seals it under the new one."""
-    _udk_hooks.append(hook)
-    return hook
+    if hook not in _udk_hooks:
+        _udk_hooks.append(hook)
 
 
 PepperHook = Callable[[str], int]
 _pepper_hooks: list[PepperHook] = []
 
 
-def on_pepper_rotation(hook: PepperHook) -> PepperHook:
-    """Register `hook(kid)` for something a feature keyed with the pepper itself (a
-    MAC with its own key id): it moves every such row to pepper `kid`, returns how
-    many it moved."""
-    _pepper_hooks.append(hook)
-    return hook
+def on_pepper_rotation(hook: PepperHook) -> None:
+    """Add `hook(kid)` for something a feature keyed with the pepper itself (a MAC
+    with its own key id): it moves every such row to pepper `kid`, returns how many it
+    moved."""
+    if hook not in _pepper_hooks:
+        _pepper_hooks.append(hook)
 
 
 def _models_with_deks() -> Iterator[Any]:

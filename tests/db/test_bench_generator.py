@@ -33,7 +33,7 @@ from bench.text import entry_text
 from journal.accounts import accounts, keys, two_factor
 from journal.care.sharing import share_info
 from journal.core import crypto
-from journal.core.config import PRODUCTION_KDF
+from journal.core.crypto import PRODUCTION_KDF
 from journal.core.extensions import db
 from journal.entries import entries
 from journal.models.entries import Entry

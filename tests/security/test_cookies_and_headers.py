@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from journal import create_app
-from journal.core.config import TEST_KDF
+from journal.core.crypto import TEST_KDF
 from journal.core.extensions import db
 from journal.core.headers import PUBLIC_REVALIDATE
 from tests.conftest import TEST_PEPPER, csrf_token

@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from journal.core import crypto
-from journal.core.config import OWASP_MIN_KDF, PRODUCTION_KDF, TEST_KDF
-from journal.core.crypto import Binding
+from journal.core.crypto import OWASP_MIN_KDF, PRODUCTION_KDF, TEST_KDF, Binding
 
 KEY = bytes(range(32))
 ROW = uuid.UUID(int=1)

@@ -12,7 +12,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from journal.accounts import accounts, auth_sessions
 from journal.accounts.accounts import AccountError, Unlocked
-from journal.accounts.identity import (
+from journal.core import crypto
+from journal.core.extensions import limiter
+from journal.web.identity import (
     clear_session_cookie,
     cookie_name,
     current_udk,
@@ -20,8 +22,6 @@ from journal.accounts.identity import (
     set_session_cookie,
     user,
 )
-from journal.core import crypto
-from journal.core.extensions import limiter
 from journal.web.rendering import render
 
 bp = Blueprint("auth", __name__, template_folder="../templates")

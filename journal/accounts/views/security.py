@@ -8,9 +8,9 @@ from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from journal.accounts import audit, auth_sessions
-from journal.accounts.identity import clear_session_cookie, session_state, user
 from journal.care import access
 from journal.core.extensions import db
+from journal.web.identity import clear_session_cookie, session_state, user
 from journal.web.rendering import render
 
 bp = Blueprint("security", __name__, url_prefix="/settings")

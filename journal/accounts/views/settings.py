@@ -10,8 +10,8 @@ from flask_login import login_required
 
 from journal.accounts import accounts, auth_sessions
 from journal.accounts.accounts import AccountError
-from journal.accounts.identity import cookie_name, user
 from journal.core.extensions import db
+from journal.web.identity import cookie_name, user
 from journal.web.rendering import render
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")

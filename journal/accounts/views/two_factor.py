@@ -13,11 +13,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from journal.accounts import accounts, auth_sessions, two_factor
 from journal.accounts.accounts import Throttled
-from journal.accounts.identity import cookie_name, current_udk, safe_next, set_session_cookie, user
 from journal.accounts.two_factor import CodeRejected
 from journal.accounts.views.auth import AUTH_LIMIT, device_of_request
 from journal.core.extensions import htmx, limiter
 from journal.core.headers import PUBLIC_REVALIDATE
+from journal.web.identity import cookie_name, current_udk, safe_next, set_session_cookie, user
 from journal.web.rendering import render
 
 bp = Blueprint("two_factor", __name__)

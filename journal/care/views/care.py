@@ -11,13 +11,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from journal.accounts.identity import current_udk, safe_next, user
 from journal.care import access, access_log, adaptations, care, shareable, sharing
 from journal.care.access import RecordNotFound
 from journal.care.care import CareError, InvitationProblem
 from journal.care.sharing import RecordRef, SharingError
 from journal.core.extensions import db, limiter
 from journal.models.users import User
+from journal.web.identity import current_udk, safe_next, user
 from journal.web.rendering import render
 
 bp = Blueprint("care", __name__, template_folder="../templates", url_prefix="/care")

@@ -17,7 +17,6 @@ from flask import Blueprint, abort, flash, make_response, redirect, request, url
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from journal.accounts.identity import current_udk, safe_next, user
 from journal.care import (  # noqa: F401 (registers the checklist kind)
     access,
     adaptations,
@@ -34,6 +33,7 @@ from journal.care.care import CareError
 from journal.core.extensions import db
 from journal.models.sharing import CareLink
 from journal.models.users import User
+from journal.web.identity import current_udk, safe_next, user
 from journal.web.rendering import render
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic")

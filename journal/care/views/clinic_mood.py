@@ -17,7 +17,6 @@ from flask import flash, has_request_context, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from journal.accounts.identity import current_udk, safe_next
 from journal.care import access, safety_flags, sharing
 from journal.care.shareable import SharedItem
 from journal.care.views.clinic import _therapist, bp
@@ -25,6 +24,7 @@ from journal.core.extensions import db
 from journal.models.sharing import Share
 from journal.models.users import User
 from journal.mood import measures
+from journal.web.identity import current_udk, safe_next
 
 
 @bp.post("/patients/<patient_id>/flags/<record_id>/acknowledge")

@@ -13,7 +13,6 @@ from flask import Blueprint, abort, flash, make_response, redirect, request, url
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from journal.accounts.identity import current_udk, user
 from journal.care import access, adaptations, checklist_adaptation
 from journal.content import ROUTES, SETTINGS
 from journal.dosing import intentions, kap_sessions, preparation, self_check, session_log
@@ -25,6 +24,7 @@ from journal.integration.views import integration as integration_views
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
 from journal.web.errors import error_response
+from journal.web.identity import current_udk, user
 from journal.web.rendering import render, wants_fragment
 
 bp = Blueprint("kap_sessions", __name__, template_folder="../templates", url_prefix="/sessions")

@@ -20,12 +20,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from journal.accounts import auth_sessions
-from journal.accounts.identity import current_udk, session_state, user
 from journal.care import access
 from journal.care.views import care as care_views
-from journal.core import idempotency
 from journal.entries import drafts, entries, entry_meta
 from journal.entries.entries import EntryForm
+from journal.outbox import idempotency
+from journal.web.identity import current_udk, session_state, user
 from journal.web.rendering import render, wants_fragment
 
 bp = Blueprint("journal", __name__, template_folder="../templates", url_prefix="/journal")

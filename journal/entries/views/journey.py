@@ -15,12 +15,12 @@ from flask import Blueprint, g, make_response, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from journal.accounts.identity import current_udk, user
 from journal.care import access
 from journal.entries import entry_meta, search, timeline
 from journal.entries.entry_meta import SessionChoice
 from journal.entries.search import Filters, Position, QueryProblem, SearchForm
 from journal.integration import integration
+from journal.web.identity import current_udk, user
 from journal.web.rendering import render
 
 bp = Blueprint("journey", __name__)

@@ -18,11 +18,9 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from journal.accounts import auth_sessions
-from journal.accounts.identity import current_udk, safe_next, session_state, user
 from journal.care import access
 from journal.care.views import care as care_views
 from journal.content import load_after_effects
-from journal.core import idempotency
 from journal.core.extensions import db
 from journal.dosing import kap_sessions
 from journal.dosing.session_log import DIASTOLIC, PULSE, SYSTOLIC
@@ -32,7 +30,9 @@ from journal.integration.integration import PromptError
 from journal.models.integration import PromptAnswer, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
+from journal.outbox import idempotency
 from journal.web.errors import error_response
+from journal.web.identity import current_udk, safe_next, session_state, user
 from journal.web.rendering import render
 
 bp = Blueprint("integration", __name__, template_folder="../templates", url_prefix="/<session_id>")

@@ -15,9 +15,7 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from journal.accounts.identity import current_udk, safe_next, user
 from journal.care import access
-from journal.core import idempotency
 from journal.dosing import kap_sessions
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -27,6 +25,8 @@ from journal.mood.measures import ResultView
 from journal.mood.moods import CheckInForm, CheckInView
 from journal.mood.questionnaire_flow import Progress
 from journal.mood.views.safety import crisis_context
+from journal.outbox import idempotency
+from journal.web.identity import current_udk, safe_next, user
 from journal.web.rendering import render, wants_fragment
 
 bp = Blueprint("mood", __name__, template_folder="../templates", url_prefix="/mood")

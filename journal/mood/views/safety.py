@@ -10,10 +10,10 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from journal.accounts.identity import current_udk, user
 from journal.models.users import User
 from journal.mood import crisis, safety_plans
 from journal.mood.safety_plans import SECTIONS, SafetyPlanForm
+from journal.web.identity import current_udk, user
 from journal.web.rendering import render
 
 bp = Blueprint("safety", __name__, url_prefix="/help")

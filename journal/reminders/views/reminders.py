@@ -11,8 +11,8 @@ from flask import Blueprint, current_app, flash, jsonify, make_response, redirec
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from journal.accounts.identity import user
 from journal.reminders import reminder_sources, reminders  # noqa: F401  (registers its reminders)
+from journal.web.identity import user
 from journal.web.rendering import render
 
 bp = Blueprint("reminders", __name__, template_folder="../templates", url_prefix="/reminders")

@@ -12,9 +12,9 @@ from flask_login import login_required
 
 from journal.accounts import accounts
 from journal.accounts.accounts import AccountError
-from journal.accounts.identity import clear_session_cookie, current_udk, user
 from journal.core.extensions import db
 from journal.models.types import utcnow
+from journal.web.identity import clear_session_cookie, current_udk, user
 from journal.web.rendering import render
 from journal.your_data import export
 from journal.your_data.deletion import delete_account
