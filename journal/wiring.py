@@ -13,6 +13,8 @@ next to its kind.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from journal.accounts import two_factor as two_factor_service
@@ -35,7 +37,7 @@ from journal.entries.views import journal as journal_views
 from journal.entries.views import journey
 from journal.integration import after_effects, integration
 from journal.integration.views import integration as integration_views
-from journal.mood import measures, mood_brief, moods, safety_plans
+from journal.mood import measures, mood_brief, moods, safety_plans, scoring
 from journal.mood.views import mood, safety
 from journal.reminders import reminder_sources
 from journal.reminders import reminders as reminders_service
@@ -46,6 +48,7 @@ from journal.your_data.views import your_data
 
 
 def wire(app: Flask) -> None:
+    scoring.load_from(Path(app.config["INSTRUMENTS_DIR"]))
     wire_domains()
     register_blueprints(app)
 
@@ -153,7 +156,7 @@ def wire_domains() -> None:
     reminders_service.add_source(
         reminder_sources.QUESTIONNAIRES,
         reminder_sources.questionnaires_due,
-        label="When questionnaires are due (PHQ-9 and GAD-7)",
+        label=f"When questionnaires are due ({_reminded_names()})",
     )
     reminders_service.add_source(
         reminder_sources.SESSION,
@@ -165,6 +168,11 @@ def wire_domains() -> None:
         reminder_sources.prompts_due,
         label="When integration prompts are due",
     )
+
+
+def _reminded_names() -> str:
+    names = [i.short_name for i in scoring.instruments() if i.reminded]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def register_blueprints(app: Flask) -> None:

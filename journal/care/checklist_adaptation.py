@@ -22,10 +22,9 @@ from werkzeug.datastructures import MultiDict
 from journal.care import access, adaptations, care
 from journal.care import adaptation_rows as rows_
 from journal.care.adaptations import AdaptationKind
-from journal.content import AUDIENCES, ROUTES, SETTINGS, Checklist, ChecklistItem
+from journal.content import AUDIENCES, ROUTE_LABELS, ROUTES, SETTINGS, Checklist, ChecklistItem
 from journal.content import load_checklist as load_default
 from journal.dosing.checklists import ChecklistSnapshot
-from journal.dosing.kap_sessions import ROUTE_LABELS
 from journal.models.users import User
 
 KIND: Final = "checklist"

@@ -33,7 +33,9 @@ __all__ = [
     "CONTENT_DIR",
     "INTENTION_STAGES",
     "ROUTES",
+    "ROUTE_LABELS",
     "SETTINGS",
+    "SETTING_LABELS",
     "AfterEffectKind",
     "AfterEffects",
     "Checklist",
@@ -46,6 +48,7 @@ __all__ = [
     "Prompt",
     "PromptSet",
     "PromptSlot",
+    "Route",
     "SelfCheck",
     "SelfCheckAnswer",
     "SelfCheckItem",
@@ -58,12 +61,11 @@ __all__ = [
     "load_self_check",
     "read_checklist",
     "read_prompt_set",
+    "route",
 ]
 
 CONTENT_DIR: Final = Path(__file__).resolve().parent.parent / "content"
 
-ROUTES: Final = ("iv", "im", "intranasal", "oral")
-SETTINGS: Final = ("clinic", "home")
 AUDIENCES: Final = ("patient", "sitter")
 INTENTION_STAGES: Final = ("early", "later", "maintenance")
 AFTER_EFFECT_INPUTS: Final = ("severity", "reading", "severity_and_text")
@@ -80,6 +82,18 @@ class ContentError(ValueError):
 
 
 # --- dataclasses -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route of administration: one entry of ``routes.json``."""
+
+    key: str
+    label: str
+    settings: tuple[str, ...]
+    """Where a session by this route may take place, as the label allows."""
+    session_minutes: int
+    """How long a session runs; the "right after" prompts count from its end."""
 
 
 @dataclass(frozen=True)
@@ -660,3 +674,45 @@ def _parse_after_effects(doc: _Fields) -> AfterEffects:
         kinds=tuple(kinds),
         severities=tuple(severities),
     )
+
+
+# --- routes of administration ------------------------------------------------------
+
+
+def _parse_routes(doc: _Fields) -> tuple[tuple[Route, ...], dict[str, str]]:
+    doc.only("version", "settings", "routes")
+    _version(doc)
+    settings: dict[str, str] = {}
+    for f in doc.objects("settings", "setting"):
+        f.only("key", "label")
+        settings[f.key()] = f.text("label")
+    doc.unique("setting", settings)
+    routes = []
+    for f in doc.objects("routes", "route"):
+        f.only("key", "label", "settings", "session_minutes")
+        allowed = f.choices("settings", tuple(settings), "setting")
+        routes.append(
+            Route(
+                key=f.key(),
+                label=f.text("label"),
+                settings=tuple(s for s in settings if s in allowed),
+                session_minutes=f.integer("session_minutes", low=15, high=24 * 60),
+            )
+        )
+    doc.unique("route", (r.key for r in routes))
+    return tuple(routes), settings
+
+
+# Read once at import: checklist items and prompts are validated against these keys.
+_ROUTE_TABLE, SETTING_LABELS = _parse_routes(_read_json(CONTENT_DIR / "routes.json"))
+ROUTES: Final = tuple(r.key for r in _ROUTE_TABLE)
+SETTINGS: Final = tuple(SETTING_LABELS)
+ROUTE_LABELS: Final = {r.key: r.label for r in _ROUTE_TABLE}
+
+
+def route(key: str) -> Route:
+    """The route `key`; a KeyError for one that is not in routes.json."""
+    for found in _ROUTE_TABLE:
+        if found.key == key:
+            return found
+    raise KeyError(key)

@@ -169,6 +169,10 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "MAIL_FROM": env.get("MAIL_FROM", "Fresh Tracks <no-reply@localhost>"),
         "CRISIS_REGION": env.get("CRISIS_REGION", "US"),
         "QUESTIONNAIRE_INTERVAL_DAYS": _int(env, "QUESTIONNAIRE_INTERVAL_DAYS", 14),
+        # One JSON file per questionnaire (journal/content/instruments/ by default).
+        "INSTRUMENTS_DIR": env.get(
+            "INSTRUMENTS_DIR", str(Path(__file__).resolve().parents[1] / "content" / "instruments")
+        ),
         # How many proxies in front set X-Forwarded-For/-Proto (journal/proxies.py).
         # 0 trusts none: a client could otherwise choose the address it is limited by.
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, select
 
-from journal.content import ROUTES, SETTINGS
+from journal.content import ROUTE_LABELS, ROUTES, SETTING_LABELS, SETTINGS
 from journal.core import forms, records
 from journal.core.extensions import db
 from journal.models.kap_sessions import KapSession, SessionStatus
@@ -26,13 +26,6 @@ from journal.models.users import User
 
 TABLE: Final = "kap_sessions"
 
-ROUTE_LABELS: Final = {
-    "iv": "IV infusion",
-    "im": "IM injection",
-    "intranasal": "Esketamine nasal spray",
-    "oral": "Troches (oral or sublingual)",
-}
-SETTING_LABELS: Final = {"clinic": "At the clinic", "home": "At home, with a sitter"}
 SERIES: Final = ("induction", "maintenance")
 SERIES_LABELS: Final = {"induction": "Induction series", "maintenance": "Maintenance"}
 

@@ -27,7 +27,8 @@ from flask import url_for
 from sqlalchemy import and_, func, or_, select
 
 from journal.care import prompt_adaptation, shareable
-from journal.content import Prompt, PromptSet, PromptSlot, load_prompt_set
+from journal.content import ROUTES, Prompt, PromptSet, PromptSlot, load_prompt_set
+from journal.content import route as route_entry
 from journal.core import records
 from journal.core.extensions import db
 from journal.dosing import kap_sessions
@@ -47,7 +48,6 @@ RIGHT_AFTER: Final = "right_after"
 
 # How long a session of each route lasts, for the prompts' timing only: "right after"
 # should mean after the visit, and esketamine comes with at least 2 h of monitoring.
-SESSION_MINUTES: Final = {"iv": 60, "im": 60, "intranasal": 120, "oral": 90}
 
 SNOOZE_CHOICES: Final = ("3h", "morning")
 SNOOZE_HOURS: Final = 3
@@ -168,7 +168,9 @@ def prompt_set_of(session: KapSession, udk: bytes) -> PromptSet | None:
 def planned_for(session: KapSession, udk: bytes, content: PromptSet) -> list[PlannedPrompt]:
     route = kap_sessions.read_session(session, udk).details.route
     return plan_prompts(
-        session.starts_at, session_minutes=SESSION_MINUTES.get(route), prompt_set=content
+        session.starts_at,
+        session_minutes=route_entry(route).session_minutes if route in ROUTES else None,
+        prompt_set=content,
     )
 
 

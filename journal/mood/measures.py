@@ -33,15 +33,6 @@ from journal.mood.scoring import Change, Instrument
 from journal.your_data import export
 
 TABLE: Final = "measure_results"
-# Offered to everyone and reminded on Home; the PCL-5 is there for patients treated
-# for PTSD, taken when they choose to.
-REMINDED: Final = ("phq9", "gad7")
-# In a patient's words, what each questionnaire asks about (the data files' "measures").
-TOPICS: Final = {
-    "phq9": "low mood and depression",
-    "gad7": "anxiety and worry",
-    "pcl5": "stress after a very stressful experience (optional, for PTSD care)",
-}
 
 
 @dataclass(frozen=True)
@@ -80,7 +71,13 @@ class Due:
 
     @property
     def topic(self) -> str:
-        return TOPICS[self.instrument.id]
+        return self.instrument.topic
+
+
+def reminded_ids() -> tuple[str, ...]:
+    """The questionnaires offered on Home and by reminders when due (their content
+    file says `"reminded": true`); the others are taken when the patient chooses."""
+    return tuple(i.id for i in scoring.instruments() if i.reminded)
 
 
 def submit(
@@ -261,7 +258,7 @@ def due(
     before each dosing session: within three days of a planned session, unless one
     was taken in those three days."""
     owed: list[Due] = []
-    for instrument_id in REMINDED:
+    for instrument_id in reminded_ids():
         last = latest(results, instrument_id)
         last_taken = None if last is None else last.taken_at
         reasons = why_due(last_taken, now, interval_days, next_session_at)

@@ -190,7 +190,7 @@ def scores_section(context: BriefContext) -> dict[str, Any] | None:
     for share, record, check in _checked_results(context):
         by_instrument.setdefault(str(check.instrument), []).append((share, record))
     rows = []
-    for instrument_id in scoring.INSTRUMENT_IDS:
+    for instrument_id in scoring.instrument_ids():
         results = sorted(by_instrument.get(instrument_id, []), key=lambda pair: pair[1].taken_at)
         if not results:
             continue

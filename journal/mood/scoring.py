@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "INSTRUMENT_IDS",
     "RESPONSE_DROP_PERCENT",
     "AnswerOption",
     "Band",
@@ -36,12 +35,18 @@ __all__ = [
     "UnknownInstrument",
     "change_from_baseline",
     "get_instrument",
+    "instrument_ids",
+    "instruments",
+    "load_from",
     "score",
 ]
 
 INSTRUMENTS_DIR = Path(__file__).resolve().parent.parent / "content" / "instruments"
+"""Every ``*.json`` file here is one questionnaire: adding one needs no code change.
+``load_from`` (called by ``create_app`` with ``INSTRUMENTS_DIR`` from the config)
+points it elsewhere."""
 
-INSTRUMENT_IDS: tuple[str, ...] = ("phq9", "gad7", "pcl5")
+_directory = INSTRUMENTS_DIR
 
 RESPONSE_DROP_PERCENT = 50
 """Treatment response is conventionally a fall of at least 50 % from baseline.
@@ -147,6 +152,13 @@ class Instrument:
     name: str
     short_name: str
     version: str
+    order: int
+    topic: str
+    """What it asks about, in a patient's words ("low mood and depression")."""
+    reminded: bool
+    """Offered on Home and by reminders when due; otherwise taken when chosen."""
+    optional: bool
+    """Charted and offered only for those who choose it (the PCL-5, for PTSD care)."""
     instructions: str
     stem: str | None
     items: tuple[Item, ...]
@@ -313,19 +325,38 @@ def _missing_message(missing: tuple[int, ...]) -> str:
     return f"Questions {listed} have no answer yet."
 
 
+def load_from(directory: Path) -> None:
+    """Read the questionnaires from `directory` (checked now, so a bad file stops the
+    app at start-up rather than at a patient's first answer)."""
+    global _directory
+    _directory = Path(directory)
+    _load_instruments.cache_clear()
+    _load_instruments()
+
+
+def instruments() -> tuple[Instrument, ...]:
+    """Every questionnaire, in the order the mood page lists them."""
+    return tuple(_load_instruments().values())
+
+
+def instrument_ids() -> tuple[str, ...]:
+    return tuple(_load_instruments())
+
+
 @cache
 def _load_instruments() -> dict[str, Instrument]:
-    instruments: dict[str, Instrument] = {}
-    for instrument_id in INSTRUMENT_IDS:
-        path = INSTRUMENTS_DIR / f"{instrument_id}.json"
+    found: list[Instrument] = []
+    for path in sorted(_directory.glob("*.json")):
         with path.open(encoding="utf-8") as handle:
             data = json.load(handle)
         instrument = _instrument_from_data(data)
-        if instrument.id != instrument_id:
+        if instrument.id != path.stem:
             raise InstrumentDataError(f"{path.name} declares id {instrument.id!r}.")
         _check_instrument(instrument)
-        instruments[instrument_id] = instrument
-    return instruments
+        found.append(instrument)
+    if not found:
+        raise InstrumentDataError(f"No questionnaire in {_directory}.")
+    return {i.id: i for i in sorted(found, key=lambda i: (i.order, i.id))}
 
 
 def _options(raw: list[dict[str, Any]]) -> tuple[AnswerOption, ...]:
@@ -347,6 +378,10 @@ def _instrument_from_data(data: dict[str, Any]) -> Instrument:
             name=str(data["name"]),
             short_name=str(data["short_name"]),
             version=str(data["version"]),
+            order=int(data["order"]),
+            topic=str(data["topic"]),
+            reminded=bool(data["reminded"]),
+            optional=bool(data["optional"]),
             instructions=str(data["instructions"]),
             stem=_optional_str(data["stem"]),
             items=tuple(Item(number=int(i["number"]), text=str(i["text"])) for i in data["items"]),

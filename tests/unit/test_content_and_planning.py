@@ -640,3 +640,45 @@ def test_intentions_missing_a_stage_are_refused(tmp_path: Path) -> None:
 def test_a_missing_content_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="file not found"):
         content.load_self_check(tmp_path / "nope.json")
+
+
+# -- routes of administration: one table --------------------------------------------
+
+
+def _routes_file(tmp_path: Path, edit: Any) -> Path:
+    doc = json.loads((CONTENT_DIR / "routes.json").read_text())
+    edit(doc)
+    path = tmp_path / "routes.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_every_route_fact_comes_from_the_one_routes_file() -> None:
+    doc = json.loads((CONTENT_DIR / "routes.json").read_text())
+    assert tuple(r["key"] for r in doc["routes"]) == ROUTES
+    assert tuple(s["key"] for s in doc["settings"]) == SETTINGS
+    for raw in doc["routes"]:
+        entry = content.route(raw["key"])
+        assert content.ROUTE_LABELS[raw["key"]] == entry.label == raw["label"]
+        assert entry.session_minutes == raw["session_minutes"]
+        assert set(entry.settings) == set(raw["settings"])
+
+
+def test_a_broken_routes_file_stops_the_app_naming_the_route(tmp_path: Path) -> None:
+    def duplicate(doc: dict[str, Any]) -> None:
+        doc["routes"].append(dict(doc["routes"][0]))
+
+    def unknown_setting(doc: dict[str, Any]) -> None:
+        doc["routes"][0]["settings"] = ["car"]
+
+    def no_length(doc: dict[str, Any]) -> None:
+        del doc["routes"][1]["session_minutes"]
+
+    for edit, words in (
+        (duplicate, "duplicate route key 'iv'"),
+        (unknown_setting, "unknown setting 'car'"),
+        (no_length, "route 'im': missing 'session_minutes'"),
+    ):
+        path = _routes_file(tmp_path, edit)
+        with pytest.raises(ContentError, match=re.escape(words)):
+            content._parse_routes(content._read_json(path))

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from journal.accounts import accounts
-from journal.content import PromptSet, load_prompt_set
+from journal.content import PromptSet, load_prompt_set, route
 from journal.core import records
 from journal.core.extensions import db
 from journal.integration import integration
@@ -74,7 +74,7 @@ def test_an_esketamine_visit_moves_every_prompt_later_by_its_monitoring_time(
 ) -> None:
     sid = mark_done_session(app, patient, hours_ago=3, route="intranasal")
     start = session_start(app, sid)
-    expected = _expected(start, shift_minutes=integration.SESSION_MINUTES["intranasal"] - 60)
+    expected = _expected(start, shift_minutes=route("intranasal").session_minutes - 60)
     for row in prompts(app, sid):
         assert row.due_at == expected[row.prompt_key][0]
     right_after = next(r for r in prompts(app, sid) if r.slot == "right_after")

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from journal.care import access, adaptations, checklist_adaptation
-from journal.content import ROUTES, SETTINGS
+from journal.content import ROUTE_LABELS, ROUTES, SETTING_LABELS, SETTINGS
 from journal.dosing import intentions, kap_sessions, preparation, self_check, session_log
 from journal.dosing.checklists import SITTER, UnknownItem
 from journal.dosing.intentions import IntentionForm
@@ -54,8 +54,8 @@ def _form_context(
     return {
         "form": form,
         "session": session,
-        "routes": [(key, kap_sessions.ROUTE_LABELS[key]) for key in ROUTES],
-        "settings": [(key, kap_sessions.SETTING_LABELS[key]) for key in SETTINGS],
+        "routes": [(key, ROUTE_LABELS[key]) for key in ROUTES],
+        "settings": [(key, SETTING_LABELS[key]) for key in SETTINGS],
         "zone": user().time_zone,
         "offers": offers,
         "checklist_options": (

@@ -31,8 +31,6 @@ from journal.web.rendering import render, wants_fragment
 
 bp = Blueprint("mood", __name__, template_folder="../templates", url_prefix="/mood")
 
-CHARTED = ("phq9", "gad7", "pcl5")
-
 
 def dosing_sessions(me: User) -> list[datetime]:
     """When the patient's dosing sessions took place: the charts draw each one and
@@ -76,7 +74,7 @@ def _due(me: User, results: list[ResultView], interval: int) -> list[measures.Du
 
 def home_mood_context(me: User, udk: bytes) -> dict[str, Any]:
     """For Home: the check-in card and the questionnaires that are due."""
-    results = measures.latest_results(me, udk, measures.REMINDED)
+    results = measures.latest_results(me, udk, measures.reminded_ids())
     interval = current_app.config["QUESTIONNAIRE_INTERVAL_DAYS"]
     return {
         **checkin_card_context(me, udk, next_url=url_for("main.home")),
@@ -94,18 +92,17 @@ def index() -> str:
     due_ids = {d.instrument.id for d in _due(me, results, interval)}
     instruments = [
         {
-            "instrument": scoring.get_instrument(i),
-            "latest": measures.latest(results, i),
-            "due": i in due_ids,
-            "count": len(measures.of_instrument(results, i)),
+            "instrument": i,
+            "latest": measures.latest(results, i.id),
+            "due": i.id in due_ids,
+            "count": len(measures.of_instrument(results, i.id)),
         }
-        for i in scoring.INSTRUMENT_IDS
+        for i in scoring.instruments()
     ]
     return render(
         "mood/index.html",
         instruments=instruments,
         interval_days=interval,
-        topics=measures.TOPICS,
         **checkin_card_context(me, udk, next_url=url_for("mood.index")),
     )
 
@@ -253,13 +250,13 @@ def charts_page() -> str:
     views = moods.checkins_between(me, udk, first - timedelta(days=charts.OVERLAY_BEFORE), today)
     daily = [_daily(v) for v in views]
     score_charts = []
-    for instrument_id in CHARTED:
-        mine = measures.of_instrument(results, instrument_id)
-        if instrument_id == "pcl5" and not mine:
-            continue  # optional: only charted for those who take it
+    for instrument in scoring.instruments():
+        mine = measures.of_instrument(results, instrument.id)
+        if instrument.optional and not mine:
+            continue  # only charted for those who take it
         score_charts.append(
             charts.score_chart(
-                scoring.get_instrument(instrument_id),
+                instrument,
                 [_taken(r, zone) for r in mine],
                 first,
                 today,
