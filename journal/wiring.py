@@ -90,18 +90,10 @@ def wire_domains() -> None:
 
     # The journal's timeline and search reach across the record types.
     for source in (
-        timeline.TimelineSource(
-            "prompt_answers", "Prompts answered", 10, timeline.answers_rows, timeline.session_more
-        ),
-        timeline.TimelineSource(
-            "after_effects", "After-effects", 20, timeline.after_effects_rows, timeline.session_more
-        ),
-        timeline.TimelineSource(
-            "mood_checkins", "Mood check-ins", 30, timeline.check_ins_rows, timeline.session_more
-        ),
-        timeline.TimelineSource(
-            "entries", "Journal entries", 40, timeline.entries_rows, timeline.session_more
-        ),
+        timeline.TimelineSource("prompt_answers", "Prompts answered", 10, timeline.answers_rows),
+        timeline.TimelineSource("after_effects", "After-effects", 20, timeline.after_effects_rows),
+        timeline.TimelineSource("mood_checkins", "Mood check-ins", 30, timeline.check_ins_rows),
+        timeline.TimelineSource("entries", "Journal entries", 40, timeline.entries_rows),
     ):
         timeline.register_source(source)
     for kind in (

@@ -50,7 +50,8 @@ class AdaptationKind:
 
     `default_form()` is the form filled from the clinic's defaults; `form_from_data`
     fills it from an adaptation the therapist opened; `parse_form` reads a posted
-    form (strings only) and validates it; `template` renders the form's fields. The
+    form (strings only) and validates it (`journal.web.presenters` names the template
+    that renders the form's fields). The
     sentences after it say, in the kind's own words, what the defaults are called and
     when the patient gets the adaptation (the checklist's are the defaults).
     """
@@ -58,7 +59,6 @@ class AdaptationKind:
     key: str
     label: str
     description: str
-    template: str
     default_form: Callable[[], Any]
     form_from_data: Callable[[Mapping[str, Any]], Any]
     parse_form: Callable[[MultiDict[str, str]], Any]

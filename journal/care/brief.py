@@ -118,11 +118,11 @@ def read_for_brief(context: BriefContext, share: Share, record: Any) -> SharedIt
 @dataclass(frozen=True)
 class BriefSection:
     """One part of the brief that another feature fills. `order`: lower comes first
-    (safety flags 10, mood trend 20, latest scores 30, checklist status 40)."""
+    (safety flags 10, mood trend 20, latest scores 30, checklist status 40). Its
+    template is `journal.web.presenters.BRIEF_SECTION_TEMPLATES[key]`."""
 
     key: str
     title: str
-    template: str
     order: int
     build: Callable[[BriefContext], Mapping[str, Any] | None]
 

@@ -407,7 +407,6 @@ ADAPTATION_KIND = AdaptationKind(
         "your own. Your patient's next planned session uses your list (they can "
         "choose the standard one instead); lists already made stay as they are."
     ),
-    template="clinic/adaptations/_checklist.html",
     default_form=default_form,
     form_from_data=form_from_data,
     parse_form=parse_form,

@@ -23,12 +23,9 @@ What is shareable, and why:
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
-
-from flask import url_for
 
 from journal.care import brief, shareable
 from journal.care.shareable import Category
@@ -80,10 +77,8 @@ SESSION_ADAPTER: Final = dataclasses.replace(
         KapSession,
         kap_sessions.TABLE,
         "Dosing session",
-        "care/items/_kap_session.html",
         occurred_at=lambda record: record.starts_at,
         title_of=_session_title,
-        owner_url=lambda rid: url_for("kap_sessions.show", session_id=rid),
         session_of=lambda record: record.id,
         verb="",
     ),
@@ -107,21 +102,13 @@ def _shorten(text: str) -> str:
     return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
 
 
-def _intention_url(record_id: uuid.UUID) -> str:
-    intention = db.session.get(Intention, record_id)
-    assert intention is not None  # the caller loaded it
-    return url_for("kap_sessions.intention", session_id=intention.kap_session_id)
-
-
 INTENTION_ADAPTER: Final = dataclasses.replace(
     shareable.payload_adapter(
         Intention,
         intentions.TABLE,
         "Intention",
-        "care/items/_intention.html",
         occurred_at=lambda record: record.updated_at,
         title_of=lambda content: f"Intention: {_shorten(str(content['text']))}",
-        owner_url=_intention_url,
     ),
     open_with_dek=_open_intention,
 )
@@ -167,22 +154,12 @@ def _open_checklist(record: Checklist, dek: bytes) -> Mapping[str, Any]:
     return checklist_view(snapshot, session.starts_at if session else record.created_at)
 
 
-def _checklist_url(record_id: uuid.UUID) -> str:
-    checklist = db.session.get(Checklist, record_id)
-    assert checklist is not None  # the caller loaded it
-    return url_for(
-        "kap_sessions.show", session_id=checklist.kap_session_id, _anchor="checklist-title"
-    )
-
-
 CHECKLIST_ADAPTER: Final = dataclasses.replace(
     shareable.payload_adapter(
         Checklist,
         checklists.TABLE,
         "Preparation checklist",
-        "care/items/_checklist.html",
         title_of=lambda content: f"Preparation checklist: {content['summary']}",
-        owner_url=_checklist_url,
         verb="made",
     ),
     open_with_dek=_open_checklist,
@@ -224,7 +201,6 @@ def next_session_checklist(ctx: brief.BriefContext) -> Mapping[str, Any] | None:
 BRIEF_SECTION = brief.BriefSection(
     key="checklist_status",
     title="Checklist for the next dosing session",
-    template="clinic/sections/_checklist_status.html",
     order=40,
     build=next_session_checklist,
 )

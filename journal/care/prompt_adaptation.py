@@ -303,7 +303,6 @@ ADAPTATION_KIND = AdaptationKind(
         "them to another time, or add your own. Sessions your patient marks done "
         "from now on get your set; prompts already given stay as they are."
     ),
-    template="clinic/adaptations/_prompts.html",
     default_form=default_form,
     form_from_data=form_from_data,
     parse_form=parse_form,

@@ -3,7 +3,8 @@ categories a patient can share as a whole.
 
 Sharing, revoking and the therapist's views work on any registered type through its
 adapter: how to load it, open it with a DEK, re-encrypt it under a fresh DEK
-(revision + 1), and which template shows it. Each record type's service defines its
+(revision + 1). Which template shows it and where its owner opens it is
+`journal.web.presenters`' business. Each record type's service defines its
 `SHARE_ADAPTER` (and, for a standing category, its `SHARE_CATEGORY`); `journal.wiring`
 registers them all, in one list.
 
@@ -36,7 +37,6 @@ class SharedItem:
     record_id: uuid.UUID
     label: str
     title: str
-    template: str
     occurred_at: datetime
     content: Mapping[str, Any]
     # The dosing session the record belongs to (None: a free item, like an entry).
@@ -62,7 +62,7 @@ class RecordAdapter:
     `open_with_dek(record, dek)` returns what the template shows; `reencrypt(record,
     udk)` seals the record under a fresh DEK at revision + 1 and returns that DEK.
     `title_of(content)` names one item in lists (the label when it has no title of
-    its own); `owner_url(record_id)` is where the patient opens it, if anywhere.
+    its own).
     `session_of(record)` names the dosing session it belongs to (by default its
     `kap_session_id`, if it has one). The model must have `id`, `user_id`,
     `revision`, `dek_wrapped` and `created_at`.
@@ -71,12 +71,10 @@ class RecordAdapter:
     table: str
     model: type[Any]
     label: str
-    template: str
     open_with_dek: Callable[[Any, bytes], Mapping[str, Any]]
     reencrypt: Callable[[Any, bytes], bytes]
     occurred_at: Callable[[Any], datetime] = field(default=_created_at)
     title_of: Callable[[Mapping[str, Any]], str] | None = None
-    owner_url: Callable[[uuid.UUID], str] | None = None
     session_of: Callable[[Any], uuid.UUID | None] = field(default=_kap_session_id)
     verb: str = "written"
 
@@ -106,7 +104,6 @@ class RecordAdapter:
             record_id=record.id,
             label=self.label,
             title=(self.title_of(content) if self.title_of else "") or self.label,
-            template=self.template,
             occurred_at=self.occurred_at(record),
             content=content,
             session_id=self.session_of(record),
@@ -143,10 +140,8 @@ def payload_adapter(
     model: type[Any],
     table: str,
     label: str,
-    template: str,
     occurred_at: Callable[[Any], datetime] = _created_at,
     title_of: Callable[[Mapping[str, Any]], str] | None = None,
-    owner_url: Callable[[uuid.UUID], str] | None = None,
     session_of: Callable[[Any], uuid.UUID | None] = _kap_session_id,
     verb: str = "written",
 ) -> RecordAdapter:
@@ -163,12 +158,10 @@ def payload_adapter(
         table,
         model,
         label,
-        template,
         open_with_dek,
         reencrypt,
         occurred_at,
         title_of,
-        owner_url,
         session_of,
         verb,
     )

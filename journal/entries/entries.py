@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import Row, ScalarSelect, delete, func, select
 from sqlalchemy.orm import defer
 
@@ -290,9 +290,7 @@ SHARE_ADAPTER = shareable.RecordAdapter(
     table=TABLE,
     model=Entry,
     label="Journal entry",
-    template="care/items/_entry.html",
     open_with_dek=_open_entry,
     reencrypt=_reencrypt_entry,
     title_of=lambda content: str(content["title"] or "Untitled entry"),
-    owner_url=lambda record_id: url_for("journal.show", entry_id=record_id),
 )

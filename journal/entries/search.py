@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from flask import url_for
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 
 from journal.core.extensions import db
@@ -100,9 +99,9 @@ class SearchDoc:
     at: datetime
     title: str
     texts: tuple[str, ...]
-    url: str
     tags: tuple[str, ...] = ()
     session_id: uuid.UUID | None = None
+    key: str | None = None
 
     @property
     def position(self) -> Position:
@@ -334,7 +333,6 @@ def scan_entries(
             at=view.created_at,
             title=view.title or "Untitled entry",
             texts=(view.title, view.body, entry_meta.tags_text(view.tags)),
-            url=url_for("journal.show", entry_id=view.id),
             tags=view.tags,
             session_id=view.session_id,
         )
@@ -354,10 +352,8 @@ def scan_answers(
             at=row.answered_at or row.created_at,
             title=view.text,
             texts=("", view.answer),
-            url=url_for(
-                "kap_sessions.integration.answer", session_id=view.session_id, key=view.key
-            ),
             session_id=view.session_id,
+            key=view.key,
         )
 
     base = select(PromptAnswer).where(
@@ -383,11 +379,6 @@ def scan_after_effects(
             at=row.created_at,
             title=view.summary,
             texts=(view.summary, view.note),
-            url=url_for(
-                "kap_sessions.integration.after_effects",
-                session_id=view.session_id,
-                _anchor=f"effect-{view.id}",
-            ),
             session_id=view.session_id,
         )
 
@@ -410,7 +401,6 @@ def scan_intentions(
             at=row.created_at,
             title="Intention",
             texts=("", view.text),
-            url=url_for("kap_sessions.intention", session_id=row.kap_session_id),
             session_id=row.kap_session_id,
         )
 
@@ -431,7 +421,6 @@ def scan_check_ins(
             at=row.created_at,
             title=f"Check-in: {timeline.check_in_summary(view).lower()}",
             texts=("", view.values.note),
-            url=url_for("mood.index"),
         )
 
     if filters.session_id is not None:  # a check-in belongs to a day, not a session

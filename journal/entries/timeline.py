@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from flask import url_for
 from sqlalchemy import Select, func, select
 
 from journal.core.extensions import db
@@ -59,13 +58,17 @@ class Window:
 
 @dataclass(frozen=True)
 class TimelineItem:
+    """One record on the timeline; `journal.web.presenters` shows it and links it
+    from its kind, id, session and prompt key."""
+
     kind: str
+    record_id: uuid.UUID
     label: str
     at: datetime
     title: str
     text: str
-    url: str | None
-    template: str
+    session_id: uuid.UUID | None = None
+    key: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -88,7 +91,6 @@ class TimelineSource:
     label: str
     order: int
     collect: Callable[[Window, int], SourceItems]
-    more_url: Callable[[Window], str | None] = field(default=lambda window: None)
 
 
 SOURCES: dict[str, TimelineSource] = {}
@@ -251,12 +253,12 @@ def entries_rows(window: Window, limit: int) -> SourceItems:
         items.append(
             TimelineItem(
                 kind="entries",
+                record_id=view.id,
                 label="Journal entry",
                 at=view.created_at,
                 title=view.title or "Untitled entry",
                 text=excerpt(view.body),
-                url=url_for("journal.show", entry_id=view.id),
-                template="journal/timeline/_entry.html",
+                session_id=view.session_id,
                 data={"tags": view.tags, "session_id": view.session_id},
             )
         )
@@ -281,14 +283,13 @@ def answers_rows(window: Window, limit: int) -> SourceItems:
         items.append(
             TimelineItem(
                 kind="prompt_answers",
+                record_id=view.id,
                 label=view.slot_label or "Prompt",
                 at=view.answered_at or view.updated_at,
                 title=view.text,
                 text=excerpt(view.answer),
-                url=url_for(
-                    "kap_sessions.integration.answer", session_id=view.session_id, key=view.key
-                ),
-                template="journal/timeline/_answer.html",
+                session_id=view.session_id,
+                key=view.key,
                 data={"key": view.key},
             )
         )
@@ -309,16 +310,12 @@ def after_effects_rows(window: Window, limit: int) -> SourceItems:
     items = [
         TimelineItem(
             kind="after_effects",
+            record_id=v.id,
             label="After-effect",
             at=v.at,
             title=v.summary,
             text=excerpt(v.note),
-            url=url_for(
-                "kap_sessions.integration.after_effects",
-                session_id=v.session_id,
-                _anchor=f"effect-{v.id}",
-            ),
-            template="journal/timeline/_after_effect.html",
+            session_id=v.session_id,
         )
         for v in views[:limit]
     ]
@@ -346,19 +343,12 @@ def check_ins_rows(window: Window, limit: int) -> SourceItems:
         items.append(
             TimelineItem(
                 kind="mood_checkins",
+                record_id=view.id,
                 label="Check-in",
                 at=view.created_at,
                 title=check_in_summary(view),
                 text=excerpt(view.values.note),
-                url=None,
-                template="journal/timeline/_check_in.html",
                 data={"day": view.day},
             )
         )
     return SourceItems(items, total)
-
-
-def session_more(window: Window) -> str | None:
-    if window.session_id is None:
-        return url_for("journal.journey.timeline_group", group="before")
-    return url_for("journal.journey.timeline_group", group=str(window.session_id))

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
-from flask import url_for
 from sqlalchemy import select
 
 from journal.care import shareable, sharing
@@ -319,13 +318,6 @@ def _open_for_sharing(record: AfterEffect, dek: bytes) -> Mapping[str, Any]:
     }
 
 
-def _owner_url(record_id: uuid.UUID) -> str:
-    record = db.session.get(AfterEffect, record_id)
-    if record is None:
-        return url_for("kap_sessions.index")
-    return url_for("kap_sessions.integration.after_effects", session_id=record.kap_session_id)
-
-
 def _reencrypt(record: AfterEffect, udk: bytes) -> bytes:
     return records.reencrypt_payload(udk, TABLE, record, records.open_payload(udk, TABLE, record))
 
@@ -334,11 +326,9 @@ SHARE_ADAPTER = shareable.RecordAdapter(
     table=TABLE,
     model=AfterEffect,
     label="After-effect",
-    template="care/items/_after_effect.html",
     open_with_dek=_open_for_sharing,
     reencrypt=_reencrypt,
     title_of=lambda content: str(content["summary"]),
-    owner_url=_owner_url,
 )
 SHARE_CATEGORY = shareable.Category(
     key=CATEGORY,

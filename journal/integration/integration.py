@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
-from flask import url_for
 from sqlalchemy import and_, func, or_, select
 
 from journal.care import prompt_adaptation, shareable
@@ -671,25 +670,14 @@ def _answered_at(row: PromptAnswer) -> datetime:
     return moment
 
 
-def _owner_url(record_id: uuid.UUID) -> str:
-    row = db.session.get(PromptAnswer, record_id)
-    if row is None:
-        return url_for("journal.index")
-    return url_for(
-        "kap_sessions.integration.answer", session_id=row.kap_session_id, key=row.prompt_key
-    )
-
-
 SHARE_ADAPTER = shareable.RecordAdapter(
     table=TABLE,
     model=PromptAnswer,
     label="Integration prompt",
-    template="care/items/_prompt_answer.html",
     open_with_dek=_open_for_sharing,
     reencrypt=_answer_reencrypt,
     occurred_at=_answered_at,
     title_of=lambda content: str(content["text"]),
-    owner_url=_owner_url,
 )
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -379,10 +378,8 @@ SHARE_ADAPTER = replace(
         MeasureResult,
         TABLE,
         label="Questionnaire result",
-        template="care/items/_measure_result.html",
         occurred_at=_taken_at,
         title_of=lambda content: f"{content['short_name']} result",
-        owner_url=lambda record_id: url_for("mood.result", result_id=record_id),
     ),
     open_with_dek=_open_shared,
 )

@@ -245,21 +245,18 @@ BRIEF_SECTIONS = (
     BriefSection(
         key="safety_flags",
         title="Safety flags",
-        template="clinic/sections/_safety_flags.html",
         order=10,
         build=flags_section,
     ),
     BriefSection(
         key="mood_trend",
         title="Mood trend",
-        template="clinic/sections/_mood_trend.html",
         order=20,
         build=mood_section,
     ),
     BriefSection(
         key="scores",
         title="Questionnaires",
-        template="clinic/sections/_scores.html",
         order=30,
         build=scores_section,
     ),

@@ -372,7 +372,6 @@ SHARE_ADAPTER = replace(
         CheckIn,
         TABLE,
         label="Mood check-in",
-        template="care/items/_checkin.html",
         title_of=_title,
     ),
     open_with_dek=_open_shared,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,18 @@ def browser_context_args(
 ) -> dict[str, Any]:
     """A phone: Pixel 7 viewport, scale, touch and user agent."""
     return {**browser_context_args, **playwright.devices[PHONE]}
+
+
+def wait_until(page: Page, condition: Callable[[], object], what: str, seconds: float = 30) -> None:
+    """Wait for something Playwright's `expect` cannot watch (a Python-side route
+    handler, the database, IndexedDB): check it, let the page's events run, check
+    again, until it holds or a generous deadline passes. The deadline only bounds a
+    broken run; a passing run waits exactly as long as the condition takes."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {seconds:.0f} s: {what}")
+        page.wait_for_timeout(50)  # hands control to Playwright's event loop
 
 
 def finish_two_step(page: Page, email: str) -> None:

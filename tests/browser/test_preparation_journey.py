@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, Route, expect
 
+from tests.browser.conftest import wait_until
 from tests.browser.test_first_journey import check_page, heading, screenshots
 from tests.factories import PASSWORD, make_user
 from tests.web.prep_helpers import in_hours, set_time_zone
@@ -88,7 +89,7 @@ def test_plan_a_session_tick_items_and_write_an_intention(page: Page, patient: s
     button.click()
     expect(button).to_have_attribute("aria-pressed", "true")
     expect(progress).to_contain_text(f"0 of {total} done")  # the server has not answered
-    assert len(held) == 1
+    wait_until(page, lambda: len(held) == 1, "the tick's request to reach the held route")
     held[0].continue_()
     page.unroute("**/checklist/**")
     expect(progress).to_contain_text(f"1 of {total} done")

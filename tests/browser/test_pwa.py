@@ -22,6 +22,7 @@ from journal.models.entries import Entry
 from journal.models.moods import CheckIn
 from journal.models.users import User
 from journal.mood import moods
+from tests.browser.conftest import wait_until
 from tests.factories import PASSWORD, make_user
 
 EMAIL = "offline.writer@example.com"
@@ -375,11 +376,8 @@ def test_what_one_person_wrote_is_never_sent_under_another_persons_login(
     online.set_offline(False)
     page.goto("/login")
     log_in(page, "someone.else@example.com")
-    for _ in range(50):  # the page's first flush finds the item and drops it
-        if not outbox_items(page):
-            break
-        page.wait_for_timeout(100)
-    assert outbox_items(page) == []
+    # The page's first flush finds the item and drops it.
+    wait_until(page, lambda: not outbox_items(page), "the other person's item to be dropped")
     expect(page.locator("#outbox")).to_be_hidden()
     assert entry_count(app, "someone.else@example.com") == 0
     assert entry_count(app) == 0
@@ -399,10 +397,7 @@ def test_background_sync_sends_the_outbox_with_no_page_open(
     page.goto("about:blank")  # no page of the app is open any more
 
     online.set_offline(False)
-    for _ in range(50):
-        if entry_count(app):
-            break
-        page.wait_for_timeout(200)
+    wait_until(page, lambda: entry_count(app) > 0, "background sync to save the entry")
     assert bodies_in_db(app) == [secret]
 
 

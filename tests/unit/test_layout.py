@@ -6,8 +6,8 @@ import cannot hide a circle) and the rules of docs/development.md are asserted:
 - no import circle between modules;
 - `core` (config, crypto, database, extensions, ...) imports nothing of the app above it;
 - `models` import only `core` and each other;
-- a domain's services never import the web layer or any blueprint module: no request
-  handling, templates or URLs reach a service through an import;
+- a domain's services never import the web layer or any blueprint module, never read
+  the request, and name no URL and no template (journal/web/presenters.py does);
 - nothing but `journal/__init__.py` imports `journal.wiring`, and `wiring` is the only
   place that registers one domain's pieces with another's registry.
 """
@@ -178,6 +178,21 @@ def test_services_use_no_request() -> None:
                 names = {alias.name for alias in node.names}
                 if names & {"request", "session", "render_template", "make_response"}:
                     wrong.append((module, sorted(names)))
+    assert wrong == []
+
+
+def test_services_know_no_url_and_no_template() -> None:
+    """Where a record opens and which template shows it is journal/web/presenters.py's
+    business: a service that returned a URL could not run in a job or the CLI."""
+    wrong = []
+    for module, path in MODULES.items():
+        if _area(module) not in DOMAINS or _is_view(module):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Name) and node.id in {"url_for", "render_template"}:
+                wrong.append((module, node.id, node.lineno))
+            if isinstance(node, ast.Constant) and str(node.value).endswith(".html"):
+                wrong.append((module, node.value, node.lineno))
     assert wrong == []
 
 

@@ -47,7 +47,7 @@ def test_an_old_share_cannot_open_the_new_revision_of_a_payload_record() -> None
     udk, record = crypto.new_key(), PayloadRecord()
     private, public = crypto.new_keypair()
     adapter = payload_adapter(
-        PayloadRecord, TABLE, "Test payload", "x.html", title_of=lambda c: str(c["note"])
+        PayloadRecord, TABLE, "Test payload", title_of=lambda c: str(c["note"])
     )
     records.seal_payload(udk, TABLE, record, {"note": "first"})
     info = crypto.hpke_info(uuid.uuid4(), record.id, record.user_id, uuid.uuid4())

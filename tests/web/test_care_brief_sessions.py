@@ -54,7 +54,7 @@ def _item(
     at: datetime, session_id: uuid.UUID | None = None, record_id: uuid.UUID | None = None
 ) -> BriefItem:
     shared = SharedItem(
-        "entries", record_id or uuid.uuid4(), "Journal entry", "t", "t.html", at, {}, session_id
+        "entries", record_id or uuid.uuid4(), "Journal entry", "t", at, {}, session_id
     )
     return BriefItem(Share(therapist_read_at=None), shared)
 

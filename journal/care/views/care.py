@@ -17,6 +17,7 @@ from journal.care.care import CareError, InvitationProblem
 from journal.care.sharing import RecordRef, SharingError
 from journal.core.extensions import db, limiter
 from journal.models.users import User
+from journal.web import presenters
 from journal.web.identity import current_udk, safe_next, user
 from journal.web.rendering import render
 
@@ -358,8 +359,10 @@ def access_log_page() -> str:
     for row in rows:
         adapter = shareable.adapter_for(row.record_table or "")
         record = adapter.load(row.record_id) if adapter and row.record_id else None
-        if adapter and adapter.owner_url and record is not None and record.user_id == me.id:
-            urls[row.id] = adapter.owner_url(record.id)
+        if record is not None and record.user_id == me.id:
+            found = presenters.owner_url(row.record_table or "", record)
+            if found:
+                urls[row.id] = found
     return render(
         "care/access_log.html",
         rows=rows,
