@@ -1,4 +1,4 @@
-"""Login sessions held server-side (crypto.md, "Sessions").
+"""Login sessions held server-side (docs/crypto.md).
 
 The cookie carries a random session id and a random key Ks; the row is found by
 SHA-256(id) and holds the UDK sealed under Ks. A stolen database row is useless

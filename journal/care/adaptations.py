@@ -1,5 +1,5 @@
 """Content a therapist adapts for one patient: sealed for that patient, and a copy for
-the therapist, with HPKE (crypto.md: "a patient's key pair lets a therapist seal
+the therapist, with HPKE (docs/crypto.md: "a patient's key pair lets a therapist seal
 content for that one patient").
 
 The server never stores the content in clear: it seals the JSON to the patient's and

@@ -1,4 +1,4 @@
-"""Sharing records with a therapist, exactly as crypto.md says.
+"""Sharing records with a therapist, exactly as docs/crypto.md says.
 
 - Share: the record's DEK, opened with the patient's UDK, sealed to the therapist's
   verified public key with HPKE; one row per (record, therapist); sharing again
@@ -53,7 +53,7 @@ class RecordRef:
 
 
 def share_info(share: Share) -> bytes:
-    """HPKE `info`: share id ‖ record id ‖ patient id ‖ therapist id (crypto.md)."""
+    """HPKE `info`: share id ‖ record id ‖ patient id ‖ therapist id (docs/crypto.md)."""
     return crypto.hpke_info(share.id, share.record_id, share.patient_id, share.therapist_id)
 
 

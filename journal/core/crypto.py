@@ -1,4 +1,4 @@
-"""The only module that touches cryptographic primitives (see shared/design/crypto.md).
+"""The only module that touches cryptographic primitives (docs/crypto.md).
 
 Everything else asks for one of a few operations: derive the login root, seal and open
 a field bound to its place, wrap keys, add or remove the pepper layer, seal a key to

@@ -1,6 +1,6 @@
 """The client's address and scheme behind a reverse proxy.
 
-Behind the TLS proxy the README recommends, every request comes from the proxy's
+Behind the TLS proxy docs/operations.md recommends, every request comes from the proxy's
 address: the per-IP sign-in limit would then be one limit shared by everyone, and
 one attacker could lock all users out of signing in. With `TRUSTED_PROXIES=n`, the
 last n entries of X-Forwarded-For (and X-Forwarded-Proto) are believed, and only

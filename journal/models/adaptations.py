@@ -31,7 +31,7 @@ class Adaptation(db.Model):  # type: ignore[name-defined,misc]
     patient_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    # What was adapted: "checklist" or "prompts" (see `services.adaptations.KINDS`).
+    # What was adapted: "checklist" or "prompts" (see `journal.care.adaptations.KINDS`).
     kind: Mapped[str] = mapped_column(String(32))
     sealed_for_patient: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_for_therapist: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,7 +1,7 @@
 """Columns every encrypted record shares: owner, revision, wrapped DEK, sealed payload.
 
 What stays in clear (dates the app schedules by) is declared on each model; every
-health detail goes into the payload (see the metadata policy in the README).
+health detail goes into the payload (see docs/privacy.md).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ class ReminderPreference(db.Model):  # type: ignore[name-defined,misc]
     """What a person wants to be reminded of. The time is minutes after local
     midnight, in the user's time zone; None means that reminder is off. `kinds` holds
     the other reminder kinds the person turned on, space-separated (the ones a
-    feature registers with a label, see `services.reminders.due_source`)."""
+    feature registers with a label, see `journal.reminders.reminders.add_source`)."""
 
     __tablename__ = "reminder_preferences"
 

@@ -6,7 +6,7 @@ support it:
 
 - `SafetyFlagAcknowledgement`, in clear on purpose: which therapist acknowledged the
   flag on which result, and when. No content; but a row does tell that the result
-  carried a flag (the README's privacy list says so).
+  carried a flag (docs/privacy.md says so).
 - `SafetyCheck`, the therapist's own note of what checking a shared result found,
   sealed under the therapist's data key, one per checked share whether it is flagged
   or not (so its presence says nothing). It spares the patients list from opening

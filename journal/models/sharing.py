@@ -1,7 +1,7 @@
 """The care team: invitations, patient-therapist links, shares, standing categories
 and the access log.
 
-Everything here is in clear on purpose (the metadata policy in the README): who is
+Everything here is in clear on purpose (docs/privacy.md): who is
 linked with whom, which records are shared and when they were read. What a record
 says never is: a share holds only the record's key, sealed to the therapist.
 """

@@ -1,4 +1,4 @@
-"""Accounts: identity, login verifier and the wrapped keys (crypto.md, "Keys")."""
+"""Accounts: identity, login verifier and the wrapped keys (docs/crypto.md)."""
 
 from __future__ import annotations
 

@@ -282,7 +282,7 @@ def send_due(now: datetime | None = None, sender: PushSender | None = None) -> S
     """Send every reminder that is due, once. Safe to run as often as you like (cron
     every few minutes): what went out is recorded and not sent again."""
     if not current_app.config["VAPID_PRIVATE_KEY"]:
-        raise RuntimeError("reminders need VAPID_PRIVATE_KEY (see the README)")
+        raise RuntimeError("reminders need VAPID_PRIVATE_KEY (see docs/operations.md)")
     now = now or utcnow()
     send = sender or webpush_sender()
     report = SendReport()

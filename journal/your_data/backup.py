@@ -66,7 +66,7 @@ def _tool(name: str) -> str:
     if not found:
         raise BackupError(
             f"{name} is not installed here. Install the PostgreSQL client "
-            "(Debian: apt-get install postgresql-client) or run the command in the README."
+            "(Debian: apt-get install postgresql-client) or run the command in docs/operations.md."
         )
     return found
 

@@ -9,7 +9,7 @@ order the export shows them:
 `collect(user, udk)` returns JSON-ready data (strings, numbers, booleans, lists,
 dicts; times as ISO 8601 strings in UTC). `printable(user, udk, start, end)`, when
 given, returns the items of that section dated within [start, end) for the printable
-document. The JSON schema is documented in the README ("Export format"); a section
+document. The JSON schema is documented in docs/privacy.md ("Export format"); a section
 added here must be added there too.
 """
 

@@ -1,4 +1,4 @@
-"""Key rotation (crypto.md, "Rotation"): the pepper for everyone, the UDK for one user.
+"""Key rotation (docs/crypto.md): the pepper for everyone, the UDK for one user.
 
 Pepper: only outer layers move in bulk (both UDK wraps and the public key MAC); a
 password verifier needs the password and moves at that user's next login, so an old

@@ -1,4 +1,4 @@
-"""The crypto core against the properties crypto.md promises."""
+"""The crypto core against the properties docs/crypto.md promises."""
 
 from __future__ import annotations
 

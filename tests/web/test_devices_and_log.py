@@ -141,7 +141,7 @@ def test_every_action_the_code_records_has_a_label() -> None:
         )
     assert {"login", "login.failed", "export.json", "two_factor.enabled"} <= found
     missing = sorted(found - set(audit.LABELS))
-    assert missing == [], f"add labels to journal/services/audit.py LABELS for {missing}"
+    assert missing == [], f"add labels to journal/accounts/audit.py LABELS for {missing}"
 
 
 def test_an_action_without_a_label_still_shows_in_words() -> None:
