@@ -7,7 +7,6 @@ The database, the crypto and (in tests/browser) the browser are the real thing.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +16,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from journal import create_app
+from journal.accounts.accounts import Unlocked
 from journal.core.crypto import TEST_KDF
 from journal.core.extensions import db
+from tests.factories import login, make_user
 
 TEST_PEPPER = "p1:" + "11" * 32
 
@@ -102,12 +103,19 @@ def other_client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+# -- people ------------------------------------------------------------------------------
+# Ada is the patient most tests need: a fixture for her keys (to read what was stored,
+# as the service would) and one for a client signed in as her. A module that needs her
+# in another time zone or with other settings overrides `ada` with its own.
 
 
-def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    """The token a real browser would submit: read from a page's form."""
-    html = client.get(path).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+@pytest.fixture
+def ada_keys(app: Flask) -> Unlocked:
+    return make_user(app, "ada@example.com")
+
+
+@pytest.fixture
+def ada(ada_keys: Unlocked, client: FlaskClient) -> FlaskClient:
+    """A client signed in as Ada, a patient."""
+    assert login(client, "ada@example.com").status_code == 302
+    return client

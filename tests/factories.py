@@ -17,7 +17,7 @@ from journal.accounts.accounts import Unlocked
 from journal.core.extensions import db
 from journal.models.two_factor import TwoFactor
 from journal.models.users import Role
-from tests.conftest import csrf_token
+from tests.pages import csrf_token
 
 PASSWORD = "lantern-meadow-copper-harbor-17"
 KEY_RE = re.compile(r'id="recovery-key-text">([A-Z2-7-]+)<')

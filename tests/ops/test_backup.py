@@ -6,7 +6,6 @@ runs on it and pg_dump is installed: dump, restore into a scratch database, read
 
 from __future__ import annotations
 
-import html
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from sqlalchemy.engine import make_url
 from journal import create_app
 from journal.core.extensions import db
 from tests.factories import login, make_user, write_entry
+from tests.pages import markup
 
 SAME = ("TESTING", "KDF_PARAMS", "RATELIMIT_ENABLED", "MAIL_BACKEND", "MAIL_OUTBOX_DIR")
 
@@ -51,7 +51,7 @@ def _write_diary(app: Flask) -> list[str]:
 def _read_back(app: Flask, texts: list[str]) -> None:
     client = app.test_client()
     assert login(client, "ada@example.com").status_code == 302
-    page = html.unescape(client.get("/journal/").get_data(as_text=True))
+    page = markup(client.get("/journal/"))
     for body in texts:
         assert body in page
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 from collections.abc import Iterator
@@ -15,18 +14,15 @@ from sqlalchemy import select
 from journal.core.extensions import db
 from journal.models.entries import Entry
 from journal.models.users import User
-from tests.conftest import TEST_PEPPER, csrf_token
+from tests.conftest import TEST_PEPPER
 from tests.factories import PASSWORD, TOTP_SECRETS, fresh_totp, login, make_user, write_entry
+from tests.pages import csrf_token, markup
 from tests.web.helpers import HTMX, session_count
 
 OLD = ("p1", bytes.fromhex(TEST_PEPPER.split(":")[1]))
 NEW = ("p2", bytes.fromhex("22" * 32))
 KEY_RE = re.compile(r"(?:[A-Z2-7]{4}-){13}[A-Z2-7]{4}")
 NEW_PASSWORD = "orchard-violin-glacier-ember-42"
-
-
-def _text(client: FlaskClient, path: str) -> str:
-    return html.unescape(client.get(path).get_data(as_text=True))
 
 
 def _peppers(app: Flask, monkeypatch: pytest.MonkeyPatch, *pairs: tuple[str, bytes]) -> None:
@@ -94,8 +90,8 @@ def test_rotating_the_pepper_moves_every_wrap_and_says_who_still_needs_the_old_o
     _peppers(app, monkeypatch, NEW)
     ada = app.test_client()
     assert login(ada, "ada@example.com").status_code == 302
-    page = _text(ada, "/journal/new")
-    assert "Entry of ada@example.com" in _text(ada, "/journal/")
+    page = markup(ada.get("/journal/new"))
+    assert "Entry of ada@example.com" in markup(ada.get("/journal/"))
     assert "Draft of ada@example.com" in page
     saved = ada.post(
         f"/journal/drafts/{uuid.uuid4()}",
@@ -109,7 +105,7 @@ def test_rotating_the_pepper_moves_every_wrap_and_says_who_still_needs_the_old_o
     bob = app.test_client()
     assert login(bob, "bob@example.com").status_code == 422
     assert _reset_with(bob, "bob@example.com", diary["bob@example.com"]) == 200
-    assert "Entry of bob@example.com" in _text(bob, "/journal/")
+    assert "Entry of bob@example.com" in markup(bob.get("/journal/"))
     assert "No password verifier needs an old pepper" in (
         app.test_cli_runner().invoke(args=["keys", "status"]).output
     )
@@ -125,7 +121,7 @@ def test_logging_in_on_a_new_pepper_keeps_the_recovery_key_working(
     _peppers(app, monkeypatch, NEW)
     client = app.test_client()
     assert _reset_with(client, "ada@example.com", diary["ada@example.com"]) == 200
-    assert "Entry of ada@example.com" in _text(client, "/journal/")
+    assert "Entry of ada@example.com" in markup(client.get("/journal/"))
 
 
 def test_rotating_a_users_data_key_keeps_everything_readable(
@@ -154,9 +150,9 @@ def test_rotating_a_users_data_key_keeps_everything_readable(
 
     ada = app.test_client()
     assert login(ada, "ada@example.com").status_code == 302
-    assert "Entry of ada@example.com" in _text(ada, "/journal/")
-    assert "Draft of ada@example.com" in _text(ada, "/journal/new")
-    assert "Data key replaced by the operator" in _text(ada, "/settings/activity")
+    assert "Entry of ada@example.com" in markup(ada.get("/journal/"))
+    assert "Draft of ada@example.com" in markup(ada.get("/journal/new"))
+    assert "Data key replaced by the operator" in markup(ada.get("/settings/activity"))
     # The old recovery key no longer opens anything; the new one does.
     assert _reset_with(app.test_client(), "ada@example.com", diary["ada@example.com"]) == 422
     assert _reset_with(app.test_client(), "ada@example.com", new_key.group(0)) == 200
@@ -175,7 +171,7 @@ def test_rotating_the_data_key_keeps_two_step_sign_in_working(
     assert "ada@example.com" in TOTP_SECRETS
     fresh = app.test_client()
     assert login(fresh, "ada@example.com").status_code == 302
-    assert "Two steps and a new key." in _text(fresh, "/journal/")
+    assert "Two steps and a new key." in markup(fresh.get("/journal/"))
     assert fresh_totp(app, "ada@example.com")
 
 
@@ -189,7 +185,7 @@ def test_rotating_the_data_key_refuses_a_wrong_password_and_changes_nothing(
     assert "That password is not right." in result.output
     ada = app.test_client()
     assert login(ada, "ada@example.com").status_code == 302
-    assert "Entry of ada@example.com" in _text(ada, "/journal/")
+    assert "Entry of ada@example.com" in markup(ada.get("/journal/"))
     unknown = app.test_cli_runner().invoke(
         args=["keys", "rotate-udk", "zed@example.com", "--password", PASSWORD]
     )

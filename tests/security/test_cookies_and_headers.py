@@ -16,8 +16,9 @@ from journal import create_app
 from journal.core.crypto import TEST_KDF
 from journal.core.extensions import db
 from journal.core.headers import PUBLIC_REVALIDATE
-from tests.conftest import TEST_PEPPER, csrf_token
+from tests.conftest import TEST_PEPPER
 from tests.factories import PASSWORD, make_user
+from tests.pages import csrf_token
 from tests.security.world import build_world, get_pages
 from tests.web.helpers import HTMX
 from tests.web.test_headers import assert_safe_headers

@@ -4,14 +4,13 @@ changes nothing at all in the database."""
 
 from __future__ import annotations
 
-import html
 import re
 
 from flask import Flask
 from sqlalchemy import select, text
 
 from journal.core.extensions import db
-from tests.conftest import csrf_token
+from tests.pages import csrf_token, markup
 from tests.security.world import (
     NOT_RECORD_IDS,
     STATE_CHANGING,
@@ -59,7 +58,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_valid_token(app:
                     )
                     label = f"{method} {path} {attempt} {headers}"
                     assert response.status_code == 400, label
-                    page = html.unescape(response.get_data(as_text=True))
+                    page = markup(response)
                     assert "This form has expired" in page, label
             checked.append(f"{method} {rule.rule}")
     assert len(checked) >= 20, checked

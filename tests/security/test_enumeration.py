@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from journal.core import crypto
-from tests.conftest import csrf_token
 from tests.factories import make_user
+from tests.pages import csrf_token
 from tests.web.helpers import without_csrf
 
 KNOWN, UNKNOWN = "ada@example.com", "bob@example.com"  # the same length on purpose

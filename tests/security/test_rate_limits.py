@@ -11,7 +11,7 @@ from flask import Flask
 
 from journal import create_app
 from journal.core.extensions import db, limiter
-from tests.conftest import csrf_token
+from tests.pages import csrf_token
 from tests.web.test_headers import assert_safe_headers
 
 LIMITED = ["/login", "/login/two-factor", "/signup", "/reset", "/start-over"]

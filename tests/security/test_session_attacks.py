@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, fresh_totp, login, make_user
+from tests.pages import csrf_token
 from tests.web.helpers import age_sessions, auth_cookie, plant_auth_cookie, session_count
 
 

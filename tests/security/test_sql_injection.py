@@ -4,7 +4,6 @@ Nothing errors, nothing is bypassed, and the text is stored exactly as typed."""
 
 from __future__ import annotations
 
-import html
 from urllib.parse import urlencode
 
 from flask import Flask
@@ -12,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import inspect
 
 from journal.core.extensions import db
-from tests.conftest import csrf_token
 from tests.factories import login
+from tests.pages import csrf_token, markup
 from tests.security.world import ADA, World, build_world, forms_on, get_pages
 
 PAYLOADS = [
@@ -105,5 +104,5 @@ def test_injection_text_in_an_entry_is_stored_exactly_as_typed(app: Flask) -> No
         "/journal/", data={"title": PAYLOADS[2], "body": body, "csrf_token": token}
     )
     assert saved.status_code == 302
-    page = html.unescape(world.ada.get(saved.headers["Location"]).get_data(as_text=True))
+    page = markup(world.ada.get(saved.headers["Location"]))
     assert body in page and PAYLOADS[2] in page

@@ -4,7 +4,6 @@ integrity error and never with the other person's words."""
 
 from __future__ import annotations
 
-import html
 import logging
 import uuid
 
@@ -17,8 +16,8 @@ from journal.core.extensions import db
 from journal.models.entries import Draft, Entry
 from journal.models.two_factor import TwoFactor
 from journal.models.users import User
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, fresh_totp, login, make_user, write_entry
+from tests.pages import csrf_token, markup
 from tests.web.helpers import HTMX, auth_cookie, user_id
 
 ADA_TEXT = "Ada's words, for Ada alone."
@@ -27,7 +26,7 @@ GENERIC = "It is not something you did."
 
 
 def _text(response: object) -> str:
-    return html.unescape(response.get_data(as_text=True))  # type: ignore[attr-defined]
+    return markup(response)  # type: ignore[attr-defined]
 
 
 @pytest.fixture

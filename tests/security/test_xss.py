@@ -11,8 +11,8 @@ import uuid
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token
 from tests.factories import login
+from tests.pages import csrf_token, markup
 from tests.security.world import ADA, build_world, forms_on, get_pages
 from tests.web.helpers import HTMX
 
@@ -92,7 +92,7 @@ def test_stored_payloads_are_escaped_on_every_page_and_fragment(app: Flask) -> N
     }
     missing = expected - set(shown_in)
     assert not missing, f"the payload should be shown (escaped) on {missing}"
-    entry = html.unescape(world.ada.get(f"/journal/{world.ids['entry']}").get_data(as_text=True))
+    entry = markup(world.ada.get(f"/journal/{world.ids['entry']}"))
     assert BODY in entry  # exactly what was typed, as text
 
 

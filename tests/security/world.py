@@ -26,8 +26,8 @@ from journal.models.adaptations import Adaptation
 from journal.models.sessions import AuthSession
 from journal.models.sharing import CareInvitation, Share
 from journal.models.users import Role
-from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
+from tests.pages import csrf_token
 from tests.web.helpers import HTMX, user_id
 
 ADA, MALLORY, EVE = "ada@example.com", "mallory@example.com", "dr.eve@example.com"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 from dataclasses import dataclass
@@ -15,21 +14,16 @@ from werkzeug.test import TestResponse
 from journal.core.extensions import db
 from journal.models.sharing import AccessLogEntry, CareLink, Share
 from journal.models.users import Role
-from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
+from tests.pages import csrf_token, flat_markup, words
 from tests.web.helpers import user_id
 
 CODE_RE = re.compile(r'id="invitation-code">([A-Z0-9]{4}-[A-Z0-9]{4})<')
 
 
-def text(response: TestResponse) -> str:
-    """The page as a reader gets it: entities decoded, runs of whitespace as one space."""
-    return " ".join(html.unescape(response.get_data(as_text=True)).split())
-
-
-def plain(response: TestResponse) -> str:
-    """Only the words: tags dropped, whitespace collapsed (for label and value pairs)."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+# The care tests read pages through tests/pages.py under their own short names.
+text = flat_markup
+plain = words
 
 
 def invite(therapist: FlaskClient) -> str:

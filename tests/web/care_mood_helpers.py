@@ -21,8 +21,8 @@ from journal.models.sharing import Share
 from journal.models.users import User
 from journal.mood import measures, moods
 from journal.mood.moods import CheckInValues
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD
+from tests.pages import csrf_token
 from tests.web.care_helpers import Pair
 from tests.web.mood_helpers import finish_at_once
 

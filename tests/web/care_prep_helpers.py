@@ -16,7 +16,7 @@ from journal.care import checklist_adaptation
 from journal.core.extensions import db
 from journal.models.checklists import Checklist
 from journal.models.intentions import Intention
-from tests.conftest import csrf_token
+from tests.pages import csrf_token
 from tests.web.care_helpers import Pair, access_rows, linked_pair
 
 

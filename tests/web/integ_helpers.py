@@ -15,7 +15,7 @@ from journal.core.extensions import db
 from journal.models.integration import PromptAnswer
 from journal.models.kap_sessions import KapSession
 from journal.models.types import utcnow
-from tests.conftest import csrf_token
+from tests.pages import csrf_token
 from tests.web.prep_helpers import in_hours, move_session, plan_session
 
 

@@ -19,7 +19,7 @@ from journal.models.moods import CheckIn
 from journal.mood import measures, moods
 from journal.mood.moods import CheckInValues
 from journal.mood.scoring import get_instrument
-from tests.conftest import csrf_token
+from tests.pages import csrf_token
 
 CRISIS_MARKERS = ("crisis-card", "Nobody watches this app live", 'href="tel:988"')
 

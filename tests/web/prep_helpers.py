@@ -18,14 +18,13 @@ from journal.core.extensions import db
 from journal.models.kap_sessions import KapSession
 from journal.models.types import utcnow
 from journal.models.users import User
-from tests.conftest import csrf_token
+from tests.pages import csrf_token, markup
 
 SESSION_ID_RE = re.compile(r"^/sessions/([0-9a-f-]{36})$")
 FIELD_ERROR_RE = re.compile(r'class="field-error"[^>]*>([^<]*)<')
 
 
-def text_of(response: TestResponse) -> str:
-    return html.unescape(response.get_data(as_text=True))
+text_of = markup
 
 
 def field_errors(response: TestResponse) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import uuid
 
 import pytest
@@ -13,15 +12,11 @@ from werkzeug.test import TestResponse
 
 from journal.core.extensions import db
 from journal.models.entries import Draft, Entry
-from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
+from tests.pages import csrf_token, markup
 from tests.web.helpers import HTMX
 
 SECRET = "Only Ada should ever read this."
-
-
-def _text(response: TestResponse) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture
@@ -42,14 +37,14 @@ def bob(app: Flask, other_client: FlaskClient) -> FlaskClient:
 
 def _assert_not_found(response: TestResponse) -> None:
     assert response.status_code == 404
-    text = _text(response)
+    text = markup(response)
     assert "Not found" in text
     assert SECRET not in text
     assert "Ada's title" not in text
 
 
 def _ada_still_has_her_entry(client: FlaskClient, entry_id: str) -> None:
-    page = _text(client.get(f"/journal/{entry_id}"))
+    page = markup(client.get(f"/journal/{entry_id}"))
     assert SECRET in page
     assert "Ada's title" in page
 
@@ -108,15 +103,15 @@ def test_another_user_cannot_overwrite_a_draft_by_its_id(
         headers=HTMX,
     )
     assert overwrite.status_code == 404
-    assert "Ada's half-written thought." not in _text(overwrite)
+    assert "Ada's half-written thought." not in markup(overwrite)
 
     # Bob cannot open or discard it either, and Ada still has her own words.
-    assert "Ada's half-written thought." not in _text(bob.get(f"/journal/new?draft={draft_id}"))
+    assert "Ada's half-written thought." not in markup(bob.get(f"/journal/new?draft={draft_id}"))
     discard = bob.post(
         f"/journal/drafts/{draft_id}/discard", data={"csrf_token": csrf_token(bob, "/journal/")}
     )
     assert discard.status_code == 404
-    restored = _text(client.get(f"/journal/new?draft={draft_id}"))
+    restored = markup(client.get(f"/journal/new?draft={draft_id}"))
     assert ">Ada's half-written thought.</textarea>" in restored
 
 
@@ -126,7 +121,7 @@ def test_another_user_cannot_overwrite_a_draft_by_its_id(
 def test_a_malformed_entry_id_is_not_found(client: FlaskClient, ada_entry: str, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
-    assert "Not found" in _text(response)
+    assert "Not found" in markup(response)
 
 
 def test_a_malformed_draft_id_is_not_found(client: FlaskClient, ada_entry: str) -> None:

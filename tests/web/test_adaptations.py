@@ -21,8 +21,8 @@ from journal.core.extensions import db
 from journal.models.adaptations import Adaptation
 from journal.models.kap_sessions import KapSession
 from journal.models.users import Role, User
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, last_link, login, make_user
+from tests.pages import csrf_token
 from tests.web.care_helpers import (
     Pair,
     accept,

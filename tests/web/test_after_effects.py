@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from journal.models.types import utcnow
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.integ_helpers import add_after_effect, log_done_session, session_start
 from tests.web.prep_helpers import field_errors, in_hours, local_fields, plan_session, text_of
 

@@ -17,8 +17,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from journal.core.extensions import db
-from tests.conftest import csrf_token
 from tests.factories import signup_via_http, write_entry
+from tests.pages import csrf_token
 from tests.web.helpers import HTMX
 
 

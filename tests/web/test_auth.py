@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import timedelta
 from email import message_from_bytes
@@ -19,8 +18,8 @@ from journal.core import crypto
 from journal.core.extensions import db
 from journal.models.types import utcnow
 from journal.models.users import LoginThrottle, User
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user, signup_via_http
+from tests.pages import csrf_token, markup
 from tests.web.helpers import auth_cookie, without_csrf
 
 LOGIN_FAILED = "That email and password do not match an account."
@@ -33,10 +32,6 @@ def _messages_to(outbox: Path, to: str) -> list[Any]:
         if msg["To"] == to:
             found.append(msg)
     return found
-
-
-def _text(response: TestResponse) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def _user_count(app: Flask) -> int:
@@ -82,12 +77,12 @@ def test_signing_up_through_the_emailed_link_logs_the_new_patient_in(
         data={"email": "Ada@Example.com ", "csrf_token": csrf_token(client, "/signup")},
     )
     assert asked.status_code == 200
-    assert "Check your email" in _text(asked)
+    assert "Check your email" in markup(asked)
     [message] = _messages_to(outbox, "ada@example.com")
     assert message["Subject"] == "Finish creating your Fresh Tracks account"
 
     key, page = signup_via_http(client, outbox, "ada@example.com")
-    assert "Save your recovery key" in _text(page)
+    assert "Save your recovery key" in markup(page)
     assert len(key.split("-")) == 14
     assert client.get("/journal/").status_code == 200
 
@@ -97,7 +92,7 @@ def test_a_signup_link_works_only_once(client: FlaskClient, outbox: Path) -> Non
     link = _link_in(_messages_to(outbox, "ada@example.com")[0])
     again = client.get(link)
     assert again.status_code == 404
-    assert "This link no longer works" in _text(again)
+    assert "This link no longer works" in markup(again)
 
 
 def _link_in(message: Any) -> str:
@@ -136,7 +131,7 @@ def test_an_invalid_email_is_refused_with_a_message_and_no_mail(
         "/signup", data={"email": "ada.example.com", "csrf_token": csrf_token(client, "/signup")}
     )
     assert response.status_code == 422
-    assert "Enter an email address like name@example.com." in _text(response)
+    assert "Enter an email address like name@example.com." in markup(response)
     assert 'value="ada.example.com"' in response.get_data(as_text=True)
     assert list(outbox.glob("*.eml")) == []
 
@@ -160,7 +155,7 @@ def test_a_weak_password_is_refused_at_signup_with_a_message(
         data={"password": password, "confirm": password, "csrf_token": csrf_token(client, link)},
     )
     assert response.status_code == 422
-    assert message in _text(response)
+    assert message in markup(response)
     assert password not in response.get_data(as_text=True)
     assert _user_count(app) == 0
     # The link still works for a better password.
@@ -183,7 +178,7 @@ def test_two_different_passwords_at_signup_are_refused(
         },
     )
     assert response.status_code == 422
-    assert "The two passwords are different." in _text(response)
+    assert "The two passwords are different." in markup(response)
     assert _user_count(app) == 0
 
 
@@ -202,17 +197,17 @@ def test_confirming_the_recovery_key_needs_its_real_last_group(
         data={"last_group": wrong, "csrf_token": csrf_token(client, "/recovery-key")},
     )
     assert refused.status_code == 422
-    assert "That is not the last group of your key." in _text(refused)
-    assert "Your recovery key is not confirmed." in _text(client.get("/"))
+    assert "That is not the last group of your key." in markup(refused)
+    assert "Your recovery key is not confirmed." in markup(client.get("/"))
 
     accepted = client.post(
         "/recovery-key/confirm",
         data={"last_group": f" {last.lower()} ", "csrf_token": csrf_token(client, "/recovery-key")},
     )
     assert accepted.status_code == 302
-    assert "Recovery key confirmed." in _text(client.get("/"))
-    assert "You confirmed your recovery key." in _text(client.get("/recovery-key"))
-    assert "Your recovery key is not confirmed." not in _text(client.get("/"))
+    assert "Recovery key confirmed." in markup(client.get("/"))
+    assert "You confirmed your recovery key." in markup(client.get("/recovery-key"))
+    assert "Your recovery key is not confirmed." not in markup(client.get("/"))
 
 
 # -- login and logout ------------------------------------------------------------------
@@ -271,7 +266,7 @@ def test_logging_out_ends_the_session_and_clears_the_browser(
     assert '"cookies"' in response.headers["Clear-Site-Data"]
     assert auth_cookie(app, client) is None
     assert client.get("/journal/").status_code == 302
-    assert "You are logged out." in _text(client.get("/login?logged_out=1"))
+    assert "You are logged out." in markup(client.get("/login?logged_out=1"))
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer_and_both_run_the_kdf(
@@ -286,7 +281,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer_and_both_run_the_k
     runs_for_unknown_email = len(kdf_runs) - runs_for_wrong_password
 
     assert wrong_password.status_code == 422
-    assert LOGIN_FAILED in _text(wrong_password)
+    assert LOGIN_FAILED in markup(wrong_password)
     _same_page(wrong_password, unknown_email, "ada@example.com", "bob@example.com")
     assert runs_for_wrong_password == 1
     assert runs_for_unknown_email == 1
@@ -299,7 +294,7 @@ def test_a_malformed_email_at_login_gets_the_same_answer_and_runs_the_kdf(
 ) -> None:
     response = login(client, "not an email", "whatever-password")
     assert response.status_code == 422
-    assert LOGIN_FAILED in _text(response)
+    assert LOGIN_FAILED in markup(response)
     assert len(kdf_runs) == 1
 
 
@@ -326,7 +321,7 @@ def test_repeated_failures_lock_that_email_even_from_another_address(
         environ_base={"REMOTE_ADDR": "203.0.113.7"},
     )
     assert locked.status_code == 422
-    assert "Too many attempts for this email. Wait 1 minute and try again." in _text(locked)
+    assert "Too many attempts for this email. Wait 1 minute and try again." in markup(locked)
     assert auth_cookie(app, other_client) is None
 
     # Other people are not locked out by it.
@@ -347,5 +342,5 @@ def test_the_backoff_answers_the_same_for_an_email_without_an_account(
     _fail_logins(other_client, "bob@example.com", 5)
     known = login(client, "ada@example.com", "wrong-password-again")
     unknown = login(other_client, "bob@example.com", "wrong-password-again")
-    assert "Too many attempts for this email." in _text(unknown)
+    assert "Too many attempts for this email." in markup(unknown)
     _same_page(known, unknown, "ada@example.com", "bob@example.com")

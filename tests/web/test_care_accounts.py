@@ -12,8 +12,8 @@ from sqlalchemy import select
 from journal.care import shareable
 from journal.core.extensions import db
 from journal.models.sharing import CareLink, StandingShare
-from tests.conftest import csrf_token
 from tests.factories import last_link, login
+from tests.pages import csrf_token
 from tests.web.care_helpers import linked_pair, plain, share, shares, text, write
 
 NEW_PASSWORD = "orchard-violin-glacier-ember-42"

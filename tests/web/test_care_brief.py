@@ -19,7 +19,7 @@ from journal.models.entries import Entry
 from journal.models.sharing import CareLink, Share
 from journal.models.types import utcnow
 from journal.models.users import User
-from tests.conftest import csrf_token
+from tests.pages import csrf_token
 from tests.web.care_helpers import Pair, item_url, linked_pair, plain, share, text, write
 from tests.web.test_at_rest import _every_row_as_text
 

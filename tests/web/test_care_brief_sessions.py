@@ -21,7 +21,7 @@ from journal.models.entries import Entry
 from journal.models.kap_sessions import SessionStatus
 from journal.models.sharing import Share
 from journal.models.types import utcnow
-from tests.conftest import csrf_token
+from tests.pages import csrf_token
 from tests.web.care_helpers import (
     Pair,
     access_rows,

@@ -20,8 +20,8 @@ from journal.entries import entries
 from journal.models.entries import Entry
 from journal.models.sharing import CareLink, StandingShare
 from journal.models.users import User
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD
+from tests.pages import csrf_token
 from tests.web.care_helpers import (
     Pair,
     access_rows,

@@ -17,8 +17,8 @@ from journal.core.extensions import db, limiter
 from journal.models.sharing import CareInvitation, CareLink
 from journal.models.types import utcnow
 from journal.models.users import Role
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.care_helpers import accept, invite, text
 from tests.web.test_at_rest import _every_row_as_text
 

@@ -324,7 +324,7 @@ def test_the_last_check_in_on_the_list_comes_from_shared_check_ins_only(
     )
     # Revoked: the date goes with the share.
     (row,) = shares(app)
-    from tests.conftest import csrf_token
+    from tests.pages import csrf_token
 
     pair.patient.post(
         f"/care/shares/{row.id}/revoke", data={"csrf_token": csrf_token(pair.patient, "/care/")}

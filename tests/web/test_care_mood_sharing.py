@@ -18,7 +18,7 @@ from journal.models.measures import MeasureResult
 from journal.models.moods import CheckIn
 from journal.models.types import utcnow
 from journal.mood import measures, moods
-from tests.conftest import csrf_token
+from tests.pages import csrf_token
 from tests.web.care_helpers import Pair, access_rows, linked_pair, plain, shares
 from tests.web.care_mood_helpers import (
     CHECKINS,

@@ -21,8 +21,8 @@ from journal.models.checklists import Checklist
 from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession
 from journal.models.users import User
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
+from tests.pages import csrf_token
 from tests.web.care_helpers import Pair, access_rows, linked_pair, plain, shares, text
 from tests.web.care_prep_helpers import (
     checklist_id,

@@ -22,8 +22,8 @@ from journal.models.safety_flags import SafetyCheck, SafetyFlagAcknowledgement
 from journal.models.sharing import Share
 from journal.models.types import utcnow
 from journal.models.users import Role
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.care_helpers import Pair, accept, access_rows, invite, linked_pair, plain, shares
 from tests.web.care_mood_helpers import (
     RESULTS,

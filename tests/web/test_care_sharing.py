@@ -21,8 +21,8 @@ from journal.core.extensions import db
 from journal.entries import entries
 from journal.models.entries import Entry
 from journal.models.users import Role, User
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
+from tests.pages import csrf_token
 from tests.web.care_helpers import (
     Pair,
     accept,

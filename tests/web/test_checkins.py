@@ -3,7 +3,6 @@ day, a second one the same day edits it, and what is wrong is said plainly."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,32 +11,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
-from werkzeug.test import TestResponse
 
 from journal.accounts.accounts import Unlocked
 from journal.core.extensions import db
 from journal.models.moods import CheckIn
 from journal.models.users import User
 from journal.mood import moods
-from tests.factories import login, make_user
+from tests.pages import words
 from tests.web.helpers import BOOSTED, HTMX
 from tests.web.mood_helpers import checkin
-
-
-def _text(response: TestResponse) -> str:
-    words = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return re.sub(r"\s+([.,:;)])", r"\1", " ".join(html.unescape(words).split()))
-
-
-@pytest.fixture
-def ada_keys(app: Flask) -> Unlocked:
-    return make_user(app, "ada@example.com")
-
-
-@pytest.fixture
-def ada(ada_keys: Unlocked, client: FlaskClient) -> FlaskClient:
-    assert login(client, "ada@example.com").status_code == 302
-    return client
 
 
 def _checkins(app: Flask, keys: Unlocked) -> list[moods.CheckInView]:
@@ -56,7 +38,7 @@ def test_home_offers_the_check_in_and_one_post_saves_it(
     response = checkin(ada, mood="4", anxiety="2", next="/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    page = _text(ada.get("/"))
+    page = words(ada.get("/"))
     assert "Check-in saved." in page
     assert "Mood Good (4 of 5)" in page
     assert "Anxiety A little (2 of 5)" in page
@@ -78,7 +60,7 @@ def test_the_optional_details_are_kept(app: Flask, ada_keys: Unlocked, ada: Flas
     assert response.status_code == 302
     [saved] = _checkins(app, ada_keys)
     assert saved.values == moods.CheckInValues(3, 3, 2, 6.5, 4, "Slept badly, better after a walk.")
-    page = _text(ada.get("/mood/"))
+    page = words(ada.get("/mood/"))
     assert "Sleep 6.5 hours" in page
     assert "Slept badly, better after a walk." in page
 
@@ -89,7 +71,7 @@ def test_a_second_check_in_the_same_day_edits_the_first(
     checkin(ada, mood="2", anxiety="4", note="Heavy morning.")
     response = checkin(ada, mood="4", anxiety="2")
     assert response.status_code == 302
-    assert "Today's check-in updated." in _text(ada.get("/mood/"))
+    assert "Today's check-in updated." in words(ada.get("/mood/"))
     [saved] = _checkins(app, ada_keys)
     assert (saved.values.mood, saved.values.anxiety, saved.values.note) == (4, 2, "")
     assert saved.edited
@@ -110,7 +92,7 @@ def test_the_next_day_is_a_new_check_in(app: Flask, ada_keys: Unlocked, ada: Fla
         for row in db.session.scalars(select(CheckIn)):
             row.day -= timedelta(days=1)
         db.session.commit()
-    assert "Edit today's check-in" not in _text(ada.get("/"))
+    assert "Edit today's check-in" not in words(ada.get("/"))
     checkin(ada, mood="3", anxiety="1")
     assert [c.values.mood for c in _checkins(app, ada_keys)] == [2, 3]
 
@@ -153,7 +135,7 @@ def test_wrong_values_are_refused_with_what_was_typed_kept(
     for headers in ({}, HTMX):
         response = checkin(ada, headers=headers, **typed)
         assert response.status_code == 422
-        page = _text(response)
+        page = words(response)
         assert message in page, page
         if "note" not in values:
             assert ">Keep this note.</textarea>" in response.get_data(as_text=True)

@@ -27,8 +27,8 @@ from journal.models.checklists import Checklist
 from journal.models.kap_sessions import KapSession
 from journal.models.types import utcnow
 from journal.models.users import User
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.helpers import HTMX, user_id
 from tests.web.prep_helpers import (
     in_hours,
@@ -275,13 +275,6 @@ def test_a_tick_from_another_device_at_the_same_moment_is_not_lost(patient: Pati
 
 
 # -- ticking through the pages -------------------------------------------------------
-
-
-@pytest.fixture
-def ada(app: Flask, client: FlaskClient) -> FlaskClient:
-    make_user(app, "ada@example.com")
-    assert login(client, "ada@example.com").status_code == 302
-    return client
 
 
 def _tick(

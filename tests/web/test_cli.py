@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
@@ -14,6 +13,7 @@ from journal.core.extensions import db
 from journal.models.entries import Entry
 from journal.models.users import Role, User
 from tests.factories import PASSWORD, enrol_via_http, login
+from tests.pages import markup
 
 
 def _users(app: Flask) -> dict[str, Role]:
@@ -44,7 +44,7 @@ def test_create_therapist_makes_an_account_that_sets_up_two_step_sign_in_first(
     assert home.headers["Location"] == "/clinic/patients"
     patients = client.get("/clinic/patients")
     assert patients.status_code == 200
-    assert "No patients yet." in html.unescape(patients.get_data(as_text=True))
+    assert "No patients yet." in markup(patients)
 
 
 def test_create_therapist_refuses_a_weak_password(app: Flask) -> None:
@@ -80,7 +80,7 @@ def test_demo_load_creates_two_accounts_with_entries_that_log_in(
     match = re.search(r"patient\s+demo-patient@example.com\s+(\S+)", result.output)
     assert match
     assert login(client, "demo-patient@example.com", match.group(1)).status_code == 302
-    journal = html.unescape(client.get("/journal/").get_data(as_text=True))
+    journal = markup(client.get("/journal/"))
     assert "3 entries, newest first." in journal
     assert "Walked by the river today." in journal
 

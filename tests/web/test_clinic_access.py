@@ -13,8 +13,8 @@ from werkzeug.routing import Rule
 
 from journal.care import adaptations
 from journal.models.users import Role
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.care_helpers import Pair, access_rows, linked_pair, share, text, write
 from tests.web.helpers import HTMX
 

@@ -4,38 +4,25 @@ configuration."""
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from journal.mood import crisis
 from journal.mood.crisis import CrisisConfigError
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token, markup
 from tests.web.helpers import BOOSTED, HTMX
 from tests.web.mood_helpers import CRISIS_MARKERS, finish_at_once, form_fields, phq9, step, walk
 
 WAYS = {"plain form post": {}, "htmx": HTMX, "boosted htmx": BOOSTED}
 
 
-def _text(response: TestResponse) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
 def _shows_crisis_card(page: str) -> bool:
     return all(marker in page for marker in CRISIS_MARKERS)
-
-
-@pytest.fixture
-def ada(app: Flask, client: FlaskClient) -> FlaskClient:
-    make_user(app, "ada@example.com")
-    assert login(client, "ada@example.com").status_code == 302
-    return client
 
 
 @pytest.mark.parametrize("item9", [1, 2, 3])
@@ -45,7 +32,7 @@ def test_item_9_above_zero_puts_the_crisis_card_before_the_score(
 ) -> None:
     response = walk(ada, "phq9", list(phq9(item9).values()), headers=WAYS[way])
     assert response.status_code == 200
-    page = _text(response)
+    page = markup(response)
     assert _shows_crisis_card(page), page
     assert page.index("crisis-card") < page.index("Total ")
     # The card is in the piece htmx swaps in, and in the full page otherwise.
@@ -57,7 +44,7 @@ def test_item_9_above_zero_puts_the_crisis_card_before_the_score(
 @pytest.mark.parametrize("way", list(WAYS))
 def test_item_9_at_zero_shows_the_score_and_no_crisis_card(ada: FlaskClient, way: str) -> None:
     response = walk(ada, "phq9", list(phq9(0).values()), headers=WAYS[way])
-    page = _text(response)
+    page = markup(response)
     assert response.status_code == 200
     assert "Total 8 of 27" in page
     assert "crisis-card" not in page
@@ -76,7 +63,7 @@ def test_the_screen_right_after_item_9_shows_the_card_at_once(
         "step": "9",
     }
     response = step(ada, "phq9", carried, {"q9": str(item9)}, headers=WAYS[way])
-    page = _text(response)
+    page = markup(response)
     assert response.status_code == 200
     assert "how difficult have these problems made it" in page
     assert _shows_crisis_card(page) == (item9 > 0)
@@ -86,7 +73,7 @@ def test_the_screen_right_after_item_9_shows_the_card_at_once(
 
 def test_a_direct_final_post_with_item_9_positive_shows_the_card(ada: FlaskClient) -> None:
     response = finish_at_once(ada, "phq9", phq9(2), follow=True)
-    assert _shows_crisis_card(_text(response))
+    assert _shows_crisis_card(markup(response))
 
 
 def test_the_crisis_card_shows_the_patients_own_safety_plan(ada: FlaskClient) -> None:
@@ -99,7 +86,7 @@ def test_the_crisis_card_shows_the_patients_own_safety_plan(ada: FlaskClient) ->
         },
     )
     assert response.status_code == 302
-    page = _text(walk(ada, "phq9", list(phq9(1).values())))
+    page = markup(walk(ada, "phq9", list(phq9(1).values())))
     assert "Your safety plan" in page
     assert "I stop answering messages." in page
     assert "My sister Jo, 555 0100" in page
@@ -107,7 +94,7 @@ def test_the_crisis_card_shows_the_patients_own_safety_plan(ada: FlaskClient) ->
 
 
 def test_without_a_safety_plan_the_card_invites_one(ada: FlaskClient) -> None:
-    page = _text(walk(ada, "phq9", list(phq9(3).values())))
+    page = markup(walk(ada, "phq9", list(phq9(3).values())))
     assert "You have not written a safety plan yet" in page
     assert "/help/safety-plan" in page
 
@@ -121,7 +108,7 @@ def test_a_get_help_link_is_on_every_patient_page(ada: FlaskClient) -> None:
 def test_the_help_page_opens_for_anyone_even_logged_out(client: FlaskClient) -> None:
     landing = client.get("/").get_data(as_text=True)
     assert 'href="/help/"' in landing
-    page = _text(client.get("/help/"))
+    page = markup(client.get("/help/"))
     assert _shows_crisis_card(page)
     assert "Call or text 988" in page
     assert "Text HOME to 741741" in page
@@ -144,7 +131,7 @@ def test_the_result_page_reopened_later_still_shows_the_card_first(ada: FlaskCli
     done = finish_at_once(ada, "phq9", phq9(1))
     assert done.status_code == 303
     for headers in WAYS.values():
-        page = _text(ada.get(done.headers["Location"], headers=headers))
+        page = markup(ada.get(done.headers["Location"], headers=headers))
         assert _shows_crisis_card(page)
         assert page.index("crisis-card") < page.index("Total ")
 
@@ -171,7 +158,7 @@ def test_crisis_lines_come_from_the_configured_region(
     monkeypatch.setitem(app.config, "CRISIS_REGION", "ZZ")
     crisis._load.cache_clear()
     try:
-        page = _text(ada.get("/help/"))
+        page = markup(ada.get("/help/"))
         assert "Testland Helpline" in page
         assert 'href="tel:116123"' in page
         assert "tel:988" not in page and "sms:988" not in page

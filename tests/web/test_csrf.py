@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import html
-
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user, write_entry
+from tests.pages import csrf_token, markup
 from tests.web.helpers import HTMX, session_count
 
 NEW_PASSWORD = "orchard-violin-glacier-ember-42"
@@ -17,7 +15,7 @@ NEW_PASSWORD = "orchard-violin-glacier-ember-42"
 
 def _assert_expired_form(response: TestResponse) -> None:
     assert response.status_code == 400
-    assert "This form has expired" in html.unescape(response.get_data(as_text=True))
+    assert "This form has expired" in markup(response)
 
 
 def _logged_in(app: Flask, client: FlaskClient) -> FlaskClient:
@@ -32,7 +30,7 @@ def test_a_new_entry_without_the_token_is_not_saved(app: Flask, client: FlaskCli
     _assert_expired_form(
         ada.post("/journal/", data={"body": "Forged entry.", "csrf_token": "forged"})
     )
-    page = html.unescape(ada.get("/journal/").get_data(as_text=True))
+    page = markup(ada.get("/journal/"))
     assert "Nothing here yet." in page
     assert "Forged entry." not in page
 

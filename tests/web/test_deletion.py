@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import uuid
 from collections.abc import Iterator
 
@@ -17,7 +16,6 @@ from journal.models.audit import AuditEvent
 from journal.models.reminders import PushSubscription, ReminderSent
 from journal.models.sharing import StandingShare
 from journal.models.users import LoginThrottle, Role
-from tests.conftest import csrf_token
 from tests.factories import (
     PASSWORD,
     TOTP_SECRETS,
@@ -27,13 +25,10 @@ from tests.factories import (
     make_user,
     write_entry,
 )
+from tests.pages import csrf_token, markup
 from tests.security.world import ADA, ADA_BODY, MALLORY, TOM, World, build_world, forms_on
 from tests.web.helpers import HTMX, user_id
 from tests.web.mood_helpers import checkin
-
-
-def _text(response: TestResponse) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def _delete(client: FlaskClient, **form: str) -> TestResponse:
@@ -221,10 +216,10 @@ def test_deleting_an_account_removes_every_row_of_it_in_every_table(
     # Someone with nothing to do with either is untouched.
     assert rows_per_table(app, ids[MALLORY]) == before[MALLORY]
     assert client.get("/journal/").status_code == 302
-    assert "Your account is deleted" in _text(client.get("/account-deleted"))
+    assert "Your account is deleted" in markup(client.get("/account-deleted"))
     if who == TOM:
         # Ada keeps her journal; only what tied it to Tom is gone.
-        assert ADA_BODY in _text(world.ada.get(f"/journal/{world.ids['entry']}"))
+        assert ADA_BODY in markup(world.ada.get(f"/journal/{world.ids['entry']}"))
 
 
 def test_the_email_can_sign_up_again_and_finds_nothing_of_before(
@@ -237,7 +232,7 @@ def test_the_email_can_sign_up_again_and_finds_nothing_of_before(
     assert login(client, "ada@example.com").status_code == 422
     make_user(app, "ada@example.com")
     login(client, "ada@example.com")
-    assert "Before deletion." not in _text(client.get("/journal/"))
+    assert "Before deletion." not in markup(client.get("/journal/"))
 
 
 def test_deletion_clears_the_backoff_rows_of_that_email(app: Flask, client: FlaskClient) -> None:
@@ -257,7 +252,7 @@ def test_the_page_says_plainly_what_will_happen_before_asking(
 ) -> None:
     make_user(app, "ada@example.com")
     login(client, "ada@example.com")
-    page = _text(client.get("/settings/delete"))
+    page = markup(client.get("/settings/delete"))
     assert "This deletes everything, at once and for good" in page
     assert "No one can undo this" in page
     assert "export your data" in page
@@ -272,13 +267,13 @@ def test_deletion_needs_the_password_and_the_tick_and_changes_nothing_without(
     write_entry(client, "Still here.")
     wrong = _delete(client, password="not-my-password")
     assert wrong.status_code == 422
-    assert "Your password is not right. Nothing was deleted." in _text(wrong)
+    assert "Your password is not right. Nothing was deleted." in markup(wrong)
     unticked = client.post(
         "/settings/delete",
         data={"password": PASSWORD, "csrf_token": csrf_token(client, "/settings/delete")},
     )
     assert unticked.status_code == 422
-    assert "Still here." in _text(client.get("/journal/"))
+    assert "Still here." in markup(client.get("/journal/"))
 
 
 def test_deletion_with_two_step_sign_in_needs_a_right_code_too(
@@ -289,7 +284,7 @@ def test_deletion_with_two_step_sign_in_needs_a_right_code_too(
     assert 'name="code"' in client.get("/settings/delete").get_data(as_text=True)
     refused = _delete(client, password=PASSWORD, code="000000")
     assert refused.status_code == 422
-    assert "That two-step code did not work. Nothing was deleted." in _text(refused)
+    assert "That two-step code did not work. Nothing was deleted." in markup(refused)
     done = _delete(client, password=PASSWORD, code=fresh_totp(app, "dr.lee@example.com"))
     assert done.status_code == 302
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from journal.accounts import audit
 from journal.accounts.auth_sessions import describe_device
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
+from tests.pages import csrf_token, markup
 from tests.web.helpers import session_count
 
 PHONE_UA = (
@@ -21,10 +19,6 @@ PHONE_UA = (
 )
 LAPTOP_UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:127.0) Gecko/20100101 Firefox/127.0"
 END_RE = re.compile(r'action="(/settings/sessions/[0-9a-f-]{36}/end)"')
-
-
-def _text(response: TestResponse) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def _login_with(client: FlaskClient, email: str, user_agent: str) -> None:
@@ -45,7 +39,7 @@ def test_the_devices_page_lists_every_session_and_marks_this_one(
     make_user(app, "ada@example.com")
     _login_with(client, "ada@example.com", PHONE_UA)
     _login_with(other_client, "ada@example.com", LAPTOP_UA)
-    page = _text(client.get("/settings/sessions"))
+    page = markup(client.get("/settings/sessions"))
     assert "Chrome on Android" in page and "Firefox on Mac" in page
     assert page.count("This device") == 1
     assert re.search(r"Chrome on Android</strong> <span class=\"badge\">This device", page)
@@ -64,10 +58,10 @@ def test_signing_out_another_device_ends_only_that_one(
     )
     response = client.post(laptop, data={"csrf_token": csrf_token(client, "/settings/")})
     assert response.status_code == 302
-    assert "That device is signed out." in _text(client.get("/settings/sessions"))
+    assert "That device is signed out." in markup(client.get("/settings/sessions"))
     assert other_client.get("/journal/").status_code == 302
     assert client.get("/journal/").status_code == 200
-    assert "Signed out another device" in _text(client.get("/settings/activity"))
+    assert "Signed out another device" in markup(client.get("/settings/activity"))
 
 
 def test_signing_out_this_device_from_the_list_logs_out(app: Flask, client: FlaskClient) -> None:
@@ -95,7 +89,7 @@ def test_signing_out_everywhere_ends_every_session(
     assert client.get("/journal/").status_code == 302
     assert other_client.get("/journal/").status_code == 302
     login(client, "ada@example.com")
-    assert "Signed out everywhere" in _text(client.get("/settings/activity"))
+    assert "Signed out everywhere" in markup(client.get("/settings/activity"))
 
 
 def test_the_security_log_shows_sign_ins_failures_and_changes_newest_first(
@@ -114,7 +108,7 @@ def test_the_security_log_shows_sign_ins_failures_and_changes_newest_first(
             "csrf_token": csrf_token(client, "/settings/password"),
         },
     )
-    page = _text(client.get("/settings/activity"))
+    page = markup(client.get("/settings/activity"))
     labels = re.findall(r'<span class="event-label">([^<]+)</span>', page)
     assert labels[:4] == [
         "Password changed",

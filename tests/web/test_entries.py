@@ -3,12 +3,10 @@ and the drafts that keep what is typed."""
 
 from __future__ import annotations
 
-import html
 import uuid
 from datetime import timedelta
 from urllib.parse import unquote
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -17,21 +15,9 @@ from werkzeug.test import TestResponse
 from journal.core.extensions import db
 from journal.models.sessions import AuthSession
 from journal.models.types import utcnow
-from tests.conftest import csrf_token
-from tests.factories import PASSWORD, login, make_user, write_entry
+from tests.factories import PASSWORD, write_entry
+from tests.pages import csrf_token, markup
 from tests.web.helpers import BOOSTED, HTMX, age_sessions, entry_ids, varies_on_htmx
-
-
-def _text(response: TestResponse) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture
-def ada(app: Flask, client: FlaskClient) -> FlaskClient:
-    """A client logged in as Ada, a patient."""
-    make_user(app, "ada@example.com")
-    assert login(client, "ada@example.com").status_code == 302
-    return client
 
 
 def _new_entry_id(response: TestResponse) -> str:
@@ -58,7 +44,7 @@ def test_a_saved_entry_opens_on_its_own_page(ada: FlaskClient) -> None:
     entry_id = _new_entry_id(write_entry(ada, "The river was loud today.", title="Walk"))
     page = ada.get(f"/journal/{entry_id}")
     assert page.status_code == 200
-    text = _text(page)
+    text = markup(page)
     assert "Entry saved." in text
     assert "The river was loud today." in text
     assert "Walk" in text
@@ -70,7 +56,7 @@ def test_the_journal_lists_entries_newest_first(ada: FlaskClient) -> None:
     third = _new_entry_id(write_entry(ada, "Third, at night."))
     page = ada.get("/journal/")
     assert entry_ids(page.get_data(as_text=True)) == [third, second, first]
-    assert "3 entries, newest first." in _text(page)
+    assert "3 entries, newest first." in markup(page)
 
 
 def test_the_journal_shows_twenty_entries_a_page(app: Flask, ada: FlaskClient) -> None:
@@ -84,13 +70,13 @@ def test_the_journal_shows_twenty_entries_a_page(app: Flask, ada: FlaskClient) -
 
     page_one = ada.get("/journal/")
     assert entry_ids(page_one.get_data(as_text=True)) == newest_first[:20]
-    assert "Page 1 of 2" in _text(page_one)
+    assert "Page 1 of 2" in markup(page_one)
     assert 'href="/journal/?page=2"' in page_one.get_data(as_text=True)
 
     page_two = ada.get("/journal/?page=2")
     assert entry_ids(page_two.get_data(as_text=True)) == newest_first[20:]
-    assert "Entry number 0." in _text(page_two)
-    assert "Page 2 of 2" in _text(page_two)
+    assert "Entry number 0." in markup(page_two)
+    assert "Page 2 of 2" in markup(page_two)
 
     # Out-of-range and nonsense page numbers land on a real page.
     assert entry_ids(ada.get("/journal/?page=99").get_data(as_text=True)) == newest_first[20:]
@@ -98,15 +84,15 @@ def test_the_journal_shows_twenty_entries_a_page(app: Flask, ada: FlaskClient) -
 
 
 def test_an_empty_journal_says_so(ada: FlaskClient) -> None:
-    assert "Nothing here yet." in _text(ada.get("/journal/"))
+    assert "Nothing here yet." in markup(ada.get("/journal/"))
 
 
 def test_editing_an_entry_replaces_its_text(ada: FlaskClient) -> None:
     entry_id = _new_entry_id(write_entry(ada, "Draft thoughts.", title="Monday"))
     form = ada.get(f"/journal/{entry_id}/edit")
     assert form.status_code == 200
-    assert "Draft thoughts." in _text(form)
-    assert "Edit entry" in _text(form)
+    assert "Draft thoughts." in markup(form)
+    assert "Edit entry" in markup(form)
 
     saved = ada.post(
         f"/journal/{entry_id}",
@@ -118,7 +104,7 @@ def test_editing_an_entry_replaces_its_text(ada: FlaskClient) -> None:
     )
     assert saved.status_code == 302
     assert saved.headers["Location"] == f"/journal/{entry_id}"
-    page = _text(ada.get(f"/journal/{entry_id}"))
+    page = markup(ada.get(f"/journal/{entry_id}"))
     assert "Changes saved." in page
     assert "Clearer thoughts." in page
     assert "Monday, later" in page
@@ -128,16 +114,16 @@ def test_editing_an_entry_replaces_its_text(ada: FlaskClient) -> None:
 
 def test_a_new_entry_is_not_marked_as_edited(ada: FlaskClient) -> None:
     entry_id = _new_entry_id(write_entry(ada, "Just written."))
-    assert "edited" not in _text(ada.get(f"/journal/{entry_id}"))
-    assert "edited" not in _text(ada.get("/journal/"))
+    assert "edited" not in markup(ada.get(f"/journal/{entry_id}"))
+    assert "edited" not in markup(ada.get("/journal/"))
 
 
 def test_deleting_asks_first_and_then_removes_the_entry(ada: FlaskClient) -> None:
     entry_id = _new_entry_id(write_entry(ada, "Something to let go of.", title="Old"))
     confirm = ada.get(f"/journal/{entry_id}/delete")
     assert confirm.status_code == 200
-    assert "Delete “Old”?" in _text(confirm)
-    assert "This cannot be undone." in _text(confirm)
+    assert "Delete “Old”?" in markup(confirm)
+    assert "This cannot be undone." in markup(confirm)
     # Asking is not deleting.
     assert ada.get(f"/journal/{entry_id}").status_code == 200
 
@@ -147,9 +133,9 @@ def test_deleting_asks_first_and_then_removes_the_entry(ada: FlaskClient) -> Non
     )
     assert deleted.status_code == 302
     assert deleted.headers["Location"] == "/journal/"
-    assert "Entry deleted." in _text(ada.get("/journal/"))
+    assert "Entry deleted." in markup(ada.get("/journal/"))
     assert ada.get(f"/journal/{entry_id}").status_code == 404
-    assert "Something to let go of." not in _text(ada.get("/journal/"))
+    assert "Something to let go of." not in markup(ada.get("/journal/"))
 
 
 # -- htmx: fragments for htmx, full pages for boosted links ---------------------------------
@@ -163,12 +149,12 @@ def test_htmx_gets_the_journal_as_a_fragment_and_boosted_links_get_the_page(
     assert fragment.status_code == 200
     assert "<html" not in fragment.get_data(as_text=True)
     assert 'id="journal-body"' in fragment.get_data(as_text=True)
-    assert "Fragment material." in _text(fragment)
+    assert "Fragment material." in markup(fragment)
     assert varies_on_htmx(fragment)
 
     boosted = ada.get("/journal/", headers=BOOSTED)
     assert "<html" in boosted.get_data(as_text=True)
-    assert "Fragment material." in _text(boosted)
+    assert "Fragment material." in markup(boosted)
     assert varies_on_htmx(boosted)
     assert varies_on_htmx(ada.get("/journal/"))
 
@@ -188,7 +174,7 @@ def test_htmx_saves_a_new_entry_in_place(ada: FlaskClient) -> None:
         headers=HTMX,
     )
     assert response.status_code == 200
-    text = _text(response)
+    text = markup(response)
     assert "<html" not in text
     assert "Entry saved." in text
     assert "Changes saved." not in text
@@ -207,7 +193,7 @@ def test_htmx_reads_edits_and_deletes_one_entry_in_place(ada: FlaskClient) -> No
     editor = ada.get(f"/journal/{entry_id}/edit", headers=HTMX)
     assert editor.status_code == 200
     assert "<html" not in editor.get_data(as_text=True)
-    assert "Before the edit." in _text(editor)
+    assert "Before the edit." in markup(editor)
 
     saved = ada.post(
         f"/journal/{entry_id}",
@@ -216,17 +202,17 @@ def test_htmx_reads_edits_and_deletes_one_entry_in_place(ada: FlaskClient) -> No
     )
     assert saved.status_code == 200
     assert "<html" not in saved.get_data(as_text=True)
-    assert "After the edit." in _text(saved)
-    assert "Changes saved." in _text(saved)
+    assert "After the edit." in markup(saved)
+    assert "Changes saved." in markup(saved)
 
     confirm = ada.get(f"/journal/{entry_id}/delete", headers=HTMX)
     assert "<html" not in confirm.get_data(as_text=True)
-    assert "This cannot be undone." in _text(confirm)
+    assert "This cannot be undone." in markup(confirm)
 
     deleted = ada.delete(f"/journal/{entry_id}", headers={**HTMX, "X-CSRFToken": token})
     assert deleted.status_code == 200
     assert "<html" not in deleted.get_data(as_text=True)
-    assert "Entry deleted." in _text(deleted)
+    assert "Entry deleted." in markup(deleted)
     assert ada.get(f"/journal/{entry_id}").status_code == 404
 
 
@@ -251,10 +237,10 @@ def test_an_empty_entry_is_refused_and_the_title_kept(ada: FlaskClient) -> None:
         data={"title": "Kept title", "body": "   \n ", "csrf_token": csrf_token(ada, "/journal/")},
     )
     assert response.status_code == 422
-    text = _text(response)
+    text = markup(response)
     assert "Write something before saving." in text
     assert 'value="Kept title"' in text
-    assert "Nothing here yet." in _text(ada.get("/journal/"))
+    assert "Nothing here yet." in markup(ada.get("/journal/"))
 
     fragment = ada.post(
         "/journal/",
@@ -263,8 +249,8 @@ def test_an_empty_entry_is_refused_and_the_title_kept(ada: FlaskClient) -> None:
     )
     assert fragment.status_code == 422
     assert "<html" not in fragment.get_data(as_text=True)
-    assert "Write something before saving." in _text(fragment)
-    assert 'value="Kept title"' in _text(fragment)
+    assert "Write something before saving." in markup(fragment)
+    assert 'value="Kept title"' in markup(fragment)
 
 
 def test_an_entry_over_the_limit_is_refused_and_the_text_stays_in_the_form(
@@ -277,11 +263,11 @@ def test_an_entry_over_the_limit_is_refused_and_the_text_stays_in_the_form(
         data={"title": "Long one", "body": body, "csrf_token": csrf_token(ada, "/journal/")},
     )
     assert response.status_code == 422
-    text = _text(response)
+    text = markup(response)
     assert "This entry is 50,001 characters; the limit is 50,000." in text
     assert f">{body}</textarea>" in text
     assert 'value="Long one"' in text
-    assert "Nothing here yet." in _text(ada.get("/journal/"))
+    assert "Nothing here yet." in markup(ada.get("/journal/"))
 
     fragment = ada.post(
         "/journal/",
@@ -289,14 +275,14 @@ def test_an_entry_over_the_limit_is_refused_and_the_text_stays_in_the_form(
         headers=HTMX,
     )
     assert fragment.status_code == 422
-    assert "the limit is 50,000" in _text(fragment)
-    assert f">{body}</textarea>" in _text(fragment)
+    assert "the limit is 50,000" in markup(fragment)
+    assert f">{body}</textarea>" in markup(fragment)
 
 
 def test_an_entry_of_exactly_the_limit_is_saved(ada: FlaskClient) -> None:
     body = "x" * 50_000
     entry_id = _new_entry_id(write_entry(ada, body))
-    assert body in _text(ada.get(f"/journal/{entry_id}"))
+    assert body in markup(ada.get(f"/journal/{entry_id}"))
 
 
 def test_an_edit_that_empties_the_entry_is_refused_and_the_entry_unchanged(
@@ -308,25 +294,25 @@ def test_an_edit_that_empties_the_entry_is_refused_and_the_entry_unchanged(
         data={"title": "", "body": "", "csrf_token": csrf_token(ada, "/journal/")},
     )
     assert response.status_code == 422
-    assert "Write something before saving." in _text(response)
-    assert "Keep me." in _text(ada.get(f"/journal/{entry_id}"))
+    assert "Write something before saving." in markup(response)
+    assert "Keep me." in markup(ada.get(f"/journal/{entry_id}"))
 
 
 def test_autosave_keeps_a_draft_that_the_writer_can_return_to(ada: FlaskClient) -> None:
     draft_id = str(uuid.uuid4())
     saved = _autosave(ada, draft_id, "Half a thought about the", title="Unfinished")
     assert saved.status_code == 200
-    assert "Draft saved at" in _text(saved)
+    assert "Draft saved at" in markup(saved)
 
     # A second autosave of the same draft replaces the first.
     _autosave(ada, draft_id, "Half a thought about the corridor", title="Unfinished")
 
-    listing = _text(ada.get("/journal/new"))
+    listing = markup(ada.get("/journal/new"))
     assert "Unsaved drafts" in listing
     assert f"/journal/new?draft={draft_id}" in listing
 
     restored = ada.get(f"/journal/new?draft={draft_id}")
-    text = _text(restored)
+    text = markup(restored)
     assert "Restored your draft" in text
     assert ">Half a thought about the corridor</textarea>" in text
     assert 'value="Unfinished"' in text
@@ -342,17 +328,17 @@ def test_autosave_keeps_a_draft_that_the_writer_can_return_to(ada: FlaskClient) 
             "csrf_token": csrf_token(ada, "/journal/"),
         },
     )
-    assert "Unsaved drafts" not in _text(ada.get("/journal/new"))
+    assert "Unsaved drafts" not in markup(ada.get("/journal/new"))
 
 
 def test_an_autosaved_edit_is_offered_when_the_entry_is_opened_again(ada: FlaskClient) -> None:
     entry_id = _new_entry_id(write_entry(ada, "Original words."))
     _autosave(ada, str(uuid.uuid4()), "Original words, and more.", entry_id=entry_id)
-    editor = _text(ada.get(f"/journal/{entry_id}/edit"))
+    editor = markup(ada.get(f"/journal/{entry_id}/edit"))
     assert "Restored your draft" in editor
     assert ">Original words, and more.</textarea>" in editor
     # The entry itself is unchanged until saved.
-    assert "Original words, and more." not in _text(ada.get(f"/journal/{entry_id}"))
+    assert "Original words, and more." not in markup(ada.get(f"/journal/{entry_id}"))
 
 
 def test_typing_past_the_idle_timeout_still_saves_and_login_brings_the_text_back(
@@ -368,7 +354,7 @@ def test_typing_past_the_idle_timeout_still_saves_and_login_brings_the_text_back
         headers=HTMX,
     )
     assert response.status_code == 200
-    text = _text(response)
+    text = markup(response)
     assert "Your session ended, but your words are saved." in text
     assert "Log in to continue" in text
     resume = f"/journal/new?draft={draft_id}"
@@ -387,7 +373,7 @@ def test_typing_past_the_idle_timeout_still_saves_and_login_brings_the_text_back
     )
     assert back.status_code == 302
     assert back.headers["Location"] == resume
-    restored = _text(ada.get(resume))
+    restored = markup(ada.get(resume))
     assert ">Words typed after a long pause.</textarea>" in restored
     assert 'value="Late"' in restored
 
@@ -404,7 +390,7 @@ def test_an_edit_typed_past_the_idle_timeout_comes_back_in_the_editor(
         headers=HTMX,
     )
     resume = f"/journal/{entry_id}/edit"
-    assert f"/login?next={resume}" in unquote(_text(response))
+    assert f"/login?next={resume}" in unquote(markup(response))
     back = ada.post(
         "/login",
         data={
@@ -415,9 +401,9 @@ def test_an_edit_typed_past_the_idle_timeout_comes_back_in_the_editor(
         },
     )
     assert back.headers["Location"] == resume
-    editor = _text(ada.get(resume))
+    editor = markup(ada.get(resume))
     assert ">The second version, typed late.</textarea>" in editor
-    assert "The second version" not in _text(ada.get(f"/journal/{entry_id}"))
+    assert "The second version" not in markup(ada.get(f"/journal/{entry_id}"))
 
 
 def test_autosaving_counts_as_activity_for_the_idle_timeout(app: Flask, ada: FlaskClient) -> None:
@@ -428,7 +414,7 @@ def test_autosaving_counts_as_activity_for_the_idle_timeout(app: Flask, ada: Fla
         data={"body": "Still typing.", "csrf_token": token},
         headers=HTMX,
     )
-    assert "Draft saved at" in _text(saved)
+    assert "Draft saved at" in markup(saved)
     with app.app_context():
         last_seen = db.session.scalar(select(func.max(AuthSession.last_seen_at)))
     assert last_seen is not None
@@ -442,4 +428,4 @@ def test_autosave_without_any_session_says_nothing_was_saved(client: FlaskClient
         headers=HTMX,
     )
     assert response.status_code == 401
-    assert "Not saved: you are logged out." in _text(response)
+    assert "Not saved: you are logged out." in markup(response)

@@ -7,8 +7,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.care_helpers import linked_pair, shares
 from tests.web.integ_helpers import log_done_session, write_entry
 from tests.web.prep_helpers import field_errors, in_hours, plan_session, text_of

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import uuid
 from datetime import timedelta
@@ -16,13 +15,9 @@ from journal.core.extensions import db
 from journal.models.entries import Entry
 from journal.models.types import utcnow
 from journal.your_data import export
-from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
+from tests.pages import csrf_token, markup
 from tests.web.helpers import HTMX
-
-
-def _text(response: TestResponse) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def _ada(app: Flask, client: FlaskClient) -> FlaskClient:
@@ -81,7 +76,7 @@ def test_the_json_export_holds_every_entry_and_draft_decrypted(
     actions = [e["action"] for e in data["security_log"]]
     assert actions[0] == "account.created" and "login" in actions
     # The export itself is in the security log.
-    assert "Downloaded all data (JSON)" in _text(ada.get("/settings/activity"))
+    assert "Downloaded all data (JSON)" in markup(ada.get("/settings/activity"))
 
 
 def test_every_registered_section_is_in_the_export_and_documented_in_the_readme(
@@ -124,15 +119,15 @@ def test_the_printable_document_shows_only_the_chosen_days(app: Flask, client: F
         f"/settings/export/print?start={today - timedelta(days=7)}&end={today + timedelta(days=1)}"
     )
     assert response.status_code == 200
-    page = _text(response)
+    page = markup(response)
     assert "Journal entries" in page
     assert "Fresh words." in page
     assert "Old words." not in page
-    everything = _text(
+    everything = markup(
         ada.get(f"/settings/export/print?start={today - timedelta(days=90)}&end={today}")
     )
     assert "Fresh words." in everything and "Old words." in everything
-    assert "Opened the printable export" in _text(ada.get("/settings/activity"))
+    assert "Opened the printable export" in markup(ada.get("/settings/activity"))
 
 
 def test_the_printable_document_has_a_print_stylesheet(client: FlaskClient) -> None:
@@ -145,10 +140,10 @@ def test_a_wrong_date_range_is_refused_with_a_message(app: Flask, client: FlaskC
     ada = _ada(app, client)
     backwards = ada.get("/settings/export/print?start=2026-02-01&end=2026-01-01")
     assert backwards.status_code == 422
-    assert "The first day must come before the last day." in _text(backwards)
+    assert "The first day must come before the last day." in markup(backwards)
     garbled = ada.get("/settings/export/print?start=yesterday&end=")
     assert garbled.status_code == 422
-    assert "Choose a first and a last day" in _text(garbled)
+    assert "Choose a first and a last day" in markup(garbled)
 
 
 def test_the_export_holds_dosing_sessions_and_the_care_team_too(app: Flask) -> None:
@@ -172,7 +167,7 @@ def test_the_export_holds_dosing_sessions_and_the_care_team_too(app: Flask) -> N
     assert data["self_check"] is None
 
     today = utcnow().date()
-    page = _text(
+    page = markup(
         world.ada.get(f"/settings/export/print?start={today}&end={today + timedelta(days=2)}")
     )
     assert ("Dosing session" in page and "At home" in page) or "home" in page.lower()
@@ -195,7 +190,7 @@ def test_the_export_holds_mood_questionnaires_and_the_safety_plan(app: Flask) ->
     assert result["instrument_id"] == "phq9" and result["total"] == 9
     assert data["safety_plan"] is None
     today = utcnow().date()
-    page = _text(world.ada.get(f"/settings/export/print?start={today}&end={today}"))
+    page = markup(world.ada.get(f"/settings/export/print?start={today}&end={today}"))
     assert "Check-in" in page and "PHQ-9" in page
 
 

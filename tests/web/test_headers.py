@@ -3,7 +3,6 @@ pages that give nothing away."""
 
 from __future__ import annotations
 
-import html
 import logging
 import uuid
 from collections.abc import Iterator
@@ -17,8 +16,8 @@ from werkzeug.test import TestResponse
 from journal import create_app
 from journal.core.extensions import db
 from journal.models.entries import Entry
-from tests.conftest import csrf_token
-from tests.factories import login, make_user, write_entry
+from tests.factories import make_user, write_entry
+from tests.pages import csrf_token, markup
 from tests.web.helpers import HTMX, varies_on_htmx
 
 SECRET = "A private line about the ketamine session."
@@ -36,17 +35,6 @@ def assert_safe_headers(response: TestResponse, *, cacheable: bool = False) -> N
     if not cacheable:
         assert response.headers["Cache-Control"] == "no-store"
         assert varies_on_htmx(response)
-
-
-def _text(response: TestResponse) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture
-def ada(app: Flask, client: FlaskClient) -> FlaskClient:
-    make_user(app, "ada@example.com")
-    login(client, "ada@example.com")
-    return client
 
 
 def test_a_full_page_sends_the_security_headers(client: FlaskClient) -> None:
@@ -75,7 +63,7 @@ def test_a_404_page_sends_the_security_headers(ada: FlaskClient) -> None:
     response = ada.get("/no-such-page")
     assert response.status_code == 404
     assert_safe_headers(response)
-    assert "Not found" in _text(response)
+    assert "Not found" in markup(response)
     fragment = ada.get("/no-such-page", headers=HTMX)
     assert fragment.status_code == 404
     assert "<html" not in fragment.get_data(as_text=True)
@@ -149,7 +137,7 @@ def test_an_unexpected_error_shows_a_plain_500_page(
         response = crashing_app.test_client().get("/boom")
     assert response.status_code == 500
     assert_safe_headers(response)
-    text = _text(response)
+    text = markup(response)
     assert "Something went wrong" in text
     assert GENERIC_500 in text
     assert "Traceback" not in text
@@ -185,7 +173,7 @@ def test_a_tampered_entry_gives_a_logged_integrity_error_and_a_plain_500_page(
         response = ada.get(f"/journal/{entry_id}")
     assert response.status_code == 500
     assert_safe_headers(response)
-    text = _text(response)
+    text = markup(response)
     assert GENERIC_500 in text
     assert "Traceback" not in text
     assert "IntegrityFailure" not in text

@@ -13,8 +13,8 @@ from werkzeug.test import TestResponse
 
 from journal.content import load_self_check
 from journal.models.types import utcnow
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.prep_helpers import field_errors, in_hours, plan_session, set_time_zone, text_of
 
 BERLIN = "Europe/Berlin"

@@ -8,8 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from journal.models.users import Role
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.integ_helpers import (
     add_after_effect,
     answer,

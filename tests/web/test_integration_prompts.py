@@ -18,8 +18,8 @@ from journal.core.extensions import db
 from journal.models.integration import PromptAnswer, PromptDraft
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
-from tests.conftest import csrf_token
 from tests.factories import last_link, login, make_user
+from tests.pages import csrf_token
 from tests.web.helpers import age_sessions
 from tests.web.integ_helpers import (
     answer,

@@ -20,8 +20,8 @@ from journal.core.extensions import db
 from journal.integration import integration
 from journal.models.integration import PromptAnswer, PromptSchedule
 from journal.models.types import utcnow
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
+from tests.pages import csrf_token
 from tests.web.integ_helpers import (
     log_done_session,
     mark_done_session,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from journal.care import shareable
 from journal.core.extensions import db
 from journal.models.integration import PromptAnswer
-from tests.conftest import csrf_token
+from tests.pages import csrf_token
 from tests.web.care_helpers import Pair, linked_pair, plain, shares, text
 from tests.web.integ_helpers import add_after_effect, answer, log_done_session, prompt
 from tests.web.prep_helpers import in_hours as hours_from_now

@@ -4,20 +4,11 @@ and the earlier intentions beside the new one."""
 from __future__ import annotations
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.conftest import csrf_token
-from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.prep_helpers import field_errors, in_hours, plan_session, text_of
-
-
-@pytest.fixture
-def ada(app: Flask, client: FlaskClient) -> FlaskClient:
-    make_user(app, "ada@example.com")
-    login(client, "ada@example.com")
-    return client
 
 
 def _write(client: FlaskClient, session_id: str, text: str) -> TestResponse:

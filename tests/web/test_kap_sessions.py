@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 
 from journal.models.kap_sessions import SessionStatus
 from journal.models.types import utcnow
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.prep_helpers import (
     field_errors,
     in_hours,

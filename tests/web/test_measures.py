@@ -4,7 +4,6 @@ submit, and the reminder on Home."""
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 from datetime import timedelta
@@ -13,7 +12,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
-from werkzeug.test import TestResponse
 
 from journal.accounts.accounts import Unlocked
 from journal.core.extensions import db
@@ -21,7 +19,7 @@ from journal.models.measures import MeasureResult
 from journal.models.types import utcnow
 from journal.mood import measures
 from journal.mood.scoring import get_instrument
-from tests.factories import login, make_user
+from tests.pages import words
 from tests.web.helpers import HTMX
 from tests.web.mood_helpers import (
     checked_radios,
@@ -35,23 +33,6 @@ from tests.web.mood_helpers import (
 from tests.web.prep_helpers import plan_session
 
 RESULT_RE = re.compile(r"/mood/results/([0-9a-f-]{36})")
-
-
-def _text(response: TestResponse) -> str:
-    """The page as read: tags removed, white space collapsed."""
-    words = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return re.sub(r"\s+([.,:;)])", r"\1", " ".join(html.unescape(words).split()))
-
-
-@pytest.fixture
-def ada_keys(app: Flask) -> Unlocked:
-    return make_user(app, "ada@example.com")
-
-
-@pytest.fixture
-def ada(ada_keys: Unlocked, client: FlaskClient) -> FlaskClient:
-    assert login(client, "ada@example.com").status_code == 302
-    return client
 
 
 def _results(app: Flask, keys: Unlocked) -> list[measures.ResultView]:
@@ -68,7 +49,7 @@ def _count(app: Flask) -> int:
 def test_each_screen_asks_one_question_in_the_standard_wording(ada: FlaskClient) -> None:
     phq = get_instrument("phq9")
     response = ada.get("/mood/measures/phq9")
-    first, markup = _text(response), response.get_data(as_text=True)
+    first, markup = words(response), response.get_data(as_text=True)
     assert "Question 1 of 9" in first
     assert phq.instructions in first
     assert phq.items[0].text in first
@@ -91,18 +72,18 @@ def test_back_and_forward_keep_every_answer(ada: FlaskClient) -> None:
     # ride along in hidden fields.
     back = step(ada, "gad7", carried, go="back")
     assert back.status_code == 200
-    assert "Question 3 of 7" in _text(back)
+    assert "Question 3 of 7" in words(back)
     assert checked_radios(back.get_data(as_text=True)) == {"q3": "1"}
     back = step(ada, "gad7", form_fields(back.get_data(as_text=True)), go="back")
     page = back.get_data(as_text=True)
-    assert "Question 2 of 7" in _text(back)
+    assert "Question 2 of 7" in words(back)
     assert checked_radios(page) == {"q2": "3"}
     kept = hidden_fields(page)
     assert kept["q1"] == "2" and kept["q3"] == "1" and "q2" not in kept
     # Change question 2 and go forward again: question 3 still has its answer.
     forward = step(ada, "gad7", kept, {"q2": "0"})
     page = forward.get_data(as_text=True)
-    assert "Question 3 of 7" in _text(forward)
+    assert "Question 3 of 7" in words(forward)
     assert checked_radios(page) == {"q3": "1"}
     assert hidden_fields(page)["q2"] == "0"
     # Back without choosing anything on a screen loses nothing either. (The CSRF
@@ -116,13 +97,13 @@ def test_next_without_an_answer_asks_for_one(ada: FlaskClient) -> None:
     carried = hidden_fields(ada.get("/mood/measures/phq9").get_data(as_text=True))
     response = step(ada, "phq9", carried)
     assert response.status_code == 422
-    assert "Choose an answer to go on." in _text(response)
-    assert "Question 1 of 9" in _text(response)
+    assert "Choose an answer to go on." in words(response)
+    assert "Question 1 of 9" in words(response)
 
 
 def test_the_total_band_and_baseline_come_through_the_web_flow(ada: FlaskClient) -> None:
     response = walk(ada, "phq9", [3, 3, 2, 2, 2, 2, 2, 2, 0])
-    page = _text(response)
+    page = words(response)
     assert response.status_code == 200
     assert "Total 18 of 27" in page
     assert "Severity band: Moderately severe (15 to 19)" in page
@@ -131,7 +112,7 @@ def test_the_total_band_and_baseline_come_through_the_web_flow(ada: FlaskClient)
 
 def test_a_later_result_shows_change_response_and_remission(ada: FlaskClient) -> None:
     walk(ada, "phq9", [3, 3, 2, 2, 2, 2, 2, 2, 0])  # 18, the baseline
-    page = _text(walk(ada, "phq9", [1, 1, 1, 1, 0, 0, 0, 0, 0]))  # 4
+    page = words(walk(ada, "phq9", [1, 1, 1, 1, 0, 0, 0, 0, 0]))  # 4
     assert "Total 4 of 27" in page
     assert "Compared with your baseline of 18" in page
     assert "14 points lower (78 %)" in page
@@ -141,14 +122,14 @@ def test_a_later_result_shows_change_response_and_remission(ada: FlaskClient) ->
 
 def test_a_rise_is_neither_response_nor_remission(ada: FlaskClient) -> None:
     walk(ada, "gad7", [1, 1, 1, 1, 1, 1, 0])  # 6
-    page = _text(walk(ada, "gad7", [2, 2, 2, 2, 1, 1, 0]))  # 10
+    page = words(walk(ada, "gad7", [2, 2, 2, 2, 1, 1, 0]))  # 10
     assert "4 points higher (67 %)" in page
     assert "Response: not yet" in page
     assert "Remission" not in page  # the GAD-7 has no remission rule here
 
 
 def test_the_pcl5_works_the_same_way(ada: FlaskClient) -> None:
-    page = _text(walk(ada, "pcl5", [2] * 20))
+    page = words(walk(ada, "pcl5", [2] * 20))
     assert "Total 40 of 80" in page
     assert "crisis-card" not in page
 
@@ -156,7 +137,7 @@ def test_the_pcl5_works_the_same_way(ada: FlaskClient) -> None:
 def test_the_optional_difficulty_question_is_kept_but_not_scored(
     app: Flask, ada_keys: Unlocked, ada: FlaskClient
 ) -> None:
-    page = _text(walk(ada, "phq9", [1] * 9, supplementary={"s_difficulty": "2"}))
+    page = words(walk(ada, "phq9", [1] * 9, supplementary={"s_difficulty": "2"}))
     assert "Total 9 of 27" in page
     assert "Very difficult" in page
     [result] = _results(app, ada_keys)
@@ -169,7 +150,7 @@ def test_missing_answers_name_the_questions_and_go_to_the_first(ada: FlaskClient
     del answers[3], answers[7]
     response = finish_at_once(ada, "phq9", answers)
     assert response.status_code == 422
-    page = _text(response)
+    page = words(response)
     assert "Questions 3 and 7 have no answer yet." in page
     assert "Question 3 of 9" in page
     # What was answered is still carried.
@@ -180,7 +161,7 @@ def test_an_answer_out_of_range_is_refused_and_named(app: Flask, ada: FlaskClien
     answers = {**phq9(0), 4: 7}
     response = finish_at_once(ada, "phq9", answers)
     assert response.status_code == 422
-    page = _text(response)
+    page = words(response)
     assert "Question 4 needs one of the answers shown." in page
     assert "Question 4 of 9" in page
     assert hidden_fields(response.get_data(as_text=True))["q5"] == "1"
@@ -228,7 +209,7 @@ def _age_results(app: Flask, days: int) -> None:
 
 
 def test_home_reminds_at_baseline_then_every_interval(app: Flask, ada: FlaskClient) -> None:
-    home = _text(ada.get("/"))
+    home = words(ada.get("/"))
     assert "Questionnaires to fill in" in home
     assert "Start the PHQ-9" in home and "Start the GAD-7" in home
     assert "your first one, the baseline" in home
@@ -236,12 +217,12 @@ def test_home_reminds_at_baseline_then_every_interval(app: Flask, ada: FlaskClie
 
     finish_at_once(ada, "phq9", phq9(0))
     finish_at_once(ada, "gad7", {n: 0 for n in range(1, 8)})
-    assert "Questionnaires to fill in" not in _text(ada.get("/"))
+    assert "Questionnaires to fill in" not in words(ada.get("/"))
 
     _age_results(app, 13)
-    assert "Questionnaires to fill in" not in _text(ada.get("/"))
+    assert "Questionnaires to fill in" not in words(ada.get("/"))
     _age_results(app, 14)
-    home = _text(ada.get("/"))
+    home = words(ada.get("/"))
     assert "it has been 14 days or more since the last one" in home
     assert "Start the PHQ-9" in home
 
@@ -252,14 +233,14 @@ def test_the_interval_is_configuration(
     finish_at_once(ada, "phq9", phq9(0))
     finish_at_once(ada, "gad7", {n: 0 for n in range(1, 8)})
     _age_results(app, 8)
-    assert "Questionnaires to fill in" not in _text(ada.get("/"))
+    assert "Questionnaires to fill in" not in words(ada.get("/"))
     monkeypatch.setitem(app.config, "QUESTIONNAIRE_INTERVAL_DAYS", 7)
-    assert "it has been 7 days or more" in _text(ada.get("/"))
+    assert "it has been 7 days or more" in words(ada.get("/"))
 
 
 def test_the_mood_page_lists_latest_results(ada: FlaskClient) -> None:
     finish_at_once(ada, "phq9", phq9(0, others=2))
-    page = _text(ada.get("/mood/"))
+    page = words(ada.get("/mood/"))
     assert "Latest:" in page
     assert "16 of 27, Moderately severe" in page
 
@@ -268,13 +249,13 @@ def test_questionnaires_are_due_again_before_a_dosing_session(app: Flask, ada: F
     finish_at_once(ada, "phq9", phq9(0))
     finish_at_once(ada, "gad7", {n: 0 for n in range(1, 8)})
     _age_results(app, 5)  # well inside the 14-day interval
-    assert "Questionnaires to fill in" not in _text(ada.get("/"))
+    assert "Questionnaires to fill in" not in words(ada.get("/"))
     plan_session(ada, utcnow() + timedelta(days=2))
-    home = _text(ada.get("/"))
+    home = words(ada.get("/"))
     assert "Questionnaires to fill in" in home and "Start the PHQ-9" in home
     # It says why: the session, not an interval that has not passed.
     assert "a dosing session is coming up" in home and "days or more" not in home
     # Taken in the three days before the session: no longer due for it.
     finish_at_once(ada, "phq9", phq9(0))
     finish_at_once(ada, "gad7", {n: 0 for n in range(1, 8)})
-    assert "Questionnaires to fill in" not in _text(ada.get("/"))
+    assert "Questionnaires to fill in" not in words(ada.get("/"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 
@@ -11,17 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from journal.models.users import Role
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token, markup
 from tests.web.helpers import BOOSTED, HTMX
 from tests.web.mood_helpers import checkin, finish_at_once, phq9
-
-
-@pytest.fixture
-def ada(app: Flask, client: FlaskClient) -> FlaskClient:
-    make_user(app, "ada@example.com")
-    assert login(client, "ada@example.com").status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -31,10 +23,6 @@ def bob(app: Flask, other_client: FlaskClient) -> FlaskClient:
     return other_client
 
 
-def _page(client: FlaskClient, path: str, **kwargs: object) -> str:
-    return html.unescape(client.get(path, **kwargs).get_data(as_text=True))  # type: ignore[arg-type]
-
-
 @pytest.mark.parametrize("headers", [{}, HTMX, BOOSTED], ids=["page", "htmx", "boosted"])
 def test_another_users_result_is_404(
     ada: FlaskClient, bob: FlaskClient, headers: dict[str, str]
@@ -42,7 +30,7 @@ def test_another_users_result_is_404(
     location = finish_at_once(ada, "phq9", phq9(3, others=3)).headers["Location"]
     response = bob.get(location, headers=headers)
     assert response.status_code == 404
-    text = html.unescape(response.get_data(as_text=True))
+    text = markup(response)
     assert "Not found" in text
     # The score (27, "Severe") must not show; "27" alone could appear in a random token.
     assert re.search(r">\s*27\b", text) is None and "Severe" not in text
@@ -60,13 +48,13 @@ def test_an_idempotency_key_never_reaches_across_users(ada: FlaskClient, bob: Fl
     adas = finish_at_once(ada, "phq9", phq9(0), key=key).headers["Location"]
     bobs = finish_at_once(bob, "phq9", phq9(0, others=0), key=key).headers["Location"]
     assert adas != bobs
-    assert "Total 0 of 27" in _page(bob, bobs)
+    assert "Total 0 of 27" in markup(bob.get(bobs))
 
 
 def test_each_patient_has_their_own_day_and_plan(ada: FlaskClient, bob: FlaskClient) -> None:
     checkin(ada, mood="1", anxiety="5", note="Ada's note")
-    assert "Ada's note" not in _page(bob, "/mood/")
-    assert "Save check-in" in _page(bob, "/")  # Bob has not checked in today
+    assert "Ada's note" not in markup(bob.get("/mood/"))
+    assert "Save check-in" in markup(bob.get("/"))  # Bob has not checked in today
     ada.post(
         "/help/safety-plan",
         data={
@@ -74,9 +62,9 @@ def test_each_patient_has_their_own_day_and_plan(ada: FlaskClient, bob: FlaskCli
             "csrf_token": csrf_token(ada, "/help/safety-plan"),
         },
     )
-    assert "Ada's warning signs" not in _page(bob, "/help/")
-    assert "Ada's warning signs" not in _page(bob, "/help/safety-plan")
-    assert "Ada's warning signs" in _page(ada, "/help/")
+    assert "Ada's warning signs" not in markup(bob.get("/help/"))
+    assert "Ada's warning signs" not in markup(bob.get("/help/safety-plan"))
+    assert "Ada's warning signs" in markup(ada.get("/help/"))
 
 
 def test_mood_pages_need_a_login(client: FlaskClient) -> None:
@@ -91,10 +79,10 @@ def test_mood_pages_need_a_login(client: FlaskClient) -> None:
 def test_the_mood_nav_item_is_there_for_patients_only(
     app: Flask, ada: FlaskClient, other_client: FlaskClient
 ) -> None:
-    nav = _page(ada, "/mood/")
+    nav = markup(ada.get("/mood/"))
     assert '<a href="/mood/" aria-current="page">Mood</a>' in nav
     order = [nav.index(f">{label}</a>") for label in ("Home", "Journal", "Mood", "Settings")]
     assert order == sorted(order)
     make_user(app, "dr@example.com", Role.THERAPIST)
     login(other_client, "dr@example.com")
-    assert ">Mood</a>" not in _page(other_client, "/settings/")
+    assert ">Mood</a>" not in markup(other_client.get("/settings/"))

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import inspect
 
 from journal.core.extensions import db
-from tests.conftest import csrf_token
 from tests.factories import signup_via_http
+from tests.pages import csrf_token
 from tests.web.mood_helpers import checkin, finish_at_once, phq9
 from tests.web.test_at_rest import _every_row_as_text, _sqlite_file_bytes
 

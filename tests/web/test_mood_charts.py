@@ -3,7 +3,6 @@ selector, and each record opened at most once however long the history."""
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 from collections import Counter
@@ -14,32 +13,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from journal.accounts.accounts import Unlocked
 from journal.core import records
 from journal.core.extensions import db
 from journal.mood import moods
-from tests.factories import login, make_user
+from tests.pages import words
 from tests.web.helpers import BOOSTED
 from tests.web.mood_helpers import phq9, seed_checkins, seed_result
 from tests.web.prep_helpers import plan_session
-
-
-def _text(response: TestResponse) -> str:
-    words = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return re.sub(r"\s+([.,:;)])", r"\1", " ".join(html.unescape(words).split()))
-
-
-@pytest.fixture
-def ada_keys(app: Flask) -> Unlocked:
-    return make_user(app, "ada@example.com")
-
-
-@pytest.fixture
-def ada(ada_keys: Unlocked, client: FlaskClient) -> FlaskClient:
-    assert login(client, "ada@example.com").status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -64,7 +46,7 @@ def _today(app: Flask, keys: Unlocked) -> date:
 def test_with_no_data_the_charts_say_so(ada: FlaskClient) -> None:
     response = ada.get("/mood/charts")
     assert response.status_code == 200
-    page = _text(response)
+    page = words(response)
     assert "No check-ins from" in page
     assert "No PHQ-9 results" in page and "No GAD-7 results" in page
     assert "PCL-5" not in page
@@ -83,7 +65,7 @@ def test_the_charts_draw_svg_with_a_table_and_summary_for_each(
     seed_result(app, ada_keys, "gad7", {n: 1 for n in range(1, 8)}, now - timedelta(days=5))
     response = ada.get("/mood/charts")
     markup = response.get_data(as_text=True)
-    page = _text(response)
+    page = words(response)
     assert markup.count('<svg class="chart"') == 3  # mood, PHQ-9, GAD-7 (no sessions: no overlay)
     assert markup.count('role="img"') == 3
     assert markup.count("<table>") == 3
@@ -92,7 +74,7 @@ def test_the_charts_draw_svg_with_a_table_and_summary_for_each(
     # Band shading for the PHQ-9's five bands and the GAD-7's four.
     assert markup.count('<rect class="band-') == 9
     # The baseline (40 days ago) is outside the 30-day view, but still the baseline.
-    thirty = _text(ada.get("/mood/charts?range=30d"))
+    thirty = words(ada.get("/mood/charts?range=30d"))
     assert "Baseline 16 (Moderately severe)" in thirty
     assert "Latest 8 (Mild)" in thirty and "50 % lower than the baseline" in thirty
     assert "what clinicians call a response" in thirty
@@ -126,7 +108,7 @@ def test_five_years_of_check_ins_open_each_record_once(
     assert response.status_code == 200
     assert max(opened.values()) == 1
     assert len(opened) == days + 130
-    page = _text(response)
+    page = words(response)
     assert f"{days} check-ins from" in page
     assert "Each point is a week's average." in page
     # Weekly rows, not one per day, in the table that goes with the chart.

@@ -19,8 +19,8 @@ from flask.testing import FlaskClient
 
 from journal import create_app
 from journal.mood import scoring
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.mood_helpers import walk
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "instruments" / "asrs6.json"

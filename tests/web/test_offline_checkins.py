@@ -19,22 +19,10 @@ from journal.models.idempotency import IdempotencyKey
 from journal.models.moods import CheckIn
 from journal.models.users import User
 from journal.mood import moods
-from tests.factories import login, make_user
 from tests.web.helpers import HTMX
 from tests.web.mood_helpers import checkin
 
 EMAIL = "ada@example.com"
-
-
-@pytest.fixture
-def ada_keys(app: Flask) -> Unlocked:
-    return make_user(app, EMAIL)
-
-
-@pytest.fixture
-def ada(ada_keys: Unlocked, client: FlaskClient) -> FlaskClient:
-    assert login(client, EMAIL).status_code == 302
-    return client
 
 
 def _today(app: Flask) -> date:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
@@ -21,25 +20,13 @@ from journal.integration import integration
 from journal.models.idempotency import IdempotencyKey
 from journal.models.integration import PromptAnswer, PromptDraft
 from journal.models.kap_sessions import KapSession, SessionStatus
-from tests.conftest import csrf_token
-from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.helpers import HTMX
 from tests.web.integ_helpers import log_done_session, prompt, prompt_url, skip
 from tests.web.prep_helpers import text_of
 
 EMAIL = "ada@example.com"
 KEY = "day-one-surprised"
-
-
-@pytest.fixture
-def ada_keys(app: Flask) -> Unlocked:
-    return make_user(app, EMAIL)
-
-
-@pytest.fixture
-def ada(ada_keys: Unlocked, client: FlaskClient) -> FlaskClient:
-    assert login(client, EMAIL).status_code == 302
-    return client
 
 
 def _form_fields(client: FlaskClient, session_id: str) -> dict[str, str]:

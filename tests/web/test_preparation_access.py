@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from journal.models.kap_sessions import SessionStatus
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.helpers import HTMX
 from tests.web.prep_helpers import in_hours, local_fields, plan_session, session_row, text_of
 

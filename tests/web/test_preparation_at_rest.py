@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 
 from journal.content import load_self_check
 from journal.core.extensions import db
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.prep_helpers import in_hours, plan_session, session_row, text_of
 from tests.web.test_at_rest import _every_row_as_text, _sqlite_file_bytes
 

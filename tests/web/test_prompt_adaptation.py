@@ -22,8 +22,8 @@ from journal.core import crypto
 from journal.core.extensions import db
 from journal.models.adaptations import Adaptation
 from journal.models.users import Role, User
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
+from tests.pages import csrf_token
 from tests.web.care_helpers import Pair, accept, invite, linked_pair, plain
 from tests.web.care_prep_helpers import (
     edit_rows,

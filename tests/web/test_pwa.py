@@ -7,7 +7,6 @@ import re
 import struct
 import uuid
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -15,18 +14,11 @@ from sqlalchemy import func, select
 from journal.core.extensions import db
 from journal.models.entries import Entry
 from journal.models.idempotency import IdempotencyKey
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.helpers import HTMX, user_id
 
 STATIC_RE = re.compile(r'(/static/[^"?]+)\?v=([0-9a-f]{16})')
-
-
-@pytest.fixture
-def ada(app: Flask, client: FlaskClient) -> FlaskClient:
-    make_user(app, "ada@example.com")
-    assert login(client, "ada@example.com").status_code == 302
-    return client
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

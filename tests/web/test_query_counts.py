@@ -36,8 +36,8 @@ from journal.entries.entries import EntryForm
 from journal.models.sharing import Share
 from journal.models.types import utcnow
 from journal.models.users import Role
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
+from tests.pages import csrf_token
 from tests.web.helpers import entry_ids
 
 VIEWER = "viewer@example.com"

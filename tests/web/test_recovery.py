@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.conftest import csrf_token
 from tests.factories import KEY_RE, PASSWORD, last_link, login, make_user, write_entry
+from tests.pages import csrf_token, markup
 from tests.web.helpers import without_csrf
 
 NEW_PASSWORD = "orchard-violin-glacier-ember-42"
 RECOVERY_FAILED = "That email and recovery key do not match an account."
-
-
-def _text(response: TestResponse) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def _logout(client: FlaskClient) -> None:
@@ -64,15 +59,15 @@ def test_changing_the_password_keeps_entries_and_logs_out_only_other_devices(
 
     response = _change_password(client, PASSWORD, NEW_PASSWORD)
     assert response.status_code == 302
-    assert "Password changed." in _text(client.get(response.headers["Location"]))
+    assert "Password changed." in markup(client.get(response.headers["Location"]))
 
-    assert "Notes from the morning walk." in _text(client.get("/journal/"))
+    assert "Notes from the morning walk." in markup(client.get("/journal/"))
     assert other_client.get("/journal/").status_code == 302
 
     _logout(client)
     assert login(client, "ada@example.com", PASSWORD).status_code == 422
     assert login(client, "ada@example.com", NEW_PASSWORD).status_code == 302
-    assert "Notes from the morning walk." in _text(client.get("/journal/"))
+    assert "Notes from the morning walk." in markup(client.get("/journal/"))
 
 
 def test_the_password_is_not_changed_without_the_current_one(
@@ -82,7 +77,7 @@ def test_the_password_is_not_changed_without_the_current_one(
     login(client, "ada@example.com")
     response = _change_password(client, "not-my-password-at-all", NEW_PASSWORD)
     assert response.status_code == 422
-    assert "Your current password is not right." in _text(response)
+    assert "Your current password is not right." in markup(response)
     _logout(client)
     assert login(client, "ada@example.com", PASSWORD).status_code == 302
 
@@ -92,7 +87,7 @@ def test_a_weak_new_password_is_refused_with_a_message(app: Flask, client: Flask
     login(client, "ada@example.com")
     response = _change_password(client, PASSWORD, "password123456")
     assert response.status_code == 422
-    assert "This password is too easy to guess." in _text(response)
+    assert "This password is too easy to guess." in markup(response)
     _logout(client)
     assert login(client, "ada@example.com", PASSWORD).status_code == 302
 
@@ -116,10 +111,10 @@ def test_resetting_with_the_recovery_key_keeps_the_journal_and_issues_a_new_key(
     assert match
     new_key = match.group(1)
     assert new_key != old_key
-    assert "Save your recovery key" in _text(response)
+    assert "Save your recovery key" in markup(response)
 
     # Logged in by the reset, with every word still readable.
-    journal = _text(client.get("/journal/"))
+    journal = markup(client.get("/journal/"))
     assert "The heaviness lifted a little." in journal
     assert "Week two" in journal
     # The reset logged out every other device.
@@ -129,12 +124,12 @@ def test_resetting_with_the_recovery_key_keeps_the_journal_and_issues_a_new_key(
     _logout(client)
     refused = _reset(client, "ada@example.com", old_key, "another-fine-long-passphrase-9")
     assert refused.status_code == 422
-    assert RECOVERY_FAILED in _text(refused)
+    assert RECOVERY_FAILED in markup(refused)
     assert login(client, "ada@example.com", PASSWORD).status_code == 422
     assert login(client, "ada@example.com", NEW_PASSWORD).status_code == 302
     _logout(client)
     assert _reset(client, "ada@example.com", new_key, PASSWORD).status_code == 200
-    assert "The heaviness lifted a little." in _text(client.get("/journal/"))
+    assert "The heaviness lifted a little." in markup(client.get("/journal/"))
 
 
 def test_a_recovery_key_with_a_typo_is_refused_with_a_message(
@@ -145,7 +140,7 @@ def test_a_recovery_key_with_a_typo_is_refused_with_a_message(
     typo = ("B" if key[0] != "B" else "C") + key[1:]
     response = _reset(client, "ada@example.com", typo, NEW_PASSWORD)
     assert response.status_code == 422
-    assert "That recovery key has a typo somewhere" in _text(response)
+    assert "That recovery key has a typo somewhere" in markup(response)
     assert login(client, "ada@example.com", PASSWORD).status_code == 302
 
 
@@ -158,8 +153,8 @@ def test_a_reset_for_an_unknown_email_gets_the_same_answer_as_a_wrong_key(
     wrong_key = _reset(client, "ada@example.com", other_key, NEW_PASSWORD)
     unknown = _reset(other_client, "bob@example.com", key, NEW_PASSWORD)
     assert wrong_key.status_code == unknown.status_code == 422
-    assert RECOVERY_FAILED in _text(wrong_key)
-    assert RECOVERY_FAILED in _text(unknown)
+    assert RECOVERY_FAILED in markup(wrong_key)
+    assert RECOVERY_FAILED in markup(unknown)
 
 
 def test_a_new_recovery_key_replaces_the_old_one(app: Flask, client: FlaskClient) -> None:
@@ -170,7 +165,7 @@ def test_a_new_recovery_key_replaces_the_old_one(app: Flask, client: FlaskClient
         "/recovery-key/new", data={"csrf_token": csrf_token(client, "/recovery-key")}
     )
     assert response.status_code == 200
-    assert "Your previous recovery key no longer works." in _text(response)
+    assert "Your previous recovery key no longer works." in markup(response)
     match = KEY_RE.search(response.get_data(as_text=True))
     assert match and match.group(1) != old_key
     _logout(client)
@@ -195,11 +190,11 @@ def test_starting_over_leaves_an_empty_journal_and_retires_the_old_password(
         data={"email": "ada@example.com", "csrf_token": csrf_token(client, "/start-over")},
     )
     assert asked.status_code == 200
-    assert "Check your email" in _text(asked)
+    assert "Check your email" in markup(asked)
     link = last_link(outbox, "ada@example.com")
     page = client.get(link)
     assert page.status_code == 200
-    assert "Everything in this account will be deleted permanently" in _text(page)
+    assert "Everything in this account will be deleted permanently" in markup(page)
 
     unticked = client.post(
         link,
@@ -210,7 +205,7 @@ def test_starting_over_leaves_an_empty_journal_and_retires_the_old_password(
         },
     )
     assert unticked.status_code == 422
-    assert "Tick the box" in _text(unticked)
+    assert "Tick the box" in markup(unticked)
 
     done = client.post(
         link,
@@ -223,7 +218,7 @@ def test_starting_over_leaves_an_empty_journal_and_retires_the_old_password(
     )
     assert done.status_code == 200
     assert KEY_RE.search(done.get_data(as_text=True))
-    journal = _text(client.get("/journal/"))
+    journal = markup(client.get("/journal/"))
     assert "Nothing here yet." in journal
     assert "A corridor of doors." not in journal
     assert "Session one" not in journal
@@ -249,9 +244,9 @@ def test_asking_to_start_over_for_an_unknown_email_looks_the_same_and_sends_noth
         data={"email": "bob@example.com", "csrf_token": csrf_token(client, "/start-over")},
     )
     assert known.status_code == unknown.status_code == 200
-    assert without_csrf(_text(known)).replace("ada@", "X@") == without_csrf(_text(unknown)).replace(
-        "bob@", "X@"
-    )
+    assert without_csrf(markup(known)).replace("ada@", "X@") == without_csrf(
+        markup(unknown)
+    ).replace("bob@", "X@")
     assert len(list(outbox.glob("*.eml"))) == 1
 
 

@@ -33,8 +33,8 @@ from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.reminders import PushSubscription, ReminderSent
 from journal.models.users import Role, User
 from journal.reminders import reminders
-from tests.conftest import csrf_token
 from tests.factories import login, make_user, write_entry
+from tests.pages import csrf_token
 from tests.web import integ_helpers as integ
 from tests.web.mood_helpers import checkin, finish_at_once, phq9
 from tests.web.prep_helpers import field_errors, in_hours, local_fields, plan_session, session_form

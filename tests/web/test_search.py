@@ -19,8 +19,8 @@ from journal.entries import search
 from journal.entries.search import Filters, Position
 from journal.models.entries import Entry
 from journal.models.types import utcnow
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user
+from tests.pages import csrf_token
 from tests.web.integ_helpers import add_after_effect, answer, log_done_session, write_entry
 from tests.web.integ_helpers import search as post_search
 from tests.web.mood_helpers import checkin

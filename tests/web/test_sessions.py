@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -12,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, make_user, signup_via_http, write_entry
+from tests.pages import csrf_token, markup
 from tests.web.helpers import (
     age_sessions,
     auth_cookie,
@@ -117,7 +116,7 @@ def test_thirty_idle_minutes_lock_the_journal(app: Flask, client: FlaskClient) -
     response = client.get("/journal/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=/journal/")
-    page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    page = markup(client.get(response.headers["Location"]))
     assert "You were away for a while, so we locked your journal." in page
     assert "Before the pause." not in page
     # Coming back later does not unlock it either: logging in again is the only way.

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, login, signup_via_http, write_entry
+from tests.pages import csrf_token
 
 
 def test_new_patient_writes_an_entry_and_reads_it_after_logging_in_again(

@@ -16,8 +16,8 @@ from journal.core.extensions import db
 from journal.entries import entries, timeline
 from journal.models.entries import Entry
 from journal.models.types import utcnow
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.integ_helpers import add_after_effect, answer, log_done_session, write_entry
 from tests.web.mood_helpers import checkin
 from tests.web.prep_helpers import in_hours, local_fields, plan_session, text_of

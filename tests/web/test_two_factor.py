@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import re
 import time
 from datetime import timedelta
 
 import pyotp
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
@@ -19,7 +17,6 @@ from journal.models.sessions import AuthSession
 from journal.models.two_factor import TwoFactor
 from journal.models.types import utcnow
 from journal.models.users import LoginThrottle, Role
-from tests.conftest import csrf_token
 from tests.factories import (
     PASSWORD,
     TOTP_SECRETS,
@@ -29,13 +26,10 @@ from tests.factories import (
     make_user,
     write_entry,
 )
+from tests.pages import csrf_token, markup
 from tests.web.helpers import HTMX, auth_cookie, plant_auth_cookie, session_count, user_id
 
 WRONG_CODE = "That code did not work."
-
-
-def _text(response: TestResponse) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def _password_step(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResponse:
@@ -57,15 +51,8 @@ def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-@pytest.fixture
-def ada(app: Flask, client: FlaskClient) -> FlaskClient:
-    make_user(app, "ada@example.com")
-    login(client, "ada@example.com")
-    return client
-
-
 def test_a_patient_turns_on_two_step_sign_in_by_scanning_a_qr_code(ada: FlaskClient) -> None:
-    status = _text(ada.get("/settings/two-factor"))
+    status = markup(ada.get("/settings/two-factor"))
     assert "Off." in status
     page = ada.get("/settings/two-factor/setup").get_data(as_text=True)
     # The QR code is inline SVG markup (allowed by the CSP, unlike a script) and the
@@ -75,8 +62,8 @@ def test_a_patient_turns_on_two_step_sign_in_by_scanning_a_qr_code(ada: FlaskCli
     secret, codes = enrol_via_http(ada)
     assert re.sub(r"\s", "", re.search(r'id="totp-secret"[^>]*>([^<]+)<', page).group(1)) == secret  # type: ignore[union-attr]
     assert len(set(codes)) == 10
-    assert "On." in _text(ada.get("/settings/two-factor"))
-    assert "You have 10 unused backup codes." in _text(ada.get("/settings/two-factor"))
+    assert "On." in markup(ada.get("/settings/two-factor"))
+    assert "You have 10 unused backup codes." in markup(ada.get("/settings/two-factor"))
 
 
 def test_reloading_the_set_up_page_keeps_the_same_key(ada: FlaskClient) -> None:
@@ -100,8 +87,8 @@ def test_a_wrong_code_at_set_up_leaves_two_step_sign_in_off(ada: FlaskClient) ->
         },
     )
     assert response.status_code == 422
-    assert WRONG_CODE in _text(response)
-    assert "Off." in _text(ada.get("/settings/two-factor"))
+    assert WRONG_CODE in markup(response)
+    assert "Off." in markup(ada.get("/settings/two-factor"))
 
 
 def test_signing_in_with_two_steps_needs_the_password_and_then_a_code(
@@ -149,7 +136,7 @@ def test_a_code_is_accepted_only_once(app: Flask, client: FlaskClient) -> None:
     _password_step(client, "ada@example.com")
     replay = _code_step(client, code)
     assert replay.status_code == 422
-    assert WRONG_CODE in _text(replay)
+    assert WRONG_CODE in markup(replay)
 
 
 def test_the_next_page_is_kept_through_both_steps(app: Flask, client: FlaskClient) -> None:
@@ -183,8 +170,8 @@ def test_a_backup_code_signs_in_once(app: Flask, client: FlaskClient) -> None:
 
     _password_step(client, "ada@example.com")
     assert _code_step(client, codes[0].lower().replace("-", " ")).status_code == 302
-    assert "You have 9 unused backup codes." in _text(client.get("/settings/two-factor"))
-    log = _text(client.get("/settings/activity"))
+    assert "You have 9 unused backup codes." in markup(client.get("/settings/two-factor"))
+    log = markup(client.get("/settings/activity"))
     assert "Signed in with a backup code" in log
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
 
@@ -201,7 +188,7 @@ def test_five_wrong_codes_end_the_half_way_sign_in(app: Flask, client: FlaskClie
     fifth = _code_step(client, wrong)
     assert fifth.status_code == 302
     assert fifth.headers["Location"] == "/login"
-    assert "Too many wrong codes. Enter your password again." in _text(client.get("/login"))
+    assert "Too many wrong codes. Enter your password again." in markup(client.get("/login"))
     # The right code no longer helps: the password is needed again.
     assert _code_step(client, fresh_totp(app, "ada@example.com")).headers["Location"] == "/login"
 
@@ -226,7 +213,7 @@ def test_wrong_codes_lock_the_second_step_of_that_email_from_any_address(
     )
     locked = _code_step(other_client, fresh_totp(app, "ada@example.com"))
     assert locked.status_code == 422
-    assert "Too many attempts for this email." in _text(locked)
+    assert "Too many attempts for this email." in markup(locked)
     with app.app_context():
         db.session.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(1)))
         db.session.commit()
@@ -264,7 +251,7 @@ def test_a_therapist_is_sent_to_set_up_two_step_sign_in_before_anything_else(
     fragment = client.get("/settings/", headers=HTMX)
     assert fragment.status_code == 401
     assert fragment.headers["HX-Redirect"] == "/settings/two-factor/setup"
-    page = _text(client.get("/settings/two-factor/setup"))
+    page = markup(client.get("/settings/two-factor/setup"))
     assert "Therapist accounts need two-step sign-in before anything else" in page
     enrol_via_http(client)
     assert client.get("/clinic/patients").status_code == 200
@@ -293,7 +280,7 @@ def test_a_therapist_without_two_step_sign_in_can_still_log_out(
 def test_a_therapist_cannot_turn_two_step_sign_in_off(app: Flask, client: FlaskClient) -> None:
     make_user(app, "dr.lee@example.com", Role.THERAPIST)
     login(client, "dr.lee@example.com")
-    page = _text(client.get("/settings/two-factor"))
+    page = markup(client.get("/settings/two-factor"))
     assert "Therapist accounts always use two-step sign-in." in page
     response = client.post(
         "/settings/two-factor/disable",
@@ -323,7 +310,7 @@ def test_a_patient_turns_two_step_sign_in_off_with_password_and_code(
         },
     )
     assert refused.status_code == 422
-    assert "Your password is not right." in _text(refused)
+    assert "Your password is not right." in markup(refused)
     done = client.post(
         "/settings/two-factor/disable",
         data={
@@ -335,7 +322,7 @@ def test_a_patient_turns_two_step_sign_in_off_with_password_and_code(
     assert done.status_code == 302
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     assert _password_step(client, "ada@example.com").headers["Location"] == "/"
-    log = _text(client.get("/settings/activity"))
+    log = markup(client.get("/settings/activity"))
     assert "Two-step sign-in turned off" in log and "Two-step sign-in turned on" in log
 
 
