@@ -207,7 +207,7 @@ def add_dosing_sessions(p: PatientData) -> int:
         if not form.valid:
             raise RuntimeError(f"generated session rejected: {form.errors}")
         session = preparation.plan_session(p.user, p.udk, form)
-        intention = IntentionForm.validated(entry_text(p.rng, 100)[0] + ".")
+        intention = IntentionForm.read({"text": entry_text(p.rng, 100)[0] + "."})
         preparation.save_intention(session, p.udk, intention)
         if status == "done":
             checklist = checklists.checklist_of(session)

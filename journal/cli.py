@@ -188,7 +188,7 @@ def _demo_adaptation(therapist: Unlocked, link: CareLink) -> None:
     posted = checklist_adaptation.form_as_posted(form)
     posted[f"row-{len(form.rows) - 1}-text"] = DEMO_OWN_ITEM
     posted[f"row-{len(form.rows) - 1}-timing"] = "day_before:-1440"
-    parsed = checklist_adaptation.parse_form(posted)
+    parsed = checklist_adaptation.ChecklistAdaptationForm.read(posted)
     assert parsed.data is not None, parsed.errors
     adaptations.save(therapist.user, link, checklist_adaptation.KIND, parsed.data)
 
@@ -229,7 +229,7 @@ def _demo_sessions(patient: Unlocked, now: datetime) -> tuple[KapSession, KapSes
     first = _demo_session(patient, at_ten(-6), "done", 1, adapted=False)
     second = _demo_session(patient, at_ten(2), "planned", 2, adapted=True)
     for session, text in zip((first, second), DEMO_INTENTIONS, strict=True):
-        preparation.save_intention(session, patient.udk, IntentionForm.validated(text))
+        preparation.save_intention(session, patient.udk, IntentionForm.read({"text": text}))
     for key in ("no-alcohol-or-drugs", "tell-prescriber-medicines", "arrange-ride-home"):
         checklists.set_ticked(second, patient.udk, key, True)
     return first, second

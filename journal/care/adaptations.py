@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
@@ -36,8 +36,8 @@ from journal.models.types import utcnow
 from journal.models.users import User
 
 
-class AdaptationForm:
-    """What a kind's form parser returns: the typed values, messages, and (when it is
+class AdaptationForm(Protocol):
+    """What a kind's `read_form` returns: the typed values, messages, and (when it is
     valid) the data to seal."""
 
     errors: dict[str, str]
@@ -49,11 +49,11 @@ class AdaptationKind:
     """One kind of content a therapist can adapt.
 
     `default_form()` is the form filled from the clinic's defaults; `form_from_data`
-    fills it from an adaptation the therapist opened; `parse_form` reads a posted
-    form (strings only) and validates it (`journal.web.presenters` names the template
-    that renders the form's fields). The
-    sentences after it say, in the kind's own words, what the defaults are called and
-    when the patient gets the adaptation (the checklist's are the defaults).
+    fills it from an adaptation the therapist opened; `read_form` is the form's
+    `read` (see `journal.core.forms`); `journal.web.presenters` names the template
+    that renders its fields. The sentences after it say, in the kind's own words, what
+    the defaults are called and when the patient gets the adaptation (the
+    checklist's are the defaults).
     """
 
     key: str
@@ -61,7 +61,7 @@ class AdaptationKind:
     description: str
     default_form: Callable[[], Any]
     form_from_data: Callable[[Mapping[str, Any]], Any]
-    parse_form: Callable[[MultiDict[str, str]], Any]
+    read_form: Callable[[MultiDict[str, str]], Any]
     standard: str = "the clinic's standard list"
     saved_note: str = "It is used the next time they plan a session."
     withdraw_note: str = (

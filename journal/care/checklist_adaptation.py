@@ -129,6 +129,11 @@ class ChecklistAdaptationForm:
     errors: dict[str, str] = field(default_factory=dict)
     data: Mapping[str, Any] | None = None
 
+    @classmethod
+    def read(cls, posted: MultiDict[str, str]) -> ChecklistAdaptationForm:
+        """Read the rows as typed, check every value, and build the data to seal."""
+        return _read(posted)
+
     @property
     def valid(self) -> bool:
         return not self.errors
@@ -197,7 +202,7 @@ def _own_fields(row: Row) -> list[tuple[str, str]]:
     return fields + [("routes", r) for r in row.routes] + [("settings", s) for s in row.settings]
 
 
-def parse_form(posted: MultiDict[str, str]) -> ChecklistAdaptationForm:
+def _read(posted: MultiDict[str, str]) -> ChecklistAdaptationForm:
     """Read the rows as typed, check every value, and build the data to seal."""
     menu = {t.value: t for t in timings()}
     form = ChecklistAdaptationForm(rows=[])
@@ -409,5 +414,5 @@ ADAPTATION_KIND = AdaptationKind(
     ),
     default_form=default_form,
     form_from_data=form_from_data,
-    parse_form=parse_form,
+    read_form=ChecklistAdaptationForm.read,
 )

@@ -95,6 +95,11 @@ class PromptAdaptationForm:
     errors: dict[str, str] = field(default_factory=dict)
     data: Mapping[str, Any] | None = None
 
+    @classmethod
+    def read(cls, posted: MultiDict[str, str]) -> PromptAdaptationForm:
+        """Read the rows as typed, check every value, and build the data to seal."""
+        return _read(posted)
+
     @property
     def valid(self) -> bool:
         return not self.errors
@@ -145,7 +150,7 @@ def form_as_posted(form: PromptAdaptationForm) -> MultiDict[str, str]:
     )
 
 
-def parse_form(posted: MultiDict[str, str]) -> PromptAdaptationForm:
+def _read(posted: MultiDict[str, str]) -> PromptAdaptationForm:
     """Read the rows as typed, check every value, and build the data to seal."""
     menu = {s.key for s in slots()}
     form = PromptAdaptationForm(rows=[])
@@ -305,7 +310,7 @@ ADAPTATION_KIND = AdaptationKind(
     ),
     default_form=default_form,
     form_from_data=form_from_data,
-    parse_form=parse_form,
+    read_form=PromptAdaptationForm.read,
     standard="the clinic's standard prompts",
     saved_note="It is used for every session they mark done from now on.",
     withdraw_note=(

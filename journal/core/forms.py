@@ -1,7 +1,11 @@
-"""What every form's `from_mapping` starts from: the fields as typed.
+"""How every form is read: one way, everywhere.
 
-A form object keeps exactly what the person typed (trimmed), so a page with an
-error shows it back to them unchanged; parsing and messages come after.
+Each form is a dataclass with a classmethod `read(posted)` that takes the posted
+fields (a mapping of strings: `request.form`, or a dict from the CLI, the bench or a
+test), keeps exactly what the person typed (trimmed), and puts a message for each
+problem in `errors`, keyed by field, so a page with an error shows everything back
+unchanged; `valid` is "no errors". Checks that need more than the form (whose
+sessions exist, the time zone) are the service's, done on the form it read.
 """
 
 from __future__ import annotations

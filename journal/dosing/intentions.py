@@ -4,6 +4,7 @@ as the series goes on (broad at first, then specific, then about integration).""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
@@ -40,9 +41,9 @@ class IntentionForm:
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def validated(cls, text: str) -> IntentionForm:
+    def read(cls, posted: Mapping[str, str]) -> IntentionForm:
         # One sentence: line breaks from a phone keyboard's "return" are dropped.
-        form = cls(text=" ".join(text.split()))
+        form = cls(text=" ".join(str(posted.get("text", "") or "").split()))
         if not form.text:
             form.errors["text"] = "Write your intention in a sentence before saving."
         elif len(form.text) > TEXT_MAX:

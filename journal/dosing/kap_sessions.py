@@ -175,8 +175,8 @@ class SessionForm:
     details: SessionDetails | None = None
 
     @classmethod
-    def from_mapping(cls, raw: Mapping[str, str]) -> SessionForm:
-        typed = forms.reader(raw)
+    def read(cls, posted: Mapping[str, str]) -> SessionForm:
+        typed = forms.reader(posted)
 
         return cls(
             date=typed("date"),
@@ -188,7 +188,7 @@ class SessionForm:
             series_position=typed("series_position"),
             series_total=typed("series_total"),
             dose=typed("dose"),
-            notes=str(raw.get("notes", "") or "").rstrip(),
+            notes=str(posted.get("notes", "") or "").rstrip(),
         )
 
     @classmethod

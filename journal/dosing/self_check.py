@@ -44,23 +44,23 @@ class SelfCheckForm:
     def valid(self) -> bool:
         return not self.errors
 
+    @classmethod
+    def read(cls, posted: Mapping[str, str]) -> SelfCheckForm:
+        """Every question needs an answer ("Not sure" is one); what was chosen is kept."""
+        check = content()
+        allowed = {a.key for a in check.answers}
+        form = cls()
+        for item in check.items:
+            value = str(posted.get(item.key, "") or "")
+            if value in allowed:
+                form.answers[item.key] = value
+            else:
+                form.errors[item.key] = "Choose yes, no or not sure."
+        return form
+
 
 def content() -> SelfCheckContent:
     return load_self_check()
-
-
-def check_answers(raw: Mapping[str, str]) -> SelfCheckForm:
-    """Every question needs an answer ("Not sure" is one); what was chosen is kept."""
-    check = content()
-    allowed = {a.key for a in check.answers}
-    form = SelfCheckForm()
-    for item in check.items:
-        value = str(raw.get(item.key, "") or "")
-        if value in allowed:
-            form.answers[item.key] = value
-        else:
-            form.errors[item.key] = "Choose yes, no or not sure."
-    return form
 
 
 def read_answers(record: SelfCheck, udk: bytes) -> SelfCheckView:

@@ -62,8 +62,8 @@ class LogForm:
     values: dict[str, int | None] = field(default_factory=dict)
 
     @classmethod
-    def from_mapping(cls, raw: Mapping[str, str]) -> LogForm:
-        typed = forms.reader(raw)
+    def read(cls, posted: Mapping[str, str]) -> LogForm:
+        typed = forms.reader(posted)
 
         return cls(
             kind=typed("kind") or READING,

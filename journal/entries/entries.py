@@ -14,7 +14,7 @@ from sqlalchemy import Row, ScalarSelect, delete, func, select
 from sqlalchemy.orm import defer
 
 from journal.care import shareable, sharing
-from journal.core import crypto, records
+from journal.core import crypto, forms, records
 from journal.core.extensions import db
 from journal.entries import entry_meta
 from journal.models.entries import Draft, Entry
@@ -55,9 +55,12 @@ class EntryForm:
     session_id: uuid.UUID | None = None
 
     @classmethod
-    def validated(cls, title: str, body: str, tags: str = "", session: str = "") -> EntryForm:
-        form = cls(title=title.strip(), body=body.rstrip(), tags=tags.strip(), session=session)
-        form.tag_list, tag_error = entry_meta.parse_tags(tags)
+    def read(cls, posted: Mapping[str, str]) -> EntryForm:
+        typed = forms.reader(posted)
+        # The body keeps its leading spaces (an indented first line is the writer's).
+        body = str(posted.get("body", "") or "").rstrip()
+        form = cls(title=typed("title"), body=body, tags=typed("tags"), session=typed("session"))
+        form.tag_list, tag_error = entry_meta.parse_tags(form.tags)
         if tag_error:
             form.errors["tags"] = tag_error
         limit = current_app.config["ENTRY_MAX_CHARS"]

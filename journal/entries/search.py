@@ -21,13 +21,14 @@ from __future__ import annotations
 import heapq
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 
+from journal.core import forms
 from journal.core.extensions import db
 from journal.dosing import intentions
 from journal.entries import entries, entry_meta, timeline
@@ -438,3 +439,15 @@ class SearchForm:
     tag: str = ""
     session: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, posted: Mapping[str, str]) -> SearchForm:
+        """The search as typed; what it means is checked by `parse_query` and the view
+        (which knows whose sessions exist)."""
+        typed = forms.reader(posted)
+        return cls(
+            q=str(posted.get("q", "") or ""),
+            kind=typed("kind"),
+            tag=" ".join(typed("tag").split()),
+            session=typed("session"),
+        )

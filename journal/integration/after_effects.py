@@ -105,8 +105,8 @@ class AfterEffectForm:
     values: dict[str, int | None] = field(default_factory=dict)
 
     @classmethod
-    def from_mapping(cls, raw: Mapping[str, str]) -> AfterEffectForm:
-        typed = forms.reader(raw)
+    def read(cls, posted: Mapping[str, str]) -> AfterEffectForm:
+        typed = forms.reader(posted)
 
         return cls(
             kind=typed("kind"),

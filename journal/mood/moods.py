@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from journal.care import shareable, sharing
-from journal.core import records
+from journal.core import forms, records
 from journal.core.extensions import db
 from journal.models.moods import CheckIn
 from journal.models.types import utcnow
@@ -149,14 +149,15 @@ class CheckInForm:
         )
 
     @classmethod
-    def validated(cls, raw: Mapping[str, str]) -> CheckInForm:
+    def read(cls, posted: Mapping[str, str]) -> CheckInForm:
+        typed = forms.reader(posted)
         form = cls(
-            mood=raw.get("mood", "").strip(),
-            anxiety=raw.get("anxiety", "").strip(),
-            energy=raw.get("energy", "").strip(),
-            sleep_hours=raw.get("sleep_hours", "").strip(),
-            sleep_quality=raw.get("sleep_quality", "").strip(),
-            note=raw.get("note", "").strip(),
+            mood=typed("mood"),
+            anxiety=typed("anxiety"),
+            energy=typed("energy"),
+            sleep_hours=typed("sleep_hours"),
+            sleep_quality=typed("sleep_quality"),
+            note=typed("note"),
         )
         picked = {s.key: form._scale_value(s) for s in SCALES}
         hours = form._sleep_hours()
@@ -179,15 +180,15 @@ class CheckInForm:
         return form
 
     def _scale_value(self, scale: Scale) -> int | None:
-        raw: str = getattr(self, scale.key)
-        if raw == "":
+        posted: str = getattr(self, scale.key)
+        if posted == "":
             if scale.required:
                 self.errors[scale.key] = f"Choose one answer for “{scale.question}”"
             return None
-        if not raw.isdigit() or not 1 <= int(raw) <= 5:
+        if not posted.isdigit() or not 1 <= int(posted) <= 5:
             self.errors[scale.key] = f"“{scale.question}” takes one of the five answers shown."
             return None
-        return int(raw)
+        return int(posted)
 
     def _sleep_hours(self) -> float | None:
         if self.sleep_hours == "":

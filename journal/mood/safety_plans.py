@@ -12,7 +12,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from journal.core import records
+from journal.core import forms, records
 from journal.core.extensions import db
 from journal.models.measures import SafetyPlan
 from journal.models.types import utcnow
@@ -84,8 +84,9 @@ class SafetyPlanForm:
         return not self.errors
 
     @classmethod
-    def validated(cls, raw: Mapping[str, str]) -> SafetyPlanForm:
-        form = cls({s.key: raw.get(s.key, "").strip() for s in SECTIONS})
+    def read(cls, posted: Mapping[str, str]) -> SafetyPlanForm:
+        typed = forms.reader(posted)
+        form = cls({s.key: typed(s.key) for s in SECTIONS})
         for section in SECTIONS:
             if len(form.sections[section.key]) > SECTION_MAX:
                 form.errors[section.key] = (

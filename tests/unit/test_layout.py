@@ -216,3 +216,20 @@ def test_only_the_wiring_registers_across_domains() -> None:
                     if isinstance(target, ast.Attribute) and target.attr in REGISTRATIONS:
                         wrong.append((module, target.attr, node.lineno))
     assert wrong == []
+
+
+def test_every_form_is_read_the_same_way() -> None:
+    """journal/core/forms.py: each form has `read(posted)`; there is no second way."""
+    forms, without = [], []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ClassDef) or not node.name.endswith("Form"):
+                continue
+            if any(isinstance(b, ast.Name) and b.id == "Protocol" for b in node.bases):
+                continue
+            forms.append(node.name)
+            methods = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
+            if "read" not in methods or methods & {"validated", "from_mapping", "parse"}:
+                without.append((module, node.name))
+    assert len(forms) >= 10
+    assert without == []

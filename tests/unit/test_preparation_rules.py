@@ -93,10 +93,10 @@ def test_status_counts_the_patients_items_and_the_sitters_apart() -> None:
 
 
 def test_an_intention_is_one_line_of_at_most_500_characters() -> None:
-    assert IntentionForm.validated("  To rest.\n\nAnd listen. ").text == "To rest. And listen."
-    assert IntentionForm.validated("x" * 500).valid
-    assert not IntentionForm.validated("x" * 501).valid
-    assert not IntentionForm.validated(" \n ").valid
+    assert IntentionForm.read({"text": "  To rest.\n\nAnd listen. "}).text == "To rest. And listen."
+    assert IntentionForm.read({"text": "x" * 500}).valid
+    assert not IntentionForm.read({"text": "x" * 501}).valid
+    assert not IntentionForm.read({"text": " \n "}).valid
 
 
 @given(

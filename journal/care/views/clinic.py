@@ -263,7 +263,7 @@ def adaptation(patient_id: str, kind: str) -> ResponseReturnValue:
             else found.default_form()
         )
         return _adaptation_page(link, found, form, saved)
-    form = found.parse_form(request.form)
+    form = found.read_form(request.form)
     if not form.valid:
         return make_response(_adaptation_page(link, found, form, saved), 422)
     adaptations.save(me, link, found.key, form.data)

@@ -104,7 +104,7 @@ def new() -> str:
 @login_required
 def create() -> ResponseReturnValue:
     me, udk = user(), current_udk()
-    form = kap_sessions.check_form(me, udk, SessionForm.from_mapping(request.form), utcnow())
+    form = kap_sessions.check_form(me, udk, SessionForm.read(request.form), utcnow())
     source = request.form.get("checklist_source", DEFAULT_CHECKLIST)
     adapted = None
     if source != DEFAULT_CHECKLIST:
@@ -161,7 +161,7 @@ def update(session_id: str) -> ResponseReturnValue:
         return error_response(
             409, "This session was cancelled", "A cancelled session is kept as it was."
         )
-    form = SessionForm.from_mapping(request.form)
+    form = SessionForm.read(request.form)
     form = kap_sessions.check_form(me, udk, form, utcnow(), existing=session)
     if not form.valid:
         return make_response(render("kap_sessions/form.html", **_form_context(form, session)), 422)
@@ -249,7 +249,7 @@ def intention(session_id: str) -> ResponseReturnValue:
     view = kap_sessions.read_session(session, udk)
     status = 200
     if request.method == "POST":
-        form = IntentionForm.validated(request.form.get("text", ""))
+        form = IntentionForm.read(request.form)
         if form.valid:
             preparation.save_intention(session, udk, form)
             flash("Intention saved.")
@@ -302,7 +302,7 @@ def during(session_id: str) -> ResponseReturnValue:
 def add_log(session_id: str) -> ResponseReturnValue:
     session = _owned_home_session(session_id)
     form = session_log.check_form(
-        LogForm.from_mapping(request.form), kap_sessions.zone_of(user()), utcnow()
+        LogForm.read(request.form), kap_sessions.zone_of(user()), utcnow()
     )
     if not form.valid:
         return _during_page(session, form, 422)
@@ -328,7 +328,7 @@ def self_check_page() -> ResponseReturnValue:
     saved = self_check.read_answers(record, udk) if record else None
     status = 200
     if request.method == "POST":
-        form = self_check.check_answers(request.form)
+        form = self_check.SelfCheckForm.read(request.form)
         if form.valid:
             self_check.save_answers(me, udk, form, record)
             flash("Your answers are saved.")

@@ -54,12 +54,7 @@ def _list_context(
 
 
 def _form_from_request() -> EntryForm:
-    form = EntryForm.validated(
-        request.form.get("title", ""),
-        request.form.get("body", ""),
-        request.form.get("tags", ""),
-        request.form.get("session", ""),
-    )
+    form = EntryForm.read(request.form)
     form.session_id, error = entry_meta.linkable_session(user(), form.session)
     if error:
         form.errors["session"] = error

@@ -94,12 +94,7 @@ def search_page() -> str:
 @bp.post("/search")
 @login_required
 def search_results() -> ResponseReturnValue:
-    form = SearchForm(
-        q=request.form.get("q", ""),
-        kind=request.form.get("kind", ""),
-        tag=" ".join(request.form.get("tag", "").split()),
-        session=request.form.get("session", ""),
-    )
+    form = SearchForm.read(request.form)
     terms: tuple[str, ...] = ()
     try:
         terms = search.parse_query(form.q)

@@ -258,7 +258,7 @@ def add_after_effect(session_id: str) -> ResponseReturnValue:
     except AfterEffectError as exc:
         return error_response(409, "Not possible for this session", str(exc))
     form = after_effects.check_form(
-        AfterEffectForm.from_mapping(request.form), session, now, kap_sessions.zone_of(me)
+        AfterEffectForm.read(request.form), session, now, kap_sessions.zone_of(me)
     )
     if not form.valid:
         return _effects_page(session, form, 422)

@@ -125,7 +125,7 @@ def save_checkin() -> ResponseReturnValue:
         # First: a retried send (the outbox, a double tap) is answered as saved,
         # even if the form would not pass today (its day is too old by now).
         idempotency.check(me, key, moods.KIND)
-        form = CheckInForm.validated(request.form)
+        form = CheckInForm.read(request.form)
         day = moods.checkin_day(me, request.form.get("day"))
         if day is None:
             form.errors["day"] = (

@@ -55,7 +55,7 @@ def safety_plan() -> ResponseReturnValue:
         plan = safety_plans.my_plan(me, udk)
         form = SafetyPlanForm(plan.sections if plan else {s.key: "" for s in SECTIONS})
         return render("safety/plan.html", form=form, sections=SECTIONS, plan=plan)
-    form = SafetyPlanForm.validated(request.form)
+    form = SafetyPlanForm.read(request.form)
     if not form.valid:
         page = render("safety/plan.html", form=form, sections=SECTIONS, plan=None)
         return make_response(page, 422)
