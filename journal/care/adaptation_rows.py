@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Final, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 
 from werkzeug.datastructures import MultiDict
 
@@ -36,9 +36,61 @@ class RowLike(Protocol):
     def new(self) -> bool: ...
     @property
     def original(self) -> str: ...
+    @property
+    def blank(self) -> bool: ...
 
 
 R = TypeVar("R", bound=RowLike)
+
+
+@dataclass
+class RowsForm(Generic[R]):
+    """A kind's form: its rows as typed, a message per problem, and (once valid) the
+    data to seal. The kinds add only what their template needs (menus)."""
+
+    rows: list[R]
+    errors: dict[str, str] = field(default_factory=dict)
+    data: Mapping[str, Any] | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def with_blanks(rows: list[R], row_type: Callable[..., R]) -> list[R]:
+    """The rows, then empty ones for the therapist's own entries."""
+    return rows + [row_type(new=True) for _ in range(BLANK_ROWS)]
+
+
+Check = Callable[[R, str, set[str], dict[str, str]], dict[str, Any] | None]
+
+
+def read_rows(
+    posted: MultiDict[str, str],
+    max_rows: int,
+    text_max: int,
+    row_of: Callable[[PostedRow], R],
+    check: Check[R],
+    row_type: Callable[..., R],
+) -> tuple[list[R], list[dict[str, Any]], dict[str, str]]:
+    """Every kind's read: each posted row as typed (`row_of`), each kept, non-blank
+    one checked (`check(row, prefix, seen_keys, errors)` returns the item to store or
+    None), and empty rows again if none is left. Returns rows, items and errors."""
+    rows: list[R] = []
+    items: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
+    seen: set[str] = set()
+    for posted_row in posted_rows(posted, max_rows, text_max):
+        row = row_of(posted_row)
+        rows.append(row)
+        if row.blank or not row.keep:
+            continue
+        item = check(row, posted_row.prefix, seen, errors)
+        if item is not None:
+            items.append(item)
+    if not any(r.blank for r in rows):
+        rows = with_blanks(rows, row_type)
+    return rows, items, errors
 
 
 def one_line(raw: str) -> str:

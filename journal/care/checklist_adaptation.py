@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -124,20 +124,7 @@ class Row:
 
 
 @dataclass
-class ChecklistAdaptationForm:
-    rows: list[Row]
-    errors: dict[str, str] = field(default_factory=dict)
-    data: Mapping[str, Any] | None = None
-
-    @classmethod
-    def read(cls, posted: MultiDict[str, str]) -> ChecklistAdaptationForm:
-        """Read the rows as typed, check every value, and build the data to seal."""
-        return _read(posted)
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
+class ChecklistAdaptationForm(rows_.RowsForm[Row]):
     @property
     def timings(self) -> list[Timing]:
         return timings()
@@ -145,6 +132,27 @@ class ChecklistAdaptationForm:
     @property
     def route_choices(self) -> list[tuple[str, str]]:
         return [(key, ROUTE_LABELS[key]) for key in ROUTES]
+
+    @classmethod
+    def read(cls, posted: MultiDict[str, str]) -> ChecklistAdaptationForm:
+        """Read the rows as typed, check every value, and build the data to seal."""
+        menu = {t.value: t for t in timings()}
+        rows, items, errors = rows_.read_rows(
+            posted,
+            MAX_ROWS,
+            TEXT_MAX,
+            lambda posted_row: _row_from(posted_row, posted),
+            lambda row, p, seen, errs: _check_row(row, p, menu, seen, errs),
+            Row,
+        )
+        if not items and "form" not in errors and not any(k.startswith("row-") for k in errors):
+            errors["form"] = "Keep at least one item: an empty checklist helps no one."
+        if len(items) > MAX_ITEMS:
+            errors["form"] = f"Keep the list to {MAX_ITEMS} items or fewer."
+        form = cls(rows, errors)
+        if form.valid:
+            form.data = {"title": load_default().title, "items": items}
+        return form
 
 
 def _row_of(item: ChecklistItem | Mapping[str, Any]) -> Row:
@@ -171,12 +179,10 @@ def _row_of(item: ChecklistItem | Mapping[str, Any]) -> Row:
     )
 
 
-def _with_blanks(rows: list[Row]) -> list[Row]:
-    return rows + [Row(new=True) for _ in range(rows_.BLANK_ROWS)]
-
-
 def default_form() -> ChecklistAdaptationForm:
-    return ChecklistAdaptationForm(_with_blanks([_row_of(i) for i in load_default().items]))
+    return ChecklistAdaptationForm(
+        rows_.with_blanks([_row_of(i) for i in load_default().items], Row)
+    )
 
 
 def form_from_data(data: Mapping[str, Any]) -> ChecklistAdaptationForm:
@@ -184,7 +190,7 @@ def form_from_data(data: Mapping[str, Any]) -> ChecklistAdaptationForm:
     brings an item back), then empty rows."""
     saved = [_row_of(i) for i in _valid_items(data)]
     clinic = [_row_of(i) for i in load_default().items]
-    return ChecklistAdaptationForm(_with_blanks(rows_.with_saved_first(saved, clinic)))
+    return ChecklistAdaptationForm(rows_.with_blanks(rows_.with_saved_first(saved, clinic), Row))
 
 
 def form_as_posted(form: ChecklistAdaptationForm) -> MultiDict[str, str]:
@@ -202,44 +208,19 @@ def _own_fields(row: Row) -> list[tuple[str, str]]:
     return fields + [("routes", r) for r in row.routes] + [("settings", s) for s in row.settings]
 
 
-def _read(posted: MultiDict[str, str]) -> ChecklistAdaptationForm:
-    """Read the rows as typed, check every value, and build the data to seal."""
-    menu = {t.value: t for t in timings()}
-    form = ChecklistAdaptationForm(rows=[])
-    items: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for posted_row in rows_.posted_rows(posted, MAX_ROWS, TEXT_MAX):
-        row = Row(
-            key=posted_row.key,
-            keep=posted_row.keep,
-            text=rows_.one_line(posted_row.field("text")),
-            detail=rows_.one_line(posted_row.field("detail")),
-            timing=posted_row.field("timing").strip(),
-            routes=tuple(r for r in ROUTES if r in posted_row.fields("routes")),
-            settings=tuple(s for s in SETTINGS if s in posted_row.fields("settings")),
-            audience=posted.get(posted_row.prefix + "audience", "patient"),
-            new=posted_row.new,
-            original=posted_row.original,
-        )
-        form.rows.append(row)
-        if row.blank or not row.keep:
-            continue
-        item = _check_row(row, posted_row.prefix, menu, seen, form.errors)
-        if item is not None:
-            items.append(item)
-    if (
-        not items
-        and "form" not in form.errors
-        and not any(k.startswith("row-") for k in form.errors)
-    ):
-        form.errors["form"] = "Keep at least one item: an empty checklist helps no one."
-    if len(items) > MAX_ITEMS:
-        form.errors["form"] = f"Keep the list to {MAX_ITEMS} items or fewer."
-    if not any(r.blank for r in form.rows):
-        form.rows.extend(Row(new=True) for _ in range(rows_.BLANK_ROWS))
-    if form.valid:
-        form.data = {"title": load_default().title, "items": items}
-    return form
+def _row_from(posted_row: rows_.PostedRow, posted: MultiDict[str, str]) -> Row:
+    return Row(
+        key=posted_row.key,
+        keep=posted_row.keep,
+        text=rows_.one_line(posted_row.field("text")),
+        detail=rows_.one_line(posted_row.field("detail")),
+        timing=posted_row.field("timing").strip(),
+        routes=tuple(r for r in ROUTES if r in posted_row.fields("routes")),
+        settings=tuple(s for s in SETTINGS if s in posted_row.fields("settings")),
+        audience=posted.get(posted_row.prefix + "audience", "patient"),
+        new=posted_row.new,
+        original=posted_row.original,
+    )
 
 
 def _check_row(

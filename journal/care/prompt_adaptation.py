@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 from werkzeug.datastructures import MultiDict
@@ -90,23 +90,34 @@ class Row:
 
 
 @dataclass
-class PromptAdaptationForm:
-    rows: list[Row]
-    errors: dict[str, str] = field(default_factory=dict)
-    data: Mapping[str, Any] | None = None
+class PromptAdaptationForm(rows_.RowsForm[Row]):
+    @property
+    def slots(self) -> list[SlotTiming]:
+        return slots()
 
     @classmethod
     def read(cls, posted: MultiDict[str, str]) -> PromptAdaptationForm:
         """Read the rows as typed, check every value, and build the data to seal."""
-        return _read(posted)
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-    @property
-    def slots(self) -> list[SlotTiming]:
-        return slots()
+        menu = {s.key for s in slots()}
+        rows, prompts, errors = rows_.read_rows(
+            posted,
+            MAX_ROWS,
+            TEXT_MAX,
+            _row_from,
+            lambda row, p, seen, errs: _check_row(row, p, menu, seen, errs),
+            Row,
+        )
+        if not prompts and not errors:
+            errors["form"] = (
+                "Keep at least one prompt: without any, the patient gets nothing to reflect "
+                "on after a session."
+            )
+        if len(prompts) > MAX_PROMPTS:
+            errors["form"] = f"Keep the set to {MAX_PROMPTS} prompts or fewer."
+        form = cls(rows, errors)
+        if form.valid:
+            form.data = {"prompts": prompts}
+        return form
 
 
 def _row_of(prompt: Prompt | Mapping[str, Any]) -> Row:
@@ -127,12 +138,10 @@ def _row_of(prompt: Prompt | Mapping[str, Any]) -> Row:
     )
 
 
-def _with_blanks(rows: list[Row]) -> list[Row]:
-    return rows + [Row(new=True) for _ in range(rows_.BLANK_ROWS)]
-
-
 def default_form() -> PromptAdaptationForm:
-    return PromptAdaptationForm(_with_blanks([_row_of(p) for p in load_default().prompts]))
+    return PromptAdaptationForm(
+        rows_.with_blanks([_row_of(p) for p in load_default().prompts], Row)
+    )
 
 
 def form_from_data(data: Mapping[str, Any]) -> PromptAdaptationForm:
@@ -140,7 +149,7 @@ def form_from_data(data: Mapping[str, Any]) -> PromptAdaptationForm:
     brings a prompt back), then empty rows."""
     saved = [_row_of(p) for p in _valid_prompts(data)]
     clinic = [_row_of(p) for p in load_default().prompts]
-    return PromptAdaptationForm(_with_blanks(rows_.with_saved_first(saved, clinic)))
+    return PromptAdaptationForm(rows_.with_blanks(rows_.with_saved_first(saved, clinic), Row))
 
 
 def form_as_posted(form: PromptAdaptationForm) -> MultiDict[str, str]:
@@ -150,40 +159,16 @@ def form_as_posted(form: PromptAdaptationForm) -> MultiDict[str, str]:
     )
 
 
-def _read(posted: MultiDict[str, str]) -> PromptAdaptationForm:
-    """Read the rows as typed, check every value, and build the data to seal."""
-    menu = {s.key for s in slots()}
-    form = PromptAdaptationForm(rows=[])
-    prompts: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for posted_row in rows_.posted_rows(posted, MAX_ROWS, TEXT_MAX):
-        row = Row(
-            key=posted_row.key,
-            keep=posted_row.keep,
-            text=rows_.one_line(posted_row.field("text")),
-            hint=rows_.one_line(posted_row.field("hint")),
-            slot=posted_row.field("slot").strip(),
-            new=posted_row.new,
-            original=posted_row.original,
-        )
-        form.rows.append(row)
-        if row.blank or not row.keep:
-            continue
-        prompt = _check_row(row, posted_row.prefix, menu, seen, form.errors)
-        if prompt is not None:
-            prompts.append(prompt)
-    if not prompts and not form.errors:
-        form.errors["form"] = (
-            "Keep at least one prompt: without any, the patient gets nothing to reflect on "
-            "after a session."
-        )
-    if len(prompts) > MAX_PROMPTS:
-        form.errors["form"] = f"Keep the set to {MAX_PROMPTS} prompts or fewer."
-    if not any(r.blank for r in form.rows):
-        form.rows.extend(Row(new=True) for _ in range(rows_.BLANK_ROWS))
-    if form.valid:
-        form.data = {"prompts": prompts}
-    return form
+def _row_from(posted_row: rows_.PostedRow) -> Row:
+    return Row(
+        key=posted_row.key,
+        keep=posted_row.keep,
+        text=rows_.one_line(posted_row.field("text")),
+        hint=rows_.one_line(posted_row.field("hint")),
+        slot=posted_row.field("slot").strip(),
+        new=posted_row.new,
+        original=posted_row.original,
+    )
 
 
 def _check_row(
