@@ -26,7 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from journal import cli, wiring
     from journal.core import database, headers, proxies, server_timing, static_urls
     from journal.core.extensions import csrf, db, htmx, limiter, login_manager, migrate
-    from journal.web import errors, filters, identity, presenters
+    from journal.web import errors, filters, identity, presenters, share_marks
 
     db.init_app(app)
     database.init_app(app)
@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     server_timing.init_app(app)
     filters.init_app(app)
     presenters.init_app(app)
+    share_marks.init_app(app)
     wiring.wire(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -4,11 +4,10 @@ who read what, end a link. Therapists reach none of this (404)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 
 from journal.care import access, access_log, adaptations, care, shareable, sharing
@@ -36,48 +35,6 @@ def _patient() -> User:
 
 def _back(default: str) -> str:
     return safe_next(request.form.get("next") or request.args.get("next")) or default
-
-
-# -- template helpers (the journal's cards use them) ------------------------------------
-
-
-@bp.app_template_global()
-def care_can_share() -> bool:
-    """True for a patient with at least one therapist to share with."""
-    if not current_user.is_authenticated or current_user.is_therapist:
-        return False
-    if "care_can_share" not in g:
-        g.care_can_share = bool(care.links_of_patient(user()))
-    value: bool = g.care_can_share
-    return value
-
-
-def prefetch_share_marks(table: str, record_ids: Iterable[uuid.UUID]) -> None:
-    """For a page that lists records of one type: their marks in one go, so the
-    template's `share_marks_for` per record runs no query."""
-    if not current_user.is_authenticated or current_user.is_therapist:
-        return
-    loaded = _marks_loaded(table)
-    ids = [i for i in record_ids if i not in loaded]
-    g.care_share_marks[table].update(sharing.share_marks(user(), table, ids))
-    loaded.update(ids)
-
-
-def _marks_loaded(table: str) -> set[uuid.UUID]:
-    g.setdefault("care_share_marks", {}).setdefault(table, {})
-    loaded: dict[str, set[uuid.UUID]] = g.setdefault("care_share_marks_loaded", {})
-    return loaded.setdefault(table, set())
-
-
-@bp.app_template_global()
-def share_marks_for(table: str, record_id: uuid.UUID) -> list[sharing.ShareMark]:
-    """The "shared with … · read by …" lines for one of the patient's items: loaded
-    for this record alone unless its page prefetched them (`prefetch_share_marks`)."""
-    if not current_user.is_authenticated or current_user.is_therapist:
-        return []
-    prefetch_share_marks(table, [record_id])
-    marks: list[sharing.ShareMark] = g.care_share_marks[table].get(record_id, [])
-    return marks
 
 
 # -- the care-team page ---------------------------------------------------------------

@@ -20,7 +20,7 @@ from journal.dosing.checklists import SITTER, UnknownItem
 from journal.dosing.intentions import IntentionForm
 from journal.dosing.kap_sessions import SessionError, SessionForm
 from journal.dosing.session_log import LogForm
-from journal.integration.views import integration as integration_views
+from journal.integration import after_effects, integration
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
 from journal.web.errors import error_response
@@ -138,7 +138,8 @@ def show(session_id: str) -> str:
         when=kap_sessions.describe_when(session.starts_at, now, tz),
         started=page.session.has_started(now),
         now=now,
-        **integration_views.session_context(session, udk),
+        integration=integration.session_integration(session, udk),
+        after_effect_count=len(after_effects.rows_of([session.id])[session.id]),
     )
 
 

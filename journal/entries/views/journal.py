@@ -21,10 +21,10 @@ from flask_login import login_required
 
 from journal.accounts import auth_sessions
 from journal.care import access
-from journal.care.views import care as care_views
 from journal.entries import drafts, entries, entry_meta
 from journal.entries.entries import EntryForm
 from journal.outbox import idempotency
+from journal.web import share_marks
 from journal.web.identity import current_udk, session_state, user
 from journal.web.rendering import render, wants_fragment
 
@@ -44,7 +44,7 @@ def _list_context(
     page = entries.list_entries(
         user(), current_udk(), _page_arg(), current_app.config["ENTRIES_PER_PAGE"]
     )
-    care_views.prefetch_share_marks(entries.TABLE, [item.id for item in page.items])
+    share_marks.prefetch_share_marks(entries.TABLE, [item.id for item in page.items])
     return {
         "page": page,
         "form": form or EntryForm(),

@@ -10,8 +10,6 @@ idle. Every action also works as a plain form post.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
@@ -19,7 +17,6 @@ from sqlalchemy import func, select
 
 from journal.accounts import auth_sessions
 from journal.care import access
-from journal.care.views import care as care_views
 from journal.content import load_after_effects
 from journal.core.extensions import db
 from journal.dosing import kap_sessions
@@ -31,6 +28,7 @@ from journal.models.integration import PromptAnswer, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
 from journal.outbox import idempotency
+from journal.web import share_marks
 from journal.web.errors import error_response
 from journal.web.identity import current_udk, safe_next, session_state, user
 from journal.web.rendering import render
@@ -207,7 +205,7 @@ def _effects_page(
     chosen = after_effects.kind(form.kind) if form else None
     content = load_after_effects()
     log = after_effects.log_of(session, udk)
-    care_views.prefetch_share_marks(after_effects.TABLE, [effect.id for effect in log])
+    share_marks.prefetch_share_marks(after_effects.TABLE, [effect.id for effect in log])
     html = render(
         "integration/after_effects.html",
         session=kap_sessions.read_session(session, udk),
@@ -277,11 +275,3 @@ def remove_after_effect(session_id: str, effect_id: str) -> ResponseReturnValue:
     after_effects.remove(access.owned_after_effect(me, session, effect_id))
     flash("Removed from the log.")
     return redirect(url_for(".after_effects", session_id=session.id), 303)
-
-
-def session_context(session: KapSession, udk: bytes) -> dict[str, Any]:
-    """What the session page shows about integration (for `kap_sessions.show`)."""
-    return {
-        "integration": integration.session_integration(session, udk),
-        "after_effect_count": len(after_effects.rows_of([session.id])[session.id]),
-    }

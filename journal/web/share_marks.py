@@ -1,0 +1,59 @@
+"""The "shared with … · read by …" marks under a patient's own records, and whether
+there is anyone to share with: template helpers every domain's pages use.
+
+A page that lists records calls `prefetch_share_marks` once, so the template's
+`share_marks_for` per record runs no query; a page with one record lets the template
+load its marks alone. Both are cached on `g` for the request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from flask import Flask, g
+from flask_login import current_user
+
+from journal.care import care, sharing
+from journal.web.identity import user
+
+
+def care_can_share() -> bool:
+    """True for a patient with at least one therapist to share with."""
+    if not current_user.is_authenticated or current_user.is_therapist:
+        return False
+    if "care_can_share" not in g:
+        g.care_can_share = bool(care.links_of_patient(user()))
+    value: bool = g.care_can_share
+    return value
+
+
+def prefetch_share_marks(table: str, record_ids: Iterable[uuid.UUID]) -> None:
+    """For a page that lists records of one type: their marks in one go."""
+    if not current_user.is_authenticated or current_user.is_therapist:
+        return
+    loaded = _marks_loaded(table)
+    ids = [i for i in record_ids if i not in loaded]
+    g.care_share_marks[table].update(sharing.share_marks(user(), table, ids))
+    loaded.update(ids)
+
+
+def _marks_loaded(table: str) -> set[uuid.UUID]:
+    g.setdefault("care_share_marks", {}).setdefault(table, {})
+    loaded: dict[str, set[uuid.UUID]] = g.setdefault("care_share_marks_loaded", {})
+    return loaded.setdefault(table, set())
+
+
+def share_marks_for(table: str, record_id: uuid.UUID) -> list[sharing.ShareMark]:
+    """The marks of one of the patient's items: loaded for this record alone unless
+    its page prefetched them."""
+    if not current_user.is_authenticated or current_user.is_therapist:
+        return []
+    prefetch_share_marks(table, [record_id])
+    marks: list[sharing.ShareMark] = g.care_share_marks[table].get(record_id, [])
+    return marks
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(care_can_share, "care_can_share")
+    app.add_template_global(share_marks_for, "share_marks_for")
