@@ -309,7 +309,22 @@ def change_password(user: User, current: str, new: str, confirm: str, keep: byte
     db.session.commit()
 
 
-def reset_with_recovery_key(raw_email: str, recovery_text: str, new: str, confirm: str) -> Unlocked:
+SECOND_FACTOR_NEEDED = (
+    "This account uses two-step sign-in, so a recovery key alone is not enough. Also "
+    "enter the code your authenticator app shows now, or one of your backup codes."
+)
+
+
+def reset_with_recovery_key(
+    raw_email: str,
+    recovery_text: str,
+    new: str,
+    confirm: str,
+    code: str = "",
+    verify_code: Callable[[User, bytes, str], bool] | None = None,
+) -> Unlocked:
+    """With two-step sign-in on, the recovery key replaces the password, never the
+    code: `verify_code` (two_factor.verify) must accept a current code or a backup code."""
     email = normalise_email(raw_email)
     recovery = crypto.parse_recovery_key(recovery_text)
     problems = check_new_password(new, confirm, email)
@@ -324,6 +339,11 @@ def reset_with_recovery_key(raw_email: str, recovery_text: str, new: str, confir
         _note_failure(throttle)
         db.session.commit()
         raise AccountError(RECOVERY_FAILED)
+    if has_second_factor(user) and (verify_code is None or not verify_code(user, udk, code)):
+        _note_failure(throttle)
+        audit.record(user.id, "password.reset_code_failed")
+        db.session.commit()
+        raise AccountError(SECOND_FACTOR_NEEDED)
     _clear_throttle(throttle)
     keys.set_password(user, new, udk)
     text = crypto.format_recovery_key(keys.set_recovery_key(user, udk))

@@ -147,6 +147,8 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "KDF_PARAMS": PRODUCTION_KDF,
         "SESSION_IDLE_SECONDS": _int(env, "SESSION_IDLE_MINUTES", 30) * 60,
         "SESSION_ABSOLUTE_SECONDS": _int(env, "SESSION_ABSOLUTE_HOURS", 12) * 3600,
+        # How long a confirmed password (and code) lets a session change credentials.
+        "STEP_UP_SECONDS": _int(env, "STEP_UP_MINUTES", 5) * 60,
         "AUTH_COOKIE_NAME": "__Host-ft_session" if secure else "ft_session",
         "SESSION_COOKIE_NAME": "__Host-ft_flask" if secure else "ft_flask",
         "SESSION_COOKIE_SECURE": secure,

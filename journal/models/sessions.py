@@ -38,5 +38,9 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
     # row holds the sealed UDK but is not a login (see services/auth_sessions.py).
     stage: Mapped[str] = mapped_column(String(16), default="active")
     code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # When this session last proved the password (and the two-step code) again: a
+    # credential or security change needs that within the last few minutes
+    # (accounts/step_up.py). A login counts; a cookie alone never does.
+    stepped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -6,6 +6,8 @@ cookie session, which is signed but readable and so never holds identity).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Request, Response, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -71,9 +73,28 @@ def clear_session_cookie(response: BaseResponse) -> None:
     )
 
 
+_MAX_NEXT = 2000
+
+
 def safe_next(target: str | None) -> str | None:
-    """Only same-site paths, so a login link cannot bounce anyone to another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site, as a browser would read it; anything else is None
+    (the caller goes Home), so a login link cannot bounce anyone to another site.
+
+    Browsers drop tabs and newlines anywhere in a URL, strip leading control
+    characters and spaces, and read a backslash as a slash: so `/<tab>/evil.example`
+    and `/\\evil.example` both mean `//evil.example`, another host. Rather than
+    mimic each rule, refuse every control character (C0, DEL and C1) and every
+    backslash outright, then accept only a single leading slash with no scheme or
+    host. A CR or LF never reaches a Location header.
+    """
+    if not target or len(target) > _MAX_NEXT:
+        return None
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in target) or "\\" in target:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return None
     return target
 

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from journal.accounts import accounts, auth_sessions
+from journal.accounts import accounts, auth_sessions, two_factor
 from journal.accounts.accounts import AccountError, Unlocked
 from journal.core import crypto
 from journal.core.extensions import limiter
@@ -23,6 +23,7 @@ from journal.web.identity import (
     user,
 )
 from journal.web.rendering import render
+from journal.web.step_up import requires_step_up
 
 bp = Blueprint("auth", __name__, template_folder="../templates")
 AUTH_LIMIT = "10 per minute;100 per hour"
@@ -165,6 +166,7 @@ def confirm_recovery_key() -> ResponseReturnValue:
 
 @bp.post("/recovery-key/new")
 @login_required
+@requires_step_up
 def new_recovery_key() -> str:
     text = accounts.issue_new_recovery_key(user(), current_udk())
     return render("auth/recovery_key.html", recovery_key=text, replaced=True)
@@ -179,14 +181,21 @@ def forgot() -> str:
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def reset() -> ResponseReturnValue:
     if request.method == "GET":
-        return render("auth/reset.html", email="", recovery="")
-    email, recovery = _form("email"), _form("recovery_key")
+        return render("auth/reset.html", email="", recovery="", code="")
+    email, recovery, code = _form("email"), _form("recovery_key"), _form("code").strip()[:40]
     try:
         unlocked = accounts.reset_with_recovery_key(
-            email, recovery, _form("password"), _form("confirm")
+            email,
+            recovery,
+            _form("password"),
+            _form("confirm"),
+            code,
+            verify_code=two_factor.verify,
         )
     except (AccountError, crypto.RecoveryKeyFormatError) as exc:
-        return _invalid("auth/reset.html", email=email, recovery=recovery, error=str(exc))
+        return _invalid(
+            "auth/reset.html", email=email, recovery=recovery, code=code, error=str(exc)
+        )
     auth_sessions.end_session(request.cookies.get(cookie_name()))
     return _show_recovery_key(unlocked)
 

@@ -12,6 +12,7 @@ from journal.care import access
 from journal.core.extensions import db
 from journal.web.identity import clear_session_cookie, session_state, user
 from journal.web.rendering import render
+from journal.web.step_up import requires_step_up
 
 bp = Blueprint("security", __name__, url_prefix="/settings")
 
@@ -49,6 +50,7 @@ def sessions() -> str:
 
 @bp.post("/sessions/<device_id>/end")
 @login_required
+@requires_step_up
 def end_session(device_id: str) -> ResponseReturnValue:
     me = user()
     row = access.owned_session(me, device_id)
@@ -64,6 +66,7 @@ def end_session(device_id: str) -> ResponseReturnValue:
 
 @bp.post("/sessions/end-all")
 @login_required
+@requires_step_up
 def end_all() -> ResponseReturnValue:
     me = user()
     audit.record(me.id, "sessions.ended_everywhere")

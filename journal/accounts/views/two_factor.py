@@ -19,6 +19,7 @@ from journal.core.extensions import htmx, limiter
 from journal.core.headers import PUBLIC_REVALIDATE
 from journal.web.identity import cookie_name, current_udk, safe_next, set_session_cookie, user
 from journal.web.rendering import render
+from journal.web.step_up import asks_password_itself, requires_step_up
 
 bp = Blueprint("two_factor", __name__)
 
@@ -32,6 +33,7 @@ _OPEN_BEFORE_ENROLMENT = frozenset(
         "main.healthz",
         "two_factor.setup",
         "two_factor.sign_in",
+        "step_up.confirm",
         "safety.crisis_card",
         *PUBLIC_REVALIDATE,
     }
@@ -105,6 +107,7 @@ def status() -> str:
 
 @bp.route("/settings/two-factor/setup", methods=["GET", "POST"])
 @login_required
+@requires_step_up
 def setup() -> ResponseReturnValue:
     me, udk = user(), current_udk()
     if accounts.has_second_factor(me):
@@ -129,10 +132,11 @@ def setup() -> ResponseReturnValue:
 
 @bp.post("/settings/two-factor/backup-codes")
 @login_required
+@requires_step_up
 def backup_codes() -> ResponseReturnValue:
     me = user()
     try:
-        codes = two_factor.regenerate_backup_codes(me, current_udk(), _code())
+        codes = two_factor.regenerate_backup_codes(me)
     except CodeRejected as exc:
         page = render(
             "two_factor/status.html",
@@ -147,6 +151,7 @@ def backup_codes() -> ResponseReturnValue:
 
 @bp.post("/settings/two-factor/disable")
 @login_required
+@asks_password_itself
 def disable() -> ResponseReturnValue:
     me = user()
     try:
