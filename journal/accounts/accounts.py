@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, inspect, select
@@ -99,6 +99,29 @@ def _valid_token(purpose: str, token: str) -> AccountToken | None:
     if row.expires_at < utcnow():
         return None
     return row
+
+
+def purge_tokens(now: datetime | None = None) -> int:
+    """Delete every emailed token that was used or has expired: none of them can do
+    anything any more, and each keeps an email address in clear."""
+    now = now or utcnow()
+    result = db.session.execute(
+        delete(AccountToken).where(
+            AccountToken.used_at.is_not(None) | (AccountToken.expires_at < now)
+        )
+    )
+    db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def forget_tokens(user_id: uuid.UUID, email: str) -> None:
+    """Every token of an account, also those made before it existed (a sign-up link
+    carries only the email). The caller commits."""
+    db.session.execute(
+        delete(AccountToken).where(
+            (AccountToken.user_id == user_id) | (AccountToken.email == email)
+        )
+    )
 
 
 def request_signup(raw_email: str, link_for: Callable[[str], str]) -> str:
