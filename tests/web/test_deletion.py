@@ -107,10 +107,9 @@ def cells_with(app: Flask, needle: str) -> list[str]:
             table = Table(name, MetaData(), autoload_with=db.engine)
             for row in db.session.execute(select(table)).mappings():
                 for column, value in row.items():
-                    if isinstance(value, str) and text_needle in value.lower():
-                        found.append(f"{name}.{column}")
-                    elif isinstance(value, bytes | memoryview) and any(
-                        b in bytes(value) for b in byte_needles
+                    if (isinstance(value, str) and text_needle in value.lower()) or (
+                        isinstance(value, bytes | memoryview)
+                        and any(b in bytes(value) for b in byte_needles)
                     ):
                         found.append(f"{name}.{column}")
     return sorted(set(found))
