@@ -107,10 +107,11 @@ def cells_with(app: Flask, needle: str) -> list[str]:
             table = Table(name, MetaData(), autoload_with=db.engine)
             for row in db.session.execute(select(table)).mappings():
                 for column, value in row.items():
-                    if (isinstance(value, str) and text_needle in value.lower()) or (
-                        isinstance(value, bytes | memoryview)
-                        and any(b in bytes(value) for b in byte_needles)
-                    ):
+                    as_text = isinstance(value, str) and text_needle in value.lower()
+                    as_bytes = isinstance(value, bytes | memoryview) and any(
+                        b in bytes(value) for b in byte_needles
+                    )
+                    if as_text or as_bytes:
                         found.append(f"{name}.{column}")
     return sorted(set(found))
 
