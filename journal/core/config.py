@@ -166,6 +166,8 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "STEP_UP_SECONDS": _int(env, "STEP_UP_MINUTES", 5) * 60,
         "AUTH_COOKIE_NAME": "__Host-ft_session" if secure else "ft_session",
         "SESSION_COOKIE_NAME": "__Host-ft_flask" if secure else "ft_flask",
+        # Marks a browser that signed in before (a random token; accounts.known_device).
+        "DEVICE_COOKIE_NAME": "__Host-ft_device" if secure else "ft_device",
         "SESSION_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

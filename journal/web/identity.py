@@ -63,6 +63,27 @@ def set_session_cookie(response: BaseResponse, value: str) -> None:
     )
 
 
+DEVICE_COOKIE_DAYS = 400  # the longest a browser keeps a cookie
+
+
+def device_token() -> str | None:
+    """This browser's known-device token, if it has one."""
+    value = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
+    return value or None
+
+
+def set_device_cookie(response: BaseResponse, value: str) -> None:
+    response.set_cookie(
+        current_app.config["DEVICE_COOKIE_NAME"],
+        value,
+        max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+        path="/",
+    )
+
+
 def clear_session_cookie(response: BaseResponse) -> None:
     response.delete_cookie(
         cookie_name(),

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, flash, make_response, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
@@ -14,11 +23,14 @@ from journal.accounts import accounts, auth_sessions, two_factor
 from journal.accounts.accounts import AccountError, Unlocked
 from journal.core import crypto
 from journal.core.extensions import limiter
+from journal.models.users import User
 from journal.web.identity import (
     clear_session_cookie,
     cookie_name,
     current_udk,
+    device_token,
     safe_next,
+    set_device_cookie,
     set_session_cookie,
     user,
 )
@@ -48,7 +60,17 @@ def device_of_request() -> str:
 def _logged_in(unlocked: Unlocked, response: BaseResponse) -> BaseResponse:
     device = device_of_request()
     set_session_cookie(response, auth_sessions.start_session(unlocked.user, unlocked.udk, device))
+    remember_this_device(unlocked.user, response)
     return response
+
+
+def remember_this_device(me: User, response: BaseResponse) -> None:
+    """After a complete sign-in: this browser is one of the owner's devices from now on."""
+    set_device_cookie(response, accounts.remember_device(me, device_token()))
+
+
+def client_address() -> str:
+    return request.remote_addr or ""
 
 
 def _show_recovery_key(unlocked: Unlocked) -> BaseResponse:
@@ -72,7 +94,11 @@ def login() -> ResponseReturnValue:
     device = device_of_request()
     try:
         unlocked = accounts.authenticate(
-            email, _form("password"), auth_sessions.describe_device(device)
+            email,
+            _form("password"),
+            auth_sessions.describe_device(device),
+            client=client_address(),
+            device_token=device_token(),
         )
     except AccountError as exc:
         return _invalid("auth/login.html", email=email, next=next_url, error=str(exc))
@@ -94,8 +120,17 @@ def logout() -> ResponseReturnValue:
     auth_sessions.end_session(request.cookies.get(cookie_name()))
     response = redirect(url_for("auth.login", logged_out=1))
     clear_session_cookie(response)
-    # Drops the cookies, caches and storage this origin left in the browser.
-    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    response.delete_cookie(
+        current_app.config["SESSION_COOKIE_NAME"],
+        path="/",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    # Drops the caches and storage this origin left in the browser, and both session
+    # cookies. The known-device cookie stays (it opens nothing; it only keeps other
+    # people's wrong passwords from slowing this device's owner down).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 
@@ -191,6 +226,7 @@ def reset() -> ResponseReturnValue:
             _form("confirm"),
             code,
             verify_code=two_factor.verify,
+            client=client_address(),
         )
     except (AccountError, crypto.RecoveryKeyFormatError) as exc:
         return _invalid(

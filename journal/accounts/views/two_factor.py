@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from journal.accounts import accounts, auth_sessions, two_factor
 from journal.accounts.accounts import Throttled
 from journal.accounts.two_factor import CodeRejected
-from journal.accounts.views.auth import AUTH_LIMIT, device_of_request
+from journal.accounts.views.auth import AUTH_LIMIT, device_of_request, remember_this_device
 from journal.core.extensions import htmx, limiter
 from journal.core.headers import PUBLIC_REVALIDATE
 from journal.web.identity import cookie_name, current_udk, safe_next, set_session_cookie, user
@@ -90,6 +90,7 @@ def sign_in() -> ResponseReturnValue:
         return _restart("That sign-in took too long or was ended. Please start again.")
     response = redirect(next_url or url_for("main.home"))
     set_session_cookie(response, auth_sessions.start_session(me, udk, device))
+    remember_this_device(me, response)
     return response
 
 
