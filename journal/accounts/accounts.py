@@ -310,6 +310,11 @@ def known_device(user: User, token: str | None) -> KnownDevice | None:
     return row if row is not None and row.user_id == user.id else None
 
 
+def forget_known_devices(user_id: uuid.UUID) -> None:
+    """Every browser of the account counts as unknown again (the caller commits)."""
+    db.session.execute(delete(KnownDevice).where(KnownDevice.user_id == user_id))
+
+
 def known_device_count(user: User) -> int:
     return len(db.session.scalars(select(KnownDevice).where(KnownDevice.user_id == user.id)).all())
 

@@ -40,6 +40,7 @@ LABELS: dict[str, str] = {
     "export.json": "Downloaded all data (JSON)",
     "export.printed": "Opened the printable export",
     "keys.udk_rotated": "Data key replaced by the operator",
+    "account.secured": "Secured the account: devices signed out, new data and recovery keys",
     "care.invitation_created": "Invitation to a care team created",
     "care.invitation_declined": "Invitation declined",
     "care.invitation_withdrawn": "Invitation withdrawn",
