@@ -137,7 +137,10 @@ def init_app(app: Flask) -> None:
         state = session_state()
         if state is not None and not state.unlocked:
             flash("You were away for a while, so we locked your journal. Log in to continue.")
-        target = url_for("auth.login", next=request.full_path.rstrip("?"))
+        # A cookie that no longer opens a session: this device's session is over, and
+        # the login page wipes the device outbox (pwa/_outbox.html).
+        ended = 1 if request.cookies.get(cookie_name()) else None
+        target = url_for("auth.login", next=request.full_path.rstrip("?"), ended=ended)
         if htmx:
             response = Response(status=401)
             response.headers["HX-Redirect"] = target
