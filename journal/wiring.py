@@ -18,7 +18,7 @@ from pathlib import Path
 from flask import Flask
 
 from journal.accounts import two_factor as two_factor_service
-from journal.accounts.views import auth, security, settings, two_factor
+from journal.accounts.views import auth, security, settings, step_up, two_factor
 from journal.care import (
     adaptations,
     brief,
@@ -185,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
         reminders.bp,
         two_factor.bp,
         security.bp,
+        step_up.bp,
         your_data.bp,
     ):
         app.register_blueprint(blueprint)

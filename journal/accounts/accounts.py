@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, inspect, select
@@ -24,7 +24,7 @@ from journal.core.extensions import Base, db
 from journal.models.adaptations import Adaptation
 from journal.models.entries import Draft, Entry
 from journal.models.records import EncryptedPayloadMixin
-from journal.models.sessions import AuthSession
+from journal.models.sessions import AuthSession, KnownDevice
 from journal.models.sharing import Share, StandingShare
 from journal.models.two_factor import BackupCode, TwoFactor
 from journal.models.types import utcnow
@@ -33,6 +33,9 @@ from journal.models.users import AccountToken, LoginThrottle, Role, User
 SIGNUP_TOKEN_TTL = timedelta(hours=24)
 START_OVER_TOKEN_TTL = timedelta(hours=1)
 FREE_FAILURES = 5
+# Wrong passwords from all unknown clients of one account together before they wait.
+FREE_FAILURES_UNKNOWN_CLIENTS = 20
+FORGET_AFTER = timedelta(days=1)
 MAX_LOCK = timedelta(minutes=15)
 LOGIN_FAILED = "That email and password do not match an account."
 RECOVERY_FAILED = "That email and recovery key do not match an account."
@@ -99,6 +102,29 @@ def _valid_token(purpose: str, token: str) -> AccountToken | None:
     if row.expires_at < utcnow():
         return None
     return row
+
+
+def purge_tokens(now: datetime | None = None) -> int:
+    """Delete every emailed token that was used or has expired: none of them can do
+    anything any more, and each keeps an email address in clear."""
+    now = now or utcnow()
+    result = db.session.execute(
+        delete(AccountToken).where(
+            AccountToken.used_at.is_not(None) | (AccountToken.expires_at < now)
+        )
+    )
+    db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def forget_tokens(user_id: uuid.UUID, email: str) -> None:
+    """Every token of an account, also those made before it existed (a sign-up link
+    carries only the email). The caller commits."""
+    db.session.execute(
+        delete(AccountToken).where(
+            (AccountToken.user_id == user_id) | (AccountToken.email == email)
+        )
+    )
 
 
 def request_signup(raw_email: str, link_for: Callable[[str], str]) -> str:
@@ -197,11 +223,24 @@ def issue_new_recovery_key(user: User, udk: bytes, *, commit: bool = True) -> st
 # -- login and backoff ---------------------------------------------------------------
 
 
-def _throttle_row(kind: str, email: str) -> LoginThrottle:
-    key = hmac.new(keys.current_pepper()[1], f"{kind}:{email}".encode(), "sha256").digest()
+def _account_hash(email: str) -> bytes:
+    return hmac.new(keys.current_pepper()[1], f"account:{email}".encode(), "sha256").digest()
+
+
+def _throttle_row(kind: str, email: str, scope: str = "") -> LoginThrottle:
+    """The backoff of one kind of guess at one email, from one scope: a client
+    address, a known device, every unknown client together, or (empty) everyone."""
+    label = f"{kind}:{email}" + (f":{scope}" if scope else "")
+    key = hmac.new(keys.current_pepper()[1], label.encode(), "sha256").digest()
     row = db.session.get(LoginThrottle, key)
+    if row is not None and row.last_failure_at and utcnow() - row.last_failure_at > FORGET_AFTER:
+        row.failures, row.locked_until = 0, None  # a day without failures starts afresh
     # A new row joins the session only when a failure is noted (see _note_failure).
-    return row if row is not None else LoginThrottle(email_hash=key, failures=0)
+    return (
+        row
+        if row is not None
+        else LoginThrottle(email_hash=key, account_hash=_account_hash(email), failures=0)
+    )
 
 
 def _clear_throttle(row: LoginThrottle) -> None:
@@ -218,12 +257,12 @@ def _check_lock(row: LoginThrottle) -> None:
         )
 
 
-def _note_failure(row: LoginThrottle) -> None:
+def _note_failure(row: LoginThrottle, free: int = FREE_FAILURES) -> None:
     db.session.add(row)
     row.failures = (row.failures or 0) + 1
     row.last_failure_at = utcnow()
-    if row.failures >= FREE_FAILURES:
-        lock = timedelta(seconds=30 * 2 ** min(row.failures - FREE_FAILURES, 10))
+    if row.failures >= free:
+        lock = timedelta(seconds=30 * 2 ** min(row.failures - free, 10))
         row.locked_until = utcnow() + min(lock, MAX_LOCK)
 
 
@@ -241,9 +280,63 @@ THROTTLE_KINDS = ("login", "password", "recovery", "second_factor", "delete")
 
 
 def forget_throttles(email: str) -> None:
-    """Drop every backoff row of an email (the account is being deleted)."""
+    """Drop every backoff row of an email (the account is being deleted), whichever
+    client or device each was for."""
     for kind in THROTTLE_KINDS:
         _clear_throttle(_throttle_row(kind, email))
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.account_hash == _account_hash(email))
+    )
+
+
+# -- known devices -------------------------------------------------------------------
+
+
+def remember_device(user: User, token: str | None) -> str:
+    """The device cookie's value after a successful sign-in: the same one if this
+    browser is already known to this account, a new one otherwise."""
+    if token and known_device(user, token) is not None:
+        return token
+    token = secrets.token_urlsafe(32)
+    db.session.add(KnownDevice(token_hash=crypto.token_hash(token), user_id=user.id))
+    db.session.commit()
+    return token
+
+
+def known_device(user: User, token: str | None) -> KnownDevice | None:
+    if not token or len(token) > 100:
+        return None
+    row = db.session.get(KnownDevice, crypto.token_hash(token))
+    return row if row is not None and row.user_id == user.id else None
+
+
+def forget_known_devices(user_id: uuid.UUID) -> None:
+    """Every browser of the account counts as unknown again (the caller commits)."""
+    db.session.execute(delete(KnownDevice).where(KnownDevice.user_id == user_id))
+
+
+def known_device_count(user: User) -> int:
+    return len(db.session.scalars(select(KnownDevice).where(KnownDevice.user_id == user.id)).all())
+
+
+def _login_throttles(
+    email: str, user: User | None, client: str, device_token: str | None
+) -> list[tuple[LoginThrottle, int]]:
+    """Which backoff rows a login attempt counts against, with their free failures.
+
+    A browser that signed in to this account before counts only against its own row,
+    so guesses from anywhere else never slow the owner down there. Anyone else counts
+    against their client's row (five free guesses) and against one row shared by every
+    unknown client of the account (a higher bar), which caps guessing spread over many
+    addresses without touching the owner's known devices.
+    """
+    device = known_device(user, device_token) if user is not None else None
+    if device is not None:
+        return [(_throttle_row("login", email, "device:" + device.token_hash.hex()), FREE_FAILURES)]
+    return [
+        (_throttle_row("login", email, "client:" + client), FREE_FAILURES),
+        (_throttle_row("login", email, "unknown-clients"), FREE_FAILURES_UNKNOWN_CLIENTS),
+    ]
 
 
 def has_second_factor(user: User) -> bool:
@@ -251,28 +344,41 @@ def has_second_factor(user: User) -> bool:
     return row is not None and row.confirmed_at is not None
 
 
-def authenticate(raw_email: str, password: str, device: str = "") -> Unlocked:
+def authenticate(
+    raw_email: str,
+    password: str,
+    device: str = "",
+    *,
+    client: str = "",
+    device_token: str | None = None,
+) -> Unlocked:
     """Check the password. With two-step sign-in on, this is only the first step:
-    the caller must not start a session before `two_factor.verify` passes."""
+    the caller must not start a session before `two_factor.verify` passes.
+
+    `client` is the address the attempt came from and `device_token` the browser's
+    known-device cookie, if any: the backoff is per account and client, and never
+    applies to the owner's known device because of guesses made elsewhere."""
     try:
         email = normalise_email(raw_email)
     except AccountError:
         keys.burn_kdf(password)
         raise AccountError(LOGIN_FAILED) from None
-    throttle = _throttle_row("login", email)
-    _check_lock(throttle)
     user = user_by_email(email)
+    throttles = _login_throttles(email, user, client, device_token)
+    for throttle, _free in throttles:
+        _check_lock(throttle)
     udk = None
     if user is None:
         keys.burn_kdf(password)
     else:
         udk = keys.check_password(user, password)
     if user is None or udk is None:
-        _note_failure(throttle)
+        for throttle, free in throttles:
+            _note_failure(throttle, free)
         audit.record(user.id if user else None, "login.failed", device)
         db.session.commit()
         raise AccountError(LOGIN_FAILED)
-    _clear_throttle(throttle)
+    _clear_throttle(throttles[0][0])
     audit.record(user.id, "login.password_accepted" if has_second_factor(user) else "login", device)
     db.session.commit()
     return Unlocked(user, udk)
@@ -309,13 +415,31 @@ def change_password(user: User, current: str, new: str, confirm: str, keep: byte
     db.session.commit()
 
 
-def reset_with_recovery_key(raw_email: str, recovery_text: str, new: str, confirm: str) -> Unlocked:
+SECOND_FACTOR_NEEDED = (
+    "This account uses two-step sign-in, so a recovery key alone is not enough. Also "
+    "enter the code your authenticator app shows now, or one of your backup codes."
+)
+
+
+def reset_with_recovery_key(
+    raw_email: str,
+    recovery_text: str,
+    new: str,
+    confirm: str,
+    code: str = "",
+    verify_code: Callable[[User, bytes, str], bool] | None = None,
+    *,
+    client: str = "",
+) -> Unlocked:
+    """With two-step sign-in on, the recovery key replaces the password, never the
+    code: `verify_code` (two_factor.verify) must accept a current code or a backup code."""
     email = normalise_email(raw_email)
     recovery = crypto.parse_recovery_key(recovery_text)
     problems = check_new_password(new, confirm, email)
     if problems:
         raise AccountError(" ".join(problems))
-    throttle = _throttle_row("recovery", email)
+    # Per client: wrong keys typed elsewhere do not lock the owner out of the reset.
+    throttle = _throttle_row("recovery", email, "client:" + client if client else "")
     _check_lock(throttle)
     user = user_by_email(email)
     udk = keys.udk_from_recovery(user, recovery) if user else None
@@ -324,6 +448,11 @@ def reset_with_recovery_key(raw_email: str, recovery_text: str, new: str, confir
         _note_failure(throttle)
         db.session.commit()
         raise AccountError(RECOVERY_FAILED)
+    if has_second_factor(user) and (verify_code is None or not verify_code(user, udk, code)):
+        _note_failure(throttle)
+        audit.record(user.id, "password.reset_code_failed")
+        db.session.commit()
+        raise AccountError(SECOND_FACTOR_NEEDED)
     _clear_throttle(throttle)
     keys.set_password(user, new, udk)
     text = crypto.format_recovery_key(keys.set_recovery_key(user, udk))

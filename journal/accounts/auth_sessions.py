@@ -61,6 +61,8 @@ def start_session(user: User, udk: bytes, device: str = "", stage: str = ACTIVE)
             udk_sealed=crypto.seal(ks, udk, _binding(row_hash, user)),
             device=device[:120],
             stage=stage,
+            # A login has just proved the password (and code): it counts as a step-up.
+            stepped_up_at=utcnow() if stage == ACTIVE else None,
         )
     )
     db.session.commit()

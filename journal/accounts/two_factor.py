@@ -227,10 +227,11 @@ def complete_sign_in(pending: SessionState, code: str, device: str = "") -> None
     raise CodeRejected(WRONG_CODE)
 
 
-def regenerate_backup_codes(user: User, udk: bytes, code: str) -> list[str]:
-    if not verify(user, udk, code):
-        db.session.commit()
-        raise CodeRejected("That code did not work. Enter the code your app shows now.")
+def regenerate_backup_codes(user: User) -> list[str]:
+    """New codes replacing the old; the route asks for a recent step-up (password and
+    code) first, so a session cookie alone cannot mint them."""
+    if not enabled(user):
+        raise CodeRejected("Turn on two-step sign-in first.")
     codes = _new_backup_codes(user)
     audit.record(user.id, "two_factor.backup_codes_replaced")
     db.session.commit()

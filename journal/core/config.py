@@ -98,6 +98,21 @@ def parse_peppers(raw: str) -> dict[str, bytes]:
     return peppers
 
 
+# The push services browsers use (host suffixes); see journal/reminders/push_endpoints.py.
+DEFAULT_PUSH_SERVICE_HOSTS = (
+    "fcm.googleapis.com",  # Chrome, Edge, Opera, Samsung Internet, Android
+    "updates.push.services.mozilla.com",  # Firefox
+    "web.push.apple.com",  # Safari on macOS and iOS
+    "notify.windows.com",  # Windows (WNS)
+)
+
+
+def _host_list(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return DEFAULT_PUSH_SERVICE_HOSTS
+    return tuple(h.strip().strip(".").lower() for h in raw.split(",") if h.strip())
+
+
 def _int(env: dict[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -147,8 +162,12 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "KDF_PARAMS": PRODUCTION_KDF,
         "SESSION_IDLE_SECONDS": _int(env, "SESSION_IDLE_MINUTES", 30) * 60,
         "SESSION_ABSOLUTE_SECONDS": _int(env, "SESSION_ABSOLUTE_HOURS", 12) * 3600,
+        # How long a confirmed password (and code) lets a session change credentials.
+        "STEP_UP_SECONDS": _int(env, "STEP_UP_MINUTES", 5) * 60,
         "AUTH_COOKIE_NAME": "__Host-ft_session" if secure else "ft_session",
         "SESSION_COOKIE_NAME": "__Host-ft_flask" if secure else "ft_flask",
+        # Marks a browser that signed in before (a random token; accounts.known_device).
+        "DEVICE_COOKIE_NAME": "__Host-ft_device" if secure else "ft_device",
         "SESSION_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -181,6 +200,11 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         # Push endpoints come from browsers; the server posts to them, so only https
         # (a test's local stand-in for a push service turns this on).
         "PUSH_ALLOW_HTTP_ENDPOINTS": env.get("PUSH_ALLOW_HTTP_ENDPOINTS") == "1" and not production,
+        # The push services the server posts to: host suffixes at a dot boundary
+        # (journal/reminders/push_endpoints.py). Comma-separated to override.
+        "PUSH_SERVICE_HOSTS": _host_list(env.get("PUSH_SERVICE_HOSTS")),
+        # Exact hosts of a test's local stand-in push service; never in production.
+        "PUSH_TEST_HOSTS": (),
         "REMINDER_WINDOW_MINUTES": _int(env, "REMINDER_WINDOW_MINUTES", 180),
         # The benchmark's Server-Timing header (journal/server_timing.py); never in production.
         "SERVER_TIMING": env.get("BENCH_SERVER_TIMING") == "1" and not production,

@@ -18,7 +18,7 @@ from journal.models.measures import MeasureResult, SafetyPlan
 from journal.models.moods import CheckIn
 from journal.models.reminders import PushSubscription, ReminderPreference, ReminderSent
 from journal.models.safety_flags import SafetyCheck, SafetyFlagAcknowledgement
-from journal.models.sessions import AuthSession
+from journal.models.sessions import AuthSession, KnownDevice
 from journal.models.sharing import (
     AccessLogEntry,
     CareInvitation,
@@ -47,6 +47,7 @@ __all__ = [
     "IdempotencyKey",
     "Intention",
     "KapSession",
+    "KnownDevice",
     "LoginThrottle",
     "MeasureResult",
     "PromptAnswer",

@@ -38,5 +38,24 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
     # row holds the sealed UDK but is not a login (see services/auth_sessions.py).
     stage: Mapped[str] = mapped_column(String(16), default="active")
     code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # When this session last proved the password (and the two-step code) again: a
+    # credential or security change needs that within the last few minutes
+    # (accounts/step_up.py). A login counts; a cookie alone never does.
+    stepped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class KnownDevice(db.Model):  # type: ignore[name-defined,misc]
+    """A browser that signed in to this account before, recognised by a long-lived
+    random cookie (only its hash is here). Wrong passwords typed elsewhere never slow
+    the account's owner down on such a device (accounts.authenticate)."""
+
+    __tablename__ = "known_devices"
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -101,6 +101,9 @@ class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "login_throttle"
 
     email_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    # The same peppered hash of the email alone, for every row of one account (rows
+    # are per account *and* client, so the primary key cannot find them all).
+    account_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

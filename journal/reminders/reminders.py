@@ -38,6 +38,7 @@ from journal.models.reminders import PushSubscription, ReminderPreference, Remin
 from journal.models.types import utcnow
 from journal.models.users import User
 from journal.mood import moods
+from journal.reminders import push_endpoints
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +127,6 @@ def devices(user: User) -> list[PushSubscription]:
 # -- subscriptions ---------------------------------------------------------------------
 
 
-def _valid_endpoint(endpoint: str) -> bool:
-    parts = urlsplit(endpoint)
-    allowed = ("https", "http") if current_app.config["PUSH_ALLOW_HTTP_ENDPOINTS"] else ("https",)
-    return parts.scheme in allowed and bool(parts.hostname) and len(endpoint) <= 2048
-
-
 def subscribe(user: User, data: Any) -> PushSubscription:
     """Store a browser's `PushSubscription.toJSON()`. The same endpoint under another
     account moves to this one (the device changed hands)."""
@@ -139,8 +134,12 @@ def subscribe(user: User, data: Any) -> PushSubscription:
         raise SubscriptionError("expected a subscription object")
     endpoint = data.get("endpoint")
     keys = data.get("keys")
-    if not isinstance(endpoint, str) or not _valid_endpoint(endpoint):
+    if not isinstance(endpoint, str):
         raise SubscriptionError("the endpoint must be an https URL")
+    try:
+        push_endpoints.check_subscription(endpoint)
+    except push_endpoints.EndpointRefused as exc:
+        raise SubscriptionError(str(exc)) from exc
     if not isinstance(keys, dict):
         raise SubscriptionError("the subscription has no keys")
     p256dh, auth = keys.get("p256dh"), keys.get("auth")
@@ -228,8 +227,9 @@ def due_for(user: User, now: datetime) -> list[DueReminder]:
 
 
 class PushSender(Protocol):
-    def __call__(self, subscription: PushSubscription, payload: str) -> int:
-        """Send; return the push service's HTTP status (0 when it could not be reached)."""
+    def __call__(self, subscription: PushSubscription, payload: str, address: str) -> int:
+        """Send, connecting to `address` (checked public, see push_endpoints); return
+        the push service's HTTP status (0 when it could not be reached)."""
 
 
 def notification_payload() -> str:
@@ -245,7 +245,7 @@ def webpush_sender() -> PushSender:
     vapid = Vapid02.from_raw(config["VAPID_PRIVATE_KEY"].encode())
     subject = config["VAPID_SUBJECT"]
 
-    def send(subscription: PushSubscription, payload: str) -> int:
+    def send(subscription: PushSubscription, payload: str, address: str) -> int:
         info = {
             "endpoint": subscription.endpoint,
             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
@@ -258,6 +258,7 @@ def webpush_sender() -> PushSender:
                 vapid_claims={"sub": subject},
                 ttl=12 * 3600,
                 timeout=10,
+                requests_session=_pinned_session(subscription.endpoint, address),
             )
         except WebPushException as exc:
             return exc.status_code or 0
@@ -267,6 +268,51 @@ def webpush_sender() -> PushSender:
         return int(response.status_code)
 
     return send
+
+
+def _pinned_session(endpoint: str, address: str) -> Any:
+    """A requests session that connects to `address` whatever the name resolves to
+    by then, still checking the certificate for the name (SNI and hostname)."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    parts = urlsplit(endpoint)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+
+    class Pinned(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["server_hostname"] = host
+            kwargs["assert_hostname"] = host
+            super().init_poolmanager(*args, **kwargs)
+
+        def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            url = urlsplit(request.url)
+            netloc = literal + (f":{url.port}" if url.port else "")
+            request.url = url._replace(netloc=netloc).geturl()
+            request.headers["Host"] = url.netloc
+            return super().send(request, *args, **kwargs)
+
+    session = requests.Session()
+    session.mount(f"{parts.scheme}://", Pinned())
+    return session
+
+
+def _checked_address(subscription: PushSubscription) -> str | None:
+    """The public address to send to, checked again now; None (and a log line) when
+    the endpoint is no longer acceptable or points somewhere it must not."""
+    try:
+        host, port, test_host = push_endpoints.check(subscription.endpoint)
+        addresses = push_endpoints.public_addresses(
+            host, port, test_host, push_endpoints.resolve(host, port)
+        )
+    except push_endpoints.EndpointRefused as exc:
+        log.warning("push endpoint of subscription %s refused: %s", subscription.id, exc)
+        return None
+    if not addresses:
+        log.warning("push endpoint of subscription %s does not resolve", subscription.id)
+        return None
+    return addresses[0]
 
 
 @dataclass
@@ -297,7 +343,8 @@ def send_due(now: datetime | None = None, sender: PushSender | None = None) -> S
         report.users += 1
         delivered = False
         for subscription in devices(user):
-            status = send(subscription, payload)
+            address = _checked_address(subscription)
+            status = 0 if address is None else send(subscription, payload, address)
             if 200 <= status < 300:
                 delivered = True
                 report.notifications += 1

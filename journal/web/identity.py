@@ -6,6 +6,8 @@ cookie session, which is signed but readable and so never holds identity).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Request, Response, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -61,6 +63,27 @@ def set_session_cookie(response: BaseResponse, value: str) -> None:
     )
 
 
+DEVICE_COOKIE_DAYS = 400  # the longest a browser keeps a cookie
+
+
+def device_token() -> str | None:
+    """This browser's known-device token, if it has one."""
+    value = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
+    return value or None
+
+
+def set_device_cookie(response: BaseResponse, value: str) -> None:
+    response.set_cookie(
+        current_app.config["DEVICE_COOKIE_NAME"],
+        value,
+        max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+        path="/",
+    )
+
+
 def clear_session_cookie(response: BaseResponse) -> None:
     response.delete_cookie(
         cookie_name(),
@@ -71,9 +94,28 @@ def clear_session_cookie(response: BaseResponse) -> None:
     )
 
 
+_MAX_NEXT = 2000
+
+
 def safe_next(target: str | None) -> str | None:
-    """Only same-site paths, so a login link cannot bounce anyone to another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site, as a browser would read it; anything else is None
+    (the caller goes Home), so a login link cannot bounce anyone to another site.
+
+    Browsers drop tabs and newlines anywhere in a URL, strip leading control
+    characters and spaces, and read a backslash as a slash: so `/<tab>/evil.example`
+    and `/\\evil.example` both mean `//evil.example`, another host. Rather than
+    mimic each rule, refuse every control character (C0, DEL and C1) and every
+    backslash outright, then accept only a single leading slash with no scheme or
+    host. A CR or LF never reaches a Location header.
+    """
+    if not target or len(target) > _MAX_NEXT:
+        return None
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in target) or "\\" in target:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return None
     return target
 
@@ -95,7 +137,10 @@ def init_app(app: Flask) -> None:
         state = session_state()
         if state is not None and not state.unlocked:
             flash("You were away for a while, so we locked your journal. Log in to continue.")
-        target = url_for("auth.login", next=request.full_path.rstrip("?"))
+        # A cookie that no longer opens a session: this device's session is over, and
+        # the login page wipes the device outbox (pwa/_outbox.html).
+        ended = 1 if request.cookies.get(cookie_name()) else None
+        target = url_for("auth.login", next=request.full_path.rstrip("?"), ended=ended)
         if htmx:
             response = Response(status=401)
             response.headers["HX-Redirect"] = target

@@ -5,6 +5,7 @@ flask --app journal backup restore PATH
 flask --app journal keys status
 flask --app journal keys rotate-pepper
 flask --app journal keys rotate-udk EMAIL
+flask --app journal tokens purge
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ from journal.your_data.backup import BackupError, create_backup, restore_backup
 
 backup_cli = AppGroup("backup", help="Back up and restore the database.")
 keys_cli = AppGroup("keys", help="Rotate the server's pepper or one user's data key.")
+tokens_cli = AppGroup("tokens", help="Emailed sign-up and start-over links.")
+
+
+@tokens_cli.command("purge")
+def tokens_purge() -> None:
+    """Delete every used or expired emailed link (each keeps an email in clear).
+    Run it daily, like `reminders send` (see docs/operations.md)."""
+    removed = accounts.purge_tokens()
+    click.echo(f"{removed} used or expired link(s) deleted.")
 
 
 def _database_url() -> str:
@@ -109,3 +119,4 @@ def keys_rotate_udk(email: str, password: str) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(tokens_cli)

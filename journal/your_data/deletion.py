@@ -29,6 +29,8 @@ def delete_account(user: User, password: str, code: str = "") -> None:
         db.session.commit()
         raise AccountError("That two-step code did not work. Nothing was deleted.")
     email, user_id, role = user.email, user.id, user.role.value
+    # Sign-up links carry the email and no user id: they would outlive the account.
+    accounts.forget_tokens(user_id, email)
     db.session.execute(delete(User).where(User.id == user_id))
     accounts.forget_throttles(email)
     # Kept without the user (who no longer exists) so the operator can see that an

@@ -63,6 +63,28 @@ class RotationError(ValueError):
 
 def rotate_udk(user: User, password: str) -> str:
     """Give the user a new UDK; return the new recovery key (shown once)."""
+    recovery, _new = _rotate(user, password, "keys.udk_rotated")
+    return recovery
+
+
+@dataclass(frozen=True)
+class Secured:
+    recovery_key: str
+    udk: bytes
+
+
+def secure_account(user: User, password: str) -> Secured:
+    """ "Secure my account", for someone who thinks another person had their password
+    or phone: a new UDK (every record key re-wrapped, everything sealed directly
+    under the UDK re-sealed), a new recovery key, every session ended and every
+    remembered device forgotten. One transaction: interrupted, nothing changes and
+    the old keys still open everything. The caller starts a new session for the
+    person's own browser with the returned UDK."""
+    recovery, new = _rotate(user, password, "account.secured")
+    return Secured(recovery, new)
+
+
+def _rotate(user: User, password: str, action: str) -> tuple[str, bytes]:
     old = keys.check_password(user, password)
     if old is None:
         raise RotationError("That password is not right.")
@@ -81,9 +103,11 @@ def rotate_udk(user: User, password: str) -> str:
     keys.set_password(user, password, new)
     recovery = accounts.issue_new_recovery_key(user, new, commit=False)
     accounts.end_sessions(user.id)
-    audit.record(user.id, "keys.udk_rotated")
+    if action == "account.secured":
+        accounts.forget_known_devices(user.id)
+    audit.record(user.id, action)
     db.session.commit()
-    return recovery
+    return recovery, new
 
 
 @dataclass(frozen=True)

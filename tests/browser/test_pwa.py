@@ -337,9 +337,48 @@ def test_after_logout_nothing_readable_is_left_on_the_device(
     assert_nothing_authenticated_cached(page, secret, EMAIL)
 
 
-def test_after_the_session_ends_the_entry_waits_and_is_sent_after_logging_in_again(
+def _outbox_gone(page: Page, *secrets: str) -> None:
+    """The outbox's items and its key are gone from the device, whatever is left of
+    the database itself."""
+    # IndexedDB answers only asynchronously, so the page checks the condition itself
+    # until it holds (each check waits on IndexedDB's own events, not on a clock).
+    gone = page.evaluate(
+        """async () => {
+          const empty = async () => {
+            const names = (await indexedDB.databases()).map((d) => d.name);
+            if (!names.includes("fresh-tracks-outbox")) return true;
+            const db = await new Promise((res, rej) => {
+              const r = indexedDB.open("fresh-tracks-outbox");
+              r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error);
+            });
+            if (!db.objectStoreNames.contains("items")) { db.close(); return true; }
+            const tx = db.transaction(["items", "meta"], "readonly");
+            const count = (name) => new Promise((res) => {
+              const r = tx.objectStore(name).count(); r.onsuccess = () => res(r.result);
+            });
+            const [items, meta] = await Promise.all([count("items"), count("meta")]);
+            db.close();
+            return items === 0 && meta === 0;
+          };
+          for (let tries = 0; tries < 200; tries++) {
+            if (await empty()) return true;
+            await new Promise((res) => requestAnimationFrame(res));
+          }
+          return false;
+        }"""
+    )
+    assert gone, "the outbox still holds items or its key"
+    text = json.dumps(storage(page))
+    for secret in secrets:
+        assert secret not in text
+
+
+def test_when_the_server_says_the_session_is_over_the_outbox_is_wiped(
     page: Page, app: Flask, writer: None, online: BrowserContext
 ) -> None:
+    """Not only a tapped Log out: the outbox's first send after reconnecting gets a
+    401 (the session ended while the phone was offline), and everything waiting and
+    its key are deleted from the device, with a plain word about it."""
     secret = "Written offline while the session ran out."
     log_in(page)
     page.goto("/journal/")
@@ -347,18 +386,43 @@ def test_after_the_session_ends_the_entry_waits_and_is_sent_after_logging_in_aga
     online.set_offline(True)
     write_in_composer(page, "", secret)
     expect(page.locator("#outbox")).to_contain_text("1 item is kept")
+    assert len(outbox_items(page)) == 1
 
     online.clear_cookies()  # the session ended while the phone was offline
     online.set_offline(False)
-    expect(page.locator("#outbox")).to_contain_text("Log in to send what is waiting.")
+    expect(page.locator("#outbox")).to_contain_text("You were signed out")
+    _outbox_gone(page, secret)
+    log_in(page)
+    assert entry_count(app) == 0
+
+
+def test_a_401_from_any_request_wipes_the_outbox(
+    page: Page, app: Flask, writer: None, online: BrowserContext
+) -> None:
+    """Signed out from another device while an item waits (its sends keep failing):
+    the next page change, an htmx request answered 401, wipes the outbox before the
+    login page shows."""
+    secret = "Kept while someone signed this phone out from elsewhere."
+    log_in(page)
+    page.goto("/journal/")
+    wait_for_service_worker(page)
+    online.route("**/outbox/token", lambda route: route.abort("connectionrefused"))
+    online.set_offline(True)
+    write_in_composer(page, "", secret)
+    expect(page.locator("#outbox")).to_contain_text("1 item is kept")
+    online.set_offline(False)
     assert len(outbox_items(page)) == 1
 
-    # The login page it lands on keeps the outbox; logging in sends it.
-    page.goto("/login")
-    assert len(outbox_items(page)) == 1
-    log_in(page)
-    expect(page.locator("#outbox")).to_contain_text("1 item was sent and saved.")
-    assert bodies_in_db(app) == [secret]
+    # Elsewhere: every session of this account ends (here, straight in the database,
+    # as "Sign out everywhere" on another device does).
+    from journal.accounts import auth_sessions
+    from tests.web.helpers import user_id
+
+    with app.app_context():
+        auth_sessions.end_every_session(user_id(app, EMAIL))
+    page.get_by_role("link", name="Mood").first.click()  # a boosted link: htmx, 401
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    _outbox_gone(page, secret)
 
 
 def test_what_one_person_wrote_is_never_sent_under_another_persons_login(

@@ -69,7 +69,7 @@ def test_production_cookies_are_host_only_secure_http_only_and_same_site(product
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     cookies = _set_cookies(page) | _set_cookies(response)
-    assert set(cookies) == {"__Host-ft_session", "__Host-ft_flask"}
+    assert set(cookies) == {"__Host-ft_session", "__Host-ft_flask", "__Host-ft_device"}
     for name, header in cookies.items():
         parsed = SimpleCookie()
         parsed.load(header)

@@ -123,3 +123,20 @@ def test_ids_that_do_not_parse_are_404_on_every_id_route(app: Flask) -> None:
                     headers={"X-CSRFToken": token},
                 )
                 assert response.status_code == 404, f"{method} {path}"
+
+
+def test_a_misnamed_route_in_the_world_fails_the_enumeration(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value given for a route that does not exist would never be used: the route's
+    test would fall back to another id and its 404 would prove nothing."""
+    from tests.security import world as world_module
+
+    rules(app)  # every name in the world matches a route today
+    monkeypatch.setitem(
+        world_module.ARGUMENT_VALUES,
+        ("clinic_mood.acknowledge_flag", "record_id"),
+        lambda w: w.ids["measure_result"],
+    )
+    with pytest.raises(AssertionError, match=r"clinic_mood\.acknowledge_flag"):
+        rules(app)

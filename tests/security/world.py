@@ -72,7 +72,7 @@ ARGUMENT_VALUES: dict[str | tuple[str, str], Callable[[World], str]] = {
     "table": lambda w: "entries",
     "instrument_id": lambda w: "phq9",
     "kind": lambda w: "checklist",
-    ("clinic_mood.acknowledge_flag", "record_id"): lambda w: w.ids["measure_result"],
+    ("clinic.acknowledge_flag", "record_id"): lambda w: w.ids["measure_result"],
     ("kap_sessions.tick", "key"): lambda w: w.ids["checklist_key"],
     ("care.category", "key"): lambda w: w.ids["category_key"],
     ("care.stop_category", "key"): lambda w: w.ids["category_key"],
@@ -235,8 +235,19 @@ def build_world(app: Flask) -> World:
     return world
 
 
+def named_endpoints() -> set[str]:
+    """Every endpoint this module names: a name that matches no route would silently
+    fall back to a default value and make its test prove nothing."""
+    named = {key[0] for key in ARGUMENT_VALUES if isinstance(key, tuple)}
+    return named | set(NOT_RECORD_IDS)
+
+
 def rules(app: Flask) -> list[Rule]:
-    return sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
+    found = sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
+    endpoints = {rule.endpoint for rule in found}
+    missing = sorted(named_endpoints() - endpoints)
+    assert not missing, f"tests/security/world.py names routes that do not exist: {missing}"
+    return found
 
 
 def methods(rule: Rule) -> list[str]:

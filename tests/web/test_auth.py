@@ -263,8 +263,11 @@ def test_logging_out_ends_the_session_and_clears_the_browser(
     response = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?logged_out=1"
-    assert '"cookies"' in response.headers["Clear-Site-Data"]
+    assert '"storage"' in response.headers["Clear-Site-Data"]
     assert auth_cookie(app, client) is None
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]) is None
+    # Only the known-device cookie stays: it opens nothing.
+    assert client.get_cookie(app.config["DEVICE_COOKIE_NAME"]) is not None
     assert client.get("/journal/").status_code == 302
     assert "You are logged out." in markup(client.get("/login?logged_out=1"))
 
@@ -303,35 +306,71 @@ def _fail_logins(client: FlaskClient, email: str, times: int) -> None:
         assert login(client, email, "wrong-password-again").status_code == 422
 
 
-def test_repeated_failures_lock_that_email_even_from_another_address(
+def _login_from(client: FlaskClient, email: str, password: str, address: str) -> TestResponse:
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token(client)},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_repeated_failures_slow_that_client_not_the_owner(
     app: Flask, client: FlaskClient, other_client: FlaskClient
 ) -> None:
+    """Five wrong passwords from one address make that address wait; the owner,
+    signing in from elsewhere, is not locked out by someone else's guesses."""
     make_user(app, "ada@example.com")
     make_user(app, "bob@example.com")
-    _fail_logins(client, "ada@example.com", 5)
-
-    # The right password now waits, and moving to another IP address does not help.
-    locked = other_client.post(
-        "/login",
-        data={
-            "email": "ada@example.com",
-            "password": PASSWORD,
-            "csrf_token": csrf_token(other_client),
-        },
-        environ_base={"REMOTE_ADDR": "203.0.113.7"},
-    )
+    attacker = "198.51.100.66"
+    for _ in range(5):
+        assert (
+            _login_from(client, "ada@example.com", "wrong-password-x", attacker).status_code == 422
+        )
+    locked = _login_from(client, "ada@example.com", PASSWORD, attacker)
     assert locked.status_code == 422
     assert "Too many attempts for this email. Wait 1 minute and try again." in markup(locked)
-    assert auth_cookie(app, other_client) is None
+    assert auth_cookie(app, client) is None
 
-    # Other people are not locked out by it.
-    assert login(client, "bob@example.com").status_code == 302
+    # The owner, from her own address, is not slowed down.
+    owner = _login_from(other_client, "ada@example.com", PASSWORD, "203.0.113.7")
+    assert owner.status_code == 302
 
-    # Once the wait is over, the right password works again.
+    # Other people are not locked out by it either.
+    assert login(app.test_client(), "bob@example.com").status_code == 302
+
+    # Once the wait is over, the right password works from that address again.
     with app.app_context():
         db.session.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(1)))
         db.session.commit()
-    assert login(other_client, "ada@example.com").status_code == 302
+    assert _login_from(client, "ada@example.com", PASSWORD, attacker).status_code == 302
+
+
+def test_guesses_spread_over_many_addresses_are_slowed_but_never_the_owners_device(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A botnet guessing from many addresses meets a shared bar for every unknown
+    client of the account; the owner's browser, which signed in before, does not."""
+    make_user(app, "ada@example.com")
+    assert _login_from(client, "ada@example.com", PASSWORD, "203.0.113.7").status_code == 302
+    assert client.get_cookie(app.config["DEVICE_COOKIE_NAME"]) is not None
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+    botnet = app.test_client()
+    for n in range(20):
+        botnet.delete_cookie(app.config["DEVICE_COOKIE_NAME"])
+        response = _login_from(botnet, "ada@example.com", "wrong-password-x", f"192.0.2.{n}")
+        assert response.status_code == 422
+    fresh = app.test_client()
+    slowed = _login_from(fresh, "ada@example.com", PASSWORD, "192.0.2.200")
+    assert "Too many attempts" in markup(slowed)
+
+    # The owner on her known device, even from an address the botnet used.
+    assert _login_from(client, "ada@example.com", PASSWORD, "192.0.2.3").status_code == 302
+    # A forged device cookie is just an unknown client.
+    fresh.set_cookie(app.config["DEVICE_COOKIE_NAME"], "made-up-token")
+    assert "Too many attempts" in markup(
+        _login_from(fresh, "ada@example.com", PASSWORD, "192.0.2.201")
+    )
 
 
 def test_the_backoff_answers_the_same_for_an_email_without_an_account(

@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import ForeignKey, Table, func, select
+from sqlalchemy import ForeignKey, MetaData, Table, func, inspect, select, update
 from werkzeug.test import TestResponse
 
 from journal.core.extensions import db
 from journal.models.audit import AuditEvent
 from journal.models.reminders import PushSubscription, ReminderSent
 from journal.models.sharing import StandingShare
-from journal.models.users import LoginThrottle, Role
+from journal.models.types import utcnow
+from journal.models.users import AccountToken, LoginThrottle, Role
 from tests.factories import (
     PASSWORD,
     TOTP_SECRETS,
     enrol_via_http,
     fresh_totp,
+    last_link,
     login,
     make_user,
+    signup_via_http,
     write_entry,
 )
 from tests.pages import csrf_token, markup
@@ -82,6 +87,69 @@ def rows_per_table(app: Flask, uid: uuid.UUID) -> dict[str, int]:
                 found |= {tuple(row) for row in db.session.execute(query)}
             counts[table.name] = len(found)
     return counts
+
+
+def cells_with(app: Flask, needle: str) -> list[str]:
+    """Every table and column (read from the database itself, so tables that later
+    features add are searched too) whose value contains `needle`, as text or bytes,
+    in any letter case."""
+    text_needle = needle.lower()
+    byte_needles = {needle.encode(), needle.lower().encode(), needle.upper().encode()}
+    found = []
+    with app.app_context():
+        names = inspect(db.engine).get_table_names()
+        for name in names:
+            table = Table(name, MetaData(), autoload_with=db.engine)
+            for row in db.session.execute(select(table)).mappings():
+                for column, value in row.items():
+                    as_text = isinstance(value, str) and text_needle in value.lower()
+                    as_bytes = isinstance(value, bytes | memoryview) and any(
+                        b in bytes(value) for b in byte_needles
+                    )
+                    if as_text or as_bytes:
+                        found.append(f"{name}.{column}")
+    return sorted(set(found))
+
+
+def test_the_email_is_in_no_table_or_column_after_deletion(
+    app: Flask, client: FlaskClient, outbox: Path
+) -> None:
+    """Signed up by an emailed link (a token that carries only the email), asked to
+    start over (a token with the account's id), one wrong password (a backoff row):
+    after deletion the address is nowhere in the database."""
+    email = "zoe.unique@example.com"
+    signup_via_http(client, outbox, email)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    other = app.test_client()
+    other.post("/start-over", data={"email": email, "csrf_token": csrf_token(other, "/start-over")})
+    login(other, email, "not-the-password-1")
+    login(client, email)
+    assert cells_with(app, email), "the search finds the address while the account exists"
+    assert _delete(client, password=PASSWORD).status_code == 302
+    assert cells_with(app, email) == []
+
+
+def test_used_and_expired_links_are_purged(app: Flask, client: FlaskClient, outbox: Path) -> None:
+    signup_via_http(client, outbox, "used@example.com")  # a used sign-up link
+    asker = app.test_client()
+    for email in ("late@example.com", "fresh@example.com"):
+        asker.post("/signup", data={"email": email, "csrf_token": csrf_token(asker)})
+    with app.app_context():
+        db.session.execute(
+            update(AccountToken)
+            .where(AccountToken.email == "late@example.com")
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["tokens", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "2 used or expired link(s) deleted." in result.output
+    assert cells_with(app, "used@example.com") == ["users.email"]  # the account itself
+    assert cells_with(app, "late@example.com") == []
+    assert cells_with(app, "fresh@example.com") == ["account_tokens.email"]
+    # The unused link still works.
+    link = last_link(outbox, "fresh@example.com")
+    assert asker.get(link).status_code == 200
 
 
 def test_every_table_either_belongs_to_a_user_or_says_why_not(app: Flask) -> None:
@@ -213,6 +281,7 @@ def test_deleting_an_account_removes_every_row_of_it_in_every_table(
 
     after = rows_per_table(app, ids[who])
     assert {name: n for name, n in after.items() if n} == {}
+    assert cells_with(app, who) == []
     # Someone with nothing to do with either is untouched.
     assert rows_per_table(app, ids[MALLORY]) == before[MALLORY]
     assert client.get("/journal/").status_code == 302
@@ -241,7 +310,9 @@ def test_deletion_clears_the_backoff_rows_of_that_email(app: Flask, client: Flas
     login(client, "ada@example.com")
     _delete(client, password="wrong-password-2")
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 1
+        # The deletion guess, and the login guess counted against every unknown
+        # client of the account (the client's own row went with the right password).
+        assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 2
     assert _delete(client, password=PASSWORD).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0

@@ -57,6 +57,19 @@ class Received:
     body: bytes
 
 
+# What the stand-in name service answers (anything else does not resolve).
+NAMES = {
+    "fcm.googleapis.com": ["142.250.74.106"],
+    "updates.push.services.mozilla.com": ["34.117.65.55"],
+    "web.push.apple.com": ["17.188.128.12"],
+    "wns2-par02p.notify.windows.com": ["20.199.120.151", "2603:1020::1"],
+}
+
+
+def stand_in_resolver(host: str, port: int) -> list[str]:
+    return NAMES.get(host, [])
+
+
 @dataclass
 class FakePushService:
     """A push service on 127.0.0.1 that answers `status` and keeps what it got."""
@@ -119,10 +132,19 @@ class BrowserKeys:
         return plain
 
 
+@pytest.fixture(autouse=True)
+def name_service(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stand-in name service: the tests send no DNS query off this machine."""
+    monkeypatch.setitem(app.config, "PUSH_RESOLVER", stand_in_resolver)
+
+
 @pytest.fixture
 def http_push(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """The stand-in push service speaks plain http on localhost."""
     monkeypatch.setitem(app.config, "PUSH_ALLOW_HTTP_ENDPOINTS", True)
+    # Only here: the stand-in's exact host is allowed although it is a loopback
+    # address (the production allow list and its address checks stay as they are).
+    monkeypatch.setitem(app.config, "PUSH_TEST_HOSTS", ("127.0.0.1",))
 
 
 def _midday_zone() -> str:
@@ -638,12 +660,12 @@ def test_a_time_that_is_not_a_time_is_refused_and_kept_in_the_form(ada: FlaskCli
 
 def test_subscriptions_must_be_https_with_real_keys(ada: FlaskClient) -> None:
     keys = BrowserKeys.new()
-    assert _subscribe(ada, keys.subscription("http://push.example/x")) == 422
-    assert _subscribe(ada, keys.subscription("https://push.example/x")) == 201
-    bad = keys.subscription("https://push.example/y")
+    assert _subscribe(ada, keys.subscription("http://fcm.googleapis.com/fcm/send/x")) == 422
+    assert _subscribe(ada, keys.subscription("https://fcm.googleapis.com/fcm/send/x")) == 201
+    bad = keys.subscription("https://fcm.googleapis.com/fcm/send/y")
     bad["keys"]["p256dh"] = b64url(b"\x04" + b"\x01" * 64)
     assert _subscribe(ada, bad) == 422
-    bad = keys.subscription("https://push.example/y")
+    bad = keys.subscription("https://fcm.googleapis.com/fcm/send/y")
     bad["keys"]["auth"] = b64url(b"short")
     assert _subscribe(ada, bad) == 422
     assert _subscribe(ada, {"nonsense": True}) == 422
@@ -652,7 +674,7 @@ def test_subscriptions_must_be_https_with_real_keys(ada: FlaskClient) -> None:
 def test_a_subscription_needs_a_login_and_a_csrf_token(
     client: FlaskClient, ada: FlaskClient, app: Flask, other_client: FlaskClient
 ) -> None:
-    subscription = BrowserKeys.new().subscription("https://push.example/z")
+    subscription = BrowserKeys.new().subscription("https://fcm.googleapis.com/fcm/send/z")
     anonymous = other_client.post(
         "/reminders/subscriptions",
         json=subscription,
@@ -667,7 +689,9 @@ def test_a_device_that_changes_hands_moves_to_the_new_account(
 ) -> None:
     make_user(app, "bo@example.com")
     login(other_client, "bo@example.com")
-    subscription = BrowserKeys.new().subscription("https://push.example/shared-tablet")
+    subscription = BrowserKeys.new().subscription(
+        "https://fcm.googleapis.com/fcm/send/shared-tablet"
+    )
     assert _subscribe(ada, subscription) == 201
     assert _subscribe(other_client, subscription) == 201
     with app.app_context():
@@ -681,7 +705,7 @@ def test_unsubscribing_removes_only_ones_own_device(
 ) -> None:
     make_user(app, "bo@example.com")
     login(other_client, "bo@example.com")
-    subscription = BrowserKeys.new().subscription("https://push.example/ada")
+    subscription = BrowserKeys.new().subscription("https://fcm.googleapis.com/fcm/send/ada")
     _subscribe(ada, subscription)
     other_client.post(
         "/reminders/subscriptions/delete",

@@ -5,24 +5,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, flash, make_response, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from journal.accounts import accounts, auth_sessions
+from journal.accounts import accounts, auth_sessions, two_factor
 from journal.accounts.accounts import AccountError, Unlocked
 from journal.core import crypto
 from journal.core.extensions import limiter
+from journal.models.users import User
 from journal.web.identity import (
     clear_session_cookie,
     cookie_name,
     current_udk,
+    device_token,
     safe_next,
+    set_device_cookie,
     set_session_cookie,
     user,
 )
 from journal.web.rendering import render
+from journal.web.step_up import requires_step_up
 
 bp = Blueprint("auth", __name__, template_folder="../templates")
 AUTH_LIMIT = "10 per minute;100 per hour"
@@ -47,7 +60,17 @@ def device_of_request() -> str:
 def _logged_in(unlocked: Unlocked, response: BaseResponse) -> BaseResponse:
     device = device_of_request()
     set_session_cookie(response, auth_sessions.start_session(unlocked.user, unlocked.udk, device))
+    remember_this_device(unlocked.user, response)
     return response
+
+
+def remember_this_device(me: User, response: BaseResponse) -> None:
+    """After a complete sign-in: this browser is one of the owner's devices from now on."""
+    set_device_cookie(response, accounts.remember_device(me, device_token()))
+
+
+def client_address() -> str:
+    return request.remote_addr or ""
 
 
 def _show_recovery_key(unlocked: Unlocked) -> BaseResponse:
@@ -71,7 +94,11 @@ def login() -> ResponseReturnValue:
     device = device_of_request()
     try:
         unlocked = accounts.authenticate(
-            email, _form("password"), auth_sessions.describe_device(device)
+            email,
+            _form("password"),
+            auth_sessions.describe_device(device),
+            client=client_address(),
+            device_token=device_token(),
         )
     except AccountError as exc:
         return _invalid("auth/login.html", email=email, next=next_url, error=str(exc))
@@ -93,8 +120,17 @@ def logout() -> ResponseReturnValue:
     auth_sessions.end_session(request.cookies.get(cookie_name()))
     response = redirect(url_for("auth.login", logged_out=1))
     clear_session_cookie(response)
-    # Drops the cookies, caches and storage this origin left in the browser.
-    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    response.delete_cookie(
+        current_app.config["SESSION_COOKIE_NAME"],
+        path="/",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    # Drops the caches and storage this origin left in the browser, and both session
+    # cookies. The known-device cookie stays (it opens nothing; it only keeps other
+    # people's wrong passwords from slowing this device's owner down).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 
@@ -165,6 +201,7 @@ def confirm_recovery_key() -> ResponseReturnValue:
 
 @bp.post("/recovery-key/new")
 @login_required
+@requires_step_up
 def new_recovery_key() -> str:
     text = accounts.issue_new_recovery_key(user(), current_udk())
     return render("auth/recovery_key.html", recovery_key=text, replaced=True)
@@ -179,14 +216,22 @@ def forgot() -> str:
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def reset() -> ResponseReturnValue:
     if request.method == "GET":
-        return render("auth/reset.html", email="", recovery="")
-    email, recovery = _form("email"), _form("recovery_key")
+        return render("auth/reset.html", email="", recovery="", code="")
+    email, recovery, code = _form("email"), _form("recovery_key"), _form("code").strip()[:40]
     try:
         unlocked = accounts.reset_with_recovery_key(
-            email, recovery, _form("password"), _form("confirm")
+            email,
+            recovery,
+            _form("password"),
+            _form("confirm"),
+            code,
+            verify_code=two_factor.verify,
+            client=client_address(),
         )
     except (AccountError, crypto.RecoveryKeyFormatError) as exc:
-        return _invalid("auth/reset.html", email=email, recovery=recovery, error=str(exc))
+        return _invalid(
+            "auth/reset.html", email=email, recovery=recovery, code=code, error=str(exc)
+        )
     auth_sessions.end_session(request.cookies.get(cookie_name()))
     return _show_recovery_key(unlocked)
 

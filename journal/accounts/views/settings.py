@@ -13,6 +13,7 @@ from journal.accounts.accounts import AccountError
 from journal.core.extensions import db
 from journal.web.identity import cookie_name, user
 from journal.web.rendering import render
+from journal.web.step_up import requires_step_up
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -42,6 +43,7 @@ def time_zone() -> ResponseReturnValue:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@requires_step_up
 def password() -> ResponseReturnValue:
     if request.method == "GET":
         return render("settings/password.html")

@@ -14,11 +14,12 @@ from werkzeug.wrappers import Response as BaseResponse
 from journal.accounts import accounts, auth_sessions, two_factor
 from journal.accounts.accounts import Throttled
 from journal.accounts.two_factor import CodeRejected
-from journal.accounts.views.auth import AUTH_LIMIT, device_of_request
+from journal.accounts.views.auth import AUTH_LIMIT, device_of_request, remember_this_device
 from journal.core.extensions import htmx, limiter
 from journal.core.headers import PUBLIC_REVALIDATE
 from journal.web.identity import cookie_name, current_udk, safe_next, set_session_cookie, user
 from journal.web.rendering import render
+from journal.web.step_up import asks_password_itself, requires_step_up
 
 bp = Blueprint("two_factor", __name__)
 
@@ -32,6 +33,7 @@ _OPEN_BEFORE_ENROLMENT = frozenset(
         "main.healthz",
         "two_factor.setup",
         "two_factor.sign_in",
+        "step_up.confirm",
         "safety.crisis_card",
         *PUBLIC_REVALIDATE,
     }
@@ -88,6 +90,7 @@ def sign_in() -> ResponseReturnValue:
         return _restart("That sign-in took too long or was ended. Please start again.")
     response = redirect(next_url or url_for("main.home"))
     set_session_cookie(response, auth_sessions.start_session(me, udk, device))
+    remember_this_device(me, response)
     return response
 
 
@@ -105,6 +108,7 @@ def status() -> str:
 
 @bp.route("/settings/two-factor/setup", methods=["GET", "POST"])
 @login_required
+@requires_step_up
 def setup() -> ResponseReturnValue:
     me, udk = user(), current_udk()
     if accounts.has_second_factor(me):
@@ -129,10 +133,11 @@ def setup() -> ResponseReturnValue:
 
 @bp.post("/settings/two-factor/backup-codes")
 @login_required
+@requires_step_up
 def backup_codes() -> ResponseReturnValue:
     me = user()
     try:
-        codes = two_factor.regenerate_backup_codes(me, current_udk(), _code())
+        codes = two_factor.regenerate_backup_codes(me)
     except CodeRejected as exc:
         page = render(
             "two_factor/status.html",
@@ -147,6 +152,7 @@ def backup_codes() -> ResponseReturnValue:
 
 @bp.post("/settings/two-factor/disable")
 @login_required
+@asks_password_itself
 def disable() -> ResponseReturnValue:
     me = user()
     try:

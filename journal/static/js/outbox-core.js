@@ -6,7 +6,8 @@
 // it is made non-extractable and kept in IndexedDB as a CryptoKey, so script can use
 // it but not read it, and the stored items are not readable text. Each item carries
 // its idempotency key (also its id), so sending it twice still makes one record; it
-// is deleted only after the server answered 2xx. A logout deletes everything.
+// is deleted only after the server answered 2xx. A logout deletes everything, and so
+// does any answer saying the session is over (401).
 (function (global) {
   "use strict";
 
@@ -153,7 +154,8 @@
     discard: remove,
 
     // Send everything waiting. Resolves to {state, sent, left}: state is "done",
-    // "offline", "login" (the session ended: log in to send) or "error" (try later).
+    // "offline", "ended" (the session is over: everything was wiped) or "error"
+    // (try later).
     flush: function (tokenUrl) {
       return exclusive(function () {
         return list().then(function (items) {
@@ -190,11 +192,18 @@
     },
   };
 
+  // The server says this device's session is over (idle or absolute expiry, signed
+  // out elsewhere, password changed): whoever holds the device now may not be the
+  // person who wrote, so the items and their key go, as at a tapped logout.
+  function sessionOver(sent) {
+    return Outbox.wipe().then(function () { return { state: "ended", sent: sent }; });
+  }
+
   function sendAll(tokenUrl, items) {
     var ajax = { "HX-Request": "true", "Accept": "application/json" };
     return global.fetch(tokenUrl, { credentials: "same-origin", cache: "no-store", headers: ajax })
       .then(function (res) {
-        if (res.status === 401) { return { state: "login", sent: 0 }; }
+        if (res.status === 401) { return sessionOver(0); }
         if (!res.ok) { return { state: "error", sent: 0 }; }
         return res.json().then(function (token) {
           return setMeta("owner", token.owner).then(function () {
@@ -221,7 +230,7 @@
         headers: { "X-CSRFToken": token.csrf_token, "HX-Request": "true" },
       }).then(function (res) {
         if (res.ok) { return remove(item.id).then(function () { return next(sent + 1); }); }
-        if (res.status === 401) { return { state: "login", sent: sent }; }
+        if (res.status === 401) { return sessionOver(sent); }
         // The server will never take this one as it is (too long, empty, gone, or
         // no longer possible: a prompt of a session cancelled since): keep it,
         // marked, so the person can copy it out or discard it.

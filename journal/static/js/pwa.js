@@ -119,8 +119,8 @@
     if (result.sent) {
       message = plural(result.sent, "item was", "items were") + " sent and saved.";
     }
-    if (result.state === "login" && result.left) {
-      message += " Log in to send what is waiting.";
+    if (result.state === "ended") {
+      message += " You were signed out, so anything still waiting was deleted from this device.";
     }
     return render(message ? message.trim() : undefined);
   }
@@ -225,6 +225,17 @@
     // a finished entry.
     var form = event.detail.elt;
     if (form && form.matches && form.matches("form[data-outbox]")) { keep(form); }
+  });
+
+  // Any htmx request the server answers with 401 (the session is over): wipe the
+  // outbox before following the server to the login page.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 401) { return; }
+    event.preventDefault();
+    var target = xhr.getResponseHeader("HX-Redirect") || "/login";
+    Outbox.wipe().then(function () { window.location.href = target; },
+      function () { window.location.href = target; });
   });
 
   function logout(form) {

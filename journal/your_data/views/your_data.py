@@ -16,6 +16,7 @@ from journal.core.extensions import db
 from journal.models.types import utcnow
 from journal.web.identity import clear_session_cookie, current_udk, user
 from journal.web.rendering import render
+from journal.web.step_up import asks_password_itself, requires_step_up
 from journal.your_data import export
 from journal.your_data.deletion import delete_account
 
@@ -35,6 +36,7 @@ def index() -> str:
 
 @bp.post("/settings/export/json")
 @login_required
+@requires_step_up
 def download() -> ResponseReturnValue:
     body = export.export_json(user(), current_udk())
     db.session.commit()  # the security log row
@@ -61,6 +63,7 @@ def _day(name: str) -> date | None:
 
 @bp.get("/settings/export/print")
 @login_required
+@requires_step_up
 def printable() -> ResponseReturnValue:
     start, end = _day("start"), _day("end")
     error = None
@@ -87,6 +90,7 @@ def printable() -> ResponseReturnValue:
 
 @bp.route("/settings/delete", methods=["GET", "POST"])
 @login_required
+@asks_password_itself
 def delete() -> ResponseReturnValue:
     me = user()
     two_step = accounts.has_second_factor(me)
