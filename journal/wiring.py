@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from journal.accounts import auth_sessions
 from journal.accounts import two_factor as two_factor_service
 from journal.accounts.views import auth, security, settings, two_factor
 from journal.care import (
@@ -25,6 +26,7 @@ from journal.care import (
     prompt_adaptation,
     safety_flags,
     shareable,
+    sharing,
 )
 from journal.care import care as care_team
 from journal.care.views import care, clinic, clinic_mood
@@ -144,6 +146,8 @@ def wire_domains() -> None:
     rotation.on_udk_rotation(two_factor_service.reseal_secret)
     rotation.on_udk_rotation(safety_flags.reseal_notes)
     rotation.on_pepper_rotation(adaptations.move_macs)
+    # At sign-in, shares the server vouched for become the patient's own.
+    auth_sessions.on_sign_in(sharing.upgrade_vouched_shares)
 
     # Web Push reminders: the daily check-in is chosen by its time; the others are
     # offered as checkboxes with these labels.

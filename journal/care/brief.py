@@ -38,8 +38,10 @@ from sqlalchemy import func, or_, select
 
 from journal.care import access, care, sharing
 from journal.care.shareable import SharedItem
+from journal.core import crypto
 from journal.core.database import rows_kept_on_commit
 from journal.core.extensions import db
+from journal.core.integrity import log_unopened
 from journal.dosing import kap_sessions
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.sharing import CareLink, Share
@@ -251,7 +253,11 @@ def _with_shared_details(groups: list[BriefGroup], ctx: BriefContext) -> list[Br
         heading = group.session
         found = ctx.shared_record(kap_sessions.TABLE, heading.id) if heading else None
         if heading is not None and found is not None:
-            content = ctx.open(*found).content
+            try:
+                content = ctx.open(*found).content
+            except crypto.IntegrityFailure:
+                log_unopened(found[0].record_table, found[0].record_id)
+                content = {}
             details = " · ".join(str(content[k]) for k in ("route", "series") if content.get(k))
             group = replace(group, session=replace(heading, details=details or None))
         result.append(group)
@@ -339,6 +345,10 @@ class Brief:
     sections: list[tuple[BriefSection, Mapping[str, Any]]]
     total_shared: int
     next_dosing_session: datetime | None = None
+    # Shared items left out because their MAC was not the patient's (forged, or
+    # restored from an older copy), and items or sections that would not open.
+    unverified: int = 0
+    unopened: int = 0
 
     @property
     def unread(self) -> int:
@@ -376,14 +386,23 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
             Share.created_at >= since - timedelta(days=1),
             Share.therapist_read_at.is_(None),
         )
-    pairs = access.shared_records(therapist, link, narrow)
+    pairs, unverified = sharing.verified_pairs(
+        therapist, udk, access.shared_records(therapist, link, narrow)
+    )
     context = BriefContext(therapist, udk, link, since, pairs)
     chosen = [
         (share, record)
         for share, record in pairs
         if show_all or since is None or share.created_at >= since or share.therapist_read_at is None
     ]
-    items = [BriefItem(share, context.open(share, record)) for share, record in chosen]
+    items = []
+    unopened = 0
+    for share, record in chosen:
+        try:
+            items.append(BriefItem(share, context.open(share, record)))
+        except crypto.IntegrityFailure:
+            log_unopened(share.record_table, share.record_id)
+            unopened += 1
     patient = db.session.get(User, link.patient_id)
     groups = group_by_session(
         items,
@@ -394,7 +413,13 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
     groups = _with_shared_details(groups, context)
     sections = []
     for section in sorted(BRIEF_SECTIONS.values(), key=lambda s: s.order):
-        data = section.build(context)
+        try:
+            data = section.build(context)
+        except crypto.IntegrityFailure:
+            # An item the section needed would not open (logged where it failed):
+            # the section is left out rather than the whole brief.
+            unopened += 1
+            continue
         if data is not None:
             sections.append((section, data))
     # The access log rows, the brief's and the sections'; the page renders from the
@@ -410,4 +435,6 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
         sections=sections,
         total_shared=shared_count(therapist, link) if narrow is not None else len(pairs),
         next_dosing_session=next_dosing_sessions([link.patient_id]).get(link.patient_id),
+        unverified=unverified,
+        unopened=unopened,
     )

@@ -1,0 +1,32 @@
+"""What a page does with a record that would not open or verify: leave it out, say so
+in its place, and log an integrity error (its kind and id, never content) once.
+
+One forged or damaged row must never turn a whole page into an error page, nor be
+shown as someone's words.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, has_app_context
+
+UNOPENED = "One item could not be opened."
+UNVERIFIED = "One item could not be verified."
+
+
+def log_unopened(table: str, record_id: object, why: str = "could not be opened") -> None:
+    """Log once per request (or app context) for each record."""
+    if not has_app_context():
+        return
+    seen: set[tuple[str, str]] = g.setdefault("integrity_logged", set())
+    key = (table, str(record_id))
+    if key in seen:
+        return
+    seen.add(key)
+    current_app.logger.error("integrity failure: %s %s %s", table, record_id, why)
+
+
+def count_phrase(count: int, what: str = "opened") -> str:
+    """ "One item could not be opened." / "3 items could not be opened." """
+    if count == 1:
+        return f"One item could not be {what}."
+    return f"{count} items could not be {what}."
