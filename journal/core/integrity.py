@@ -7,7 +7,14 @@ shown as someone's words.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
 from flask import current_app, g, has_app_context
+
+from journal.core.crypto import IntegrityFailure
+
+R = TypeVar("R")
 
 UNOPENED = "One item could not be opened."
 UNVERIFIED = "One item could not be verified."
@@ -30,3 +37,22 @@ def count_phrase(count: int, what: str = "opened") -> str:
     if count == 1:
         return f"One item could not be {what}."
     return f"{count} items could not be {what}."
+
+
+def unopened_here() -> int:
+    """How many records would not open while this page was made (for its notice)."""
+    if not has_app_context():
+        return 0
+    return len(g.get("integrity_logged", ()))
+
+
+def openable(rows: Iterable[Any], open_one: Callable[[Any], R], table: str) -> list[R]:
+    """`open_one(row)` for each row that opens; one that does not (forged, damaged) is
+    left out and logged, so one bad row never turns a whole page into an error."""
+    found = []
+    for row in rows:
+        try:
+            found.append(open_one(row))
+        except (IntegrityFailure, ValueError, KeyError, TypeError):
+            log_unopened(table, getattr(row, "id", "?"))
+    return found

@@ -35,3 +35,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")
     app.add_template_filter(integrity.count_phrase, "integrity_phrase")
+    app.add_template_global(integrity.unopened_here, "unopened_here")
