@@ -28,6 +28,7 @@ from journal.care import access, access_log, adaptations, care, shareable
 from journal.care.shareable import RecordAdapter, SharedItem
 from journal.core import crypto, records
 from journal.core.extensions import db
+from journal.core.integrity import log_unopened
 from journal.models.sharing import CareLink, Share, StandingShare
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -623,11 +624,12 @@ def shared_with(patient: User, udk: bytes, link: CareLink) -> list[SharedWithThe
         record = records_by_id.get(s.record_id)
         if adapter is None or record is None:
             continue
-        found.append(
-            SharedWithTherapist(
-                s, adapter.item_for_owner(record, udk), reads.get((s.record_id, s.therapist_id))
-            )
-        )
+        try:
+            item = adapter.item_for_owner(record, udk)
+        except (crypto.IntegrityFailure, ValueError, KeyError, TypeError):
+            log_unopened(s.record_table, s.record_id)
+            continue
+        found.append(SharedWithTherapist(s, item, reads.get((s.record_id, s.therapist_id))))
     return found
 
 
@@ -674,3 +676,20 @@ def share_counts(patient: User) -> dict[uuid.UUID, int]:
         .group_by(Share.therapist_id)
     ).all()
     return {tid: n for tid, n in rows}
+
+
+def move_vouches(kid: str) -> int:
+    """Pepper rotation: a share the server vouched for (not yet the patient's own)
+    is vouched for again under `kid`, after its current MAC was checked."""
+    pepper = keys.pepper_for(kid)
+    moved = 0
+    query = select(Share).where(Share.mac_kid.is_not(None), Share.mac_kid != kid)
+    for share in db.session.scalars(query):
+        patient = db.session.get(User, share.patient_id)
+        if patient is None or not _vouch_matches(patient, share):
+            continue
+        context = _mac_context(share, patient.share_counter, "vouched-share")
+        share.mac = crypto.sealed_content_mac(pepper, context, share.sealed_dek)
+        share.mac_kid = kid
+        moved += 1
+    return moved

@@ -372,6 +372,30 @@ def seal_vouched(
     return bytes([VOUCHED_VERSION, len(kid)]) + kid + mac + box
 
 
+def vouched_kid(blob: bytes) -> str | None:
+    """The pepper key id a vouched box names (None for anything else)."""
+    if len(blob) < 2 or blob[0] != VOUCHED_VERSION:
+        return None
+    return blob[2 : 2 + blob[1]].decode("ascii", "replace")
+
+
+def revouch(
+    peppers: Mapping[str, bytes], pepper_kid: str, pepper: bytes, blob: bytes, info: bytes
+) -> bytes:
+    """The same box vouched for under another pepper (a pepper rotation), after its
+    current MAC was checked; needs no private key."""
+    if len(blob) < 2 or blob[0] != VOUCHED_VERSION:
+        raise IntegrityFailure("not a vouched box")
+    end = 2 + blob[1]
+    old = peppers.get(blob[2:end].decode("ascii", "replace"))
+    mac, box = blob[end : end + 32], blob[end + 32 :]
+    if old is None or not hmac.compare_digest(mac, sealed_content_mac(old, b"vouched" + info, box)):
+        raise IntegrityFailure("vouched box MAC does not match")
+    kid = pepper_kid.encode("ascii")
+    new_mac = sealed_content_mac(pepper, b"vouched" + info, box)
+    return bytes([VOUCHED_VERSION, len(kid)]) + kid + new_mac + box
+
+
 def open_vouched(
     peppers: Mapping[str, bytes], private_key: bytes, blob: bytes, info: bytes
 ) -> bytes:

@@ -46,7 +46,12 @@ def unopened_here() -> int:
     return len(g.get("integrity_logged", ()))
 
 
-def openable(rows: Iterable[Any], open_one: Callable[[Any], R], table: str) -> list[R]:
+def openable(
+    rows: Iterable[Any],
+    open_one: Callable[[Any], R],
+    table: str,
+    id_of: Callable[[Any], object] = lambda row: getattr(row, "id", "?"),
+) -> list[R]:
     """`open_one(row)` for each row that opens; one that does not (forged, damaged) is
     left out and logged, so one bad row never turns a whole page into an error."""
     found = []
@@ -54,5 +59,5 @@ def openable(rows: Iterable[Any], open_one: Callable[[Any], R], table: str) -> l
         try:
             found.append(open_one(row))
         except (IntegrityFailure, ValueError, KeyError, TypeError):
-            log_unopened(table, getattr(row, "id", "?"))
+            log_unopened(table, id_of(row))
     return found

@@ -77,3 +77,19 @@ def draft_of(user: User, udk: bytes, row: PromptAnswer) -> PromptDraftView | Non
 def discard(row: PromptAnswer) -> None:
     """Not committed: the caller saves the answer in the same commit."""
     db.session.execute(delete(PromptDraft).where(PromptDraft.prompt_answer_id == row.id))
+
+
+def move_vouches(kid: str) -> int:
+    """Pepper rotation, as `entries.drafts.move_vouches`."""
+    moved = 0
+    pepper = keys.pepper_for(kid)
+    for draft in db.session.scalars(select(PromptDraft)):
+        if crypto.vouched_kid(draft.sealed) == kid:
+            continue
+        info = crypto.hpke_info("prompt-draft", draft.prompt_answer_id, draft.user_id)
+        try:
+            draft.sealed = crypto.revouch(keys.peppers(), kid, pepper, draft.sealed, info)
+            moved += 1
+        except crypto.IntegrityFailure:
+            db.session.delete(draft)
+    return moved

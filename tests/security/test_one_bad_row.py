@@ -54,13 +54,13 @@ def test_a_damaged_entry_leaves_home_and_the_journal_working(
         entry.title_sealed = _flip(entry.title_sealed)
         db.session.commit()
     with caplog.at_level(logging.ERROR):
-        for url in ("/", "/journal/"):
+        for url in ("/", "/journal/", "/journal/timeline"):
             response = ada.get(url)
             assert response.status_code == 200, url
             page = _text(response)
             assert "River" in page and NOTICE in page and "Damaged" not in page
     assert "integrity failure" in caplog.text and "damaged" not in caplog.text.lower()
-    assert caplog.text.count(f"entries {bad}") == 2  # once for each page, not more
+    assert caplog.text.count(f"entries {bad}") == 3  # once for each page, not more
 
 
 def test_a_forged_check_in_or_result_leaves_mood_working(
@@ -82,8 +82,33 @@ def test_a_forged_check_in_or_result_leaves_mood_working(
             )
         db.session.commit()
     with caplog.at_level(logging.ERROR):
-        for url in ("/", "/mood/", "/mood/charts"):
+        for url in ("/", "/mood/", "/mood/charts", "/journal/timeline"):
             response = ada.get(url)
             assert response.status_code == 200, url
             assert "could not be opened" in _text(response), url
+    assert "integrity failure" in caplog.text
+
+
+def test_a_damaged_shared_record_leaves_the_brief_and_the_care_page_working(
+    app: Flask, client: FlaskClient, other_client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.web.care_helpers import linked_pair, share
+
+    pair = linked_pair(app, other_client, client)
+    write_ok = write(pair.patient, "Shared and fine", title="Fine")
+    bad = write(pair.patient, "Shared and then damaged", title="Damaged")
+    share(pair.patient, pair.link, write_ok, bad)
+    with app.app_context():
+        entry = db.session.get(Entry, uuid.UUID(bad))
+        assert entry is not None
+        entry.body_sealed = _flip(entry.body_sealed)
+        db.session.commit()
+    with caplog.at_level(logging.ERROR):
+        brief = pair.therapist.get(f"/clinic/patients/{pair.patient_id}/brief?all=1")
+        care = pair.patient.get(f"/care/therapists/{pair.link}")
+    assert brief.status_code == 200
+    assert "Shared and fine" in _text(brief) and NOTICE in _text(brief)
+    assert "Shared and then damaged" not in _text(brief)
+    assert care.status_code == 200
+    assert "Fine" in _text(care) and "Shared and then damaged" not in _text(care)
     assert "integrity failure" in caplog.text
