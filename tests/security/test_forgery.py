@@ -222,6 +222,35 @@ def test_a_revoked_share_put_back_with_its_old_record_stays_unreadable(
     assert "integrity failure" in caplog.text
 
 
+def test_setting_the_share_counter_back_as_well_does_not_help(
+    app: Flask, pair: Pair, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The counter is MACed with the public key under the pepper: set back without
+    the matching MAC, the patient's public key itself fails, and nothing verifies."""
+    secret = "Revoked, and the counter wound back"
+    entry = write(pair.patient, secret)
+    share(pair.patient, pair.link, entry)
+    with app.app_context():
+        old_share = _row(Share, record_id=uuid.UUID(entry))
+        old_entry = _row(Entry, id=uuid.UUID(entry))
+    pair.patient.post(
+        f"/care/shares/{old_share['id']}/revoke",
+        data={"csrf_token": csrf_token(pair.patient, "/care/")},
+    )
+    with app.app_context():
+        patient = db.session.get(User, pair.patient_id)
+        assert patient is not None and patient.share_counter == 1
+        patient.share_counter = 0
+        db.session.execute(delete(Entry).where(Entry.id == uuid.UUID(entry)))
+        db.session.execute(insert(Entry).values(**old_entry))
+        db.session.execute(insert(Share).values(**old_share))
+        db.session.commit()
+    with caplog.at_level(logging.ERROR):
+        brief = _brief(pair)
+    assert secret not in brief and UNVERIFIED in brief
+    assert "integrity failure" in caplog.text
+
+
 def test_a_withdrawn_adaptation_put_back_is_not_offered_again(
     app: Flask, pair: Pair, caplog: pytest.LogCaptureFixture
 ) -> None:
