@@ -94,6 +94,8 @@ class BriefContext:
     # What sections derive once and share within one brief (say, the safety notes of
     # every shared result, which both the flags and the scores use).
     memo: dict[str, Any] = field(default_factory=dict)
+    # Checks each share's MAC (once per brief it needs the patient's key agreement).
+    verifier: sharing.ShareVerifier | None = None
 
     def shared(self, table: str) -> list[tuple[Share, Any]]:
         return [(s, r) for s, r in self.pairs if s.record_table == table]
@@ -105,7 +107,7 @@ class BriefContext:
         key = (share.record_table, share.record_id)
         if key not in self._opened:
             self._opened[key] = sharing.read_shared(
-                self.therapist, self.udk, share, record, via="brief"
+                self.therapist, self.udk, share, record, via="brief", verifier=self.verifier
             )
         return self._opened[key]
 
@@ -386,10 +388,11 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
             Share.created_at >= since - timedelta(days=1),
             Share.therapist_read_at.is_(None),
         )
-    pairs, unverified = sharing.verified_pairs(
-        therapist, udk, access.shared_records(therapist, link, narrow)
-    )
-    context = BriefContext(therapist, udk, link, since, pairs)
+    verifier = sharing.ShareVerifier(therapist, udk)
+    found = access.shared_records(therapist, link, narrow)
+    pairs = [(share, record) for share, record in found if verifier.ok(share)]
+    unverified = len(found) - len(pairs)
+    context = BriefContext(therapist, udk, link, since, pairs, verifier=verifier)
     chosen = [
         (share, record)
         for share, record in pairs

@@ -40,9 +40,13 @@ def count_phrase(count: int, what: str = "opened") -> str:
 
 
 def unopened_here() -> int:
-    """How many records would not open while this page was made (for its notice)."""
-    if not has_app_context():
+    """How many records would not open while this page was made, for its notice: the
+    first caller in a request gets the count, later ones 0. The page's frame asks
+    first (its alerts come before the content), and a fragment's own block asks when
+    the frame is not rendered, so the notice shows once either way."""
+    if not has_app_context() or g.get("integrity_notice_shown"):
         return 0
+    g.integrity_notice_shown = True
     return len(g.get("integrity_logged", ()))
 
 
