@@ -125,19 +125,33 @@ class _PatientSigner:
         self._private = keys.private_key(patient, udk)
         self._keys: dict[uuid.UUID, bytes] = {}
 
-    def sign(self, share: Share) -> None:
-        key = self._keys.get(share.therapist_id)
+    def _key(self, therapist_id: uuid.UUID) -> bytes:
+        key = self._keys.get(therapist_id)
         if key is None:
-            therapist = db.session.get(User, share.therapist_id)
+            therapist = db.session.get(User, therapist_id)
             assert therapist is not None  # the foreign key cascades
             key = crypto.pair_key(
                 self._private, keys.verified_public_key(therapist), self.patient.id, therapist.id
             )
-            self._keys[share.therapist_id] = key
-        share.mac = crypto.pair_mac(
-            key, _mac_context(share, self.patient.share_counter), share.sealed_dek
-        )
+            self._keys[therapist_id] = key
+        return key
+
+    def _mac(self, share: Share) -> bytes:
+        context = _mac_context(share, self.patient.share_counter)
+        return crypto.pair_mac(self._key(share.therapist_id), context, share.sealed_dek)
+
+    def sign(self, share: Share) -> None:
+        share.mac = self._mac(share)
         share.mac_kid = None
+
+    def matches(self, share: Share) -> bool:
+        """The share's MAC is the patient's own, under the current share counter."""
+        if share.mac is None or share.mac_kid is not None:
+            return False
+        try:
+            return crypto.verifier_matches(self._mac(share), share.mac)
+        except crypto.IntegrityFailure:
+            return False
 
 
 class ShareVerifier:
@@ -307,13 +321,16 @@ def share_records(patient: User, udk: bytes, link: CareLink, refs: list[RecordRe
     return new
 
 
-def _rekey(udk: bytes, adapter: RecordAdapter, record: Any) -> None:
-    """A fresh DEK for the record, sealed again for each share that remains."""
+def _rekey(udk: bytes, adapter: RecordAdapter, record: Any, trusted: set[uuid.UUID]) -> None:
+    """A fresh DEK for the record, sealed again for each share that remains and that
+    was the patient's (`trusted`); a share that was not is left to fail."""
     new_dek = adapter.reencrypt(record, udk)
     remaining = db.session.scalars(
         select(Share).where(Share.record_table == adapter.table, Share.record_id == record.id)
     ).all()
     for share in remaining:
+        if share.id not in trusted:
+            continue
         therapist = db.session.get(User, share.therapist_id)
         assert therapist is not None  # the foreign key cascades
         share.sealed_dek = crypto.seal_to_public_key(
@@ -324,7 +341,13 @@ def _rekey(udk: bytes, adapter: RecordAdapter, record: Any) -> None:
 
 def _revoke(patient: User, udk: bytes, shares: Iterable[Share]) -> int:
     """Delete the shares, then re-encrypt each record they covered (once), advance
-    the patient's share counter and MAC every remaining share again under it."""
+    the patient's share counter and MAC every remaining share again under it.
+
+    Which shares are the patient's is decided first, before anything changes: a
+    share without a valid MAC (planted, or restored from an older copy) is never
+    sealed again nor MACed by the patient."""
+    signer = _PatientSigner(patient, udk)
+    trusted = _trusted(patient, signer)
     rekey: dict[tuple[str, uuid.UUID], Share] = {}
     count = 0
     for share in shares:
@@ -337,29 +360,42 @@ def _revoke(patient: User, udk: bytes, shares: Iterable[Share]) -> int:
         adapter = shareable.adapter_for(table)
         record = adapter.load(record_id) if adapter else None
         if adapter is not None and record is not None and record.user_id == patient.id:
-            _rekey(udk, adapter, record)
+            _rekey(udk, adapter, record, trusted)
     if count:
-        sign_all(patient, udk, advance=True)
+        keys.advance_counter(patient, "share_counter")
+        _sign(patient, udk, signer, trusted, everything=True)
     return count
 
 
-def sign_all(patient: User, udk: bytes, *, advance: bool = False) -> int:
-    """MAC every share of the patient under their key agreement with its therapist
-    (with `advance`, under a share counter advanced first). A share vouched for by
-    the server from before MACs existed is sealed again with the record's real key
-    as it is signed; a share without any valid MAC is left as it is, unshown, since
-    no one can say the patient made it. The caller commits."""
-    if advance:
-        keys.advance_counter(patient, "share_counter")
-    signer = _PatientSigner(patient, udk)
-    shares = db.session.scalars(select(Share).where(Share.patient_id == patient.id)).all()
+def _trusted(patient: User, signer: _PatientSigner) -> set[uuid.UUID]:
+    """The patient's shares whose MAC verifies now: the patient's own, or the
+    server's vouch for a share from before MACs."""
+    shares = db.session.scalars(select(Share).where(Share.patient_id == patient.id))
+    return {
+        share.id
+        for share in shares
+        if (signer.matches(share) if share.mac_kid is None else _vouch_matches(patient, share))
+    }
+
+
+def _sign(
+    patient: User,
+    udk: bytes,
+    signer: _PatientSigner,
+    trusted: set[uuid.UUID],
+    *,
+    everything: bool,
+) -> int:
+    """MAC the `trusted` shares of the patient under the current share counter: all
+    of them (`everything`, after the counter moved) or only those the server vouched
+    for. A vouched share is sealed again with the record's real key as it is signed
+    (so one vouched for a record the patient does not have stays unshown). The
+    caller commits."""
     signed = 0
-    for share in shares:
-        if share.mac is None:
+    for share in db.session.scalars(select(Share).where(Share.patient_id == patient.id)):
+        if share.id not in trusted or (share.mac_kid is None and not everything):
             continue
         if share.mac_kid is not None:
-            if not _vouch_matches(patient, share):
-                continue
             adapter = shareable.adapter_for(share.record_table)
             record = adapter.load(share.record_id) if adapter else None
             if adapter is None or record is None or record.user_id != patient.id:
@@ -374,8 +410,6 @@ def sign_all(patient: User, udk: bytes, *, advance: bool = False) -> int:
             share.sealed_dek = crypto.seal_to_public_key(
                 keys.verified_public_key(therapist), dek, share_info(share)
             )
-        elif not advance:
-            continue  # already the patient's, under the current counter
         signer.sign(share)
         signed += 1
     return signed
@@ -405,8 +439,10 @@ def upgrade_vouched_shares(user: User, udk: bytes) -> None:
         .select_from(Share)
         .where(Share.patient_id == user.id, Share.mac_kid.is_not(None))
     )
-    if pending and sign_all(user, udk):
-        db.session.commit()
+    if pending:
+        signer = _PatientSigner(user, udk)
+        if _sign(user, udk, signer, _trusted(user, signer), everything=False):
+            db.session.commit()
 
 
 def vouch_unsigned_shares() -> int:

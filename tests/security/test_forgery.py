@@ -357,3 +357,36 @@ def test_a_share_record_helper_is_still_readable(app: Flask, pair: Pair) -> None
     result = take(pair.patient, "phq9", phq9(item9=0))
     assert share_record(pair, measures.TABLE, result).status_code in (200, 302, 303)
     assert UNVERIFIED not in _brief(pair)
+
+
+def test_a_revocation_never_lends_the_patients_mac_to_a_planted_share(
+    app: Flask, pair: Pair
+) -> None:
+    """Revoking MACs every remaining share again, but only those that were the
+    patient's: a planted one stays unverified; a vouched one becomes the patient's."""
+    first = write(pair.patient, "Shared and later revoked")
+    old = write(pair.patient, "Shared before MACs existed")
+    share(pair.patient, pair.link, first, old)
+    with app.app_context():
+        row = db.session.scalars(select(Share).where(Share.record_id == uuid.UUID(old))).one()
+        row.mac, row.mac_kid = None, None
+        db.session.commit()
+    app.test_cli_runner().invoke(args=["shares", "vouch"])
+    forged = _forge_entry(app, pair)
+    with app.app_context():
+        share_id = db.session.scalars(
+            select(Share.id).where(Share.record_id == uuid.UUID(first))
+        ).one()
+    revoke = pair.patient.post(
+        f"/care/shares/{share_id}/revoke",
+        data={"csrf_token": csrf_token(pair.patient, "/care/")},
+    )
+    assert revoke.status_code in (302, 303)
+    brief = _brief(pair)
+    assert FORGED not in brief and "One item " + UNVERIFIED in brief
+    assert "Shared before MACs existed" in brief
+    with app.app_context():
+        planted = db.session.scalars(select(Share).where(Share.record_id == forged)).one()
+        vouched = db.session.scalars(select(Share).where(Share.record_id == uuid.UUID(old))).one()
+        assert vouched.mac_kid is None  # now the patient's own MAC
+        assert planted.mac_kid is None and planted.mac is not None
