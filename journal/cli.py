@@ -1,4 +1,5 @@
-"""Operator commands: `flask --app journal users create-therapist EMAIL`, `demo load`."""
+"""Operator commands: `flask --app journal users create-therapist EMAIL`, `demo load`,
+`shares vouch`."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from journal.models.users import Role, User
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Development demo data.")
 reminders_cli = AppGroup("reminders", help="Web Push reminders.")
+shares_cli = AppGroup("shares", help="Shared records.")
 
 DEMO_THERAPIST = "demo-therapist@example.com"
 DEMO_PATIENT = "demo-patient@example.com"
@@ -235,10 +237,18 @@ def _demo_sessions(patient: Unlocked, now: datetime) -> tuple[KapSession, KapSes
     return first, second
 
 
+@shares_cli.command("vouch")
+def shares_vouch() -> None:
+    """Once, after upgrading to share MACs: vouch for every share that has none yet,
+    so therapists keep reading them until each patient next signs in."""
+    click.echo(f"Vouched for {sharing.vouch_unsigned_shares()} share(s) without a MAC.")
+
+
 def init_app(app: Flask) -> None:
     from journal.your_data import commands as operations_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(shares_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(reminders_cli)
     operations_cli.init_app(app)

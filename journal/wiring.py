@@ -17,6 +17,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from journal.accounts import auth_sessions
 from journal.accounts import two_factor as two_factor_service
 from journal.accounts.views import auth, security, settings, step_up, two_factor
 from journal.care import (
@@ -27,6 +28,7 @@ from journal.care import (
     prompt_adaptation,
     safety_flags,
     shareable,
+    sharing,
 )
 from journal.care import care as care_team
 from journal.care.views import care, clinic, clinic_mood
@@ -35,7 +37,7 @@ from journal.dosing.views import kap_sessions as kap_sessions_views
 from journal.entries import drafts, entries, search, timeline
 from journal.entries.views import journal as journal_views
 from journal.entries.views import journey
-from journal.integration import after_effects, integration
+from journal.integration import after_effects, integration, prompt_drafts
 from journal.integration.views import integration as integration_views
 from journal.mood import measures, mood_brief, moods, safety_plans, scoring
 from journal.mood.views import mood, safety
@@ -139,6 +141,11 @@ def wire_domains() -> None:
     rotation.on_udk_rotation(two_factor_service.reseal_secret)
     rotation.on_udk_rotation(safety_flags.reseal_notes)
     rotation.on_pepper_rotation(adaptations.move_macs)
+    rotation.on_pepper_rotation(sharing.move_vouches)
+    rotation.on_pepper_rotation(drafts.move_vouches)
+    rotation.on_pepper_rotation(prompt_drafts.move_vouches)
+    # At sign-in, shares the server vouched for become the patient's own.
+    auth_sessions.on_sign_in(sharing.upgrade_vouched_shares)
 
     # Web Push reminders: the daily check-in is chosen by its time; the others are
     # offered as checkboxes with these labels.

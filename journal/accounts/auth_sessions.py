@@ -12,6 +12,7 @@ import binascii
 import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,6 +51,18 @@ def _binding(row_hash: bytes, user: User) -> Binding:
     return Binding("session", "auth_sessions", row_hash.hex(), user.id, "udk_sealed")
 
 
+SignInHook = Callable[[User, bytes], None]
+_sign_in_hooks: list[SignInHook] = []
+
+
+def on_sign_in(hook: SignInHook) -> None:
+    """Add `hook(user, udk)`, run as a session becomes active (after the second
+    step, when there is one): work that needs the user's keys, such as making the
+    shares the server vouched for the patient's own (registered in wiring.py)."""
+    if hook not in _sign_in_hooks:
+        _sign_in_hooks.append(hook)
+
+
 def start_session(user: User, udk: bytes, device: str = "", stage: str = ACTIVE) -> str:
     """Create a new row (never reuse one: no fixation) and return the cookie value."""
     session_id, ks = os.urandom(32), crypto.new_key()
@@ -66,6 +79,13 @@ def start_session(user: User, udk: bytes, device: str = "", stage: str = ACTIVE)
         )
     )
     db.session.commit()
+    if stage == ACTIVE:
+        for hook in _sign_in_hooks:
+            try:
+                hook(user, udk)
+            except crypto.IntegrityFailure:
+                db.session.rollback()
+                current_app.logger.error("integrity failure: a sign-in step for %s", user.id)
     return base64.urlsafe_b64encode(session_id + ks).decode("ascii")
 
 

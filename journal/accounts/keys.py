@@ -13,6 +13,7 @@ from flask import current_app
 
 from journal.core import crypto
 from journal.core.crypto import Binding, KdfParams
+from journal.core.extensions import db
 from journal.models.users import User
 
 
@@ -105,7 +106,7 @@ def move_outer_layers(user: User, kid: str) -> None:
         )
         setattr(user, column, crypto.pepper_seal(new, inner, _outer_binding(user.id, field, kid)))
     public = verified_public_key(user)
-    user.public_key_mac = crypto.public_key_mac(new, user.id, public)
+    user.public_key_mac = crypto.public_key_mac(new, user.id, public, counters(user))
     user.pepper_kid = kid
 
 
@@ -129,6 +130,7 @@ def initialise_keys(user: User, password: str) -> NewKeys:
     recovery = set_recovery_key(user, udk)
     private, public = crypto.new_keypair()
     user.public_key = public
+    user.share_counter = user.adaptation_counter = 0
     user.public_key_mac = crypto.public_key_mac(pepper_for(user.pepper_kid), user.id, public)
     user.private_key_wrapped = crypto.wrap_key(udk, private, _private_key_binding(user.id))
     return NewKeys(udk=udk, recovery_key=recovery)
@@ -197,9 +199,32 @@ def rewrap_private_key(user: User, old_udk: bytes, new_udk: bytes) -> None:
     user.private_key_wrapped = crypto.wrap_key(new_udk, private, _private_key_binding(user.id))
 
 
+def counters(user: User) -> tuple[int, int]:
+    """The user's revocation counters, in the order their public key's MAC covers them."""
+    return (user.share_counter or 0, user.adaptation_counter or 0)
+
+
 def verified_public_key(user: User) -> bytes:
-    """The user's public key, refused if its MAC shows it was swapped in the database."""
-    expected = crypto.public_key_mac(pepper_for(user.pepper_kid), user.id, user.public_key)
+    """The user's public key, refused if its MAC shows it was swapped in the database
+    (or one of the revocation counters it covers was set back)."""
+    expected = crypto.public_key_mac(
+        pepper_for(user.pepper_kid), user.id, user.public_key, counters(user)
+    )
     if not crypto.verifier_matches(expected, user.public_key_mac):
         raise crypto.IntegrityFailure("public key MAC does not match")
     return user.public_key
+
+
+def advance_counter(user: User, name: str) -> int:
+    """Advance `share_counter` or `adaptation_counter` by one, MAC it with the public
+    key, and return the new value. The row is locked first (PostgreSQL), so two
+    revocations at once cannot both write the same value. The caller commits."""
+    db.session.flush()
+    db.session.refresh(user, with_for_update=True)
+    public = verified_public_key(user)
+    value: int = getattr(user, name) + 1
+    setattr(user, name, value)
+    user.public_key_mac = crypto.public_key_mac(
+        pepper_for(user.pepper_kid), user.id, public, counters(user)
+    )
+    return value

@@ -90,13 +90,19 @@ def kind_for(key: str) -> AdaptationKind:
 
 
 def _context(adaptation: Adaptation) -> bytes:
-    return crypto.hpke_info(
+    """What the MAC names: the row, its kind, its two parties and, from version 1 on,
+    its version (the patient's adaptation counter when it was MACed; version 0 is a
+    row from before versions, MACed as it was then)."""
+    parts: list[uuid.UUID | str] = [
         "adaptation",
         adaptation.id,
         adaptation.kind,
         adaptation.therapist_id,
         adaptation.patient_id,
-    )
+    ]
+    if adaptation.version:
+        parts.append(str(adaptation.version))
+    return crypto.hpke_info(*parts)
 
 
 def _info(adaptation: Adaptation, reader_id: uuid.UUID) -> bytes:
@@ -145,18 +151,49 @@ def save(therapist: User, link: CareLink, kind: str, data: Mapping[str, Any]) ->
     adaptation.sealed_for_therapist = crypto.seal_to_public_key(
         keys.verified_public_key(therapist), payload, _info(adaptation, therapist.id)
     )
-    kid, pepper = keys.current_pepper()
-    adaptation.mac_kid = kid
-    adaptation.mac = _mac(adaptation, pepper)
     adaptation.updated_at = now
+    adaptation.mac_kid, adaptation.mac = "", b""  # made by `_advance`, just below
+    _advance(patient, new=adaptation)
     audit.record(therapist.id, "adaptation.saved", f"{kind}:{adaptation.id}")
     db.session.commit()
     return adaptation
 
 
+def _advance(patient: User, new: Adaptation | None = None) -> None:
+    """Advance the patient's adaptation counter and MAC every adaptation for them
+    again under it (`new`, just sealed, too), so that a row put back from an older
+    copy (a withdrawn adaptation, or an earlier version of one) no longer verifies.
+    A row whose MAC already failed is left failing. The caller commits."""
+    still_valid = [
+        a
+        for a in db.session.scalars(select(Adaptation).where(Adaptation.patient_id == patient.id))
+        if a is not new and verified(a, patient)
+    ]
+    version = keys.advance_counter(patient, "adaptation_counter")
+    kid, pepper = keys.current_pepper()
+    for adaptation in [*still_valid, *([new] if new is not None else [])]:
+        adaptation.version = version
+        adaptation.mac_kid = kid
+        adaptation.mac = _mac(adaptation, pepper)
+
+
+def verified(adaptation: Adaptation, patient: User | None = None) -> bool:
+    """The MAC is the server's and names the patient's current adaptation counter."""
+    patient = patient or db.session.get(User, adaptation.patient_id)
+    if patient is None or patient.id != adaptation.patient_id:
+        return False
+    try:
+        keys.verified_public_key(patient)  # the counter is MACed with the public key
+        expected = _mac(adaptation, keys.pepper_for(adaptation.mac_kid))
+    except crypto.IntegrityFailure:
+        return False
+    return adaptation.version == patient.adaptation_counter and crypto.verifier_matches(
+        expected, adaptation.mac
+    )
+
+
 def _open(adaptation: Adaptation, reader: User, udk: bytes, blob: bytes) -> Mapping[str, Any]:
-    expected = _mac(adaptation, keys.pepper_for(adaptation.mac_kid))
-    if not crypto.verifier_matches(expected, adaptation.mac):
+    if not verified(adaptation):
         raise crypto.IntegrityFailure("adaptation MAC does not match")
     raw = crypto.open_with_private_key(
         keys.private_key(reader, udk), blob, _info(adaptation, reader.id)
@@ -199,7 +236,7 @@ class Offer:
 
 def offered(patient: User, kind: str) -> list[Offer]:
     """Newest first. Nothing is decrypted: the names and dates are enough to choose."""
-    rows = access.offered_adaptations(patient, kind)
+    rows = [a for a in access.offered_adaptations(patient, kind) if verified(a, patient)]
     names = care.names_of({a.therapist_id for a in rows})
     return [Offer(a.id, names.get(a.therapist_id, "your therapist"), a.updated_at) for a in rows]
 
@@ -210,6 +247,10 @@ def withdraw(therapist: User, link: CareLink, kind: str) -> bool:
     if adaptation is None:
         return False
     db.session.delete(adaptation)
+    db.session.flush()
+    patient = db.session.get(User, link.patient_id)
+    if patient is not None:
+        _advance(patient)
     audit.record(therapist.id, "adaptation.withdrawn", f"{kind}:{adaptation.id}")
     db.session.commit()
     return True
@@ -223,6 +264,9 @@ def forget_link(therapist_id: uuid.UUID, patient_id: uuid.UUID) -> None:
             Adaptation.therapist_id == therapist_id, Adaptation.patient_id == patient_id
         )
     )
+    patient = db.session.get(User, patient_id)
+    if patient is not None:
+        _advance(patient)
 
 
 def updated_at_by_kind(therapist_id: uuid.UUID, patient_id: uuid.UUID) -> dict[str, datetime]:

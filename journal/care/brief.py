@@ -38,8 +38,10 @@ from sqlalchemy import func, or_, select
 
 from journal.care import access, care, sharing
 from journal.care.shareable import SharedItem
+from journal.core import crypto
 from journal.core.database import rows_kept_on_commit
 from journal.core.extensions import db
+from journal.core.integrity import log_unopened
 from journal.dosing import kap_sessions
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.sharing import CareLink, Share
@@ -92,6 +94,8 @@ class BriefContext:
     # What sections derive once and share within one brief (say, the safety notes of
     # every shared result, which both the flags and the scores use).
     memo: dict[str, Any] = field(default_factory=dict)
+    # Checks each share's MAC (once per brief it needs the patient's key agreement).
+    verifier: sharing.ShareVerifier | None = None
 
     def shared(self, table: str) -> list[tuple[Share, Any]]:
         return [(s, r) for s, r in self.pairs if s.record_table == table]
@@ -103,7 +107,7 @@ class BriefContext:
         key = (share.record_table, share.record_id)
         if key not in self._opened:
             self._opened[key] = sharing.read_shared(
-                self.therapist, self.udk, share, record, via="brief"
+                self.therapist, self.udk, share, record, via="brief", verifier=self.verifier
             )
         return self._opened[key]
 
@@ -251,7 +255,11 @@ def _with_shared_details(groups: list[BriefGroup], ctx: BriefContext) -> list[Br
         heading = group.session
         found = ctx.shared_record(kap_sessions.TABLE, heading.id) if heading else None
         if heading is not None and found is not None:
-            content = ctx.open(*found).content
+            try:
+                content = ctx.open(*found).content
+            except crypto.IntegrityFailure:
+                log_unopened(found[0].record_table, found[0].record_id)
+                content = {}
             details = " · ".join(str(content[k]) for k in ("route", "series") if content.get(k))
             group = replace(group, session=replace(heading, details=details or None))
         result.append(group)
@@ -339,6 +347,10 @@ class Brief:
     sections: list[tuple[BriefSection, Mapping[str, Any]]]
     total_shared: int
     next_dosing_session: datetime | None = None
+    # Shared items left out because their MAC was not the patient's (forged, or
+    # restored from an older copy), and items or sections that would not open.
+    unverified: int = 0
+    unopened: int = 0
 
     @property
     def unread(self) -> int:
@@ -376,14 +388,24 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
             Share.created_at >= since - timedelta(days=1),
             Share.therapist_read_at.is_(None),
         )
-    pairs = access.shared_records(therapist, link, narrow)
-    context = BriefContext(therapist, udk, link, since, pairs)
+    verifier = sharing.ShareVerifier(therapist, udk)
+    found = access.shared_records(therapist, link, narrow)
+    pairs = [(share, record) for share, record in found if verifier.ok(share)]
+    unverified = len(found) - len(pairs)
+    context = BriefContext(therapist, udk, link, since, pairs, verifier=verifier)
     chosen = [
         (share, record)
         for share, record in pairs
         if show_all or since is None or share.created_at >= since or share.therapist_read_at is None
     ]
-    items = [BriefItem(share, context.open(share, record)) for share, record in chosen]
+    items = []
+    unopened = 0
+    for share, record in chosen:
+        try:
+            items.append(BriefItem(share, context.open(share, record)))
+        except crypto.IntegrityFailure:
+            log_unopened(share.record_table, share.record_id)
+            unopened += 1
     patient = db.session.get(User, link.patient_id)
     groups = group_by_session(
         items,
@@ -394,7 +416,13 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
     groups = _with_shared_details(groups, context)
     sections = []
     for section in sorted(BRIEF_SECTIONS.values(), key=lambda s: s.order):
-        data = section.build(context)
+        try:
+            data = section.build(context)
+        except crypto.IntegrityFailure:
+            # An item the section needed would not open (logged where it failed):
+            # the section is left out rather than the whole brief.
+            unopened += 1
+            continue
         if data is not None:
             sections.append((section, data))
     # The access log rows, the brief's and the sections'; the page renders from the
@@ -410,4 +438,6 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
         sections=sections,
         total_shared=shared_count(therapist, link) if narrow is not None else len(pairs),
         next_dosing_session=next_dosing_sessions([link.patient_id]).get(link.patient_id),
+        unverified=unverified,
+        unopened=unopened,
     )

@@ -38,6 +38,7 @@ from journal.care.shareable import SharedItem
 from journal.core import crypto
 from journal.core.crypto import Binding
 from journal.core.extensions import db
+from journal.core.integrity import log_unopened
 from journal.models.measures import MeasureResult
 from journal.models.safety_flags import SafetyCheck, SafetyFlagAcknowledgement
 from journal.models.sharing import Share
@@ -200,6 +201,11 @@ def open_flag_counts(
             readable.c.record_revision,
             SafetyCheck.record_revision,
             SafetyCheck.sealed,
+            readable.c.record_id,
+            readable.c.therapist_id,
+            readable.c.sealed_dek,
+            readable.c.mac,
+            readable.c.mac_kid,
         )
         .outerjoin(
             SafetyCheck,
@@ -214,7 +220,24 @@ def open_flag_counts(
     ).all()
     counts: dict[uuid.UUID, int] = {}
     checked = False
-    for share_id, patient_id, revision, note_revision, sealed in rows:
+    verifier = sharing.ShareVerifier(therapist, udk) if rows else None
+    for row in rows:
+        share_id, patient_id, revision, note_revision, sealed = row[:5]
+        shown = sharing.ShareRow(
+            id=share_id,
+            record_table=TABLE,
+            record_id=row[5],
+            patient_id=patient_id,
+            therapist_id=row[6],
+            record_revision=revision,
+            sealed_dek=row[7],
+            mac=row[8],
+            mac_kid=row[9],
+        )
+        # Only a result the patient shared counts: one planted in the database, or
+        # restored from an older copy after a revoke, is left out (and logged).
+        if verifier is None or not verifier.ok(shown):
+            continue
         check = None
         if note_revision == revision and sealed is not None:
             check = _open_note(udk, sealed, share_id, therapist.id, revision)
@@ -223,7 +246,14 @@ def open_flag_counts(
             record = _current_record(share) if share is not None else None
             if share is None or record is None:
                 continue
-            check = check_of(sharing.read_shared(therapist, udk, share, record, via="safety-check"))
+            try:
+                item = sharing.read_shared(
+                    therapist, udk, share, record, via="safety-check", verifier=verifier
+                )
+            except crypto.IntegrityFailure:
+                log_unopened(TABLE, record.id)
+                continue
+            check = check_of(item)
             remember(therapist, udk, share, check)
             checked = True
         if check.flagged:

@@ -6,8 +6,10 @@
 - Revoke: delete the row, re-encrypt the record under a fresh DEK (revision + 1),
   re-seal that DEK for the shares that remain. A key the therapist kept from before
   opens nothing new; what they already read cannot be taken back.
-- Therapist read: `access` authorises first, then the key is opened with the
-  therapist's private key, then the read is logged (never the content).
+- Therapist read: `access` authorises first, then the share's MAC is checked (the
+  patient's word that they sealed this key here, see `ShareVerifier`), then the key
+  is opened with the therapist's private key, then the read is logged (never the
+  content).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 
 from journal.accounts import audit, keys
@@ -25,6 +28,7 @@ from journal.care import access, access_log, adaptations, care, shareable
 from journal.care.shareable import RecordAdapter, SharedItem
 from journal.core import crypto, records
 from journal.core.extensions import db
+from journal.core.integrity import log_unopened
 from journal.models.sharing import CareLink, Share, StandingShare
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -57,6 +61,165 @@ def share_info(share: Share) -> bytes:
     return crypto.hpke_info(share.id, share.record_id, share.patient_id, share.therapist_id)
 
 
+class ShareColumns(Protocol):
+    """What checking a share's MAC reads: a `Share`, or a row of those columns."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def record_table(self) -> str: ...
+    @property
+    def record_id(self) -> uuid.UUID: ...
+    @property
+    def patient_id(self) -> uuid.UUID: ...
+    @property
+    def therapist_id(self) -> uuid.UUID: ...
+    @property
+    def record_revision(self) -> int: ...
+    @property
+    def sealed_dek(self) -> bytes: ...
+    @property
+    def mac(self) -> bytes | None: ...
+    @property
+    def mac_kid(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    """The columns of a share that checking its MAC reads, for a query that loads
+    only columns (the patients list reads dozens of patients' results at once)."""
+
+    id: uuid.UUID
+    record_table: str
+    record_id: uuid.UUID
+    patient_id: uuid.UUID
+    therapist_id: uuid.UUID
+    record_revision: int
+    sealed_dek: bytes
+    mac: bytes | None
+    mac_kid: str | None
+
+
+def _mac_context(share: ShareColumns, counter: int, purpose: str = "share") -> bytes:
+    """What a share's MAC covers besides the sealed key: the row, its record and
+    revision, both parties, and the patient's share counter (which a revocation
+    advances, so a revoked share restored from an older copy no longer verifies)."""
+    return crypto.hpke_info(
+        purpose,
+        share.id,
+        share.record_table,
+        share.record_id,
+        share.patient_id,
+        share.therapist_id,
+        str(share.record_revision),
+        str(counter),
+    )
+
+
+class _PatientSigner:
+    """The patient's side: MACs shares under the key of their static X25519 agreement
+    with each therapist (one agreement per therapist, however many shares)."""
+
+    def __init__(self, patient: User, udk: bytes) -> None:
+        self.patient = patient
+        self._private = keys.private_key(patient, udk)
+        self._keys: dict[uuid.UUID, bytes] = {}
+
+    def _key(self, therapist_id: uuid.UUID) -> bytes:
+        key = self._keys.get(therapist_id)
+        if key is None:
+            therapist = db.session.get(User, therapist_id)
+            assert therapist is not None  # the foreign key cascades
+            key = crypto.pair_key(
+                self._private, keys.verified_public_key(therapist), self.patient.id, therapist.id
+            )
+            self._keys[therapist_id] = key
+        return key
+
+    def _mac(self, share: Share) -> bytes:
+        context = _mac_context(share, self.patient.share_counter)
+        return crypto.pair_mac(self._key(share.therapist_id), context, share.sealed_dek)
+
+    def sign(self, share: Share) -> None:
+        share.mac = self._mac(share)
+        share.mac_kid = None
+
+    def matches(self, share: Share) -> bool:
+        """The share's MAC is the patient's own, under the current share counter."""
+        if share.mac is None or share.mac_kid is not None:
+            return False
+        try:
+            return crypto.verifier_matches(self._mac(share), share.mac)
+        except crypto.IntegrityFailure:
+            return False
+
+
+class ShareVerifier:
+    """The therapist's side: a share is shown only when its MAC is the patient's (made
+    under the key of their X25519 agreement, which no one else can compute) or, for a
+    share from before MACs existed, the server's vouch made while the patient's share
+    counter had its current value. A share that fails is logged as an integrity error
+    (its id, never content) and left out."""
+
+    def __init__(self, therapist: User, udk: bytes) -> None:
+        self.therapist = therapist
+        self._private = keys.private_key(therapist, udk)
+        self._keys: dict[uuid.UUID, tuple[User, bytes] | None] = {}
+
+    def _patient_key(self, patient_id: uuid.UUID) -> tuple[User, bytes] | None:
+        if patient_id not in self._keys:
+            patient = db.session.get(User, patient_id)
+            found = None
+            if patient is not None:
+                try:
+                    key = crypto.pair_key(
+                        self._private,
+                        keys.verified_public_key(patient),
+                        patient.id,
+                        self.therapist.id,
+                    )
+                    found = (patient, key)
+                except crypto.IntegrityFailure:
+                    found = None
+            self._keys[patient_id] = found
+        return self._keys[patient_id]
+
+    def _matches(self, share: ShareColumns) -> bool:
+        found = self._patient_key(share.patient_id)
+        if share.mac is None or found is None or share.therapist_id != self.therapist.id:
+            return False
+        patient, key = found
+        if share.mac_kid is None:
+            context = _mac_context(share, patient.share_counter)
+            expected = crypto.pair_mac(key, context, share.sealed_dek)
+        else:
+            context = _mac_context(share, patient.share_counter, "vouched-share")
+            try:
+                pepper = keys.pepper_for(share.mac_kid)
+            except crypto.IntegrityFailure:
+                return False
+            expected = crypto.sealed_content_mac(pepper, context, share.sealed_dek)
+        return crypto.verifier_matches(expected, share.mac)
+
+    def ok(self, share: ShareColumns) -> bool:
+        if self._matches(share):
+            return True
+        current_app.logger.error(
+            "integrity failure: shared item %s could not be verified as its patient's", share.id
+        )
+        return False
+
+
+def verified_pairs(
+    therapist: User, udk: bytes, pairs: Sequence[tuple[Share, Any]]
+) -> tuple[list[tuple[Share, Any]], int]:
+    """The pairs (from `access.shared_records`) whose shares verify, and how many did
+    not (the page says "N items could not be verified" instead of showing them)."""
+    verifier = ShareVerifier(therapist, udk)
+    good = [(share, record) for share, record in pairs if verifier.ok(share)]
+    return good, len(pairs) - len(good)
+
+
 def _therapist_of(link: CareLink) -> User:
     therapist = db.session.get(User, link.therapist_id)
     if therapist is None or not therapist.is_therapist:
@@ -82,6 +245,7 @@ def _existing_shares(
 
 
 def _seal_shares(
+    signer: _PatientSigner,
     udk: bytes,
     therapist: User,
     adapter: RecordAdapter,
@@ -112,6 +276,7 @@ def _seal_shares(
         )
         dek = records.record_dek(udk, adapter.table, record)
         share.sealed_dek = crypto.seal_to_public_key(public, dek, share_info(share))
+        signer.sign(share)
         db.session.add(share)
         existing[record.id] = share  # a record named twice is shared once
         new.append(share)
@@ -146,22 +311,26 @@ def share_records(patient: User, udk: bytes, link: CareLink, refs: list[RecordRe
     if not refs:
         raise SharingError("Choose at least one item to share.")
     therapist = _therapist_of(link)
+    signer = _PatientSigner(patient, udk)
     new = 0
     for adapter, found in _owned(patient, refs):
-        for share in _seal_shares(udk, therapist, adapter, found, None):
+        for share in _seal_shares(signer, udk, therapist, adapter, found, None):
             new += 1
             audit.record(patient.id, "share.created", f"{adapter.table}:{share.record_id}")
     db.session.commit()
     return new
 
 
-def _rekey(udk: bytes, adapter: RecordAdapter, record: Any) -> None:
-    """A fresh DEK for the record, sealed again for each share that remains."""
+def _rekey(udk: bytes, adapter: RecordAdapter, record: Any, trusted: set[uuid.UUID]) -> None:
+    """A fresh DEK for the record, sealed again for each share that remains and that
+    was the patient's (`trusted`); a share that was not is left to fail."""
     new_dek = adapter.reencrypt(record, udk)
     remaining = db.session.scalars(
         select(Share).where(Share.record_table == adapter.table, Share.record_id == record.id)
     ).all()
     for share in remaining:
+        if share.id not in trusted:
+            continue
         therapist = db.session.get(User, share.therapist_id)
         assert therapist is not None  # the foreign key cascades
         share.sealed_dek = crypto.seal_to_public_key(
@@ -171,7 +340,14 @@ def _rekey(udk: bytes, adapter: RecordAdapter, record: Any) -> None:
 
 
 def _revoke(patient: User, udk: bytes, shares: Iterable[Share]) -> int:
-    """Delete the shares, then re-encrypt each record they covered (once)."""
+    """Delete the shares, then re-encrypt each record they covered (once), advance
+    the patient's share counter and MAC every remaining share again under it.
+
+    Which shares are the patient's is decided first, before anything changes: a
+    share without a valid MAC (planted, or restored from an older copy) is never
+    sealed again nor MACed by the patient."""
+    signer = _PatientSigner(patient, udk)
+    trusted = _trusted(patient, signer)
     rekey: dict[tuple[str, uuid.UUID], Share] = {}
     count = 0
     for share in shares:
@@ -184,8 +360,110 @@ def _revoke(patient: User, udk: bytes, shares: Iterable[Share]) -> int:
         adapter = shareable.adapter_for(table)
         record = adapter.load(record_id) if adapter else None
         if adapter is not None and record is not None and record.user_id == patient.id:
-            _rekey(udk, adapter, record)
+            _rekey(udk, adapter, record, trusted)
+    if count:
+        keys.advance_counter(patient, "share_counter")
+        _sign(patient, udk, signer, trusted, everything=True)
     return count
+
+
+def _trusted(patient: User, signer: _PatientSigner) -> set[uuid.UUID]:
+    """The patient's shares whose MAC verifies now: the patient's own, or the
+    server's vouch for a share from before MACs."""
+    shares = db.session.scalars(select(Share).where(Share.patient_id == patient.id))
+    return {
+        share.id
+        for share in shares
+        if (signer.matches(share) if share.mac_kid is None else _vouch_matches(patient, share))
+    }
+
+
+def _sign(
+    patient: User,
+    udk: bytes,
+    signer: _PatientSigner,
+    trusted: set[uuid.UUID],
+    *,
+    everything: bool,
+) -> int:
+    """MAC the `trusted` shares of the patient under the current share counter: all
+    of them (`everything`, after the counter moved) or only those the server vouched
+    for. A vouched share is sealed again with the record's real key as it is signed
+    (so one vouched for a record the patient does not have stays unshown). The
+    caller commits."""
+    signed = 0
+    for share in db.session.scalars(select(Share).where(Share.patient_id == patient.id)):
+        if share.id not in trusted or (share.mac_kid is None and not everything):
+            continue
+        if share.mac_kid is not None:
+            adapter = shareable.adapter_for(share.record_table)
+            record = adapter.load(share.record_id) if adapter else None
+            if adapter is None or record is None or record.user_id != patient.id:
+                continue
+            therapist = db.session.get(User, share.therapist_id)
+            assert therapist is not None
+            try:
+                dek = records.record_dek(udk, adapter.table, record)
+            except crypto.IntegrityFailure:
+                continue
+            share.record_revision = record.revision
+            share.sealed_dek = crypto.seal_to_public_key(
+                keys.verified_public_key(therapist), dek, share_info(share)
+            )
+        signer.sign(share)
+        signed += 1
+    return signed
+
+
+def _vouch_matches(patient: User, share: Share) -> bool:
+    if share.mac is None or share.mac_kid is None:
+        return False
+    try:
+        pepper = keys.pepper_for(share.mac_kid)
+    except crypto.IntegrityFailure:
+        return False
+    context = _mac_context(share, patient.share_counter, "vouched-share")
+    return crypto.verifier_matches(
+        crypto.sealed_content_mac(pepper, context, share.sealed_dek), share.mac
+    )
+
+
+def upgrade_vouched_shares(user: User, udk: bytes) -> None:
+    """At sign-in: a patient's shares the server vouched for become the patient's own
+    (signed, and sealed again with the record's real key). Commits when it changed
+    anything."""
+    if user.is_therapist:
+        return
+    pending = db.session.scalar(
+        select(func.count())
+        .select_from(Share)
+        .where(Share.patient_id == user.id, Share.mac_kid.is_not(None))
+    )
+    if pending:
+        signer = _PatientSigner(user, udk)
+        if _sign(user, udk, signer, _trusted(user, signer), everything=False):
+            db.session.commit()
+
+
+def vouch_unsigned_shares() -> int:
+    """Operator, once after upgrading to share MACs (`flask keys vouch-shares`): the
+    server vouches, under the current pepper, for every share that has no MAC yet, so
+    therapists keep reading them until each patient's next sign-in makes them the
+    patient's own. A share planted in the database before this runs is vouched for
+    too, as before MACs existed; one planted after is not. Returns how many."""
+    kid, pepper = keys.current_pepper()
+    counters: dict[uuid.UUID, int] = {}
+    vouched = 0
+    for share in db.session.scalars(select(Share).where(Share.mac.is_(None))):
+        if share.patient_id not in counters:
+            patient = db.session.get(User, share.patient_id)
+            counters[share.patient_id] = patient.share_counter if patient else 0
+        context = _mac_context(share, counters[share.patient_id], "vouched-share")
+        share.mac = crypto.sealed_content_mac(pepper, context, share.sealed_dek)
+        share.mac_kid = kid
+        vouched += 1
+    db.session.commit()
+    return vouched
 
 
 def revoke_share(patient: User, udk: bytes, share: Share) -> None:
@@ -251,7 +529,9 @@ def enable_category(patient: User, udk: bytes, link: CareLink, key: str) -> int:
         )
     adapter = shareable.adapter_for(cat.table)
     assert adapter is not None
-    new = len(_seal_shares(udk, therapist, adapter, category_records(patient, cat), key))
+    signer = _PatientSigner(patient, udk)
+    records_now = category_records(patient, cat)
+    new = len(_seal_shares(signer, udk, therapist, adapter, records_now, key))
     audit.record(patient.id, "share.category_enabled", key)
     db.session.commit()
     return new
@@ -297,10 +577,11 @@ def seal_for_standing_shares(patient: User, udk: bytes, table: str, record: Any)
         )
         .where(StandingShare.patient_id == patient.id, StandingShare.category.in_(keys_here))
     ).all()
+    signer = _PatientSigner(patient, udk)
     for rule in standing:
         therapist = db.session.get(User, rule.therapist_id)
         if therapist is not None:
-            _seal_shares(udk, therapist, adapter, [record], rule.category)
+            _seal_shares(signer, udk, therapist, adapter, [record], rule.category)
 
 
 # -- what the patient sees -------------------------------------------------------------
@@ -379,22 +660,35 @@ def shared_with(patient: User, udk: bytes, link: CareLink) -> list[SharedWithThe
         record = records_by_id.get(s.record_id)
         if adapter is None or record is None:
             continue
-        found.append(
-            SharedWithTherapist(
-                s, adapter.item_for_owner(record, udk), reads.get((s.record_id, s.therapist_id))
-            )
-        )
+        try:
+            item = adapter.item_for_owner(record, udk)
+        except (crypto.IntegrityFailure, ValueError, KeyError, TypeError):
+            log_unopened(s.record_table, s.record_id)
+            continue
+        found.append(SharedWithTherapist(s, item, reads.get((s.record_id, s.therapist_id))))
     return found
 
 
 # -- what the therapist sees -----------------------------------------------------------
 
 
-def read_shared(therapist: User, udk: bytes, share: Share, record: Any, via: str) -> SharedItem:
+def read_shared(
+    therapist: User,
+    udk: bytes,
+    share: Share,
+    record: Any,
+    via: str,
+    verifier: ShareVerifier | None = None,
+) -> SharedItem:
     """Open one record the therapist was authorised for (`access.shared_record` or
-    `access.shared_records`), and log the read. The caller commits."""
+    `access.shared_records`), and log the read. The caller commits.
+
+    A share whose MAC is not the patient's raises `IntegrityFailure` (logged): it is
+    never shown as the patient's words. `verifier` is for a caller checking many."""
     adapter = shareable.adapter_for(share.record_table)
     assert adapter is not None
+    if not (verifier or ShareVerifier(therapist, udk)).ok(share):
+        raise crypto.IntegrityFailure("shared item could not be verified")
     private = keys.private_key(therapist, udk)
     dek = crypto.open_with_private_key(private, share.sealed_dek, share_info(share))
     item = adapter.item(record, dek)
@@ -418,3 +712,20 @@ def share_counts(patient: User) -> dict[uuid.UUID, int]:
         .group_by(Share.therapist_id)
     ).all()
     return {tid: n for tid, n in rows}
+
+
+def move_vouches(kid: str) -> int:
+    """Pepper rotation: a share the server vouched for (not yet the patient's own)
+    is vouched for again under `kid`, after its current MAC was checked."""
+    pepper = keys.pepper_for(kid)
+    moved = 0
+    query = select(Share).where(Share.mac_kid.is_not(None), Share.mac_kid != kid)
+    for share in db.session.scalars(query):
+        patient = db.session.get(User, share.patient_id)
+        if patient is None or not _vouch_matches(patient, share):
+            continue
+        context = _mac_context(share, patient.share_counter, "vouched-share")
+        share.mac = crypto.sealed_content_mac(pepper, context, share.sealed_dek)
+        share.mac_kid = kid
+        moved += 1
+    return moved

@@ -14,6 +14,7 @@ import hmac
 import os
 import struct
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -42,6 +43,14 @@ TEST_KDF = KdfParams(memory_kib=8, iterations=1, lanes=1)
 
 
 BLOB_VERSION = 1
+# Version 2: the plaintext is padded to a size bucket before sealing (`pad`), so
+# that a blob's length says nothing about which of a few forms it holds. Version 1
+# blobs (written before padding) still open.
+PADDED_VERSION = 2
+# A version-3 box is an HPKE box with a MAC under the server's pepper in front of
+# it (`seal_vouched`): for what is sealed while its author's private key is not at
+# hand (autosaved drafts), so that no one without the pepper can plant one.
+VOUCHED_VERSION = 3
 NONCE_BYTES = 12
 KEY_BYTES = 32
 SALT_BYTES = 16
@@ -95,26 +104,74 @@ def new_salt() -> bytes:
     return os.urandom(SALT_BYTES)
 
 
-def seal(key: bytes, plaintext: bytes, binding: Binding, *, nonce: bytes | None = None) -> bytes:
-    """Encrypt to `version ‖ nonce ‖ AES-256-GCM(ciphertext ‖ tag)`.
+# -- padding -------------------------------------------------------------------------
+
+# Sizes a padded plaintext is rounded up to: powers of two up to 4 KiB, then whole
+# 4 KiB steps. Every structured payload (a questionnaire result, a session's route
+# and setting, a check-in) falls into a bucket shared by all of its variants; a
+# test seals each variant and compares the lengths.
+_PAD_LENGTH_BYTES = 4
+_PAD_BUCKETS = (256, 512, 1024, 2048, 4096)
+_PAD_STEP = 4096
+
+
+def padded_size(length: int) -> int:
+    """The bucket a plaintext of `length` bytes is padded to (length prefix included)."""
+    needed = length + _PAD_LENGTH_BYTES
+    for bucket in _PAD_BUCKETS:
+        if needed <= bucket:
+            return bucket
+    return -(-needed // _PAD_STEP) * _PAD_STEP
+
+
+def pad(plaintext: bytes) -> bytes:
+    """`length (4 bytes) ‖ plaintext ‖ zeros` up to the plaintext's bucket."""
+    body = len(plaintext).to_bytes(_PAD_LENGTH_BYTES, "big") + plaintext
+    return body + bytes(padded_size(len(plaintext)) - len(body))
+
+
+def unpad(padded: bytes) -> bytes:
+    length = int.from_bytes(padded[:_PAD_LENGTH_BYTES], "big")
+    end = _PAD_LENGTH_BYTES + length
+    if len(padded) < end or any(padded[end:]):
+        raise IntegrityFailure("bad padding")
+    return padded[_PAD_LENGTH_BYTES:end]
+
+
+# -- sealing -------------------------------------------------------------------------
+
+
+def seal(
+    key: bytes,
+    plaintext: bytes,
+    binding: Binding,
+    *,
+    nonce: bytes | None = None,
+    padded: bool = True,
+) -> bytes:
+    """Encrypt to `version ‖ nonce ‖ AES-256-GCM(ciphertext ‖ tag)`, the plaintext
+    padded to its size bucket (version 2). `padded=False` (version 1) is for keys,
+    whose length is always the same.
 
     `nonce` is for the known-answer test only; production always draws a fresh one.
     """
     nonce = os.urandom(NONCE_BYTES) if nonce is None else nonce
     if len(nonce) != NONCE_BYTES:
         raise ValueError("nonce must be 12 bytes")
-    body = AESGCM(key).encrypt(nonce, plaintext, binding.encode())
-    return bytes([BLOB_VERSION]) + nonce + body
+    version = PADDED_VERSION if padded else BLOB_VERSION
+    body = AESGCM(key).encrypt(nonce, pad(plaintext) if padded else plaintext, binding.encode())
+    return bytes([version]) + nonce + body
 
 
 def open_sealed(key: bytes, blob: bytes, binding: Binding) -> bytes:
-    if len(blob) < 1 + NONCE_BYTES + 16 or blob[0] != BLOB_VERSION:
+    if len(blob) < 1 + NONCE_BYTES + 16 or blob[0] not in (BLOB_VERSION, PADDED_VERSION):
         raise IntegrityFailure("unknown blob format")
     nonce, body = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
     try:
-        return AESGCM(key).decrypt(nonce, body, binding.encode())
+        plain = AESGCM(key).decrypt(nonce, body, binding.encode())
     except InvalidTag as exc:
         raise IntegrityFailure("authentication failed") from exc
+    return unpad(plain) if blob[0] == PADDED_VERSION else plain
 
 
 def seal_text(key: bytes, text: str, binding: Binding) -> bytes:
@@ -169,7 +226,7 @@ def keyed_digest(key: bytes, purpose: str, message: bytes) -> bytes:
 
 
 def wrap_key(wrapping_key: bytes, key: bytes, binding: Binding) -> bytes:
-    return seal(wrapping_key, key, binding)
+    return seal(wrapping_key, key, binding, padded=False)
 
 
 def unwrap_key(wrapping_key: bytes, blob: bytes, binding: Binding) -> bytes:
@@ -242,28 +299,118 @@ def new_keypair() -> tuple[bytes, bytes]:
     return priv, pub
 
 
-def public_key_mac(pepper: bytes, user_id: uuid.UUID, public_key: bytes) -> bytes:
+def public_key_mac(
+    pepper: bytes, user_id: uuid.UUID, public_key: bytes, counters: tuple[int, ...] = ()
+) -> bytes:
     """Detects a swapped public key: whoever can write the users table cannot make a
-    valid MAC without the pepper, so nothing is ever sealed to an attacker's key."""
-    return hmac.new(
-        _hkdf(pepper, b"fresh-tracks public key"), user_id.bytes + public_key, "sha256"
-    ).digest()
+    valid MAC without the pepper, so nothing is ever sealed to an attacker's key.
+
+    `counters` (the user's revocation counters, see `accounts.keys`) are MACed with
+    the key, so that setting one back to an older value needs the pepper too. While
+    every counter is 0 the MAC is the one made before counters existed."""
+    message = user_id.bytes + public_key
+    if any(counters):
+        message += b"".join(struct.pack(">Q", c) for c in counters)
+    return hmac.new(_hkdf(pepper, b"fresh-tracks public key"), message, "sha256").digest()
 
 
 def seal_to_public_key(public_key: bytes, plaintext: bytes, info: bytes) -> bytes:
-    """HPKE base mode (X25519, HKDF-SHA256, AES-256-GCM); `info` binds the context."""
-    return bytes([BLOB_VERSION]) + _HPKE.encrypt(
-        plaintext, X25519PublicKey.from_public_bytes(public_key), info=info
+    """HPKE base mode (X25519, HKDF-SHA256, AES-256-GCM); `info` binds the context.
+    The plaintext is padded to its size bucket (version 2)."""
+    return bytes([PADDED_VERSION]) + _HPKE.encrypt(
+        pad(plaintext), X25519PublicKey.from_public_bytes(public_key), info=info
     )
 
 
 def open_with_private_key(private_key: bytes, blob: bytes, info: bytes) -> bytes:
-    if not blob or blob[0] != BLOB_VERSION:
+    if not blob or blob[0] not in (BLOB_VERSION, PADDED_VERSION):
         raise IntegrityFailure("unknown sealed-box format")
     try:
-        return _HPKE.decrypt(blob[1:], X25519PrivateKey.from_private_bytes(private_key), info=info)
+        plain = _HPKE.decrypt(blob[1:], X25519PrivateKey.from_private_bytes(private_key), info=info)
     except (InvalidTag, ValueError) as exc:
         raise IntegrityFailure("sealed box failed to open") from exc
+    return unpad(plain) if blob[0] == PADDED_VERSION else plain
+
+
+def pair_key(
+    own_private: bytes, other_public: bytes, patient_id: uuid.UUID, therapist_id: uuid.UUID
+) -> bytes:
+    """A key only this patient and this therapist can compute: HKDF over the static
+    X25519 agreement of their key pairs, named by both ids. The patient makes it
+    with their private key and the therapist's public key, the therapist with theirs
+    and the patient's; someone who can only write the database has neither private
+    key, so cannot make a MAC under it."""
+    try:
+        shared = X25519PrivateKey.from_private_bytes(own_private).exchange(
+            X25519PublicKey.from_public_bytes(other_public)
+        )
+    except ValueError as exc:
+        raise IntegrityFailure("no key agreement with that public key") from exc
+    return _hkdf(shared, b"fresh-tracks share author" + hpke_info(patient_id, therapist_id))
+
+
+def pair_mac(key: bytes, context: bytes, *blobs: bytes) -> bytes:
+    """HMAC under a `pair_key` over a context (`hpke_info(...)`) and blobs, each
+    length-prefixed: the patient's word that they sealed these blobs in this place."""
+    mac = hmac.new(key, context, "sha256")
+    for blob in blobs:
+        mac.update(struct.pack(">I", len(blob)) + blob)
+    return mac.digest()
+
+
+def seal_vouched(
+    pepper_kid: str, pepper: bytes, public_key: bytes, plaintext: bytes, info: bytes
+) -> bytes:
+    """An HPKE box (`seal_to_public_key`) with a MAC under the pepper in front:
+    `3 ‖ len(kid) ‖ kid ‖ MAC ‖ box`. For what is sealed to its own author while the
+    author's private key is not at hand (an autosave after the session went idle):
+    the server vouches that it sealed it, so a box planted by someone who can only
+    write the database is refused."""
+    kid = pepper_kid.encode("ascii")
+    box = seal_to_public_key(public_key, plaintext, info)
+    mac = sealed_content_mac(pepper, b"vouched" + info, box)
+    return bytes([VOUCHED_VERSION, len(kid)]) + kid + mac + box
+
+
+def vouched_kid(blob: bytes) -> str | None:
+    """The pepper key id a vouched box names (None for anything else)."""
+    if len(blob) < 2 or blob[0] != VOUCHED_VERSION:
+        return None
+    return blob[2 : 2 + blob[1]].decode("ascii", "replace")
+
+
+def revouch(
+    peppers: Mapping[str, bytes], pepper_kid: str, pepper: bytes, blob: bytes, info: bytes
+) -> bytes:
+    """The same box vouched for under another pepper (a pepper rotation), after its
+    current MAC was checked; needs no private key."""
+    if len(blob) < 2 or blob[0] != VOUCHED_VERSION:
+        raise IntegrityFailure("not a vouched box")
+    end = 2 + blob[1]
+    old = peppers.get(blob[2:end].decode("ascii", "replace"))
+    mac, box = blob[end : end + 32], blob[end + 32 :]
+    if old is None or not hmac.compare_digest(mac, sealed_content_mac(old, b"vouched" + info, box)):
+        raise IntegrityFailure("vouched box MAC does not match")
+    kid = pepper_kid.encode("ascii")
+    new_mac = sealed_content_mac(pepper, b"vouched" + info, box)
+    return bytes([VOUCHED_VERSION, len(kid)]) + kid + new_mac + box
+
+
+def open_vouched(
+    peppers: Mapping[str, bytes], private_key: bytes, blob: bytes, info: bytes
+) -> bytes:
+    """Open a `seal_vouched` box; anything else (an unvouched box included) fails."""
+    if len(blob) < 2 or blob[0] != VOUCHED_VERSION:
+        raise IntegrityFailure("not a vouched box")
+    end = 2 + blob[1]
+    kid = blob[2:end].decode("ascii", "replace")
+    mac, box = blob[end : end + 32], blob[end + 32 :]
+    pepper = peppers.get(kid)
+    if pepper is None or not hmac.compare_digest(
+        mac, sealed_content_mac(pepper, b"vouched" + info, box)
+    ):
+        raise IntegrityFailure("vouched box MAC does not match")
+    return open_with_private_key(private_key, box, info)
 
 
 def hpke_info(*parts: uuid.UUID | str) -> bytes:

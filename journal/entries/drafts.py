@@ -2,13 +2,16 @@
 
 Sealing needs only the public key, so an autosave still lands after the session
 went idle or the UDK is otherwise out of reach; opening needs the private key,
-which only the logged-in owner has.
+which only the logged-in owner has. HPKE alone would let anyone who can write the
+database seal a "draft" to that public key too, so the box carries a MAC under the
+server's pepper (`crypto.seal_vouched`); a draft without one is never offered.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +22,7 @@ from journal.accounts import keys
 from journal.care import access
 from journal.core import crypto
 from journal.core.extensions import db
+from journal.core.integrity import log_unopened
 from journal.models.entries import Draft
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -54,8 +58,9 @@ def save_draft(
         db.session.add(draft)
     elif draft.entry_id != entry_id:
         raise access.RecordNotFound(draft_id)
-    draft.sealed = crypto.seal_to_public_key(
-        keys.verified_public_key(user), payload, _info(draft_id, user.id, entry_id)
+    kid, pepper = keys.current_pepper()
+    draft.sealed = crypto.seal_vouched(
+        kid, pepper, keys.verified_public_key(user), payload, _info(draft_id, user.id, entry_id)
     )
     draft.updated_at = utcnow()
     db.session.commit()
@@ -63,12 +68,33 @@ def save_draft(
 
 
 def open_draft(user: User, udk: bytes, draft: Draft) -> DraftView:
-    data = json.loads(
-        crypto.open_with_private_key(
-            keys.private_key(user, udk), draft.sealed, _info(draft.id, user.id, draft.entry_id)
-        )
+    """Raises `IntegrityFailure` for a draft the server did not seal (planted, or
+    saved before drafts carried a MAC) or one that does not open."""
+    raw = crypto.open_vouched(
+        keys.peppers(),
+        keys.private_key(user, udk),
+        draft.sealed,
+        _info(draft.id, user.id, draft.entry_id),
     )
-    return DraftView(draft.id, draft.entry_id, data["title"], data["body"], draft.updated_at)
+    try:
+        data = json.loads(raw)
+        return DraftView(
+            draft.id, draft.entry_id, str(data["title"]), str(data["body"]), draft.updated_at
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise crypto.IntegrityFailure("draft has the wrong shape") from exc
+
+
+def _openable(user: User, udk: bytes, rows: Iterable[Draft]) -> list[DraftView]:
+    """The drafts that open; one that does not is left out and logged, never offered
+    as the person's own words."""
+    found = []
+    for draft in rows:
+        try:
+            found.append(open_draft(user, udk, draft))
+        except crypto.IntegrityFailure:
+            log_unopened("drafts", draft.id)
+    return found
 
 
 def drafts_of(user: User, udk: bytes, entry_id: uuid.UUID | None) -> list[DraftView]:
@@ -78,7 +104,7 @@ def drafts_of(user: User, udk: bytes, entry_id: uuid.UUID | None) -> list[DraftV
         Draft.entry_id.is_(None) if entry_id is None else Draft.entry_id == entry_id
     )
     rows = db.session.scalars(query.order_by(Draft.updated_at.desc())).all()
-    return [open_draft(user, udk, d) for d in rows]
+    return _openable(user, udk, rows)
 
 
 def discard_draft(user: User, draft_id: uuid.UUID) -> None:
@@ -100,5 +126,22 @@ def export_drafts(user: User, udk: bytes) -> list[dict[str, str | None]]:
             "title": view.title,
             "body": view.body,
         }
-        for view in (open_draft(user, udk, d) for d in rows)
+        for view in _openable(user, udk, rows)
     ]
+
+
+def move_vouches(kid: str) -> int:
+    """Pepper rotation: every draft vouched for under another pepper is vouched for
+    under `kid`; one whose MAC already failed is deleted (it would never be offered)."""
+    moved = 0
+    pepper = keys.pepper_for(kid)
+    for draft in db.session.scalars(select(Draft)):
+        if crypto.vouched_kid(draft.sealed) == kid:
+            continue
+        info = _info(draft.id, draft.user_id, draft.entry_id)
+        try:
+            draft.sealed = crypto.revouch(keys.peppers(), kid, pepper, draft.sealed, info)
+            moved += 1
+        except crypto.IntegrityFailure:
+            db.session.delete(draft)
+    return moved

@@ -16,6 +16,7 @@ from sqlalchemy.orm import defer
 from journal.care import shareable, sharing
 from journal.core import crypto, forms, records
 from journal.core.extensions import db
+from journal.core.integrity import log_unopened
 from journal.entries import entry_meta
 from journal.models.entries import Draft, Entry
 from journal.models.types import utcnow
@@ -86,6 +87,9 @@ class EntryPage:
     page: int
     pages: int
     total: int
+    # Entries on this page that would not open (damaged or forged rows): left out,
+    # logged, and the page says so in their place.
+    unopened: int = 0
 
     @property
     def has_next(self) -> bool:
@@ -227,8 +231,13 @@ def list_entries(
     if page > pages:
         page = pages
         rows = _page_rows(user, total_q, page, per_page, bodies)
-    items = [read_entry(entry, udk, body=bodies) for entry, _ in rows]
-    return EntryPage(items, page, pages, total)
+    items = []
+    for entry, _ in rows:
+        try:
+            items.append(read_entry(entry, udk, body=bodies))
+        except (crypto.IntegrityFailure, ValueError, KeyError, TypeError):
+            log_unopened(TABLE, entry.id)
+    return EntryPage(items, page, pages, total, unopened=len(rows) - len(items))
 
 
 def _page_rows(

@@ -25,6 +25,7 @@ from typing import Any, Final
 from sqlalchemy import Select, func, select
 
 from journal.core.extensions import db
+from journal.core.integrity import openable
 from journal.dosing import checklists, intentions
 from journal.dosing import kap_sessions as sessions_service
 from journal.dosing.checklists import PATIENT
@@ -222,7 +223,9 @@ def timeline_page(
     pages = max(1, -(-len(numbered) // per_page))
     page = min(max(1, page), pages)
     chosen = numbered[(page - 1) * per_page : page * per_page]
-    groups = [_group(w, row, number, ITEMS_PER_SOURCE) for w, row, number in chosen]
+    # A session whose own row (or intention, or checklist) would not open is left
+    # out and logged; the rest of the timeline shows.
+    groups = openable(chosen, lambda c: _group(c[0], c[1], c[2], ITEMS_PER_SOURCE), "kap_sessions")
     groups = [g for g in groups if not g.is_empty or len(numbered) == 1]
     return TimelinePage(groups, page, pages)
 
@@ -248,8 +251,7 @@ def entries_rows(window: Window, limit: int) -> SourceItems:
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = db.session.scalars(base.order_by(Entry.created_at, Entry.id).limit(limit)).all()
     items = []
-    for row in rows:
-        view = entries.read_entry(row, window.udk)
+    for view in openable(rows, lambda r: entries.read_entry(r, window.udk), "entries"):
         items.append(
             TimelineItem(
                 kind="entries",
@@ -278,8 +280,7 @@ def answers_rows(window: Window, limit: int) -> SourceItems:
         base.order_by(PromptAnswer.due_at, PromptAnswer.position).limit(limit)
     ).all()
     items = []
-    for row in rows:
-        view = integration.read_prompt(row, window.udk)
+    for view in openable(rows, lambda r: integration.read_prompt(r, window.udk), "prompt_answers"):
         items.append(
             TimelineItem(
                 kind="prompt_answers",
@@ -306,7 +307,8 @@ def after_effects_rows(window: Window, limit: int) -> SourceItems:
         )
     ).all()
     # Sorted by when each happened, which is sealed: a session has a handful.
-    views = sorted((after_effects.read(r, window.udk) for r in rows), key=lambda v: v.at)
+    opened = openable(rows, lambda r: after_effects.read(r, window.udk), "after_effects")
+    views = sorted(opened, key=lambda v: v.at)
     items = [
         TimelineItem(
             kind="after_effects",
@@ -338,8 +340,7 @@ def check_ins_rows(window: Window, limit: int) -> SourceItems:
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = db.session.scalars(base.order_by(CheckIn.created_at, CheckIn.id).limit(limit)).all()
     items = []
-    for row in rows:
-        view = moods.read_checkin(row, window.udk)
+    for view in openable(rows, lambda r: moods.read_checkin(r, window.udk), "mood_checkins"):
         items.append(
             TimelineItem(
                 kind="mood_checkins",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from journal.core.extensions import db
@@ -37,5 +37,10 @@ class Adaptation(db.Model):  # type: ignore[name-defined,misc]
     sealed_for_therapist: Mapped[bytes] = mapped_column(LargeBinary)
     mac: Mapped[bytes] = mapped_column(LargeBinary(32))
     mac_kid: Mapped[str] = mapped_column(String(32))
+    # The patient's `adaptation_counter` when this row was last MACed (the MAC names
+    # it): every save or withdrawal for the patient advances the counter and MACs
+    # the remaining rows again, so an older or withdrawn row put back no longer
+    # verifies.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

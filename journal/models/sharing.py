@@ -98,6 +98,13 @@ class Share(db.Model):  # type: ignore[name-defined,misc]
     # The record revision the sealed key opens; a revoke of another share moves it on.
     record_revision: Mapped[int] = mapped_column(Integer, default=0)
     sealed_dek: Mapped[bytes] = mapped_column(LargeBinary)
+    # The patient's word that they sealed `sealed_dek` here: HMAC under the key of
+    # the patient's and the therapist's static X25519 agreement (crypto.md, "Shares").
+    # With `mac_kid` set instead, a MAC under that pepper made by `flask keys
+    # vouch-shares` for a share from before MACs existed, until the patient next
+    # signs in. Neither: the share is not shown.
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    mac_kid: Mapped[str | None] = mapped_column(String(32))
     # Set when the share came from a standing category rather than a single choice.
     category: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

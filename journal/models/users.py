@@ -51,6 +51,13 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     public_key_mac: Mapped[bytes] = mapped_column(LargeBinary(32))
     private_key_wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    # Revocation counters, MACed with the public key (`keys.verified_public_key`).
+    # Revoking a share advances `share_counter`; every remaining share's MAC names
+    # the new value, so a revoked share restored from an older copy no longer
+    # verifies. `adaptation_counter` does the same for what therapists adapted for
+    # this patient (a save or a withdrawal advances it).
+    share_counter: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    adaptation_counter: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set once the user typed back part of the key shown at sign-up; until then the
     # app keeps asking, because without it a forgotten password loses everything.
     recovery_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

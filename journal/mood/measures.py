@@ -24,6 +24,7 @@ from journal.accounts import audit
 from journal.care import shareable, sharing
 from journal.core import records
 from journal.core.extensions import db
+from journal.core.integrity import openable
 from journal.models.measures import MeasureResult
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -193,7 +194,7 @@ def results_of(user: User, udk: bytes) -> list[ResultView]:
         .where(MeasureResult.user_id == user.id)
         .order_by(MeasureResult.taken_at, MeasureResult.id)
     ).all()
-    return [read_result(row, udk) for row in rows]
+    return openable(rows, lambda row: read_result(row, udk), TABLE)
 
 
 def latest_results(user: User, udk: bytes, instrument_ids: Iterable[str]) -> list[ResultView]:
@@ -208,7 +209,10 @@ def latest_results(user: User, udk: bytes, instrument_ids: Iterable[str]) -> lis
         .order_by(MeasureResult.taken_at.desc(), MeasureResult.id.desc())
     )
     for row in rows:
-        view = read_result(row, udk)
+        opened = openable([row], lambda r: read_result(r, udk), TABLE)
+        if not opened:
+            continue
+        view = opened[0]
         if view.instrument_id in wanted:
             wanted.discard(view.instrument_id)
             found.append(view)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from journal.care import shareable, sharing
 from journal.core import forms, records
 from journal.core.extensions import db
+from journal.core.integrity import openable
 from journal.models.moods import CheckIn
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -306,7 +307,7 @@ def checkins_between(user: User, udk: bytes, first: date | None, last: date) -> 
     if first is not None:
         query = query.where(CheckIn.day >= first)
     rows = db.session.scalars(query.order_by(CheckIn.day)).all()
-    return [read_checkin(row, udk) for row in rows]
+    return openable(rows, lambda row: read_checkin(row, udk), TABLE)
 
 
 def first_checkin_day(user: User) -> date | None:

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, g
 from flask_login import current_user
 
+from journal.core import integrity
+
 
 def _viewer_zone() -> ZoneInfo | None:
     """The viewer's zone, looked up once per request (a list shows many times)."""
@@ -32,3 +34,5 @@ def local_time(value: datetime) -> datetime:
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")
+    app.add_template_filter(integrity.count_phrase, "integrity_phrase")
+    app.add_template_global(integrity.unopened_here, "unopened_here")

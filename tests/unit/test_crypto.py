@@ -86,7 +86,7 @@ def test_flipping_any_bit_of_a_blob_fails_to_open(data: st.DataObject) -> None:
 
 def test_a_truncated_blob_or_unknown_version_fails_cleanly() -> None:
     blob = crypto.seal(KEY, b"x", binding())
-    for bad in (b"", blob[:10], b"\x02" + blob[1:]):
+    for bad in (b"", blob[:10], b"\x09" + blob[1:]):
         with pytest.raises(crypto.IntegrityFailure):
             crypto.open_sealed(KEY, bad, binding())
 
@@ -111,7 +111,7 @@ def test_blob_format_matches_the_known_answer_vector() -> None:
         "303030302d303030302d3030303030303030303030310000002430303030303030302d303030"
         "302d303030302d303030302d30303030303030303030303200000004626f64790000000133"
     )
-    blob = crypto.seal(KEY, b"Fresh Tracks", where, nonce=bytes(range(100, 112)))
+    blob = crypto.seal(KEY, b"Fresh Tracks", where, nonce=bytes(range(100, 112)), padded=False)
     assert blob.hex() == (
         "016465666768696a6b6c6d6e6f0e69bb1511c902ec5f01349b027c3553343381c6173730f306dbc24e"
     )

@@ -205,4 +205,5 @@ def test_shares_at_rest_hold_only_sealed_keys(app: Flask, pair: Pair) -> None:
         row = db.session.scalars(select(Share)).one()
         columns = {c.name for c in Share.__table__.columns}
     assert "sealed_dek" in columns and not any("body" in c or "title" in c for c in columns)
-    assert row.sealed_dek[0] == 1 and len(row.sealed_dek) > 32
+    assert row.sealed_dek[0] == 2 and len(row.sealed_dek) > 32  # HPKE, padded
+    assert row.mac is not None and len(row.mac) == 32  # the patient's MAC

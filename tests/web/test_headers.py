@@ -184,10 +184,13 @@ def test_a_tampered_entry_gives_a_logged_integrity_error_and_a_plain_500_page(
     assert f"integrity failure on GET /journal/{entry_id}" in errors
     assert SECRET not in caplog.text
 
-    # The list containing it fails the same way, as an htmx fragment too.
+    # The list containing it shows the rest and says one item could not be opened,
+    # as an htmx fragment too.
     listing = ada.get("/journal/", headers=HTMX)
-    assert listing.status_code == 500
+    assert listing.status_code == 200
     assert "<html" not in listing.get_data(as_text=True)
+    assert "One item could not be opened." in _text(listing)
+    assert SECRET not in _text(listing)
     assert_safe_headers(listing)
 
     # The app keeps working for the rest: a new entry can still be written.

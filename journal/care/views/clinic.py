@@ -115,7 +115,10 @@ def patient(patient_id: str) -> str:
 
 def _patient_page(me: User, link: CareLink, appointment_value: str, error: str = "") -> str:
     """Metadata only (types and dates of shared items): nothing here is decrypted."""
-    shares = [share for share, _ in access.shared_records(me, link)]
+    # Only shares that verify as the patient's are listed (the brief says how many
+    # could not be verified).
+    pairs, _ = sharing.verified_pairs(me, current_udk(), access.shared_records(me, link))
+    shares = [share for share, _ in pairs]
     shares.sort(key=lambda s: s.created_at, reverse=True)
     return render(
         "clinic/patient.html",
