@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5a1e0c7d9b21"
-down_revision = "929601649773"
+down_revision = "8b41d6f0c2a7"
 branch_labels = None
 depends_on = None
 

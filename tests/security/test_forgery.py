@@ -30,8 +30,8 @@ from journal.models.measures import MeasureResult
 from journal.models.sharing import Share
 from journal.models.users import User
 from journal.mood import measures
-from tests.conftest import csrf_token
 from tests.factories import login, make_user
+from tests.pages import csrf_token
 from tests.web.care_helpers import Pair, linked_pair, share, write
 from tests.web.care_mood_helpers import keys_of, share_record, take
 from tests.web.care_prep_helpers import default_rows, post_adaptation
