@@ -19,7 +19,7 @@ from journal import create_app
 from journal.accounts.accounts import Unlocked
 from journal.core.crypto import TEST_KDF
 from journal.core.extensions import db
-from tests.factories import login, make_user
+from tests.factories import TOTP_SECRETS, login, make_user
 
 TEST_PEPPER = "p1:" + "11" * 32
 
@@ -70,6 +70,9 @@ def _drop_everything() -> None:
 @pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
+    # The authenticator secrets of the users the test made go with them: a later test
+    # must not expect a code from a same-named user who never enrolled.
+    TOTP_SECRETS.clear()
     if "app" not in request.fixturenames:
         return
     app: Flask = request.getfixturevalue("app")
