@@ -88,14 +88,21 @@ def submit(
     supplementary: Mapping[str, int],
     idempotency_key: uuid.UUID,
     now: datetime | None = None,
+    *,
+    early: bool = False,
 ) -> MeasureResult:
     """Score and store a completed questionnaire, once per idempotency key.
 
     Raises scoring's `IncompleteAnswers` / `InvalidAnswer` before anything is
-    stored. A second submit with the same key returns the first result unchanged.
+    stored. A second submit with the same key returns the first result unchanged,
+    except a result stored early (`early=True`: every item answered and the safety
+    item positive, before the optional questions): the questionnaire's own finish
+    amends that one (its optional answers, and any answer changed on the way back).
     """
     existing = _by_key(user, idempotency_key)
     if existing is not None:
+        if not early:
+            _amend_early(existing, udk, instrument_id, answers, supplementary)
         return existing
     result_score = scoring.score(instrument_id, answers)
     instrument = scoring.get_instrument(instrument_id)
@@ -130,6 +137,7 @@ def submit(
             "band": result_score.band.label,
             "safety_flag": result_score.safety_positive,
             "first_of_instrument": first_of_instrument,
+            **({"early": True} if early else {}),
         },
     )
     db.session.add(result)
@@ -146,6 +154,34 @@ def submit(
             raise
         return raced
     return result
+
+
+def _amend_early(
+    result: MeasureResult,
+    udk: bytes,
+    instrument_id: str,
+    answers: Mapping[int, int],
+    supplementary: Mapping[str, int],
+) -> None:
+    """The finish of a questionnaire whose result was stored the moment its safety
+    item was answered: write its final answers into that same result (same record,
+    same shares). A safety flag, once raised, stays: it may have been seen already."""
+    data = records.open_payload(udk, TABLE, result)
+    if not data.get("early") or data["instrument"] != instrument_id:
+        return
+    result_score = scoring.score(instrument_id, answers)
+    extra = _checked_supplementary(scoring.get_instrument(instrument_id), supplementary)
+    data.pop("early")
+    data.update(
+        answers={str(n): v for n, v in sorted(answers.items())},
+        supplementary=extra,
+        total=result_score.total,
+        band=result_score.band.label,
+        safety_flag=bool(data["safety_flag"]) or result_score.safety_positive,
+    )
+    result.updated_at = utcnow()
+    records.seal_payload(udk, TABLE, result, data)
+    db.session.commit()
 
 
 def _by_key(user: User, key: uuid.UUID) -> MeasureResult | None:

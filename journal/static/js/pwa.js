@@ -30,6 +30,7 @@
     "journal.entry": "Journal entry",
     "mood.check_in": "Check-in",
     "integration.prompt_answer": "Prompt answer",
+    "mood.measure": "Questionnaire",
   };
 
   // Why the server refused an item, by its HTTP status (outbox-core.js marks it).
@@ -170,6 +171,12 @@
     });
     var fields = fieldsOf(form);
     Array.prototype.forEach.call(days, function (input) { input.value = ""; });
+    // The button the kept form stands for (a questionnaire kept offline is its finish):
+    // FormData never holds the button that was pressed.
+    var pressed = form.getAttribute("data-outbox-field");
+    if (pressed && pressed.indexOf("=") > 0) {
+      fields[pressed.slice(0, pressed.indexOf("="))] = pressed.slice(pressed.indexOf("=") + 1);
+    }
     // The text a form cannot be kept without: an entry's body, a prompt's answer.
     var text = form.elements.body || form.elements.answer;
     if (text && !String(fields[text.name] || "").trim()) {
