@@ -154,3 +154,47 @@ def test_a_request_that_cannot_be_sent_offline_says_so_and_keeps_the_answer(
     page.get_by_role("button", name="Next").click()
     expect(page.locator("#measure-progress")).to_contain_text("Question 2 of 9")
     expect(page.locator("#alerts")).not_to_contain_text("could not be sent")
+
+
+def test_the_safety_plan_once_opened_reads_offline_and_is_never_in_plain_storage(
+    page: Page, patient: None, online: BrowserContext
+) -> None:
+    secret = "Give the pills to Sam to keep"
+    log_in(page, EMAIL)
+    page.goto("/help/safety-plan")
+    page.get_by_label("Step 6: Making the environment safe").fill(secret)
+    page.get_by_label("Step 4: People I can ask for help").fill("My sister Jo, 555 0100")
+    page.get_by_role("button", name="Save safety plan").click()
+    expect(page.locator("#safety-plan")).to_contain_text(secret)
+    wait_for_service_worker(page)
+    page.wait_for_function(
+        """() => new Promise((resolve) => {
+          const r = indexedDB.open("fresh-tracks-outbox");
+          r.onsuccess = () => {
+            const tx = r.result.transaction("meta", "readonly");
+            const get = tx.objectStore("meta").get("copy:safety-plan");
+            get.onsuccess = () => { resolve(!!get.result); r.result.close(); };
+          };
+          r.onerror = () => resolve(false);
+        })"""
+    )
+    dump = json.dumps(storage(page))
+    assert secret not in dump and secret.encode().hex() not in dump
+    assert "555 0100" not in dump
+
+    online.set_offline(True)
+    page.goto("/help/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    plan = page.locator("#offline-plan")
+    expect(plan).to_be_visible()
+    expect(plan).to_contain_text(secret)
+    expect(plan.get_by_role("link", name="555 0100")).to_have_attribute("href", "tel:5550100")
+
+    # After logging out, nothing of it is left to show.
+    online.set_offline(False)
+    page.goto("/")
+    page.get_by_role("button", name="Log out").click()
+    online.set_offline(True)
+    page.goto("/help/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    expect(page.locator("#offline-plan")).to_be_hidden()

@@ -57,6 +57,12 @@ def crisis_context(me: User | None, udk: bytes | None) -> dict[str, Any]:
     }
 
 
+@bp.app_template_filter("phone_links")
+def phone_links(text: str) -> list[tuple[str, str | None]]:
+    """Pieces of a safety plan's text, phone numbers with their `tel:` link."""
+    return safety_plans.with_phone_links(text)
+
+
 @bp.get("/")
 def crisis_card() -> str:
     """No login needed: crisis lines must be one tap away, even logged out, and
