@@ -289,18 +289,28 @@ def due(
     now: datetime,
     interval_days: int,
     next_session_at: datetime | None = None,
+    *,
+    respect_window: bool = True,
 ) -> list[Due]:
     """PHQ-9 and GAD-7 are due at baseline (never taken), every `interval_days`, and
     before each dosing session: within three days of a planned session, unless one
-    was taken in those three days."""
+    was taken in those three days. Never sooner than the period the instrument asks
+    about (its `window_days`: two weeks for both), unless `respect_window` is off."""
     owed: list[Due] = []
     for instrument_id in reminded_ids():
         last = latest(results, instrument_id)
         last_taken = None if last is None else last.taken_at
-        reasons = why_due(last_taken, now, interval_days, next_session_at)
+        window = scoring.get_instrument(instrument_id).window_days if respect_window else 0
+        reasons = why_due(last_taken, now, interval_days, next_session_at, window)
         if reasons:
             owed.append(Due(scoring.get_instrument(instrument_id), last_taken, reasons))
     return owed
+
+
+def shortest_window() -> int:
+    """The shortest period any reminded questionnaire asks about (the reminder knows
+    only when the last questionnaire of any kind was taken, nothing opened)."""
+    return min((scoring.get_instrument(i).window_days for i in reminded_ids()), default=0)
 
 
 def why_due(
@@ -308,12 +318,17 @@ def why_due(
     now: datetime,
     interval_days: int,
     next_session_at: datetime | None = None,
+    window_days: int = 0,
 ) -> frozenset[str]:
     """Why a questionnaire last taken at `last_taken` (None: never) is due now:
     PERIODIC (never taken, or `interval_days` ago or more), BEFORE (a session is
     planned within three days and it was not taken in the three days before it),
-    both, or neither (empty)."""
+    both, or neither (empty). Neither while the last one is younger than
+    `window_days`, the period its questions ask about: a twice-weekly series does
+    not make a two-week questionnaire due every few days."""
     reasons = set()
+    if last_taken is not None and now - last_taken < timedelta(days=window_days):
+        return frozenset()
     if last_taken is None or now - last_taken >= timedelta(days=interval_days):
         reasons.add(PERIODIC)
     if (

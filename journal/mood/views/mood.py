@@ -69,7 +69,13 @@ def checkin_card_context(
 def _due(me: User, results: list[ResultView], interval: int) -> list[measures.Due]:
     now = utcnow()
     upcoming = kap_sessions.next_session(me, now)
-    return measures.due(results, now, interval, upcoming.starts_at if upcoming else None)
+    return measures.due(
+        results,
+        now,
+        interval,
+        upcoming.starts_at if upcoming else None,
+        respect_window=current_app.config["QUESTIONNAIRE_RESPECT_WINDOW"],
+    )
 
 
 def home_mood_context(me: User, udk: bytes) -> dict[str, Any]:
