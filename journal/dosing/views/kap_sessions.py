@@ -286,6 +286,9 @@ def _during_page(
         page=page,
         form=form or LogForm(),
         log=session_log.log_of(session, udk),
+        # The clinic's own limits, when a linked therapist set them in the checklist
+        # they adapted; without one the page judges no reading.
+        bp_rule=checklist_adaptation.bp_rule_for(me, udk, page.checklist),
         bounds={
             "systolic": session_log.SYSTOLIC,
             "diastolic": session_log.DIASTOLIC,
