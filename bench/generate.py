@@ -66,6 +66,7 @@ from journal.accounts.accounts import Unlocked
 from journal.care import care, shareable, sharing
 from journal.care.sharing import RecordRef
 from journal.content import ROUTES
+from journal.content import route as route_entry
 from journal.core.crypto import PRODUCTION_KDF, KdfParams
 from journal.core.database import rows_kept_on_commit
 from journal.core.extensions import db
@@ -180,12 +181,15 @@ def add_questionnaires(p: PatientData) -> int:
 def _session_form(p: PatientData, when: datetime, index: int, status: str) -> SessionForm:
     local = when.astimezone(zone_of(p.user))
     induction = index < 6
+    route = p.rng.choice(ROUTES)
+    # At home about a third of the time, where the route's label allows it (troches).
+    at_home = p.rng.random() < 0.3 and route_entry(route).allows("home")
     return SessionForm(
         date=local.date().isoformat(),
         time="10:00",
         status=status,
-        route=p.rng.choice(ROUTES),
-        setting="home" if p.rng.random() < 0.3 else "clinic",
+        route=route,
+        setting="home" if at_home else "clinic",
         series="induction" if induction else "maintenance",
         series_position=str(index + 1) if induction else "",
         series_total="6" if induction else "",

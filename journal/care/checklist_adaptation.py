@@ -123,8 +123,53 @@ class Row:
         return ""
 
 
+# The limits a clinic may set for an at-home troche: a reading above either means
+# "call us before dosing". Plausible cuff values only; the app never sets one itself.
+BP_SYSTOLIC: Final = (100, 220)
+BP_DIASTOLIC: Final = (60, 130)
+
+
+@dataclass(frozen=True)
+class BloodPressureRule:
+    """The clinic's own rule for at-home readings: call before dosing above these."""
+
+    systolic: int | None
+    diastolic: int | None
+    set_by: str = ""
+
+    def beyond(self, systolic: int | None, diastolic: int | None) -> bool:
+        top = self.systolic is not None and systolic is not None and systolic > self.systolic
+        bottom = self.diastolic is not None and diastolic is not None and diastolic > self.diastolic
+        return top or bottom
+
+    @property
+    def words(self) -> str:
+        parts = []
+        if self.systolic is not None:
+            parts.append(f"the top number is above {self.systolic}")
+        if self.diastolic is not None:
+            parts.append(f"the bottom number is above {self.diastolic}")
+        return " or ".join(parts)
+
+
+def _bp_rule(data: Mapping[str, Any]) -> BloodPressureRule | None:
+    raw = data.get("bp_rule")
+    if not isinstance(raw, dict):
+        return None
+    values: dict[str, int | None] = {}
+    for name, (low, high) in (("systolic", BP_SYSTOLIC), ("diastolic", BP_DIASTOLIC)):
+        value = raw.get(name)
+        values[name] = value if isinstance(value, int) and low <= value <= high else None
+    if values["systolic"] is None and values["diastolic"] is None:
+        return None
+    return BloodPressureRule(values["systolic"], values["diastolic"])
+
+
 @dataclass
 class ChecklistAdaptationForm(rows_.RowsForm[Row]):
+    bp_systolic: str = ""
+    bp_diastolic: str = ""
+
     @property
     def timings(self) -> list[Timing]:
         return timings()
@@ -150,8 +195,11 @@ class ChecklistAdaptationForm(rows_.RowsForm[Row]):
         if len(items) > MAX_ITEMS:
             errors["form"] = f"Keep the list to {MAX_ITEMS} items or fewer."
         form = cls(rows, errors)
+        rule = _parse_bp_rule(posted, form)
         if form.valid:
             form.data = {"title": load_default().title, "items": items}
+            if rule:
+                form.data["bp_rule"] = rule
         return form
 
 
@@ -190,12 +238,20 @@ def form_from_data(data: Mapping[str, Any]) -> ChecklistAdaptationForm:
     brings an item back), then empty rows."""
     saved = [_row_of(i) for i in _valid_items(data)]
     clinic = [_row_of(i) for i in load_default().items]
-    return ChecklistAdaptationForm(rows_.with_blanks(rows_.with_saved_first(saved, clinic), Row))
+    rule = _bp_rule(data)
+    return ChecklistAdaptationForm(
+        rows_.with_blanks(rows_.with_saved_first(saved, clinic), Row),
+        bp_systolic=str(rule.systolic) if rule and rule.systolic is not None else "",
+        bp_diastolic=str(rule.diastolic) if rule and rule.diastolic is not None else "",
+    )
 
 
 def form_as_posted(form: ChecklistAdaptationForm) -> MultiDict[str, str]:
     """The form as a browser would post it unchanged (for the demo and the tests)."""
-    return rows_.post_rows(form.rows, _own_fields)
+    posted = rows_.post_rows(form.rows, _own_fields)
+    posted.add("bp_systolic", form.bp_systolic)
+    posted.add("bp_diastolic", form.bp_diastolic)
+    return posted
 
 
 def _own_fields(row: Row) -> list[tuple[str, str]]:
@@ -221,6 +277,28 @@ def _row_from(posted_row: rows_.PostedRow, posted: MultiDict[str, str]) -> Row:
         new=posted_row.new,
         original=posted_row.original,
     )
+
+
+def _parse_bp_rule(posted: MultiDict[str, str], form: ChecklistAdaptationForm) -> dict[str, int]:
+    """The optional blood-pressure limits, kept as typed; a plain message for a value
+    that is not a plausible cuff reading."""
+    form.bp_systolic = posted.get("bp_systolic", "").strip()[:8]
+    form.bp_diastolic = posted.get("bp_diastolic", "").strip()[:8]
+    rule: dict[str, int] = {}
+    for name, typed, label, (low, high) in (
+        ("systolic", form.bp_systolic, "top number (systolic)", BP_SYSTOLIC),
+        ("diastolic", form.bp_diastolic, "bottom number (diastolic)", BP_DIASTOLIC),
+    ):
+        if not typed:
+            continue
+        if not typed.isdigit() or not low <= int(typed) <= high:
+            form.errors[f"bp_{name}"] = (
+                f"The {label} limit must be a whole number from {low} to {high}, "
+                "or left empty for no limit."
+            )
+            continue
+        rule[name] = int(typed)
+    return rule
 
 
 def _check_row(
@@ -310,6 +388,7 @@ class AdaptedChecklist:
     adapted_by: str
     adaptation_id: uuid.UUID
     updated_at: datetime
+    bp_rule: BloodPressureRule | None = None
 
 
 def content_from_data(data: Mapping[str, Any]) -> Checklist:
@@ -365,12 +444,23 @@ def adapted_checklist(patient: User, udk: bytes, adaptation_id: str) -> AdaptedC
     adaptation = access.offered_adaptation(patient, adaptation_id, KIND)
     data = adaptations.open_for_patient(patient, udk, adaptation)
     names = care.names_of({adaptation.therapist_id})
+    name = names.get(adaptation.therapist_id, "your therapist")
+    rule = _bp_rule(data)
     return AdaptedChecklist(
         content_from_data(data),
-        names.get(adaptation.therapist_id, "your therapist"),
+        name,
         adaptation.id,
         adaptation.updated_at,
+        BloodPressureRule(rule.systolic, rule.diastolic, name) if rule else None,
     )
+
+
+def bp_rule_for(patient: User, udk: bytes, old: ChecklistSnapshot) -> BloodPressureRule | None:
+    """The clinic's blood-pressure rule for a session whose list came from an
+    adaptation still offered to the patient: read from it as it stands now (a
+    changed rule applies at once); None without one. The app sets no rule itself."""
+    adapted = for_replan(patient, udk, old)
+    return adapted.bp_rule if adapted else None
 
 
 def for_replan(patient: User, udk: bytes, old: ChecklistSnapshot) -> AdaptedChecklist | None:

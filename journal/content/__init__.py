@@ -94,6 +94,11 @@ class Route:
     """Where a session by this route may take place, as the label allows."""
     session_minutes: int
     """How long a session runs; the "right after" prompts count from its end."""
+    settings_reason: str = ""
+    """Why only those settings, in words for the patient (shown when one is refused)."""
+
+    def allows(self, setting: str) -> bool:
+        return setting in self.settings
 
 
 @dataclass(frozen=True)
@@ -689,14 +694,20 @@ def _parse_routes(doc: _Fields) -> tuple[tuple[Route, ...], dict[str, str]]:
     doc.unique("setting", settings)
     routes = []
     for f in doc.objects("routes", "route"):
-        f.only("key", "label", "settings", "session_minutes")
+        f.only("key", "label", "settings", "session_minutes", "settings_reason")
         allowed = f.choices("settings", tuple(settings), "setting")
+        if not allowed:
+            raise f.fail("'settings' is empty: a route must be possible somewhere")
         routes.append(
             Route(
                 key=f.key(),
                 label=f.text("label"),
-                settings=tuple(s for s in settings if s in allowed),
+                # In the file's order: the first is the one the form suggests.
+                settings=tuple(s for s in f.raw["settings"] if s in allowed)
+                if isinstance(f.raw["settings"], list)
+                else tuple(settings),
                 session_minutes=f.integer("session_minutes", low=15, high=24 * 60),
+                settings_reason=f.text("settings_reason") if "settings_reason" in f.raw else "",
             )
         )
     doc.unique("route", (r.key for r in routes))

@@ -188,6 +188,9 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "MAIL_FROM": env.get("MAIL_FROM", "Fresh Tracks <no-reply@localhost>"),
         "CRISIS_REGION": env.get("CRISIS_REGION", "US"),
         "QUESTIONNAIRE_INTERVAL_DAYS": _int(env, "QUESTIONNAIRE_INTERVAL_DAYS", 14),
+        # Never due sooner than the period a questionnaire asks about (two weeks for
+        # the PHQ-9 and GAD-7); a clinic that wants otherwise sets this to 0.
+        "QUESTIONNAIRE_RESPECT_WINDOW": env.get("QUESTIONNAIRE_RESPECT_WINDOW", "1") != "0",
         # One JSON file per questionnaire (journal/content/instruments/ by default).
         "INSTRUMENTS_DIR": env.get(
             "INSTRUMENTS_DIR", str(Path(__file__).resolve().parents[1] / "content" / "instruments")

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Select, select
 
 from journal.content import ROUTE_LABELS, ROUTES, SETTING_LABELS, SETTINGS
+from journal.content import route as route_entry
 from journal.core import forms, records
 from journal.core.extensions import db
 from journal.models.kap_sessions import KapSession, SessionStatus
@@ -287,6 +288,25 @@ def _dose(form: SessionForm) -> str | None:
     return format(value.normalize(), "f")
 
 
+def setting_refusal(route_key: str) -> str:
+    """The plain message for a setting the route's label does not allow."""
+    entry = route_entry(route_key)
+    where = " or ".join(SETTING_LABELS[s].lower() for s in entry.settings)
+    reason = entry.settings_reason or f"{entry.label} is not given there."
+    return f"{reason} Choose {where}."
+
+
+def _setting_allowed(form: SessionForm, existing: KapSession | None, udk: bytes) -> bool:
+    """As the route's label allows; a session stored before a rule changed keeps its
+    own route and setting when edited (it happened, or was planned, that way)."""
+    if route_entry(form.route).allows(form.setting):
+        return True
+    if existing is None:
+        return False
+    details = read_session(existing, udk).details
+    return (details.route, details.setting) == (form.route, form.setting)
+
+
 def check_form(
     user: User,
     udk: bytes,
@@ -309,6 +329,8 @@ def check_form(
         form.errors["route"] = "Choose how the medicine is given."
     if form.setting not in SETTINGS:
         form.errors["setting"] = "Choose where the session takes place."
+    elif form.route in ROUTES and not _setting_allowed(form, existing, udk):
+        form.errors["setting"] = setting_refusal(form.route)
     if form.series not in SERIES:
         form.errors["series"] = "Choose induction or maintenance."
     position = _whole_number(form, "series_position", "session number")

@@ -530,8 +530,8 @@ def _score_summary(
         direction = "lower" if latest.change_percent < 0 else "higher"
         text += f", {abs(latest.change_percent):.0f}\u00a0% {direction} than the baseline"
     text += "."
-    if latest.response:
-        text += " That is a drop of half or more: what clinicians call a response."
+    if latest.response and instrument.response is not None:
+        text += f" That is {instrument.response.words}: what clinicians call a response."
     if latest.remission:
         text += f" It is below {instrument.remission_below}, the range called remission."
     return text

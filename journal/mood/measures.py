@@ -88,14 +88,21 @@ def submit(
     supplementary: Mapping[str, int],
     idempotency_key: uuid.UUID,
     now: datetime | None = None,
+    *,
+    early: bool = False,
 ) -> MeasureResult:
     """Score and store a completed questionnaire, once per idempotency key.
 
     Raises scoring's `IncompleteAnswers` / `InvalidAnswer` before anything is
-    stored. A second submit with the same key returns the first result unchanged.
+    stored. A second submit with the same key returns the first result unchanged,
+    except a result stored early (`early=True`: every item answered and the safety
+    item positive, before the optional questions): the questionnaire's own finish
+    amends that one (its optional answers, and any answer changed on the way back).
     """
     existing = _by_key(user, idempotency_key)
     if existing is not None:
+        if not early:
+            _amend_early(existing, udk, instrument_id, answers, supplementary)
         return existing
     result_score = scoring.score(instrument_id, answers)
     instrument = scoring.get_instrument(instrument_id)
@@ -130,6 +137,7 @@ def submit(
             "band": result_score.band.label,
             "safety_flag": result_score.safety_positive,
             "first_of_instrument": first_of_instrument,
+            **({"early": True} if early else {}),
         },
     )
     db.session.add(result)
@@ -146,6 +154,34 @@ def submit(
             raise
         return raced
     return result
+
+
+def _amend_early(
+    result: MeasureResult,
+    udk: bytes,
+    instrument_id: str,
+    answers: Mapping[int, int],
+    supplementary: Mapping[str, int],
+) -> None:
+    """The finish of a questionnaire whose result was stored the moment its safety
+    item was answered: write its final answers into that same result (same record,
+    same shares). A safety flag, once raised, stays: it may have been seen already."""
+    data = records.open_payload(udk, TABLE, result)
+    if not data.get("early") or data["instrument"] != instrument_id:
+        return
+    result_score = scoring.score(instrument_id, answers)
+    extra = _checked_supplementary(scoring.get_instrument(instrument_id), supplementary)
+    data.pop("early")
+    data.update(
+        answers={str(n): v for n, v in sorted(answers.items())},
+        supplementary=extra,
+        total=result_score.total,
+        band=result_score.band.label,
+        safety_flag=bool(data["safety_flag"]) or result_score.safety_positive,
+    )
+    result.updated_at = utcnow()
+    records.seal_payload(udk, TABLE, result, data)
+    db.session.commit()
 
 
 def _by_key(user: User, key: uuid.UUID) -> MeasureResult | None:
@@ -256,18 +292,28 @@ def due(
     now: datetime,
     interval_days: int,
     next_session_at: datetime | None = None,
+    *,
+    respect_window: bool = True,
 ) -> list[Due]:
     """PHQ-9 and GAD-7 are due at baseline (never taken), every `interval_days`, and
     before each dosing session: within three days of a planned session, unless one
-    was taken in those three days."""
+    was taken in those three days. Never sooner than the period the instrument asks
+    about (its `window_days`: two weeks for both), unless `respect_window` is off."""
     owed: list[Due] = []
     for instrument_id in reminded_ids():
         last = latest(results, instrument_id)
         last_taken = None if last is None else last.taken_at
-        reasons = why_due(last_taken, now, interval_days, next_session_at)
+        window = scoring.get_instrument(instrument_id).window_days if respect_window else 0
+        reasons = why_due(last_taken, now, interval_days, next_session_at, window)
         if reasons:
             owed.append(Due(scoring.get_instrument(instrument_id), last_taken, reasons))
     return owed
+
+
+def shortest_window() -> int:
+    """The shortest period any reminded questionnaire asks about (the reminder knows
+    only when the last questionnaire of any kind was taken, nothing opened)."""
+    return min((scoring.get_instrument(i).window_days for i in reminded_ids()), default=0)
 
 
 def why_due(
@@ -275,12 +321,17 @@ def why_due(
     now: datetime,
     interval_days: int,
     next_session_at: datetime | None = None,
+    window_days: int = 0,
 ) -> frozenset[str]:
     """Why a questionnaire last taken at `last_taken` (None: never) is due now:
     PERIODIC (never taken, or `interval_days` ago or more), BEFORE (a session is
     planned within three days and it was not taken in the three days before it),
-    both, or neither (empty)."""
+    both, or neither (empty). Neither while the last one is younger than
+    `window_days`, the period its questions ask about: a twice-weekly series does
+    not make a two-week questionnaire due every few days."""
     reasons = set()
+    if last_taken is not None and now - last_taken < timedelta(days=window_days):
+        return frozenset()
     if last_taken is None or now - last_taken >= timedelta(days=interval_days):
         reasons.add(PERIODIC)
     if (

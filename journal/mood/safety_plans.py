@@ -3,6 +3,7 @@ everything else they write, and shown on the crisis card."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,8 +31,11 @@ class Section:
     hint: str
 
 
-# The steps of a common written safety plan, in the order they are used: notice,
-# cope alone, be around others, ask someone, call a professional.
+# The six steps of the Stanley-Brown Safety Planning Intervention, in the order they
+# are used (notice, cope alone, be around others, ask someone, call a professional,
+# make the surroundings safe), and the template's closing line: what is worth living
+# for. Stored as one sealed JSON object; a plan written before a step existed simply
+# has it empty.
 SECTIONS: Final = (
     Section(
         "warning_signs",
@@ -58,7 +62,43 @@ SECTIONS: Final = (
         "Professionals I can call",
         "My therapist, prescriber or clinic, with their numbers and hours.",
     ),
+    Section(
+        "safe_environment",
+        "Making the environment safe",
+        "What I can put away, lock up or give to someone to keep, so it is harder to act "
+        "on these thoughts: medicines, weapons, anything I might use.",
+    ),
+    Section(
+        "reasons_for_living",
+        "The one thing most important to me",
+        "My reasons for living: the people, hopes or things that matter most to me.",
+    ),
 )
+
+# A phone number in what a patient wrote: 7 to 15 digits, maybe with spaces, dots,
+# dashes, brackets or a leading +; or a three-digit short code standing alone (988,
+# 911, 111). Years and doses (four digits or fewer) stay text.
+_PHONE: Final = re.compile(r"(?<![\w+])(\+?\d[\d\s().-]{5,22}\d|\d{3})(?![\w])")
+
+
+def with_phone_links(text: str) -> list[tuple[str, str | None]]:
+    """The text in pieces, each with the `tel:` link it should be, or None: the
+    template escapes every piece, so nothing the patient wrote becomes markup."""
+    pieces: list[tuple[str, str | None]] = []
+    last = 0
+    for match in _PHONE.finditer(text):
+        number = match.group(1)
+        digits = re.sub(r"\D", "", number)
+        if not (len(digits) == 3 or 7 <= len(digits) <= 15):
+            continue
+        if match.start() > last:
+            pieces.append((text[last : match.start()], None))
+        plus = "+" if number.startswith("+") else ""
+        pieces.append((number, f"tel:{plus}{digits}"))
+        last = match.end()
+    if last < len(text):
+        pieces.append((text[last:], None))
+    return pieces
 
 
 @dataclass(frozen=True)

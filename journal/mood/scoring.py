@@ -30,6 +30,7 @@ __all__ = [
     "InstrumentDataError",
     "InvalidAnswer",
     "Item",
+    "ResponseRule",
     "Score",
     "SupplementaryQuestion",
     "UnknownInstrument",
@@ -49,13 +50,40 @@ points it elsewhere."""
 _directory = INSTRUMENTS_DIR
 
 RESPONSE_DROP_PERCENT = 50
-"""Treatment response is conventionally a fall of at least 50 % from baseline.
+"""The PHQ-9's response: a fall of at least 50 % from baseline (its file cites it).
 
-The same convention is used for all three instruments (product.md, "Mood and
-measures"), so it lives here once rather than in each data file. A whole
-percentage keeps the comparison in integers, so a boundary case such as 20 to 10
-cannot be lost to floating-point rounding.
+Each instrument's own file says whether it defines a response and how
+(``response`` there): a percentage drop, or a drop of a number of points (the
+PCL-5's 10). A whole percentage keeps the comparison in integers, so a boundary
+case such as 20 to 10 cannot be lost to floating-point rounding.
 """
+
+RESPONSE_KINDS = ("drop_percent", "drop_points")
+
+
+@dataclass(frozen=True)
+class ResponseRule:
+    """What counts as a response on this instrument, as its source defines it."""
+
+    kind: str
+    """``drop_percent`` (a fall of `value` % or more) or ``drop_points``."""
+    value: int
+    source: str
+
+    def met(self, baseline_total: int, current_total: int) -> bool:
+        if self.kind == "drop_points":
+            return baseline_total - current_total >= self.value
+        if baseline_total == 0:
+            return False  # nowhere to fall: never a response
+        return current_total * 100 <= baseline_total * (100 - self.value)
+
+    @property
+    def words(self) -> str:
+        if self.kind == "drop_points":
+            return f"a drop of {self.value} points or more from the baseline"
+        if self.value == 50:
+            return "a drop of half or more from the baseline"
+        return f"a drop of {self.value} % or more from the baseline"
 
 
 class UnknownInstrument(LookupError):
@@ -170,6 +198,11 @@ class Instrument:
     screening_note: str
     copyright: str
     reference: str
+    window_days: int
+    """The period the questions ask about ("the last 2 weeks": 14); it is never due
+    again sooner (unless a clinic turns that off: QUESTIONNAIRE_RESPECT_WINDOW)."""
+    response: ResponseRule | None
+    """How the instrument's source defines a response; None: it defines none."""
 
     @property
     def item_numbers(self) -> tuple[int, ...]:
@@ -227,7 +260,8 @@ class Change:
     current_total: int
     absolute_change: int
     percent_change: float | None
-    response: bool
+    response: bool | None
+    """None where the instrument defines no response (the GAD-7)."""
     remission: bool | None
 
 
@@ -263,9 +297,8 @@ def score(instrument_id: str, answers: Mapping[int, int]) -> Score:
 def change_from_baseline(baseline_total: int, current_total: int, instrument_id: str) -> Change:
     """Compare a later total with the baseline, as the therapist's brief shows it.
 
-    Response is a fall of at least ``RESPONSE_DROP_PERCENT`` of the baseline
-    total. A baseline of 0 has nowhere to fall, so response is False there
-    rather than trivially True.
+    Response follows the instrument's own rule (None where it has none). A
+    percentage rule never counts a baseline of 0, which has nowhere to fall.
     """
     instrument = get_instrument(instrument_id)
     for label, total in (("baseline", baseline_total), ("current", current_total)):
@@ -280,10 +313,10 @@ def change_from_baseline(baseline_total: int, current_total: int, instrument_id:
     absolute_change = current_total - baseline_total
     if baseline_total == 0:
         percent_change: float | None = None
-        response = False
     else:
         percent_change = absolute_change / baseline_total * 100
-        response = current_total * 100 <= baseline_total * (100 - RESPONSE_DROP_PERCENT)
+    rule = instrument.response
+    response = None if rule is None else rule.met(baseline_total, current_total)
     remission = (
         None if instrument.remission_below is None else current_total < instrument.remission_below
     )
@@ -410,6 +443,14 @@ def _instrument_from_data(data: dict[str, Any]) -> Instrument:
             screening_note=str(data["screening_note"]),
             copyright=str(data["source"]["copyright"]),
             reference=str(data["source"]["reference"]),
+            window_days=int(data["window_days"]),
+            response=None
+            if data["response"] is None
+            else ResponseRule(
+                kind=str(data["response"]["kind"]),
+                value=int(data["response"]["value"]),
+                source=str(data["response"]["source"]),
+            ),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise InstrumentDataError(f"Instrument data is malformed: {error!r}") from error
@@ -432,3 +473,15 @@ def _check_instrument(instrument: Instrument) -> None:
         raise InstrumentDataError(f"{name} bands must end at the maximum total.")
     if instrument.safety_item is not None and instrument.safety_item not in instrument.item_numbers:
         raise InstrumentDataError(f"{name} safety item is not one of its items.")
+    if not 1 <= instrument.window_days <= 366:
+        raise InstrumentDataError(f"{name} window_days must be from 1 to 366 days.")
+    rule = instrument.response
+    if rule is not None:
+        if rule.kind not in RESPONSE_KINDS:
+            raise InstrumentDataError(
+                f"{name} response kind must be one of {', '.join(RESPONSE_KINDS)}."
+            )
+        if rule.value < 1 or (rule.kind == "drop_percent" and rule.value > 100):
+            raise InstrumentDataError(f"{name} response value is out of range.")
+        if not rule.source.strip():
+            raise InstrumentDataError(f"{name} response needs its source.")

@@ -85,6 +85,7 @@ def questionnaires_due(user: User, now: datetime) -> list[DueReminder]:
         now,
         current_app.config["QUESTIONNAIRE_INTERVAL_DAYS"],
         upcoming.starts_at if upcoming else None,
+        measures.shortest_window() if current_app.config["QUESTIONNAIRE_RESPECT_WINDOW"] else 0,
     )
     due = []
     if measures.PERIODIC in reasons:

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, make_response, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound, ServiceUnavailable
 
 from journal.care.access import RecordNotFound
 from journal.core import crypto
+from journal.core.extensions import db
+from journal.mood import crisis
+from journal.web.identity import database_unavailable, draw_as_nobody
 from journal.web.rendering import render, wants_fragment
 
 MESSAGES = {
@@ -26,7 +31,15 @@ MESSAGES = {
         "Something went wrong",
         "It is not something you did. Your saved entries are safe. Try again in a moment.",
     ),
+    503: (
+        "Fresh Tracks cannot reach your journal right now",
+        "It is not something you did, and nothing you saved is lost. Try again in a few minutes.",
+    ),
 }
+
+
+# A database that is down, unreachable, or locked by another writer for too long.
+OUTAGES = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def error_response(status: int, title: str | None = None, message: str | None = None) -> Response:
@@ -37,6 +50,11 @@ def error_response(status: int, title: str | None = None, message: str | None = 
         status=status,
         title=title or default_title,
         message=message or default_message,
+        # A failure on our side may come at the worst moment: the lines come from
+        # configuration, never from the database.
+        crisis=crisis.load_crisis_resources(current_app.config["CRISIS_REGION"])
+        if status >= 500
+        else None,
     )
     response = make_response(html, status)
     if wants_fragment():
@@ -70,7 +88,23 @@ def init_app(app: Flask) -> None:
             return error_response(404)
         return error_response(exc.code or 500)
 
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(exc: SQLAlchemyError) -> Response:
+        current_app.logger.exception("database error on %s %s", request.method, request.path)
+        if isinstance(exc, OUTAGES):
+            # Down, unreachable or locked: answer 503, with the crisis lines.
+            draw_as_nobody()
+            return error_response(ServiceUnavailable.code)
+        try:
+            db.session.rollback()  # so the layout can load the user again
+        except SQLAlchemyError:
+            draw_as_nobody()
+        return error_response(InternalServerError.code)
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if database_unavailable():
+            draw_as_nobody()
+            return error_response(ServiceUnavailable.code)
         return error_response(InternalServerError.code)

@@ -11,13 +11,19 @@ from urllib.parse import urlsplit
 from flask import Flask, Request, Response, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response as BaseResponse
 
 from journal.accounts import auth_sessions
 from journal.accounts.auth_sessions import SessionState
 from journal.core import crypto
-from journal.core.extensions import htmx, login_manager
+from journal.core.extensions import db, htmx, login_manager
 from journal.models.users import User
+
+# Pages that only read, and that must answer during a database outage: a request to
+# them does not count as activity, so a held write lock never makes them wait.
+READ_ONLY_ENDPOINTS = frozenset({"safety.crisis_card"})
 
 
 def cookie_name() -> str:
@@ -33,8 +39,37 @@ def session_state() -> SessionState | None:
         except crypto.IntegrityFailure:
             current_app.logger.warning("session row failed integrity check")
             g.auth_state = None
+        except DBAPIError:
+            # The database is down or locked: the request goes on as nobody's, so
+            # the pages that need no database (Get help, the error page) still
+            # answer instead of failing again on the way to the layout.
+            current_app.logger.warning("database unavailable while reading the session")
+            mark_database_unavailable()
+            g.auth_state = None
     state: SessionState | None = g.auth_state
     return state
+
+
+def mark_database_unavailable() -> None:
+    """Remember that the database failed in this request and drop what the failed
+    transaction left behind (a rollback can fail too when the server is gone)."""
+    g.database_unavailable = True
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        current_app.logger.warning("rollback failed: database unavailable")
+
+
+def database_unavailable() -> bool:
+    return bool(g.get("database_unavailable"))
+
+
+def draw_as_nobody() -> None:
+    """After a database failure, the rest of the request (the layout, the error
+    page) treats the person as logged out instead of loading them again through the
+    session that just failed, which would fail the page too."""
+    mark_database_unavailable()
+    g._login_user = login_manager.anonymous_user()
 
 
 def current_udk() -> bytes:
@@ -129,11 +164,22 @@ def init_app(app: Flask) -> None:
         state = session_state()
         if state is None or not state.unlocked:
             return None
-        auth_sessions.touch(state)
+        if req.endpoint in READ_ONLY_ENDPOINTS:
+            return state.user
+        try:
+            auth_sessions.touch(state)
+        except DBAPIError:
+            current_app.logger.warning("database unavailable while counting activity")
+            mark_database_unavailable()
+            g.auth_state = None
+            return None
         return state.user
 
     @login_manager.unauthorized_handler
     def unauthorized() -> ResponseReturnValue:
+        if database_unavailable():
+            # Not "please log in": the session may be fine, the database is not.
+            raise ServiceUnavailable()
         state = session_state()
         if state is not None and not state.unlocked:
             flash("You were away for a while, so we locked your journal. Log in to continue.")

@@ -13,13 +13,13 @@ import json
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from journal.core import crypto
-from journal.mood import moods
+from journal.mood import crisis, moods
 from journal.outbox import idempotency
 from journal.web.identity import user
 
@@ -33,6 +33,7 @@ PRECACHE = [
     "css/app.css",
     "js/htmx-2.0.11.min.js",
     "js/app.js",
+    "js/help.js",
     "js/outbox-core.js",
     "js/pwa.js",
     "icons/icon-192.png",
@@ -99,8 +100,14 @@ def manifest() -> Response:
 
 
 def _offline_html() -> str:
-    # The check-in's questions are the same for everyone: nothing of the user.
-    return render_template("pwa/offline.html", scales=moods.SCALES)
+    # The check-in's questions are the same for everyone: nothing of the user. The
+    # crisis lines are the deployment's configuration, precached with this page, so
+    # help shows offline too.
+    return render_template(
+        "pwa/offline.html",
+        scales=moods.SCALES,
+        crisis=crisis.load_crisis_resources(current_app.config["CRISIS_REGION"]),
+    )
 
 
 def precache_urls() -> list[str]:

@@ -117,7 +117,7 @@ def patient(app: Flask, patient_with_entries: str) -> Patient:
     session_id = plan_session(
         client,
         tomorrow_at_ten,
-        route="intranasal",
+        route="oral",
         setting="home",
         series="induction",
         series_position="3",

@@ -170,7 +170,7 @@ def build_world(app: Flask) -> World:
     world.ids["category_key"] = min(shareable.CATEGORIES, default="no-category-yet")
 
     # Preparation: a dosing session at home, its checklist and a line in its log.
-    session_id = plan_session(world.ada, in_hours(2), setting="home")
+    session_id = plan_session(world.ada, in_hours(2), route="oral", setting="home")
     world.ids["kap_session"] = session_id
     page = world.ada.get(f"/sessions/{session_id}").get_data(as_text=True)
     key = re.search(rf"/sessions/{session_id}/checklist/([\w-]+)", page)

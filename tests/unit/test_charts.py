@@ -151,7 +151,8 @@ def test_the_baseline_counts_even_before_the_range() -> None:
         UTC_ZONE,
     )
     [point] = chart.points
-    assert point.response and point.remission is None
+    # The GAD-7 defines no response and no remission: the chart claims neither.
+    assert not point.response and point.remission is None
     assert not chart.has_remission
     assert "Baseline 16 (Severe) on 2 Mar 2026" in chart.summary
 

@@ -499,6 +499,7 @@ def test_after_effects_list_the_kinds_and_a_four_step_severity_scale() -> None:
         "nausea",
         "headache",
         "dizziness",
+        "perceptual_changes",
         "lingering_dissociation",
         "blood_pressure",
         "other",

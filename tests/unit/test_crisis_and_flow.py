@@ -128,7 +128,10 @@ def test_steps_are_the_items_then_the_supplementary_questions() -> None:
     steps = questionnaire_flow.steps_of(get_instrument("phq9"))
     assert [s.name for s in steps] == [f"q{n}" for n in range(1, 10)] + ["s_difficulty"]
     assert steps[-1].optional and not steps[0].optional
-    assert len(questionnaire_flow.steps_of(get_instrument("gad7"))) == 7
+    gad = questionnaire_flow.steps_of(get_instrument("gad7"))
+    assert [s.name for s in gad] == [f"q{n}" for n in range(1, 8)] + ["s_difficulty"]
+    assert gad[-1].optional
+    assert "how difficult have they made it" in gad[-1].text
 
 
 def test_a_form_becomes_progress_and_keeps_every_valid_answer() -> None:
@@ -147,7 +150,7 @@ def test_a_form_becomes_progress_and_keeps_every_valid_answer() -> None:
 
 def test_a_bad_key_or_step_starts_safely() -> None:
     progress = questionnaire_flow.from_form(get_instrument("gad7"), {"key": "x", "step": "99"})
-    assert progress.position == 7
+    assert progress.position == 8  # the last screen: the difficulty question
     assert not progress.bad_request
     assert isinstance(progress.key, uuid.UUID)
 

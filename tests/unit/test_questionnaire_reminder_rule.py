@@ -3,6 +3,7 @@ result of any kind (the only thing it can read without a data key)."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -62,3 +63,38 @@ def test_what_is_due_by_the_latest_result_of_any_kind_is_due_for_each_questionna
     seen = why_due(latest_any, NOW, INTERVAL, session)
     for own in (phq9, gad7):
         assert seen <= why_due(own, NOW, INTERVAL, session)
+
+
+def test_a_twice_weekly_series_never_makes_a_two_week_questionnaire_due_sooner() -> None:
+    """Sessions every 3.5 days for six weeks: taking the PHQ-9 whenever it is due,
+    it is never due again within the 14 days its questions ask about."""
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    sessions = [start + timedelta(hours=84 * n) for n in range(12)]
+    taken: list[datetime] = []
+    moment = start - timedelta(days=1)
+    while moment < sessions[-1]:
+        upcoming = next((s for s in sessions if s >= moment), None)
+        last = taken[-1] if taken else None
+        if why_due(last, moment, INTERVAL, upcoming, window_days=14):
+            taken.append(moment)
+        moment += timedelta(hours=6)
+    gaps = [b - a for a, b in itertools.pairwise(taken)]
+    assert gaps, taken
+    assert min(gaps) >= timedelta(days=14)
+    # Without the window (a clinic's choice) the series makes it due every few days.
+    taken = []
+    moment = start - timedelta(days=1)
+    while moment < sessions[-1]:
+        upcoming = next((s for s in sessions if s >= moment), None)
+        last = taken[-1] if taken else None
+        if why_due(last, moment, INTERVAL, upcoming, window_days=0):
+            taken.append(moment)
+        moment += timedelta(hours=6)
+    assert min(b - a for a, b in itertools.pairwise(taken)) < timedelta(days=4)
+
+
+def test_within_the_window_nothing_is_due_even_before_a_session() -> None:
+    session = NOW + timedelta(days=2)
+    assert why_due(days_ago(4), NOW, INTERVAL, session, window_days=14) == frozenset()
+    assert why_due(days_ago(14), NOW, INTERVAL, session, window_days=14) == {PERIODIC, BEFORE}
+    assert why_due(None, NOW, INTERVAL, session, window_days=14) == {PERIODIC, BEFORE}

@@ -408,7 +408,7 @@ def test_a_baseline_of_zero_has_no_percentage_and_no_response() -> None:
 
 
 def test_getting_worse_is_a_positive_change_and_not_a_response() -> None:
-    change = change_from_baseline(10, 15, "gad7")
+    change = change_from_baseline(10, 15, "phq9")
     assert change.absolute_change == 5
     assert change.percent_change == pytest.approx(50.0)
     assert change.response is False
@@ -417,8 +417,33 @@ def test_getting_worse_is_a_positive_change_and_not_a_response() -> None:
 @pytest.mark.parametrize("instrument_id", ["gad7", "pcl5"])
 def test_remission_is_undefined_rather_than_false_outside_phq9(instrument_id: str) -> None:
     change = change_from_baseline(16, 2, instrument_id)
-    assert change.response is True
     assert change.remission is None
+
+
+def test_response_only_where_the_instrument_defines_it() -> None:
+    # PHQ-9: a fall of 50 % or more.
+    assert change_from_baseline(20, 10, "phq9").response is True
+    assert change_from_baseline(20, 11, "phq9").response is False
+    # PCL-5: a drop of 10 points or more, whatever the percentage.
+    assert change_from_baseline(60, 50, "pcl5").response is True
+    assert change_from_baseline(60, 51, "pcl5").response is False
+    assert change_from_baseline(12, 2, "pcl5").response is True
+    # GAD-7: none defined, so none claimed (not "no").
+    assert change_from_baseline(16, 2, "gad7").response is None
+
+
+@pytest.mark.parametrize("instrument_id", ["phq9", "pcl5"])
+def test_each_response_rule_cites_its_source(instrument_id: str) -> None:
+    rule = get_instrument(instrument_id).response
+    assert rule is not None and len(rule.source) > 40
+
+
+def test_each_questionnaire_has_the_window_it_asks_about() -> None:
+    assert get_instrument("phq9").window_days == 14
+    assert get_instrument("gad7").window_days == 14
+    assert get_instrument("pcl5").window_days == 30
+    pcl5 = get_instrument("pcl5")
+    assert "circle" not in pcl5.instructions and "numbers" not in pcl5.instructions
 
 
 @pytest.mark.parametrize(

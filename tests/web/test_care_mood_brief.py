@@ -155,8 +155,9 @@ def test_scores_show_the_latest_shared_result_and_the_change_from_the_first(
     assert "Latest 9 of 27, Mild" in scores
     assert "Baseline 20 of 27, Severe" in scores and "The patient's first PHQ-9." in scores
     assert "Change 11 points lower (-55 %)" in scores
-    assert "Response Yes: a drop of 50 % or more" in scores
-    assert "Remission No (that is below 5)" in scores
+    assert "Response Yes: a drop of half or more from the baseline" in scores
+    # Not "No (that is below 5)", which read as if 9 were below 5.
+    assert "Remission Not yet (remission is a total below 5)" in scores
     assert "Shared 2 results" in scores
 
 
@@ -225,7 +226,8 @@ def test_gad7_shows_response_but_no_remission_and_one_result_shows_no_change(
     gad = scores[scores.index("GAD-7") :]
     phq = scores[: scores.index("GAD-7")]
     assert "Latest 7 of 21, Mild" in gad and "Change 7 points lower (-50 %)" in gad
-    assert "Response Yes" in gad and "Remission" not in gad
+    # The GAD-7 defines no response or remission: the brief claims neither.
+    assert "Response" not in gad and "Remission" not in gad
     assert "Only one PHQ-9 is shared with you, so there is no change to show." in phq
     assert "It is the patient's first (their baseline)." in phq
 

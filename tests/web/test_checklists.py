@@ -18,7 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select, update
 from werkzeug.test import TestResponse
 
-from journal.content import CONTENT_DIR, read_checklist
+from journal.content import CONTENT_DIR, ROUTES, read_checklist
+from journal.content import route as content_route
 from journal.core import records
 from journal.core.extensions import db
 from journal.dosing import checklists, kap_sessions, preparation
@@ -118,8 +119,12 @@ def _snapshot(session: KapSession, udk: bytes) -> checklists.ChecklistSnapshot:
 # -- generation per route ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("route", ["iv", "im", "intranasal", "oral"])
-@pytest.mark.parametrize("setting", ["clinic", "home"])
+@pytest.mark.parametrize(
+    ("route", "setting"),
+    # Every pair the route's label allows (tests/web/test_routes_and_settings.py: the rest
+    # are refused).
+    [(r, s) for r in ROUTES for s in content_route(r).settings],
+)
 def test_each_route_and_setting_gets_the_shared_items_and_its_own(
     patient: Patient, route: str, setting: str
 ) -> None:

@@ -89,7 +89,7 @@ def test_the_crisis_card_shows_the_patients_own_safety_plan(ada: FlaskClient) ->
     page = markup(walk(ada, "phq9", list(phq9(1).values())))
     assert "Your safety plan" in page
     assert "I stop answering messages." in page
-    assert "My sister Jo, 555 0100" in page
+    assert 'My sister Jo, <a class="plan-phone" href="tel:5550100">555 0100</a>' in page
     assert page.index("crisis-card") < page.index("Total ")
 
 

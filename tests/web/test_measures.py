@@ -124,8 +124,9 @@ def test_a_rise_is_neither_response_nor_remission(ada: FlaskClient) -> None:
     walk(ada, "gad7", [1, 1, 1, 1, 1, 1, 0])  # 6
     page = words(walk(ada, "gad7", [2, 2, 2, 2, 1, 1, 0]))  # 10
     assert "4 points higher (67 %)" in page
-    assert "Response: not yet" in page
-    assert "Remission" not in page  # the GAD-7 has no remission rule here
+    # The GAD-7 defines neither a response nor a remission: the page claims neither.
+    assert "Response" not in page
+    assert "Remission" not in page
 
 
 def test_the_pcl5_works_the_same_way(ada: FlaskClient) -> None:
@@ -235,6 +236,10 @@ def test_the_interval_is_configuration(
     _age_results(app, 8)
     assert "Questionnaires to fill in" not in words(ada.get("/"))
     monkeypatch.setitem(app.config, "QUESTIONNAIRE_INTERVAL_DAYS", 7)
+    # Never sooner than the two weeks the questions ask about...
+    assert "Questionnaires to fill in" not in words(ada.get("/"))
+    # ...unless the clinic turns that off.
+    monkeypatch.setitem(app.config, "QUESTIONNAIRE_RESPECT_WINDOW", False)
     assert "it has been 7 days or more" in words(ada.get("/"))
 
 
@@ -245,7 +250,11 @@ def test_the_mood_page_lists_latest_results(ada: FlaskClient) -> None:
     assert "16 of 27, Moderately severe" in page
 
 
-def test_questionnaires_are_due_again_before_a_dosing_session(app: Flask, ada: FlaskClient) -> None:
+def test_questionnaires_are_due_again_before_a_dosing_session(
+    app: Flask, ada: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A clinic that asks before every session, whatever the questionnaire's window.
+    monkeypatch.setitem(app.config, "QUESTIONNAIRE_RESPECT_WINDOW", False)
     finish_at_once(ada, "phq9", phq9(0))
     finish_at_once(ada, "gad7", {n: 0 for n in range(1, 8)})
     _age_results(app, 5)  # well inside the 14-day interval

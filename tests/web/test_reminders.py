@@ -461,8 +461,14 @@ def test_questionnaires_are_reminded_again_when_the_interval_has_passed(
 
 
 def test_questionnaires_are_reminded_in_the_days_before_a_planned_session(
-    app: Flask, ada: FlaskClient, push_service: FakePushService, http_push: None
+    app: Flask,
+    ada: FlaskClient,
+    push_service: FakePushService,
+    http_push: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A clinic that asks before every session (by default, never within two weeks).
+    monkeypatch.setitem(app.config, "QUESTIONNAIRE_RESPECT_WINDOW", False)
     _subscribe(ada, BrowserKeys.new().subscription(f"{push_service.url}/push/1"))
     finish_at_once(ada, "phq9", phq9())
     finish_at_once(ada, "gad7", {n: 0 for n in range(1, 8)})
@@ -501,7 +507,7 @@ def test_a_session_is_reminded_a_day_and_two_hours_before_and_the_push_says_noth
         ada,
         starts,
         _zone_of(app),
-        route="intranasal",
+        route="oral",
         setting="home",
         dose="84",
         notes=SECRET_WORDS,
@@ -527,6 +533,7 @@ def test_a_session_is_reminded_a_day_and_two_hours_before_and_the_push_says_noth
                 "nasal",
                 "spray",
                 "esketamine",
+                "troche",
                 "84",
                 "home",
                 "sitter",

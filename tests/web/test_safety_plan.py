@@ -62,3 +62,45 @@ def test_an_empty_plan_still_invites_writing_one(ada: FlaskClient) -> None:
     assert "You have not written a safety plan yet" in html.unescape(
         ada.get("/help/").get_data(as_text=True)
     )
+
+
+def test_the_plan_has_the_six_stanley_brown_steps_and_what_matters_most(
+    ada: FlaskClient,
+) -> None:
+    page = html.unescape(ada.get("/help/safety-plan").get_data(as_text=True))
+    steps = [
+        "Step 1: My warning signs",
+        "Step 2: Things I can do on my own",
+        "Step 3: People and places that help",
+        "Step 4: People I can ask for help",
+        "Step 5: Professionals I can call",
+        "Step 6: Making the environment safe",
+    ]
+    positions = [page.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert "The one thing most important to me" in page
+    _save(
+        ada,
+        safe_environment="Give the pills to Sam to keep.",
+        reasons_for_living="My daughter.",
+    )
+    card = html.unescape(ada.get("/help/").get_data(as_text=True))
+    assert "Making the environment safe" in card
+    assert "Give the pills to Sam to keep." in card
+    assert "My daughter." in card
+
+
+def test_phone_numbers_in_the_plan_are_tap_to_call_links(ada: FlaskClient) -> None:
+    _save(
+        ada,
+        people_to_call="My sister Jo, 555 0100 (evenings), since 2019",
+        professionals="Dr Lee +1 (555) 010-0199; or 988",
+        warning_signs="<b>not markup</b> 555 0123",
+    )
+    page = ada.get("/help/").get_data(as_text=True)
+    assert '<a class="plan-phone" href="tel:5550100">555 0100</a>' in page
+    assert '<a class="plan-phone" href="tel:+15550100199">+1 (555) 010-0199</a>' in page
+    assert '<a class="plan-phone" href="tel:988">988</a>' in page
+    assert "tel:2019" not in page  # a year stays text
+    assert "&lt;b&gt;not markup&lt;/b&gt; " in page
+    assert "<b>not markup</b>" not in page

@@ -15,6 +15,7 @@ from flask_login import login_required
 
 from journal.care import access, adaptations, checklist_adaptation
 from journal.content import ROUTE_LABELS, ROUTES, SETTING_LABELS, SETTINGS
+from journal.content import route as route_entry
 from journal.dosing import intentions, kap_sessions, preparation, self_check, session_log
 from journal.dosing.checklists import SITTER, UnknownItem
 from journal.dosing.intentions import IntentionForm
@@ -56,6 +57,10 @@ def _form_context(
         "session": session,
         "routes": [(key, ROUTE_LABELS[key]) for key in ROUTES],
         "settings": [(key, SETTING_LABELS[key]) for key in SETTINGS],
+        # Where each route may be given, as its label allows: the form offers only
+        # these once a route is chosen (the server checks it either way).
+        "route_settings": {key: list(route_entry(key).settings) for key in ROUTES},
+        "route_reasons": [route_entry(key).settings_reason for key in ROUTES],
         "zone": user().time_zone,
         "offers": offers,
         "checklist_options": (
@@ -282,6 +287,9 @@ def _during_page(
         page=page,
         form=form or LogForm(),
         log=session_log.log_of(session, udk),
+        # The clinic's own limits, when a linked therapist set them in the checklist
+        # they adapted; without one the page judges no reading.
+        bp_rule=checklist_adaptation.bp_rule_for(me, udk, page.checklist),
         bounds={
             "systolic": session_log.SYSTOLIC,
             "diastolic": session_log.DIASTOLIC,

@@ -19,7 +19,7 @@ from journal.care import access
 from journal.dosing import kap_sessions
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.mood import charts, measures, moods, questionnaire_flow, scoring
+from journal.mood import charts, crisis, measures, moods, questionnaire_flow, scoring
 from journal.mood.charts import DailyMood, TakenScore
 from journal.mood.measures import ResultView
 from journal.mood.moods import CheckInForm, CheckInView
@@ -69,7 +69,13 @@ def checkin_card_context(
 def _due(me: User, results: list[ResultView], interval: int) -> list[measures.Due]:
     now = utcnow()
     upcoming = kap_sessions.next_session(me, now)
-    return measures.due(results, now, interval, upcoming.starts_at if upcoming else None)
+    return measures.due(
+        results,
+        now,
+        interval,
+        upcoming.starts_at if upcoming else None,
+        respect_window=current_app.config["QUESTIONNAIRE_RESPECT_WINDOW"],
+    )
 
 
 def home_mood_context(me: User, udk: bytes) -> dict[str, Any]:
@@ -160,12 +166,30 @@ def _instrument(instrument_id: str) -> scoring.Instrument:
         abort(404)
 
 
-def _measure_page(progress: Progress, status: int = 200) -> ResponseReturnValue:
-    context: dict[str, Any] = {"progress": progress, "crisis": None}
-    if progress.safety_positive:
+def _measure_page(
+    progress: Progress, status: int = 200, *, saved: bool = False
+) -> ResponseReturnValue:
+    # The crisis lines are on every screen of a questionnaire with a safety item:
+    # shown once it is answered above 0, and kept hidden before, for the page to
+    # show at once when the answer is given (even if the request never arrives).
+    context: dict[str, Any] = {
+        "progress": progress,
+        "saved": saved,
+        "crisis": crisis.load_crisis_resources(current_app.config["CRISIS_REGION"])
+        if progress.instrument.safety_item is not None
+        else None,
+    }
+    safety_item = progress.instrument.safety_item
+    if progress.safety_positive or (
+        safety_item is not None and progress.current.item_number == safety_item
+    ):
         context.update(crisis_context(user(), current_udk()))
     html = render("mood/measure.html", "measure_flow", **context)
     return make_response(html, status)
+
+
+def _store_now(progress: Progress) -> bool:
+    return progress.safety_positive and len(progress.answers) == progress.items_count
 
 
 @bp.get("/measures/<instrument_id>")
@@ -188,6 +212,20 @@ def measure_step(instrument_id: str) -> ResponseReturnValue:
         go = "finish"
     if go != "finish":
         moved = questionnaire_flow.move(progress, go)
+        if go == "next" and not moved.error and _store_now(moved):
+            # Safety item positive and every item answered: the result exists from
+            # now on, whatever the patient does next (the crisis card's links lead
+            # away); the finish amends it with the optional questions.
+            measures.submit(
+                user(),
+                current_udk(),
+                instrument.id,
+                moved.answers,
+                moved.supplementary,
+                moved.key,
+                early=True,
+            )
+            return _measure_page(moved, saved=True)
         return _measure_page(moved, 422 if moved.error else 200)
     try:
         result = measures.submit(

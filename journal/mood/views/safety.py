@@ -9,11 +9,18 @@ from flask import Blueprint, current_app, flash, make_response, redirect, reques
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from journal.models.users import User
 from journal.mood import crisis, safety_plans
 from journal.mood.safety_plans import SECTIONS, SafetyPlanForm
-from journal.web.identity import current_udk, user
+from journal.web.identity import (
+    current_udk,
+    database_unavailable,
+    draw_as_nobody,
+    mark_database_unavailable,
+    user,
+)
 from journal.web.rendering import render
 
 bp = Blueprint("safety", __name__, url_prefix="/help")
@@ -28,22 +35,44 @@ def _crisis_lines_must_load(state: BlueprintSetupState) -> None:
 
 def crisis_context(me: User | None, udk: bytes | None) -> dict[str, Any]:
     """What the crisis card needs: the deployment's lines and, when the person is
-    logged in, their own safety plan (opened once)."""
-    plan = safety_plans.my_plan(me, udk) if me is not None and udk is not None else None
+    logged in, their own safety plan (opened once).
+
+    The lines are configuration; only the plan needs the database, and a database
+    that fails here leaves the card without the plan rather than without the lines.
+    """
+    plan = None
+    plan_owner = me is not None and not me.is_therapist
+    if me is not None and udk is not None:
+        try:
+            plan = safety_plans.my_plan(me, udk)
+        except SQLAlchemyError:
+            current_app.logger.warning("safety plan not readable: database unavailable")
+            mark_database_unavailable()
+            plan_owner = False
     return {
         "crisis": crisis.load_crisis_resources(current_app.config["CRISIS_REGION"]),
         "safety_plan": plan,
-        "plan_owner": me is not None and not me.is_therapist,
+        "plan_owner": plan_owner,
+        "database_unavailable": database_unavailable(),
     }
+
+
+@bp.app_template_filter("phone_links")
+def phone_links(text: str) -> list[tuple[str, str | None]]:
+    """Pieces of a safety plan's text, phone numbers with their `tel:` link."""
+    return safety_plans.with_phone_links(text)
 
 
 @bp.get("/")
 def crisis_card() -> str:
-    """No login needed: crisis lines must be one tap away, even logged out."""
+    """No login needed: crisis lines must be one tap away, even logged out, and
+    during a database outage (the user is then nobody; see `journal.web.identity`)."""
     if current_user.is_authenticated:
         context = crisis_context(user(), current_udk())
     else:
         context = crisis_context(None, None)
+    if context["database_unavailable"]:
+        draw_as_nobody()  # nothing more from the database, the layout included
     return render("safety/help.html", **context)
 
 

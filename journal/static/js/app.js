@@ -79,3 +79,41 @@
     if (target) { target.focus({ preventScroll: false }); }
   });
 })();
+
+// Planning a session: once a route is chosen, offer only the settings its label allows
+// (the server refuses the others either way, and says why). A setting that no longer
+// applies is unticked; when only one is left, it is chosen.
+(function () {
+  "use strict";
+  function sync(form) {
+    var box = form.querySelector("[data-settings-by-route]");
+    var route = form.querySelector('input[name="route"]:checked');
+    if (!box || !route) { return; }
+    var map;
+    try { map = JSON.parse(box.getAttribute("data-settings-by-route")); } catch (e) { return; }
+    var allowed = map[route.value];
+    if (!allowed) { return; }
+    box.querySelectorAll("[data-setting]").forEach(function (label) {
+      var ok = allowed.indexOf(label.getAttribute("data-setting")) >= 0;
+      var input = label.querySelector("input");
+      label.hidden = !ok;
+      input.disabled = !ok;
+      if (!ok) { input.checked = false; }
+    });
+    if (allowed.length === 1) {
+      var only = box.querySelector('[data-setting="' + allowed[0] + '"] input');
+      if (only) { only.checked = true; }
+    }
+  }
+  function all(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-settings-by-route]")) { sync(form); }
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input && input.name === "route" && input.form) { sync(input.form); }
+  });
+  document.addEventListener("DOMContentLoaded", function () { all(document); });
+  document.addEventListener("htmx:load", function (evt) { all(evt.detail.elt); });
+})();

@@ -147,6 +147,28 @@
       });
     },
 
+    // A copy of something the person may need to read offline (their safety plan):
+    // sealed like an item, under the same key and owner, kept beside the items, never
+    // sent, deleted at logout with everything else. `fields` null deletes it.
+    keepCopy: function (name, fields) {
+      if (fields === null) {
+        return run("meta", "readwrite", function (s) { return s.delete("copy:" + name); });
+      }
+      return getMeta("owner").then(function (owner) {
+        if (!owner) { throw new Error(Outbox.NoOwner); }
+        var item = { id: "copy:" + name, kind: "copy", action: name, owner: owner };
+        return seal(item, fields).then(function (sealed) { return setMeta("copy:" + name, sealed); });
+      });
+    },
+    // The copy, or null: none kept, or kept under another login on this device.
+    readCopy: function (name) {
+      return Promise.all([getMeta("copy:" + name), getMeta("owner")]).then(function (found) {
+        var item = found[0];
+        if (!item || !found[1] || item.owner !== found[1]) { return null; }
+        return open(item);
+      });
+    },
+
     list: list,
     read: function (id) {
       return run("items", "readonly", function (s) { return s.get(id); }).then(open);

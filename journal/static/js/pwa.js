@@ -30,6 +30,7 @@
     "journal.entry": "Journal entry",
     "mood.check_in": "Check-in",
     "integration.prompt_answer": "Prompt answer",
+    "mood.measure": "Questionnaire",
   };
 
   // Why the server refused an item, by its HTTP status (outbox-core.js marks it).
@@ -170,6 +171,12 @@
     });
     var fields = fieldsOf(form);
     Array.prototype.forEach.call(days, function (input) { input.value = ""; });
+    // The button the kept form stands for (a questionnaire kept offline is its finish):
+    // FormData never holds the button that was pressed.
+    var pressed = form.getAttribute("data-outbox-field");
+    if (pressed && pressed.indexOf("=") > 0) {
+      fields[pressed.slice(0, pressed.indexOf("="))] = pressed.slice(pressed.indexOf("=") + 1);
+    }
     // The text a form cannot be kept without: an entry's body, a prompt's answer.
     var text = form.elements.body || form.elements.answer;
     if (text && !String(fields[text.name] || "").trim()) {
@@ -376,6 +383,56 @@
       }
     }).catch(function () {});
     ready.then(function () { return owner ? flush() : render(); });
+    ready.then(function () { return owner ? keepPlanCopy() : showPlanCopy(); }).catch(function () {});
+  }
+
+  // The safety plan, readable offline once opened: the Get help page keeps what it
+  // shows (sealed, as an outbox copy); the offline page shows it again.
+  function keepPlanCopy() {
+    var plan = document.querySelector("[data-plan-copy]");
+    if (!plan) { return Promise.resolve(); }
+    if (plan.getAttribute("data-plan-copy") === "none") { return Outbox.keepCopy("safety-plan", null); }
+    var steps = [];
+    plan.querySelectorAll("dt").forEach(function (dt) {
+      var dd = dt.nextElementSibling;
+      var pieces = [];
+      Array.prototype.forEach.call(dd ? dd.childNodes : [], function (node) {
+        pieces.push([node.textContent, node.nodeName === "A" ? node.getAttribute("href") : null]);
+      });
+      steps.push({ title: dt.textContent, pieces: pieces });
+    });
+    return Outbox.keepCopy("safety-plan", { steps: steps });
+  }
+
+  function showPlanCopy() {
+    var box = document.getElementById("offline-plan");
+    if (!box) { return Promise.resolve(); }
+    return Outbox.readCopy("safety-plan").then(function (copy) {
+      if (!copy || !copy.steps || !copy.steps.length) { return; }
+      var list = box.querySelector("dl");
+      list.textContent = "";
+      copy.steps.forEach(function (step) {
+        var dt = document.createElement("dt");
+        dt.textContent = step.title;
+        var dd = document.createElement("dd");
+        dd.className = "plan-text";
+        (step.pieces || []).forEach(function (piece) {
+          var href = piece[1];
+          if (href && /^tel:\+?[0-9]+$/.test(href)) {
+            var a = document.createElement("a");
+            a.className = "plan-phone";
+            a.href = href;
+            a.textContent = piece[0];
+            dd.appendChild(a);
+          } else {
+            dd.appendChild(document.createTextNode(piece[0]));
+          }
+        });
+        list.appendChild(dt);
+        list.appendChild(dd);
+      });
+      box.hidden = false;
+    });
   }
 
   window.addEventListener("online", function () { flush(); });
