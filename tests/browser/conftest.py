@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import BrowserContext, Page, Playwright, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect
 from werkzeug.serving import make_server
 
 # The phone and Chromium flags the benchmark's page weight uses: one browser setup.
@@ -141,3 +141,43 @@ def online(context: BrowserContext) -> Iterator[BrowserContext]:
     yield context
     context.set_offline(False)
     context.unroute_all(behavior="ignoreErrors")
+
+
+# What a failed network request logs by itself (a page fetched offline, a 422 answer
+# shown on purpose, htmx reporting that a request could not be sent). Everything else
+# a page writes to the console as an error fails the test: a CSP violation after a
+# swap, an uncaught exception.
+EXPECTED_CONSOLE_ERRORS = ("Failed to load resource", "htmx:sendError")
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[str]]:
+    """Collect console errors from every page of every browser context the test opens
+    (the `page` fixture, `new_context()`, `browser.new_context()`), and fail on any."""
+    errors: list[str] = []
+    if request.node.get_closest_marker("browser") is None:
+        yield errors
+        return
+    browser: Browser = request.getfixturevalue("browser")
+    original = browser.new_context
+
+    def watch(context: BrowserContext) -> BrowserContext:
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error" and not message.text.startswith(EXPECTED_CONSOLE_ERRORS):
+                url = message.page.url if message.page else "?"
+                errors.append(f"{url}: {message.text}")
+
+        context.on("console", on_console)
+        context.on("weberror", lambda error: errors.append(f"uncaught: {error.error}"))
+        return context
+
+    def new_context(*args: Any, **kwargs: Any) -> BrowserContext:
+        return watch(original(*args, **kwargs))
+
+    monkeypatch.setattr(browser, "new_context", new_context)
+    yield errors
+    if errors:
+        shown = "\n".join(errors[:20])
+        pytest.fail(f"{len(errors)} console error(s) in the browser:\n{shown}", pytrace=False)
