@@ -144,10 +144,10 @@ def online(context: BrowserContext) -> Iterator[BrowserContext]:
 
 
 # What a failed network request logs by itself (a page fetched offline, a 422 answer
-# shown on purpose, htmx reporting that a request could not be sent). Everything else
+# shown on purpose, htmx reporting that a request failed or got no answer). Everything else
 # a page writes to the console as an error fails the test: a CSP violation after a
 # swap, an uncaught exception.
-EXPECTED_CONSOLE_ERRORS = ("Failed to load resource", "htmx:sendError")
+EXPECTED_CONSOLE_ERRORS = ("Failed to load resource", "htmx:sendError", "htmx:afterRequest")
 
 
 @pytest.fixture(autouse=True)

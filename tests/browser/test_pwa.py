@@ -324,6 +324,7 @@ def test_after_logout_nothing_readable_is_left_on_the_device(
     # Back online, but the send fails, so the item is still waiting at logout.
     online.route("**/outbox/token", lambda route: route.abort("connectionrefused"))
     online.set_offline(False)
+    page.goto("/settings/")  # Log out is in Settings
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_text("You are logged out.")).to_be_visible()

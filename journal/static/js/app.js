@@ -62,7 +62,9 @@
   document.addEventListener("htmx:afterSettle", function (evt) {
     if (evt.detail.boosted) {
       var main = document.getElementById("main");
-      if (main) { main.focus({ preventScroll: true }); }
+      // A page that names its first field (autofocus: the two-step code) gets it.
+      var wanted = main && main.querySelector("[autofocus]");
+      if (wanted) { wanted.focus(); } else if (main) { main.focus({ preventScroll: true }); }
     }
   });
 })();
@@ -77,5 +79,59 @@
     if (!root || !root.querySelector || root === document.body) { return; }
     var target = root.matches("[data-autofocus]") ? root : root.querySelector("[data-autofocus]");
     if (target) { target.focus({ preventScroll: false }); }
+  });
+})();
+
+// Issue 18: focus is never dropped by an htmx swap. When the focused control was
+// replaced (a ticked checklist item, an inline edit, a saved check-in), focus goes to
+// its counterpart in the new content (same id, or same name and value, or the same
+// words on a button), else to the new content itself, so keyboard and screen-reader
+// users stay where they were.
+(function () {
+  "use strict";
+  var was = null;
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var a = document.activeElement;
+    was = (a && a !== document.body && !evt.detail.boosted) ? {
+      id: a.id, name: a.getAttribute("name"), value: a.getAttribute("value"),
+      tag: a.tagName, text: (a.textContent || "").trim()
+    } : null;
+  });
+  function counterpart(root) {
+    if (!was || !root || !root.querySelector) { return null; }
+    if (was.id) {
+      var byId = root.querySelector("#" + CSS.escape(was.id)) || document.getElementById(was.id);
+      if (byId) { return byId; }
+    }
+    if (was.name) {
+      var candidates = root.querySelectorAll("[name]");
+      for (var i = 0; i < candidates.length; i++) {
+        var c = candidates[i];
+        if (c.getAttribute("name") === was.name && (was.value === null || c.getAttribute("value") === was.value || c.tagName !== "BUTTON")) { return c; }
+      }
+    }
+    var same = root.querySelectorAll(was.tag.toLowerCase());
+    for (var j = 0; j < same.length; j++) {
+      if ((same[j].textContent || "").trim() === was.text) { return same[j]; }
+    }
+    return null;
+  }
+  function first(root, selector) {
+    return root && root.querySelector ? (root.matches(selector) ? root : root.querySelector(selector)) : null;
+  }
+  // afterSettle fires on each element the swap put in (for outerHTML, the new one).
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    // Also fired on the text nodes around a swapped element: wait for an element.
+    if (evt.detail.boosted || !was || !(evt.target instanceof Element)) { return; }
+    var a = document.activeElement;
+    if (a && a !== document.body && a.isConnected) { was = null; return; }
+    var root = evt.target.isConnected && evt.target !== document.body ? evt.target : document.getElementById("main");
+    var next = counterpart(root) ||
+      first(root, ".form-errors, .notice, [role=status]:not(:empty)") ||
+      first(root, "textarea, input:not([type=hidden]), select") ||
+      first(root, "h1, h2, h3") || root;
+    if (!next.matches("a[href], button, input, select, textarea, [tabindex]")) { next.setAttribute("tabindex", "-1"); }
+    next.focus({ preventScroll: false });
+    was = null;
   });
 })();

@@ -207,6 +207,9 @@
     var form = event.target;
     if (form.hasAttribute("data-outbox-wipe")) {
       event.preventDefault();
+      // Issue 18: logging out with words typed and not saved asks first.
+      if (form.hasAttribute("data-confirm-unsaved") && hasUnsavedText(form) &&
+          !window.confirm("Some text on this page is not saved. Log out anyway?")) { return; }
       logout(form);
       return;
     }
@@ -226,6 +229,14 @@
     var form = event.detail.elt;
     if (form && form.matches && form.matches("form[data-outbox]")) { keep(form); }
   });
+
+  // Text typed into a form other than `except` that differs from what the page loaded.
+  function hasUnsavedText(except) {
+    var fields = document.querySelectorAll("form textarea, form input[type=text], form input:not([type])");
+    return Array.prototype.some.call(fields, function (field) {
+      return field.form !== except && field.value.trim() !== "" && field.value !== field.defaultValue;
+    });
+  }
 
   function logout(form) {
     Outbox.list().then(function (items) {
