@@ -36,6 +36,7 @@ from tests.web.prep_helpers import (
     move_session,
     next_dst_change,
     plan_session,
+    planned_earlier,
     set_time_zone,
     text_of,
 )
@@ -351,8 +352,9 @@ def test_ticks_survive_a_reload_and_show_on_another_device(
     assert 'id="item-music-ready"' in done_group
 
 
-def test_the_page_groups_items_by_status_with_due_now_first(ada: FlaskClient) -> None:
+def test_the_page_groups_items_by_status_with_due_now_first(app: Flask, ada: FlaskClient) -> None:
     session_id = plan_session(ada, in_hours(3))
+    planned_earlier(app, session_id)
     _tick(ada, session_id, "music-ready", True)
     page = ada.get(f"/sessions/{session_id}").get_data(as_text=True)
     headings = [h.split(">")[1].split("<")[0] for h in page.split("<h3 ")[1:]]
