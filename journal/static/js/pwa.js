@@ -108,6 +108,11 @@
       var text = [lastMessage, summary].filter(Boolean).join(" ");
       if (status.textContent !== text) { status.textContent = text; }
       box.querySelector("#outbox-send").hidden = !(waiting && navigator.onLine);
+      // The heading says what is true (issue 18): "Waiting to be sent" only while
+      // something waits; "Not sent" for what the server refused; else "Sent".
+      var title = box.querySelector("#outbox-title");
+      var heading = waiting ? "Waiting to be sent" : (items.length ? "Not sent" : "Sent");
+      if (title && title.textContent !== heading) { title.textContent = heading; }
       box.hidden = !items.length && !lastMessage;
     }).catch(function () {});
   }
@@ -228,6 +233,17 @@
     // a finished entry.
     var form = event.detail.elt;
     if (form && form.matches && form.matches("form[data-outbox]")) { keep(form); }
+  });
+
+  // Issue 18: a boosted page change (a nav link, a link in the page) that cannot reach
+  // the server becomes a real navigation, which the service worker answers with the
+  // offline page (or the browser with its own), instead of a tap that does nothing.
+  document.addEventListener("htmx:sendError", function (event) {
+    var detail = event.detail || {};
+    var config = detail.requestConfig || {};
+    if (!detail.boosted || String(config.verb || "get").toLowerCase() !== "get") { return; }
+    var path = detail.pathInfo && (detail.pathInfo.finalRequestPath || detail.pathInfo.requestPath);
+    if (path) { window.location.assign(path); }
   });
 
   // Text typed into a form other than `except` that differs from what the page loaded.
@@ -400,7 +416,8 @@
 
   // A boosted page change replaces the banner: read it and draw it again.
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.boosted) { adopt(); }
+    // "1 item was sent and saved" is news once: the next page no longer says it.
+    if (event.detail.boosted) { lastMessage = ""; adopt(); }
   });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
