@@ -30,6 +30,8 @@ expect.set_options(timeout=15_000)
 
 # The app the live server serves, for helpers that must reach its database.
 _served: list[Flask] = []
+# The first whole page served at each path during the run (see `live_server`).
+SERVED_PAGES: dict[str, str] = {}
 
 HERE = Path(__file__).parent
 ARTIFACTS = HERE / "artifacts"
@@ -47,11 +49,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
+def keeping_pages(app: Flask) -> Any:
+    """The app, keeping the first whole HTML page served at each path for the Nu HTML
+    checker (test_zz_html_valid.py). Fragments (htmx swaps) are parts of a page."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen: dict[str, str] = {}
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen.update((k.lower(), v) for k, v in headers)
+            return start_response(status, headers, exc_info)
+
+        result = app(environ, start)
+        try:
+            chunks = list(result)
+        finally:
+            getattr(result, "close", lambda: None)()
+        if seen.get("content-type", "").startswith("text/html"):
+            body = b"".join(chunks).decode("utf-8", "replace")
+            if body.lstrip()[:15].lower() == "<!doctype html>":
+                SERVED_PAGES.setdefault(environ.get("PATH_INFO", "/"), body)
+        return chunks
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The session's app served on a free localhost port; yields its base URL."""
     _served.append(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+
+    server = make_server("127.0.0.1", 0, keeping_pages(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

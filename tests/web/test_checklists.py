@@ -317,7 +317,7 @@ def test_a_tick_through_htmx_returns_the_item_and_the_new_count(ada: FlaskClient
     assert "<html" not in fragment
     assert fragment.strip().startswith('<li class="tick-item is-done" id="item-music-ready">')
     assert 'aria-pressed="true"' in fragment and 'value="0"' in fragment
-    assert f'<span id="progress-patient" hx-swap-oob="innerHTML">1 of {total} done' in fragment
+    assert f'<span id="progress-patient" data-hx-swap-oob="innerHTML">1 of {total} done' in fragment
 
     untick = _tick(ada, session_id, "music-ready", False, headers=HTMX).get_data(as_text=True)
     assert 'aria-pressed="false"' in untick and f"0 of {total} done" in untick
@@ -396,7 +396,7 @@ def test_a_tick_on_home_comes_back_to_home(ada: FlaskClient) -> None:
         data={"csrf_token": token, "done": "1", "place": "home"},
         headers=HTMX,
     ).get_data(as_text=True)
-    oob = fragment.split('<span id="progress-patient" hx-swap-oob="innerHTML">')[1]
+    oob = fragment.split('<span id="progress-patient" data-hx-swap-oob="innerHTML">')[1]
     assert oob.startswith("2 of ") and "<progress" not in oob
 
 

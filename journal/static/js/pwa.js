@@ -287,7 +287,7 @@
   // -- reminders: subscribe this device to Web Push (settings page) ---------------
 
   function csrfToken() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; }
+    try { return JSON.parse(document.body.getAttribute("data-hx-headers"))["X-CSRFToken"]; }
     catch (e) { return ""; }
   }
 
