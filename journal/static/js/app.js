@@ -135,3 +135,44 @@
     was = null;
   });
 })();
+
+// Issue 18: Copy and Download for a text shown once (the recovery key). Copy uses the
+// clipboard; Download builds a text file in memory. Nothing is stored by the page.
+(function () {
+  "use strict";
+  function say(button, text) {
+    var status = button.parentNode.querySelector("[role=status]");
+    if (status) { status.textContent = text; }
+  }
+  function textOf(button, attr) {
+    var source = document.getElementById(button.getAttribute(attr));
+    return source ? source.textContent.trim() : "";
+  }
+  function enable(root) {
+    root.querySelectorAll("[data-copy], [data-download]").forEach(function (button) {
+      if (button.dataset.ready) { return; }
+      if (button.hasAttribute("data-copy") && !(navigator.clipboard && window.isSecureContext)) { return; }
+      button.dataset.ready = "1";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        if (button.hasAttribute("data-copy")) {
+          navigator.clipboard.writeText(textOf(button, "data-copy")).then(
+            function () { say(button, "Copied. Paste it into your password manager."); },
+            function () { say(button, "This browser did not allow copying. Select the key and copy it."); });
+          return;
+        }
+        var blob = new Blob([textOf(button, "data-download") + "\n"], { type: "text/plain" });
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = button.getAttribute("data-filename") || "download.txt";
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(function () { URL.revokeObjectURL(link.href); }, 0);
+        say(button, "Downloaded as " + link.download + ".");
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { enable(document); });
+  document.addEventListener("htmx:load", function (evt) { if (evt.detail.elt.querySelectorAll) { enable(evt.detail.elt); } });
+})();
