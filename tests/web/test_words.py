@@ -69,3 +69,19 @@ def test_putting_a_prompt_off_says_when_it_comes_back(app: Flask, client: FlaskC
     page = re.sub(r"<[^>]+>", "", text_of(client.get("/")))
     assert re.search(r"In 3 hours\s*\((today|tomorrow) at \d\d:\d\d\)", page)
     assert re.search(r"In the morning\s*\((today|tomorrow) at 09:00\)", page)
+
+
+def test_the_check_in_stays_at_the_top_of_home_until_done(app: Flask, client: FlaskClient) -> None:
+    from tests.conftest import csrf_token
+
+    make_user(app, PATIENT)
+    login(client, PATIENT)
+    log_done_session(client, hours_ago=5)  # prompts are due on Home
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="checkin-card"' in home and 'class="prompt-link"' in home
+    assert home.index('id="checkin-card"') < home.index('class="prompt-link"')
+    token = csrf_token(client, "/")
+    saved = client.post("/mood/check-in", data={"mood": "3", "anxiety": "2", "csrf_token": token})
+    assert saved.status_code in (200, 302, 303)
+    home = client.get("/").get_data(as_text=True)
+    assert home.index('class="prompt-link"') < home.index('id="checkin-card"')
