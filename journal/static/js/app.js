@@ -176,3 +176,23 @@
   document.addEventListener("DOMContentLoaded", function () { enable(document); });
   document.addEventListener("htmx:load", function (evt) { if (evt.detail.elt.querySelectorAll) { enable(evt.detail.elt); } });
 })();
+
+// Issue 18: a questionnaire moves on when an answer is tapped (a pointer: mouse, touch
+// or pen). A choice made with the keyboard or a screen reader (arrow keys, Space)
+// never submits by itself; Next and Back stay for everyone.
+(function () {
+  "use strict";
+  var pointerAt = 0;
+  document.addEventListener("pointerdown", function (evt) {
+    if (evt.target.closest && evt.target.closest("form[data-advance] .answer")) { pointerAt = Date.now(); }
+  }, true);
+  // "click" (not "change"): tapping the answer already chosen, after Back, moves on too.
+  document.addEventListener("click", function (evt) {
+    var input = evt.target;
+    var form = input && input.closest ? input.closest("form[data-advance]") : null;
+    if (!form || input.type !== "radio" || Date.now() - pointerAt > 1500) { return; }
+    pointerAt = 0;
+    var next = form.querySelector('button[name=go][value=next]');
+    if (next && form.requestSubmit) { form.requestSubmit(next); }
+  });
+})();
