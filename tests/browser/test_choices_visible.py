@@ -28,6 +28,12 @@ def assert_every_choice_shows(page: Page, path: str) -> None:
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         page.goto(path)
+        # A questionnaire moves on when an answer is tapped (test_mood_journey.py);
+        # here the answer must stay on screen to be looked at.
+        page.evaluate(
+            "document.querySelectorAll('form[data-advance]')"
+            ".forEach((f) => f.removeAttribute('data-advance'))"
+        )
         seen: set[str] = set()
         # Number the options first: a locator on `:not(:checked)` moves once one is chosen.
         count = page.evaluate(
