@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := journal
 
-.PHONY: run test lint demo install clean lighthouse screenshots icons bench
+.PHONY: run test lint demo install clean lighthouse screenshots icons bench vnu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,17 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r journal
 
+## The W3C Nu HTML checker (npm vnu-jar; needs Java, Debian's default-jre-headless),
+## installed into .tools/ on first use. The browser tests check every page they visit
+## with it (tests/browser/test_zz_html_valid.py).
+VNU := .tools/node_modules/vnu-jar/build/dist/vnu.jar
+$(VNU):
+	npm install --no-audit --no-fund --prefix .tools vnu-jar@26
+vnu: $(VNU)
+
 ## The whole suite: lint, unit, web, database and browser tests. TEST_DATABASE_URL
 ## selects PostgreSQL; REQUIRE_BROWSER=1 turns a missing browser into a failure.
-test: lint
+test: lint $(VNU)
 	$(BIN)/pytest -q -p no:cacheprovider
 
 ## Lighthouse (performance, accessibility, best practices) on the main pages of both

@@ -9,6 +9,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+# Every page also hands htmx the token in the body's header attribute (which is what a
+# page without a form of its own offers, now that Log out is in Settings).
+HX_CSRF_RE = re.compile(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'')
 
 
 def markup(response: TestResponse) -> str:
@@ -29,7 +32,9 @@ def words(response: TestResponse) -> str:
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    """The token a real browser would submit: read from a page's form."""
-    match = CSRF_RE.search(client.get(path).get_data(as_text=True))
+    """The token a real browser would submit: read from a page's form, or the one
+    every page gives htmx."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html) or HX_CSRF_RE.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)

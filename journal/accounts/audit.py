@@ -38,6 +38,7 @@ LABELS: dict[str, str] = {
     "session.ended": "Signed out another device",
     "sessions.ended_everywhere": "Signed out everywhere",
     "export.json": "Downloaded all data (JSON)",
+    "export.csv": "Downloaded check-ins and scores (CSV)",
     "export.printed": "Opened the printable export",
     "keys.udk_rotated": "Data key replaced by the operator",
     "account.secured": "Secured the account: devices signed out, new data and recovery keys",

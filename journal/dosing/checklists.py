@@ -85,9 +85,23 @@ class ChecklistSnapshot:
         return sorted((i.planned(starts_at) for i in chosen), key=lambda p: p.due_at_utc)
 
     def status(
-        self, starts_at: datetime, now: datetime, tz: tzinfo, audience: str = PATIENT
+        self,
+        starts_at: datetime,
+        now: datetime,
+        tz: tzinfo,
+        audience: str = PATIENT,
+        planned_at: datetime | None = None,
     ) -> ChecklistStatus:
-        return checklist_status(self.planned(starts_at, audience), self.ticked, now, tz)
+        """``planned_at``: when the session was planned or logged (its row's
+        ``created_at``): items due before then are past, never due."""
+        return checklist_status(
+            self.planned(starts_at, audience),
+            self.ticked,
+            now,
+            tz,
+            starts_at_utc=starts_at,
+            planned_at_utc=planned_at,
+        )
 
     def to_payload(self) -> dict[str, Any]:
         return {

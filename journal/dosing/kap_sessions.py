@@ -426,6 +426,7 @@ def create_session(user: User, udk: bytes, form: SessionForm) -> KapSession:
     records.seal_payload(udk, TABLE, session, form.details.to_payload())
     db.session.add(session)
     _after_done(session, udk)
+    renumber_series(user.id, udk)
     return session
 
 
@@ -434,13 +435,44 @@ def update_session(session: KapSession, udk: bytes, form: SessionForm) -> None:
     session.starts_at = form.starts_at
     records.seal_payload(udk, TABLE, session, form.details.to_payload())
     _after_done(session, udk)
+    renumber_series(session.user_id, udk)
 
 
-def cancel_session(session: KapSession) -> None:
+def cancel_session(session: KapSession, udk: bytes | None = None) -> None:
     if session.status != SessionStatus.PLANNED:
         raise SessionError("Only a session that is still coming up can be cancelled.")
     session.status = SessionStatus.CANCELLED
+    if udk is not None:
+        renumber_series(session.user_id, udk)
     db.session.commit()
+
+
+def renumber_series(user_id: uuid.UUID, udk: bytes) -> None:
+    """Number the induction series by date (issue 18): a past session logged after a
+    future one was planned, a session moved, a session cancelled. The earliest
+    numbered session keeps the lowest number typed (a series begun before the app),
+    each later one the next; cancelled sessions and unnumbered ones are left out."""
+    rows = db.session.scalars(
+        select(KapSession)
+        .where(KapSession.user_id == user_id, KapSession.status != SessionStatus.CANCELLED)
+        .order_by(KapSession.starts_at, KapSession.id)
+    ).all()
+    numbered = []
+    for row in rows:
+        details = read_session(row, udk).details
+        if details.series == "induction" and details.series_position:
+            numbered.append((row, details))
+    if not numbered:
+        return
+    first = min(d.series_position or 1 for _, d in numbered)
+    for offset, (row, details) in enumerate(numbered):
+        position = first + offset
+        if details.series_position != position:
+            total = details.series_total
+            if total is not None and position > total:
+                total = position  # never "Induction 7 of 6"
+            payload = {**details.to_payload(), "series_position": position, "series_total": total}
+            records.seal_payload(udk, TABLE, row, payload)
 
 
 def mark_done(session: KapSession, udk: bytes, now: datetime) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "DONE",
     "DUE_NOW",
     "LATER_TODAY",
+    "PAST",
     "STATUS_ORDER",
     "TOMORROW",
     "UPCOMING",
@@ -50,13 +51,19 @@ __all__ = [
     "prompts_due_now",
 ]
 
-Status = Literal["done", "due now", "later today", "tomorrow", "upcoming"]
+Status = Literal["done", "due now", "later today", "tomorrow", "upcoming", "past"]
 DONE: Final = "done"
+PAST: Final = "past"
+"""Its time has passed without a tick: the session started (an item for before it),
+half a day went by (an item for after it), or the session was planned or logged only
+after the item's time (issue 18). Never "due now", which is for what can still be done."""
+# An item for after the session stays "due now" this long after its time.
+AFTER_ITEM_STAYS: Final = timedelta(hours=12)
 DUE_NOW: Final = "due now"
 LATER_TODAY: Final = "later today"
 TOMORROW: Final = "tomorrow"
 UPCOMING: Final = "upcoming"
-STATUS_ORDER: Final[tuple[Status, ...]] = (DUE_NOW, LATER_TODAY, TOMORROW, UPCOMING, DONE)
+STATUS_ORDER: Final[tuple[Status, ...]] = (DUE_NOW, LATER_TODAY, TOMORROW, UPCOMING, PAST, DONE)
 
 IntentionStageKey = Literal["early", "later", "maintenance"]
 
@@ -163,8 +170,15 @@ def checklist_status(
     ticked_keys: Collection[str],
     now_utc: datetime,
     tz: tzinfo,
+    *,
+    starts_at_utc: datetime | None = None,
+    planned_at_utc: datetime | None = None,
 ) -> ChecklistStatus:
     """Classify each item for a patient in time zone ``tz`` at ``now_utc``.
+
+    With the session's start (``starts_at_utc``) and when it was planned or logged
+    (``planned_at_utc``), an unticked item whose time has passed is "past" (see
+    ``PAST``) rather than "due now".
 
     "due now" covers items whose window has opened and overdue ones alike: an
     unticked fasting reminder is still worth seeing. "later today" and "tomorrow"
@@ -179,6 +193,8 @@ def checklist_status(
         status: Status
         if item.key in ticked_keys:
             status = DONE
+        elif _has_passed(item, now, starts_at_utc, planned_at_utc):
+            status = PAST
         elif now >= item.due_now_from_utc:
             status = DUE_NOW
         elif due_local.date() == today:
@@ -191,6 +207,18 @@ def checklist_status(
     statuses.sort(key=lambda s: (STATUS_ORDER.index(s.status), s.item.due_at_utc))
     done = sum(1 for s in statuses if s.status == DONE)
     return ChecklistStatus(items=tuple(statuses), done=done, total=len(statuses))
+
+
+def _has_passed(
+    item: PlannedItem, now: datetime, starts_at: datetime | None, planned_at: datetime | None
+) -> bool:
+    if planned_at is not None and item.due_at_utc < planned_at:
+        return True  # planned (or logged) only after the item's time
+    if starts_at is None:
+        return False
+    if item.due_at_utc <= starts_at:
+        return now >= starts_at  # a "before" item once the session has begun
+    return now >= item.due_at_utc + AFTER_ITEM_STAYS
 
 
 def intention_stage(series_position: int | None, is_maintenance: bool) -> IntentionStageKey:

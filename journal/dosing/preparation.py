@@ -26,6 +26,7 @@ GROUP_LABELS: Final = {
     "later today": "Later today",
     "tomorrow": "Tomorrow",
     "upcoming": "Coming up",
+    "past": "Time has passed",
     "done": "Done",
 }
 INTENTION_ITEM: Final = "write-intention"
@@ -127,8 +128,9 @@ def session_page(session: KapSession, udk: bytes, now: datetime, tz: tzinfo) -> 
         snap = ChecklistSnapshot("none", 0, "", "", "", (), frozenset())
     else:
         snap = checklists.read_checklist(checklist, udk)
-    patient = snap.status(session.starts_at, now, tz, PATIENT)
-    sitter = snap.status(session.starts_at, now, tz, SITTER) if view.is_home else None
+    planned_at = session.created_at
+    patient = snap.status(session.starts_at, now, tz, PATIENT, planned_at)
+    sitter = snap.status(session.starts_at, now, tz, SITTER, planned_at) if view.is_home else None
     intention = intentions.intention_of(session)
     current = view.is_current(now)
     return SessionPage(
@@ -192,7 +194,7 @@ def home_card(user: User, udk: bytes, now: datetime) -> HomeCard | None:
         return None
     tz = kap_sessions.zone_of(user)
     page = session_page(session, udk, now, tz)
-    waiting = [s for s in page.patient.items if s.status not in ("done", "due now")]
+    waiting = [s for s in page.patient.items if s.status not in ("done", "due now", "past")]
     return HomeCard(
         session=page.session,
         when=kap_sessions.describe_when(session.starts_at, now, tz),
@@ -218,7 +220,7 @@ def tick(
     """
     snap = checklists.set_ticked(session, udk, key, done)
     audience = next(i.audience for i in snap.items if i.key == key)
-    status = snap.status(session.starts_at, now, tz, audience)
+    status = snap.status(session.starts_at, now, tz, audience, session.created_at)
     item = next(s for s in status.items if s.item.key == key)
     return Ticked(item=item, status=status)
 

@@ -31,8 +31,15 @@ def local_time(value: datetime) -> datetime:
     return value.astimezone(zone) if zone is not None else value
 
 
+def machine_time(value: datetime) -> str:
+    """A `<time datetime>` value: whole seconds, as HTML allows (issue 18: the
+    microseconds of `isoformat()` made the attribute invalid)."""
+    return value.replace(microsecond=0).isoformat()
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(machine_time, "machine_time")
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")
     app.add_template_filter(integrity.count_phrase, "integrity_phrase")
     app.add_template_global(integrity.unopened_here, "unopened_here")

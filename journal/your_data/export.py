@@ -15,8 +15,10 @@ added here must be added there too.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import enum
+import io
 import json
 import uuid
 from collections.abc import Callable, Mapping
@@ -116,6 +118,50 @@ def export_all(user: User, udk: bytes) -> dict[str, Any]:
 
 def export_json(user: User, udk: bytes) -> bytes:
     return json.dumps(export_all(user, udk), indent=2, ensure_ascii=False).encode("utf-8")
+
+
+# The spreadsheet export (issue 18): one row per check-in or questionnaire result,
+# read from the "mood_checkins" and "measure_results" sections registered in wiring.
+CSV_COLUMNS = (
+    "kind", "date", "mood", "anxiety", "energy", "sleep_hours", "sleep_quality", "note",
+    "questionnaire", "score", "max_score", "band",
+)  # fmt: skip
+
+
+def _safe_cell(value: Any) -> str:
+    """A spreadsheet must not run what someone typed as a formula (=, +, -, @)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_csv(user: User, udk: bytes) -> bytes:
+    """Check-ins and questionnaire scores as CSV, for a spreadsheet. Recorded in the
+    security log."""
+    rows: list[dict[str, Any]] = []
+    checkins = _sections.get("mood_checkins")
+    for item in checkins.collect(user, udk) if checkins else []:
+        values = item.get("values", {})
+        rows.append({"kind": "check-in", "date": item.get("day"), **values})
+    results = _sections.get("measure_results")
+    for item in results.collect(user, udk) if results else []:
+        rows.append(
+            {
+                "kind": "questionnaire",
+                "date": str(item.get("taken_at", ""))[:10],
+                "questionnaire": str(item.get("instrument_id", "")).upper(),
+                "score": item.get("total"),
+                "max_score": item.get("max_total"),
+                "band": item.get("band"),
+            }
+        )
+    rows.sort(key=lambda r: (str(r.get("date") or ""), r["kind"]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([_safe_cell(row.get(column)) for column in CSV_COLUMNS])
+    audit.record(user.id, "export.csv")
+    return out.getvalue().encode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import BrowserContext, Page, Playwright, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect
 from werkzeug.serving import make_server
 
 # The phone and Chromium flags the benchmark's page weight uses: one browser setup.
@@ -31,6 +31,8 @@ expect.set_options(timeout=15_000)
 
 # The app the live server serves, for helpers that must reach its database.
 _served: list[Flask] = []
+# The first whole page served at each path during the run (see `live_server`).
+SERVED_PAGES: dict[str, str] = {}
 
 HERE = Path(__file__).parent
 ARTIFACTS = HERE / "artifacts"
@@ -48,11 +50,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
+def keeping_pages(app: Flask) -> Any:
+    """The app, keeping the first whole HTML page served at each path for the Nu HTML
+    checker (test_zz_html_valid.py). Fragments (htmx swaps) are parts of a page."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen: dict[str, str] = {}
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen.update((k.lower(), v) for k, v in headers)
+            return start_response(status, headers, exc_info)
+
+        result = app(environ, start)
+        try:
+            chunks = list(result)
+        finally:
+            getattr(result, "close", lambda: None)()
+        if seen.get("content-type", "").startswith("text/html"):
+            body = b"".join(chunks).decode("utf-8", "replace")
+            if body.lstrip()[:15].lower() == "<!doctype html>":
+                SERVED_PAGES.setdefault(environ.get("PATH_INFO", "/"), body)
+        return chunks
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The session's app served on a free localhost port; yields its base URL."""
     _served.append(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+
+    server = make_server("127.0.0.1", 0, keeping_pages(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -154,3 +182,43 @@ def online(context: BrowserContext) -> Iterator[BrowserContext]:
     yield context
     context.set_offline(False)
     context.unroute_all(behavior="ignoreErrors")
+
+
+# What a failed network request logs by itself (a page fetched offline, a 422 answer
+# shown on purpose, htmx reporting that a request failed or got no answer). Everything else
+# a page writes to the console as an error fails the test: a CSP violation after a
+# swap, an uncaught exception.
+EXPECTED_CONSOLE_ERRORS = ("Failed to load resource", "htmx:sendError", "htmx:afterRequest")
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[str]]:
+    """Collect console errors from every page of every browser context the test opens
+    (the `page` fixture, `new_context()`, `browser.new_context()`), and fail on any."""
+    errors: list[str] = []
+    if request.node.get_closest_marker("browser") is None:
+        yield errors
+        return
+    browser: Browser = request.getfixturevalue("browser")
+    original = browser.new_context
+
+    def watch(context: BrowserContext) -> BrowserContext:
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error" and not message.text.startswith(EXPECTED_CONSOLE_ERRORS):
+                url = message.page.url if message.page else "?"
+                errors.append(f"{url}: {message.text}")
+
+        context.on("console", on_console)
+        context.on("weberror", lambda error: errors.append(f"uncaught: {error.error}"))
+        return context
+
+    def new_context(*args: Any, **kwargs: Any) -> BrowserContext:
+        return watch(original(*args, **kwargs))
+
+    monkeypatch.setattr(browser, "new_context", new_context)
+    yield errors
+    if errors:
+        shown = "\n".join(errors[:20])
+        pytest.fail(f"{len(errors)} console error(s) in the browser:\n{shown}", pytrace=False)

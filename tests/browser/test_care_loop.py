@@ -76,7 +76,7 @@ def log_in(page: Page, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     finish_two_step(page, email)
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
 def nav(page: Page, name: str) -> None:
@@ -131,7 +131,7 @@ def test_the_care_loop_in_two_browsers(
     patient.get_by_label("What is on your mind?").fill(BODY)
     patient.get_by_role("button", name="Save entry").click()
     expect(patient.get_by_role("status").filter(has_text="Entry saved.")).to_be_visible()
-    patient.get_by_label(f"Select {TITLE} to share").check()
+    patient.get_by_label(f"Select “{TITLE}” to share").check()
     check(patient, "journal with share selection")
     patient.get_by_role("button", name="Share selected…").click()
     heading(patient, "Share 1 item")

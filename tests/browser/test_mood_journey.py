@@ -93,10 +93,16 @@ def test_check_in_and_phq9_on_a_phone(page: Page, live_server: str, app: Flask) 
         "Not at all",
         "Not at all",
     ]
+    # The keyboard (or a screen reader) chooses without moving on: Next does that.
+    page.get_by_role("radio", name="Not at all").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("radio", name="More than half the days")).to_be_checked()
+    expect(page.get_by_text("Question 1 of 9")).to_be_visible()
+    # A tap on an answer moves on by itself (issue 18).
     for number, label in enumerate(answers, start=1):
         expect(page.get_by_text(f"Question {number} of 9")).to_be_visible()
-        page.get_by_role("radio", name=label).check()
-        page.get_by_role("button", name="Next").click()
+        page.get_by_role("radio", name=label).click()
         if number == 3:
             # Back to question 3 and forward again: nothing is lost.
             expect(page.get_by_text("Question 4 of 9")).to_be_visible()
@@ -113,8 +119,7 @@ def test_check_in_and_phq9_on_a_phone(page: Page, live_server: str, app: Flask) 
     expect(page.get_by_text("Question 9 of 9")).to_be_visible()
     # On the page already (so it shows even offline), but not shown before the answer.
     expect(page.locator("#crisis-card")).to_be_hidden()
-    page.get_by_role("radio", name="Several days").check()
-    page.get_by_role("button", name="Next").click()
+    page.get_by_role("radio", name="Several days").click()
     crisis = page.locator("#crisis-card")
     expect(crisis).to_be_visible()
     expect(crisis).to_be_focused()

@@ -50,13 +50,25 @@ ENTRIES = [
 ]
 
 
+LAPTOP = {"width": 1366, "height": 768}
+
+
 def shot(page: Page, name: str) -> None:
+    """Phone screenshots, light and dark, and the same on a laptop (`-laptop-`)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        page.screenshot(
-            path=str(SHOTS / f"{name}-{scheme}.png"), full_page=name in FULL_PAGE, scale="css"
-        )
+    phone = page.viewport_size
+    for suffix, size in (("", phone), ("-laptop", LAPTOP)):
+        if size:
+            page.set_viewport_size(size)
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            page.screenshot(
+                path=str(SHOTS / f"{name}{suffix}-{scheme}.png"),
+                full_page=name in FULL_PAGE,
+                scale="css",
+            )
+    if phone:
+        page.set_viewport_size(phone)
     page.emulate_media(color_scheme="light")
 
 
@@ -170,6 +182,7 @@ def test_every_page_works_on_a_phone_for_a_patient(page: Page, patient: Patient)
     visit(page, f"/journal/{entry_id}/edit", "Edit entry", "edit entry")
     visit(page, f"/journal/{entry_id}/delete", None, "delete entry")
     visit(page, "/settings/", "Settings", "settings", "settings")
+    visit(page, "/settings/export", None, "export", "export")
     visit(page, "/settings/password", "Change password", "password")
     visit(page, "/recovery-key", "Recovery key", "recovery key")
     visit(page, "/offline", "You are offline", "offline page, logged in")
@@ -180,12 +193,19 @@ def test_every_preparation_and_mood_page_works_on_a_phone(page: Page, patient: P
     log_in(page, PATIENT)
     visit(page, "/sessions/", "Sessions", "sessions", "sessions")
     visit(page, "/sessions/new", "Plan a session", "plan a session")
+    # A choice made shows as chosen (issue 18).
+    page.get_by_role("radio", name="At home, with a sitter").check()
+    page.get_by_role("radio", name="IM injection").check()
+    page.locator("#f-route").scroll_into_view_if_needed()
+    shot(page, "plan-session-chosen")
     visit(page, session, None, "session with its checklist", "session-checklist")
     visit(page, f"{session}/edit", None, "edit a session")
     visit(page, f"{session}/intention", None, "intention")
     visit(page, f"{session}/during", None, "at home, during the session")
     visit(page, f"{session}/cancel", None, "cancel a session")
     visit(page, "/sessions/self-check", None, "self-check")
+    page.locator("fieldset.choices").first.get_by_role("radio").first.check()
+    shot(page, "self-check-chosen")
     visit(page, "/mood/", "Mood", "mood", "mood")
     visit(page, "/mood/check-in", "Check in", "check-in", "check-in")
     visit(page, "/mood/charts", None, "charts", "mood-charts")

@@ -51,7 +51,8 @@ def test_plan_a_session_tick_items_and_write_an_intention(page: Page, patient: s
     page.get_by_role("link", name="Plan a session").click()
     heading(page, "Plan a session")
     check_page(page, "plan a session", dark=True)
-    starts = in_hours(3).astimezone(ZoneInfo(ZONE))
+    # 6 h 30 min ahead: the "6 h before" items are due now, the 24 h ones already past.
+    starts = in_hours(6.5).astimezone(ZoneInfo(ZONE))
     page.get_by_label("Date", exact=True).fill(starts.date().isoformat())
     page.get_by_label("Start time").fill(starts.strftime("%H:%M"))
     page.get_by_label("IV infusion").check()

@@ -325,6 +325,7 @@ def test_after_logout_nothing_readable_is_left_on_the_device(
     # Back online, but the send fails, so the item is still waiting at logout.
     online.route("**/outbox/token", lambda route: route.abort("connectionrefused"))
     online.set_offline(False)
+    page.goto("/settings/")  # Log out is in Settings
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_text("You are logged out.")).to_be_visible()
@@ -587,3 +588,34 @@ def test_a_check_in_kept_offline_is_dated_in_the_users_time_zone_not_the_phones(
     online.set_offline(False)
     expect(page.locator("#outbox")).to_contain_text("1 item was sent and saved.")
     assert checkins_in_db(app) == [(today_of(app), 3, 3, "")]
+
+
+def test_a_nav_link_tapped_offline_shows_the_offline_page(
+    page: Page, writer: None, online: BrowserContext
+) -> None:
+    log_in(page)
+    page.goto("/")
+    wait_for_service_worker(page)
+    online.set_offline(True)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Journal").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+
+
+def test_the_outbox_banner_says_what_is_true_then_goes_away(
+    page: Page, writer: None, online: BrowserContext
+) -> None:
+    log_in(page)
+    page.goto("/journal/")
+    wait_for_service_worker(page)
+    online.set_offline(True)
+    write_in_composer(page, "Tunnel", "Written underground.")
+    banner = page.locator("#outbox")
+    expect(banner.get_by_role("heading")).to_have_text("Waiting to be sent")
+    online.set_offline(False)
+    expect(banner).to_contain_text("1 item was sent and saved.")
+    # Nothing waits any more, so the heading no longer says so.
+    expect(banner.get_by_role("heading")).not_to_have_text("Waiting to be sent")
+    # The next page has no news to give: the banner is gone.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Mood").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mood")
+    expect(banner).to_be_hidden()

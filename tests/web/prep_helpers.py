@@ -106,3 +106,15 @@ def next_dst_change(zone: tzinfo, after: date, forward: bool) -> date:
         if (later > before) if forward else (later < before):
             return day
     raise AssertionError(f"no daylight-saving change in {zone} within a year")
+
+
+def planned_earlier(app: Flask, session_id: str, days: float = 3) -> None:
+    """As if the session had been planned `days` ago (its row written then), so every
+    checklist item's time came after the planning."""
+    with app.app_context():
+        db.session.execute(
+            update(KapSession)
+            .where(KapSession.id == uuid.UUID(session_id))
+            .values(created_at=utcnow() - timedelta(days=days))
+        )
+        db.session.commit()

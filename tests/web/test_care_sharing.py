@@ -324,3 +324,20 @@ def test_the_access_rule_refuses_a_share_whose_revision_is_stale(app: Flask, pai
         assert therapist is not None
         with pytest.raises(RecordNotFound):
             access.shared_record(therapist, pair.patient_id, "entries", entry, via="test")
+
+
+def test_the_share_mark_offers_stop_sharing_where_the_item_is(app: Flask, pair: Pair) -> None:
+    entry = write(pair.patient, SECRET)
+    share(pair.patient, pair.link, entry)
+    page = pair.patient.get(f"/journal/{entry}").get_data(as_text=True)
+    (share_row,) = shares(app)
+    action = f'action="/care/shares/{share_row.id}/revoke"'
+    assert action in page and "Stop sharing" in page
+    token = csrf_token(pair.patient, f"/journal/{entry}")
+    response = pair.patient.post(
+        f"/care/shares/{share_row.id}/revoke",
+        data={"csrf_token": token, "next": f"/journal/{entry}"},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == f"/journal/{entry}"
+    assert shares(app) == []
+    assert "Stop sharing" not in pair.patient.get(f"/journal/{entry}").get_data(as_text=True)

@@ -37,6 +37,7 @@ from tests.web.prep_helpers import (
     move_session,
     next_dst_change,
     plan_session,
+    planned_earlier,
     set_time_zone,
     text_of,
 )
@@ -314,7 +315,7 @@ def test_a_tick_through_htmx_returns_the_item_and_the_new_count(ada: FlaskClient
     assert "<html" not in fragment
     assert fragment.strip().startswith('<li class="tick-item is-done" id="item-music-ready">')
     assert 'aria-pressed="true"' in fragment and 'value="0"' in fragment
-    assert f'<span id="progress-patient" hx-swap-oob="innerHTML">1 of {total} done' in fragment
+    assert f'<span id="progress-patient" data-hx-swap-oob="innerHTML">1 of {total} done' in fragment
 
     untick = _tick(ada, session_id, "music-ready", False, headers=HTMX).get_data(as_text=True)
     assert 'aria-pressed="false"' in untick and f"0 of {total} done" in untick
@@ -349,8 +350,9 @@ def test_ticks_survive_a_reload_and_show_on_another_device(
     assert 'id="item-music-ready"' in done_group
 
 
-def test_the_page_groups_items_by_status_with_due_now_first(ada: FlaskClient) -> None:
+def test_the_page_groups_items_by_status_with_due_now_first(app: Flask, ada: FlaskClient) -> None:
     session_id = plan_session(ada, in_hours(3))
+    planned_earlier(app, session_id)
     _tick(ada, session_id, "music-ready", True)
     page = ada.get(f"/sessions/{session_id}").get_data(as_text=True)
     headings = [h.split(">")[1].split("<")[0] for h in page.split("<h3 ")[1:]]
@@ -392,7 +394,7 @@ def test_a_tick_on_home_comes_back_to_home(ada: FlaskClient) -> None:
         data={"csrf_token": token, "done": "1", "place": "home"},
         headers=HTMX,
     ).get_data(as_text=True)
-    oob = fragment.split('<span id="progress-patient" hx-swap-oob="innerHTML">')[1]
+    oob = fragment.split('<span id="progress-patient" data-hx-swap-oob="innerHTML">')[1]
     assert oob.startswith("2 of ") and "<progress" not in oob
 
 

@@ -103,3 +103,23 @@ def test_tags_and_session_survive_a_revoked_share(
     )
     page = text_of(pair.patient.get(f"/journal/{entry}"))
     assert "courage" in page and "About the session of" in page
+
+
+def test_a_tag_opens_the_entries_with_that_tag_without_putting_it_in_a_url(
+    patient: FlaskClient,
+) -> None:
+    write_entry(patient, "Slept badly again.", tags="sleep")
+    write_entry(patient, "A walk by the river.", tags="outside")
+    journal = patient.get("/journal/").get_data(as_text=True)
+    # Each tag is a small form posting to the search: never a link with the tag in it.
+    assert 'aria-label="Entries tagged sleep"' in journal
+    assert "?tag=" not in journal and "tag=sleep" not in journal
+    form = journal.split('<input type="hidden" name="tag" value="sleep">')[0].rsplit("<form", 1)[1]
+    assert 'action="/journal/search"' in form and 'method="post"' in form
+    results = text_of(
+        patient.post(
+            "/journal/search", data={"tag": "sleep", "csrf_token": csrf_token(patient, "/journal/")}
+        )
+    )
+    assert "Slept badly again." in results
+    assert "A walk by the river." not in results

@@ -206,3 +206,33 @@ def test_integration_answers_and_after_effects_are_in_the_export(
     texts = json.dumps(data["prompt_answers"])
     assert "Warmth in my hands" in texts
     assert isinstance(data["after_effects"], list)
+
+
+def test_check_ins_and_scores_download_as_csv_for_a_spreadsheet(
+    app: Flask, client: FlaskClient
+) -> None:
+    import csv
+    import io
+    from datetime import date
+
+    from tests.web.mood_helpers import seed_checkins, seed_result
+
+    keys = make_user(app, "csv@example.com")
+    seed_checkins(app, keys, [(date(2026, 11, 1), 2, 4)], note="=HYPERLINK(evil)")
+    seed_result(app, keys, "phq9", {n: 1 for n in range(1, 10)}, utcnow() - timedelta(days=2))
+    login(client, "csv@example.com")
+    assert "Download check-ins and scores (CSV)" in client.get("/settings/export").text
+    response = client.post(
+        "/settings/export/csv", data={"csrf_token": csrf_token(client, "/settings/export")}
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"].startswith("no-store")
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    checkin = next(r for r in rows if r["kind"] == "check-in")
+    assert (checkin["date"], checkin["mood"], checkin["anxiety"]) == ("2026-11-01", "2", "4")
+    assert checkin["note"] == "'=HYPERLINK(evil)"  # never run as a formula
+    score = next(r for r in rows if r["kind"] == "questionnaire")
+    assert (score["questionnaire"], score["score"], score["max_score"]) == ("PHQ9", "9", "27")
+    assert score["band"]

@@ -22,6 +22,7 @@ from tests.web.prep_helpers import (
     move_session,
     next_dst_change,
     plan_session,
+    planned_earlier,
     post_session,
     session_row,
     set_time_zone,
@@ -325,6 +326,7 @@ def test_home_shows_the_next_session_with_its_checklist_count_and_due_items(
 
 def test_home_lists_the_items_due_now_first(app: Flask, ada: FlaskClient) -> None:
     session_id = plan_session(ada, in_hours(3), BERLIN)
+    planned_earlier(app, session_id)
     home = ada.get("/").get_data(as_text=True)
     assert "Today at" in home or "Tomorrow at" in home
     due_now = home.split('id="home-due-now"')[1].split("</ul>")[0]

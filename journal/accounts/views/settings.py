@@ -17,21 +17,35 @@ from journal.web.step_up import requires_step_up
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
+# Issue 18: zones people pick most, shown first; and no pseudo-zones in the list.
+COMMON_ZONES = (
+    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+    "America/Toronto", "Europe/London", "Europe/Berlin", "Europe/Paris", "Australia/Sydney",
+    "Pacific/Auckland", "UTC",
+)  # fmt: skip
+NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+
+
+def zone_names() -> list[str]:
+    """Every real time zone, A to Z (no "Factory", "localtime" or "posixrules")."""
+    return sorted(z for z in available_timezones() if z not in NOT_ZONES)
+
 
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render("settings/index.html", zones=sorted(available_timezones()))
+    return render("settings/index.html", zones=zone_names(), common_zones=COMMON_ZONES)
 
 
 @bp.post("/time-zone")
 @login_required
 def time_zone() -> ResponseReturnValue:
     zone = request.form.get("time_zone", "")
-    if zone not in available_timezones():
+    if zone not in available_timezones() or zone in NOT_ZONES:
         page = render(
             "settings/index.html",
-            zones=sorted(available_timezones()),
+            zones=zone_names(),
+            common_zones=COMMON_ZONES,
             zone_error="Choose a time zone from the list.",
         )
         return make_response(page, 422)

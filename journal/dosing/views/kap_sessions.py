@@ -189,7 +189,7 @@ def confirm_cancel(session_id: str) -> str:
 def cancel(session_id: str) -> ResponseReturnValue:
     session = access.owned_kap_session(user(), session_id)
     try:
-        kap_sessions.cancel_session(session)
+        kap_sessions.cancel_session(session, current_udk())
     except SessionError as exc:
         flash(str(exc))
     else:

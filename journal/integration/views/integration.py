@@ -36,6 +36,17 @@ from journal.web.rendering import render
 bp = Blueprint("integration", __name__, template_folder="../templates", url_prefix="/<session_id>")
 
 
+@bp.app_template_global()
+def snooze_labels() -> dict[str, str]:
+    """What each "Not now" button says, with the time the prompt comes back: "In 3
+    hours (today at 17:40)", "In the morning (tomorrow at 09:00)"."""
+    now, tz = utcnow(), kap_sessions.zone_of(user())
+    return {
+        choice: integration.when_label(integration.snooze_target(choice, now, tz), now, tz)
+        for choice in ("3h", "morning")
+    }
+
+
 def _back() -> str:
     return safe_next(request.form.get("next") or request.args.get("next")) or url_for("main.home")
 

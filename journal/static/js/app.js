@@ -62,7 +62,9 @@
   document.addEventListener("htmx:afterSettle", function (evt) {
     if (evt.detail.boosted) {
       var main = document.getElementById("main");
-      if (main) { main.focus({ preventScroll: true }); }
+      // A page that names its first field (autofocus: the two-step code) gets it.
+      var wanted = main && main.querySelector("[autofocus]");
+      if (wanted) { wanted.focus(); } else if (main) { main.focus({ preventScroll: true }); }
     }
   });
 })();
@@ -116,4 +118,119 @@
   });
   document.addEventListener("DOMContentLoaded", function () { all(document); });
   document.addEventListener("htmx:load", function (evt) { all(evt.detail.elt); });
+})();
+
+// Issue 18: focus is never dropped by an htmx swap. When the focused control was
+// replaced (a ticked checklist item, an inline edit, a saved check-in), focus goes to
+// its counterpart in the new content (same id, or same name and value, or the same
+// words on a button), else to the new content itself, so keyboard and screen-reader
+// users stay where they were.
+(function () {
+  "use strict";
+  var was = null;
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var a = document.activeElement;
+    was = (a && a !== document.body && !evt.detail.boosted) ? {
+      id: a.id, name: a.getAttribute("name"), value: a.getAttribute("value"),
+      tag: a.tagName, text: (a.textContent || "").trim()
+    } : null;
+  });
+  function counterpart(root) {
+    if (!was || !root || !root.querySelector) { return null; }
+    if (was.id) {
+      var byId = root.querySelector("#" + CSS.escape(was.id)) || document.getElementById(was.id);
+      if (byId) { return byId; }
+    }
+    if (was.name) {
+      var candidates = root.querySelectorAll("[name]");
+      for (var i = 0; i < candidates.length; i++) {
+        var c = candidates[i];
+        if (c.getAttribute("name") === was.name && (was.value === null || c.getAttribute("value") === was.value || c.tagName !== "BUTTON")) { return c; }
+      }
+    }
+    var same = root.querySelectorAll(was.tag.toLowerCase());
+    for (var j = 0; j < same.length; j++) {
+      if ((same[j].textContent || "").trim() === was.text) { return same[j]; }
+    }
+    return null;
+  }
+  function first(root, selector) {
+    return root && root.querySelector ? (root.matches(selector) ? root : root.querySelector(selector)) : null;
+  }
+  // afterSettle fires on each element the swap put in (for outerHTML, the new one).
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    // Also fired on the text nodes around a swapped element: wait for an element.
+    if (evt.detail.boosted || !was || !(evt.target instanceof Element)) { return; }
+    var a = document.activeElement;
+    if (a && a !== document.body && a.isConnected) { was = null; return; }
+    var root = evt.target.isConnected && evt.target !== document.body ? evt.target : document.getElementById("main");
+    var next = counterpart(root) ||
+      first(root, ".form-errors, .notice, [role=status]:not(:empty)") ||
+      first(root, "textarea, input:not([type=hidden]), select") ||
+      first(root, "h1, h2, h3") || root;
+    if (!next.matches("a[href], button, input, select, textarea, [tabindex]")) { next.setAttribute("tabindex", "-1"); }
+    next.focus({ preventScroll: false });
+    was = null;
+  });
+})();
+
+// Issue 18: Copy and Download for a text shown once (the recovery key). Copy uses the
+// clipboard; Download builds a text file in memory. Nothing is stored by the page.
+(function () {
+  "use strict";
+  function say(button, text) {
+    var status = button.parentNode.querySelector("[role=status]");
+    if (status) { status.textContent = text; }
+  }
+  function textOf(button, attr) {
+    var source = document.getElementById(button.getAttribute(attr));
+    return source ? source.textContent.trim() : "";
+  }
+  function enable(root) {
+    root.querySelectorAll("[data-copy], [data-download]").forEach(function (button) {
+      if (button.dataset.ready) { return; }
+      if (button.hasAttribute("data-copy") && !(navigator.clipboard && window.isSecureContext)) { return; }
+      button.dataset.ready = "1";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        if (button.hasAttribute("data-copy")) {
+          navigator.clipboard.writeText(textOf(button, "data-copy")).then(
+            function () { say(button, "Copied. Paste it into your password manager."); },
+            function () { say(button, "This browser did not allow copying. Select the key and copy it."); });
+          return;
+        }
+        var blob = new Blob([textOf(button, "data-download") + "\n"], { type: "text/plain" });
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = button.getAttribute("data-filename") || "download.txt";
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(function () { URL.revokeObjectURL(link.href); }, 0);
+        say(button, "Downloaded as " + link.download + ".");
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { enable(document); });
+  document.addEventListener("htmx:load", function (evt) { if (evt.detail.elt.querySelectorAll) { enable(evt.detail.elt); } });
+})();
+
+// Issue 18: a questionnaire moves on when an answer is tapped (a pointer: mouse, touch
+// or pen). A choice made with the keyboard or a screen reader (arrow keys, Space)
+// never submits by itself; Next and Back stay for everyone.
+(function () {
+  "use strict";
+  var pointerAt = 0;
+  document.addEventListener("pointerdown", function (evt) {
+    if (evt.target.closest && evt.target.closest("form[data-advance] .answer")) { pointerAt = Date.now(); }
+  }, true);
+  // "click" (not "change"): tapping the answer already chosen, after Back, moves on too.
+  document.addEventListener("click", function (evt) {
+    var input = evt.target;
+    var form = input && input.closest ? input.closest("form[data-advance]") : null;
+    if (!form || input.type !== "radio" || Date.now() - pointerAt > 1500) { return; }
+    pointerAt = 0;
+    var next = form.querySelector('button[name=go][value=next]');
+    if (next && form.requestSubmit) { form.requestSubmit(next); }
+  });
 })();

@@ -109,6 +109,11 @@
       var text = [lastMessage, summary].filter(Boolean).join(" ");
       if (status.textContent !== text) { status.textContent = text; }
       box.querySelector("#outbox-send").hidden = !(waiting && navigator.onLine);
+      // The heading says what is true (issue 18): "Waiting to be sent" only while
+      // something waits; "Not sent" for what the server refused; else "Sent".
+      var title = box.querySelector("#outbox-title");
+      var heading = waiting ? "Waiting to be sent" : (items.length ? "Not sent" : "Sent");
+      if (title && title.textContent !== heading) { title.textContent = heading; }
       box.hidden = !items.length && !lastMessage;
     }).catch(function () {});
   }
@@ -214,6 +219,9 @@
     var form = event.target;
     if (form.hasAttribute("data-outbox-wipe")) {
       event.preventDefault();
+      // Issue 18: logging out with words typed and not saved asks first.
+      if (form.hasAttribute("data-confirm-unsaved") && hasUnsavedText(form) &&
+          !window.confirm("Some text on this page is not saved. Log out anyway?")) { return; }
       logout(form);
       return;
     }
@@ -244,6 +252,14 @@
     Outbox.wipe().then(function () { window.location.href = target; },
       function () { window.location.href = target; });
   });
+
+  // Text typed into a form other than `except` that differs from what the page loaded.
+  function hasUnsavedText(except) {
+    var fields = document.querySelectorAll("form textarea, form input[type=text], form input:not([type])");
+    return Array.prototype.some.call(fields, function (field) {
+      return field.form !== except && field.value.trim() !== "" && field.value !== field.defaultValue;
+    });
+  }
 
   function logout(form) {
     Outbox.list().then(function (items) {
@@ -278,7 +294,7 @@
   // -- reminders: subscribe this device to Web Push (settings page) ---------------
 
   function csrfToken() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; }
+    try { return JSON.parse(document.body.getAttribute("data-hx-headers"))["X-CSRFToken"]; }
     catch (e) { return ""; }
   }
 
@@ -457,7 +473,8 @@
 
   // A boosted page change replaces the banner: read it and draw it again.
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.boosted) { adopt(); }
+    // "1 item was sent and saved" is news once: the next page no longer says it.
+    if (event.detail.boosted) { lastMessage = ""; adopt(); }
   });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

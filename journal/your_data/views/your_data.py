@@ -47,6 +47,19 @@ def download() -> ResponseReturnValue:
     return response
 
 
+@bp.post("/settings/export/csv")
+@login_required
+def download_csv() -> ResponseReturnValue:
+    """Check-ins and questionnaire scores for a spreadsheet (issue 18)."""
+    body = export.export_csv(user(), current_udk())
+    db.session.commit()  # the security log row
+    response = make_response(body)
+    response.mimetype = "text/csv"
+    name = f"fresh-tracks-checkins-and-scores-{utcnow().date().isoformat()}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 def _zone() -> ZoneInfo:
     try:
         return ZoneInfo(user().time_zone)
