@@ -12,7 +12,8 @@ from journal.core.config import load_config
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: config → extensions → domains and their wiring → errors → CLI.
+    """Build the app: config → extensions → domains and their wiring → job queue → errors
+    → CLI.
 
     `config` overrides the environment (tests pass their database and a tiny KDF).
     """
@@ -23,7 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from journal import cli, wiring
+    from journal import cli, jobs, wiring
     from journal.core import database, headers, proxies, server_timing, static_urls
     from journal.core.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from journal.web import errors, filters, identity
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     server_timing.init_app(app)
     filters.init_app(app)
     wiring.wire(app)
+    jobs.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -44,6 +44,11 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "MAIL_BACKEND": "outbox",
             "MAIL_OUTBOX_DIR": str(instance / "outbox"),
             "SERVER_NAME": None,
+            # The real queue on its SQLite storage; each job runs as soon as it is
+            # queued (tests/web/test_jobs.py runs a worker and turns this off).
+            "JOBS_URL": f"sqlite:///{instance / 'jobs.sqlite3'}",
+            "JOBS_EAGER": True,
+            "JOBS_RETRY_DELAY": 0,
         }
     )
     app.instance_path = str(instance)

@@ -158,6 +158,13 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_HEADERS_ENABLED": False,
+        # The job queue's storage (journal/jobs): a SQLite file, or redis://... in production.
+        "JOBS_URL": env.get("JOBS_URL", f"sqlite:///{instance / 'jobs.sqlite3'}"),
+        # Seconds before a failed job's first retry (it doubles each time).
+        "JOBS_RETRY_DELAY": _int(env, "JOBS_RETRY_DELAY", 10),
+        # Run each job right after it is queued, in the same thread, through the real
+        # storage (the tests: what a request queued is done when it answers).
+        "JOBS_EAGER": env.get("JOBS_EAGER") == "1" and not production,
         "ENTRY_MAX_CHARS": _int(env, "ENTRY_MAX_CHARS", 50_000),
         "ENTRIES_PER_PAGE": _int(env, "ENTRIES_PER_PAGE", 20),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "outbox"),
