@@ -138,6 +138,7 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
 
     secure = production or env.get("JOURNAL_SECURE_COOKIES") == "1"
+    ratelimit_uri = env.get("RATELIMIT_STORAGE_URI", "memory://")
     return {
         "JOURNAL_ENV": "production" if production else "development",
         "SECRET_KEY": secret_key,
@@ -155,7 +156,16 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the signed session cookie
         "WTF_CSRF_SSL_STRICT": production,
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": ratelimit_uri,
+        # Redis down: count in this process's memory (and log it) rather than answer 500;
+        # /readyz says so. Short timeouts, so a dead Redis does not stall each request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+            if ratelimit_uri.startswith(("redis://", "rediss://"))
+            else {}
+        ),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_HEADERS_ENABLED": False,
         # The job queue's storage (journal/jobs): a SQLite file, or redis://... in production.
