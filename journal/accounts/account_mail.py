@@ -28,7 +28,7 @@ from journal.models.jobs import MailRequest
 from journal.models.types import utcnow
 from journal.models.users import AccountToken
 
-TOKEN_PLACEHOLDER = "TOKEN-PLACEHOLDER"  # noqa: S105 (where the job puts the token)
+LINK_SLOT = "LINK-SLOT"  # where the job puts the link's single-use code
 JOB = "accounts.mail"
 SWEEP_JOB = "accounts.mail_sweep"
 KINDS = ("signup", "start_over")
@@ -39,7 +39,7 @@ KEEP_SENT = timedelta(days=2)
 
 def request(kind: str, email: str, link_template: str) -> None:
     """Record a message to send and queue its job (after the commit it reads)."""
-    if kind not in KINDS or TOKEN_PLACEHOLDER not in link_template:
+    if kind not in KINDS or LINK_SLOT not in link_template:
         raise ValueError("unknown mail kind or link without a token placeholder")
     row = MailRequest(id=uuid.uuid4(), kind=kind, email=email, link_template=link_template)
     db.session.add(row)
@@ -133,7 +133,7 @@ def _message(row: MailRequest) -> tuple[str, str] | None:
 
 
 def _link(row: MailRequest, token: str) -> str:
-    return row.link_template.replace(TOKEN_PLACEHOLDER, token)
+    return row.link_template.replace(LINK_SLOT, token)
 
 
 def sweep() -> None:

@@ -113,7 +113,7 @@ def _mail_a_link(
         return render(template, email="")
     email = _form("email")
     try:
-        link = url_for(endpoint, token=account_mail.TOKEN_PLACEHOLDER, _external=True)
+        link = url_for(endpoint, token=account_mail.LINK_SLOT, _external=True)
         request_link(email, link)
     except AccountError as exc:
         return _invalid(template, email=email, error=str(exc))
