@@ -2,16 +2,25 @@
 
 None of them shows a traceback, and a failed integrity check is logged with the
 request path only, so no one ever sees text that is not theirs.
+
+An unexpected error rolls the session back first. When the database itself is the
+trouble (stopped, restarting, locked), the answer is 503 with Retry-After on a page
+that needs no database (the usual layout asks who is signed in, which would fail
+again); it still lists the crisis lines, which come from files.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, make_response, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from journal.care.access import RecordNotFound
 from journal.core import crypto
+from journal.core.extensions import db
+from journal.mood.crisis import load_crisis_resources
 from journal.web.rendering import render, wants_fragment
 
 MESSAGES = {
@@ -26,7 +35,13 @@ MESSAGES = {
         "Something went wrong",
         "It is not something you did. Your saved entries are safe. Try again in a moment.",
     ),
+    503: (
+        "Busy for a moment",
+        "Fresh Tracks cannot reach its storage just now. Nothing you saved before is lost. "
+        "Wait a few seconds and try again; if you were writing, go back and send it again.",
+    ),
 }
+RETRY_AFTER_SECONDS = 5
 
 
 def error_response(status: int, title: str | None = None, message: str | None = None) -> Response:
@@ -72,5 +87,63 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
+        _roll_back()
+        if _is_database_trouble(exc):
+            current_app.logger.error(
+                "database unavailable on %s %s (%s)",
+                request.method,
+                request.path,
+                type(exc).__name__,
+            )
+            return unavailable_response()
         current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(InternalServerError.code)
+        try:
+            return error_response(InternalServerError.code)
+        except Exception:  # the layout itself failed (it asks the database who is signed in)
+            _roll_back()
+            current_app.logger.exception("the error page failed on %s", request.path)
+            return unavailable_response(500)
+
+
+def _roll_back() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: nothing to roll back
+        current_app.logger.warning("rollback failed after an error", exc_info=True)
+
+
+def _is_database_trouble(exc: BaseException) -> bool:
+    """Operational database errors: stopped, unreachable, locked, pool exhausted."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or type(exc.orig).__name__ in (
+            "OperationalError",
+            "InterfaceError",
+        )
+    return isinstance(exc, SQLAlchemyError) and "OperationalError" in type(exc).__name__
+
+
+def unavailable_response(status: int = 503) -> Response:
+    """A page made without the database: no layout, no signed-in user, no session."""
+    title, message = MESSAGES[status]
+    try:
+        crisis = load_crisis_resources(current_app.config["CRISIS_REGION"])
+    except Exception:
+        crisis = None
+    again = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    if not again.startswith("/") or again.startswith("//"):
+        again = "/"
+    fragment = wants_fragment()
+    name = "errors/_unavailable_alert.html" if fragment else "errors/unavailable.html"
+    html = current_app.jinja_env.get_template(name).render(
+        title=title, message=message, again=again, crisis=crisis
+    )
+    response = make_response(html, status)
+    if fragment:
+        response.headers["HX-Retarget"] = "#alerts"
+        response.headers["HX-Reswap"] = "innerHTML"
+    response.headers["Cache-Control"] = "no-store"
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
