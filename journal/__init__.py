@@ -25,10 +25,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from journal import cli, jobs, wiring
-    from journal.core import database, headers, proxies, server_timing, static_urls
+    from journal.core import crypto, database, headers, proxies, server_timing, static_urls
     from journal.core.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from journal.web import errors, filters, identity
 
+    crypto.limit_kdf(app.config["KDF_CONCURRENCY"], app.config["KDF_WAIT_SECONDS"])
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))

@@ -175,6 +175,10 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         # Run each job right after it is queued, in the same thread, through the real
         # storage (the tests: what a request queued is done when it answers).
         "JOBS_EAGER": env.get("JOBS_EAGER") == "1" and not production,
+        # Key derivations (Argon2id, 64 MiB each) at once per process, and how long a
+        # sign-in waits for one before "busy, try again" (503).
+        "KDF_CONCURRENCY": _int(env, "KDF_CONCURRENCY", max(1, os.cpu_count() or 1)),
+        "KDF_WAIT_SECONDS": _int(env, "KDF_WAIT_SECONDS", 3),
         "ENTRY_MAX_CHARS": _int(env, "ENTRY_MAX_CHARS", 50_000),
         "ENTRIES_PER_PAGE": _int(env, "ENTRIES_PER_PAGE", 20),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "outbox"),

@@ -79,6 +79,19 @@ def init_app(app: Flask) -> None:
         current_app.logger.error("integrity failure on %s %s", request.method, request.path)
         return error_response(500)
 
+    @app.errorhandler(crypto.KdfBusy)
+    def kdf_busy(exc: crypto.KdfBusy) -> Response:
+        _roll_back()
+        current_app.logger.warning("key derivation busy on %s %s", request.method, request.path)
+        response = error_response(
+            503,
+            "Many people are signing in right now",
+            "Wait a few seconds and try again. Nothing was changed.",
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         if isinstance(exc, NotFound):
