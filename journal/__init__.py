@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from journal.core import logs
 from journal.core.config import load_config
 
 
@@ -21,7 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
-    logging.basicConfig(level=logging.INFO)
+    logs.configure(json_lines=app.config["LOG_JSON"])
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from journal import cli, jobs, wiring
@@ -39,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     identity.init_app(app)
     headers.init_app(app)
+    logs.init_app(app)
     proxies.init_app(app)
     static_urls.init_app(app)
     server_timing.init_app(app)

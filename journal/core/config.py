@@ -179,6 +179,10 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         # sign-in waits for one before "busy, try again" (503).
         "KDF_CONCURRENCY": _int(env, "KDF_CONCURRENCY", max(1, os.cpu_count() or 1)),
         "KDF_WAIT_SECONDS": _int(env, "KDF_WAIT_SECONDS", 3),
+        # One JSON object per log line (journal/core/logs.py); on by default in production.
+        "LOG_JSON": env.get("LOG_FORMAT", "json" if production else "text") == "json",
+        # A line per request: method, path without the query, status, time (never content).
+        "ACCESS_LOG": env.get("ACCESS_LOG", "1" if production else "0") == "1",
         "ENTRY_MAX_CHARS": _int(env, "ENTRY_MAX_CHARS", 50_000),
         "ENTRIES_PER_PAGE": _int(env, "ENTRIES_PER_PAGE", 20),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "outbox"),
