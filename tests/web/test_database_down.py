@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from werkzeug.test import TestResponse
 
 from journal import create_app
@@ -104,3 +104,25 @@ def test_a_write_while_another_connection_holds_the_lock_answers_503(
     assert write_entry(client, "Written afterwards").status_code in (200, 302, 303)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Entry)) == 1
+
+
+def test_sqlite_in_production_waits_for_the_disk_on_every_commit(
+    app: Flask, tmp_path: Path
+) -> None:
+    def synchronous(journal_env: str) -> int:
+        server = create_app(
+            {
+                "JOURNAL_ENV": journal_env,
+                "KDF_PARAMS": app.config["KDF_PARAMS"],
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / journal_env}.sqlite3",
+                "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+            }
+        )
+        with server.app_context():
+            value = db.session.scalar(text("PRAGMA synchronous"))
+            db.engine.dispose()
+        limiter.init_app(app)
+        return int(value)
+
+    assert synchronous("production") == 2  # FULL
+    assert synchronous("development") == 1  # NORMAL
