@@ -39,6 +39,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
     os.environ.setdefault("JOURNAL_PEPPER", TEST_PEPPER)
+    # Apps a test builds for itself queue their jobs here too, not in the repo's instance/.
+    os.environ.setdefault("JOBS_URL", f"sqlite:///{instance / 'jobs.sqlite3'}")
     app = create_app(
         {
             "TESTING": True,
