@@ -18,9 +18,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 ## Serve the app on SQLite at http://127.0.0.1:$(PORT) (development secrets are
-## generated into instance/ on the first run).
+## generated into instance/ on the first run), with a job-queue worker beside it
+## (mail, reminders, clean-ups; its queue is a SQLite file, nothing else to run).
 run: install
 	$(BIN)/flask db upgrade
+	$(BIN)/flask jobs worker --workers 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## Load a demo therapist and patient (development only); prints their passwords.

@@ -22,6 +22,7 @@ from journal.dosing.intentions import IntentionForm
 from journal.dosing.kap_sessions import SessionForm
 from journal.entries import entries
 from journal.entries.entries import EntryForm
+from journal.jobs import commands as jobs_commands
 from journal.models.entries import Entry
 from journal.models.kap_sessions import KapSession
 from journal.models.sharing import CareLink
@@ -159,7 +160,12 @@ def send_reminders() -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"{report.notifications} notification(s) to {report.users} user(s); "
-        f"{report.failed} failed, {report.removed} device(s) removed."
+        f"{report.failed} failed, {report.removed} device(s) removed"
+        + (
+            f", {report.errors} user(s) skipped after an error (see the log)."
+            if report.errors
+            else "."
+        )
     )
 
 
@@ -251,4 +257,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(shares_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(jobs_commands.jobs_cli)
     operations_cli.init_app(app)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from journal.accounts import auth_sessions
+from journal import jobs
+from journal.accounts import account_mail, auth_sessions
 from journal.accounts import two_factor as two_factor_service
 from journal.accounts.views import auth, security, settings, step_up, two_factor
 from journal.care import (
@@ -41,12 +42,16 @@ from journal.integration import after_effects, integration, prompt_drafts
 from journal.integration.views import integration as integration_views
 from journal.mood import measures, mood_brief, moods, safety_plans, scoring
 from journal.mood.views import mood, safety
+from journal.outbox import idempotency
 from journal.reminders import reminder_sources
 from journal.reminders import reminders as reminders_service
 from journal.reminders.views import reminders
 from journal.web import main, pwa
 from journal.your_data import export, rotation
 from journal.your_data.views import your_data
+
+# How often the worker sends the reminders that are due (their windows are hours wide).
+REMINDER_MINUTES = 5
 
 
 def wire(app: Flask) -> None:
@@ -167,6 +172,15 @@ def wire_domains() -> None:
         reminder_sources.prompts_due,
         label="When integration prompts are due",
     )
+
+    # The job queue (journal/jobs): what can be queued by name, and what runs on a
+    # schedule on every worker (each safe to run twice at once).
+    jobs.register_task(account_mail.JOB, account_mail.deliver)
+    jobs.register_periodic(account_mail.SWEEP_JOB, account_mail.sweep, every_minutes=5)
+    jobs.register_periodic(
+        "reminders.send", reminders_service.send_due_job, every_minutes=REMINDER_MINUTES
+    )
+    jobs.register_periodic("outbox.purge_keys", idempotency.purge_expired, every_minutes=60)
 
 
 def _reminded_names() -> str:

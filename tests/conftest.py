@@ -7,6 +7,10 @@ The database, the crypto and (in tests/browser) the browser are the real thing.
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +40,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
     os.environ.setdefault("JOURNAL_PEPPER", TEST_PEPPER)
+    # Apps a test builds for itself queue their jobs here too, not in the repo's instance/.
+    os.environ.setdefault("JOBS_URL", f"sqlite:///{instance / 'jobs.sqlite3'}")
     app = create_app(
         {
             "TESTING": True,
@@ -45,6 +51,11 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "MAIL_BACKEND": "outbox",
             "MAIL_OUTBOX_DIR": str(instance / "outbox"),
             "SERVER_NAME": None,
+            # The real queue on its SQLite storage; each job runs as soon as it is
+            # queued (tests/web/test_jobs.py runs a worker and turns this off).
+            "JOBS_URL": f"sqlite:///{instance / 'jobs.sqlite3'}",
+            "JOBS_EAGER": True,
+            "JOBS_RETRY_DELAY": 0,
         }
     )
     app.instance_path = str(instance)
@@ -94,6 +105,43 @@ def outbox(app: Flask) -> Iterator[Path]:
     for old in path.glob("*.eml"):
         old.unlink()
     yield path
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of the tests' own, on a free port. Skipped without one, except in
+    CI (`CI` set), where .ci/run installs it and a missing one is a failure."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing (.ci/run installs it)")
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            redis.Redis.from_url(url, socket_timeout=1).ping()
+            break
+        except redis.ConnectionError:
+            assert server.poll() is None, "redis-server stopped"
+            assert time.monotonic() < deadline, "redis-server did not answer in 20 s"
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture

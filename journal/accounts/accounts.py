@@ -1,7 +1,8 @@
 """Accounts: sign-up by emailed link, login with backoff, password change, recovery.
 
 Every answer that could tell an outsider whether an email has an account is the
-same for both cases: sign-up and start-over always say "check your email", login
+same for both cases: sign-up and start-over always say "check your email" (the
+mail itself is decided and sent by a job: account_mail.py), login
 and recovery failures share one message and spend the same Argon2id time.
 """
 
@@ -19,10 +20,11 @@ from sqlalchemy import delete, inspect, select
 
 from journal.accounts import audit, keys
 from journal.accounts.passwords import password_problems
-from journal.core import crypto, mail
+from journal.core import crypto
 from journal.core.extensions import Base, db
 from journal.models.adaptations import Adaptation
 from journal.models.entries import Draft, Entry
+from journal.models.jobs import MailRequest
 from journal.models.records import EncryptedPayloadMixin
 from journal.models.sessions import AuthSession, KnownDevice
 from journal.models.sharing import Share, StandingShare
@@ -79,7 +81,7 @@ def check_new_password(password: str, confirm: str, email: str) -> list[str]:
 # -- tokens sent by email --------------------------------------------------------------
 
 
-def _issue_token(purpose: str, email: str, user_id: uuid.UUID | None, ttl: timedelta) -> str:
+def issue_token(purpose: str, email: str, user_id: uuid.UUID | None, ttl: timedelta) -> str:
     token = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(
@@ -105,14 +107,16 @@ def _valid_token(purpose: str, token: str) -> AccountToken | None:
 
 
 def purge_tokens(now: datetime | None = None) -> int:
-    """Delete every emailed token that was used or has expired: none of them can do
-    anything any more, and each keeps an email address in clear."""
+    """Delete every emailed token that was used or has expired, and the record of each
+    mail already sent: none of them can do anything any more, and each keeps an email
+    address in clear. Returns how many tokens went."""
     now = now or utcnow()
     result = db.session.execute(
         delete(AccountToken).where(
             AccountToken.used_at.is_not(None) | (AccountToken.expires_at < now)
         )
     )
+    db.session.execute(delete(MailRequest).where(MailRequest.sent_at.is_not(None)))
     db.session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -125,28 +129,6 @@ def forget_tokens(user_id: uuid.UUID, email: str) -> None:
             (AccountToken.user_id == user_id) | (AccountToken.email == email)
         )
     )
-
-
-def request_signup(raw_email: str, link_for: Callable[[str], str]) -> str:
-    """Mail a sign-up link, or a notice if the address already has an account."""
-    email = normalise_email(raw_email)
-    if user_by_email(email) is not None:
-        mail.send_mail(
-            email,
-            "Your Fresh Tracks account",
-            "Someone asked to create a Fresh Tracks account with this address, which "
-            "already has one. If it was you, log in instead. If not, you can ignore this.",
-        )
-    else:
-        token = _issue_token("signup", email, None, SIGNUP_TOKEN_TTL)
-        mail.send_mail(
-            email,
-            "Finish creating your Fresh Tracks account",
-            "Open this link within 24 hours to choose a password:\n\n"
-            f"{link_for(token)}\n\nIf you did not ask for this, ignore this message.",
-        )
-    db.session.commit()
-    return email
 
 
 def signup_email(token: str) -> str | None:
@@ -461,23 +443,6 @@ def reset_with_recovery_key(
     audit.record(user.id, "password.reset_with_recovery_key")
     db.session.commit()
     return Unlocked(user, udk, text)
-
-
-def request_start_over(raw_email: str, link_for: Callable[[str], str]) -> None:
-    email = normalise_email(raw_email)
-    user = user_by_email(email)
-    if user is not None:
-        token = _issue_token("start_over", email, user.id, START_OVER_TOKEN_TTL)
-        mail.send_mail(
-            email,
-            "Start over in Fresh Tracks",
-            "Someone asked to start over with an empty Fresh Tracks journal for this "
-            "address. Starting over permanently deletes everything in the account.\n\n"
-            f"To continue, open this link within one hour:\n\n{link_for(token)}\n\n"
-            "If you still have your recovery key, use it instead: it keeps your journal. "
-            "If you did not ask for this, ignore this message; nothing has changed.",
-        )
-    db.session.commit()
 
 
 def start_over_valid(token: str) -> bool:

@@ -153,6 +153,7 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
 
     secure = production or env.get("JOURNAL_SECURE_COOKIES") == "1"
+    ratelimit_uri = env.get("RATELIMIT_STORAGE_URI", "memory://")
     return {
         "JOURNAL_ENV": "production" if production else "development",
         "SECRET_KEY": secret_key,
@@ -174,9 +175,33 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the signed session cookie
         "WTF_CSRF_SSL_STRICT": production,
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": ratelimit_uri,
+        # Redis down: count in this process's memory (and log it) rather than answer 500;
+        # /readyz says so. Short timeouts, so a dead Redis does not stall each request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+            if ratelimit_uri.startswith(("redis://", "rediss://"))
+            else {}
+        ),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_HEADERS_ENABLED": False,
+        # The job queue's storage (journal/jobs): a SQLite file, or redis://... in production.
+        "JOBS_URL": env.get("JOBS_URL", f"sqlite:///{instance / 'jobs.sqlite3'}"),
+        # Seconds before a failed job's first retry (it doubles each time).
+        "JOBS_RETRY_DELAY": _int(env, "JOBS_RETRY_DELAY", 10),
+        # Run each job right after it is queued, in the same thread, through the real
+        # storage (the tests: what a request queued is done when it answers).
+        "JOBS_EAGER": env.get("JOBS_EAGER") == "1" and not production,
+        # Key derivations (Argon2id, 64 MiB each) at once per process, and how long a
+        # sign-in waits for one before "busy, try again" (503).
+        "KDF_CONCURRENCY": _int(env, "KDF_CONCURRENCY", max(1, os.cpu_count() or 1)),
+        "KDF_WAIT_SECONDS": _int(env, "KDF_WAIT_SECONDS", 3),
+        # One JSON object per log line (journal/core/logs.py); on by default in production.
+        "LOG_JSON": env.get("LOG_FORMAT", "json" if production else "text") == "json",
+        # A line per request: method, path without the query, status, time (never content).
+        "ACCESS_LOG": env.get("ACCESS_LOG", "1" if production else "0") == "1",
         "ENTRY_MAX_CHARS": _int(env, "ENTRY_MAX_CHARS", 50_000),
         "ENTRIES_PER_PAGE": _int(env, "ENTRIES_PER_PAGE", 20),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "outbox"),

@@ -13,8 +13,10 @@ import hashlib
 import hmac
 import os
 import struct
+import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -191,15 +193,45 @@ def _hkdf(key_material: bytes, info: bytes, salt: bytes | None = None) -> bytes:
 # -- password-derived keys ---------------------------------------------------------
 
 
+class KdfBusy(RuntimeError):
+    """Every key-derivation slot stayed taken for the whole wait: answer "busy, try
+    again" rather than queue up and starve everyone else's requests."""
+
+
+# A burst of sign-ins (64 MiB and a core each) would otherwise take every CPU and the
+# memory with it. Per process; `limit_kdf` sets it from the config at start-up.
+_kdf_slots = threading.BoundedSemaphore(2)
+_kdf_wait_seconds = 3.0
+
+
+def limit_kdf(at_once: int, wait_seconds: float) -> None:
+    global _kdf_slots, _kdf_wait_seconds
+    _kdf_slots = threading.BoundedSemaphore(max(1, at_once))
+    _kdf_wait_seconds = wait_seconds
+
+
+@contextmanager
+def kdf_slot() -> Iterator[None]:
+    """One of the few key derivations allowed at once, or KdfBusy after the wait."""
+    slots = _kdf_slots
+    if not slots.acquire(timeout=_kdf_wait_seconds):
+        raise KdfBusy("too many key derivations at once")
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 def derive_root(password: str, salt: bytes, params: KdfParams) -> bytes:
     """R = Argon2id(password, salt): the one deliberately slow step, run once per login."""
-    return Argon2id(
-        salt=salt,
-        length=KEY_BYTES,
-        iterations=params.iterations,
-        lanes=params.lanes,
-        memory_cost=params.memory_kib,
-    ).derive(password.encode("utf-8"))
+    with kdf_slot():
+        return Argon2id(
+            salt=salt,
+            length=KEY_BYTES,
+            iterations=params.iterations,
+            lanes=params.lanes,
+            memory_cost=params.memory_kib,
+        ).derive(password.encode("utf-8"))
 
 
 def kek_from_root(root: bytes) -> bytes:

@@ -13,6 +13,7 @@ from journal.models.integration import (
     PromptState,
 )
 from journal.models.intentions import Intention
+from journal.models.jobs import FailedJob, MailRequest
 from journal.models.kap_sessions import KapSession, SelfCheck, SessionLogEntry, SessionStatus
 from journal.models.measures import MeasureResult, SafetyPlan
 from journal.models.moods import CheckIn
@@ -44,11 +45,13 @@ __all__ = [
     "Checklist",
     "Draft",
     "Entry",
+    "FailedJob",
     "IdempotencyKey",
     "Intention",
     "KapSession",
     "KnownDevice",
     "LoginThrottle",
+    "MailRequest",
     "MeasureResult",
     "PromptAnswer",
     "PromptDraft",

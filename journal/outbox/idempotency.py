@@ -94,3 +94,10 @@ def commit_with_key(user: User, key: uuid.UUID | None, kind: str, record_id: uui
         if row is None:  # the key was used for another kind of record: not a replay
             raise
         raise Replayed(row.record_id) from None
+
+
+def purge_expired() -> None:
+    """Every user's keys older than KEEP (a periodic job; each write also drops its
+    own user's old keys)."""
+    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - KEEP))
+    db.session.commit()

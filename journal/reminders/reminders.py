@@ -321,57 +321,121 @@ class SendReport:
     notifications: int = 0
     failed: int = 0
     removed: int = 0
+    errors: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
 
 
 def send_due(now: datetime | None = None, sender: PushSender | None = None) -> SendReport:
-    """Send every reminder that is due, once. Safe to run as often as you like (cron
-    every few minutes): what went out is recorded and not sent again."""
+    """Send every reminder that is due, once. Safe to run as often as you like, and on
+    several nodes at once (cron, or the job queue's schedule on every worker).
+
+    Each user's due reminders are claimed first: their `ReminderSent` rows are
+    inserted and committed before anything is sent, and the unique constraint lets
+    only one sender claim them. If no device took the notification the claim is
+    given back, so a later run tries again. An error for one user is logged and the
+    others still get theirs."""
     if not current_app.config["VAPID_PRIVATE_KEY"]:
         raise RuntimeError("reminders need VAPID_PRIVATE_KEY (see docs/operations.md)")
     now = now or utcnow()
     send = sender or webpush_sender()
     report = SendReport()
     payload = notification_payload()
-    users = db.session.scalars(
-        select(User).where(User.id.in_(select(PushSubscription.user_id))).order_by(User.id)
+    user_ids = db.session.scalars(
+        select(User.id).where(User.id.in_(select(PushSubscription.user_id))).order_by(User.id)
     ).all()
-    for user in users:
-        due = due_for(user, now)
-        if not due:
-            continue
-        report.users += 1
-        delivered = False
-        for subscription in devices(user):
-            address = _checked_address(subscription)
-            status = 0 if address is None else send(subscription, payload, address)
-            if 200 <= status < 300:
-                delivered = True
-                report.notifications += 1
-                subscription.failures, subscription.last_success_at = 0, now
-            elif status in (404, 410):  # the browser unsubscribed or the endpoint expired
-                report.removed += 1
-                db.session.delete(subscription)
-            else:
-                report.failed += 1
-                subscription.failures += 1
-                if subscription.failures >= MAX_FAILURES:
-                    report.removed += 1
-                    db.session.delete(subscription)
-        if delivered:
-            for reminder in due:
-                db.session.add(
-                    ReminderSent(
-                        user_id=user.id,
-                        kind=reminder.kind,
-                        occurrence=reminder.occurrence,
-                        sent_at=now,
-                    )
-                )
-                report.kinds[reminder.kind] = report.kinds.get(reminder.kind, 0) + 1
-        db.session.commit()
+    for user_id in user_ids:
+        try:
+            _send_to(user_id, now, send, payload, report)
+        except Exception:
+            db.session.rollback()
+            report.errors += 1
+            log.exception("reminders for one user failed; going on with the others")
     prune_sent(now)
     return report
+
+
+def _claim(user: User, due: list[DueReminder], now: datetime) -> list[ReminderSent] | None:
+    rows = [
+        ReminderSent(user_id=user.id, kind=r.kind, occurrence=r.occurrence, sent_at=now)
+        for r in due
+    ]
+    db.session.add_all(rows)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another sender claimed them first
+        db.session.rollback()
+        return None
+    return rows
+
+
+def _send_to(
+    user_id: Any, now: datetime, send: PushSender, payload: str, report: SendReport
+) -> None:
+    user = db.session.get(User, user_id)
+    if user is None:
+        return
+    due = due_for(user, now)
+    if not due:
+        return
+    claimed = _claim(user, due, now)
+    if claimed is None:
+        return
+    report.users += 1
+    try:
+        delivered = _send_to_devices(user, now, send, payload, report)
+    except Exception:
+        db.session.rollback()
+        delivered = False
+        _release(claimed)
+        raise
+    if delivered:
+        for reminder in due:
+            report.kinds[reminder.kind] = report.kinds.get(reminder.kind, 0) + 1
+    else:  # give the claim back: the next run tries again
+        _release(claimed)
+    db.session.commit()
+
+
+def _release(claimed: list[ReminderSent]) -> None:
+    db.session.execute(delete(ReminderSent).where(ReminderSent.id.in_([r.id for r in claimed])))
+    db.session.commit()
+
+
+def _send_to_devices(
+    user: User, now: datetime, send: PushSender, payload: str, report: SendReport
+) -> bool:
+    delivered = False
+    for subscription in devices(user):
+        address = _checked_address(subscription)
+        status = 0 if address is None else send(subscription, payload, address)
+        if 200 <= status < 300:
+            delivered = True
+            report.notifications += 1
+            subscription.failures, subscription.last_success_at = 0, now
+        elif status in (404, 410):  # the browser unsubscribed or the endpoint expired
+            report.removed += 1
+            db.session.delete(subscription)
+        else:
+            report.failed += 1
+            subscription.failures += 1
+            if subscription.failures >= MAX_FAILURES:
+                report.removed += 1
+                db.session.delete(subscription)
+    return delivered
+
+
+def send_due_job() -> None:
+    """The job queue's schedule: send what is due (nothing without VAPID keys)."""
+    if not current_app.config["VAPID_PRIVATE_KEY"]:
+        return
+    report = send_due()
+    log.info(
+        "reminders: %d notification(s) to %d user(s), %d failed, %d error(s)",
+        report.notifications,
+        report.users,
+        report.failed,
+        report.errors,
+    )
 
 
 def prune_sent(now: datetime, keep: timedelta = timedelta(days=90)) -> None:

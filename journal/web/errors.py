@@ -2,20 +2,25 @@
 
 None of them shows a traceback, and a failed integrity check is logged with the
 request path only, so no one ever sees text that is not theirs.
+
+An unexpected error rolls the session back first. When the database itself is the
+trouble (stopped, restarting, locked), the answer is 503 with Retry-After on a page
+that needs no database (the usual layout asks who is signed in, which would fail
+again); it still lists the crisis lines, which come from files.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, make_response, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError, NotFound, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from journal.care.access import RecordNotFound
 from journal.core import crypto
 from journal.core.extensions import db
-from journal.mood import crisis
+from journal.mood.crisis import load_crisis_resources
 from journal.web.identity import database_unavailable, draw_as_nobody
 from journal.web.rendering import render, wants_fragment
 
@@ -32,14 +37,13 @@ MESSAGES = {
         "It is not something you did. Your saved entries are safe. Try again in a moment.",
     ),
     503: (
-        "Fresh Tracks cannot reach your journal right now",
-        "It is not something you did, and nothing you saved is lost. Try again in a few minutes.",
+        "Busy for a moment",
+        "Fresh Tracks cannot reach your journal just now. It is not something you did, and "
+        "nothing you saved is lost. Wait a few seconds and try again; if you were writing, "
+        "go back and send it again.",
     ),
 }
-
-
-# A database that is down, unreachable, or locked by another writer for too long.
-OUTAGES = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 5
 
 
 def error_response(status: int, title: str | None = None, message: str | None = None) -> Response:
@@ -52,7 +56,7 @@ def error_response(status: int, title: str | None = None, message: str | None = 
         message=message or default_message,
         # A failure on our side may come at the worst moment: the lines come from
         # configuration, never from the database.
-        crisis=crisis.load_crisis_resources(current_app.config["CRISIS_REGION"])
+        crisis=load_crisis_resources(current_app.config["CRISIS_REGION"])
         if status >= 500
         else None,
     )
@@ -60,6 +64,9 @@ def error_response(status: int, title: str | None = None, message: str | None = 
     if wants_fragment():
         response.headers["HX-Retarget"] = "#alerts"
         response.headers["HX-Reswap"] = "innerHTML"
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -82,29 +89,87 @@ def init_app(app: Flask) -> None:
         current_app.logger.error("integrity failure on %s %s", request.method, request.path)
         return error_response(500)
 
+    @app.errorhandler(crypto.KdfBusy)
+    def kdf_busy(exc: crypto.KdfBusy) -> Response:
+        _roll_back()
+        current_app.logger.warning("key derivation busy on %s %s", request.method, request.path)
+        response = error_response(
+            503,
+            "Many people are signing in right now",
+            "Wait a few seconds and try again. Nothing was changed.",
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         if isinstance(exc, NotFound):
             return error_response(404)
         return error_response(exc.code or 500)
 
-    @app.errorhandler(SQLAlchemyError)
-    def database_error(exc: SQLAlchemyError) -> Response:
-        current_app.logger.exception("database error on %s %s", request.method, request.path)
-        if isinstance(exc, OUTAGES):
-            # Down, unreachable or locked: answer 503, with the crisis lines.
-            draw_as_nobody()
-            return error_response(ServiceUnavailable.code)
-        try:
-            db.session.rollback()  # so the layout can load the user again
-        except SQLAlchemyError:
-            draw_as_nobody()
-        return error_response(InternalServerError.code)
-
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
-        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        if database_unavailable():
+        _roll_back()
+        if _is_database_trouble(exc) or database_unavailable():
             draw_as_nobody()
-            return error_response(ServiceUnavailable.code)
-        return error_response(InternalServerError.code)
+            current_app.logger.error(
+                "database unavailable on %s %s (%s)",
+                request.method,
+                request.path,
+                type(exc).__name__,
+            )
+            return unavailable_response()
+        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        try:
+            return error_response(InternalServerError.code)
+        except Exception:  # the layout itself failed (it asks the database who is signed in)
+            _roll_back()
+            current_app.logger.exception("the error page failed on %s", request.path)
+            return unavailable_response(500)
+
+
+def _roll_back() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: nothing to roll back
+        current_app.logger.warning("rollback failed after an error", exc_info=True)
+
+
+def _is_database_trouble(exc: BaseException) -> bool:
+    """Operational database errors: stopped, unreachable, locked, pool exhausted."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or type(exc.orig).__name__ in (
+            "OperationalError",
+            "InterfaceError",
+        )
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, SQLAlchemyError) and "OperationalError" in type(exc).__name__
+
+
+def unavailable_response(status: int = 503) -> Response:
+    """A page made without the database: no layout, no signed-in user, no session."""
+    title, message = MESSAGES[status]
+    try:
+        crisis = load_crisis_resources(current_app.config["CRISIS_REGION"])
+    except Exception:
+        crisis = None
+    again = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    if not again.startswith("/") or again.startswith("//"):
+        again = "/"
+    fragment = wants_fragment()
+    name = "errors/_unavailable_alert.html" if fragment else "errors/unavailable.html"
+    html = current_app.jinja_env.get_template(name).render(
+        title=title, message=message, again=again, crisis=crisis
+    )
+    response = make_response(html, status)
+    if fragment:
+        response.headers["HX-Retarget"] = "#alerts"
+        response.headers["HX-Reswap"] = "innerHTML"
+    response.headers["Cache-Control"] = "no-store"
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

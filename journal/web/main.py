@@ -1,13 +1,14 @@
-"""Home, the landing page and the health check."""
+"""Home, the landing page, the liveness check (/healthz) and the readiness check (/readyz)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, url_for
+from flask import Blueprint, current_app, jsonify, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import text
 
-from journal.core.extensions import db
+from journal import jobs
+from journal.core.extensions import db, limiter
 from journal.dosing import preparation
 from journal.entries import entries
 from journal.integration import integration
@@ -48,3 +49,29 @@ def healthz() -> ResponseReturnValue:
     except Exception:
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200
+
+
+@bp.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    """For the proxy and the operator: whether this server can do its work now. The
+    database, the job queue's storage, and Redis for the rate limits when configured
+    (without it the limits count in this process only: each server its own)."""
+    checks = {"database": "ok", "queue": "ok" if jobs.ready() else "unreachable"}
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        db.session.rollback()
+        checks["database"] = "unreachable"
+    if not current_app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        checks["rate_limits"] = "ok" if _limits_storage_answers() else "unreachable"
+    ready = all(value == "ok" for value in checks.values())
+    response = jsonify(status="ok" if ready else "error", **checks)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if ready else 503
+
+
+def _limits_storage_answers() -> bool:
+    try:
+        return bool(limiter.storage.check())
+    except Exception:
+        return False

@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from journal.accounts import accounts, audit, keys, two_factor
 from journal.accounts.accounts import AccountError
 from journal.core.extensions import db
+from journal.models.jobs import MailRequest
 from journal.models.users import User
 
 
@@ -33,6 +34,8 @@ def delete_account(user: User, password: str, code: str = "") -> None:
     accounts.forget_tokens(user_id, email)
     db.session.execute(delete(User).where(User.id == user_id))
     accounts.forget_throttles(email)
+    # Mail asked for this address (sign-up, start-over), sent or still waiting.
+    db.session.execute(delete(MailRequest).where(MailRequest.email == email))
     # Kept without the user (who no longer exists) so the operator can see that an
     # account was deleted and when; no email, no id.
     audit.record(None, "account.deleted", role)

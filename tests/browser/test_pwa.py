@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import struct
 from typing import Any
 
@@ -307,6 +308,38 @@ def test_a_send_whose_answer_is_lost_still_makes_exactly_one_entry(
     assert outbox_items(page) == []
     posts = [r for r in caplog.records if "POST /journal/ " in r.getMessage()]
     assert len(posts) >= 2, "the entry was not sent a second time"
+    assert bodies_in_db(app) == [secret]
+
+
+def test_a_send_the_server_answers_503_is_kept_and_sent_once_later(
+    page: Page, app: Flask, writer: None, database_url: str
+) -> None:
+    """The database is busy (another connection holds SQLite's write lock, as during a
+    restart): the server answers 503, the page keeps the entry and sends it again."""
+    if not database_url.startswith("sqlite:///"):
+        pytest.skip("SQLite's write lock")
+    secret = "Written while the server could not save anything."
+    log_in(page)
+    page.goto("/journal/")
+    wait_for_service_worker(page)
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=1)
+    holder.isolation_level = None
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and r.url.endswith("/journal/"), timeout=30_000
+        ) as answer:
+            write_in_composer(page, "", secret)
+        assert answer.value.status == 503
+        expect(page.locator("#outbox")).to_contain_text("Saved on this device.")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    for _ in range(10):
+        if not outbox_items(page):
+            break
+        page.reload()
+    assert outbox_items(page) == []
     assert bodies_in_db(app) == [secret]
 
 

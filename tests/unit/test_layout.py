@@ -43,6 +43,8 @@ REGISTRATIONS = (
     "add_source",
     "on_udk_rotation",
     "on_pepper_rotation",
+    "register_task",
+    "register_periodic",
 )
 
 

@@ -15,6 +15,7 @@ from werkzeug.test import TestResponse
 
 from journal.core.extensions import db
 from journal.models.audit import AuditEvent
+from journal.models.jobs import MailRequest
 from journal.models.reminders import PushSubscription, ReminderSent
 from journal.models.sharing import StandingShare
 from journal.models.types import utcnow
@@ -45,6 +46,9 @@ def _delete(client: FlaskClient, **form: str) -> TestResponse:
 NOT_PER_USER = {
     "login_throttle": "keyed by a peppered hash of an email; deletion clears that email's rows",
     "alembic_version": "the schema's version",
+    "mail_requests": "an address and which message was asked for (sign-up, start-over); "
+    "kept two days, and deletion removes that address's rows",
+    "failed_jobs": "a job's name and ids, for the operator; nothing of a person",
 }
 # Foreign keys to users that keep their row (emptied) when that user goes, with why.
 SET_NULL_ON_DELETE = {
@@ -316,6 +320,20 @@ def test_deletion_clears_the_backoff_rows_of_that_email(app: Flask, client: Flas
     assert _delete(client, password=PASSWORD).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
+
+
+def test_deletion_forgets_the_mail_asked_for_that_address(app: Flask, client: FlaskClient) -> None:
+    make_user(app, "ada@example.com")
+    client.post(
+        "/start-over",
+        data={"email": "ada@example.com", "csrf_token": csrf_token(client, "/start-over")},
+    )
+    login(client, "ada@example.com")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MailRequest)) == 1
+    assert _delete(client, password=PASSWORD).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MailRequest)) == 0
 
 
 def test_the_page_says_plainly_what_will_happen_before_asking(

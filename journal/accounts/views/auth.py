@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from journal.accounts import accounts, auth_sessions, two_factor
+from journal.accounts import account_mail, accounts, auth_sessions, two_factor
 from journal.accounts.accounts import AccountError, Unlocked
 from journal.core import crypto
 from journal.core.extensions import limiter
@@ -137,11 +137,11 @@ def logout() -> ResponseReturnValue:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def signup() -> ResponseReturnValue:
-    return _mail_a_link("auth/signup.html", accounts.request_signup, "auth.signup_finish")
+    return _mail_a_link("auth/signup.html", account_mail.request_signup, "auth.signup_finish")
 
 
 def _mail_a_link(
-    template: str, request_link: Callable[[str, Callable[[str], str]], object], endpoint: str
+    template: str, request_link: Callable[[str, str], object], endpoint: str
 ) -> ResponseReturnValue:
     """Ask for an email and mail a link; the answer is the same whether or not the
     address has an account."""
@@ -149,7 +149,8 @@ def _mail_a_link(
         return render(template, email="")
     email = _form("email")
     try:
-        request_link(email, lambda token: url_for(endpoint, token=token, _external=True))
+        link = url_for(endpoint, token=account_mail.LINK_SLOT, _external=True)
+        request_link(email, link)
     except AccountError as exc:
         return _invalid(template, email=email, error=str(exc))
     purpose = "signup" if endpoint == "auth.signup_finish" else "start_over"
@@ -240,7 +241,7 @@ def reset() -> ResponseReturnValue:
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def start_over_request() -> ResponseReturnValue:
     return _mail_a_link(
-        "auth/start_over_request.html", accounts.request_start_over, "auth.start_over"
+        "auth/start_over_request.html", account_mail.request_start_over, "auth.start_over"
     )
 
 

@@ -31,6 +31,7 @@ _OPEN_BEFORE_ENROLMENT = frozenset(
         "static",
         "auth.logout",
         "main.healthz",
+        "main.readyz",
         "two_factor.setup",
         "two_factor.sign_in",
         "step_up.confirm",

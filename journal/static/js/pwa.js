@@ -261,6 +261,15 @@
     });
   }
 
+  // The server answered but could not take it now (503 while its database restarts,
+  // or another 5xx): keep it too. It is sent again later with the same idempotency
+  // key, so a write the server did save is not made twice.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status >= 500 && form && form.matches && form.matches("form[data-outbox]")) { keep(form); }
+  });
+
   function logout(form) {
     Outbox.list().then(function (items) {
       var waiting = items.length;

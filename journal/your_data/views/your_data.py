@@ -49,6 +49,7 @@ def download() -> ResponseReturnValue:
 
 @bp.post("/settings/export/csv")
 @login_required
+@requires_step_up
 def download_csv() -> ResponseReturnValue:
     """Check-ins and questionnaire scores for a spreadsheet (issue 18)."""
     body = export.export_csv(user(), current_udk())

@@ -1,0 +1,154 @@
+"""Mail about an account (sign-up and start-over links), sent by the job queue.
+
+The request records what was asked for (`MailRequest`: the address, the kind, the
+link with a placeholder for its token) and queues its id; it does nothing else, so
+it answers in the same time whether or not the address has an account. The job
+decides what to send: a sign-up link or "you already have an account"; a start-over
+link, or nothing for an address without an account.
+
+Exactly once: the job claims the row (a conditional UPDATE, committed) before it
+sends; a second run of the same job finds it claimed or sent and does nothing. If
+sending fails the claim is released and the job is retried with backoff. A claim
+older than STALE_CLAIM (a worker killed mid-send) is released by the sweep, which
+also queues again what could not be queued (the queue's storage was down).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select, update
+
+from journal import jobs
+from journal.accounts import accounts
+from journal.core import mail
+from journal.core.extensions import db
+from journal.models.jobs import MailRequest
+from journal.models.types import utcnow
+
+LINK_SLOT = "LINK-SLOT"  # where the job puts the link's single-use code
+JOB = "accounts.mail"
+SWEEP_JOB = "accounts.mail_sweep"
+KINDS = ("signup", "start_over")
+STALE_CLAIM = timedelta(minutes=10)
+NOT_QUEUED = timedelta(minutes=2)  # unclaimed this long: its job was lost; queue it again
+KEEP_SENT = timedelta(days=2)
+
+
+def request(kind: str, email: str, link_template: str) -> None:
+    """Record a message to send and queue its job (after the commit it reads)."""
+    if kind not in KINDS or LINK_SLOT not in link_template:
+        raise ValueError("unknown mail kind or link without a token placeholder")
+    row = MailRequest(id=uuid.uuid4(), kind=kind, email=email, link_template=link_template)
+    db.session.add(row)
+    db.session.commit()
+    jobs.enqueue(JOB, row.id)
+
+
+def request_signup(raw_email: str, link_template: str) -> str:
+    """Mail a sign-up link, or a notice if the address already has an account."""
+    email = accounts.normalise_email(raw_email)
+    request("signup", email, link_template)
+    return email
+
+
+def request_start_over(raw_email: str, link_template: str) -> None:
+    """Mail a start-over link if the address has an account (nothing otherwise)."""
+    request("start_over", accounts.normalise_email(raw_email), link_template)
+
+
+def _claim(mail_id: uuid.UUID) -> bool:
+    now = utcnow()
+    claimed = db.session.execute(
+        update(MailRequest)
+        .where(
+            MailRequest.id == mail_id,
+            MailRequest.sent_at.is_(None),
+            or_(MailRequest.claimed_at.is_(None), MailRequest.claimed_at < now - STALE_CLAIM),
+        )
+        .values(claimed_at=now, attempts=MailRequest.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return bool(getattr(claimed, "rowcount", 0) == 1)
+
+
+def deliver(mail_id: str) -> None:
+    """The job: send the message of one request, once."""
+    key = uuid.UUID(mail_id)
+    if not _claim(key):
+        return
+    row = db.session.get(MailRequest, key)
+    if row is None:
+        return
+    try:
+        message = _message(row)
+        if message is not None:
+            mail.send_mail(row.email, *message)
+    except Exception:
+        db.session.rollback()
+        db.session.execute(
+            update(MailRequest)
+            .where(MailRequest.id == key)
+            .values(claimed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        raise
+    row.sent_at = utcnow()
+    db.session.commit()
+
+
+def _message(row: MailRequest) -> tuple[str, str] | None:
+    """(subject, body), or None when nothing is to be sent."""
+    user = accounts.user_by_email(row.email)
+    if row.kind == "signup":
+        if user is not None:
+            return (
+                "Your Fresh Tracks account",
+                "Someone asked to create a Fresh Tracks account with this address, which "
+                "already has one. If it was you, log in instead. If not, you can ignore this.",
+            )
+        token = accounts.issue_token("signup", row.email, None, accounts.SIGNUP_TOKEN_TTL)
+        db.session.commit()
+        return (
+            "Finish creating your Fresh Tracks account",
+            "Open this link within 24 hours to choose a password:\n\n"
+            f"{_link(row, token)}\n\nIf you did not ask for this, ignore this message.",
+        )
+    if user is None:
+        return None
+    token = accounts.issue_token("start_over", row.email, user.id, accounts.START_OVER_TOKEN_TTL)
+    db.session.commit()
+    return (
+        "Start over in Fresh Tracks",
+        "Someone asked to start over with an empty Fresh Tracks journal for this "
+        "address. Starting over permanently deletes everything in the account.\n\n"
+        f"To continue, open this link within one hour:\n\n{_link(row, token)}\n\n"
+        "If you still have your recovery key, use it instead: it keeps your journal. "
+        "If you did not ask for this, ignore this message; nothing has changed.",
+    )
+
+
+def _link(row: MailRequest, token: str) -> str:
+    return row.link_template.replace(LINK_SLOT, token)
+
+
+def sweep() -> None:
+    """Periodic: queue again what was never picked up or whose worker died; forget
+    addresses of mail sent (or given up on) a while ago; drop used and expired tokens."""
+    now = utcnow()
+    waiting = db.session.scalars(
+        select(MailRequest.id).where(
+            MailRequest.sent_at.is_(None),
+            MailRequest.created_at < now - NOT_QUEUED,
+            MailRequest.created_at > now - KEEP_SENT,
+            or_(MailRequest.claimed_at.is_(None), MailRequest.claimed_at < now - STALE_CLAIM),
+        )
+    ).all()
+    db.session.execute(delete(MailRequest).where(MailRequest.created_at < now - KEEP_SENT))
+    db.session.commit()
+    accounts.purge_tokens(now)
+    for mail_id in waiting:
+        jobs.enqueue(JOB, mail_id)

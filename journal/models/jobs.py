@@ -1,0 +1,52 @@
+"""What the job queue needs in the database: mail waiting to leave, and jobs that
+failed for good (the operator's list).
+
+Neither holds health data. A mail request holds the address it goes to and which
+message it is; the message itself (and any link's token) is made by the job.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from journal.core.extensions import db
+from journal.models.types import UTCDateTime, utcnow
+
+
+class MailRequest(db.Model):  # type: ignore[name-defined,misc]
+    """One message somebody asked for (a sign-up link, a start-over link).
+
+    The request only records it; the job decides what to send (a sign-up link or
+    "you already have an account"), so the request does the same work whether or
+    not the address has an account. `claimed_at` is set, and committed, before the
+    message is sent: a duplicated job finds it claimed and sends nothing."""
+
+    __tablename__ = "mail_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(254))
+    # The link with the placeholder where the token goes (made by the job).
+    link_template: Mapped[str] = mapped_column(String(600))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FailedJob(db.Model):  # type: ignore[name-defined,misc]
+    """A job that failed on every retry: its name, its ids and the kind of error (never
+    the error's text, which could quote an address or a server's answer)."""
+
+    __tablename__ = "failed_jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(80))
+    args: Mapped[str] = mapped_column(String(400))
+    error: Mapped[str] = mapped_column(String(120))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
