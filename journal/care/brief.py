@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from journal.care import access, care, sharing
 from journal.care.shareable import SharedItem
@@ -275,7 +275,7 @@ def next_dosing_sessions(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, dateti
     return {pid: at for pid, at in rows}
 
 
-# -- the patients list ---------------------------------------------------------------
+# -- the caseload -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -287,43 +287,140 @@ class PatientRow:
     open_flags: int
     last_check_in: datetime | None
     next_dosing_session: datetime | None = None
+    # The name the therapist knows the patient by ("" when none was given).
+    name: str = ""
+    # Shared since the last appointment, or still unread.
+    new: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email
 
 
-def unread_counts(therapist: User) -> dict[uuid.UUID, int]:
-    subquery = access.readable_shares(therapist).where(Share.therapist_read_at.is_(None)).subquery()
-    rows = db.session.execute(
-        select(subquery.c.patient_id, func.count()).group_by(subquery.c.patient_id)
-    ).all()
-    return {pid: n for pid, n in rows}
+@dataclass(frozen=True)
+class Caseload:
+    rows: list[PatientRow]
+    page: int
+    pages: int
+    total: int
+    query: str
+    per_page: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def patient_rows(therapist: User) -> list[PatientRow]:
-    """The therapist's patients, the next appointment first (then the rest by email)."""
-    links = care.links_of_therapist(therapist)
-    emails = dict(
-        db.session.execute(
-            select(User.id, User.email).where(User.id.in_([link.patient_id for link in links]))
-        ).all()
+PER_PAGE: Final = 25
+
+
+def new_and_unread(
+    therapist: User, now: datetime | None = None
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """patient id → (shares made since the last appointment, all of them before the
+    first one, or still unread; shares still unread): one grouped query, whatever
+    the number of patients."""
+    now = now or utcnow()
+    since = case(
+        (CareLink.next_appointment_at <= now, CareLink.next_appointment_at),
+        else_=CareLink.last_appointment_at,
     )
-    ids = [link.patient_id for link in links]
-    unread = unread_counts(therapist)
-    dosing = next_dosing_sessions(ids)
-    flags = open_flags(therapist, ids)
-    check_ins = last_check_ins(therapist, ids)
-    rows = [
-        PatientRow(
-            link=link,
-            email=emails.get(link.patient_id, ""),
-            next_appointment=care.upcoming_appointment(link),
-            unread=unread.get(link.patient_id, 0),
-            open_flags=flags.get(link.patient_id, 0),
-            last_check_in=check_ins.get(link.patient_id),
-            next_dosing_session=dosing.get(link.patient_id),
+    unread = Share.therapist_read_at.is_(None)
+    is_new = or_(since.is_(None), Share.created_at >= since, unread)
+    rows = db.session.execute(
+        access.readable_shares(therapist)
+        .with_only_columns(
+            Share.patient_id,
+            func.sum(case((is_new, 1), else_=0)),
+            func.sum(case((unread, 1), else_=0)),
         )
-        for link in links
-    ]
+        .group_by(Share.patient_id)
+    ).all()
+    return {pid: (int(n or 0), int(u or 0)) for pid, n, u in rows}
+
+
+def _attention(row: PatientRow) -> tuple[bool, bool, datetime, str]:
+    """Unacknowledged safety flags first, then new items, then the next appointment."""
     far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
-    return sorted(rows, key=lambda r: (r.next_appointment or far, r.email))
+    return (row.open_flags == 0, row.new == 0, row.next_appointment or far, row.email)
+
+
+def caseload(
+    therapist: User, udk: bytes, query: str = "", page: int = 1, per_page: int = PER_PAGE
+) -> Caseload:
+    """One page of the therapist's patients, sorted by what needs attention.
+
+    What the order needs (flags, new items, appointments) is counted for every
+    patient in a few grouped queries; what only a row shows (last check-in, next
+    dosing session, the sealed name) is looked up for the page's rows alone. A
+    search opens every name (they are sealed to the therapist, so it cannot be a
+    query)."""
+    links = care.links_of_therapist(therapist)
+    ids = [link.patient_id for link in links]
+    emails = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+    query = " ".join(query.split())
+    names = care.link_names(therapist, udk, links) if query else {}
+    if query:
+        needle = query.casefold()
+        links = [
+            link
+            for link in links
+            if needle in names.get(link.patient_id, "").casefold()
+            or needle in emails.get(link.patient_id, "").casefold()
+        ]
+    counts = new_and_unread(therapist)
+    flags = open_flags(therapist, [link.patient_id for link in links]) if links else {}
+    rows = sorted(
+        (
+            PatientRow(
+                link=link,
+                email=emails.get(link.patient_id, ""),
+                next_appointment=care.upcoming_appointment(link),
+                unread=counts.get(link.patient_id, (0, 0))[1],
+                open_flags=flags.get(link.patient_id, 0),
+                last_check_in=None,
+                new=counts.get(link.patient_id, (0, 0))[0],
+            )
+            for link in links
+        ),
+        key=_attention,
+    )
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(1, page), pages)
+    shown = rows[(page - 1) * per_page : page * per_page]
+    shown_ids = [r.link.patient_id for r in shown]
+    if not query:
+        names = care.link_names(therapist, udk, [r.link for r in shown])
+    check_ins = last_check_ins(therapist, shown_ids) if shown_ids else {}
+    dosing = next_dosing_sessions(shown_ids)
+    shown = [
+        replace(
+            r,
+            name=names.get(r.link.patient_id, ""),
+            last_check_in=check_ins.get(r.link.patient_id),
+            next_dosing_session=dosing.get(r.link.patient_id),
+        )
+        for r in shown
+    ]
+    return Caseload(shown, page, pages, len(rows), query, per_page)
+
+
+def patient_rows(therapist: User, udk: bytes) -> list[PatientRow]:
+    """Every patient of the therapist, in the caseload's order."""
+    return caseload(therapist, udk, per_page=10**6).rows
+
+
+def patient_name(therapist: User, udk: bytes, link: CareLink) -> str:
+    """The name the therapist knows this patient by, or their email."""
+    name = care.link_names(therapist, udk, [link]).get(link.patient_id, "")
+    if name:
+        return name
+    found = db.session.get(User, link.patient_id)
+    return found.email if found else ""
 
 
 # -- the brief -----------------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_adapted_checklist_plan_share_and_brief_in_two_browsers(
     expect(therapist.locator(".patient-list")).to_contain_text(
         re.compile(rf"Next dosing session\s*{starts:%a %-d %b %Y, %H:%M}")
     )
-    therapist.get_by_role("link", name=re.compile("Pre-appointment brief")).click()
+    therapist.get_by_role("link", name=re.compile("^Brief for")).click()
     heading(therapist, "Pre-appointment brief")
     group = therapist.locator(".brief-group").first
     expect(group.get_by_role("heading", level=3)).to_have_text(

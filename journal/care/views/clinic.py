@@ -50,7 +50,12 @@ def _therapist() -> User:
 @login_required
 def patients() -> str:
     me = _therapist()
-    return render("clinic/patients.html", patients=brief.patient_rows(me))
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    found = brief.caseload(me, current_udk(), request.args.get("q", ""), page)
+    return render("clinic/patients.html", caseload=found, patients=found.rows)
 
 
 # -- invitations --------------------------------------------------------------------------
@@ -63,6 +68,7 @@ def _invite_page(issued: care.IssuedInvitation | None = None, **extra: Any) -> s
         "clinic/invite.html",
         issued=issued,
         invitations=invitations,
+        invitation_names=care.invitation_names(me, current_udk(), invitations),
         status=care.invitation_status,
         display_name=care.own_display_name(me),
         ttl_days=care.INVITATION_TTL.days,
@@ -76,7 +82,13 @@ def invite() -> ResponseReturnValue:
     me = _therapist()
     if request.method == "GET":
         return _invite_page()
-    issued = care.create_invitation(me)
+    raw_name = request.form.get("patient_name", "")
+    try:
+        issued = care.create_invitation(me, raw_name)
+    except CareError as exc:
+        return make_response(
+            _invite_page(patient_name_value=raw_name, patient_name_error=str(exc)), 422
+        )
     return _invite_page(issued, link=url_for("care.invitation", code=issued.code, _external=True))
 
 
