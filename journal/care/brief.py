@@ -436,6 +436,8 @@ class Brief:
     sections: list[tuple[BriefSection, Mapping[str, Any]]]
     total_shared: int
     next_dosing_session: datetime | None = None
+    # The name the therapist knows the patient by, or their email.
+    patient_name: str = ""
 
     @property
     def unread(self) -> int:
@@ -501,6 +503,7 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
     return Brief(
         link=link,
         patient_email=patient.email if patient else "",
+        patient_name=patient_name(therapist, udk, link),
         since=since,
         showing_all=show_all,
         groups=groups,

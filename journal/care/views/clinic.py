@@ -125,7 +125,14 @@ def patient(patient_id: str) -> str:
     return _patient_page(me, link, _local_input(link.next_appointment_at, me.time_zone))
 
 
-def _patient_page(me: User, link: CareLink, appointment_value: str, error: str = "") -> str:
+def _patient_page(
+    me: User,
+    link: CareLink,
+    appointment_value: str,
+    error: str = "",
+    name_error: str = "",
+    typed_name: str | None = None,
+) -> str:
     """Metadata only (types and dates of shared items): nothing here is decrypted."""
     shares = [share for share, _ in access.shared_records(me, link)]
     shares.sort(key=lambda s: s.created_at, reverse=True)
@@ -133,6 +140,7 @@ def _patient_page(me: User, link: CareLink, appointment_value: str, error: str =
         "clinic/patient.html",
         link=link,
         email=_email(link.patient_id),
+        name=brief.patient_name(me, current_udk(), link),
         shares=shares,
         labels=_labels(),
         last=care.last_appointment(link),
@@ -144,12 +152,36 @@ def _patient_page(me: User, link: CareLink, appointment_value: str, error: str =
         adapted=adaptations.updated_at_by_kind(me.id, link.patient_id),
         appointment_value=appointment_value,
         appointment_error=error,
+        name_error=name_error or None,
+        typed_name=typed_name,
     )
+
+
+@bp.post("/patients/<patient_id>/name")
+@login_required
+def rename(patient_id: str) -> ResponseReturnValue:
+    me = _therapist()
+    link = access.linked_patient(me, patient_id, via="patient")
+    typed = request.form.get("patient_name", "")
+    try:
+        care.rename_patient(me, link, typed)
+    except CareError as exc:
+        value = _local_input(link.next_appointment_at, me.time_zone)
+        page = _patient_page(me, link, value, name_error=str(exc), typed_name=typed)
+        return make_response(page, 422)
+    flash("Name saved.")
+    return redirect(url_for("clinic.patient", patient_id=link.patient_id))
 
 
 def _email(user_id: uuid.UUID) -> str:
     found = db.session.get(User, user_id)
     return found.email if found else ""
+
+
+def _name(me: User, patient_id: uuid.UUID) -> str:
+    """The name the therapist knows the patient by, or their email."""
+    link = care.link_between(me.id, patient_id)
+    return brief.patient_name(me, current_udk(), link) if link else _email(patient_id)
 
 
 def _labels() -> dict[str, str]:
@@ -229,7 +261,7 @@ def shared_item(patient_id: str, table: str, record_id: str) -> str:
         "clinic/item.html",
         share=share,
         item=item,
-        email=_email(share.patient_id),
+        email=_name(me, share.patient_id),
     )
 
 
@@ -252,7 +284,7 @@ def _adaptation_page(
     return render(
         "clinic/adaptation.html",
         link=link,
-        email=_email(link.patient_id),
+        email=_name(_therapist(), link.patient_id),
         kind=kind,
         form=form,
         saved=saved,
@@ -279,7 +311,7 @@ def adaptation(patient_id: str, kind: str) -> ResponseReturnValue:
     if not form.valid:
         return make_response(_adaptation_page(link, found, form, saved), 422)
     adaptations.save(me, link, found.key, form.data)
-    flash(f"{found.label} saved for {_email(link.patient_id)}. {found.saved_note}")
+    flash(f"{found.label} saved for {_name(me, link.patient_id)}. {found.saved_note}")
     return redirect(url_for("clinic.adaptation", patient_id=link.patient_id, kind=found.key))
 
 
