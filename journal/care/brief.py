@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import case, func, or_, select
 
-from journal.care import access, care, sharing
+from journal.care import access, access_log, care, sharing
 from journal.care.shareable import SharedItem
 from journal.core.database import rows_kept_on_commit
 from journal.core.extensions import db
@@ -93,6 +93,11 @@ class BriefContext:
     # every shared result, which both the flags and the scores use).
     memo: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def opened(self) -> int:
+        """How many records this brief opened so far."""
+        return len(self._opened)
+
     def shared(self, table: str) -> list[tuple[Share, Any]]:
         return [(s, r) for s, r in self.pairs if s.record_table == table]
 
@@ -103,7 +108,7 @@ class BriefContext:
         key = (share.record_table, share.record_id)
         if key not in self._opened:
             self._opened[key] = sharing.read_shared(
-                self.therapist, self.udk, share, record, via="brief"
+                self.therapist, self.udk, share, record, via="brief", log=False
             )
         return self._opened[key]
 
@@ -496,8 +501,11 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
         data = section.build(context)
         if data is not None:
             sections.append((section, data))
-    # The access log rows, the brief's and the sections'; the page renders from the
-    # rows loaded here, so they are kept rather than reloaded one by one.
+    # One access-log row for the whole view, naming how many records it opened
+    # (the brief's and the sections'); the page renders from the rows loaded here,
+    # so they are kept rather than reloaded one by one.
+    if context.opened:
+        access_log.record_brief_view(therapist, link.patient_id, context.opened)
     with rows_kept_on_commit():
         db.session.commit()
     return Brief(

@@ -256,7 +256,7 @@ def shared_item(patient_id: str, table: str, record_id: str) -> str:
     me = _therapist()
     share, record = access.shared_record(me, patient_id, table, record_id, via="item")
     item = sharing.read_shared(me, current_udk(), share, record, via="item")
-    db.session.commit()  # the access log row
+    sharing.mark_read([share])  # opened on its own: read, on both sides (commits the log row)
     return render(
         "clinic/item.html",
         share=share,
