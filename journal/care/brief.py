@@ -452,6 +452,21 @@ class Brief:
     def count(self) -> int:
         return sum(len(g.items) for g in self.groups)
 
+    @property
+    def unread_items(self) -> list[BriefItem]:
+        return [i for g in self.groups for i in g.items if i.unread]
+
+    @property
+    def new_by_kind(self) -> list[tuple[str, int]]:
+        """What was shared since the last appointment (everything before the first),
+        counted by kind, the most frequent first."""
+        counts: dict[str, int] = {}
+        for group in self.groups:
+            for entry in group.items:
+                if self.since is None or entry.share.created_at >= self.since:
+                    counts[entry.item.label] = counts.get(entry.item.label, 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
 
 # The record types a brief needs only recently (shared since the last appointment,
 # or unread). Sections need every shared questionnaire result (baselines, flags; their

@@ -213,9 +213,14 @@ def invitation_names(
     }
 
 
+def seal_link_name(therapist: User, link: CareLink, name: str) -> None:
+    """Seal `name` (already cleaned) into the link; the caller commits."""
+    link.sealed_name = _seal_to(therapist, name, _link_name_info(link))
+
+
 def rename_patient(therapist: User, link: CareLink, raw: str) -> None:
     """The therapist's own correction of the name they use."""
-    link.sealed_name = _seal_to(therapist, clean_patient_name(raw), _link_name_info(link))
+    seal_link_name(therapist, link, clean_patient_name(raw))
     audit.record(therapist.id, "care.patient_renamed", str(link.id))
     db.session.commit()
 

@@ -32,6 +32,7 @@ from journal.care.access import RecordNotFound
 from journal.care.care import CareError
 from journal.core.extensions import db
 from journal.models.sharing import CareLink
+from journal.models.types import utcnow
 from journal.models.users import User
 from journal.web.identity import current_udk, safe_next, user
 from journal.web.rendering import render
@@ -225,6 +226,7 @@ def patient_brief(patient_id: str) -> str:
         "clinic/brief.html",
         brief=brief.build_brief(me, current_udk(), link, show_all=request.args.get("all") == "1"),
         upcoming=care.upcoming_appointment(link),
+        printed_at=utcnow(),
     )
 
 
