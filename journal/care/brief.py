@@ -348,10 +348,21 @@ def new_and_unread(
     return {pid: (int(n or 0), int(u or 0)) for pid, n, u in rows}
 
 
-def _attention(row: PatientRow) -> tuple[bool, bool, datetime, str]:
-    """Unacknowledged safety flags first, then new items, then the next appointment."""
-    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
-    return (row.open_flags == 0, row.new == 0, row.next_appointment or far, row.email)
+@dataclass(frozen=True)
+class _Standing:
+    """What the order needs of one patient, from clear columns only."""
+
+    patient_id: uuid.UUID
+    email: str
+    next_appointment: datetime | None
+    open_flags: int
+    new: int
+    unread: int
+
+    def attention(self) -> tuple[bool, bool, datetime, str]:
+        """Unacknowledged safety flags first, then new items, then the next appointment."""
+        far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+        return (self.open_flags == 0, self.new == 0, self.next_appointment or far, self.email)
 
 
 def caseload(
@@ -359,59 +370,79 @@ def caseload(
 ) -> Caseload:
     """One page of the therapist's patients, sorted by what needs attention.
 
-    What the order needs (flags, new items, appointments) is counted for every
-    patient in a few grouped queries; what only a row shows (last check-in, next
-    dosing session, the sealed name) is looked up for the page's rows alone. A
-    search opens every name (they are sealed to the therapist, so it cannot be a
-    query)."""
-    links = care.links_of_therapist(therapist)
-    ids = [link.patient_id for link in links]
-    emails = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+    What the order needs (flags, new items, appointments) comes for every patient
+    from a few grouped queries of clear columns; what only a row shows (the link,
+    the sealed name, last check-in, next dosing session) is loaded for the page's
+    rows alone, so 400 patients cost little more than 20. A search opens every name
+    (they are sealed to the therapist, so it cannot be a query)."""
+    now = utcnow()
+    clear = db.session.execute(
+        select(CareLink.patient_id, CareLink.next_appointment_at, User.email)
+        .join(User, User.id == CareLink.patient_id)
+        .where(CareLink.therapist_id == therapist.id)
+    ).all()
     query = " ".join(query.split())
-    names = care.link_names(therapist, udk, links) if query else {}
+    names: dict[uuid.UUID, str] = {}
     if query:
+        names = care.link_names(therapist, udk, care.links_of_therapist(therapist))
         needle = query.casefold()
-        links = [
-            link
-            for link in links
-            if needle in names.get(link.patient_id, "").casefold()
-            or needle in emails.get(link.patient_id, "").casefold()
+        clear = [
+            row
+            for row in clear
+            if needle in names.get(row.patient_id, "").casefold() or needle in row.email.casefold()
         ]
-    counts = new_and_unread(therapist)
-    flags = open_flags(therapist, [link.patient_id for link in links]) if links else {}
-    rows = sorted(
+    counts = new_and_unread(therapist, now)
+    flags = open_flags(therapist, [row.patient_id for row in clear]) if clear else {}
+    standing = sorted(
         (
-            PatientRow(
-                link=link,
-                email=emails.get(link.patient_id, ""),
-                next_appointment=care.upcoming_appointment(link),
-                unread=counts.get(link.patient_id, (0, 0))[1],
-                open_flags=flags.get(link.patient_id, 0),
-                last_check_in=None,
-                new=counts.get(link.patient_id, (0, 0))[0],
+            _Standing(
+                row.patient_id,
+                row.email,
+                row.next_appointment_at
+                if row.next_appointment_at and row.next_appointment_at > now
+                else None,
+                flags.get(row.patient_id, 0),
+                *counts.get(row.patient_id, (0, 0)),
             )
-            for link in links
+            for row in clear
         ),
-        key=_attention,
+        key=_Standing.attention,
     )
-    pages = max(1, -(-len(rows) // per_page))
+    pages = max(1, -(-len(standing) // per_page))
     page = min(max(1, page), pages)
-    shown = rows[(page - 1) * per_page : page * per_page]
-    shown_ids = [r.link.patient_id for r in shown]
+    shown = standing[(page - 1) * per_page : page * per_page]
+    shown_ids = [r.patient_id for r in shown]
+    links = (
+        {
+            link.patient_id: link
+            for link in db.session.scalars(
+                select(CareLink).where(
+                    CareLink.therapist_id == therapist.id, CareLink.patient_id.in_(shown_ids)
+                )
+            )
+        }
+        if shown_ids
+        else {}
+    )
     if not query:
-        names = care.link_names(therapist, udk, [r.link for r in shown])
+        names = care.link_names(therapist, udk, list(links.values()))
     check_ins = last_check_ins(therapist, shown_ids) if shown_ids else {}
     dosing = next_dosing_sessions(shown_ids)
-    shown = [
-        replace(
-            r,
-            name=names.get(r.link.patient_id, ""),
-            last_check_in=check_ins.get(r.link.patient_id),
-            next_dosing_session=dosing.get(r.link.patient_id),
+    rows = [
+        PatientRow(
+            link=links[r.patient_id],
+            email=r.email,
+            next_appointment=r.next_appointment,
+            unread=r.unread,
+            open_flags=r.open_flags,
+            last_check_in=check_ins.get(r.patient_id),
+            next_dosing_session=dosing.get(r.patient_id),
+            name=names.get(r.patient_id, ""),
+            new=r.new,
         )
         for r in shown
     ]
-    return Caseload(shown, page, pages, len(rows), query, per_page)
+    return Caseload(rows, page, pages, len(standing), query, per_page)
 
 
 def patient_rows(therapist: User, udk: bytes) -> list[PatientRow]:

@@ -188,16 +188,55 @@ def _open_name(private: bytes, blob: bytes | None, info: bytes) -> str:
         return ""
 
 
+def _own_binding(link: CareLink) -> crypto.Binding:
+    return crypto.Binding("patient-name", "care_links", link.id, link.therapist_id, "own_name")
+
+
 def link_names(therapist: User, udk: bytes, links: list[CareLink]) -> dict[uuid.UUID, str]:
-    """patient id → the name the therapist knows them by ("" when none was given)."""
-    sealed = [link for link in links if link.sealed_name]
-    if not sealed:
-        return {}
-    private = keys.private_key(therapist, udk)
-    return {
-        link.patient_id: _open_name(private, link.sealed_name, _link_name_info(link))
-        for link in sealed
-    }
+    """patient id → the name the therapist knows them by ("" when none was given).
+
+    A name the server sealed to the therapist (at acceptance) is opened once with
+    their private key and kept under their own data key; after that it opens
+    cheaply. Commits when it moved any."""
+    found: dict[uuid.UUID, str] = {}
+    private: bytes | None = None
+    moved = False
+    for link in links:
+        if link.sealed_name:
+            private = private or keys.private_key(therapist, udk)
+            name = _open_name(private, link.sealed_name, _link_name_info(link))
+            link.own_sealed_name = crypto.seal_text(udk, name, _own_binding(link)) if name else None
+            link.sealed_name = None
+            moved = True
+        elif link.own_sealed_name:
+            try:
+                name = crypto.open_text(udk, link.own_sealed_name, _own_binding(link))
+            except (crypto.IntegrityFailure, UnicodeDecodeError):
+                name = ""
+        else:
+            continue
+        if name:
+            found[link.patient_id] = name
+    if moved:
+        db.session.commit()
+    return found
+
+
+def reseal_names(user: User, old_udk: bytes, new_udk: bytes) -> None:
+    """A therapist's own copies of their patients' names move to the new key; one
+    that no longer opens is dropped (the patient shows by email)."""
+    for link in db.session.scalars(
+        select(CareLink).where(
+            CareLink.therapist_id == user.id, CareLink.own_sealed_name.is_not(None)
+        )
+    ):
+        assert link.own_sealed_name is not None
+        try:
+            name = crypto.open_text(old_udk, link.own_sealed_name, _own_binding(link))
+        except crypto.IntegrityFailure:
+            link.own_sealed_name = None
+            continue
+        link.own_sealed_name = crypto.seal_text(new_udk, name, _own_binding(link))
 
 
 def invitation_names(
@@ -214,13 +253,17 @@ def invitation_names(
 
 
 def seal_link_name(therapist: User, link: CareLink, name: str) -> None:
-    """Seal `name` (already cleaned) into the link; the caller commits."""
+    """Seal `name` (already cleaned) to the therapist's public key (what the server
+    does without the therapist's keys); the caller commits."""
     link.sealed_name = _seal_to(therapist, name, _link_name_info(link))
+    link.own_sealed_name = None
 
 
-def rename_patient(therapist: User, link: CareLink, raw: str) -> None:
+def rename_patient(therapist: User, udk: bytes, link: CareLink, raw: str) -> None:
     """The therapist's own correction of the name they use."""
-    seal_link_name(therapist, link, clean_patient_name(raw))
+    name = clean_patient_name(raw)
+    link.sealed_name = None
+    link.own_sealed_name = crypto.seal_text(udk, name, _own_binding(link)) if name else None
     audit.record(therapist.id, "care.patient_renamed", str(link.id))
     db.session.commit()
 
@@ -313,11 +356,7 @@ def accept_invitation(patient: User, raw_code: str, name: str | None = None) -> 
     if link is None:
         link = CareLink(id=uuid.uuid4(), therapist_id=valid.therapist.id, patient_id=patient.id)
         db.session.add(link)
-    link.sealed_name = _seal_to(
-        valid.therapist,
-        valid.patient_name if chosen is None else chosen,
-        _link_name_info(link),
-    )
+    seal_link_name(valid.therapist, link, valid.patient_name if chosen is None else chosen)
     audit.record(patient.id, "care.link_accepted", str(valid.therapist.id))
     db.session.commit()
     return link

@@ -80,6 +80,11 @@ class CareLink(db.Model):  # type: ignore[name-defined,misc]
     # The name the therapist knows the patient by (as the patient confirmed it on
     # accepting), sealed to the therapist's public key (HPKE); None: the email.
     sealed_name: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The same name once the therapist has read it: sealed under their own data key
+    # (AES-GCM, microseconds to open, where HPKE takes far longer), so the caseload
+    # does not pay a public-key open per row on every load. A newer `sealed_name`
+    # (the patient accepted again) wins and replaces it.
+    own_sealed_name: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Share(db.Model):  # type: ignore[name-defined,misc]

@@ -26,6 +26,7 @@ def upgrade():
         batch_op.add_column(sa.Column('name_for_patient', sa.LargeBinary(), nullable=True))
     with op.batch_alter_table('care_links', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sealed_name', sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column('own_sealed_name', sa.LargeBinary(), nullable=True))
     with op.batch_alter_table('access_log', schema=None) as batch_op:
         batch_op.add_column(sa.Column('item_count', sa.Integer(), nullable=True))
     with op.batch_alter_table('users', schema=None) as batch_op:
@@ -40,6 +41,7 @@ def downgrade():
     with op.batch_alter_table('access_log', schema=None) as batch_op:
         batch_op.drop_column('item_count')
     with op.batch_alter_table('care_links', schema=None) as batch_op:
+        batch_op.drop_column('own_sealed_name')
         batch_op.drop_column('sealed_name')
     with op.batch_alter_table('care_invitations', schema=None) as batch_op:
         batch_op.drop_column('name_for_patient')

@@ -85,7 +85,7 @@ def test_the_caseload_stays_fast_with_400_patients(app: Flask, therapist: FlaskC
     add_patients(app, THERAPIST, [f"Big {i}" for i in range(380)], prefix="more")
     big = best_of(5)
     # Generous for a shared machine; opening 400 names on every load would fail it.
-    assert big < small * 2.5, (small, big)
+    assert big < small * 3, (small, big)
 
 
 def test_flags_first_then_new_items_then_the_next_appointment(

@@ -165,7 +165,7 @@ def rename(patient_id: str) -> ResponseReturnValue:
     link = access.linked_patient(me, patient_id, via="patient")
     typed = request.form.get("patient_name", "")
     try:
-        care.rename_patient(me, link, typed)
+        care.rename_patient(me, current_udk(), link, typed)
     except CareError as exc:
         value = _local_input(link.next_appointment_at, me.time_zone)
         page = _patient_page(me, link, value, name_error=str(exc), typed_name=typed)
