@@ -112,7 +112,7 @@ def _workspace(laptop: Page, phone: Page, password: str, tmp_path: Path) -> None
     expect(rows).to_have_count(10)
     laptop.get_by_role("link", name="Show all").click()
     laptop.get_by_role("link", name="Next page").click()
-    expect(laptop.locator("#caseload-status")).to_contain_text("showing 26–31")
+    expect(laptop.locator("#caseload-status")).to_contain_text("showing 26\u201331")
     expect(rows).to_have_count(6)
 
     # The phone: cards with labels, the bottom tabs.
