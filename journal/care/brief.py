@@ -296,6 +296,8 @@ class PatientRow:
     name: str = ""
     # Shared since the last appointment, or still unread.
     new: int = 0
+    # The patient's own time zone, for their clock beside the therapist's.
+    patient_zone: str | None = None
 
     @property
     def label(self) -> str:
@@ -358,6 +360,7 @@ class _Standing:
     open_flags: int
     new: int
     unread: int
+    zone: str
 
     def attention(self) -> tuple[bool, bool, datetime, str]:
         """Unacknowledged safety flags first, then new items, then the next appointment."""
@@ -377,7 +380,7 @@ def caseload(
     (they are sealed to the therapist, so it cannot be a query)."""
     now = utcnow()
     clear = db.session.execute(
-        select(CareLink.patient_id, CareLink.next_appointment_at, User.email)
+        select(CareLink.patient_id, CareLink.next_appointment_at, User.email, User.time_zone)
         .join(User, User.id == CareLink.patient_id)
         .where(CareLink.therapist_id == therapist.id)
     ).all()
@@ -403,6 +406,7 @@ def caseload(
                 else None,
                 flags.get(row.patient_id, 0),
                 *counts.get(row.patient_id, (0, 0)),
+                row.time_zone,
             )
             for row in clear
         ),
@@ -439,6 +443,7 @@ def caseload(
             next_dosing_session=dosing.get(r.patient_id),
             name=names.get(r.patient_id, ""),
             new=r.new,
+            patient_zone=r.zone,
         )
         for r in shown
     ]
@@ -474,6 +479,7 @@ class Brief:
     next_dosing_session: datetime | None = None
     # The name the therapist knows the patient by, or their email.
     patient_name: str = ""
+    patient_zone: str | None = None
 
     @property
     def unread(self) -> int:
@@ -558,6 +564,7 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
         link=link,
         patient_email=patient.email if patient else "",
         patient_name=patient_name(therapist, udk, link),
+        patient_zone=patient.time_zone if patient else None,
         since=since,
         showing_all=show_all,
         groups=groups,

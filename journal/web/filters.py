@@ -29,6 +29,28 @@ def local_time(value: datetime) -> datetime:
     return value.astimezone(zone) if zone is not None else value
 
 
+def _city(zone: str) -> str:
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def patient_clock(value: datetime, zone: str | None) -> str:
+    """The same moment on the patient's clock ("09:00 for the patient, Chicago"),
+    or "" when their zone shows the same time as the viewer's at that moment (so
+    a DST change in one of the two places is taken into account)."""
+    if not zone:
+        return ""
+    try:
+        theirs = value.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ""
+    mine = local_time(value)
+    if theirs.utcoffset() == mine.utcoffset():
+        return ""
+    day = "" if theirs.date() == mine.date() else theirs.strftime("%a %-d %b, ")
+    return f"{day}{theirs:%H:%M} for the patient, {_city(zone)}"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(patient_clock, "patient_clock")
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")

@@ -75,6 +75,9 @@ def login() -> ResponseReturnValue:
         )
     except AccountError as exc:
         return _invalid("auth/login.html", email=email, next=next_url, error=str(exc))
+    # An account made from the command line starts in UTC: its first sign-in takes
+    # the browser's zone, as sign-up does (the settings page confirms or changes it).
+    accounts.adopt_browser_zone(unlocked.user, _time_zone())
     # End any session this browser still had, so the new login starts a new row.
     auth_sessions.end_session(request.cookies.get(cookie_name()))
     if accounts.has_second_factor(unlocked.user):

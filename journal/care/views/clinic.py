@@ -142,6 +142,7 @@ def _patient_page(
         link=link,
         email=_email(link.patient_id),
         name=brief.patient_name(me, current_udk(), link),
+        patient_zone=_zone_of(link.patient_id),
         shares=shares,
         labels=_labels(),
         last=care.last_appointment(link),
@@ -177,6 +178,11 @@ def rename(patient_id: str) -> ResponseReturnValue:
 def _email(user_id: uuid.UUID) -> str:
     found = db.session.get(User, user_id)
     return found.email if found else ""
+
+
+def _zone_of(user_id: uuid.UUID) -> str | None:
+    found = db.session.get(User, user_id)
+    return found.time_zone if found else None
 
 
 def _name(me: User, patient_id: uuid.UUID) -> str:
