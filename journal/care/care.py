@@ -529,3 +529,36 @@ def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]
             for r in reads
         ],
     }
+
+
+# -- calendar --------------------------------------------------------------------------
+
+APPOINTMENT_MINUTES = 50
+
+
+def appointment_ics(link: CareLink, now: datetime | None = None) -> str | None:
+    """The upcoming appointment as an iCalendar file, or None when none is set. It
+    names nothing but the app: no patient, no therapist, no health detail, since a
+    calendar is synced to places this app does not control."""
+    when = upcoming_appointment(link, now)
+    if when is None:
+        return None
+    stamp = (now or utcnow()).astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+    start = when.astimezone(ZoneInfo("UTC"))
+    end = start + timedelta(minutes=APPOINTMENT_MINUTES)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Fresh Tracks//Appointment//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{link.id}-{start:%Y%m%dT%H%M%SZ}@fresh-tracks",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
+        f"DTEND:{end:%Y%m%dT%H%M%SZ}",
+        "SUMMARY:Appointment \u2014 Fresh Tracks",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(lines) + "\r\n"

@@ -185,7 +185,9 @@ def test_the_care_loop_in_two_browsers(
     heading(patient, "Who read what")
     # Two reads: the brief, and the brief again after "Mark all as read" came back to it.
     expect(patient.locator(".log-list li")).to_have_count(2)
-    expect(patient.locator(".log-list")).to_contain_text("Dr Sam Lee opened a journal entry")
+    expect(patient.locator(".log-list li").first).to_contain_text(
+        "Dr Sam Lee opened your pre-appointment brief: 1 item."
+    )
     check(patient, "access log")
 
     # What the therapist can read, and the page before ending the link.

@@ -223,6 +223,21 @@ def appointment(patient_id: str) -> ResponseReturnValue:
     return redirect(url_for("clinic.patient", patient_id=link.patient_id))
 
 
+@bp.get("/patients/<patient_id>/appointment.ics")
+@login_required
+def appointment_calendar(patient_id: str) -> ResponseReturnValue:
+    """The next appointment for the therapist's calendar (nothing but the time)."""
+    me = _therapist()
+    link = access.linked_patient(me, patient_id, via="appointment")
+    body = care.appointment_ics(link)
+    if body is None:
+        raise RecordNotFound(patient_id)
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    return response
+
+
 @bp.get("/patients/<patient_id>/brief")
 @login_required
 def patient_brief(patient_id: str) -> str:
