@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from journal.accounts import accounts, auth_sessions
+from journal.accounts import accounts, auth_sessions, two_factor
 from journal.accounts.accounts import AccountError, Unlocked
 from journal.core import crypto
 from journal.core.extensions import limiter
@@ -88,6 +88,10 @@ def login() -> ResponseReturnValue:
         )
         set_session_cookie(response, pending)
         return response
+    if two_factor.required(unlocked.user):
+        # Straight to the set-up a therapist must do first, not through a page that
+        # would only answer 401 and send them there.
+        return _logged_in(unlocked, redirect(url_for("two_factor.setup")))
     return _logged_in(unlocked, redirect(next_url or url_for("main.home")))
 
 
