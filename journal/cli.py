@@ -38,6 +38,8 @@ DEMO_THERAPIST = "demo-therapist@example.com"
 DEMO_PATIENT = "demo-patient@example.com"
 DEMO_ZONE = "Europe/Berlin"
 DEMO_THERAPIST_NAME = "Dr Sam Lee (demo)"
+# The name the demo therapist knows the patient by (sealed to the therapist).
+DEMO_PATIENT_NAME = "Robin Avery (demo)"
 # (hours from the first session's start, title, body).
 DEMO_ENTRIES = [
     (
@@ -117,7 +119,8 @@ def load_demo(reset: bool) -> None:
     therapist = accounts.create_user(DEMO_THERAPIST, therapist_pw, Role.THERAPIST, DEMO_ZONE)
     patient = accounts.create_user(DEMO_PATIENT, patient_pw, Role.PATIENT, DEMO_ZONE)
     care.set_display_name(therapist.user, DEMO_THERAPIST_NAME)
-    link = care.accept_invitation(patient.user, care.create_invitation(therapist.user).code)
+    invitation = care.create_invitation(therapist.user, DEMO_PATIENT_NAME)
+    link = care.accept_invitation(patient.user, invitation.code)
     _demo_adaptation(therapist, link)
     first, second = _demo_sessions(patient, utcnow())
     written = _demo_entries(patient, first.starts_at)

@@ -145,6 +145,7 @@ def wire_domains() -> None:
     # (not through a record's DEK) is moved by its own hook.
     rotation.on_udk_rotation(two_factor_service.reseal_secret)
     rotation.on_udk_rotation(safety_flags.reseal_notes)
+    rotation.on_udk_rotation(care_team.reseal_names)
     rotation.on_pepper_rotation(adaptations.move_macs)
     rotation.on_pepper_rotation(sharing.move_vouches)
     rotation.on_pepper_rotation(drafts.move_vouches)

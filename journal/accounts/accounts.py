@@ -155,6 +155,14 @@ def create_user(email: str, password: str, role: Role, time_zone: str = "UTC") -
     return Unlocked(user, new.udk, recovery_text)
 
 
+def adopt_browser_zone(user: User, zone: str) -> None:
+    """At sign-in: an account still in the UTC it was made with (from the command
+    line) takes the browser's zone; a zone the person chose or confirmed stays."""
+    if not user.time_zone_confirmed and user.time_zone == "UTC" and zone != "UTC":
+        user.time_zone = zone
+        db.session.commit()
+
+
 def complete_signup(token: str, password: str, time_zone: str) -> Unlocked:
     row = _valid_token("signup", token)
     if row is None:

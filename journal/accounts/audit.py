@@ -48,6 +48,7 @@ LABELS: dict[str, str] = {
     "care.link_accepted": "Joined a therapist's care team",
     "care.link_ended": "Care-team link ended",
     "care.appointment_set": "Appointment time set",
+    "care.patient_renamed": "Name of a patient changed",
     "share.created": "Shared with a therapist",
     "share.revoked": "Share revoked",
     "share.category_enabled": "Started sharing a whole category",

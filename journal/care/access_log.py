@@ -7,8 +7,6 @@ of it (care team → "Who read what").
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
-from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -36,6 +34,22 @@ def record_read(
     )
 
 
+def record_brief_view(therapist: User, patient_id: uuid.UUID, items: int) -> None:
+    """One row for one view of the brief, however many records it opened: the
+    patient reads "opened your pre-appointment brief: 7 items". The caller commits."""
+    db.session.add(
+        AccessLogEntry(
+            therapist_id=therapist.id,
+            patient_id=patient_id,
+            record_table=None,
+            record_id=None,
+            outcome=READ,
+            via="brief",
+            item_count=items,
+        )
+    )
+
+
 def record_refused(
     therapist: User,
     patient_id: uuid.UUID | None,
@@ -57,25 +71,6 @@ def record_refused(
         )
     )
     db.session.commit()
-
-
-def last_reads(
-    patient_id: uuid.UUID, table: str, record_ids: Collection[uuid.UUID]
-) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
-    """(record id, therapist id) → the latest successful read of these records, for
-    "read by … on …"."""
-    rows = db.session.execute(
-        select(AccessLogEntry.record_id, AccessLogEntry.therapist_id, func.max(AccessLogEntry.at))
-        .where(
-            AccessLogEntry.patient_id == patient_id,
-            AccessLogEntry.record_table == table,
-            AccessLogEntry.record_id.in_(record_ids),
-            AccessLogEntry.outcome == READ,
-            AccessLogEntry.therapist_id.is_not(None),
-        )
-        .group_by(AccessLogEntry.record_id, AccessLogEntry.therapist_id)
-    ).all()
-    return {(rid, tid): at for rid, tid, at in rows if rid is not None and tid is not None}
 
 
 def for_patient(

@@ -34,9 +34,9 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
-from journal.care import access, care, sharing
+from journal.care import access, access_log, care, sharing
 from journal.care.shareable import SharedItem
 from journal.core import crypto
 from journal.core.database import rows_kept_on_commit
@@ -97,6 +97,11 @@ class BriefContext:
     # Checks each share's MAC (once per brief it needs the patient's key agreement).
     verifier: sharing.ShareVerifier | None = None
 
+    @property
+    def opened(self) -> int:
+        """How many records this brief opened so far."""
+        return len(self._opened)
+
     def shared(self, table: str) -> list[tuple[Share, Any]]:
         return [(s, r) for s, r in self.pairs if s.record_table == table]
 
@@ -107,7 +112,13 @@ class BriefContext:
         key = (share.record_table, share.record_id)
         if key not in self._opened:
             self._opened[key] = sharing.read_shared(
-                self.therapist, self.udk, share, record, via="brief", verifier=self.verifier
+                self.therapist,
+                self.udk,
+                share,
+                record,
+                via="brief",
+                verifier=self.verifier,
+                log=False,
             )
         return self._opened[key]
 
@@ -283,7 +294,7 @@ def next_dosing_sessions(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, dateti
     return {pid: at for pid, at in rows}
 
 
-# -- the patients list ---------------------------------------------------------------
+# -- the caseload -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -295,43 +306,176 @@ class PatientRow:
     open_flags: int
     last_check_in: datetime | None
     next_dosing_session: datetime | None = None
+    # The name the therapist knows the patient by ("" when none was given).
+    name: str = ""
+    # Shared since the last appointment, or still unread.
+    new: int = 0
+    # The patient's own time zone, for their clock beside the therapist's.
+    patient_zone: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email
 
 
-def unread_counts(therapist: User) -> dict[uuid.UUID, int]:
-    subquery = access.readable_shares(therapist).where(Share.therapist_read_at.is_(None)).subquery()
-    rows = db.session.execute(
-        select(subquery.c.patient_id, func.count()).group_by(subquery.c.patient_id)
-    ).all()
-    return {pid: n for pid, n in rows}
+@dataclass(frozen=True)
+class Caseload:
+    rows: list[PatientRow]
+    page: int
+    pages: int
+    total: int
+    query: str
+    per_page: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def patient_rows(therapist: User) -> list[PatientRow]:
-    """The therapist's patients, the next appointment first (then the rest by email)."""
-    links = care.links_of_therapist(therapist)
-    emails = dict(
-        db.session.execute(
-            select(User.id, User.email).where(User.id.in_([link.patient_id for link in links]))
-        ).all()
+PER_PAGE: Final = 25
+
+
+def new_and_unread(
+    therapist: User, now: datetime | None = None
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """patient id → (shares made since the last appointment, all of them before the
+    first one, or still unread; shares still unread): one grouped query, whatever
+    the number of patients."""
+    now = now or utcnow()
+    since = case(
+        (CareLink.next_appointment_at <= now, CareLink.next_appointment_at),
+        else_=CareLink.last_appointment_at,
     )
-    ids = [link.patient_id for link in links]
-    unread = unread_counts(therapist)
-    dosing = next_dosing_sessions(ids)
-    flags = open_flags(therapist, ids)
-    check_ins = last_check_ins(therapist, ids)
+    unread = Share.therapist_read_at.is_(None)
+    is_new = or_(since.is_(None), Share.created_at >= since, unread)
+    rows = db.session.execute(
+        access.readable_shares(therapist)
+        .with_only_columns(
+            Share.patient_id,
+            func.sum(case((is_new, 1), else_=0)),
+            func.sum(case((unread, 1), else_=0)),
+        )
+        .group_by(Share.patient_id)
+    ).all()
+    return {pid: (int(n or 0), int(u or 0)) for pid, n, u in rows}
+
+
+@dataclass(frozen=True)
+class _Standing:
+    """What the order needs of one patient, from clear columns only."""
+
+    patient_id: uuid.UUID
+    email: str
+    next_appointment: datetime | None
+    open_flags: int
+    new: int
+    unread: int
+    zone: str
+
+    def attention(self) -> tuple[bool, bool, datetime, str]:
+        """Unacknowledged safety flags first, then new items, then the next appointment."""
+        far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+        return (self.open_flags == 0, self.new == 0, self.next_appointment or far, self.email)
+
+
+def caseload(
+    therapist: User, udk: bytes, query: str = "", page: int = 1, per_page: int = PER_PAGE
+) -> Caseload:
+    """One page of the therapist's patients, sorted by what needs attention.
+
+    What the order needs (flags, new items, appointments) comes for every patient
+    from a few grouped queries of clear columns; what only a row shows (the link,
+    the sealed name, last check-in, next dosing session) is loaded for the page's
+    rows alone, so 400 patients cost little more than 20. A search opens every name
+    (they are sealed to the therapist, so it cannot be a query)."""
+    now = utcnow()
+    clear = db.session.execute(
+        select(CareLink.patient_id, CareLink.next_appointment_at, User.email, User.time_zone)
+        .join(User, User.id == CareLink.patient_id)
+        .where(CareLink.therapist_id == therapist.id)
+    ).all()
+    query = " ".join(query.split())
+    names: dict[uuid.UUID, str] = {}
+    if query:
+        names = care.link_names(therapist, udk, care.links_of_therapist(therapist))
+        needle = query.casefold()
+        clear = [
+            row
+            for row in clear
+            if needle in names.get(row.patient_id, "").casefold() or needle in row.email.casefold()
+        ]
+    counts = new_and_unread(therapist, now)
+    flags = open_flags(therapist, [row.patient_id for row in clear]) if clear else {}
+    standing = sorted(
+        (
+            _Standing(
+                row.patient_id,
+                row.email,
+                row.next_appointment_at
+                if row.next_appointment_at and row.next_appointment_at > now
+                else None,
+                flags.get(row.patient_id, 0),
+                *counts.get(row.patient_id, (0, 0)),
+                row.time_zone,
+            )
+            for row in clear
+        ),
+        key=_Standing.attention,
+    )
+    pages = max(1, -(-len(standing) // per_page))
+    page = min(max(1, page), pages)
+    shown = standing[(page - 1) * per_page : page * per_page]
+    shown_ids = [r.patient_id for r in shown]
+    links = (
+        {
+            link.patient_id: link
+            for link in db.session.scalars(
+                select(CareLink).where(
+                    CareLink.therapist_id == therapist.id, CareLink.patient_id.in_(shown_ids)
+                )
+            )
+        }
+        if shown_ids
+        else {}
+    )
+    if not query:
+        names = care.link_names(therapist, udk, list(links.values()))
+    check_ins = last_check_ins(therapist, shown_ids) if shown_ids else {}
+    dosing = next_dosing_sessions(shown_ids)
     rows = [
         PatientRow(
-            link=link,
-            email=emails.get(link.patient_id, ""),
-            next_appointment=care.upcoming_appointment(link),
-            unread=unread.get(link.patient_id, 0),
-            open_flags=flags.get(link.patient_id, 0),
-            last_check_in=check_ins.get(link.patient_id),
-            next_dosing_session=dosing.get(link.patient_id),
+            link=links[r.patient_id],
+            email=r.email,
+            next_appointment=r.next_appointment,
+            unread=r.unread,
+            open_flags=r.open_flags,
+            last_check_in=check_ins.get(r.patient_id),
+            next_dosing_session=dosing.get(r.patient_id),
+            name=names.get(r.patient_id, ""),
+            new=r.new,
+            patient_zone=r.zone,
         )
-        for link in links
+        for r in shown
     ]
-    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
-    return sorted(rows, key=lambda r: (r.next_appointment or far, r.email))
+    return Caseload(rows, page, pages, len(standing), query, per_page)
+
+
+def patient_rows(therapist: User, udk: bytes) -> list[PatientRow]:
+    """Every patient of the therapist, in the caseload's order."""
+    return caseload(therapist, udk, per_page=10**6).rows
+
+
+def patient_name(therapist: User, udk: bytes, link: CareLink) -> str:
+    """The name the therapist knows this patient by, or their email."""
+    name = care.link_names(therapist, udk, [link]).get(link.patient_id, "")
+    if name:
+        return name
+    found = db.session.get(User, link.patient_id)
+    return found.email if found else ""
 
 
 # -- the brief -----------------------------------------------------------------------
@@ -351,6 +495,9 @@ class Brief:
     # restored from an older copy), and items or sections that would not open.
     unverified: int = 0
     unopened: int = 0
+    # The name the therapist knows the patient by, or their email.
+    patient_name: str = ""
+    patient_zone: str | None = None
 
     @property
     def unread(self) -> int:
@@ -359,6 +506,21 @@ class Brief:
     @property
     def count(self) -> int:
         return sum(len(g.items) for g in self.groups)
+
+    @property
+    def unread_items(self) -> list[BriefItem]:
+        return [i for g in self.groups for i in g.items if i.unread]
+
+    @property
+    def new_by_kind(self) -> list[tuple[str, int]]:
+        """What was shared since the last appointment (everything before the first),
+        counted by kind, the most frequent first."""
+        counts: dict[str, int] = {}
+        for group in self.groups:
+            for entry in group.items:
+                if self.since is None or entry.share.created_at >= self.since:
+                    counts[entry.item.label] = counts.get(entry.item.label, 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 # The record types a brief needs only recently (shared since the last appointment,
@@ -425,13 +587,18 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
             continue
         if data is not None:
             sections.append((section, data))
-    # The access log rows, the brief's and the sections'; the page renders from the
-    # rows loaded here, so they are kept rather than reloaded one by one.
+    # One access-log row for the whole view, naming how many records it opened
+    # (the brief's and the sections'); the page renders from the rows loaded here,
+    # so they are kept rather than reloaded one by one.
+    if context.opened:
+        access_log.record_brief_view(therapist, link.patient_id, context.opened)
     with rows_kept_on_commit():
         db.session.commit()
     return Brief(
         link=link,
         patient_email=patient.email if patient else "",
+        patient_name=patient_name(therapist, udk, link),
+        patient_zone=patient.time_zone if patient else None,
         since=since,
         showing_all=show_all,
         groups=groups,

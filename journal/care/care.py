@@ -133,16 +133,158 @@ def normalise_code(raw: str) -> str | None:
     return cleaned
 
 
-def create_invitation(therapist: User) -> IssuedInvitation:
+# -- the names therapists know their patients by -------------------------------------
+#
+# Who is in ketamine treatment at this clinic is itself health information, so a
+# patient's name is never stored in clear. The therapist's copy is sealed to their
+# public key (HPKE), bound to the row it sits in; only their private key opens it.
+# While an invitation waits, a second copy is sealed under a key derived from the
+# code (which is never stored) and the pepper, so the patient sees the name on
+# accepting and may correct it; that copy is wiped as soon as the invitation is used.
+
+
+def clean_patient_name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if len(name) > DISPLAY_NAME_MAX:
+        raise CareError(f"Keep the name under {DISPLAY_NAME_MAX} characters.")
+    return name
+
+
+def _invitation_name_info(invitation: CareInvitation) -> bytes:
+    return crypto.hpke_info(
+        "patient-name", "care_invitations", invitation.id, invitation.therapist_id
+    )
+
+
+def _link_name_info(link: CareLink) -> bytes:
+    return crypto.hpke_info(
+        "patient-name", "care_links", link.id, link.therapist_id, link.patient_id
+    )
+
+
+def _code_key(pepper: bytes, code: str) -> bytes:
+    return crypto.keyed_digest(pepper, "invitation name", code.encode())
+
+
+def _code_binding(invitation: CareInvitation) -> crypto.Binding:
+    return crypto.Binding(
+        "invitation-name", "care_invitations", invitation.id, invitation.therapist_id, "name"
+    )
+
+
+def _seal_to(therapist: User, name: str, info: bytes) -> bytes | None:
+    if not name:
+        return None
+    return crypto.seal_to_public_key(keys.verified_public_key(therapist), name.encode(), info)
+
+
+def _open_name(private: bytes, blob: bytes | None, info: bytes) -> str:
+    """The name, or "" when there is none or it no longer opens (new keys)."""
+    if not blob:
+        return ""
+    try:
+        return crypto.open_with_private_key(private, blob, info).decode()
+    except (crypto.IntegrityFailure, UnicodeDecodeError):
+        return ""
+
+
+def _own_binding(link: CareLink) -> crypto.Binding:
+    return crypto.Binding("patient-name", "care_links", link.id, link.therapist_id, "own_name")
+
+
+def link_names(therapist: User, udk: bytes, links: list[CareLink]) -> dict[uuid.UUID, str]:
+    """patient id → the name the therapist knows them by ("" when none was given).
+
+    A name the server sealed to the therapist (at acceptance) is opened once with
+    their private key and kept under their own data key; after that it opens
+    cheaply. Commits when it moved any."""
+    found: dict[uuid.UUID, str] = {}
+    private: bytes | None = None
+    moved = False
+    for link in links:
+        if link.sealed_name:
+            private = private or keys.private_key(therapist, udk)
+            name = _open_name(private, link.sealed_name, _link_name_info(link))
+            link.own_sealed_name = crypto.seal_text(udk, name, _own_binding(link)) if name else None
+            link.sealed_name = None
+            moved = True
+        elif link.own_sealed_name:
+            try:
+                name = crypto.open_text(udk, link.own_sealed_name, _own_binding(link))
+            except (crypto.IntegrityFailure, UnicodeDecodeError):
+                name = ""
+        else:
+            continue
+        if name:
+            found[link.patient_id] = name
+    if moved:
+        db.session.commit()
+    return found
+
+
+def reseal_names(user: User, old_udk: bytes, new_udk: bytes) -> None:
+    """A therapist's own copies of their patients' names move to the new key; one
+    that no longer opens is dropped (the patient shows by email)."""
+    for link in db.session.scalars(
+        select(CareLink).where(
+            CareLink.therapist_id == user.id, CareLink.own_sealed_name.is_not(None)
+        )
+    ):
+        assert link.own_sealed_name is not None
+        try:
+            name = crypto.open_text(old_udk, link.own_sealed_name, _own_binding(link))
+        except crypto.IntegrityFailure:
+            link.own_sealed_name = None
+            continue
+        link.own_sealed_name = crypto.seal_text(new_udk, name, _own_binding(link))
+
+
+def invitation_names(
+    therapist: User, udk: bytes, invitations: list[CareInvitation]
+) -> dict[uuid.UUID, str]:
+    """invitation id → the name given when inviting ("" when none)."""
+    sealed = [i for i in invitations if i.name_for_therapist]
+    if not sealed:
+        return {}
+    private = keys.private_key(therapist, udk)
+    return {
+        i.id: _open_name(private, i.name_for_therapist, _invitation_name_info(i)) for i in sealed
+    }
+
+
+def seal_link_name(therapist: User, link: CareLink, name: str) -> None:
+    """Seal `name` (already cleaned) to the therapist's public key (what the server
+    does without the therapist's keys); the caller commits."""
+    link.sealed_name = _seal_to(therapist, name, _link_name_info(link))
+    link.own_sealed_name = None
+
+
+def rename_patient(therapist: User, udk: bytes, link: CareLink, raw: str) -> None:
+    """The therapist's own correction of the name they use."""
+    name = clean_patient_name(raw)
+    link.sealed_name = None
+    link.own_sealed_name = crypto.seal_text(udk, name, _own_binding(link)) if name else None
+    audit.record(therapist.id, "care.patient_renamed", str(link.id))
+    db.session.commit()
+
+
+def create_invitation(therapist: User, patient_name: str = "") -> IssuedInvitation:
     if not therapist.is_therapist:
         raise CareError("Only therapists can invite.")
+    name = clean_patient_name(patient_name)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    pepper = keys.current_pepper()[1]
     invitation = CareInvitation(
         id=uuid.uuid4(),
         therapist_id=therapist.id,
-        code_hash=crypto.short_code_hash(keys.current_pepper()[1], code),
+        code_hash=crypto.short_code_hash(pepper, code),
         expires_at=utcnow() + INVITATION_TTL,
     )
+    if name:
+        invitation.name_for_therapist = _seal_to(therapist, name, _invitation_name_info(invitation))
+        invitation.name_for_patient = crypto.seal(
+            _code_key(pepper, code), name.encode(), _code_binding(invitation)
+        )
     db.session.add(invitation)
     audit.record(therapist.id, "care.invitation_created", str(invitation.id))
     db.session.commit()
@@ -154,6 +296,22 @@ class ValidInvitation:
     invitation: CareInvitation
     therapist: User
     therapist_name: str
+    # The name the therapist gave for the patient ("" when none), shown on accepting.
+    patient_name: str = ""
+
+
+def _name_from_code(invitation: CareInvitation, code: str) -> str:
+    if not invitation.name_for_patient:
+        return ""
+    for pepper in keys.peppers().values():
+        try:
+            key = _code_key(pepper, code)
+            return crypto.open_sealed(
+                key, invitation.name_for_patient, _code_binding(invitation)
+            ).decode()
+        except (crypto.IntegrityFailure, UnicodeDecodeError):
+            continue
+    return ""
 
 
 def check_invitation(raw_code: str) -> ValidInvitation:
@@ -173,25 +331,32 @@ def check_invitation(raw_code: str) -> ValidInvitation:
     therapist = db.session.get(User, invitation.therapist_id)
     if therapist is None:
         raise UNKNOWN
-    return ValidInvitation(invitation, therapist, display_name(therapist))
+    return ValidInvitation(
+        invitation, therapist, display_name(therapist), _name_from_code(invitation, code)
+    )
 
 
 def _use(invitation: CareInvitation, patient: User | None, outcome: str) -> None:
     invitation.used_at = utcnow()
     invitation.outcome = outcome
+    invitation.name_for_patient = None  # only the therapist's own copy stays
     invitation.patient_id = patient.id if patient else None
 
 
-def accept_invitation(patient: User, raw_code: str) -> CareLink:
-    """Link the patient with the inviting therapist; a second accept changes nothing."""
+def accept_invitation(patient: User, raw_code: str, name: str | None = None) -> CareLink:
+    """Link the patient with the inviting therapist; a second accept changes nothing
+    but the name. `name`: what the patient wants to be called (None keeps the name
+    the therapist gave; "" gives none), sealed to the therapist."""
     if patient.role != Role.PATIENT:
         raise CareError("Invitations are for patients. You are signed in as a therapist.")
+    chosen = clean_patient_name(name) if name is not None else None
     valid = check_invitation(raw_code)
     _use(valid.invitation, patient, "accepted")
     link = link_between(valid.therapist.id, patient.id)
     if link is None:
         link = CareLink(id=uuid.uuid4(), therapist_id=valid.therapist.id, patient_id=patient.id)
         db.session.add(link)
+    seal_link_name(valid.therapist, link, valid.patient_name if chosen is None else chosen)
     audit.record(patient.id, "care.link_accepted", str(valid.therapist.id))
     db.session.commit()
     return link
@@ -364,3 +529,36 @@ def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]
             for r in reads
         ],
     }
+
+
+# -- calendar --------------------------------------------------------------------------
+
+APPOINTMENT_MINUTES = 50
+
+
+def appointment_ics(link: CareLink, now: datetime | None = None) -> str | None:
+    """The upcoming appointment as an iCalendar file, or None when none is set. It
+    names nothing but the app: no patient, no therapist, no health detail, since a
+    calendar is synced to places this app does not control."""
+    when = upcoming_appointment(link, now)
+    if when is None:
+        return None
+    stamp = (now or utcnow()).astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+    start = when.astimezone(ZoneInfo("UTC"))
+    end = start + timedelta(minutes=APPOINTMENT_MINUTES)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Fresh Tracks//Appointment//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{link.id}-{start:%Y%m%dT%H%M%SZ}@fresh-tracks",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
+        f"DTEND:{end:%Y%m%dT%H%M%SZ}",
+        "SUMMARY:Appointment \u2014 Fresh Tracks",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(lines) + "\r\n"

@@ -37,7 +37,7 @@ from journal.dosing.kap_sessions import SessionDetails, SessionView
 from journal.dosing.planning import DONE
 from journal.models.checklists import Checklist
 from journal.models.intentions import Intention
-from journal.models.kap_sessions import KapSession
+from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
 
 TITLE_CHARS: Final = 80
@@ -117,9 +117,13 @@ INTENTION_ADAPTER: Final = dataclasses.replace(
 # -- checklists ---------------------------------------------------------------------------
 
 
-def checklist_view(snapshot: ChecklistSnapshot, starts_at: datetime) -> dict[str, Any]:
+def checklist_view(
+    snapshot: ChecklistSnapshot, starts_at: datetime, over: bool = False
+) -> dict[str, Any]:
     """What a therapist sees of a shared checklist: the counts and each item, ticked
-    or not, with its due time (shown in the reader's zone by the template)."""
+    or not, with its due time (shown in the reader's zone by the template). `over`:
+    the session is done or cancelled, so the list shows its outcome ("11 of 14
+    ticked"), and nothing is "due now" any more."""
     now = utcnow()
     patient = snapshot.status(starts_at, now, UTC, PATIENT)
     sitter = snapshot.status(starts_at, now, UTC, SITTER)
@@ -130,7 +134,7 @@ def checklist_view(snapshot: ChecklistSnapshot, starts_at: datetime) -> dict[str
             "phase": s.item.phase,
             "due_at": s.item.due_at_utc,
             "done": s.status == DONE,
-            "due_now": s.status == "due now",
+            "due_now": s.status == "due now" and not over,
         }
         for s in sorted(patient.items, key=lambda s: s.item.due_at_utc)
     ]
@@ -143,6 +147,8 @@ def checklist_view(snapshot: ChecklistSnapshot, starts_at: datetime) -> dict[str
         "total": patient.total,
         "sitter_summary": sitter.summary if sitter.total else None,
         "items": items,
+        "over": over,
+        "outcome": f"{patient.done} of {patient.total} ticked",
     }
 
 
@@ -151,7 +157,8 @@ def _open_checklist(record: Checklist, dek: bytes) -> Mapping[str, Any]:
         records.open_payload_with_dek(dek, checklists.TABLE, record)
     )
     session = _session_of(record)
-    return checklist_view(snapshot, session.starts_at if session else record.created_at)
+    over = session is not None and session.status != SessionStatus.PLANNED
+    return checklist_view(snapshot, session.starts_at if session else record.created_at, over)
 
 
 CHECKLIST_ADAPTER: Final = dataclasses.replace(

@@ -617,7 +617,6 @@ def share_marks(
     if not shares:
         return {}
     names = care.names_of({s.therapist_id for s in shares})
-    reads = access_log.last_reads(patient.id, table, {s.record_id for s in shares})
     marks: dict[uuid.UUID, list[ShareMark]] = {}
     for s in shares:
         marks.setdefault(s.record_id, []).append(
@@ -625,7 +624,7 @@ def share_marks(
                 share_id=s.id,
                 therapist_name=names.get(s.therapist_id, "a therapist"),
                 shared_at=s.created_at,
-                last_read_at=reads.get((s.record_id, s.therapist_id)),
+                last_read_at=s.therapist_read_at,
                 category=s.category,
             )
         )
@@ -646,11 +645,9 @@ def shared_with(patient: User, udk: bytes, link: CareLink) -> list[SharedWithThe
         .where(Share.patient_id == patient.id, Share.therapist_id == link.therapist_id)
         .order_by(Share.created_at.desc())
     ).all()
-    reads: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
     records_by_id: dict[uuid.UUID, Any] = {}
     for table in {s.record_table for s in shares}:
         ids = {s.record_id for s in shares if s.record_table == table}
-        reads.update(access_log.last_reads(patient.id, table, ids))
         adapter = shareable.adapter_for(table)
         if adapter is not None:
             records_by_id.update((r.id, r) for r in adapter.load_many(list(ids)))
@@ -665,7 +662,7 @@ def shared_with(patient: User, udk: bytes, link: CareLink) -> list[SharedWithThe
         except (crypto.IntegrityFailure, ValueError, KeyError, TypeError):
             log_unopened(s.record_table, s.record_id)
             continue
-        found.append(SharedWithTherapist(s, item, reads.get((s.record_id, s.therapist_id))))
+        found.append(SharedWithTherapist(s, item, s.therapist_read_at))
     return found
 
 
@@ -679,9 +676,12 @@ def read_shared(
     record: Any,
     via: str,
     verifier: ShareVerifier | None = None,
+    *,
+    log: bool = True,
 ) -> SharedItem:
     """Open one record the therapist was authorised for (`access.shared_record` or
-    `access.shared_records`), and log the read. The caller commits.
+    `access.shared_records`), and log the read (unless `log` is False: the brief
+    logs one row for all it opened). The caller commits.
 
     A share whose MAC is not the patient's raises `IntegrityFailure` (logged): it is
     never shown as the patient's words. `verifier` is for a caller checking many."""
@@ -692,11 +692,16 @@ def read_shared(
     private = keys.private_key(therapist, udk)
     dek = crypto.open_with_private_key(private, share.sealed_dek, share_info(share))
     item = adapter.item(record, dek)
-    access_log.record_read(therapist, share.patient_id, share.record_table, share.record_id, via)
+    if log:
+        access_log.record_read(
+            therapist, share.patient_id, share.record_table, share.record_id, via
+        )
     return item
 
 
 def mark_read(shares: Iterable[Share]) -> None:
+    """ "Read" on both sides: the therapist opened the item on its own or marked it
+    (the brief lists items without reading them for the therapist)."""
     now = utcnow()
     for share in shares:
         if share.therapist_read_at is None:

@@ -51,6 +51,12 @@ class CareInvitation(db.Model):  # type: ignore[name-defined,misc]
     patient_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    # The name the therapist uses for the patient, never in clear: sealed to the
+    # therapist's public key (HPKE), and a copy sealed under a key only the code
+    # (with the pepper) derives, so the patient can see it on accepting; that copy
+    # is wiped when the invitation is used.
+    name_for_therapist: Mapped[bytes | None] = mapped_column(LargeBinary)
+    name_for_patient: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class CareLink(db.Model):  # type: ignore[name-defined,misc]
@@ -71,6 +77,14 @@ class CareLink(db.Model):  # type: ignore[name-defined,misc]
     # Set by the therapist; in clear, like every appointment time.
     next_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The name the therapist knows the patient by (as the patient confirmed it on
+    # accepting), sealed to the therapist's public key (HPKE); None: the email.
+    sealed_name: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The same name once the therapist has read it: sealed under their own data key
+    # (AES-GCM, microseconds to open, where HPKE takes far longer), so the caseload
+    # does not pay a public-key open per row on every load. A newer `sealed_name`
+    # (the patient accepted again) wins and replaces it.
+    own_sealed_name: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Share(db.Model):  # type: ignore[name-defined,misc]
@@ -148,3 +162,5 @@ class AccessLogEntry(db.Model):  # type: ignore[name-defined,misc]
     outcome: Mapped[str] = mapped_column(String(16))
     # Where it happened: "brief", "item", "patient", … (a page name, never content).
     via: Mapped[str] = mapped_column(String(32), default="")
+    # For a view of the brief (one row, no record): how many items it showed.
+    item_count: Mapped[int | None] = mapped_column(Integer)

@@ -6,8 +6,9 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, LargeBinary, String, Uuid
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from journal.core.extensions import db
 from journal.models.types import UTCDateTime, utcnow
@@ -65,6 +66,11 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     # never stored.
     recovery_check: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # False until the zone came from the person's browser or their settings (an
+    # account made from the command line starts in UTC without it).
+    time_zone_confirmed: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     # Flask-Login protocol; identity itself comes from the session row.
     is_authenticated = True

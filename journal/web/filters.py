@@ -37,9 +37,31 @@ def machine_time(value: datetime) -> str:
     return value.replace(microsecond=0).isoformat()
 
 
+def _city(zone: str) -> str:
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def patient_clock(value: datetime, zone: str | None) -> str:
+    """The same moment on the patient's clock ("09:00 for the patient, Chicago"),
+    or "" when their zone shows the same time as the viewer's at that moment (so
+    a DST change in one of the two places is taken into account)."""
+    if not zone:
+        return ""
+    try:
+        theirs = value.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ""
+    mine = local_time(value)
+    if theirs.utcoffset() == mine.utcoffset():
+        return ""
+    day = "" if theirs.date() == mine.date() else theirs.strftime("%a %-d %b, ")
+    return f"{day}{theirs:%H:%M} for the patient, {_city(zone)}"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(machine_time, "machine_time")
+    app.add_template_filter(patient_clock, "patient_clock")
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")
     app.add_template_filter(integrity.count_phrase, "integrity_phrase")
     app.add_template_global(integrity.unopened_here, "unopened_here")

@@ -150,8 +150,7 @@ def test_the_care_loop_in_two_browsers(
     nav(therapist, "Patients")
     heading(therapist, "Your patients")
     expect(therapist.locator(".patient-list")).to_contain_text(PATIENT)
-    unread = therapist.locator(".patient-list dt", has_text="Unread shared items")
-    expect(unread.locator("xpath=following-sibling::dd[1]")).to_have_text("1")
+    expect(therapist.locator(".patient-list .col-new")).to_contain_text("1 new · 1 unread")
     check(therapist, "patients, one")
     therapist.get_by_role("link", name=PATIENT, exact=True).click()
     heading(therapist, PATIENT)
@@ -186,7 +185,9 @@ def test_the_care_loop_in_two_browsers(
     heading(patient, "Who read what")
     # Two reads: the brief, and the brief again after "Mark all as read" came back to it.
     expect(patient.locator(".log-list li")).to_have_count(2)
-    expect(patient.locator(".log-list")).to_contain_text("Dr Sam Lee opened a journal entry")
+    expect(patient.locator(".log-list li").first).to_contain_text(
+        "Dr Sam Lee opened your pre-appointment brief: 1 item."
+    )
     check(patient, "access log")
 
     # What the therapist can read, and the page before ending the link.

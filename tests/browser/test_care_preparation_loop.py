@@ -124,7 +124,7 @@ def test_adapted_checklist_plan_share_and_brief_in_two_browsers(
     expect(therapist.locator(".patient-list")).to_contain_text(
         re.compile(rf"Next dosing session\s*{starts:%a %-d %b %Y, %H:%M}")
     )
-    therapist.get_by_role("link", name=re.compile("Pre-appointment brief")).click()
+    therapist.get_by_role("link", name=re.compile("^Brief for")).click()
     heading(therapist, "Pre-appointment brief")
     group = therapist.locator(".brief-group").first
     expect(group.get_by_role("heading", level=3)).to_have_text(
@@ -135,7 +135,11 @@ def test_adapted_checklist_plan_share_and_brief_in_two_browsers(
     check(therapist, "brief grouped by session")
     screenshots(therapist, "care-brief-by-session")
 
-    # The patient sees who read it.
+    # Listed in the brief is not yet "read"; marked, it is, on both sides.
+    patient.reload()
+    expect(marks).to_contain_text("not read yet")
+    therapist.get_by_role("button", name=re.compile(r"Mark all \d+ as read")).click()
+    expect(therapist.get_by_role("status").first).to_contain_text("as read")
     patient.reload()
     expect(marks).to_contain_text(re.compile(r"read by Dr Sam Lee on \w"))
 

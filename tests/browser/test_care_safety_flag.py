@@ -91,18 +91,15 @@ def test_a_safety_flag_from_a_shared_phq9_reaches_the_therapist_who_acknowledges
     # The therapist: one open flag on the list.
     nav(therapist, "Patients")
     heading(therapist, "Your patients")
-    row = therapist.locator(".patient-list > li").first
+    row = therapist.locator(".patient-list .patient-row").first
     expect(row).to_contain_text(PATIENT)
-    expect(
-        row.locator("dt", has_text="Open safety flags").locator("xpath=following-sibling::dd[1]")
-    ).to_have_text("1")
-    expect(
-        row.locator("dt", has_text="Last check-in").locator("xpath=following-sibling::dd[1]")
-    ).not_to_have_text("None shared")
+    expect(row.locator(".col-flags")).to_contain_text("1 to acknowledge")
+    expect(row).to_have_class(re.compile("needs-attention"))
+    expect(row.locator(".col-check-in")).not_to_contain_text("None shared")
     check(therapist, "patients list with a flag")
 
     # The brief: the flag first, then the mood trend and the scores.
-    row.get_by_role("link", name=re.compile("Pre-appointment brief")).click()
+    row.get_by_role("link", name=re.compile("^Brief")).click()
     heading(therapist, "Pre-appointment brief")
     sections = therapist.locator(".brief-section h2")
     expect(sections.first).to_have_text("Safety flags")
@@ -123,9 +120,8 @@ def test_a_safety_flag_from_a_shared_phq9_reaches_the_therapist_who_acknowledges
     expect(flags).to_contain_text(re.compile(r"Acknowledged by Dr Ana Flores on \w{3} \d+"))
     check(therapist, "brief with the flag acknowledged")
     nav(therapist, "Patients")
-    expect(
-        row.locator("dt", has_text="Open safety flags").locator("xpath=following-sibling::dd[1]")
-    ).to_have_text("0")
+    expect(row.locator(".col-flags")).to_have_text(re.compile(r"Open safety flags\s+0$"))
+    expect(row).not_to_have_class(re.compile("needs-attention"))
 
     # The patient sees the acknowledgement among the reads of their data.
     patient.goto("/care/access-log")

@@ -71,7 +71,7 @@ def test_the_patients_list_shows_appointment_unread_flags_and_check_in(
     page = plain(pair.therapist.get("/clinic/patients"))
     assert pair.patient_email in page
     assert "Sun 4 May 2031, 15:30" in page  # the therapist's zone is UTC here
-    assert "Unread shared items 2" in page
+    assert "New since last appointment 2 new · 2 unread" in page
     assert "Open safety flags 0" in page
     assert "Last check-in None shared" in page
 
@@ -158,7 +158,9 @@ def test_marking_everything_read_clears_the_unread_count(app: Flask, pair: Pair)
         },
     )
     assert response.status_code == 302
-    assert "Unread shared items 0" in plain(pair.therapist.get("/clinic/patients"))
+    listing = plain(pair.therapist.get("/clinic/patients"))
+    assert "New since last appointment 3 new" in listing
+    assert "unread" not in listing
 
 
 def test_a_brief_section_with_nothing_to_show_is_left_out(pair: Pair) -> None:

@@ -171,18 +171,29 @@ def test_every_read_is_logged_and_the_patient_sees_read_by(app: Flask, pair: Pai
     assert "not read yet" in text(pair.patient.get(f"/journal/{entry}"))
     assert access_rows(app) == []
 
+    # Listed in the brief is not "read": the therapist opens it or marks it.
+    pair.therapist.get(f"/clinic/patients/{pair.patient_id}/brief")
+    assert "not read yet" in text(pair.patient.get(f"/journal/{entry}"))
     pair.therapist.get(item_url(pair, entry))
     pair.therapist.get(f"/clinic/patients/{pair.patient_id}/brief")
     rows = access_rows(app)
-    assert [(r.outcome, r.via) for r in rows] == [("read", "item"), ("read", "brief")]
+    assert [(r.outcome, r.via) for r in rows] == [
+        ("read", "brief"),
+        ("read", "item"),
+        ("read", "brief"),
+    ]
     assert all(r.therapist_id == pair.therapist_id for r in rows)
     assert all(r.patient_id == pair.patient_id for r in rows)
-    assert all(str(r.record_id) == entry for r in rows)
+    assert [str(r.record_id) for r in rows] == ["None", entry, "None"]
+    assert [r.item_count for r in rows] == [1, None, 1]
 
     card = text(pair.patient.get(f"/journal/{entry}"))
     assert "read by dr.lee@example.com on" in card
+    # The therapist's side says the same: no longer unread.
+    assert "Unread" not in text(pair.therapist.get(f"/clinic/patients/{pair.patient_id}/brief"))
     log = text(pair.patient.get("/care/access-log"))
-    assert log.count("dr.lee@example.com") == 2
+    assert log.count("dr.lee@example.com") == 4
+    assert log.count("opened your pre-appointment brief: 1 item.") == 3
     assert "opened a journal entry" in log
     assert SECRET not in log and "Session three" not in log
 

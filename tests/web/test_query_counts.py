@@ -184,7 +184,7 @@ PAGES = [
         Role.THERAPIST,
         seed_patients,
         (1, 5),
-        lambda html: html.count('<li class="entry-card">'),
+        lambda html: html.count('<tr class="patient-row'),
         budget=8,
     ),
     PageCase(

@@ -243,7 +243,8 @@ def test_a_therapist_is_sent_to_set_up_two_step_sign_in_before_anything_else(
     app: Flask, client: FlaskClient
 ) -> None:
     make_user(app, "dr.lee@example.com", Role.THERAPIST, two_step=False)
-    login(client, "dr.lee@example.com")
+    # Signed in, straight to the set-up (no detour through a page that answers 401).
+    assert login(client, "dr.lee@example.com").headers["Location"] == "/settings/two-factor/setup"
     for path in ("/", "/clinic/patients", "/settings/", "/journal/", "/settings/export"):
         response = client.get(path)
         assert response.status_code == 302, path
@@ -261,7 +262,8 @@ def test_a_therapist_without_two_step_sign_in_still_reaches_help_and_the_app_fil
     app: Flask, client: FlaskClient
 ) -> None:
     make_user(app, "dr.lee@example.com", Role.THERAPIST, two_step=False)
-    login(client, "dr.lee@example.com")
+    # Signed in, straight to the set-up (no detour through a page that answers 401).
+    assert login(client, "dr.lee@example.com").headers["Location"] == "/settings/two-factor/setup"
     for path in ("/help/", "/sw.js", "/manifest.webmanifest", "/offline"):
         assert client.get(path).status_code == 200, path
     assert client.get("/settings/").headers["Location"] == "/settings/two-factor/setup"

@@ -102,6 +102,9 @@ def login() -> ResponseReturnValue:
         )
     except AccountError as exc:
         return _invalid("auth/login.html", email=email, next=next_url, error=str(exc))
+    # An account made from the command line starts in UTC: its first sign-in takes
+    # the browser's zone, as sign-up does (the settings page confirms or changes it).
+    accounts.adopt_browser_zone(unlocked.user, _time_zone())
     # End any session this browser still had, so the new login starts a new row.
     auth_sessions.end_session(request.cookies.get(cookie_name()))
     if accounts.has_second_factor(unlocked.user):
@@ -112,6 +115,10 @@ def login() -> ResponseReturnValue:
         )
         set_session_cookie(response, pending)
         return response
+    if two_factor.required(unlocked.user):
+        # Straight to the set-up a therapist must do first, not through a page that
+        # would only answer 401 and send them there.
+        return _logged_in(unlocked, redirect(url_for("two_factor.setup")))
     return _logged_in(unlocked, redirect(next_url or url_for("main.home")))
 
 

@@ -50,6 +50,7 @@ def time_zone() -> ResponseReturnValue:
         )
         return make_response(page, 422)
     user().time_zone = zone
+    user().time_zone_confirmed = True
     db.session.commit()
     flash("Time zone saved.")
     return redirect(url_for("settings.index"))

@@ -96,14 +96,21 @@ def invitation(code: str) -> ResponseReturnValue:
         valid = care.check_invitation(code)
     except InvitationProblem as problem:
         return _invitation_problem(problem)
-    already = care.link_between(valid.therapist.id, me.id) is not None
+    return _invitation_page(me, code, valid, valid.patient_name)
+
+
+def _invitation_page(
+    me: User, code: str, valid: care.ValidInvitation, name: str, name_error: str | None = None
+) -> str:
     return render(
         "care/invitation.html",
         code=care.normalise_code(code),
         therapist_name=valid.therapist_name,
         therapist_email=valid.therapist.email,
         expires_at=valid.invitation.expires_at,
-        already=already,
+        already=care.link_between(valid.therapist.id, me.id) is not None,
+        patient_name=name,
+        name_error=name_error,
     )
 
 
@@ -112,8 +119,18 @@ def invitation(code: str) -> ResponseReturnValue:
 @limiter.limit(INVITATION_LIMIT)
 def accept(code: str) -> ResponseReturnValue:
     me = _patient()
+    name = request.form.get("patient_name")
     try:
-        link = care.accept_invitation(me, code)
+        if name is not None:
+            care.clean_patient_name(name)
+    except CareError as exc:
+        try:
+            valid = care.check_invitation(code)
+        except InvitationProblem as problem:
+            return _invitation_problem(problem)
+        return make_response(_invitation_page(me, code, valid, name or "", str(exc)), 422)
+    try:
+        link = care.accept_invitation(me, code, name)
     except InvitationProblem as problem:
         return _invitation_problem(problem)
     except CareError as exc:

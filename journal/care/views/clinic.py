@@ -32,6 +32,7 @@ from journal.care.access import RecordNotFound
 from journal.care.care import CareError
 from journal.core.extensions import db
 from journal.models.sharing import CareLink
+from journal.models.types import utcnow
 from journal.models.users import User
 from journal.web.identity import current_udk, safe_next, user
 from journal.web.rendering import render
@@ -50,7 +51,12 @@ def _therapist() -> User:
 @login_required
 def patients() -> str:
     me = _therapist()
-    return render("clinic/patients.html", patients=brief.patient_rows(me))
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    found = brief.caseload(me, current_udk(), request.args.get("q", ""), page)
+    return render("clinic/patients.html", caseload=found, patients=found.rows)
 
 
 # -- invitations --------------------------------------------------------------------------
@@ -63,6 +69,7 @@ def _invite_page(issued: care.IssuedInvitation | None = None, **extra: Any) -> s
         "clinic/invite.html",
         issued=issued,
         invitations=invitations,
+        invitation_names=care.invitation_names(me, current_udk(), invitations),
         status=care.invitation_status,
         display_name=care.own_display_name(me),
         ttl_days=care.INVITATION_TTL.days,
@@ -76,7 +83,13 @@ def invite() -> ResponseReturnValue:
     me = _therapist()
     if request.method == "GET":
         return _invite_page()
-    issued = care.create_invitation(me)
+    raw_name = request.form.get("patient_name", "")
+    try:
+        issued = care.create_invitation(me, raw_name)
+    except CareError as exc:
+        return make_response(
+            _invite_page(patient_name_value=raw_name, patient_name_error=str(exc)), 422
+        )
     return _invite_page(issued, link=url_for("care.invitation", code=issued.code, _external=True))
 
 
@@ -113,7 +126,14 @@ def patient(patient_id: str) -> str:
     return _patient_page(me, link, _local_input(link.next_appointment_at, me.time_zone))
 
 
-def _patient_page(me: User, link: CareLink, appointment_value: str, error: str = "") -> str:
+def _patient_page(
+    me: User,
+    link: CareLink,
+    appointment_value: str,
+    error: str = "",
+    name_error: str = "",
+    typed_name: str | None = None,
+) -> str:
     """Metadata only (types and dates of shared items): nothing here is decrypted."""
     # Only shares that verify as the patient's are listed (the brief says how many
     # could not be verified).
@@ -124,6 +144,8 @@ def _patient_page(me: User, link: CareLink, appointment_value: str, error: str =
         "clinic/patient.html",
         link=link,
         email=_email(link.patient_id),
+        name=brief.patient_name(me, current_udk(), link),
+        patient_zone=_zone_of(link.patient_id),
         shares=shares,
         labels=_labels(),
         last=care.last_appointment(link),
@@ -135,12 +157,41 @@ def _patient_page(me: User, link: CareLink, appointment_value: str, error: str =
         adapted=adaptations.updated_at_by_kind(me.id, link.patient_id),
         appointment_value=appointment_value,
         appointment_error=error,
+        name_error=name_error or None,
+        typed_name=typed_name,
     )
+
+
+@bp.post("/patients/<patient_id>/name")
+@login_required
+def rename(patient_id: str) -> ResponseReturnValue:
+    me = _therapist()
+    link = access.linked_patient(me, patient_id, via="patient")
+    typed = request.form.get("patient_name", "")
+    try:
+        care.rename_patient(me, current_udk(), link, typed)
+    except CareError as exc:
+        value = _local_input(link.next_appointment_at, me.time_zone)
+        page = _patient_page(me, link, value, name_error=str(exc), typed_name=typed)
+        return make_response(page, 422)
+    flash("Name saved.")
+    return redirect(url_for("clinic.patient", patient_id=link.patient_id))
 
 
 def _email(user_id: uuid.UUID) -> str:
     found = db.session.get(User, user_id)
     return found.email if found else ""
+
+
+def _zone_of(user_id: uuid.UUID) -> str | None:
+    found = db.session.get(User, user_id)
+    return found.time_zone if found else None
+
+
+def _name(me: User, patient_id: uuid.UUID) -> str:
+    """The name the therapist knows the patient by, or their email."""
+    link = care.link_between(me.id, patient_id)
+    return brief.patient_name(me, current_udk(), link) if link else _email(patient_id)
 
 
 def _labels() -> dict[str, str]:
@@ -175,6 +226,21 @@ def appointment(patient_id: str) -> ResponseReturnValue:
     return redirect(url_for("clinic.patient", patient_id=link.patient_id))
 
 
+@bp.get("/patients/<patient_id>/appointment.ics")
+@login_required
+def appointment_calendar(patient_id: str) -> ResponseReturnValue:
+    """The next appointment for the therapist's calendar (nothing but the time)."""
+    me = _therapist()
+    link = access.linked_patient(me, patient_id, via="appointment")
+    body = care.appointment_ics(link)
+    if body is None:
+        raise RecordNotFound(patient_id)
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    return response
+
+
 @bp.get("/patients/<patient_id>/brief")
 @login_required
 def patient_brief(patient_id: str) -> str:
@@ -184,6 +250,7 @@ def patient_brief(patient_id: str) -> str:
         "clinic/brief.html",
         brief=brief.build_brief(me, current_udk(), link, show_all=request.args.get("all") == "1"),
         upcoming=care.upcoming_appointment(link),
+        printed_at=utcnow(),
     )
 
 
@@ -215,12 +282,12 @@ def shared_item(patient_id: str, table: str, record_id: str) -> str:
     me = _therapist()
     share, record = access.shared_record(me, patient_id, table, record_id, via="item")
     item = sharing.read_shared(me, current_udk(), share, record, via="item")
-    db.session.commit()  # the access log row
+    sharing.mark_read([share])  # opened on its own: read, on both sides (commits the log row)
     return render(
         "clinic/item.html",
         share=share,
         item=item,
-        email=_email(share.patient_id),
+        email=_name(me, share.patient_id),
     )
 
 
@@ -243,7 +310,7 @@ def _adaptation_page(
     return render(
         "clinic/adaptation.html",
         link=link,
-        email=_email(link.patient_id),
+        email=_name(_therapist(), link.patient_id),
         kind=kind,
         form=form,
         saved=saved,
@@ -270,7 +337,7 @@ def adaptation(patient_id: str, kind: str) -> ResponseReturnValue:
     if not form.valid:
         return make_response(_adaptation_page(link, found, form, saved), 422)
     adaptations.save(me, link, found.key, form.data)
-    flash(f"{found.label} saved for {_email(link.patient_id)}. {found.saved_note}")
+    flash(f"{found.label} saved for {_name(me, link.patient_id)}. {found.saved_note}")
     return redirect(url_for("clinic.adaptation", patient_id=link.patient_id, kind=found.key))
 
 

@@ -1,0 +1,170 @@
+"""The therapist's workspace on a laptop (1366 x 768) and on a phone (412 x 915): the
+caseload as a wide table with a side navigation, or as cards above the bottom tabs;
+the demo patient's brief with its summary first, earlier sessions folded, and a
+printout of two pages at most. Every page is checked with axe in light and dark."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from journal.cli import DEMO_PATIENT_NAME, DEMO_THERAPIST
+from journal.models.types import utcnow
+from tests.browser.conftest import ARTIFACTS, assert_no_axe_violations, finish_two_step
+from tests.browser.test_care_loop import check
+from tests.browser.test_first_journey import heading
+from tests.factories import TOTP_SECRETS
+from tests.web.clinic_helpers import add_patients
+
+LAPTOP = {
+    "viewport": {"width": 1366, "height": 768},
+    "screen": {"width": 1366, "height": 768},
+    "is_mobile": False,
+    "has_touch": False,
+    "device_scale_factor": 1,
+}
+
+
+def _demo(app: Flask) -> str:
+    """`flask demo load`, as a developer runs it; returns the therapist's password."""
+    result = app.test_cli_runner().invoke(args=["demo", "load", "--reset"])
+    assert result.exit_code == 0, result.output
+    password = re.search(rf"therapist\s+{re.escape(DEMO_THERAPIST)}\s+(\S+)", result.output)
+    secret = re.search(r"authenticator app,\n\s+([A-Z2-7 ]+)\n", result.output)
+    assert password and secret, result.output
+    TOTP_SECRETS[DEMO_THERAPIST] = secret.group(1).replace(" ", "")
+    soon = utcnow() + timedelta(days=2)
+    add_patients(
+        app,
+        DEMO_THERAPIST,
+        [f"Patient {n:02d} {'Okafor' if n % 3 else 'Lindqvist'}" for n in range(30)],
+        appointments={n: soon + timedelta(hours=n) for n in range(0, 30, 2)},
+        prefix="caseload",
+    )
+    return password.group(1)
+
+
+def _log_in(page: Page, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(DEMO_THERAPIST)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    finish_two_step(page, DEMO_THERAPIST)
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def _shots(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{scheme}.png"))
+    page.emulate_media(color_scheme="light")
+
+
+def test_caseload_and_brief_on_a_laptop_and_a_phone(
+    new_context: Callable[..., BrowserContext],
+    browser: Browser,
+    live_server: str,
+    app: Flask,
+    tmp_path: Path,
+) -> None:
+    password = _demo(app)
+    laptop_context = browser.new_context(base_url=live_server, **LAPTOP)
+    try:
+        _workspace(laptop_context.new_page(), new_context().new_page(), password, tmp_path)
+    finally:
+        laptop_context.close()
+
+
+def _workspace(laptop: Page, phone: Page, password: str, tmp_path: Path) -> None:
+    _log_in(laptop, password)
+    _log_in(phone, password)
+
+    # The laptop: a side navigation and a wide table, the demo patient (new items)
+    # first, 25 rows a page.
+    laptop.goto("/clinic/patients")
+    heading(laptop, "Your patients")
+    nav = laptop.get_by_role("navigation", name="Main")
+    box = nav.bounding_box()
+    assert box is not None and box["x"] == 0 and box["height"] >= 700 and box["width"] < 260
+    table = laptop.locator("table.caseload-table")
+    expect(table.locator("thead")).to_be_visible()
+    assert (table.bounding_box() or {"width": 0})["width"] > 900
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(25)
+    expect(rows.first.locator("th")).to_contain_text(DEMO_PATIENT_NAME)
+    expect(rows.first.locator(".col-new")).to_contain_text("new")
+    assert laptop.evaluate("document.documentElement.scrollWidth") <= 1366
+    assert_no_axe_violations(laptop, "caseload, laptop")
+    laptop.emulate_media(color_scheme="dark")
+    assert_no_axe_violations(laptop, "caseload, laptop (dark)")
+    laptop.emulate_media(color_scheme="light")
+    _shots(laptop, "clinic-caseload-laptop")
+
+    laptop.get_by_label("Find a patient by name or email").fill("lindqvist")
+    laptop.get_by_role("button", name="Search").click()
+    expect(laptop.locator("#caseload-status")).to_contain_text("10 patients matching")
+    expect(rows).to_have_count(10)
+    laptop.get_by_role("link", name="Show all").click()
+    laptop.get_by_role("link", name="Next page").click()
+    expect(laptop.locator("#caseload-status")).to_contain_text("showing 26\u201331")
+    expect(rows).to_have_count(6)
+
+    # The phone: cards with labels, the bottom tabs.
+    phone.goto("/clinic/patients")
+    heading(phone, "Your patients")
+    head = phone.locator("table.caseload-table thead").bounding_box()
+    assert head is not None and head["width"] <= 1  # for screen readers only
+    first = phone.locator("tbody tr").first
+    expect(first.locator(".col-appointment .cell-label")).to_be_visible()
+    bar = phone.get_by_role("navigation", name="Main").bounding_box()
+    assert bar is not None and bar["y"] > 700 and bar["width"] == 412
+    check(phone, "caseload, phone")
+    _shots(phone, "clinic-caseload-phone")
+
+    # The demo patient's brief on the laptop: the summary and the newest session
+    # above the fold, earlier sessions folded.
+    laptop.goto("/clinic/patients")
+    laptop.get_by_role("link", name=f"Brief for {DEMO_PATIENT_NAME}").click()
+    heading(laptop, "Pre-appointment brief")
+    summary = laptop.locator(".brief-summary")
+    expect(summary).to_contain_text(DEMO_PATIENT_NAME)
+    expect(summary.locator(".new-by-kind")).to_contain_text("journal entr")
+    assert (summary.bounding_box() or {"y": 9999})["y"] < 300
+    groups = laptop.locator("details.brief-group")
+    expect(groups.first).to_have_attribute("open", "")
+    if groups.count() > 1:
+        expect(groups.nth(1)).not_to_have_attribute("open", "")
+    expect(laptop.locator(".brief")).not_to_contain_text("due now")
+    assert_no_axe_violations(laptop, "brief, laptop")
+    laptop.emulate_media(color_scheme="dark")
+    assert_no_axe_violations(laptop, "brief, laptop (dark)")
+    laptop.emulate_media(color_scheme="light")
+    _shots(laptop, "clinic-brief-laptop")
+
+    # Printed: no chrome, no buttons, the name and the date on the first page, few pages.
+    laptop.emulate_media(media="print")
+    expect(laptop.locator(".print-line")).to_be_visible()
+    expect(laptop.locator(".print-line")).to_contain_text(f"{DEMO_PATIENT_NAME} · printed")
+    assert (laptop.locator(".brief-head").bounding_box() or {"y": 9999})["y"] < 50
+    expect(laptop.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(laptop.get_by_role("button", name=re.compile("Mark all"))).to_be_hidden()
+    expect(laptop.locator(".brief a").first).to_have_css("text-decoration-line", "none")
+    # Folded sessions print open.
+    for n in range(groups.count()):
+        expect(groups.nth(n).locator(".brief-item").first).to_be_visible()
+    pdf = ARTIFACTS / "clinic-brief.pdf"
+    laptop.pdf(path=str(pdf), format="A4")
+    laptop.emulate_media(media="screen")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+    assert 1 <= pages <= 2, pages
+
+    phone.goto(laptop.url)
+    heading(phone, "Pre-appointment brief")
+    check(phone, "brief, phone")
+    _shots(phone, "clinic-brief-phone")
