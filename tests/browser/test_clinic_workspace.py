@@ -55,7 +55,7 @@ def _log_in(page: Page, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     finish_two_step(page, DEMO_THERAPIST)
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your patients")).to_be_visible()
 
 
 def _shots(page: Page, name: str) -> None:
