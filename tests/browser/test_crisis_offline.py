@@ -55,9 +55,15 @@ def flagged_results(app: Flask) -> list[tuple[int, bool]]:
 def choose(page: Page, answer: str) -> None:
     """Choose as a keyboard or screen-reader user does (Space on the radio): the
     questionnaire then waits for Next, where a tap would move on by itself."""
-    page.get_by_role("radio", name=answer).focus()
+    # The swap that brought this question moves focus once it settles (to keep the
+    # keyboard user's place): choose only after htmx is done with the page.
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    radio = page.get_by_role("radio", name=answer)
+    radio.focus()
     page.keyboard.press("Space")
-    expect(page.get_by_role("radio", name=answer)).to_be_checked()
+    expect(radio).to_be_checked()
 
 
 def answer_items_1_to_8(page: Page) -> None:
