@@ -10,7 +10,6 @@ writes rows, using nothing but public keys and what is in clear.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import re
@@ -31,7 +30,7 @@ from journal.models.sharing import Share
 from journal.models.users import User
 from journal.mood import measures
 from tests.factories import login, make_user
-from tests.pages import csrf_token, words
+from tests.pages import csrf_token, markup, words
 from tests.web.care_helpers import Pair, linked_pair, share, write
 from tests.web.care_mood_helpers import keys_of, share_record, take
 from tests.web.care_prep_helpers import default_rows, post_adaptation
@@ -42,10 +41,6 @@ FORGED = "Forged words the patient never wrote"
 UNVERIFIED = "could not be verified"
 
 
-def _text(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
 @pytest.fixture
 def pair(app: Flask, client: FlaskClient, other_client: FlaskClient) -> Pair:
     return linked_pair(app, other_client, client)
@@ -54,7 +49,7 @@ def pair(app: Flask, client: FlaskClient, other_client: FlaskClient) -> Pair:
 def _brief(pair: Pair) -> str:
     response = pair.therapist.get(f"/clinic/patients/{pair.patient_id}/brief?all=1")
     assert response.status_code == 200
-    return _text(response)
+    return markup(response)
 
 
 def _open_flags(pair: Pair) -> int:
@@ -158,7 +153,7 @@ def test_an_entry_sealed_to_the_therapists_real_key_is_not_shown_as_the_patients
         brief = _brief(pair)
         item = pair.therapist.get(f"/clinic/patients/{pair.patient_id}/records/entries/{forged}")
     assert "What the patient really wrote" in brief  # the rest of the brief is there
-    assert FORGED not in brief and FORGED not in _text(item)
+    assert FORGED not in brief and FORGED not in markup(item)
     assert "One item " + UNVERIFIED in brief
     assert item.status_code != 200
     assert "integrity failure" in caplog.text and FORGED not in caplog.text
@@ -216,7 +211,7 @@ def test_a_revoked_share_put_back_with_its_old_record_stays_unreadable(
     with caplog.at_level(logging.ERROR):
         brief = _brief(pair)
         item = pair.therapist.get(f"/clinic/patients/{pair.patient_id}/records/entries/{entry}")
-    assert secret not in brief and secret not in _text(item)
+    assert secret not in brief and secret not in markup(item)
     assert "Still shared" in brief
     assert UNVERIFIED in brief
     assert "integrity failure" in caplog.text
@@ -258,18 +253,18 @@ def test_a_withdrawn_adaptation_put_back_is_not_offered_again(
     assert post_adaptation(pair.therapist, url, default_rows()).status_code in (200, 302, 303)
     with app.app_context():
         old = _row(Adaptation, patient_id=pair.patient_id)
-    plan = _text(pair.patient.get("/sessions/new"))
+    plan = markup(pair.patient.get("/sessions/new"))
     assert "adapted" in plan and str(old["id"]) in plan
     withdrawn = pair.therapist.post(
         url + "/withdraw", data={"csrf_token": csrf_token(pair.therapist, url)}
     )
     assert withdrawn.status_code in (302, 303), withdrawn.status_code
-    assert str(old["id"]) not in _text(pair.patient.get("/sessions/new"))
+    assert str(old["id"]) not in markup(pair.patient.get("/sessions/new"))
     with app.app_context():
         db.session.execute(insert(Adaptation).values(**old))
         db.session.commit()
     with caplog.at_level(logging.ERROR):
-        plan = _text(pair.patient.get("/sessions/new"))
+        plan = markup(pair.patient.get("/sessions/new"))
         chosen = pair.patient.get(f"/sessions/adapted-checklists/{old['id']}")
     assert str(old["id"]) not in plan
     assert chosen.status_code in (404, 500)
@@ -285,7 +280,7 @@ def test_an_older_version_of_a_live_adaptation_put_back_is_refused(app: Flask, p
         db.session.execute(delete(Adaptation).where(Adaptation.id == first["id"]))
         db.session.execute(insert(Adaptation).values(**first))
         db.session.commit()
-    assert str(first["id"]) not in _text(pair.patient.get("/sessions/new"))
+    assert str(first["id"]) not in markup(pair.patient.get("/sessions/new"))
 
 
 def test_a_draft_planted_with_the_owners_public_key_is_never_offered(
@@ -316,8 +311,8 @@ def test_a_draft_planted_with_the_owners_public_key_is_never_offered(
     with caplog.at_level(logging.ERROR):
         page = client.get("/journal/new")
     assert page.status_code == 200
-    assert FORGED not in _text(page)
-    assert "Ada's own draft" in _text(page)
+    assert FORGED not in markup(page)
+    assert "Ada's own draft" in markup(page)
     assert "integrity failure" in caplog.text
 
 

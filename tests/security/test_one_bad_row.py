@@ -4,7 +4,6 @@ opened; the integrity error is logged once, with no content."""
 
 from __future__ import annotations
 
-import html
 import logging
 import uuid
 from datetime import timedelta
@@ -20,6 +19,7 @@ from journal.models.measures import MeasureResult
 from journal.models.moods import CheckIn
 from journal.models.types import utcnow
 from tests.factories import login, make_user
+from tests.pages import markup
 from tests.web.care_helpers import write
 from tests.web.care_mood_helpers import check_in_on, take
 from tests.web.mood_helpers import phq9
@@ -30,10 +30,6 @@ NOTICE = "One item could not be opened."
 
 def _flip(blob: bytes) -> bytes:
     return blob[:-1] + bytes([blob[-1] ^ 1])
-
-
-def _text(response: object) -> str:
-    return html.unescape(response.get_data(as_text=True))  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -57,7 +53,7 @@ def test_a_damaged_entry_leaves_home_and_the_journal_working(
         for url in ("/", "/journal/", "/journal/timeline"):
             response = ada.get(url)
             assert response.status_code == 200, url
-            page = _text(response)
+            page = markup(response)
             assert "River" in page and NOTICE in page and "Damaged" not in page
     assert "integrity failure" in caplog.text and "damaged" not in caplog.text.lower()
     assert caplog.text.count(f"entries {bad}") == 3  # once for each page, not more
@@ -85,7 +81,7 @@ def test_a_forged_check_in_or_result_leaves_mood_working(
         for url in ("/", "/mood/", "/mood/charts", "/journal/timeline"):
             response = ada.get(url)
             assert response.status_code == 200, url
-            assert "could not be opened" in _text(response), url
+            assert "could not be opened" in markup(response), url
     assert "integrity failure" in caplog.text
 
 
@@ -107,8 +103,8 @@ def test_a_damaged_shared_record_leaves_the_brief_and_the_care_page_working(
         brief = pair.therapist.get(f"/clinic/patients/{pair.patient_id}/brief?all=1")
         care = pair.patient.get(f"/care/therapists/{pair.link}")
     assert brief.status_code == 200
-    assert "Shared and fine" in _text(brief) and NOTICE in _text(brief)
-    assert "Shared and then damaged" not in _text(brief)
+    assert "Shared and fine" in markup(brief) and NOTICE in markup(brief)
+    assert "Shared and then damaged" not in markup(brief)
     assert care.status_code == 200
-    assert "Fine" in _text(care) and "Shared and then damaged" not in _text(care)
+    assert "Fine" in markup(care) and "Shared and then damaged" not in markup(care)
     assert "integrity failure" in caplog.text

@@ -25,10 +25,6 @@ BOB_TEXT = "Bob's words, for Bob alone."
 GENERIC = "It is not something you did."
 
 
-def _text(response: object) -> str:
-    return markup(response)  # type: ignore[attr-defined]
-
-
 @pytest.fixture
 def two(app: Flask) -> tuple[FlaskClient, FlaskClient, str, str]:
     make_user(app, "ada@example.com")
@@ -58,7 +54,7 @@ def _assert_integrity_error(
     response: object, caplog: pytest.LogCaptureFixture, *hidden: str
 ) -> None:
     assert response.status_code == 500  # type: ignore[attr-defined]
-    text = _text(response)
+    text = markup(response)
     assert GENERIC in text
     for words in hidden:
         assert words not in text
@@ -89,8 +85,8 @@ def test_swapping_ciphertext_between_two_users_entries_gives_an_integrity_error(
         # The list shows the rest and says one item could not be opened (item 8).
         listing = ada.get("/journal/", headers=HTMX)
         assert listing.status_code == 200
-        assert "One item could not be opened." in _text(listing)
-        assert BOB_TEXT not in _text(listing) and ADA_TEXT not in _text(listing)
+        assert "One item could not be opened." in markup(listing)
+        assert BOB_TEXT not in markup(listing) and ADA_TEXT not in markup(listing)
     assert BOB_TEXT not in caplog.text and ADA_TEXT not in caplog.text
 
 
@@ -126,7 +122,7 @@ def test_swapping_drafts_between_users_opens_neither(
         response = ada.get("/journal/new")
     # The page still works; the draft that does not open is left out and logged.
     assert response.status_code == 200
-    assert "secret draft" not in _text(response)
+    assert "secret draft" not in markup(response)
     assert "integrity failure" in caplog.text
 
 
