@@ -40,6 +40,8 @@ LABELS: dict[str, str] = {
     "export.json": "Downloaded all data (JSON)",
     "export.csv": "Downloaded check-ins and scores (CSV)",
     "export.printed": "Opened the printable export",
+    "export.fhir": "Downloaded questionnaire results for a health record (FHIR)",
+    "care.fhir_export": "Downloaded a patient's shared questionnaire results (FHIR)",
     "keys.udk_rotated": "Data key replaced by the operator",
     "account.secured": "Secured the account: devices signed out, new data and recovery keys",
     "care.invitation_created": "Invitation to a care team created",

@@ -37,6 +37,12 @@ def record_read(
 def record_brief_view(therapist: User, patient_id: uuid.UUID, items: int) -> None:
     """One row for one view of the brief, however many records it opened: the
     patient reads "opened your pre-appointment brief: 7 items". The caller commits."""
+    record_batch(therapist, patient_id, items, via="brief")
+
+
+def record_batch(therapist: User, patient_id: uuid.UUID, items: int, via: str) -> None:
+    """One row for one act that opened many records (`via` names it: the brief, the
+    FHIR export), with how many. The caller commits."""
     db.session.add(
         AccessLogEntry(
             therapist_id=therapist.id,
@@ -44,7 +50,7 @@ def record_brief_view(therapist: User, patient_id: uuid.UUID, items: int) -> Non
             record_table=None,
             record_id=None,
             outcome=READ,
-            via="brief",
+            via=via,
             item_count=items,
         )
     )

@@ -399,13 +399,16 @@ def shared_content(result: MeasureResult, data: Mapping[str, Any]) -> dict[str, 
                 "number": i.number,
                 "text": i.text,
                 "answer": labels.get(answers.get(i.number, -1), ""),
+                "value": answers.get(i.number),
             }
             for i in instrument.items
         ],
         "supplementary": [
             {
+                "id": q.id,
                 "text": q.text,
                 "answer": next((o.label for o in q.options if o.value == extra[q.id]), ""),
+                "value": extra[q.id],
             }
             for q in instrument.supplementary_questions
             if q.id in extra

@@ -165,6 +165,29 @@ class SupplementaryQuestion:
 
 
 @dataclass(frozen=True)
+class Coding:
+    code: str
+    display: str
+
+
+@dataclass(frozen=True)
+class Codes:
+    """The instrument's codes in a terminology (LOINC) for the FHIR export, as its
+    data file gives them. Scoring never reads them. An item or answer without a code
+    here is exported by its number or value alone: a code we could not check is
+    worse than none, since an EHR would file the answer under it."""
+
+    system: str
+    panel: Coding
+    total: Coding
+    items: Mapping[int, str]
+    answers: Mapping[int, str]
+    supplementary: Mapping[str, tuple[str, Mapping[int, str]]]
+    """Supplementary question id -> (its code, its answers' codes by value)."""
+    source: str
+
+
+@dataclass(frozen=True)
 class Instrument:
     """One questionnaire, as loaded from its data file.
 
@@ -203,6 +226,8 @@ class Instrument:
     again sooner (unless a clinic turns that off: QUESTIONNAIRE_RESPECT_WINDOW)."""
     response: ResponseRule | None
     """How the instrument's source defines a response; None: it defines none."""
+    codes: Codes | None = None
+    """Terminology codes for the FHIR export; None for an instrument without them."""
 
     @property
     def item_numbers(self) -> tuple[int, ...]:
@@ -451,9 +476,31 @@ def _instrument_from_data(data: dict[str, Any]) -> Instrument:
                 value=int(data["response"]["value"]),
                 source=str(data["response"]["source"]),
             ),
+            codes=_codes(data.get("codes")),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise InstrumentDataError(f"Instrument data is malformed: {error!r}") from error
+
+
+def _by_number(codes: Mapping[str, Any]) -> dict[int, str]:
+    return {int(key): str(code) for key, code in codes.items()}
+
+
+def _codes(data: Mapping[str, Any] | None) -> Codes | None:
+    if data is None:
+        return None
+    return Codes(
+        system=str(data["system"]),
+        panel=Coding(str(data["panel"]["code"]), str(data["panel"]["display"])),
+        total=Coding(str(data["total"]["code"]), str(data["total"]["display"])),
+        items=_by_number(data["items"]),
+        answers=_by_number(data["answers"]),
+        supplementary={
+            str(qid): (str(q["code"]), _by_number(q["answers"]))
+            for qid, q in data["supplementary"].items()
+        },
+        source=str(data["source"]),
+    )
 
 
 def _check_instrument(instrument: Instrument) -> None:
@@ -485,3 +532,13 @@ def _check_instrument(instrument: Instrument) -> None:
             raise InstrumentDataError(f"{name} response value is out of range.")
         if not rule.source.strip():
             raise InstrumentDataError(f"{name} response needs its source.")
+    codes = instrument.codes
+    if codes is not None:
+        scale = {option.value for option in instrument.answer_scale}
+        questions = {q.id: q for q in instrument.supplementary_questions}
+        if not set(codes.items) <= set(instrument.item_numbers) or not set(codes.answers) <= scale:
+            raise InstrumentDataError(f"{name} codes name an item or answer it does not have.")
+        for qid, (_code, answers) in codes.supplementary.items():
+            question = questions.get(qid)
+            if question is None or not set(answers) <= {o.value for o in question.options}:
+                raise InstrumentDataError(f"{name} codes name a question it does not have.")

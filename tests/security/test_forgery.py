@@ -180,6 +180,29 @@ def test_a_forged_phq9_result_raises_no_flag_and_is_not_in_the_brief(
     assert "integrity failure" in caplog.text
 
 
+def test_a_forged_phq9_result_is_not_in_the_therapists_fhir_export(
+    app: Flask, pair: Pair, caplog: pytest.LogCaptureFixture
+) -> None:
+    mallory = app.test_client()
+    make_user(app, "mallory@example.com")
+    login(mallory, "mallory@example.com")
+    take(mallory, "phq9", phq9(item9=3))
+    genuine = take(pair.patient, "gad7", dict.fromkeys(range(1, 8), 1))
+    assert share_record(pair, measures.TABLE, genuine).status_code in {302, 303}
+    forged = _forge_phq9(app, pair, "mallory@example.com")
+    data = {"csrf_token": csrf_token(pair.therapist, "/clinic/invite"), "start": "2000-01-01"}
+    data["end"] = "2100-01-01"
+    with caplog.at_level(logging.ERROR):
+        response = pair.therapist.post(
+            f"/clinic/patients/{pair.patient_id}/results.fhir", data=data
+        )
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert genuine in body and str(forged) not in body
+    assert "44260-8" not in body  # not even the PHQ-9's questionnaire went out
+    assert "integrity failure" in caplog.text
+
+
 def _row(model: Any, **where: Any) -> dict[str, Any]:
     row: Any = db.session.scalars(select(model).filter_by(**where)).one()
     return {c.name: getattr(row, c.key) for c in model.__table__.columns}

@@ -9,7 +9,7 @@ as a record that does not exist.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ from journal.care import (  # noqa: F401 (registers the checklist kind)
 from journal.care.access import RecordNotFound
 from journal.care.care import CareError
 from journal.core.extensions import db
+from journal.dosing.kap_sessions import zone_of
 from journal.models.sharing import CareLink
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -251,6 +252,9 @@ def patient_brief(patient_id: str) -> str:
         brief=brief.build_brief(me, current_udk(), link, show_all=request.args.get("all") == "1"),
         upcoming=care.upcoming_appointment(link),
         printed_at=utcnow(),
+        # The FHIR export's default range: the past year, in the therapist's days.
+        fhir_start=(utcnow().astimezone(zone_of(me)).date() - timedelta(days=365)).isoformat(),
+        fhir_end=utcnow().astimezone(zone_of(me)).date().isoformat(),
     )
 
 

@@ -9,6 +9,7 @@ patients list's open-flag count, which needs the therapist's key from their sess
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,14 +18,19 @@ from flask import flash, has_request_context, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from journal.accounts import audit
 from journal.care import access, safety_flags, sharing
 from journal.care.shareable import SharedItem
 from journal.care.views.clinic import _therapist, bp
 from journal.core.extensions import db
+from journal.core.forms import DayRangeForm
+from journal.dosing.kap_sessions import zone_of
 from journal.models.sharing import Share
+from journal.models.types import utcnow
 from journal.models.users import User
-from journal.mood import measures
+from journal.mood import fhir, measures
 from journal.web.identity import current_udk, safe_next
+from journal.web.rendering import attachment
 
 
 @bp.post("/patients/<patient_id>/flags/<record_id>/acknowledge")
@@ -43,6 +49,29 @@ def acknowledge_flag(patient_id: str, record_id: str) -> ResponseReturnValue:
         "clinic.patient_brief", patient_id=share.patient_id
     )
     return redirect(back)
+
+
+@bp.post("/patients/<patient_id>/results.fhir")
+@login_required
+def download_fhir(patient_id: str) -> ResponseReturnValue:
+    """The questionnaire results this patient shared, between two days, as a FHIR R4
+    Bundle for the clinic's health record. One access-log row says so (issue 21).
+
+    No step-up, unlike the patient's own exports: it carries only results the brief
+    already shows this session in full, and the patient sees every download."""
+    me = _therapist()
+    link = access.linked_patient(me, patient_id, via=fhir.EXPORT_VIA)
+    form = DayRangeForm.read(request.form)
+    if not form.valid:
+        flash(form.errors["range"])
+        return redirect(url_for("clinic.patient_brief", patient_id=link.patient_id))
+    since, until = form.bounds(zone_of(me))
+    results, _unverified = fhir.shared_results(me, current_udk(), link, since, until)
+    body = json.dumps(fhir.bundle(results, utcnow()), indent=2)
+    audit.record(me.id, "care.fhir_export", f"{len(results)} results")
+    db.session.commit()
+    name = f"shared-questionnaires-{form.start}-to-{form.end}.json"
+    return attachment(body, fhir.MEDIA_TYPE, name)
 
 
 @bp.app_template_global()

@@ -3,19 +3,22 @@ range) and delete the account."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import json
+from datetime import timedelta
 
 from flask import Blueprint, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from journal.accounts import accounts
+from journal.accounts import accounts, audit
 from journal.accounts.accounts import AccountError
 from journal.core.extensions import db
+from journal.core.forms import DayRangeForm
+from journal.dosing.kap_sessions import zone_of
 from journal.models.types import utcnow
+from journal.mood import fhir
 from journal.web.identity import clear_session_cookie, current_udk, user
-from journal.web.rendering import render
+from journal.web.rendering import attachment, render
 from journal.web.step_up import asks_password_itself, requires_step_up
 from journal.your_data import export
 from journal.your_data.deletion import delete_account
@@ -25,13 +28,8 @@ bp = Blueprint("your_data", __name__, template_folder="../templates")
 
 @bp.get("/settings/export")
 @login_required
-def index() -> str:
-    today = utcnow().date()
-    return render(
-        "your_data/export.html",
-        start=(today - timedelta(days=30)).isoformat(),
-        end=today.isoformat(),
-    )
+def index() -> ResponseReturnValue:
+    return _export_page()
 
 
 @bp.post("/settings/export/json")
@@ -40,11 +38,8 @@ def index() -> str:
 def download() -> ResponseReturnValue:
     body = export.export_json(user(), current_udk())
     db.session.commit()  # the security log row
-    response = make_response(body)
-    response.mimetype = "application/json"
     name = f"fresh-tracks-export-{utcnow().date().isoformat()}.json"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(body, "application/json", name)
 
 
 @bp.post("/settings/export/csv")
@@ -54,52 +49,51 @@ def download_csv() -> ResponseReturnValue:
     """Check-ins and questionnaire scores for a spreadsheet (issue 18)."""
     body = export.export_csv(user(), current_udk())
     db.session.commit()  # the security log row
-    response = make_response(body)
-    response.mimetype = "text/csv"
     name = f"fresh-tracks-checkins-and-scores-{utcnow().date().isoformat()}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(body, "text/csv", name)
 
 
-def _zone() -> ZoneInfo:
-    try:
-        return ZoneInfo(user().time_zone)
-    except ZoneInfoNotFoundError:
-        return ZoneInfo("UTC")
-
-
-def _day(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+def _export_page(status: int = 200, **errors: str) -> ResponseReturnValue:
+    """The export page, its date-range forms showing what was typed and any error."""
+    today = utcnow().date()
+    days = {
+        "start": request.values.get("start") or (today - timedelta(days=30)).isoformat(),
+        "end": request.values.get("end") or today.isoformat(),
+    }
+    return make_response(render("your_data/export.html", **days, **errors), status)
 
 
 @bp.get("/settings/export/print")
 @login_required
 @requires_step_up
 def printable() -> ResponseReturnValue:
-    start, end = _day("start"), _day("end")
-    error = None
-    if start is None or end is None:
-        error = "Choose a first and a last day, like 2026-01-31."
-    elif start > end:
-        error = "The first day must come before the last day."
-    if error or start is None or end is None:
-        page = render(
-            "your_data/export.html",
-            start=request.args.get("start", ""),
-            end=request.args.get("end", ""),
-            error=error,
-        )
-        return make_response(page, 422)
-    zone = _zone()
-    # Whole days in the person's own time zone, the last day included.
-    since = datetime.combine(start, time.min, zone)
-    until = datetime.combine(end + timedelta(days=1), time.min, zone)
+    form = DayRangeForm.read(request.args)
+    if not form.valid:
+        return _export_page(422, error=form.errors["range"])
+    since, until = form.bounds(zone_of(user()))
     sections = export.printable(user(), current_udk(), since, until)
     db.session.commit()
-    return render("your_data/print.html", sections=sections, start=start, end=end)
+    first, last = form.days
+    return render("your_data/print.html", sections=sections, start=first, end=last)
+
+
+@bp.post("/settings/export/fhir")
+@login_required
+@requires_step_up
+def download_fhir() -> ResponseReturnValue:
+    """Questionnaire results between two days as a FHIR R4 Bundle (issue 21), for
+    the patient to hand to a clinic whose health record takes FHIR."""
+    form = DayRangeForm.read(request.form)
+    if not form.valid:
+        return _export_page(422, fhir_error=form.errors["range"])
+    me = user()
+    since, until = form.bounds(zone_of(me))
+    results = fhir.own_results(me, current_udk(), since, until)
+    body = json.dumps(fhir.bundle(results, utcnow()), indent=2)
+    audit.record(me.id, "export.fhir", f"{form.start}..{form.end}")
+    db.session.commit()  # the security log row
+    name = f"fresh-tracks-questionnaires-{form.start}-to-{form.end}.json"
+    return attachment(body, fhir.MEDIA_TYPE, name)
 
 
 @bp.route("/settings/delete", methods=["GET", "POST"])
