@@ -18,7 +18,8 @@ MIN_TARGET = 44  # CSS px, WCAG 2.5.5 (AAA) and the platforms' own guidance
 NARROW = {"width": 320, "height": 640}
 
 # Every visible control that is too small. Links inside a sentence are exempt
-# (WCAG 2.5.8 "inline"): an inline <a> whose paragraph or list item has other text.
+# (WCAG 2.5.8 "inline"): an inline <a> whose paragraph, list item or definition has
+# other text.
 SMALL_TARGETS_JS = """
 (min) => {
   const small = [];
@@ -28,7 +29,7 @@ SMALL_TARGETS_JS = """
     const box = el.getBoundingClientRect();
     if (box.width === 0 && box.height === 0) continue;
     if (el.tagName === "A" && getComputedStyle(el).display === "inline") {
-      const block = el.closest("p, li");
+      const block = el.closest("p, li, dd");
       if (block && block.textContent.trim() !== el.textContent.trim()) continue;
     }
     if (box.width < min - 0.01 || box.height < min - 0.01) {

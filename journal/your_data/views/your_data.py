@@ -53,14 +53,14 @@ def download_csv() -> ResponseReturnValue:
     return attachment(body, "text/csv", name)
 
 
-def _export_page(status: int = 200, **errors: str) -> ResponseReturnValue:
-    """The export page, its date-range forms showing what was typed and any error."""
+def _export_page(status: int = 200, **shown: str) -> ResponseReturnValue:
+    """The export page. Both date-range forms start on the last 30 days; a form sent
+    back with an error passes what was typed (and the message) in `shown`."""
     today = utcnow().date()
-    days = {
-        "start": request.values.get("start") or (today - timedelta(days=30)).isoformat(),
-        "end": request.values.get("end") or today.isoformat(),
-    }
-    return make_response(render("your_data/export.html", **days, **errors), status)
+    days = {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()}
+    fhir_days = {f"fhir_{name}": value for name, value in days.items()}
+    context = {**days, **fhir_days, **shown}
+    return make_response(render("your_data/export.html", **context), status)
 
 
 @bp.get("/settings/export/print")
@@ -69,7 +69,7 @@ def _export_page(status: int = 200, **errors: str) -> ResponseReturnValue:
 def printable() -> ResponseReturnValue:
     form = DayRangeForm.read(request.args)
     if not form.valid:
-        return _export_page(422, error=form.errors["range"])
+        return _export_page(422, start=form.start, end=form.end, error=form.errors["range"])
     since, until = form.bounds(zone_of(user()))
     sections = export.printable(user(), current_udk(), since, until)
     db.session.commit()
@@ -85,7 +85,8 @@ def download_fhir() -> ResponseReturnValue:
     the patient to hand to a clinic whose health record takes FHIR."""
     form = DayRangeForm.read(request.form)
     if not form.valid:
-        return _export_page(422, fhir_error=form.errors["range"])
+        error = form.errors["range"]
+        return _export_page(422, fhir_start=form.start, fhir_end=form.end, fhir_error=error)
     me = user()
     since, until = form.bounds(zone_of(me))
     results = fhir.own_results(me, current_udk(), since, until)
