@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := journal
 
-.PHONY: run test lint demo install clean lighthouse screenshots icons bench vnu
+.PHONY: run test lint demo install clean lighthouse screenshots icons bench vnu translations messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,23 @@ install: $(VENV)/.installed
 ## Serve the app on SQLite at http://127.0.0.1:$(PORT) (development secrets are
 ## generated into instance/ on the first run), with a job-queue worker beside it
 ## (mail, reminders, clean-ups; its queue is a SQLite file, nothing else to run).
-run: install
+run: install translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask jobs worker --workers 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## The Spanish catalog, compiled from journal/translations/es/LC_MESSAGES/messages.po
+## (the .mo is built, not committed). `make messages` extracts the strings again and
+## merges them into the .po files for translators.
+CATALOGS := journal/translations
+MO := $(CATALOGS)/es/LC_MESSAGES/messages.mo
+$(MO): $(CATALOGS)/es/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d $(CATALOGS)
+translations: $(MO)
+messages: install
+	$(BIN)/pybabel extract -q -F babel.cfg --no-location -o $(CATALOGS)/messages.pot journal
+	$(BIN)/pybabel update -q --no-fuzzy-matching -i $(CATALOGS)/messages.pot -d $(CATALOGS)
 
 ## Load a demo therapist and patient (development only); prints their passwords.
 demo: install
@@ -47,7 +59,7 @@ vnu: $(VNU)
 
 ## The whole suite: lint, unit, web, database and browser tests. TEST_DATABASE_URL
 ## selects PostgreSQL; REQUIRE_BROWSER=1 turns a missing browser into a failure.
-test: lint $(VNU)
+test: lint $(VNU) translations
 	$(BIN)/pytest -q -p no:cacheprovider
 
 ## Lighthouse (performance, accessibility, best practices) on the main pages of both
@@ -85,4 +97,4 @@ bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .tools
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .tools $(MO)

@@ -28,7 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from journal import cli, jobs, wiring
     from journal.core import crypto, database, headers, proxies, server_timing, static_urls
     from journal.core.extensions import csrf, db, htmx, limiter, login_manager, migrate
-    from journal.web import errors, filters, identity, presenters, share_marks
+    from journal.web import errors, filters, identity, language, presenters, share_marks
 
     crypto.limit_kdf(app.config["KDF_CONCURRENCY"], app.config["KDF_WAIT_SECONDS"])
     db.init_app(app)
@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     login_manager.init_app(app)
     identity.init_app(app)
+    language.init_app(app)
     headers.init_app(app)
     logs.init_app(app)
     proxies.init_app(app)

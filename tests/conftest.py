@@ -36,8 +36,24 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'journal.sqlite3'}"
 
 
+def _compile_catalogs() -> None:
+    """The Spanish catalog as `make translations` compiles it, so that `pytest` run
+    alone tests the words in the .po file (the .mo is built, never committed)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).parent.parent / "journal" / "translations").glob(
+        "*/LC_MESSAGES/*.po"
+    ):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source, mo.open("wb") as target:
+                write_mo(target, read_po(source))
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    _compile_catalogs()
     instance = tmp_path_factory.mktemp("instance")
     os.environ.setdefault("JOURNAL_PEPPER", TEST_PEPPER)
     # Apps a test builds for itself queue their jobs here too, not in the repo's instance/.

@@ -65,6 +65,9 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     # HMAC(pepper, id ‖ last group of the key) until confirmed; the key itself is
     # never stored.
     recovery_check: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    # The language chosen in Settings ("en", "es"); None: follow the browser. A UI
+    # preference, in clear: mail and push text use it too.
+    language: Mapped[str | None] = mapped_column(String(8))
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     # False until the zone came from the person's browser or their settings (an
     # account made from the command line starts in UTC without it).

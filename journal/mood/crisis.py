@@ -66,14 +66,18 @@ class CrisisResources:
     lines: tuple[CrisisLine, ...]
 
 
-def load_crisis_resources(region: str) -> CrisisResources:
+def load_crisis_resources(region: str, language: str = "en") -> CrisisResources:
+    """The region's lines for someone reading `language`: the file's own list for that
+    language where it has one (lines that serve its speakers, in their words), else
+    the default list."""
     if not _REGION.match(region or ""):
         raise CrisisConfigError(f"CRISIS_REGION must be a country code such as US, not {region!r}.")
-    return _load(region)
+    default, by_language = _load(region)
+    return by_language.get(language, default)
 
 
 @cache
-def _load(region: str) -> CrisisResources:
+def _load(region: str) -> tuple[CrisisResources, dict[str, CrisisResources]]:
     path = CRISIS_DIR / f"{region}.json"
     if not path.exists():
         known = ", ".join(sorted(p.stem for p in CRISIS_DIR.glob("*.json")))
@@ -88,13 +92,21 @@ def _load(region: str) -> CrisisResources:
             name=str(data["name"]),
             lines=tuple(_line(raw) for raw in data["lines"]),
         )
+        by_language = {
+            str(code): CrisisResources(
+                region=resources.region,
+                name=str(words["name"]),
+                lines=tuple(_line(raw) for raw in words["lines"]),
+            )
+            for code, words in data.get("languages", {}).items()
+        }
     except (KeyError, TypeError, ValueError) as error:
         raise CrisisConfigError(f"{path.name} is malformed: {error}") from error
     if resources.region != region:
         raise CrisisConfigError(f"{path.name} declares region {resources.region!r}.")
-    if not resources.lines:
+    if not resources.lines or not all(r.lines for r in by_language.values()):
         raise CrisisConfigError(f"{path.name} lists no crisis lines.")
-    return resources
+    return resources, by_language
 
 
 def _line(raw: dict[str, Any]) -> CrisisLine:

@@ -62,6 +62,8 @@ class Answered(Protocol):
     def total(self) -> int: ...
     @property
     def band(self) -> str: ...
+    @property
+    def language(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class _Shared:
     supplementary: Mapping[str, int]
     total: int
     band: str
+    language: str
 
 
 def canonical(instrument: Instrument) -> str:
@@ -224,6 +227,9 @@ def response(result: Answered) -> dict[str, Any]:
     return {
         "resourceType": "QuestionnaireResponse",
         "id": str(result.id),
+        # The language the questions were asked in (the item text below is the
+        # published English wording either way; the answers mean the same).
+        "language": result.language,
         "identifier": {"system": f"{CANONICAL}:result", "value": str(result.id)},
         "questionnaire": f"{canonical(instrument)}|{instrument.version}",
         "status": "completed",
@@ -305,6 +311,7 @@ def _from_shared(content: Mapping[str, Any], record_id: uuid.UUID) -> _Shared:
         supplementary={str(s["id"]): int(s["value"]) for s in content["supplementary"]},
         total=int(content["total"]),
         band=str(content["band"]),
+        language=str(content.get("language", "en")),
     )
 
 

@@ -47,6 +47,8 @@ class ResultView:
     max_total: int
     band: str
     safety_flag: bool
+    language: str = "en"
+    """The language the questions were worded in when answered."""
 
     @property
     def instrument(self) -> Instrument:
@@ -90,6 +92,7 @@ def submit(
     now: datetime | None = None,
     *,
     early: bool = False,
+    language: str = "en",
 ) -> MeasureResult:
     """Score and store a completed questionnaire, once per idempotency key.
 
@@ -98,6 +101,8 @@ def submit(
     except a result stored early (`early=True`: every item answered and the safety
     item positive, before the optional questions): the questionnaire's own finish
     amends that one (its optional answers, and any answer changed on the way back).
+    `language` is the one the questions were worded in (an official translation, or
+    English): the answers mean the same in either, and the result says which.
     """
     existing = _by_key(user, idempotency_key)
     if existing is not None:
@@ -137,6 +142,7 @@ def submit(
             "band": result_score.band.label,
             "safety_flag": result_score.safety_positive,
             "first_of_instrument": first_of_instrument,
+            "language": language,
             **({"early": True} if early else {}),
         },
     )
@@ -220,6 +226,7 @@ def read_result(result: MeasureResult, udk: bytes) -> ResultView:
         max_total=int(data["max_total"]),
         band=str(data["band"]),
         safety_flag=bool(data["safety_flag"]),
+        language=str(data.get("language", "en")),
     )
 
 
@@ -420,6 +427,7 @@ def shared_content(result: MeasureResult, data: Mapping[str, Any]) -> dict[str, 
         # None for results stored before this was recorded: then nobody knows.
         "first_of_instrument": data.get("first_of_instrument"),
         "screening_note": instrument.screening_note,
+        "language": str(data.get("language", "en")),
     }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -228,6 +228,36 @@ class Instrument:
     """How the instrument's source defines a response; None: it defines none."""
     codes: Codes | None = None
     """Terminology codes for the FHIR export; None for an instrument without them."""
+    language: str = "en"
+    """The language of the wording above (`in_language` gives another)."""
+    translations: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Official translations from the data file (`languages`), by language code. Only
+    an authorised translation belongs here: the wording of a validated questionnaire
+    is part of what was validated."""
+
+    def in_language(self, language: str) -> Instrument:
+        """The same questionnaire worded in `language` where the file has an official
+        translation of it; otherwise this one (English, as published). Values,
+        scoring and bands never change with the language."""
+        words = self.translations.get(language)
+        if not words or language == self.language:
+            return self
+        items = {str(k): str(v) for k, v in words["items"].items()}
+        scale = {str(k): str(v) for k, v in words["answer_scale"].items()}
+        extra = words.get("supplementary_questions", {})
+        return replace(
+            self,
+            language=language,
+            instructions=str(words["instructions"]),
+            stem=_optional_str(words.get("stem")),
+            items=tuple(replace(i, text=items[str(i.number)]) for i in self.items),
+            answer_scale=tuple(replace(o, label=scale[str(o.value)]) for o in self.answer_scale),
+            supplementary_questions=tuple(
+                _translated_question(q, extra.get(q.id)) for q in self.supplementary_questions
+            ),
+            copyright=str(words.get("copyright", self.copyright)),
+            reference=str(words.get("source", self.reference)),
+        )
 
     @property
     def item_numbers(self) -> tuple[int, ...]:
@@ -477,9 +507,23 @@ def _instrument_from_data(data: dict[str, Any]) -> Instrument:
                 source=str(data["response"]["source"]),
             ),
             codes=_codes(data.get("codes")),
+            translations=dict(data.get("languages", {})),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise InstrumentDataError(f"Instrument data is malformed: {error!r}") from error
+
+
+def _translated_question(
+    question: SupplementaryQuestion, words: Mapping[str, Any] | None
+) -> SupplementaryQuestion:
+    if not words:
+        return question
+    options = {str(k): str(v) for k, v in words["options"].items()}
+    return replace(
+        question,
+        text=str(words["text"]),
+        options=tuple(replace(o, label=options[str(o.value)]) for o in question.options),
+    )
 
 
 def _by_number(codes: Mapping[str, Any]) -> dict[int, str]:
@@ -532,6 +576,15 @@ def _check_instrument(instrument: Instrument) -> None:
             raise InstrumentDataError(f"{name} response value is out of range.")
         if not rule.source.strip():
             raise InstrumentDataError(f"{name} response needs its source.")
+    for language in instrument.translations:
+        try:
+            worded = instrument.in_language(language)
+        except (KeyError, TypeError, ValueError) as error:
+            raise InstrumentDataError(
+                f"{name} {language} wording is incomplete: {error!r}"
+            ) from error
+        if worded.language != language:
+            raise InstrumentDataError(f"{name} {language} wording is empty.")
     codes = instrument.codes
     if codes is not None:
         scale = {option.value for option in instrument.answer_scale}

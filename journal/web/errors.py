@@ -20,8 +20,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 from journal.care.access import RecordNotFound
 from journal.core import crypto
 from journal.core.extensions import db
-from journal.mood.crisis import load_crisis_resources
 from journal.web.identity import database_unavailable, draw_as_nobody
+from journal.web.language import crisis_lines
 from journal.web.rendering import render, wants_fragment
 
 MESSAGES = {
@@ -56,9 +56,7 @@ def error_response(status: int, title: str | None = None, message: str | None = 
         message=message or default_message,
         # A failure on our side may come at the worst moment: the lines come from
         # configuration, never from the database.
-        crisis=load_crisis_resources(current_app.config["CRISIS_REGION"])
-        if status >= 500
-        else None,
+        crisis=crisis_lines() if status >= 500 else None,
     )
     response = make_response(html, status)
     if wants_fragment():
@@ -154,7 +152,7 @@ def unavailable_response(status: int = 503) -> Response:
     """A page made without the database: no layout, no signed-in user, no session."""
     title, message = MESSAGES[status]
     try:
-        crisis = load_crisis_resources(current_app.config["CRISIS_REGION"])
+        crisis = crisis_lines()
     except Exception:
         crisis = None
     again = request.full_path.rstrip("?") if request.method == "GET" else request.path

@@ -13,15 +13,16 @@ import json
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask import Blueprint, Response, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from journal.core import crypto
-from journal.mood import crisis, moods
+from journal.mood import moods
 from journal.outbox import idempotency
 from journal.web.identity import user
+from journal.web.language import crisis_lines
 
 bp = Blueprint("pwa", __name__)
 
@@ -106,7 +107,7 @@ def _offline_html() -> str:
     return render_template(
         "pwa/offline.html",
         scales=moods.SCALES,
-        crisis=crisis.load_crisis_resources(current_app.config["CRISIS_REGION"]),
+        crisis=crisis_lines(),
     )
 
 

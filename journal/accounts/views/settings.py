@@ -1,4 +1,4 @@
-"""Settings: password, recovery key, time zone, logging out."""
+"""Settings: password, recovery key, time zone, language, logging out."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from zoneinfo import available_timezones
 
 from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import login_required
 
 from journal.accounts import accounts, auth_sessions
 from journal.accounts.accounts import AccountError
 from journal.core.extensions import db
 from journal.web.identity import cookie_name, user
+from journal.web.language import LANGUAGES
 from journal.web.rendering import render
 from journal.web.step_up import requires_step_up
 
@@ -53,6 +56,27 @@ def time_zone() -> ResponseReturnValue:
     user().time_zone_confirmed = True
     db.session.commit()
     flash("Time zone saved.")
+    return redirect(url_for("settings.index"))
+
+
+@bp.post("/language")
+@login_required
+def language() -> ResponseReturnValue:
+    """The app's language for this account ("" follows the browser); mail and push
+    notices use it too."""
+    chosen = request.form.get("language", "")
+    if chosen and chosen not in LANGUAGES:
+        page = render(
+            "settings/index.html",
+            zones=zone_names(),
+            common_zones=COMMON_ZONES,
+            language_error=_("Choose a language from the list."),
+        )
+        return make_response(page, 422)
+    user().language = chosen or None
+    db.session.commit()
+    refresh()  # the next words are already in the new language
+    flash(_("Language saved."))
     return redirect(url_for("settings.index"))
 
 

@@ -19,7 +19,7 @@ from journal.care import access
 from journal.dosing import kap_sessions
 from journal.models.types import utcnow
 from journal.models.users import User
-from journal.mood import charts, crisis, measures, moods, questionnaire_flow, scoring
+from journal.mood import charts, measures, moods, questionnaire_flow, scoring
 from journal.mood.charts import DailyMood, TakenScore
 from journal.mood.measures import ResultView
 from journal.mood.moods import CheckInForm, CheckInView
@@ -27,6 +27,7 @@ from journal.mood.questionnaire_flow import Progress
 from journal.mood.views.safety import crisis_context
 from journal.outbox import idempotency
 from journal.web.identity import current_udk, safe_next, user
+from journal.web.language import crisis_lines, current_language
 from journal.web.rendering import render, wants_fragment
 
 bp = Blueprint("mood", __name__, template_folder="../templates", url_prefix="/mood")
@@ -160,8 +161,9 @@ def save_checkin() -> ResponseReturnValue:
 
 
 def _instrument(instrument_id: str) -> scoring.Instrument:
+    """The questionnaire in the page's language where it has an official translation."""
     try:
-        return scoring.get_instrument(instrument_id)
+        return scoring.get_instrument(instrument_id).in_language(current_language())
     except scoring.UnknownInstrument:
         abort(404)
 
@@ -175,9 +177,7 @@ def _measure_page(
     context: dict[str, Any] = {
         "progress": progress,
         "saved": saved,
-        "crisis": crisis.load_crisis_resources(current_app.config["CRISIS_REGION"])
-        if progress.instrument.safety_item is not None
-        else None,
+        "crisis": crisis_lines() if progress.instrument.safety_item is not None else None,
     }
     safety_item = progress.instrument.safety_item
     if progress.safety_positive or (
@@ -224,6 +224,7 @@ def measure_step(instrument_id: str) -> ResponseReturnValue:
                 moved.supplementary,
                 moved.key,
                 early=True,
+                language=instrument.language,
             )
             return _measure_page(moved, saved=True)
         return _measure_page(moved, 422 if moved.error else 200)
@@ -235,6 +236,7 @@ def measure_step(instrument_id: str) -> ResponseReturnValue:
             progress.answers,
             progress.supplementary,
             progress.key,
+            language=instrument.language,
         )
     except scoring.IncompleteAnswers as exc:
         return _measure_page(progress.at(progress.position_of_item(exc.missing[0]), str(exc)), 422)

@@ -21,6 +21,7 @@ from journal.web.identity import (
     mark_database_unavailable,
     user,
 )
+from journal.web.language import crisis_lines
 from journal.web.rendering import render
 
 bp = Blueprint("safety", __name__, url_prefix="/help")
@@ -50,7 +51,7 @@ def crisis_context(me: User | None, udk: bytes | None) -> dict[str, Any]:
             mark_database_unavailable()
             plan_owner = False
     return {
-        "crisis": crisis.load_crisis_resources(current_app.config["CRISIS_REGION"]),
+        "crisis": crisis_lines(),
         "safety_plan": plan,
         "plan_owner": plan_owner,
         "database_unavailable": database_unavailable(),

@@ -1,0 +1,50 @@
+"""Which language a page is in: the one the person chose in Settings, else the best
+match for the browser's `Accept-Language`, else English.
+
+The choice is a UI preference, stored in clear with the account (`users.language`).
+Reading it never needs the database when the database is down: `current_user` is
+then anonymous (web/identity.py), so the browser's language decides, and help pages
+still answer.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from journal.core.extensions import babel
+from journal.mood.crisis import CrisisResources, load_crisis_resources
+
+LANGUAGES: Final = ("en", "es")
+NAMES: Final = {"en": "English", "es": "Español"}
+DEFAULT: Final = "en"
+
+
+def select_language() -> str:
+    if not has_request_context():
+        return DEFAULT
+    chosen = getattr(current_user, "language", None) if current_user.is_authenticated else None
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT
+
+
+def current_language() -> str:
+    """The page's language code ("en" or "es")."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_language)
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["language_names"] = NAMES
+
+
+def crisis_lines() -> CrisisResources:
+    """The deployment's crisis lines (configuration, never the database) for a reader
+    of the page's language: lines that serve its speakers, in their words."""
+    return load_crisis_resources(current_app.config["CRISIS_REGION"], current_language())
