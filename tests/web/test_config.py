@@ -59,6 +59,7 @@ def test_production_with_its_secrets_gets_secure_cookies(tmp_path: Path) -> None
             "SECRET_KEY": "s" * 64,
             "JOURNAL_PEPPER": PEPPER,
             "DATABASE_URL": DB,
+            "PUBLIC_URL": "https://journal.example",
         },
     )
     assert config["SESSION_COOKIE_SECURE"] is True
