@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -28,15 +30,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from journal import jobs
+from journal.accounts import account_mail
 from journal.core import crypto
 from journal.core.extensions import db
 from journal.models.entries import Entry
+from journal.models.jobs import MailRequest
 from journal.models.reminders import ReminderSent
 from journal.models.users import User
 from tests.conftest import TEST_PEPPER
 from tests.factories import PASSWORD, make_user
 from tests.pages import csrf_token
-from tests.reliability.server import Client, Server
+from tests.reliability.server import CSRF_RE, Client, Server
 from tests.web.care_helpers import item_url, linked_pair
 from tests.web.test_reminders import (
     BrowserKeys,
@@ -209,7 +213,18 @@ def test_a_share_made_on_one_server_is_read_on_the_other(
     assert "A night of vivid dreams, shared with Dr Lee" in page
 
 
-def test_two_workers_send_each_reminder_exactly_once(
+def _mail_to(cluster: Cluster, email: str) -> list[str]:
+    bodies = []
+    for path in (cluster.workdir / "outbox").glob("*.eml"):
+        msg = message_from_bytes(path.read_bytes(), policy=default)
+        if msg["To"] == email:
+            body = msg.get_body()
+            assert body is not None
+            bodies.append(body.get_content())
+    return bodies
+
+
+def test_two_workers_send_each_reminder_and_each_mail_exactly_once(
     app: Flask,
     cluster: Cluster,
     push_service: FakePushService,
@@ -241,12 +256,30 @@ def test_two_workers_send_each_reminder_exactly_once(
     monkeypatch.setitem(app.config, "JOBS_EAGER", False)
     queue = jobs.Queue(app)
     queue.huey.flush()
+    # A sign-up asked for on server B, with a forged Host header: B queues its mail.
+    visitor = _client(cluster.b.port, "198.51.100.40")
+    visitor.headers["Host"] = "attacker.example"
+    match = CSRF_RE.search(visitor.request("GET", "/signup")[2])
+    assert match
+    form = {"email": "newcomer@example.com", "csrf_token": match.group(1)}
+    assert visitor.request("POST", "/signup", form)[0] == 200
+    with app.app_context():
+        mail_id = db.session.scalar(select(MailRequest.id))
+    assert mail_id is not None
+
     workers = [cluster.start_worker(), cluster.start_worker()]
     for _ in range(6):  # the scheduled run on several nodes, retries, a cron job too
         assert queue.enqueue("reminders.send")
+    for _ in range(3):  # the same mail's job again: a retry, the sweep
+        assert queue.enqueue(account_mail.JOB, mail_id)
     wait_until(lambda: queue.pending() == 0, "the workers to take every job")
     wait_until(lambda: len(push_service.received) >= len(people), "every reminder")
+    wait_until(lambda: bool(_mail_to(cluster, "newcomer@example.com")), "the sign-up mail")
     cluster.stop_workers(workers)  # lets what is running finish
+
+    [mail] = _mail_to(cluster, "newcomer@example.com")
+    assert f"{cluster.env['PUBLIC_URL']}/signup/" in mail
+    assert "attacker.example" not in mail
 
     paths = sorted(got.path for got in push_service.received)
     assert paths == sorted(f"/push/{email}" for email in people)
