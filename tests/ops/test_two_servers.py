@@ -101,10 +101,14 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(
-    app: Flask, database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    app: Flask,
+    database_url: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Cluster]:
     if not database_url.startswith("postgresql"):
         pytest.skip("two app servers need PostgreSQL (TEST_DATABASE_URL)")
+    redis_url: str = request.getfixturevalue("redis_url")  # CI: a missing one fails
     workdir = tmp_path_factory.mktemp("two-servers")
     jobs_url = redis_url.rsplit("/", 1)[0] + "/1"
     env = {
