@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The worker builds emailed links from PUBLIC_URL, which defaults to this port.
+export PORT
 export FLASK_APP := journal
 
 .PHONY: run test lint demo install clean lighthouse screenshots icons bench vnu translations messages

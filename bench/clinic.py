@@ -82,6 +82,18 @@ class ClinicSpec:
             signin_users=0,
         )
 
+    @classmethod
+    def small(cls) -> ClinicSpec:
+        """Enough for the sign-in burst alone (`--clinic small`): eight writers with two
+        weeks each, and the sign-in accounts at production cost."""
+        return cls(
+            therapists=1,
+            patients=8,
+            entries_per_year=120,
+            history_days=14,
+            heavy_patient=False,
+        )
+
     @property
     def users(self) -> int:
         return self.therapists + self.patients + int(self.heavy_patient) + self.signin_users

@@ -126,6 +126,8 @@ class Scenario:
 
 
 BRIEF = "/clinic/patients/{subject_id}/brief"
+# Not a wrk scenario: many sign-ins at once while others write (bench/burst.py).
+BURST = "sign-in burst"
 
 SCENARIOS = [
     Scenario("patient Home", "read", _patients, "/", marker="Recent entries"),
@@ -283,13 +285,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[int]:
+def gunicorn(
+    app_spec: str, env: dict[str, str], settings: list[str] | None = None
+) -> Iterator[int]:
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "gunicorn",
-        *GUNICORN_SETTINGS,
+        *(settings or GUNICORN_SETTINGS),
         "--bind",
         f"127.0.0.1:{port}",
         app_spec,
@@ -694,12 +698,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", nargs="*", help="run only these scenarios (by name)")
     parser.add_argument("--no-page-weight", action="store_true")
+    parser.add_argument(
+        "--clinic",
+        choices=("full", "small"),
+        default="full",
+        help="small: eight patients with two weeks each (enough for --only 'sign-in burst')",
+    )
+    parser.add_argument(
+        "--burst", type=int, default=50, help="sign-ins at once in the sign-in burst"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
     from bench.generate import generate, print_counts
 
-    spec = ClinicSpec()
+    spec = ClinicSpec.small() if args.clinic == "small" else ClinicSpec()
     host = machine()  # before anything of ours runs: the load average says who else does
     if host["load_average_at_start"][0] > 0.5:
         print(
@@ -739,7 +752,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # Each scenario sits between two ceiling runs and is compared with their mean,
         # so a neighbour's work on a shared machine weighs on both sides of a ratio.
-        before = measure_ceiling()
+        before = measure_ceiling() if chosen else 0.0
         logins: dict[str, Browser] = {}
         for scenario in chosen:
             sessions = sessions_for(scenario, spec, app_port, logins, totp_secrets)
@@ -747,6 +760,10 @@ def main(argv: list[str] | None = None) -> int:
             after = measure_ceiling()
             results[scenario.name] = {**result, "ceiling_rps": round((before + after) / 2, 1)}
             before = after
+        if not args.only or BURST in args.only:
+            from bench.burst import measure_bursts
+
+            results[BURST] = measure_bursts(app_port, env, spec, logins, totp_secrets, args)
         costs = user_ids_and_costs(args.database, [*logins, *_signin(spec)])
         from journal.core.crypto import PRODUCTION_KDF
 
@@ -763,8 +780,13 @@ def main(argv: list[str] | None = None) -> int:
 
             weight = measure_home(f"http://127.0.0.1:{app_port}", patient_email(1), PASSWORD)
 
-    ceiling = statistics.mean(ceilings)
-    print_table(ceilings, results)
+    ceiling = statistics.mean(ceilings) if ceilings else 0.0
+    if ceilings:
+        print_table(ceilings, results)
+    if BURST in results:
+        from bench.burst import print_bursts
+
+        print_bursts(results[BURST])
     if weight is not None:
         print_weight(weight)
     targets = evaluate(results, ceiling, weight)

@@ -67,6 +67,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "MAIL_BACKEND": "outbox",
             "MAIL_OUTBOX_DIR": str(instance / "outbox"),
             "SERVER_NAME": None,
+            # Emailed links start with this (the test client's own host).
+            "PUBLIC_URL": "http://localhost",
             # The real queue on its SQLite storage; each job runs as soon as it is
             # queued (tests/web/test_jobs.py runs a worker and turns this off).
             "JOBS_URL": f"sqlite:///{instance / 'jobs.sqlite3'}",

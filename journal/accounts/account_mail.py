@@ -1,10 +1,15 @@
 """Mail about an account (sign-up and start-over links), sent by the job queue.
 
-The request records what was asked for (`MailRequest`: the address, the kind, the
-link with a placeholder for its token) and queues its id; it does nothing else, so
-it answers in the same time whether or not the address has an account. The job
-decides what to send: a sign-up link or "you already have an account"; a start-over
-link, or nothing for an address without an account.
+The request records what was asked for (`MailRequest`: the address and the kind)
+and queues its id; it does nothing else, so it answers in the same time whether or
+not the address has an account. The job decides what to send: a sign-up link or
+"you already have an account"; a start-over link, or nothing for an address without
+an account.
+
+Every link is `PUBLIC_URL` plus the fixed path of its kind (LINK_PATHS), made by the
+job: never from the request's Host header (password-reset poisoning) and never from
+anything stored in the row (a database writer could otherwise send a real user a real
+token pointing at their own server).
 
 Exactly once: the job claims the row (a conditional UPDATE, committed) before it
 sends; a second run of the same job finds it claimed or sent and does nothing. If
@@ -24,38 +29,41 @@ from journal import jobs
 from journal.accounts import accounts
 from journal.core import mail
 from journal.core.extensions import db
+from journal.core.links import public_link
 from journal.models.jobs import MailRequest
 from journal.models.types import utcnow
 
-LINK_SLOT = "LINK-SLOT"  # where the job puts the link's single-use code
 JOB = "accounts.mail"
 SWEEP_JOB = "accounts.mail_sweep"
-KINDS = ("signup", "start_over")
+# The page each kind of message links to (the routes in accounts/views/auth.py; a test
+# checks they match), its single-use code in the slot.
+LINK_PATHS = {"signup": "/signup/{}", "start_over": "/start-over/{}"}
+KINDS = tuple(LINK_PATHS)
 STALE_CLAIM = timedelta(minutes=10)
 NOT_QUEUED = timedelta(minutes=2)  # unclaimed this long: its job was lost; queue it again
 KEEP_SENT = timedelta(days=2)
 
 
-def request(kind: str, email: str, link_template: str) -> None:
+def request(kind: str, email: str) -> None:
     """Record a message to send and queue its job (after the commit it reads)."""
-    if kind not in KINDS or LINK_SLOT not in link_template:
-        raise ValueError("unknown mail kind or link without a token placeholder")
-    row = MailRequest(id=uuid.uuid4(), kind=kind, email=email, link_template=link_template)
+    if kind not in KINDS:
+        raise ValueError("unknown mail kind")
+    row = MailRequest(id=uuid.uuid4(), kind=kind, email=email)
     db.session.add(row)
     db.session.commit()
     jobs.enqueue(JOB, row.id)
 
 
-def request_signup(raw_email: str, link_template: str) -> str:
+def request_signup(raw_email: str) -> str:
     """Mail a sign-up link, or a notice if the address already has an account."""
     email = accounts.normalise_email(raw_email)
-    request("signup", email, link_template)
+    request("signup", email)
     return email
 
 
-def request_start_over(raw_email: str, link_template: str) -> None:
+def request_start_over(raw_email: str) -> None:
     """Mail a start-over link if the address has an account (nothing otherwise)."""
-    request("start_over", accounts.normalise_email(raw_email), link_template)
+    request("start_over", accounts.normalise_email(raw_email))
 
 
 def _claim(mail_id: uuid.UUID) -> bool:
@@ -132,7 +140,7 @@ def _message(row: MailRequest) -> tuple[str, str] | None:
 
 
 def _link(row: MailRequest, token: str) -> str:
-    return row.link_template.replace(LINK_SLOT, token)
+    return public_link(LINK_PATHS[row.kind], token)
 
 
 def sweep() -> None:

@@ -12,6 +12,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from journal.core import crypto
 from journal.core.crypto import PRODUCTION_KDF
@@ -113,6 +114,49 @@ def _host_list(raw: str | None) -> tuple[str, ...]:
     return tuple(h.strip().strip(".").lower() for h in raw.split(",") if h.strip())
 
 
+def public_url(env: dict[str, str], production: bool) -> str:
+    """The address people open the app at, which every emailed link starts with.
+
+    Links are never built from a request's Host header (anyone can send any Host, and a
+    reset link pointing at their server would hand them the token) nor from anything
+    stored. Required in production; development defaults to the `make run` address."""
+    raw = env.get("PUBLIC_URL", "").strip()
+    if not raw:
+        if production:
+            raise ConfigError(
+                "Production needs PUBLIC_URL, the address people open the app at "
+                "(https://journal.clinic.example): emailed links start with it."
+            )
+        raw = f"http://127.0.0.1:{env.get('PORT') or '5000'}"
+    parts = urlsplit(raw)
+    allowed = ("https",) if production else ("http", "https")
+    if (
+        parts.scheme not in allowed
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            "PUBLIC_URL must be " + ("https" if production else "http(s)") + "://host[:port] "
+            f"with at most a path, got {raw!r}"
+        )
+    return raw.rstrip("/")
+
+
+def trusted_hosts(env: dict[str, str], base: str, production: bool) -> list[str] | None:
+    """The Host headers the app answers (Flask's TRUSTED_HOSTS; any other gets 400):
+    in production the public address's host, plus `TRUSTED_HOSTS` (comma-separated,
+    e.g. the address a load balancer's health check uses). None (any) in development,
+    unless `TRUSTED_HOSTS` is given."""
+    extra = [h.strip().lower() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if not production and not extra:
+        return None
+    host = urlsplit(base).hostname
+    return [host, *extra] if host else extra
+
+
 def _int(env: dict[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -158,6 +202,9 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "JOURNAL_ENV": "production" if production else "development",
         "SECRET_KEY": secret_key,
         "JOURNAL_PEPPERS": parse_peppers(pepper_raw),
+        # Emailed links start with this, never with the request's Host (journal/core/links.py).
+        "PUBLIC_URL": public_url(env, production),
+        "TRUSTED_HOSTS": trusted_hosts(env, public_url(env, production), production),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "KDF_PARAMS": PRODUCTION_KDF,

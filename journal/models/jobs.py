@@ -30,8 +30,7 @@ class MailRequest(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     kind: Mapped[str] = mapped_column(String(32))
     email: Mapped[str] = mapped_column(String(254))
-    # The link with the placeholder where the token goes (made by the job).
-    link_template: Mapped[str] = mapped_column(String(600))
+    # No link here: the job makes it from PUBLIC_URL and the kind (account_mail.LINK_PATHS).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

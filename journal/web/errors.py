@@ -15,7 +15,7 @@ from flask import Flask, Response, current_app, make_response, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound, SecurityError
 
 from journal.care.access import RecordNotFound
 from journal.core import crypto
@@ -97,6 +97,16 @@ def init_app(app: Flask) -> None:
             "Wait a few seconds and try again. Nothing was changed.",
         )
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError) -> Response:
+        # A Host header that is not the public address (TRUSTED_HOSTS). No URL can be
+        # built for such a request, so the answer is plain text, without the layout.
+        current_app.logger.warning("request for an untrusted host refused")
+        response = make_response("Bad request: this is not the address of this site.\n", 400)
+        response.mimetype = "text/plain"
         response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -154,8 +154,8 @@ def test_first_journey(page: Page, live_server: str, outbox: Path) -> None:
     heading(page, "Check your email")
     check_page(page, "check your email")
 
-    # The link in the message: rendered by url_for(_external=True) for the live
-    # server's own host, or a path when the outbox helper stripped localhost.
+    # The link in the message starts with PUBLIC_URL (http://localhost in the tests,
+    # never the live server's Host header); the outbox helper strips it to a path.
     link = last_link(outbox, email)
     if link.startswith("/"):
         link = live_server + link

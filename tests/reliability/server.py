@@ -32,12 +32,26 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, database_url: str, workdir: Path) -> None:
+    """`env` adds to (or replaces) the settings below; `app` is gunicorn's app spec;
+    start() returns once `ready_path` answers 200."""
+
+    def __init__(
+        self,
+        database_url: str,
+        workdir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        app: str = "journal:create_app()",
+        ready_path: str = "/healthz",
+    ) -> None:
         self.database_url = database_url
         self.workdir = workdir
         self.port = free_port()
         self.log = workdir / f"gunicorn-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.extra_env = env or {}
+        self.app = app
+        self.ready_path = ready_path
 
     def start(self) -> None:
         env = {
@@ -49,6 +63,7 @@ class Server:
             "RATELIMIT_ENABLED": "0",
             "MAIL_BACKEND": "outbox",
             "MAIL_OUTBOX_DIR": str(self.workdir / "outbox"),
+            **self.extra_env,
         }
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(
@@ -60,7 +75,7 @@ class Server:
                 f"127.0.0.1:{self.port}",
                 "--timeout",
                 "60",
-                "journal:create_app()",
+                self.app,
             ],
             cwd=ROOT,
             env=env,
@@ -70,12 +85,15 @@ class Server:
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
             try:
-                if Client(self.port).request("GET", "/healthz")[0] == 200:
+                if Client(self.port).request("GET", self.ready_path)[0] == 200:
                     return
             except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not start; see {self.log}")
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not start; see {self.log}:\n{self.log_text()[-3000:]}")
 
     def kill(self) -> None:
         """SIGKILL to the master and its workers: no chance to clean up."""
@@ -104,12 +122,17 @@ class Client:
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
     token: str = ""
+    # Sent with every request (e.g. X-Forwarded-For, to be one client address).
+    headers: dict[str, str] = field(default_factory=dict)
 
     def request(
         self, method: str, path: str, form: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], str]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = {
+            **self.headers,
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+        }
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form)
@@ -135,14 +158,18 @@ class Client:
             conn.close()
 
     def login(self, email: str, password: str) -> None:
-        _, _, page = self.request("GET", "/login")
-        match = CSRF_RE.search(page)
-        assert match, "no CSRF token on the login page"
-        self.token = match.group(1)
-        status, headers, _ = self.request(
+        status, headers, _ = self.try_login(email, password)
+        assert status == 302 and headers["Location"] == "/", (status, headers)
+
+    def try_login(self, email: str, password: str) -> tuple[int, dict[str, str], str]:
+        if not self.token:
+            _, _, page = self.request("GET", "/login")
+            match = CSRF_RE.search(page)
+            assert match, "no CSRF token on the login page"
+            self.token = match.group(1)
+        return self.request(
             "POST", "/login", {"email": email, "password": password, "csrf_token": self.token}
         )
-        assert status == 302 and headers["Location"] == "/", (status, headers)
 
     def write(self, body: str) -> str | None:
         """The new entry's id once the server confirmed it (302), else None."""

@@ -34,6 +34,7 @@ def production(
     monkeypatch.setenv("SECRET_KEY", "s" * 64)
     monkeypatch.setenv("JOURNAL_PEPPER", TEST_PEPPER)
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("PUBLIC_URL", HTTPS)
     prod = create_app(
         {
             "KDF_PARAMS": TEST_KDF,

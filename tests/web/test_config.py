@@ -59,6 +59,7 @@ def test_production_with_its_secrets_gets_secure_cookies(tmp_path: Path) -> None
             "SECRET_KEY": "s" * 64,
             "JOURNAL_PEPPER": PEPPER,
             "DATABASE_URL": DB,
+            "PUBLIC_URL": "https://journal.example",
         },
     )
     assert config["SESSION_COOKIE_SECURE"] is True
@@ -76,3 +77,42 @@ def test_development_makes_its_own_secrets_readable_only_by_the_owner(tmp_path: 
     assert config["SESSION_COOKIE_NAME"] == "ft_flask"
     # The same secrets on the next start, so sessions and wrapped keys survive a restart.
     assert load_config(str(tmp_path), env={})["SECRET_KEY"] == config["SECRET_KEY"]
+
+
+PRODUCTION = {
+    "JOURNAL_ENV": "production",
+    "SECRET_KEY": "s" * 64,
+    "JOURNAL_PEPPER": PEPPER,
+    "DATABASE_URL": DB,
+}
+
+
+def test_production_needs_an_https_public_url_and_answers_only_its_host(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="Production needs PUBLIC_URL"):
+        load_config(str(tmp_path), env=PRODUCTION)
+    for wrong in (
+        "http://journal.example",  # emailed links must not send a token in clear
+        "https://user:pw@journal.example",
+        "https://journal.example/?next=x",
+        "journal.example",
+    ):
+        with pytest.raises(ConfigError, match="PUBLIC_URL must be"):
+            load_config(str(tmp_path), env={**PRODUCTION, "PUBLIC_URL": wrong})
+    config = load_config(
+        str(tmp_path),
+        env={
+            **PRODUCTION,
+            "PUBLIC_URL": "https://Journal.Example:8443/",
+            "TRUSTED_HOSTS": "10.0.0.11, ",
+        },
+    )
+    assert config["PUBLIC_URL"] == "https://Journal.Example:8443"
+    assert config["TRUSTED_HOSTS"] == ["journal.example", "10.0.0.11"]
+
+
+def test_development_links_to_the_make_run_address_and_answers_any_host(
+    tmp_path: Path,
+) -> None:
+    config = load_config(str(tmp_path), env={"PORT": "5050"})
+    assert config["PUBLIC_URL"] == "http://127.0.0.1:5050"
+    assert config["TRUSTED_HOSTS"] is None

@@ -226,7 +226,6 @@ def test_the_sweep_forgets_old_requests_and_spent_tokens(app: Flask) -> None:
                 MailRequest(
                     kind="signup",
                     email="old@example.com",
-                    link_template="x/" + account_mail.LINK_SLOT,
                     created_at=now - timedelta(days=3),
                     sent_at=now - timedelta(days=3),
                 ),

@@ -738,6 +738,7 @@ PRODUCTION = {
     "SECRET_KEY": "s" * 64,
     "JOURNAL_PEPPER": PEPPER,
     "DATABASE_URL": "postgresql://u:p@db.example/j",
+    "PUBLIC_URL": "https://journal.example",
 }
 
 

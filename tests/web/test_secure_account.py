@@ -16,6 +16,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from journal.core.extensions import db
+from journal.models.audit import AuditEvent
 from journal.models.entries import Entry
 from journal.models.sessions import KnownDevice
 from journal.models.users import User
@@ -147,6 +148,39 @@ def test_an_interrupted_securing_changes_nothing(
     assert login(fresh, ADA).status_code == 302
     assert "Only mine, before and after." in _text(fresh.get("/journal/"))
     assert _reset(app.test_client(), old_recovery, fresh_totp(app, ADA)) == 200
+
+
+def test_securing_again_after_an_interruption_completes_once(
+    app: Flask,
+    phone_and_thief: tuple[FlaskClient, FlaskClient, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    phone, thief, _old_recovery = phone_and_thief
+    hooks = list(rotation._udk_hooks)
+
+    def crash(user: User, old: bytes, new: bytes) -> None:
+        raise RuntimeError("the server stopped half-way")
+
+    monkeypatch.setattr(rotation, "_udk_hooks", [*hooks, crash])
+    assert _secure(phone, password=PASSWORD, code=fresh_totp(app, ADA)).status_code == 500
+    monkeypatch.setattr(rotation, "_udk_hooks", hooks)
+    with app.app_context():
+        db.session.remove()
+        before = {e.id: e.dek_wrapped for e in db.session.scalars(select(Entry))}
+    again = _secure(phone, password=PASSWORD, code=fresh_totp(app, ADA))
+    assert again.status_code == 200
+    assert "recovery-key-text" in again.get_data(as_text=True)
+    with app.app_context():
+        db.session.remove()
+        after = {e.id: e.dek_wrapped for e in db.session.scalars(select(Entry))}
+        secured = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "account.secured")
+        ).all()
+    assert before.keys() == after.keys()
+    assert all(before[k] != after[k] for k in before)  # every record key re-wrapped
+    assert len(secured) == 1
+    assert "Only mine, before and after." in _text(phone.get("/journal/"))
+    assert thief.get("/journal/").status_code in (302, 401)
 
 
 def test_the_devices_page_offers_it(app: Flask, client: FlaskClient) -> None:

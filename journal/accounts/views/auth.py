@@ -144,23 +144,21 @@ def logout() -> ResponseReturnValue:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def signup() -> ResponseReturnValue:
-    return _mail_a_link("auth/signup.html", account_mail.request_signup, "auth.signup_finish")
+    return _mail_a_link("auth/signup.html", account_mail.request_signup, "signup")
 
 
 def _mail_a_link(
-    template: str, request_link: Callable[[str, str], object], endpoint: str
+    template: str, request_link: Callable[[str], object], purpose: str
 ) -> ResponseReturnValue:
     """Ask for an email and mail a link; the answer is the same whether or not the
-    address has an account."""
+    address has an account. The link itself is made by the job, from PUBLIC_URL."""
     if request.method == "GET":
         return render(template, email="")
     email = _form("email")
     try:
-        link = url_for(endpoint, token=account_mail.LINK_SLOT, _external=True)
-        request_link(email, link)
+        request_link(email)
     except AccountError as exc:
         return _invalid(template, email=email, error=str(exc))
-    purpose = "signup" if endpoint == "auth.signup_finish" else "start_over"
     return render("auth/check_email.html", email=email.strip(), purpose=purpose)
 
 
@@ -248,7 +246,7 @@ def reset() -> ResponseReturnValue:
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def start_over_request() -> ResponseReturnValue:
     return _mail_a_link(
-        "auth/start_over_request.html", account_mail.request_start_over, "auth.start_over"
+        "auth/start_over_request.html", account_mail.request_start_over, "start_over"
     )
 
 
