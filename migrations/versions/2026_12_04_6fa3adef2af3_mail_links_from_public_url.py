@@ -1,7 +1,7 @@
 """mail requests keep no link: the job makes it from PUBLIC_URL
 
 Revision ID: 6fa3adef2af3
-Revises: 5e1a7c3d9b20
+Revises: 7d2e4b9c1a53
 Create Date: 2026-12-04 05:20:00
 
 A stored link template let whoever can write the database choose where a real
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '6fa3adef2af3'
-down_revision = '5e1a7c3d9b20'
+down_revision = '7d2e4b9c1a53'
 branch_labels = None
 depends_on = None
 
