@@ -21,6 +21,7 @@ from journal import jobs
 from journal.accounts import account_mail, auth_sessions
 from journal.accounts import two_factor as two_factor_service
 from journal.accounts.views import auth, security, settings, step_up, two_factor
+from journal.admin.views import admin, welcome
 from journal.care import (
     adaptations,
     brief,
@@ -209,6 +210,8 @@ def register_blueprints(app: Flask) -> None:
         security.bp,
         step_up.bp,
         your_data.bp,
+        admin.bp,
+        welcome.bp,
     ):
         app.register_blueprint(blueprint)
 

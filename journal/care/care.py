@@ -23,6 +23,7 @@ from journal.models.sharing import (
     AccessLogEntry,
     CareInvitation,
     CareLink,
+    CareLinkEnding,
     Share,
     TherapistProfile,
 )
@@ -428,6 +429,23 @@ def links_of_therapist(therapist: User) -> list[CareLink]:
             .order_by(CareLink.created_at)
         )
     )
+
+
+def link_endings(patient: User) -> list[CareLinkEnding]:
+    """Links the patient did not end themselves and has not dismissed, newest first."""
+    return list(
+        db.session.scalars(
+            select(CareLinkEnding)
+            .where(CareLinkEnding.patient_id == patient.id, CareLinkEnding.dismissed_at.is_(None))
+            .order_by(CareLinkEnding.ended_at.desc())
+        )
+    )
+
+
+def dismiss_link_endings(patient: User) -> None:
+    for ending in link_endings(patient):
+        ending.dismissed_at = utcnow()
+    db.session.commit()
 
 
 def parse_local_datetime(raw: str, zone: str) -> datetime | None:

@@ -29,7 +29,7 @@ from journal.care.shareable import RecordAdapter, SharedItem
 from journal.core import crypto, records
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
-from journal.models.sharing import CareLink, Share, StandingShare
+from journal.models.sharing import CareInvitation, CareLink, CareLinkEnding, Share, StandingShare
 from journal.models.types import utcnow
 from journal.models.users import User
 
@@ -491,6 +491,39 @@ def end_link(patient: User, udk: bytes, link: CareLink) -> int:
     db.session.delete(link)
     db.session.commit()
     return count
+
+
+THERAPIST_DEACTIVATED = "therapist_deactivated"
+
+
+def end_links_of_therapist(therapist: User, reason: str = THERAPIST_DEACTIVATED) -> int:
+    """The clinic closed the therapist's account: every link of theirs ends at once,
+    with no patient's key at hand. Each share (the record's key sealed to the
+    therapist), standing category and adaptation of theirs goes, and each pending
+    invitation is withdrawn; the patients' records themselves stay as they are. Each
+    patient is told (`CareLinkEnding`, on Home and the care-team page). Returns how
+    many patients were linked. The caller commits."""
+    links = db.session.scalars(select(CareLink).where(CareLink.therapist_id == therapist.id)).all()
+    now = utcnow()
+    for link in links:
+        db.session.add(
+            CareLinkEnding(
+                patient_id=link.patient_id, therapist_id=therapist.id, ended_at=now, reason=reason
+            )
+        )
+        adaptations.forget_link(therapist.id, link.patient_id)
+        audit.record(link.patient_id, "care.link_ended_by_clinic", str(therapist.id))
+        db.session.delete(link)
+    db.session.execute(delete(Share).where(Share.therapist_id == therapist.id))
+    db.session.execute(delete(StandingShare).where(StandingShare.therapist_id == therapist.id))
+    for invitation in db.session.scalars(
+        select(CareInvitation).where(
+            CareInvitation.therapist_id == therapist.id, CareInvitation.used_at.is_(None)
+        )
+    ):
+        invitation.used_at, invitation.outcome = now, "withdrawn"
+        invitation.name_for_patient = None
+    return len(links)
 
 
 # -- standing categories --------------------------------------------------------------
