@@ -103,7 +103,7 @@ def overview(now: datetime | None = None) -> list[TherapistRow]:
         TherapistRow(
             id=t.id,
             email=t.email,
-            name=names.get(t.id, ""),
+            name="" if names.get(t.id, t.email) == t.email else names[t.id],
             patients=patients.get(t.id, 0),
             waiting_results=waiting.get(t.id, 0),
             last_sign_in=last.get(t.id),
