@@ -122,6 +122,8 @@ def test_home_sends_the_administrator_to_the_therapists(app: Flask) -> None:
     response = client.get("/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/"
+    for path in ("/admin/", "/admin/system"):
+        assert "no-store" in client.get(path).headers["Cache-Control"], path
     page = words(client.get("/admin/"))
     assert "Therapists" in page and "Log out" in page
     assert "Journal" not in page and "Get help" not in page
