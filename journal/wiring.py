@@ -153,6 +153,8 @@ def wire_domains() -> None:
     rotation.on_pepper_rotation(prompt_drafts.move_vouches)
     # At sign-in, shares the server vouched for become the patient's own.
     auth_sessions.on_sign_in(sharing.upgrade_vouched_shares)
+    # ... and the shares of links the clinic ended are revoked with the patient's key.
+    auth_sessions.on_sign_in(sharing.settle_link_endings)
 
     # Web Push reminders: the daily check-in is chosen by its time; the others are
     # offered as checkboxes with these labels.

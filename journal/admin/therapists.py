@@ -166,8 +166,9 @@ def pending_invitations(now: datetime | None = None) -> list[PendingInvitation]:
 def deactivate(admin: User, target: User) -> int:
     """Close a therapist's account: no sign-in from now on, every session ends (the
     next request of each finds no session), every link to a patient ends and each
-    patient is told; the patients keep all their records. Returns how many patients
-    were linked. Doing it twice changes nothing more."""
+    patient is told; the patients keep all their records (the shares are revoked
+    with each patient's key when they next sign in: `sharing.settle_link_endings`).
+    Returns how many patients were linked. Doing it twice changes nothing more."""
     if target.role != Role.THERAPIST:
         raise AdminError("Only a therapist's account can be closed here.")
     if target.deactivated_at is not None:

@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('therapist_id', sa.Uuid(), nullable=False),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('settled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('dismissed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['patient_id'], ['users.id'], name=op.f('fk_care_link_endings_patient_id_users'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['therapist_id'], ['users.id'], name=op.f('fk_care_link_endings_therapist_id_users'), ondelete='CASCADE'),

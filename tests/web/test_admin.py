@@ -390,7 +390,8 @@ def test_closing_a_therapists_account_ends_their_sessions_access_and_sign_in(
             is None
         )
         assert db.session.scalar(select(CareLink.id)) is None
-        assert db.session.scalar(select(Share.id)) is None
+        # The share waits for Ada's key; without a link it opens nothing meanwhile.
+        assert db.session.scalar(select(Share.id)) is not None
     # And cannot sign in again, with a clear answer.
     refused = app.test_client()
     answer = refused.post(
@@ -408,6 +409,9 @@ def test_closing_a_therapists_account_ends_their_sessions_access_and_sign_in(
     # The patient is told, on Home and on the care-team page, and keeps everything.
     home = words(pair.patient.get("/"))
     assert "A link with your therapist ended" in home
+    with app.app_context():  # Home revoked it with her key
+        assert db.session.scalar(select(Share.id)) is None
+        assert db.session.scalar(select(CareLinkEnding.settled_at)) is not None
     team = words(pair.patient.get("/care/"))
     assert "ended on" in team and "closed their account" in team
     assert ADA_BODY in markup(pair.patient.get(f"/journal/{entry}"))
@@ -420,6 +424,40 @@ def test_closing_a_therapists_account_ends_their_sessions_access_and_sign_in(
     with app.app_context():
         ending = db.session.scalar(select(CareLinkEnding))
         assert ending is not None and ending.dismissed_at is not None
+
+
+def test_old_rows_restored_after_a_closing_open_nothing(
+    app: Flask, client: FlaskClient, other_client: FlaskClient
+) -> None:
+    """The attacker with the database puts back the link, the share and the account
+    as they were before the closing: the therapist signs in, and reads nothing."""
+    pair = linked_pair(app, other_client, client, therapist_email=TOM)
+    entry = write(pair.patient, ADA_BODY, title=ADA_TITLE)
+    assert share(pair.patient, pair.link, entry).status_code in (200, 302, 303)
+    item = f"/clinic/patients/{pair.patient_id}/records/entries/{entry}"
+    assert ADA_BODY in markup(pair.therapist.get(item))
+    with app.app_context():
+        old = {
+            table: [dict(row._mapping) for row in db.session.execute(select(table))]
+            for table in (CareLink.__table__, Share.__table__)
+        }
+    admin = _admin(app)
+    assert _deactivate(admin, app, pair.therapist_id, **_confirmation(app)).status_code == 302
+    assert login(app.test_client(), ADA).status_code == 302  # her next sign-in revokes it
+    with app.app_context():
+        assert db.session.scalar(select(Share.id)) is None
+        for table, rows in old.items():
+            db.session.execute(table.insert(), rows)
+        db.session.execute(
+            update(User).where(User.id == pair.therapist_id).values(deactivated_at=None)
+        )
+        db.session.commit()
+    again = app.test_client()
+    assert login(again, TOM).status_code == 302
+    response = again.get(item)
+    assert response.status_code == 404
+    assert ADA_BODY not in markup(response)
+    assert ADA_BODY in markup(pair.patient.get(f"/journal/{entry}"))
 
 
 def test_closing_withdraws_the_therapists_open_invitations(app: Flask) -> None:

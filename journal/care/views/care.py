@@ -44,6 +44,7 @@ def _back(default: str) -> str:
 @login_required
 def index() -> str:
     me = _patient()
+    sharing.settle_link_endings(me, current_udk())
     links = care.links_of_patient(me)
     names = care.names_of({link.therapist_id for link in links})
     emails = _emails({link.therapist_id for link in links})
