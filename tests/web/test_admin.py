@@ -129,6 +129,26 @@ def test_home_sends_the_administrator_to_the_therapists(app: Flask) -> None:
     assert "Journal" not in page and "Get help" not in page
 
 
+def test_the_administrator_changes_their_own_password(app: Flask) -> None:
+    client = _admin(app)
+    assert client.get("/settings/password").status_code == 200
+    new = "orbit-willow-saffron-tundra-42"
+    changed = client.post(
+        "/settings/password",
+        data={
+            "current": PASSWORD,
+            "password": new,
+            "confirm": new,
+            "csrf_token": csrf_token(client, "/settings/password"),
+        },
+    )
+    assert changed.status_code == 302 and changed.headers["Location"] == "/"
+    assert client.get("/").headers["Location"] == "/admin/"
+    assert client.get("/settings/").status_code == 404
+    other = app.test_client()
+    assert login(other, ADMIN, new).status_code == 302
+
+
 # -- no patient's or therapist's data ------------------------------------------------------
 
 

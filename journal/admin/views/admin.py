@@ -32,7 +32,7 @@ from journal.web.step_up import asks_password_itself, requires_step_up
 bp = Blueprint("admin", __name__, template_folder="../templates", url_prefix="/admin")
 
 # Besides its own pages, what a signed-in administrator may reach: the sign-in steps
-# and two-step set-up, logging out, the crisis lines (one tap away for everyone), and
+# and two-step set-up, changing their password, logging out, the crisis lines (one tap away for everyone), and
 # the files a browser fetches by itself. Home sends them to their own page.
 OPEN_TO_ADMIN = frozenset(
     {
@@ -47,6 +47,7 @@ OPEN_TO_ADMIN = frozenset(
         "two_factor.status",
         "two_factor.backup_codes",
         "step_up.confirm",
+        "settings.password",
         "safety.crisis_card",
         "pwa.outbox_token",
         *PUBLIC_REVALIDATE,
