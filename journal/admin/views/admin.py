@@ -32,8 +32,9 @@ from journal.web.step_up import asks_password_itself, requires_step_up
 bp = Blueprint("admin", __name__, template_folder="../templates", url_prefix="/admin")
 
 # Besides its own pages, what a signed-in administrator may reach: the sign-in steps
-# and two-step set-up, changing their password, logging out, the crisis lines (one tap away for everyone), and
-# the files a browser fetches by itself. Home sends them to their own page.
+# and two-step set-up, changing their password, logging out, the crisis lines (one
+# tap away for everyone), and the files a browser fetches by itself. Home sends them
+# to their own page.
 OPEN_TO_ADMIN = frozenset(
     {
         "static",
