@@ -480,6 +480,29 @@ def test_old_rows_restored_after_a_closing_open_nothing(
     assert ADA_BODY in markup(pair.patient.get(f"/journal/{entry}"))
 
 
+def test_a_closed_account_cannot_come_back_through_the_recovery_key(app: Flask) -> None:
+    tom = make_user(app, TOM, Role.THERAPIST)
+    admin = _admin(app)
+    assert _deactivate(admin, app, tom.user.id, **_confirmation(app)).status_code == 302
+    client = app.test_client()
+    new = "orbit-willow-saffron-tundra-42"
+    response = client.post(
+        "/reset",
+        data={
+            "email": TOM,
+            "recovery_key": tom.recovery_key,
+            "password": new,
+            "confirm": new,
+            "code": fresh_totp(app, TOM),
+            "csrf_token": csrf_token(client, "/reset"),
+        },
+    )
+    assert response.status_code == 422
+    assert DEACTIVATED in flat_markup(response)
+    assert auth_cookie(app, client) is None
+    assert login(app.test_client(), TOM, new).status_code == 422
+
+
 def test_closing_withdraws_the_therapists_open_invitations(app: Flask) -> None:
     from tests.web.care_helpers import invite
 
