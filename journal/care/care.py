@@ -509,10 +509,18 @@ def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]
             .order_by(AccessLogEntry.at)
         )
     )
+    endings = list(
+        db.session.scalars(
+            select(CareLinkEnding)
+            .where(CareLinkEnding.patient_id == user.id)
+            .order_by(CareLinkEnding.ended_at)
+        )
+    )
     names = names_of(
         {link.therapist_id for link in links}
         | {s.therapist_id for s in shares}
         | {r.therapist_id for r in reads if r.therapist_id}
+        | {e.therapist_id for e in endings}
     )
     return {
         "links": [
@@ -545,6 +553,15 @@ def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]
                 "outcome": r.outcome,
             }
             for r in reads
+        ],
+        # Links the clinic ended (the therapist's account was closed).
+        "ended_by_clinic": [
+            {
+                "therapist": names.get(e.therapist_id, ""),
+                "ended_at": export.iso(e.ended_at),
+                "reason": e.reason,
+            }
+            for e in endings
         ],
     }
 

@@ -65,6 +65,11 @@ def _deactivate(client: FlaskClient, app: Flask, therapist_id: uuid.UUID, **fiel
     return client.post(url, data={"csrf_token": csrf_token(client, url), **fields})
 
 
+def _step_up(app: Flask, email: str) -> dict[str, str]:
+    """What the "Confirm it's you" page would carry (patients without two-step)."""
+    return {"step_up_password": PASSWORD}
+
+
 def _confirmation(app: Flask) -> dict[str, str]:
     return {"password": PASSWORD, "code": fresh_totp(app, ADMIN)}
 
@@ -435,6 +440,14 @@ def test_closing_a_therapists_account_ends_their_sessions_access_and_sign_in(
     team = words(pair.patient.get("/care/"))
     assert "ended on" in team and "closed their account" in team
     assert ADA_BODY in markup(pair.patient.get(f"/journal/{entry}"))
+    exported = pair.patient.post(
+        "/settings/export/json",
+        data={"csrf_token": csrf_token(pair.patient, "/settings/export"), **_step_up(app, ADA)},
+    )
+    assert exported.status_code == 200, exported.status_code
+    care_team = exported.get_json()["care_team"]
+    assert [e["reason"] for e in care_team["ended_by_clinic"]] == ["therapist_deactivated"]
+    assert care_team["links"] == [] and care_team["shares"] == []
     dismissed = pair.patient.post(
         "/care/endings/dismiss", data={"csrf_token": csrf_token(pair.patient, "/care/")}
     )
