@@ -33,6 +33,7 @@ users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Development demo data.")
 reminders_cli = AppGroup("reminders", help="Web Push reminders.")
 shares_cli = AppGroup("shares", help="Shared records.")
+admin_cli = AppGroup("admin", help="The clinic's administrator.")
 
 DEMO_THERAPIST = "demo-therapist@example.com"
 DEMO_PATIENT = "demo-patient@example.com"
@@ -73,6 +74,27 @@ def create_therapist(email: str, password: str) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Therapist account created for {unlocked.user.email}.")
     click.echo("Recovery key (shown once; give it to the therapist to keep offline):")
+    click.echo(f"  {unlocked.recovery_key}")
+
+
+@admin_cli.command("create")
+@click.argument("email")
+@click.password_option(help="Prompted for when not given (input is hidden).")
+def create_admin(email: str, password: str) -> None:
+    """Create the clinic's administrator (once) and print its recovery key once. The
+    first sign-in sets up two-step sign-in before anything else."""
+    from sqlalchemy import select
+
+    existing = db.session.scalar(select(User).where(User.role == Role.ADMIN))
+    if existing is not None:
+        raise click.ClickException(f"This clinic has an administrator already ({existing.email}).")
+    try:
+        unlocked = accounts.create_user(email, password, Role.ADMIN)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Administrator account created for {unlocked.user.email}.")
+    click.echo("Sign in at the app's address; two-step sign-in is set up first.")
+    click.echo("Recovery key (shown once; keep it offline):")
     click.echo(f"  {unlocked.recovery_key}")
 
 
@@ -257,6 +279,7 @@ def init_app(app: Flask) -> None:
     from journal.your_data import commands as operations_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(admin_cli)
     app.cli.add_command(shares_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(reminders_cli)

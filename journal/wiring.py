@@ -21,6 +21,7 @@ from journal import jobs
 from journal.accounts import account_mail, auth_sessions
 from journal.accounts import two_factor as two_factor_service
 from journal.accounts.views import auth, security, settings, step_up, two_factor
+from journal.admin.views import admin, welcome
 from journal.care import (
     adaptations,
     brief,
@@ -152,6 +153,8 @@ def wire_domains() -> None:
     rotation.on_pepper_rotation(prompt_drafts.move_vouches)
     # At sign-in, shares the server vouched for become the patient's own.
     auth_sessions.on_sign_in(sharing.upgrade_vouched_shares)
+    # ... and the shares of links the clinic ended are revoked with the patient's key.
+    auth_sessions.on_sign_in(sharing.settle_link_endings)
 
     # Web Push reminders: the daily check-in is chosen by its time; the others are
     # offered as checkboxes with these labels.
@@ -209,6 +212,8 @@ def register_blueprints(app: Flask) -> None:
         security.bp,
         step_up.bp,
         your_data.bp,
+        admin.bp,
+        welcome.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -37,7 +37,11 @@ JOB = "accounts.mail"
 SWEEP_JOB = "accounts.mail_sweep"
 # The page each kind of message links to (the routes in accounts/views/auth.py; a test
 # checks they match), its single-use code in the slot.
-LINK_PATHS = {"signup": "/signup/{}", "start_over": "/start-over/{}"}
+LINK_PATHS = {
+    "signup": "/signup/{}",
+    "start_over": "/start-over/{}",
+    "therapist_invite": "/welcome/{}",
+}
 KINDS = tuple(LINK_PATHS)
 STALE_CLAIM = timedelta(minutes=10)
 NOT_QUEUED = timedelta(minutes=2)  # unclaimed this long: its job was lost; queue it again
@@ -64,6 +68,11 @@ def request_signup(raw_email: str) -> str:
 def request_start_over(raw_email: str) -> None:
     """Mail a start-over link if the address has an account (nothing otherwise)."""
     request("start_over", accounts.normalise_email(raw_email))
+
+
+def request_therapist_invitation(email: str) -> None:
+    """The clinic's administrator invited a therapist (`email` already normalised)."""
+    request("therapist_invite", email)
 
 
 def _claim(mail_id: uuid.UUID) -> bool:
@@ -124,6 +133,21 @@ def _message(row: MailRequest) -> tuple[str, str] | None:
             "Finish creating your Fresh Tracks account",
             "Open this link within 24 hours to choose a password:\n\n"
             f"{_link(row, token)}\n\nIf you did not ask for this, ignore this message.",
+        )
+    if row.kind == "therapist_invite":
+        if user is not None:  # made in the meantime: nothing to set up
+            return None
+        token = accounts.issue_token(
+            "therapist_invite", row.email, None, accounts.THERAPIST_INVITE_TOKEN_TTL
+        )
+        db.session.commit()
+        return (
+            "You are invited to Fresh Tracks as a therapist",
+            "Your clinic's administrator invited you to Fresh Tracks, where your patients "
+            "can share what they choose from their journal with you.\n\n"
+            "Open this link within 3 days to choose your password; then you will set up "
+            f"two-step sign-in with an authenticator app:\n\n{_link(row, token)}\n\n"
+            "The link works once. If you did not expect this, ignore this message.",
         )
     if user is None:
         return None

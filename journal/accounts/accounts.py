@@ -34,6 +34,8 @@ from journal.models.users import AccountToken, LoginThrottle, Role, User
 
 SIGNUP_TOKEN_TTL = timedelta(hours=24)
 START_OVER_TOKEN_TTL = timedelta(hours=1)
+# A therapist invited by the clinic's administrator has three days to set up.
+THERAPIST_INVITE_TOKEN_TTL = timedelta(hours=72)
 FREE_FAILURES = 5
 # Wrong passwords from all unknown clients of one account together before they wait.
 FREE_FAILURES_UNKNOWN_CLIENTS = 20
@@ -41,6 +43,10 @@ FORGET_AFTER = timedelta(days=1)
 MAX_LOCK = timedelta(minutes=15)
 LOGIN_FAILED = "That email and password do not match an account."
 RECOVERY_FAILED = "That email and recovery key do not match an account."
+DEACTIVATED = (
+    "This account was closed by your clinic's administrator, so it can no longer "
+    "sign in. Ask your clinic if you think this is a mistake."
+)
 
 
 class AccountError(ValueError):
@@ -134,6 +140,25 @@ def forget_tokens(user_id: uuid.UUID, email: str) -> None:
 def signup_email(token: str) -> str | None:
     row = _valid_token("signup", token)
     return row.email if row else None
+
+
+def invited_therapist_email(token: str) -> str | None:
+    """The address a clinic's invitation link was sent to, while it is valid."""
+    row = _valid_token("therapist_invite", token)
+    return row.email if row else None
+
+
+def complete_therapist_invitation(token: str, password: str, time_zone: str) -> Unlocked:
+    """The invited therapist chose a password: the account is made and the link used
+    up. Two-step sign-in is set up next (it is required before anything else)."""
+    row = _valid_token("therapist_invite", token)
+    if row is None:
+        raise AccountError(
+            "This invitation link has expired or was already used. Ask your clinic's "
+            "administrator for a new one."
+        )
+    row.used_at = utcnow()
+    return create_user(row.email, password, Role.THERAPIST, time_zone)
 
 
 def create_user(email: str, password: str, role: Role, time_zone: str = "UTC") -> Unlocked:
@@ -369,6 +394,11 @@ def authenticate(
         db.session.commit()
         raise AccountError(LOGIN_FAILED)
     _clear_throttle(throttles[0][0])
+    if user.deactivated_at is not None:
+        # Told only to whoever knows the password: a clear answer, and no session.
+        audit.record(user.id, "login.refused_deactivated", device)
+        db.session.commit()
+        raise AccountError(DEACTIVATED)
     audit.record(user.id, "login.password_accepted" if has_second_factor(user) else "login", device)
     db.session.commit()
     return Unlocked(user, udk)
@@ -438,6 +468,9 @@ def reset_with_recovery_key(
         _note_failure(throttle)
         db.session.commit()
         raise AccountError(RECOVERY_FAILED)
+    if user.deactivated_at is not None:
+        db.session.commit()
+        raise AccountError(DEACTIVATED)
     if has_second_factor(user) and (verify_code is None or not verify_code(user, udk, code)):
         _note_failure(throttle)
         audit.record(user.id, "password.reset_code_failed")
@@ -480,6 +513,8 @@ def start_over(token: str, new: str, confirm: str) -> Unlocked:
     user = db.session.get(User, row.user_id)
     if user is None:
         raise AccountError("This link has expired or was already used. Ask for a new one.")
+    if user.deactivated_at is not None:
+        raise AccountError(DEACTIVATED)
     problems = check_new_password(new, confirm, user.email)
     if problems:
         raise AccountError(" ".join(problems))

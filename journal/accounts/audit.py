@@ -60,6 +60,11 @@ LABELS: dict[str, str] = {
     "adaptation.withdrawn": "Adapted content withdrawn",
     "safety_flag.acknowledged": "Safety flag acknowledged",
     "keys.pepper_rotated": "Server key rotated",
+    "login.refused_deactivated": "Sign-in refused: the account was closed by the clinic",
+    "account.deactivated": "Account closed by the clinic's administrator",
+    "care.link_ended_by_clinic": "Care-team link ended: the clinic closed the therapist's account",
+    "admin.therapist_invited": "Invited a therapist",
+    "admin.therapist_deactivated": "Closed a therapist's account",
 }
 
 

@@ -117,6 +117,11 @@ def resolve_session(cookie: str | None, stage: str = ACTIVE) -> SessionState | N
     row = db.session.get(AuthSession, crypto.session_lookup_hash(session_id))
     if row is None or row.stage != stage:
         return None
+    if row.user.deactivated_at is not None:
+        # Deactivation deletes every session; one that slipped past it ends here.
+        db.session.delete(row)
+        db.session.commit()
+        return None
     config = current_app.config
     now = utcnow()
     lifetime = (

@@ -5,8 +5,8 @@ password step unwraps the UDK and keeps it in a half-finished session row (see
 `auth_sessions.SECOND_FACTOR`); the code step opens the secret with it. A stolen
 database, even with the pepper, cannot produce a single code.
 
-Required for therapists (they will hold other people's shared records), optional
-for patients.
+Required for therapists (they will hold other people's shared records) and for the
+clinic's administrator (who can close therapists' accounts), optional for patients.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Enrolment:
 
 
 def required(user: User) -> bool:
-    return user.is_therapist
+    return user.is_therapist or user.is_admin
 
 
 def _row(user: User) -> TwoFactor | None:

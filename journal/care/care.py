@@ -23,6 +23,7 @@ from journal.models.sharing import (
     AccessLogEntry,
     CareInvitation,
     CareLink,
+    CareLinkEnding,
     Share,
     TherapistProfile,
 )
@@ -430,6 +431,23 @@ def links_of_therapist(therapist: User) -> list[CareLink]:
     )
 
 
+def link_endings(patient: User) -> list[CareLinkEnding]:
+    """Links the patient did not end themselves and has not dismissed, newest first."""
+    return list(
+        db.session.scalars(
+            select(CareLinkEnding)
+            .where(CareLinkEnding.patient_id == patient.id, CareLinkEnding.dismissed_at.is_(None))
+            .order_by(CareLinkEnding.ended_at.desc())
+        )
+    )
+
+
+def dismiss_link_endings(patient: User) -> None:
+    for ending in link_endings(patient):
+        ending.dismissed_at = utcnow()
+    db.session.commit()
+
+
 def parse_local_datetime(raw: str, zone: str) -> datetime | None:
     """A `datetime-local` value typed in the user's zone, as UTC; "" means none."""
     raw = raw.strip()
@@ -491,10 +509,18 @@ def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]
             .order_by(AccessLogEntry.at)
         )
     )
+    endings = list(
+        db.session.scalars(
+            select(CareLinkEnding)
+            .where(CareLinkEnding.patient_id == user.id)
+            .order_by(CareLinkEnding.ended_at)
+        )
+    )
     names = names_of(
         {link.therapist_id for link in links}
         | {s.therapist_id for s in shares}
         | {r.therapist_id for r in reads if r.therapist_id}
+        | {e.therapist_id for e in endings}
     )
     return {
         "links": [
@@ -527,6 +553,15 @@ def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]
                 "outcome": r.outcome,
             }
             for r in reads
+        ],
+        # Links the clinic ended (the therapist's account was closed).
+        "ended_by_clinic": [
+            {
+                "therapist": names.get(e.therapist_id, ""),
+                "ended_at": export.iso(e.ended_at),
+                "reason": e.reason,
+            }
+            for e in endings
         ],
     }
 

@@ -29,7 +29,7 @@ from journal.care.shareable import RecordAdapter, SharedItem
 from journal.core import crypto, records
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
-from journal.models.sharing import CareLink, Share, StandingShare
+from journal.models.sharing import CareInvitation, CareLink, CareLinkEnding, Share, StandingShare
 from journal.models.types import utcnow
 from journal.models.users import User
 
@@ -491,6 +491,63 @@ def end_link(patient: User, udk: bytes, link: CareLink) -> int:
     db.session.delete(link)
     db.session.commit()
     return count
+
+
+THERAPIST_DEACTIVATED = "therapist_deactivated"
+
+
+def end_links_of_therapist(therapist: User, reason: str = THERAPIST_DEACTIVATED) -> int:
+    """The clinic closed the therapist's account: every link of theirs ends at once,
+    with no patient's key at hand. The links go (so no share of theirs reads any
+    more: `access.readable_shares`), with their standing categories and adaptations,
+    and each pending invitation is withdrawn. Each patient is told
+    (`CareLinkEnding`); the shares themselves wait for the patient's key
+    (`settle_link_endings`). Returns how many patients were linked. The caller
+    commits."""
+    links = db.session.scalars(select(CareLink).where(CareLink.therapist_id == therapist.id)).all()
+    now = utcnow()
+    for link in links:
+        db.session.add(
+            CareLinkEnding(
+                patient_id=link.patient_id, therapist_id=therapist.id, ended_at=now, reason=reason
+            )
+        )
+        adaptations.forget_link(therapist.id, link.patient_id)
+        audit.record(link.patient_id, "care.link_ended_by_clinic", str(therapist.id))
+        db.session.delete(link)
+    db.session.execute(delete(StandingShare).where(StandingShare.therapist_id == therapist.id))
+    for invitation in db.session.scalars(
+        select(CareInvitation).where(
+            CareInvitation.therapist_id == therapist.id, CareInvitation.used_at.is_(None)
+        )
+    ):
+        invitation.used_at, invitation.outcome = now, "withdrawn"
+        invitation.name_for_patient = None
+    return len(links)
+
+
+def settle_link_endings(patient: User, udk: bytes) -> None:
+    """With the patient's key (at sign-in, on Home, on the care-team page): revoke
+    the shares of every link the clinic ended, as ending it themselves would: each
+    record re-encrypted, the share counter advanced, the other shares MACed again,
+    so a copy of the old share rows restored later opens nothing."""
+    if patient.is_therapist or patient.is_admin:
+        return
+    pending = db.session.scalars(
+        select(CareLinkEnding).where(
+            CareLinkEnding.patient_id == patient.id, CareLinkEnding.settled_at.is_(None)
+        )
+    ).all()
+    if not pending:
+        return
+    therapists = {ending.therapist_id for ending in pending}
+    shares = db.session.scalars(
+        select(Share).where(Share.patient_id == patient.id, Share.therapist_id.in_(therapists))
+    ).all()
+    _revoke(patient, udk, shares)
+    for ending in pending:
+        ending.settled_at = utcnow()
+    db.session.commit()
 
 
 # -- standing categories --------------------------------------------------------------

@@ -164,3 +164,28 @@ class AccessLogEntry(db.Model):  # type: ignore[name-defined,misc]
     via: Mapped[str] = mapped_column(String(32), default="")
     # For a view of the brief (one row, no record): how many items it showed.
     item_count: Mapped[int | None] = mapped_column(Integer)
+
+
+class CareLinkEnding(db.Model):  # type: ignore[name-defined,misc]
+    """A link the patient did not end themselves (the clinic deactivated the
+    therapist), kept so the patient is told: which therapist, when, why (a reason
+    code, never content). Dismissed by the patient; goes with either account.
+
+    The link itself is gone at once, and with it every read (a share counts only
+    through an active link). The shares wait for the patient's key: at their next
+    sign-in (or visit to Home or the care team) they are revoked as if the patient
+    had ended the link, records re-encrypted and the share counter advanced, and
+    `settled_at` is set."""
+
+    __tablename__ = "care_link_endings"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    therapist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "therapist_deactivated"
+    reason: Mapped[str] = mapped_column(String(32))
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -17,6 +17,9 @@ from journal.models.types import UTCDateTime, utcnow
 class Role(enum.StrEnum):
     PATIENT = "patient"
     THERAPIST = "therapist"
+    # The clinic's administrator: invites and deactivates therapists, sees counts and
+    # the system's state, never a patient's record (journal/admin).
+    ADMIN = "admin"
 
 
 class User(db.Model):  # type: ignore[name-defined,misc]
@@ -75,6 +78,10 @@ class User(db.Model):  # type: ignore[name-defined,misc]
         Boolean, default=False, server_default=false()
     )
 
+    # Set when the clinic's administrator deactivated this therapist: no sign-in, no
+    # session, no link to any patient from then on (journal/admin/therapists.py).
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     # Flask-Login protocol; identity itself comes from the session row.
     is_authenticated = True
     is_active = True
@@ -86,6 +93,10 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     @property
     def is_therapist(self) -> bool:
         return self.role == Role.THERAPIST
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
 
 
 class AccountToken(db.Model):  # type: ignore[name-defined,misc]

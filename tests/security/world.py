@@ -65,6 +65,8 @@ RECORD_ID_VARIABLES: dict[str, Callable[[World], str]] = {
     "adaptation_id": lambda w: w.ids["adaptation"],
     "effect_id": lambda w: w.ids["after_effect"],
     "group": lambda w: w.ids["done_session"],
+    # The administrator's pages name a therapist (Ada's, Tom).
+    "therapist_id": lambda w: w.ids["tom"],
 }
 # Variables that are not record ids, with a valid value (so that in a route that
 # also takes an id, only the id decides the answer), by name or by (endpoint, name).
@@ -111,6 +113,7 @@ NOT_RECORD_IDS = {
     "static": "public files",
     "auth.signup_finish": "a single-use token from an email (tested in tests/web)",
     "auth.start_over": "a single-use token from an email (tested in tests/web)",
+    "welcome.therapist": "a single-use token from an email (tests/web/test_admin.py)",
     "care.invitation": "an invitation code is a bearer secret by design (tests/web/test_care_*)",
     "care.accept": "an invitation code is a bearer secret by design (tests/web/test_care_*)",
     "care.decline": "an invitation code is a bearer secret by design (tests/web/test_care_*)",
@@ -150,6 +153,7 @@ def build_world(app: Flask) -> World:
     assert drafted.status_code == 200
     ada_id = user_id(app, ADA)
     world.ids["ada"] = str(ada_id)
+    world.ids["tom"] = str(user_id(app, TOM))
     with app.app_context():
         world.ids["device"] = str(
             db.session.scalar(select(AuthSession.public_id).where(AuthSession.user_id == ada_id))

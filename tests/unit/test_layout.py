@@ -29,6 +29,7 @@ DOMAINS = {
     "outbox",
     "reminders",
     "your_data",
+    "admin",
 }
 REGISTRATIONS = (
     "register_adapter",

@@ -73,7 +73,7 @@ def client_address() -> str:
     return request.remote_addr or ""
 
 
-def _show_recovery_key(unlocked: Unlocked) -> BaseResponse:
+def show_recovery_key(unlocked: Unlocked) -> BaseResponse:
     """Shown once, in the response itself: it never passes through a redirect,
     a URL, a flash message or any storage."""
     if unlocked.recovery_key is None:
@@ -104,7 +104,7 @@ def login() -> ResponseReturnValue:
         return _invalid("auth/login.html", email=email, next=next_url, error=str(exc))
     # An account made from the command line starts in UTC: its first sign-in takes
     # the browser's zone, as sign-up does (the settings page confirms or changes it).
-    accounts.adopt_browser_zone(unlocked.user, _time_zone())
+    accounts.adopt_browser_zone(unlocked.user, time_zone_of_form())
     # End any session this browser still had, so the new login starts a new row.
     auth_sessions.end_session(request.cookies.get(cookie_name()))
     if accounts.has_second_factor(unlocked.user):
@@ -174,13 +174,13 @@ def signup_finish(token: str) -> ResponseReturnValue:
     if problems:
         return _invalid("auth/signup_finish.html", email=email, token=token, errors=problems)
     try:
-        unlocked = accounts.complete_signup(token, _form("password"), _time_zone())
+        unlocked = accounts.complete_signup(token, _form("password"), time_zone_of_form())
     except AccountError as exc:
         return _invalid("auth/signup_finish.html", email=email, token=token, errors=[str(exc)])
-    return _show_recovery_key(unlocked)
+    return show_recovery_key(unlocked)
 
 
-def _time_zone() -> str:
+def time_zone_of_form() -> str:
     """The browser's IANA zone, if it sent a valid one; the settings page can change it."""
     from zoneinfo import available_timezones
 
@@ -239,7 +239,7 @@ def reset() -> ResponseReturnValue:
             "auth/reset.html", email=email, recovery=recovery, code=code, error=str(exc)
         )
     auth_sessions.end_session(request.cookies.get(cookie_name()))
-    return _show_recovery_key(unlocked)
+    return show_recovery_key(unlocked)
 
 
 @bp.route("/start-over", methods=["GET", "POST"])
@@ -269,4 +269,4 @@ def start_over(token: str) -> ResponseReturnValue:
     except AccountError as exc:
         return _invalid("auth/start_over.html", token=token, errors=[str(exc)])
     auth_sessions.end_session(request.cookies.get(cookie_name()))
-    return _show_recovery_key(unlocked)
+    return show_recovery_key(unlocked)

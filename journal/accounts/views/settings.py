@@ -98,4 +98,5 @@ def password() -> ResponseReturnValue:
     except AccountError as exc:
         return make_response(render("settings/password.html", error=str(exc)), 422)
     flash("Password changed. Every other device has been signed out.")
-    return redirect(url_for("settings.index"))
+    # The clinic's administrator has no settings page: Home is theirs.
+    return redirect(url_for("main.home" if user().is_admin else "settings.index"))

@@ -44,10 +44,12 @@ def _back(default: str) -> str:
 @login_required
 def index() -> str:
     me = _patient()
+    sharing.settle_link_endings(me, current_udk())
     links = care.links_of_patient(me)
     names = care.names_of({link.therapist_id for link in links})
     emails = _emails({link.therapist_id for link in links})
     counts = sharing.share_counts(me)
+    endings = care.link_endings(me)
     return render(
         "care/index.html",
         links=links,
@@ -55,7 +57,18 @@ def index() -> str:
         emails=emails,
         counts=counts,
         code="",
+        endings=endings,
+        ending_names=care.names_of({e.therapist_id for e in endings}),
+        ending_emails=_emails({e.therapist_id for e in endings}),
     )
+
+
+@bp.post("/endings/dismiss")
+@login_required
+def dismiss_endings() -> ResponseReturnValue:
+    """The patient read that a link ended (the clinic closed a therapist's account)."""
+    care.dismiss_link_endings(_patient())
+    return redirect(url_for("care.index"))
 
 
 def _emails(ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -234,3 +234,18 @@
     if (next && form.requestSubmit) { form.requestSubmit(next); }
   });
 })();
+
+// A boosted navigation swaps the body's contents, not the body itself: take the new
+// page's body class as well, or a therapist or the clinic's administrator who has just
+// signed in would keep the logged-out page's layout (the desktop one hangs on it).
+(function () {
+  "use strict";
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var html = evt.detail.serverResponse;
+    if (evt.detail.target !== document.body || typeof html !== "string") { return; }
+    var tag = html.match(/<body\b[^>]*>/i);
+    if (!tag) { return; }
+    var found = tag[0].match(/\sclass="([^"]*)"/);
+    document.body.className = found ? found[1] : "";
+  });
+})();
