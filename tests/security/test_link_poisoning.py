@@ -117,7 +117,11 @@ def test_a_link_follows_the_configured_address_when_it_changes(
 
 def test_each_kind_of_message_links_to_its_page(app: Flask) -> None:
     """The fixed paths the job uses are the app's routes."""
-    endpoints = {"signup": "auth.signup_finish", "start_over": "auth.start_over"}
+    endpoints = {
+        "signup": "auth.signup_finish",
+        "start_over": "auth.start_over",
+        "therapist_invite": "welcome.therapist",
+    }
     assert set(account_mail.LINK_PATHS) == set(endpoints)
     with app.test_request_context():
         for kind, endpoint in endpoints.items():
