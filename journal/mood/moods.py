@@ -354,7 +354,19 @@ def export_checkins(user: User, udk: bytes) -> list[dict[str, object]]:
     rows = db.session.scalars(
         select(CheckIn).where(CheckIn.user_id == user.id).order_by(CheckIn.day)
     )
-    return [export.plain(read_checkin(row, udk)) for row in rows]
+    return [
+        {**export.plain(view), "labels": _labels(view.values)}
+        for view in (read_checkin(row, udk) for row in rows)
+    ]
+
+
+def _labels(values: CheckInValues) -> dict[str, str]:
+    """Each answered 1-5 scale in the words the check-in showed ("Good")."""
+    return {
+        scale.key: scale.label_for(getattr(values, scale.key))
+        for scale in SCALES
+        if getattr(values, scale.key) is not None
+    }
 
 
 # -- sharing with a therapist -----------------------------------------------------------

@@ -165,6 +165,8 @@ def test_the_export_carries_what_the_patient_sees_beside_each_record(app: Flask)
         data["safety_plan"]["steps"]
     )
     assert data["reminders"]["daily_check_in_at"] == "09:00"
+    [checkin] = data["mood_checkins"]
+    assert checkin["labels"] == {"mood": "Okay", "anxiety": "A little"}
     assert data["care_team"]["standing_shares"][0]["therapist"]
     assert data["account"]["questionnaires_move_on_when_an_answer_is_chosen"] is True
     acknowledged = [r for r in data["care_team"]["access_log"] if r["via"] == "acknowledge"]
