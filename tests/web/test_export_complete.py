@@ -165,6 +165,15 @@ def test_the_export_carries_what_the_patient_sees_beside_each_record(app: Flask)
         data["safety_plan"]["steps"]
     )
     assert data["reminders"]["daily_check_in_at"] == "09:00"
+    [result] = data["measure_results"]
+    assert result["name"] == "PHQ-9" and len(result["questions"]) == 9
+    assert result["questions"][8]["question"].startswith("Thoughts that you would be better off")
+    assert {q["answer"] for q in result["questions"]} <= {
+        "Not at all",
+        "Several days",
+        "More than half the days",
+        "Nearly every day",
+    }
     [checkin] = data["mood_checkins"]
     assert checkin["labels"] == {"mood": "Okay", "anxiety": "A little"}
     assert data["care_team"]["standing_shares"][0]["therapist"]
