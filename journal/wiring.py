@@ -40,6 +40,7 @@ from journal.entries import drafts, entries, search, timeline
 from journal.entries.views import journal as journal_views
 from journal.entries.views import journey
 from journal.integration import after_effects, integration, prompt_drafts
+from journal.integration import export_sections as integration_export
 from journal.integration.views import integration as integration_views
 from journal.mood import measures, mood_brief, moods, safety_plans, scoring
 from journal.mood.views import mood, safety
@@ -135,12 +136,29 @@ def wire_domains() -> None:
         "mood_checkins", "Daily check-ins", moods.export_checkins, printable=moods.printed_checkins
     )
     export.add_section("drafts", "Unsaved drafts", drafts.export_drafts)
-    export.add_section("prompt_answers", "Integration prompts", integration.export_prompts)
-    export.add_section("after_effects", "After-effects", after_effects.export_after_effects)
+    export.add_section(
+        "prompt_answers",
+        "Integration prompts",
+        integration.export_prompts,
+        printable=integration_export.printed_answers,
+    )
+    export.add_section(
+        "prompt_schedules", "Prompt sets as scheduled", integration_export.export_schedules
+    )
+    export.add_section(
+        "prompt_answer_drafts", "Unsaved prompt answers", integration_export.export_answer_drafts
+    )
+    export.add_section(
+        "after_effects",
+        "After-effects",
+        after_effects.export_after_effects,
+        printable=integration_export.printed_after_effects,
+    )
     export.add_section(
         "self_check", "Talk-to-your-provider self-check", self_check.export_self_check
     )
     export.add_section("safety_plan", "Safety plan", safety_plans.export_plan)
+    export.add_section("reminders", "Reminders", reminders_service.export_preferences)
 
     # Key rotation: what a feature sealed under the UDK or keyed with the pepper itself
     # (not through a record's DEK) is moved by its own hook.

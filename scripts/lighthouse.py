@@ -57,17 +57,24 @@ def flask(env: dict[str, str], *args: str) -> str:
     return out.stdout
 
 
-def log_in(base: str, email: str, password: str) -> tuple[requests.Session, str]:
-    session = requests.Session()
-    page = session.get(f"{base}/login", timeout=10).text
-    token = CSRF_RE.search(page)
-    assert token, "no CSRF token on the login page"
-    response = session.post(
-        f"{base}/login",
-        data={"email": email, "password": password, "csrf_token": token.group(1)},
-        timeout=30,
-    )
+def _post_form(session: requests.Session, url: str, fields: dict[str, str]) -> requests.Response:
+    token = CSRF_RE.search(session.get(url, timeout=10).text)
+    assert token, f"no CSRF token on {url}"
+    response = session.post(url, data={**fields, "csrf_token": token.group(1)}, timeout=30)
     response.raise_for_status()
+    return response
+
+
+def log_in(
+    base: str, email: str, password: str, code: str | None = None
+) -> tuple[requests.Session, str]:
+    """Sign in through the forms, as a browser does; `code` answers the two-step page
+    (every therapist has one)."""
+    session = requests.Session()
+    response = _post_form(session, f"{base}/login", {"email": email, "password": password})
+    if response.url.split("?")[0].endswith("/login/two-factor"):
+        assert code, f"{email} needs a two-step code"
+        response = _post_form(session, response.url, {"code": code})
     assert "/login" not in response.url, f"login failed for {email}"
     cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
     return session, cookie
@@ -109,6 +116,9 @@ def main() -> int:
     flask(env, "db", "upgrade")
     demo = flask(env, "demo", "load", "--reset")
     logins = dict(re.findall(r"^\s+(therapist|patient)\s+\S+\s+(\S+)$", demo, re.M))
+    # The demo therapist signs in with two steps: one of the printed backup codes.
+    backup_codes = re.findall(r"^\s+backup code\s+(\S+)$", demo, re.M)
+    assert logins.keys() == {"therapist", "patient"} and backup_codes, demo
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -131,7 +141,9 @@ def main() -> int:
             except requests.RequestException:
                 time.sleep(0.2)
         patient, patient_cookie = log_in(base, "demo-patient@example.com", logins["patient"])
-        _, therapist_cookie = log_in(base, "demo-therapist@example.com", logins["therapist"])
+        _, therapist_cookie = log_in(
+            base, "demo-therapist@example.com", logins["therapist"], backup_codes[0]
+        )
         entry = ENTRY_RE.search(patient.get(f"{base}/journal/", timeout=10).text)
         assert entry, "the demo patient has no entries"
         pages = [

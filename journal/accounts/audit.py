@@ -86,6 +86,7 @@ class EventView:
     action: str
     label: str
     detail: str
+    id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -117,4 +118,4 @@ def all_events_of(user_id: uuid.UUID) -> list[EventView]:
     rows = db.session.scalars(
         select(AuditEvent).where(AuditEvent.user_id == user_id).order_by(AuditEvent.at)
     )
-    return [EventView(e.at, e.action, label(e.action), e.detail) for e in rows]
+    return [EventView(e.at, e.action, label(e.action), e.detail, e.id) for e in rows]

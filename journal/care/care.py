@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from journal.accounts import audit, keys
+from journal.care import shareable
 from journal.core import crypto
 from journal.core.extensions import db
 from journal.models.sharing import (
@@ -25,6 +26,7 @@ from journal.models.sharing import (
     CareLink,
     CareLinkEnding,
     Share,
+    StandingShare,
     TherapistProfile,
 )
 from journal.models.types import utcnow
@@ -502,6 +504,13 @@ def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]
         )
     )
     shares = list(db.session.scalars(select(Share).where(Share.patient_id == user.id)))
+    standing = list(
+        db.session.scalars(
+            select(StandingShare)
+            .where(StandingShare.patient_id == user.id)
+            .order_by(StandingShare.created_at)
+        )
+    )
     reads = list(
         db.session.scalars(
             select(AccessLogEntry)
@@ -519,6 +528,7 @@ def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]
     names = names_of(
         {link.therapist_id for link in links}
         | {s.therapist_id for s in shares}
+        | {s.therapist_id for s in standing}
         | {r.therapist_id for r in reads if r.therapist_id}
         | {e.therapist_id for e in endings}
     )
@@ -535,6 +545,7 @@ def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]
         ],
         "shares": [
             {
+                "id": str(s.id),
                 "record_table": s.record_table,
                 "record_id": str(s.record_id),
                 "therapist": names.get(s.therapist_id, ""),
@@ -544,13 +555,29 @@ def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]
             }
             for s in shares
         ],
+        # Categories shared as a whole, new records included.
+        "standing_shares": [
+            {
+                "id": str(s.id),
+                "category": s.category,
+                "label": shareable.CATEGORIES[s.category].label
+                if s.category in shareable.CATEGORIES
+                else s.category,
+                "therapist": names.get(s.therapist_id, ""),
+                "since": export.iso(s.created_at),
+            }
+            for s in standing
+        ],
         "access_log": [
             {
+                "id": str(r.id),
                 "at": export.iso(r.at),
                 "therapist": names.get(r.therapist_id, "") if r.therapist_id else "",
                 "record_table": r.record_table,
                 "record_id": str(r.record_id) if r.record_id else None,
                 "outcome": r.outcome,
+                "via": r.via,
+                "item_count": r.item_count,
             }
             for r in reads
         ],

@@ -235,16 +235,32 @@ def save_intention(session: KapSession, udk: bytes, form: IntentionForm) -> None
         checklists.set_ticked(session, udk, INTENTION_ITEM, True)
 
 
+# How the printable export and the JSON name a session's status.
+STATUS_WORDS: Final = {"planned": "Coming up", "done": "Done", "cancelled": "Cancelled"}
+
+
+def _log_words(line: session_log.LogLine, zone: tzinfo) -> str:
+    """ "20:05 Blood pressure 135/85, pulse 72", "20:30 Dose taken: second troche"."""
+    at = line.at.astimezone(zone).strftime("%H:%M")
+    if line.is_reading:
+        what = f"Blood pressure {line.systolic}/{line.diastolic}"
+        what += f", pulse {line.pulse}" if line.pulse else ""
+    else:
+        what = "Dose taken"
+    return f"{at} {what}: {line.note}" if line.note else f"{at} {what}"
+
+
 def printed_sessions(
     user: User, udk: bytes, start: datetime, end: datetime
 ) -> list[export.PrintItem]:
+    zone = kap_sessions.zone_of(user)
     items = []
     for session in kap_sessions.sessions_of(user):
         if not start <= session.starts_at < end:
             continue
         view = kap_sessions.read_session(session, udk)
         lines = [f"{view.route_label}, {view.setting_label}, {view.series_label}"]
-        lines.append(f"Status: {view.status.value}")
+        lines.append(f"Status: {STATUS_WORDS.get(view.status.value, view.status.value)}")
         if view.details.dose_mg:
             lines.append(f"Dose: {view.details.dose_mg} mg")
         if view.details.notes:
@@ -252,27 +268,33 @@ def printed_sessions(
         intention = intentions.intention_of(session)
         if intention:
             lines.append("Intention: " + intentions.read_intention(intention, udk).text)
-        for line in session_log.log_of(session, udk):
-            reading = (
-                f"{line.systolic}/{line.diastolic}, pulse {line.pulse}"
-                if line.is_reading
-                else "dose"
-            )
-            lines.append(f"Log {line.at:%H:%M} UTC: {reading} {line.note}".rstrip())
+        log = session_log.log_of(session, udk)
+        if log:
+            lines.append("Log:")
+            lines.extend(_log_words(line, zone) for line in log)
         items.append(export.PrintItem(view.starts_at, "Dosing session", lines))
     return items
 
 
 def export_sessions(user: User, udk: bytes) -> list[dict[str, object]]:
-    """Each session with its checklist (and what was ticked), intention and log."""
+    """Each session with its checklist (and what was ticked), intention and log, with
+    the words the app shows beside each stored key."""
     found = []
     for session in kap_sessions.sessions_of(user):
         checklist = checklists.checklist_of(session)
         intention = intentions.intention_of(session)
+        view = kap_sessions.read_session(session, udk)
         found.append(
             {
-                **export.plain(kap_sessions.read_session(session, udk)),
-                "checklist": export.plain(checklists.read_checklist(checklist, udk))
+                **export.plain(view),
+                "status_label": STATUS_WORDS.get(view.status.value, view.status.value),
+                "route_label": view.route_label,
+                "setting_label": view.setting_label,
+                "series_label": view.series_label,
+                "checklist": {
+                    "id": str(checklist.id),
+                    **export.plain(checklists.read_checklist(checklist, udk)),
+                }
                 if checklist
                 else None,
                 "intention": export.plain(intentions.read_intention(intention, udk))

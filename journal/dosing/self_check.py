@@ -92,5 +92,17 @@ def to_bring_up(answers: Mapping[str, str]) -> list[SelfCheckItem]:
 
 
 def export_self_check(user: User, udk: bytes) -> dict[str, object] | None:
+    """The answers by key, and each question with its answer in words."""
     record = db.session.scalar(select(SelfCheck).where(SelfCheck.user_id == user.id))
-    return export.plain(read_answers(record, udk)) if record else None
+    if record is None:
+        return None
+    view = read_answers(record, udk)
+    labels = {a.key: a.label for a in content().answers}
+    return {
+        "id": str(record.id),
+        **export.plain(view),
+        "questions": [
+            {"question": item.text, "answer": labels.get(view.answers.get(item.key, ""), "")}
+            for item in content().items
+        ],
+    }

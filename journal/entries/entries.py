@@ -268,7 +268,11 @@ def printed_entries(
     rows = _all_entries(user, (Entry.created_at >= start) & (Entry.created_at < end))
     views = (read_entry(e, udk) for e in rows)
     return [
-        export.PrintItem(v.created_at, v.title or "Untitled entry", v.body.split("\n"))
+        export.PrintItem(
+            v.created_at,
+            v.title or "Untitled entry",
+            [*v.body.split("\n"), *(["Tags: " + ", ".join(v.tags)] if v.tags else [])],
+        )
         for v in views
     ]
 
@@ -281,6 +285,8 @@ def export_entries(user: User, udk: bytes) -> list[dict[str, Any]]:
             "updated_at": export.iso(view.updated_at),
             "title": view.title,
             "body": view.body,
+            "tags": list(view.tags),
+            "session_id": str(view.session_id) if view.session_id else None,
         }
         for view in (read_entry(e, udk) for e in _all_entries(user))
     ]

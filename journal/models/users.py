@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import false, true
 
 from journal.core.extensions import db
 from journal.models.types import UTCDateTime, utcnow
@@ -77,6 +77,9 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     time_zone_confirmed: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # A questionnaire moves on as soon as an answer is tapped; off, the person presses
+    # Next (screen-reader users often prefer it). How the app behaves, not health data.
+    advance_on_tap: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     # Set when the clinic's administrator deactivated this therapist: no sign-in, no
     # session, no link to any patient from then on (journal/admin/therapists.py).

@@ -376,7 +376,26 @@ def printed_results(
 
 
 def export_results(user: User, udk: bytes) -> list[dict[str, object]]:
-    return [export.plain(r) for r in results_of(user, udk)]
+    """Each result, and each question with its answer in the questionnaire's words."""
+    found: list[dict[str, object]] = []
+    for r in results_of(user, udk):
+        instrument = r.instrument
+        labels = {o.value: o.label for o in instrument.answer_scale}
+        found.append(
+            {
+                **export.plain(r),
+                "name": instrument.short_name,
+                "questions": [
+                    {
+                        "number": item.number,
+                        "question": item.text,
+                        "answer": labels.get(r.answers.get(item.number, -1), ""),
+                    }
+                    for item in instrument.items
+                ],
+            }
+        )
+    return found
 
 
 # -- sharing with a therapist -----------------------------------------------------------

@@ -324,19 +324,49 @@ def printed_checkins(
     items = []
     for view in (read_checkin(row, udk) for row in rows):
         if start <= view.created_at < end:
-            values = export.plain(view.values)
-            lines = [
-                f"{name}: {value}" for name, value in values.items() if value not in ("", None)
-            ]
-            items.append(export.PrintItem(view.created_at, f"Check-in, {view.day}", lines))
+            items.append(
+                export.PrintItem(
+                    view.created_at, f"Check-in, {view.day:%-d %b %Y}", checkin_words(view.values)
+                )
+            )
     return items
+
+
+def checkin_words(values: CheckInValues) -> list[str]:
+    """A check-in as the person answered it: "Mood: Good (4 of 5)", "Sleep: 7 hours"."""
+    lines = []
+    for scale, value in (
+        (MOOD, values.mood),
+        (ANXIETY, values.anxiety),
+        (ENERGY, values.energy),
+        (SLEEP_QUALITY, values.sleep_quality),
+    ):
+        if value is not None:
+            lines.append(f"{scale.question} {scale.label_for(value)} ({value} of 5)")
+    if values.sleep_hours is not None:
+        lines.append(f"Hours slept: {values.sleep_hours:g}")
+    if values.note:
+        lines.append(f"Note: {values.note}")
+    return lines
 
 
 def export_checkins(user: User, udk: bytes) -> list[dict[str, object]]:
     rows = db.session.scalars(
         select(CheckIn).where(CheckIn.user_id == user.id).order_by(CheckIn.day)
     )
-    return [export.plain(read_checkin(row, udk)) for row in rows]
+    return [
+        {**export.plain(view), "labels": _labels(view.values)}
+        for view in (read_checkin(row, udk) for row in rows)
+    ]
+
+
+def _labels(values: CheckInValues) -> dict[str, str]:
+    """Each answered 1-5 scale in the words the check-in showed ("Good")."""
+    return {
+        scale.key: scale.label_for(getattr(values, scale.key))
+        for scale in SCALES
+        if getattr(values, scale.key) is not None
+    }
 
 
 # -- sharing with a therapist -----------------------------------------------------------

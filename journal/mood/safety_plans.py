@@ -172,5 +172,13 @@ def save_plan(user: User, udk: bytes, form: SafetyPlanForm) -> SafetyPlan:
 
 
 def export_plan(user: User, udk: bytes) -> dict[str, object] | None:
-    plan = my_plan(user, udk)
-    return export.plain(plan) if plan else None
+    """The plan by step key, and each step's title with what was written."""
+    record = plan_of(user)
+    if record is None:
+        return None
+    plan = read_plan(record, udk)
+    return {
+        "id": str(record.id),
+        **export.plain(plan),
+        "steps": [{"title": s.title, "text": plan.sections.get(s.key, "")} for s in SECTIONS],
+    }

@@ -441,3 +441,20 @@ def send_due_job() -> None:
 def prune_sent(now: datetime, keep: timedelta = timedelta(days=90)) -> None:
     db.session.execute(delete(ReminderSent).where(ReminderSent.sent_at < now - keep))
     db.session.commit()
+
+
+def export_preferences(user: User, udk: bytes) -> dict[str, Any]:
+    """The reminders as Settings shows them: the daily check-in time, the chosen
+    reminders in words, and when each device was added. A device's push address and
+    keys stay out: they let the push service reach the device, and tell the person
+    nothing."""
+    minutes = preferences(user).daily_check_in_minutes
+    chosen = enabled_kinds(user)
+    return {
+        "daily_check_in_at": None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}",
+        "chosen": [{"kind": kind, "label": label} for kind, label in choices() if kind in chosen],
+        "devices": [
+            {"id": str(d.id), "added_at": d.created_at.isoformat() if d.created_at else None}
+            for d in devices(user)
+        ],
+    }

@@ -15,11 +15,10 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from journal.accounts.preferences import LANGUAGE_NAMES, LANGUAGES
 from journal.core.extensions import babel
 from journal.mood.crisis import CrisisResources, load_crisis_resources
 
-LANGUAGES: Final = ("en", "es")
-NAMES: Final = {"en": "English", "es": "Español"}
 DEFAULT: Final = "en"
 
 
@@ -41,7 +40,7 @@ def current_language() -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_language)
     app.jinja_env.globals["current_language"] = current_language
-    app.jinja_env.globals["language_names"] = NAMES
+    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
 
 
 def crisis_lines() -> CrisisResources:

@@ -108,6 +108,7 @@ def export_all(user: User, udk: bytes) -> dict[str, Any]:
             "role": user.role.value,
             "time_zone": user.time_zone,
             "created_at": iso(user.created_at),
+            "questionnaires_move_on_when_an_answer_is_chosen": user.advance_on_tap,
         },
     }
     for sec in _sections.values():
@@ -184,6 +185,12 @@ def printable(user: User, udk: bytes, start: datetime, end: datetime) -> list[Pr
 
 def security_log(user: User, udk: bytes) -> list[dict[str, str | None]]:
     return [
-        {"at": iso(e.at), "action": e.action, "label": e.label, "detail": e.detail}
+        {
+            "id": str(e.id) if e.id else None,
+            "at": iso(e.at),
+            "action": e.action,
+            "label": e.label,
+            "detail": e.detail,
+        }
         for e in audit.all_events_of(user.id)
     ]

@@ -49,6 +49,7 @@ NOT_CREDENTIAL = {
     "settings.index": "a page of links",
     "settings.time_zone": "not a credential",
     "settings.language": "a display preference",
+    "settings.questionnaires": "how questionnaires move on: not a credential",
     "security.sessions": "a list of devices",
     "security.activity": "the security log",
     "two_factor.sign_in": "the code step of a login",

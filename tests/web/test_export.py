@@ -63,7 +63,16 @@ def test_the_json_export_holds_every_entry_and_draft_decrypted(
         ("First", "First body.\nSecond line."),
         ("", "No title here."),
     ]
-    assert set(data["entries"][0]) == {"id", "created_at", "updated_at", "title", "body"}
+    assert set(data["entries"][0]) == {
+        "id",
+        "created_at",
+        "updated_at",
+        "title",
+        "body",
+        "tags",
+        "session_id",
+    }
+    assert (data["entries"][0]["tags"], data["entries"][0]["session_id"]) == ([], None)
     assert data["drafts"] == [
         {
             "id": draft_id,

@@ -85,20 +85,3 @@ def test_the_check_in_stays_at_the_top_of_home_until_done(app: Flask, client: Fl
     assert saved.status_code in (200, 302, 303)
     home = client.get("/").get_data(as_text=True)
     assert home.index('class="prompt-link"') < home.index('id="checkin-card"')
-
-
-def test_the_time_zone_list_starts_with_common_zones_and_has_no_pseudo_zones(
-    app: Flask, client: FlaskClient
-) -> None:
-    from tests.pages import csrf_token
-
-    make_user(app, PATIENT)
-    login(client, PATIENT)
-    page = client.get("/settings/").get_data(as_text=True)
-    options = re.findall(r'<option value="([^"]+)"', page)
-    assert "Factory" not in options and "localtime" not in options
-    assert options[0] == "America/New_York" and len(options) == len(set(options))
-    assert page.index('label="Common"') < page.index('label="All, A to Z"')
-    token = csrf_token(client, "/settings/")
-    refused = client.post("/settings/time-zone", data={"time_zone": "Factory", "csrf_token": token})
-    assert refused.status_code == 422

@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from journal.accounts import account_mail, accounts, auth_sessions, two_factor
+from journal.accounts import account_mail, accounts, auth_sessions, preferences, two_factor
 from journal.accounts.accounts import AccountError, Unlocked
 from journal.core import crypto
 from journal.core.extensions import limiter
@@ -182,10 +182,8 @@ def signup_finish(token: str) -> ResponseReturnValue:
 
 def time_zone_of_form() -> str:
     """The browser's IANA zone, if it sent a valid one; the settings page can change it."""
-    from zoneinfo import available_timezones
-
     zone = _form("time_zone")
-    return zone if zone in available_timezones() else "UTC"
+    return zone if preferences.is_zone(zone) else "UTC"
 
 
 @bp.get("/recovery-key")

@@ -1,8 +1,8 @@
-"""Settings: password, recovery key, time zone, language, logging out."""
+"""Settings: password, recovery key, time zone, language, questionnaires, logging out."""
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
+from typing import Any
 
 from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -10,74 +10,61 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import login_required
 
-from journal.accounts import accounts, auth_sessions
+from journal.accounts import accounts, auth_sessions, preferences
 from journal.accounts.accounts import AccountError
-from journal.core.extensions import db
 from journal.web.identity import cookie_name, user
-from journal.web.language import LANGUAGES
 from journal.web.rendering import render
 from journal.web.step_up import requires_step_up
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
-# Issue 18: zones people pick most, shown first; and no pseudo-zones in the list.
-COMMON_ZONES = (
-    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-    "America/Toronto", "Europe/London", "Europe/Berlin", "Europe/Paris", "Australia/Sydney",
-    "Pacific/Auckland", "UTC",
-)  # fmt: skip
-NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
 
-
-def zone_names() -> list[str]:
-    """Every real time zone, A to Z (no "Factory", "localtime" or "posixrules")."""
-    return sorted(z for z in available_timezones() if z not in NOT_ZONES)
+@bp.app_template_global()
+def time_zone_choices() -> dict[str, Any]:
+    """The zone picker's list (made once, at import): common zones, then every place."""
+    return {"common": preferences.COMMON_CHOICES, "others": preferences.OTHER_CHOICES}
 
 
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render("settings/index.html", zones=zone_names(), common_zones=COMMON_ZONES)
+    return render("settings/index.html")
 
 
 @bp.post("/time-zone")
 @login_required
 def time_zone() -> ResponseReturnValue:
-    zone = request.form.get("time_zone", "")
-    if zone not in available_timezones() or zone in NOT_ZONES:
-        page = render(
-            "settings/index.html",
-            zones=zone_names(),
-            common_zones=COMMON_ZONES,
-            zone_error="Choose a time zone from the list.",
-        )
-        return make_response(page, 422)
-    user().time_zone = zone
-    user().time_zone_confirmed = True
-    db.session.commit()
-    flash("Time zone saved.")
-    return redirect(url_for("settings.index"))
+    form = preferences.TimeZoneForm.read(request.form)
+    if not form.valid:
+        return make_response(render("settings/index.html", zone_form=form), 422)
+    preferences.set_time_zone(user(), form.zone)
+    flash(f"Time zone saved: {form.zone}.")
+    return redirect(url_for("settings.index", _anchor="tz-title"))
+
+
+@bp.post("/questionnaires")
+@login_required
+def questionnaires() -> ResponseReturnValue:
+    form = preferences.QuestionnaireForm.read(request.form)
+    preferences.set_advance_on_tap(user(), form.advance_on_tap)
+    if form.advance_on_tap:
+        flash("Saved. Choosing an answer moves to the next question.")
+    else:
+        flash("Saved. Choose an answer, then press Next to move on.")
+    return redirect(url_for("settings.index", _anchor="questionnaires-title"))
 
 
 @bp.post("/language")
 @login_required
 def language() -> ResponseReturnValue:
-    """The app's language for this account ("" follows the browser); mail and push
-    notices use it too."""
-    chosen = request.form.get("language", "")
-    if chosen and chosen not in LANGUAGES:
-        page = render(
-            "settings/index.html",
-            zones=zone_names(),
-            common_zones=COMMON_ZONES,
-            language_error=_("Choose a language from the list."),
-        )
-        return make_response(page, 422)
-    user().language = chosen or None
-    db.session.commit()
-    refresh()  # the next words are already in the new language
+    """The app's language for this account ("" follows the browser)."""
+    form = preferences.LanguageForm.read(request.form)
+    if not form.valid:
+        return make_response(render("settings/index.html", language_form=form), 422)
+    preferences.set_language(user(), form.language)
+    refresh()  # the confirmation below is already in the new language
     flash(_("Language saved."))
-    return redirect(url_for("settings.index"))
+    return redirect(url_for("settings.index", _anchor="language-title"))
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -5,7 +5,6 @@ person wants (one plain form)."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import available_timezones
 
 from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -37,7 +36,6 @@ def save() -> ResponseReturnValue:
     if daily_on and minutes is None:
         page = render(
             "settings/index.html",
-            zones=sorted(available_timezones()),
             reminder_error="Enter a time of day, like 20:30.",
             reminder_time=request.form.get("daily_time", ""),
             reminder_kinds=request.form.getlist("kinds"),

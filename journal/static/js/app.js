@@ -10,6 +10,32 @@
     });
   }
 
+  // The time-zone picker: this device's zone first in the list, and a button to take
+  // it when it is not the zone already shown.
+  function offerDeviceZone(root) {
+    root.querySelectorAll("form[data-zone-picker]").forEach(function (form) {
+      var zone = "";
+      try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+      var input = form.querySelector('input[name="time_zone"]');
+      var list = input && input.list;
+      if (!zone || !list) { return; }
+      if (!list.querySelector("option[data-device]")) {
+        var option = document.createElement("option");
+        option.value = zone;
+        option.textContent = "This device: " + zone.replace(/_/g, " ");
+        option.setAttribute("data-device", "");
+        list.insertBefore(option, list.firstChild);
+      }
+      var offer = form.querySelector("[data-device-zone]");
+      if (offer && input.defaultValue !== zone) {
+        var button = offer.querySelector("button");
+        button.value = zone;
+        button.textContent = "Use this device's zone: " + zone.replace(/_/g, " ");
+        offer.hidden = false;
+      }
+    });
+  }
+
   // After an htmx swap that replaced a form with errors, move focus to the message so
   // screen-reader and keyboard users hear what went wrong.
   function focusErrors(root) {
@@ -28,8 +54,9 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { fillTimeZone(document); enablePrint(document); });
-  document.addEventListener("htmx:load", function (evt) { fillTimeZone(evt.detail.elt); enablePrint(evt.detail.elt); });
+  function enhance(root) { fillTimeZone(root); offerDeviceZone(root); enablePrint(root); }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:load", function (evt) { enhance(evt.detail.elt); });
   document.addEventListener("htmx:afterSwap", function (evt) {
     if (evt.detail.xhr && evt.detail.xhr.status === 422) { focusErrors(evt.detail.target.parentNode || document); }
   });
