@@ -51,7 +51,7 @@ def _binding(row_hash: bytes, user: User) -> Binding:
     return Binding("session", "auth_sessions", row_hash.hex(), user.id, "udk_sealed")
 
 
-SignInHook = Callable[[User, bytes], None]
+SignInHook = Callable[[User, bytes], object]
 _sign_in_hooks: list[SignInHook] = []
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from journal.accounts import audit, keys
 from journal.care import access, access_log, adaptations, care, shareable
@@ -526,28 +526,35 @@ def end_links_of_therapist(therapist: User, reason: str = THERAPIST_DEACTIVATED)
     return len(links)
 
 
-def settle_link_endings(patient: User, udk: bytes) -> None:
+def settle_link_endings(patient: User, udk: bytes) -> list[CareLinkEnding]:
     """With the patient's key (at sign-in, on Home, on the care-team page): revoke
     the shares of every link the clinic ended, as ending it themselves would: each
     record re-encrypted, the share counter advanced, the other shares MACed again,
-    so a copy of the old share rows restored later opens nothing."""
+    so a copy of the old share rows restored later opens nothing.
+
+    Returns the endings the patient has not dismissed yet, newest first (what Home
+    and the care-team page tell them), read in the same single query."""
     if patient.is_therapist or patient.is_admin:
-        return
-    pending = db.session.scalars(
-        select(CareLinkEnding).where(
-            CareLinkEnding.patient_id == patient.id, CareLinkEnding.settled_at.is_(None)
+        return []
+    seen = db.session.scalars(
+        select(CareLinkEnding)
+        .where(
+            CareLinkEnding.patient_id == patient.id,
+            or_(CareLinkEnding.settled_at.is_(None), CareLinkEnding.dismissed_at.is_(None)),
         )
+        .order_by(CareLinkEnding.ended_at.desc())
     ).all()
-    if not pending:
-        return
-    therapists = {ending.therapist_id for ending in pending}
-    shares = db.session.scalars(
-        select(Share).where(Share.patient_id == patient.id, Share.therapist_id.in_(therapists))
-    ).all()
-    _revoke(patient, udk, shares)
-    for ending in pending:
-        ending.settled_at = utcnow()
-    db.session.commit()
+    pending = [ending for ending in seen if ending.settled_at is None]
+    if pending:
+        therapists = {ending.therapist_id for ending in pending}
+        shares = db.session.scalars(
+            select(Share).where(Share.patient_id == patient.id, Share.therapist_id.in_(therapists))
+        ).all()
+        _revoke(patient, udk, shares)
+        for ending in pending:
+            ending.settled_at = utcnow()
+        db.session.commit()
+    return [ending for ending in seen if ending.dismissed_at is None]
 
 
 # -- standing categories --------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from journal import jobs
-from journal.care import care, sharing
+from journal.care import sharing
 from journal.core.extensions import db, limiter
 from journal.dosing import preparation
 from journal.entries import entries
@@ -31,7 +31,7 @@ def home() -> ResponseReturnValue:
     if me.is_admin:
         return redirect(url_for("admin.therapists_index"))
     udk = current_udk()
-    sharing.settle_link_endings(me, udk)
+    endings = sharing.settle_link_endings(me, udk)
     recent = entries.list_entries(me, udk, page=1, per_page=3, bodies=False)
     now = utcnow()
     next_session = preparation.home_card(me, udk, now)
@@ -41,7 +41,7 @@ def home() -> ResponseReturnValue:
         next_session=next_session,
         prompts=integration.home_prompts(me, udk, now),
         now=now,
-        link_endings=len(care.link_endings(me)),
+        link_endings=len(endings),
         **home_mood_context(me, udk),
     )
 

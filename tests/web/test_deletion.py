@@ -17,7 +17,7 @@ from journal.core.extensions import db
 from journal.models.audit import AuditEvent
 from journal.models.jobs import MailRequest
 from journal.models.reminders import PushSubscription, ReminderSent
-from journal.models.sharing import StandingShare
+from journal.models.sharing import CareLinkEnding, StandingShare
 from journal.models.types import utcnow
 from journal.models.users import AccountToken, LoginThrottle, Role
 from tests.factories import (
@@ -216,6 +216,15 @@ def _fill_every_table(app: Flask) -> World:
                 patient_id=uuid.UUID(world.ids["ada"]),
                 therapist_id=user_id(app, TOM),
                 category="test",
+            )
+        )
+        # A link the clinic ended (its administrator closed a therapist's account).
+        db.session.add(
+            CareLinkEnding(
+                patient_id=uuid.UUID(world.ids["ada"]),
+                therapist_id=user_id(app, TOM),
+                ended_at=utcnow(),
+                reason="therapist_deactivated",
             )
         )
         db.session.commit()

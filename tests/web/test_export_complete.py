@@ -49,6 +49,7 @@ EXPORTED: dict[str, str] = {
 EXPORTED_AS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "users": lambda data: data["account"]["email"] == "ada@example.com",
     "reminder_preferences": lambda data: data["reminders"]["daily_check_in_at"] == "09:00",
+    "care_link_endings": lambda data: bool(data["care_team"]["ended_by_clinic"]),
 }
 # Tables with rows of the patient that the export leaves out, with the reason.
 NOT_EXPORTED = {

@@ -44,12 +44,11 @@ def _back(default: str) -> str:
 @login_required
 def index() -> str:
     me = _patient()
-    sharing.settle_link_endings(me, current_udk())
+    endings = sharing.settle_link_endings(me, current_udk())
     links = care.links_of_patient(me)
     names = care.names_of({link.therapist_id for link in links})
     emails = _emails({link.therapist_id for link in links})
     counts = sharing.share_counts(me)
-    endings = care.link_endings(me)
     return render(
         "care/index.html",
         links=links,
