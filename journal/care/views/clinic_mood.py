@@ -103,7 +103,14 @@ def flag_acknowledgement(item: SharedItem) -> dict[str, Any] | None:
     if share is None:
         return None
     done = safety_flags.acknowledgements(me, current_udk(), [item.record_id]).get(item.record_id)
-    return {"acknowledged": done, "patient_id": share.patient_id, "record_id": item.record_id}
+    # A result may show twice on one page (the brief's flags and its shared items).
+    g.ack_forms = g.get("ack_forms", 0) + 1
+    return {
+        "acknowledged": done,
+        "patient_id": share.patient_id,
+        "record_id": item.record_id,
+        "form_id": f"ack-{g.ack_forms}",
+    }
 
 
 def _open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
