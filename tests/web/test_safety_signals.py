@@ -24,14 +24,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
 from journal import jobs
-from journal.care import brief, care, safety_signals
+from journal.care import brief, care, safety_flags, safety_signals
 from journal.core.extensions import db
 from journal.models.jobs import FailedJob
 from journal.models.safety_flags import SafetyFlagAcknowledgement, SafetySignal
 from journal.models.sharing import StandingShare
 from journal.models.types import utcnow
 from journal.models.users import Role
-from tests.factories import login, make_user
+from journal.your_data import rotation
+from tests.factories import PASSWORD, login, make_user
 from tests.pages import csrf_token
 from tests.web.care_helpers import Pair, accept, invite, linked_pair, plain, user_id
 from tests.web.care_mood_helpers import (
@@ -402,7 +403,8 @@ def test_acknowledging_records_who_and_when_with_a_note_only_the_therapist_reads
     assert "Called" not in _every_row_as_text(app)  # sealed at rest
     # The patient's access log shows the read, and nothing of the note.
     log = plain(pair.patient.get("/care/access-log"))
-    assert "dr.lee@example.com" in log and "Called" not in log
+    assert "dr.lee@example.com opened a safety signal and acknowledged its safety flag" in log
+    assert "Called" not in log
 
 
 def test_acknowledging_a_shared_flagged_result_takes_a_note_too(app: Flask, pair: Pair) -> None:
@@ -520,3 +522,15 @@ def test_the_choice_can_be_made_on_accepting_an_invitation(
     assert response.status_code == 302
     take(client, "phq9", phq9_answers(12, item9=1))
     assert _mails(outbox) == [(NOTICE, NOTICE)]
+
+
+def test_a_new_data_key_keeps_the_therapists_notes(app: Flask, pair: Pair) -> None:
+    _choose(pair)
+    rid = _flag(pair)
+    _acknowledge(pair, rid, "rang at noon")
+    with app.app_context():
+        therapist, _ = keys_of(pair.therapist_email)
+        rotation.rotate_udk(therapist, PASSWORD)
+        therapist, udk = keys_of(pair.therapist_email)
+        (done,) = safety_flags.acknowledgements(therapist, udk, [uuid.UUID(rid)]).values()
+    assert done.note == "rang at noon"

@@ -390,6 +390,7 @@ def access_log_page() -> str:
     rows, pages = access_log.for_patient(me.id, page, LOG_PER_PAGE)
     names = care.names_of({r.therapist_id for r in rows if r.therapist_id})
     labels = {table: a.label for table, a in shareable.ADAPTERS.items()}
+    labels[safety_signals.SIGNALS] = "Safety signal"
     urls = {}
     for row in rows:
         adapter = shareable.adapter_for(row.record_table or "")
