@@ -121,6 +121,17 @@ def test_the_patient_chooses_safety_signals_and_the_therapist_acknowledges_with_
     row = therapist.locator(".patient-list .patient-row").first
     expect(row.locator(".col-flags")).to_contain_text("1 to acknowledge")
     expect(row).to_have_class(re.compile("needs-attention"))
+    expect(row).not_to_have_class(re.compile("overdue"))
+    # A clinic that allows no time at all: the flag is overdue at once, in red.
+    app.config["SAFETY_FLAG_OVERDUE_HOURS"] = 0
+    try:
+        therapist.reload()
+        expect(row).to_have_class(re.compile("overdue"))
+        expect(row.locator(".col-flags")).to_contain_text("Overdue")
+        check(therapist, "caseload with an overdue flag")
+        _full_screenshots(therapist, "signals-caseload-overdue-1366")
+    finally:
+        app.config["SAFETY_FLAG_OVERDUE_HOURS"] = 24
     row.get_by_role("link", name=re.compile("^Brief")).click()
     heading(therapist, "Pre-appointment brief")
     # Loaded whole: a boosted sign-in keeps the sign-in page's <body> class, so the
