@@ -31,6 +31,7 @@ from journal.models.safety_flags import SafetyFlagAcknowledgement, SafetySignal
 from journal.models.sharing import StandingShare
 from journal.models.types import utcnow
 from journal.models.users import Role
+from journal.mood import measures
 from journal.your_data import rotation
 from tests.factories import PASSWORD, login, make_user
 from tests.pages import csrf_token
@@ -534,3 +535,20 @@ def test_a_new_data_key_keeps_the_therapists_notes(app: Flask, pair: Pair) -> No
         therapist, udk = keys_of(pair.therapist_email)
         (done,) = safety_flags.acknowledgements(therapist, udk, [uuid.UUID(rid)]).values()
     assert done.note == "rang at noon"
+
+
+def test_a_result_stored_at_question_nine_then_finished_tells_once(
+    app: Flask, pair: Pair, outbox: Path
+) -> None:
+    """The result is stored the moment question 9 is answered (the crisis card's
+    detours lose nothing), then amended by the finish: one flag, one notice."""
+    _choose(pair)
+    key = uuid.uuid4()
+    with app.app_context():
+        patient, udk = keys_of(pair.patient_email)
+        answers = phq9_answers(12, item9=1)
+        first = measures.submit(patient, udk, "phq9", answers, {}, key, early=True)
+        again = measures.submit(patient, udk, "phq9", answers, {"difficulty": 1}, key)
+        assert again.id == first.id
+    assert _mails(outbox) == [(NOTICE, NOTICE)]
+    assert len(_signals(app)) == 1
