@@ -552,3 +552,14 @@ def test_a_result_stored_at_question_nine_then_finished_tells_once(
         assert again.id == first.id
     assert _mails(outbox) == [(NOTICE, NOTICE)]
     assert len(_signals(app)) == 1
+
+
+def test_a_therapist_turns_notices_on_for_a_device_in_their_settings(
+    app: Flask, pair: Pair
+) -> None:
+    html = pair.therapist.get("/settings/").get_data(as_text=True)
+    words = plain(pair.therapist.get("/settings/"))
+    assert "data-push" in html and 'id="push-on"' in html  # the patient's push control
+    assert "Send notices to this device" in words
+    assert "Both say only “Something in Fresh Tracks needs your attention”" in words
+    assert "To check in every day" not in words  # a therapist has no check-ins
