@@ -156,3 +156,12 @@ def test_the_patient_chooses_safety_signals_and_the_therapist_acknowledges_with_
     nav(therapist, "Patients")
     expect(row.locator(".col-flags")).to_have_text(re.compile(r"Open safety flags\s+0$"))
     assert len(_notices(outbox)) == 1
+
+    # Where the therapist turns notices on for a device: the patients' push control.
+    therapist.goto("/settings/")
+    reminders = therapist.locator("#reminders")
+    expect(reminders).to_contain_text("Something in Fresh Tracks needs your attention")
+    expect(reminders).not_to_contain_text("To check in every day")
+    check(therapist, "therapist settings with notices")
+    reminders.scroll_into_view_if_needed()
+    _full_screenshots(therapist, "signals-therapist-settings-1366")
