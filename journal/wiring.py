@@ -29,6 +29,7 @@ from journal.care import (
     preparation_sharing,
     prompt_adaptation,
     safety_flags,
+    safety_signals,
     shareable,
     sharing,
 )
@@ -89,6 +90,17 @@ def wire_domains() -> None:
 
     # The therapist's patients list and brief.
     brief.register_open_flags(clinic_mood.open_flags)
+    brief.register_oldest_open_flag(clinic_mood.oldest_open_flags)
+    brief.register_brief_section(
+        brief.BriefSection(
+            key="safety_signals",
+            title="Safety signals",
+            order=11,
+            build=safety_flags.signals_section,
+        )
+    )
+    # A flagged questionnaire result tells the therapists the patient chose to tell.
+    measures.register_flag_hook(safety_signals.on_flag)
     brief.register_last_check_in(mood_brief.last_check_ins)
     for section in (*mood_brief.BRIEF_SECTIONS, preparation_sharing.BRIEF_SECTION):
         brief.register_brief_section(section)
@@ -203,6 +215,9 @@ def wire_domains() -> None:
         "reminders.send", reminders_service.send_due_job, every_minutes=REMINDER_MINUTES
     )
     jobs.register_periodic("outbox.purge_keys", idempotency.purge_expired, every_minutes=60)
+    # The safety-signal notice to a therapist: once per flag, retried until delivered.
+    jobs.register_task(safety_signals.JOB, safety_signals.deliver)
+    jobs.register_periodic(safety_signals.SWEEP_JOB, safety_signals.sweep, every_minutes=5)
 
 
 def _reminded_names() -> str:

@@ -53,13 +53,22 @@ from journal.models.users import User
 OpenFlagsCounter = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, int]]
 LastCheckInSource = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, datetime]]
 
+OldestOpenFlagSource = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, datetime]]
+
 _OPEN_FLAGS: list[OpenFlagsCounter] = []
+_OLDEST_OPEN_FLAG: list[OldestOpenFlagSource] = []
 _LAST_CHECK_IN: list[LastCheckInSource] = []
 
 
 def register_open_flags(counter: OpenFlagsCounter) -> None:
     if counter not in _OPEN_FLAGS:
         _OPEN_FLAGS.append(counter)
+
+
+def register_oldest_open_flag(source: OldestOpenFlagSource) -> None:
+    """When each patient's oldest flag still to acknowledge was raised."""
+    if source not in _OLDEST_OPEN_FLAG:
+        _OLDEST_OPEN_FLAG.append(source)
 
 
 def register_last_check_in(source: LastCheckInSource) -> None:
@@ -70,6 +79,22 @@ def register_last_check_in(source: LastCheckInSource) -> None:
 def open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
     counts = [count(therapist, patient_ids) for count in _OPEN_FLAGS]
     return {pid: sum(c.get(pid, 0) for c in counts) for pid in patient_ids}
+
+
+def oldest_open_flags(
+    therapist: User, patient_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, datetime]:
+    found: dict[uuid.UUID, datetime] = {}
+    for source in _OLDEST_OPEN_FLAG:
+        for pid, when in source(therapist, patient_ids).items():
+            found[pid] = min(found.get(pid, when), when)
+    return found
+
+
+def overdue(oldest_open_flag: datetime | None, now: datetime, hours: float) -> bool:
+    """A flag not acknowledged within `hours` of being raised (the setting
+    SAFETY_FLAG_OVERDUE_HOURS) is overdue: its patient heads the caseload, in red."""
+    return oldest_open_flag is not None and now - oldest_open_flag >= timedelta(hours=hours)
 
 
 def last_check_ins(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:
@@ -312,6 +337,8 @@ class PatientRow:
     new: int = 0
     # The patient's own time zone, for their clock beside the therapist's.
     patient_zone: str | None = None
+    # A flag left unacknowledged longer than the clinic allows (`overdue`).
+    overdue: bool = False
 
     @property
     def label(self) -> str:
@@ -375,15 +402,28 @@ class _Standing:
     new: int
     unread: int
     zone: str
+    overdue: bool = False
 
-    def attention(self) -> tuple[bool, bool, datetime, str]:
-        """Unacknowledged safety flags first, then new items, then the next appointment."""
+    def attention(self) -> tuple[bool, bool, bool, datetime, str]:
+        """Overdue safety flags first, then other unacknowledged ones, then new items,
+        then the next appointment."""
         far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
-        return (self.open_flags == 0, self.new == 0, self.next_appointment or far, self.email)
+        return (
+            not self.overdue,
+            self.open_flags == 0,
+            self.new == 0,
+            self.next_appointment or far,
+            self.email,
+        )
 
 
 def caseload(
-    therapist: User, udk: bytes, query: str = "", page: int = 1, per_page: int = PER_PAGE
+    therapist: User,
+    udk: bytes,
+    query: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    overdue_hours: float = 24,
 ) -> Caseload:
     """One page of the therapist's patients, sorted by what needs attention.
 
@@ -410,6 +450,7 @@ def caseload(
         ]
     counts = new_and_unread(therapist, now)
     flags = open_flags(therapist, [row.patient_id for row in clear]) if clear else {}
+    oldest = oldest_open_flags(therapist, [r.patient_id for r in clear]) if flags else {}
     standing = sorted(
         (
             _Standing(
@@ -421,6 +462,7 @@ def caseload(
                 flags.get(row.patient_id, 0),
                 *counts.get(row.patient_id, (0, 0)),
                 row.time_zone,
+                overdue(oldest.get(row.patient_id), now, overdue_hours),
             )
             for row in clear
         ),
@@ -458,15 +500,16 @@ def caseload(
             name=names.get(r.patient_id, ""),
             new=r.new,
             patient_zone=r.zone,
+            overdue=r.overdue,
         )
         for r in shown
     ]
     return Caseload(rows, page, pages, len(standing), query, per_page)
 
 
-def patient_rows(therapist: User, udk: bytes) -> list[PatientRow]:
+def patient_rows(therapist: User, udk: bytes, overdue_hours: float = 24) -> list[PatientRow]:
     """Every patient of the therapist, in the caseload's order."""
-    return caseload(therapist, udk, per_page=10**6).rows
+    return caseload(therapist, udk, per_page=10**6, overdue_hours=overdue_hours).rows
 
 
 def patient_name(therapist: User, udk: bytes, link: CareLink) -> str:

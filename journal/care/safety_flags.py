@@ -5,8 +5,15 @@ payload. A therapist sees the flag only through a share they may read
 (`access.readable_shares`), opened with their own key: it is never derived from
 anything the patient did not share, and never stored in clear.
 
-- **Acknowledging** writes who and when (`SafetyFlagAcknowledgement`, in clear, no
-  content), the read to the access log and an event to the security log.
+- **Acknowledging** writes who and when (`SafetyFlagAcknowledgement`, in clear) with
+  the therapist's optional note, sealed under the therapist's data key with the time
+  and the patient and bound to the result: a row the therapist's key did not seal
+  (planted in the database, moved, or from before notes were sealed) does not count,
+  so a database writer cannot make a flag look acknowledged. The read goes to the
+  access log and an event to the security log.
+- **Safety signals** (`journal.care.safety_signals`): a flag the patient chose to
+  tell the therapist of without sharing the result counts like a flag on a shared
+  result, and is acknowledged the same way.
 - **Counting open flags** for the patients list would mean opening every shared
   result on every visit, each a read in the patient's access log. Instead the first
   check of a shared result is a logged read (via "safety-check") and what it found is
@@ -27,12 +34,13 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
+from flask import current_app
 from sqlalchemy import select
 
 from journal.accounts import audit
-from journal.care import access, care, sharing
+from journal.care import access, care, safety_signals, sharing
 from journal.care.access import RecordNotFound
 from journal.care.shareable import SharedItem
 from journal.core import crypto
@@ -62,12 +70,43 @@ def is_flagged(item: SharedItem) -> bool:
 class Acknowledged:
     by: str
     at: datetime
+    note: str = ""
+
+
+# A note is a few words ("called, safe"), not a record of the session.
+NOTE_MAX_CHARS: Final = 500
+
+
+class NoteTooLong(ValueError):
+    """The message is shown as it is."""
+
+
+def _ack_binding(result_id: uuid.UUID, therapist_id: uuid.UUID) -> Binding:
+    return Binding("flag-ack", "safety_flag_acknowledgements", result_id, therapist_id, "note")
+
+
+def _open_ack(udk: bytes, row: SafetyFlagAcknowledgement) -> tuple[datetime, str] | None:
+    """(when, note) as the therapist sealed them, or None for a row their key did not
+    seal here (planted, moved to another result or patient, or from before notes were
+    sealed): its flag stays open."""
+    if row.sealed is None:
+        return None
+    try:
+        data = json.loads(
+            crypto.open_sealed(udk, row.sealed, _ack_binding(row.result_id, row.therapist_id))
+        )
+        if data["patient"] != str(row.patient_id):
+            return None
+        return datetime.fromisoformat(str(data["at"])), str(data["note"])
+    except (crypto.IntegrityFailure, ValueError, KeyError, TypeError):
+        return None
 
 
 def acknowledgements(
-    therapist: User, result_ids: Iterable[uuid.UUID]
+    therapist: User, udk: bytes, result_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, Acknowledged]:
-    """result id → this therapist's acknowledgement of its flag."""
+    """result id → this therapist's acknowledgement of its flag, with their note (only
+    those their own key sealed; see `_open_ack`)."""
     ids = list(result_ids)
     if not ids:
         return {}
@@ -78,10 +117,28 @@ def acknowledgements(
         )
     ).all()
     name = care.display_name(therapist)
-    return {row.result_id: Acknowledged(name, row.acknowledged_at) for row in rows}
+    found = {}
+    for row in rows:
+        opened = _open_ack(udk, row)
+        if opened is None:
+            current_app.logger.error(
+                "integrity failure: acknowledgement %s was not sealed by its therapist", row.id
+            )
+            continue
+        found[row.result_id] = Acknowledged(name, *opened)
+    return found
 
 
-def acknowledge(therapist: User, share: Share, item: SharedItem) -> bool:
+def clean_note(raw: str | None) -> str:
+    note = " ".join((raw or "").split())
+    if len(note) > NOTE_MAX_CHARS:
+        raise NoteTooLong(f"Keep the note to {NOTE_MAX_CHARS} characters or fewer.")
+    return note
+
+
+def acknowledge(
+    therapist: User, udk: bytes, share: Share, item: SharedItem, note: str = ""
+) -> bool:
     """Record that the therapist acknowledged the flag on this result; True if new.
 
     `share` comes from `access.shared_record` and `item` from `sharing.read_shared`
@@ -90,24 +147,44 @@ def acknowledge(therapist: User, share: Share, item: SharedItem) -> bool:
     if not is_flagged(item):
         db.session.commit()  # the read was still a read
         raise RecordNotFound(item.record_id)
-    existing = db.session.scalar(
+    return acknowledge_result(therapist, udk, share.patient_id, share.record_id, note)
+
+
+def acknowledge_result(
+    therapist: User,
+    udk: bytes,
+    patient_id: uuid.UUID,
+    result_id: uuid.UUID,
+    note: str = "",
+    now: datetime | None = None,
+) -> bool:
+    """Record the acknowledgement of a flag the therapist may see (a flagged shared
+    result, or a safety signal): who, when and the optional note, sealed under the
+    therapist's data key. True if new; a row that does not open (planted, or from
+    before notes were sealed) is sealed again as the therapist's own. Commits."""
+    note = clean_note(note)
+    row = db.session.scalar(
         select(SafetyFlagAcknowledgement).where(
             SafetyFlagAcknowledgement.therapist_id == therapist.id,
-            SafetyFlagAcknowledgement.result_id == share.record_id,
+            SafetyFlagAcknowledgement.result_id == result_id,
         )
     )
-    if existing is None:
-        db.session.add(
-            SafetyFlagAcknowledgement(
-                therapist_id=therapist.id,
-                patient_id=share.patient_id,
-                result_id=share.record_id,
-                acknowledged_at=utcnow(),
-            )
+    if row is not None and _open_ack(udk, row) is not None:
+        db.session.commit()
+        return False
+    now = now or utcnow()
+    if row is None:
+        row = SafetyFlagAcknowledgement(
+            therapist_id=therapist.id, patient_id=patient_id, result_id=result_id
         )
-        audit.record(therapist.id, "safety_flag.acknowledged", f"{TABLE}:{share.record_id}")
+        db.session.add(row)
+    row.patient_id = patient_id
+    row.acknowledged_at = now
+    plain = json.dumps({"patient": str(patient_id), "at": now.isoformat(), "note": note})
+    row.sealed = crypto.seal(udk, plain.encode(), _ack_binding(result_id, therapist.id))
+    audit.record(therapist.id, "safety_flag.acknowledged", f"{TABLE}:{result_id}")
     db.session.commit()
-    return existing is None
+    return True
 
 
 # -- the therapist's sealed notes ------------------------------------------------------
@@ -178,16 +255,32 @@ def _open_note(
         return None
 
 
+@dataclass(frozen=True)
+class OpenFlags:
+    """A patient's flags the therapist has not acknowledged: how many, and when the
+    oldest was raised (for "overdue", `journal.care.brief.overdue`)."""
+
+    count: int
+    oldest: datetime
+
+
 def open_flag_counts(
     therapist: User, udk: bytes, patient_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
-    """Flags on each patient's shared results that the therapist has not acknowledged
-    (patients without any are left out).
+    return {pid: f.count for pid, f in open_flags(therapist, udk, patient_ids).items()}
+
+
+def open_flags(
+    therapist: User, udk: bytes, patient_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, OpenFlags]:
+    """Flags on each patient's shared results, and safety signals they chose to send,
+    that the therapist has not acknowledged (patients without any are left out).
 
     Each shared result is opened at most once for this (logged, via "safety-check");
     after that its sealed note answers. The list reads a year of results for each of
     dozens of patients, so it reads only the columns it needs, in one query, and
-    loads a whole share only for a result it must open.
+    loads a whole share only for a result it must open. A signal is not opened: its
+    row (verified as the patient's) says which result and when.
     """
     readable = (
         access.readable_shares(therapist)
@@ -206,19 +299,15 @@ def open_flag_counts(
             readable.c.sealed_dek,
             readable.c.mac,
             readable.c.mac_kid,
+            MeasureResult.taken_at,
         )
         .outerjoin(
             SafetyCheck,
             (SafetyCheck.share_id == readable.c.id) & (SafetyCheck.therapist_id == therapist.id),
         )
-        .outerjoin(
-            SafetyFlagAcknowledgement,
-            (SafetyFlagAcknowledgement.result_id == readable.c.record_id)
-            & (SafetyFlagAcknowledgement.therapist_id == therapist.id),
-        )
-        .where(SafetyFlagAcknowledgement.id.is_(None))
+        .outerjoin(MeasureResult, MeasureResult.id == readable.c.record_id)
     ).all()
-    counts: dict[uuid.UUID, int] = {}
+    flagged: dict[uuid.UUID, tuple[uuid.UUID, datetime]] = {}  # result → (patient, when)
     checked = False
     verifier = sharing.ShareVerifier(therapist, udk) if rows else None
     for row in rows:
@@ -236,7 +325,7 @@ def open_flag_counts(
         )
         # Only a result the patient shared counts: one planted in the database, or
         # restored from an older copy after a revoke, is left out (and logged).
-        if verifier is None or not verifier.ok(shown):
+        if verifier is None or not verifier.ok(shown) or row[10] is None:
             continue
         check = None
         if note_revision == revision and sealed is not None:
@@ -257,10 +346,23 @@ def open_flag_counts(
             remember(therapist, udk, share, check)
             checked = True
         if check.flagged:
-            counts[patient_id] = counts.get(patient_id, 0) + 1
+            flagged[row[5]] = (patient_id, row[10])
+    for signal in safety_signals.signals(therapist, udk, list(patient_ids)):
+        flagged.setdefault(signal.result_id, (signal.patient_id, signal.created_at))
     if checked:
         db.session.commit()
-    return counts
+    done = acknowledgements(therapist, udk, flagged)
+    found: dict[uuid.UUID, OpenFlags] = {}
+    for result_id, (patient_id, at) in flagged.items():
+        if result_id in done:
+            continue
+        before = found.get(patient_id)
+        found[patient_id] = (
+            OpenFlags(1, at)
+            if before is None
+            else OpenFlags(before.count + 1, min(before.oldest, at))
+        )
+    return found
 
 
 def _current_record(share: Share) -> Any | None:
@@ -343,3 +445,60 @@ def reseal_notes(user: User, old_udk: bytes, new_udk: bytes) -> None:
             db.session.delete(note)
             continue
         note.sealed = crypto.seal(new_udk, plain, _binding(share, user))
+    for ack in db.session.scalars(
+        select(SafetyFlagAcknowledgement).where(
+            SafetyFlagAcknowledgement.therapist_id == user.id,
+            SafetyFlagAcknowledgement.sealed.is_not(None),
+        )
+    ):
+        binding = _ack_binding(ack.result_id, user.id)
+        try:
+            plain = crypto.open_sealed(old_udk, ack.sealed or b"", binding)
+        except crypto.IntegrityFailure:
+            continue  # never the therapist's: it stays unopenable, its flag open
+        ack.sealed = crypto.seal(new_udk, plain, binding)
+
+
+# -- the brief ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignalFlag:
+    signal: safety_signals.Signal
+    acknowledged: Acknowledged | None
+
+    @property
+    def open(self) -> bool:
+        return self.acknowledged is None
+
+
+def signals_section(context: Any) -> dict[str, Any] | None:
+    """The brief's "Safety signals": flags the patient chose to tell this therapist of
+    without sharing the result (a result shared as well shows under "Safety flags"):
+    open ones, and those acknowledged since the last appointment."""
+    rows = safety_signals.signals(context.therapist, context.udk, [context.link.patient_id])
+    shared = {s.record_id for s, _ in context.pairs if s.record_table == "measure_results"}
+    rows = [row for row in rows if row.result_id not in shared]
+    if not rows:
+        return None
+    acked = acknowledgements(context.therapist, context.udk, [row.result_id for row in rows])
+    since = context.since
+    flags = []
+    for row in rows:
+        done = acked.get(row.result_id)
+        if since is not None and done is not None and max(row.created_at, done.at) < since:
+            continue
+        try:
+            opened = safety_signals.open_signal(context.therapist, context.udk, row)
+        except crypto.IntegrityFailure:
+            current_app.logger.error("integrity failure: safety signal %s did not open", row.id)
+            continue
+        flags.append(SignalFlag(opened, done))
+    if not flags:
+        return None
+    flags.sort(key=lambda f: (not f.open, -f.signal.flagged_at.timestamp()))
+    return {
+        "flags": flags,
+        "open_count": sum(1 for f in flags if f.open),
+        "patient_id": context.link.patient_id,
+    }

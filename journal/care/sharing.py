@@ -29,6 +29,7 @@ from journal.care.shareable import RecordAdapter, SharedItem
 from journal.core import crypto, records
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
+from journal.models.safety_flags import SafetySignal
 from journal.models.sharing import CareInvitation, CareLink, CareLinkEnding, Share, StandingShare
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -144,6 +145,27 @@ class _PatientSigner:
         share.mac = self._mac(share)
         share.mac_kid = None
 
+    def pair_mac(self, therapist_id: uuid.UUID, context: bytes, *blobs: bytes) -> bytes:
+        """The patient's MAC over anything else they seal for this therapist."""
+        return crypto.pair_mac(self._key(therapist_id), context, *blobs)
+
+    def _standing_mac(self, row: StandingShare) -> bytes:
+        context = _standing_context(row, self.patient.share_counter)
+        return crypto.pair_mac(self._key(row.therapist_id), context)
+
+    def sign_standing(self, row: StandingShare) -> None:
+        row.mac = self._standing_mac(row)
+
+    def standing_matches(self, row: StandingShare) -> bool:
+        """The standing share is the patient's own choice, under the current counter
+        (one restored from before a revocation no longer verifies)."""
+        if row.mac is None:
+            return False
+        try:
+            return crypto.verifier_matches(self._standing_mac(row), row.mac)
+        except crypto.IntegrityFailure:
+            return False
+
     def matches(self, share: Share) -> bool:
         """The share's MAC is the patient's own, under the current share counter."""
         if share.mac is None or share.mac_kid is not None:
@@ -152,6 +174,15 @@ class _PatientSigner:
             return crypto.verifier_matches(self._mac(share), share.mac)
         except crypto.IntegrityFailure:
             return False
+
+
+def _standing_context(row: StandingShare, counter: int) -> bytes:
+    return crypto.hpke_info(
+        "standing-share", row.id, row.patient_id, row.therapist_id, row.category, str(counter)
+    )
+
+
+PatientSigner = _PatientSigner
 
 
 class ShareVerifier:
@@ -200,6 +231,16 @@ class ShareVerifier:
                 return False
             expected = crypto.sealed_content_mac(pepper, context, share.sealed_dek)
         return crypto.verifier_matches(expected, share.mac)
+
+    def pair_mac_ok(
+        self, patient_id: uuid.UUID, context: bytes, mac: bytes | None, *blobs: bytes
+    ) -> bool:
+        """Whether `mac` is the patient's own over these blobs in this context (see
+        `PatientSigner.pair_mac`)."""
+        found = self._patient_key(patient_id)
+        if mac is None or found is None:
+            return False
+        return crypto.verifier_matches(crypto.pair_mac(found[1], context, *blobs), mac)
 
     def ok(self, share: ShareColumns) -> bool:
         if self._matches(share):
@@ -371,11 +412,17 @@ def _trusted(patient: User, signer: _PatientSigner) -> set[uuid.UUID]:
     """The patient's shares whose MAC verifies now: the patient's own, or the
     server's vouch for a share from before MACs."""
     shares = db.session.scalars(select(Share).where(Share.patient_id == patient.id))
-    return {
+    found = {
         share.id
         for share in shares
         if (signer.matches(share) if share.mac_kid is None else _vouch_matches(patient, share))
     }
+    standing = db.session.scalars(
+        select(StandingShare).where(
+            StandingShare.patient_id == patient.id, StandingShare.mac.is_not(None)
+        )
+    )
+    return found | {row.id for row in standing if signer.standing_matches(row)}
 
 
 def _sign(
@@ -412,7 +459,25 @@ def _sign(
             )
         signer.sign(share)
         signed += 1
+    if everything:
+        for row in db.session.scalars(
+            select(StandingShare).where(
+                StandingShare.patient_id == patient.id, StandingShare.mac.is_not(None)
+            )
+        ):
+            if row.id in trusted:
+                signer.sign_standing(row)
     return signed
+
+
+def advance_counter(patient: User, udk: bytes) -> None:
+    """Advance the patient's share counter and MAC again, under it, every share and
+    standing choice that was theirs: what was MACed before (say a revoked choice
+    restored from a backup) no longer verifies. The caller commits."""
+    signer = _PatientSigner(patient, udk)
+    trusted = _trusted(patient, signer)
+    keys.advance_counter(patient, "share_counter")
+    _sign(patient, udk, signer, trusted, everything=True)
 
 
 def _vouch_matches(patient: User, share: Share) -> bool:
@@ -484,6 +549,12 @@ def end_link(patient: User, udk: bytes, link: CareLink) -> int:
         delete(StandingShare).where(
             StandingShare.patient_id == patient.id,
             StandingShare.therapist_id == link.therapist_id,
+        )
+    )
+    db.session.execute(
+        delete(SafetySignal).where(
+            SafetySignal.patient_id == patient.id,
+            SafetySignal.therapist_id == link.therapist_id,
         )
     )
     adaptations.forget_link(link.therapist_id, patient.id)

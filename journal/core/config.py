@@ -281,6 +281,9 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         # Exact hosts of a test's local stand-in push service; never in production.
         "PUSH_TEST_HOSTS": (),
         "REMINDER_WINDOW_MINUTES": _int(env, "REMINDER_WINDOW_MINUTES", 180),
+        # A safety flag not acknowledged this many hours after it was raised is
+        # "overdue": its patient heads the caseload, in red (docs/operations.md).
+        "SAFETY_FLAG_OVERDUE_HOURS": _int(env, "SAFETY_FLAG_OVERDUE_HOURS", 24),
         # The benchmark's Server-Timing header (journal/server_timing.py); never in production.
         "SERVER_TIMING": env.get("BENCH_SERVER_TIMING") == "1" and not production,
     }

@@ -139,6 +139,11 @@ class StandingShare(db.Model):  # type: ignore[name-defined,misc]
     therapist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     category: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The patient's word that they chose this (a MAC under the key of the patient's
+    # and the therapist's X25519 agreement, naming the patient's share counter), for
+    # a choice whose effect the patient is not there to see: the "safety signals"
+    # share, which tells the therapist of a flag. None for the record categories.
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class AccessLogEntry(db.Model):  # type: ignore[name-defined,misc]

@@ -11,8 +11,9 @@ couple of weeks), and each page opens each one once.
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -33,6 +34,7 @@ from journal.mood.scoring import Change, Instrument
 from journal.your_data import export
 
 TABLE: Final = "measure_results"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,28 @@ def reminded_ids() -> tuple[str, ...]:
     """The questionnaires offered on Home and by reminders when due (their content
     file says `"reminded": true`); the others are taken when the patient chooses."""
     return tuple(i.id for i in scoring.instruments() if i.reminded)
+
+
+# Called once a flagged result is stored: (patient, data key, result id, instrument id,
+# when). `journal.wiring` connects the safety-signal notice to a therapist.
+FlagHook = Callable[[User, bytes, uuid.UUID, str, datetime], None]
+_flag_hooks: list[FlagHook] = []
+
+
+def register_flag_hook(hook: FlagHook) -> None:
+    if hook not in _flag_hooks:
+        _flag_hooks.append(hook)
+
+
+def _flagged(user: User, udk: bytes, result: MeasureResult, instrument_id: str) -> None:
+    """Tell the hooks of a result stored with its safety flag raised. A failing hook
+    is logged and never keeps the patient from their result or the crisis card."""
+    for hook in _flag_hooks:
+        try:
+            hook(user, udk, result.id, instrument_id, result.taken_at)
+        except Exception:
+            db.session.rollback()
+            log.exception("a safety-flag hook failed for result %s", result.id)
 
 
 def submit(
@@ -159,6 +183,8 @@ def submit(
         if raced is None:
             raise
         return raced
+    if result_score.safety_positive:
+        _flagged(user, udk, result, instrument.id)
     return result
 
 

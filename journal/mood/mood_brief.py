@@ -93,7 +93,9 @@ def flags_section(context: BriefContext) -> dict[str, Any] | None:
     flagged = [
         (share, record) for share, record, check in _checked_results(context) if check.flagged
     ]
-    acked = safety_flags.acknowledgements(context.therapist, [s.record_id for s, _ in flagged])
+    acked = safety_flags.acknowledgements(
+        context.therapist, context.udk, [s.record_id for s, _ in flagged]
+    )
     since = context.since
 
     def shown(share: Share, record: Any) -> bool:

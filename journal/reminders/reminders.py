@@ -424,6 +424,19 @@ def _send_to_devices(
     return delivered
 
 
+def push_to_devices(user: User, payload: str, sender: PushSender | None = None) -> tuple[int, bool]:
+    """Send one payload to every device of the user now: (how many devices were
+    tried, whether any took it). Gone devices are dropped, as for reminders. The
+    caller commits."""
+    report = SendReport()
+    subscriptions = devices(user)
+    if not subscriptions:
+        return 0, False
+    send = sender or webpush_sender()
+    delivered = _send_to_devices(user, utcnow(), send, payload, report)
+    return len(subscriptions) - report.removed, delivered
+
+
 def send_due_job() -> None:
     """The job queue's schedule: send what is due (nothing without VAPID keys)."""
     if not current_app.config["VAPID_PRIVATE_KEY"]:

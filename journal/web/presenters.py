@@ -38,6 +38,7 @@ TIMELINE_TEMPLATES: dict[str, str] = {
 # The sections of a therapist's brief, by the section's key.
 BRIEF_SECTION_TEMPLATES: dict[str, str] = {
     "safety_flags": "clinic/sections/_safety_flags.html",
+    "safety_signals": "clinic/sections/_safety_signals.html",
     "mood_trend": "clinic/sections/_mood_trend.html",
     "scores": "clinic/sections/_scores.html",
     "checklist_status": "clinic/sections/_checklist_status.html",

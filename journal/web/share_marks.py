@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from flask import Flask, g
 from flask_login import current_user
 
-from journal.care import care, sharing
+from journal.care import care, safety_signals, sharing
 from journal.web.identity import user
 
 
@@ -54,6 +54,15 @@ def share_marks_for(table: str, record_id: uuid.UUID) -> list[sharing.ShareMark]
     return marks
 
 
+def told_of_signal(result_id: uuid.UUID) -> list[str]:
+    """The names of the therapists a safety signal for this result of the patient's
+    went to (their choice, see `journal.care.safety_signals`)."""
+    if not current_user.is_authenticated or current_user.is_therapist:
+        return []
+    return safety_signals.told_of(user(), result_id)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(care_can_share, "care_can_share")
     app.add_template_global(share_marks_for, "share_marks_for")
+    app.add_template_global(told_of_signal, "told_of_signal")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from journal.accounts import keys
+from journal.care import safety_flags
 from journal.care.sharing import share_info
 from journal.core import crypto
 from journal.core.extensions import db
@@ -127,3 +128,13 @@ def therapist_dek(app: Flask, email: str, share: Share) -> bytes:
         therapist, udk = keys_of(email)
         private = keys.private_key(therapist, udk)
         return crypto.open_with_private_key(private, share.sealed_dek, share_info(share))
+
+
+def acknowledge_at(app: Flask, pair: Pair, result_id: str, at: datetime, note: str = "") -> None:
+    """The therapist acknowledged the flag at `at` (in the past), as the service seals
+    it with their key: the time is part of what their key authenticates."""
+    with app.app_context():
+        therapist, udk = keys_of(pair.therapist_email)
+        assert safety_flags.acknowledge_result(
+            therapist, udk, pair.patient_id, uuid.UUID(result_id), note, now=at
+        )

@@ -307,7 +307,8 @@ def test_acknowledgements_hold_no_content(app: Flask, pair: Pair) -> None:
     share_record(pair, RESULTS, rid)
     acknowledge(pair.therapist, pair.patient_id, rid)
     columns = {c.name for c in SafetyFlagAcknowledgement.__table__.columns}
-    assert columns == {"id", "therapist_id", "patient_id", "result_id", "acknowledged_at"}
+    # `sealed` holds the note, sealed under the therapist's key (tested elsewhere).
+    assert columns == {"id", "therapist_id", "patient_id", "result_id", "acknowledged_at", "sealed"}
     dump = _every_row_as_text(app)
     for secret in ("Several days", "better off dead", '"safety_flag"'):
         assert secret not in dump

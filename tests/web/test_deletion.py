@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import ForeignKey, MetaData, Table, func, inspect, select, update
 from werkzeug.test import TestResponse
 
+from journal.care import care, safety_signals
 from journal.core.extensions import db
 from journal.models.audit import AuditEvent
 from journal.models.jobs import MailRequest
@@ -20,6 +21,7 @@ from journal.models.reminders import PushSubscription, ReminderSent
 from journal.models.sharing import CareLinkEnding, StandingShare
 from journal.models.types import utcnow
 from journal.models.users import AccountToken, LoginThrottle, Role
+from journal.mood import measures
 from tests.factories import (
     PASSWORD,
     TOTP_SECRETS,
@@ -33,6 +35,7 @@ from tests.factories import (
 )
 from tests.pages import csrf_token, markup
 from tests.security.world import ADA, ADA_BODY, MALLORY, TOM, World, build_world, forms_on
+from tests.web.care_mood_helpers import keys_of, phq9_answers
 from tests.web.helpers import HTMX, user_id
 from tests.web.mood_helpers import checkin
 
@@ -228,6 +231,13 @@ def _fill_every_table(app: Flask) -> World:
             )
         )
         db.session.commit()
+    with app.app_context():
+        # Ada lets Tom be told of safety signals; a flagged PHQ-9 makes one.
+        patient, udk = keys_of(ADA)
+        link = care.link_between(user_id(app, TOM), patient.id)
+        assert link is not None
+        safety_signals.choose(patient, udk, link)
+        measures.submit(patient, udk, "phq9", phq9_answers(5, item9=1), {}, uuid.uuid4())
     # Mood, the safety plan, reminders and an entry sent with an idempotency key.
     assert checkin(ada, mood="3", anxiety="2").status_code in (200, 302, 303)
     [plan] = [f for f in forms_on(ada, "/help/safety-plan") if "safety-plan" in f.action]

@@ -51,7 +51,7 @@ def patient(clinic_app: Flask) -> FlaskClient:
 
 def test_the_shipped_instruments_do_not_include_the_fixture() -> None:
     assert "asrs6" not in scoring.instrument_ids()
-    assert scoring.instrument_ids() == ("phq9", "gad7", "pcl5")
+    assert scoring.instrument_ids() == ("phq9", "gad7", "pcl5", "pcl5_week")
 
 
 def test_a_new_questionnaire_is_offered_asked_scored_charted_and_exported(

@@ -187,7 +187,7 @@ PAGES = [
         seed_patients,
         (1, 5),
         lambda html: html.count('<tr class="patient-row'),
-        budget=8,
+        budget=9,  # one of them reads the safety signals patients chose to send
     ),
     PageCase(
         "therapist brief",

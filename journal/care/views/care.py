@@ -4,18 +4,37 @@ who read what, end a link. Therapists reach none of this (404)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import select
 
-from journal.care import access, access_log, adaptations, care, shareable, sharing
+from journal.care import (
+    access,
+    access_log,
+    adaptations,
+    care,
+    safety_signals,
+    shareable,
+    sharing,
+)
 from journal.care.access import RecordNotFound
 from journal.care.care import CareError, InvitationProblem
 from journal.care.sharing import RecordRef, SharingError
 from journal.core.extensions import db, limiter
 from journal.models.users import User
+from journal.mood import crisis
 from journal.web import presenters
 from journal.web.identity import current_udk, safe_next, user
 from journal.web.rendering import render
@@ -111,11 +130,22 @@ def invitation(code: str) -> ResponseReturnValue:
     return _invitation_page(me, code, valid, valid.patient_name)
 
 
+def _crisis() -> Any:
+    return crisis.load_crisis_resources(current_app.config["CRISIS_REGION"])
+
+
 def _invitation_page(
-    me: User, code: str, valid: care.ValidInvitation, name: str, name_error: str | None = None
+    me: User,
+    code: str,
+    valid: care.ValidInvitation,
+    name: str,
+    name_error: str | None = None,
+    signals_checked: bool = False,
 ) -> str:
     return render(
         "care/invitation.html",
+        crisis=_crisis(),
+        signals_checked=signals_checked,
         code=care.normalise_code(code),
         therapist_name=valid.therapist_name,
         therapist_email=valid.therapist.email,
@@ -132,6 +162,7 @@ def _invitation_page(
 def accept(code: str) -> ResponseReturnValue:
     me = _patient()
     name = request.form.get("patient_name")
+    signals_wanted = request.form.get("safety_signals") == "on"
     try:
         if name is not None:
             care.clean_patient_name(name)
@@ -140,17 +171,23 @@ def accept(code: str) -> ResponseReturnValue:
             valid = care.check_invitation(code)
         except InvitationProblem as problem:
             return _invitation_problem(problem)
-        return make_response(_invitation_page(me, code, valid, name or "", str(exc)), 422)
+        page = _invitation_page(me, code, valid, name or "", str(exc), signals_wanted)
+        return make_response(page, 422)
     try:
         link = care.accept_invitation(me, code, name)
     except InvitationProblem as problem:
         return _invitation_problem(problem)
     except CareError as exc:
         return make_response(render("care/join.html", code="", error=str(exc)), 422)
-    flash(
-        f"You are now linked with {care.display_name(_therapist(link.therapist_id))}. "
-        "Nothing is shared until you choose it."
-    )
+    therapist_name = care.display_name(_therapist(link.therapist_id))
+    if signals_wanted:
+        safety_signals.choose(me, current_udk(), link)
+        flash(
+            f"You are now linked with {therapist_name}. Nothing is shared until you choose "
+            f"it; {therapist_name} will be told when a questionnaire shows a safety signal."
+        )
+    else:
+        flash(f"You are now linked with {therapist_name}. Nothing is shared until you choose it.")
     return redirect(url_for("care.therapist", link_id=link.id))
 
 
@@ -185,6 +222,8 @@ def therapist(link_id: str) -> str:
     therapist = _therapist(link.therapist_id)
     return render(
         "care/therapist.html",
+        crisis=_crisis(),
+        signals_on=safety_signals.chosen(me, current_udk(), link),
         link=link,
         therapist_name=care.display_name(therapist),
         therapist_email=therapist.email,
@@ -253,6 +292,28 @@ def stop_category(link_id: str, key: str) -> ResponseReturnValue:
     sharing.disable_category(me, current_udk(), link, key)
     flash(f"{cat.label} are no longer shared. What was already read cannot be taken back.")
     return redirect(url_for("care.therapist", link_id=link.id))
+
+
+@bp.post("/therapists/<link_id>/safety-signals")
+@login_required
+def start_signals(link_id: str) -> ResponseReturnValue:
+    me = _patient()
+    link = access.patient_link(me, link_id)
+    safety_signals.choose(me, current_udk(), link)
+    name = care.display_name(_therapist(link.therapist_id))
+    flash(f"{name} will be told when a questionnaire shows a safety signal.")
+    return redirect(url_for("care.therapist", link_id=link.id, _anchor="safety-signals"))
+
+
+@bp.post("/therapists/<link_id>/safety-signals/stop")
+@login_required
+def stop_signals(link_id: str) -> ResponseReturnValue:
+    me = _patient()
+    link = access.patient_link(me, link_id)
+    safety_signals.stop(me, current_udk(), link)
+    name = care.display_name(_therapist(link.therapist_id))
+    flash(f"{name} is no longer told of safety signals. A notice not yet sent will not be sent.")
+    return redirect(url_for("care.therapist", link_id=link.id, _anchor="safety-signals"))
 
 
 # -- sharing items ---------------------------------------------------------------------
@@ -341,6 +402,7 @@ def access_log_page() -> str:
     rows, pages = access_log.for_patient(me.id, page, LOG_PER_PAGE)
     names = care.names_of({r.therapist_id for r in rows if r.therapist_id})
     labels = {table: a.label for table, a in shareable.ADAPTERS.items()}
+    labels[safety_signals.SIGNALS] = "Safety signal"
     urls = {}
     for row in rows:
         adapter = shareable.adapter_for(row.record_table or "")

@@ -13,7 +13,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
@@ -56,7 +65,13 @@ def patients() -> str:
         page = int(request.args.get("page", "1"))
     except ValueError:
         page = 1
-    found = brief.caseload(me, current_udk(), request.args.get("q", ""), page)
+    found = brief.caseload(
+        me,
+        current_udk(),
+        request.args.get("q", ""),
+        page,
+        overdue_hours=current_app.config["SAFETY_FLAG_OVERDUE_HOURS"],
+    )
     return render("clinic/patients.html", caseload=found, patients=found.rows)
 
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from flask import flash, has_request_context, redirect, request, url_for
+from flask import flash, g, has_request_context, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from journal.accounts import audit
-from journal.care import access, safety_flags, sharing
+from journal.care import access, access_log, safety_flags, safety_signals, sharing
 from journal.care.shareable import SharedItem
 from journal.care.views.clinic import _therapist, bp
 from journal.core.extensions import db
@@ -32,23 +33,62 @@ from journal.mood import fhir, measures
 from journal.web.identity import current_udk, safe_next
 from journal.web.rendering import attachment
 
+SIGNALS_LOG = safety_signals.SIGNALS
+
 
 @bp.post("/patients/<patient_id>/flags/<record_id>/acknowledge")
 @login_required
 def acknowledge_flag(patient_id: str, record_id: str) -> ResponseReturnValue:
-    me = _therapist()
-    share, record = access.shared_record(
-        me, patient_id, measures.TABLE, record_id, via="acknowledge"
-    )
-    item = sharing.read_shared(me, current_udk(), share, record, via="acknowledge")
-    if safety_flags.acknowledge(me, share, item):
+    """Acknowledge the flag on a shared result, or a safety signal the patient chose
+    to send (the result itself unshared), with an optional note."""
+    me, udk = _therapist(), current_udk()
+    try:
+        note = safety_flags.clean_note(request.form.get("note"))
+    except safety_flags.NoteTooLong as exc:
+        flash(str(exc))
+        return redirect(_back(patient_id))
+    signal = _signal(me, udk, patient_id, record_id)
+    if signal is not None:
+        access_log.record_read(me, signal.patient_id, SIGNALS_LOG, signal.id, "acknowledge")
+        new = safety_flags.acknowledge_result(me, udk, signal.patient_id, signal.result_id, note)
+        patient = signal.patient_id
+    else:
+        share, record = access.shared_record(
+            me, patient_id, measures.TABLE, record_id, via="acknowledge"
+        )
+        item = sharing.read_shared(me, udk, share, record, via="acknowledge")
+        new = safety_flags.acknowledge(me, udk, share, item, note)
+        patient = share.patient_id
+    if new:
         flash("Safety flag acknowledged. Your name and the time are recorded with it.")
     else:
         flash("You had already acknowledged this safety flag.")
-    back = safe_next(request.form.get("next")) or url_for(
-        "clinic.patient_brief", patient_id=share.patient_id
+    return redirect(_back(str(patient)))
+
+
+def _back(patient_id: str) -> str:
+    fallback = url_for("clinic.patient_brief", patient_id=patient_id)
+    return safe_next(request.form.get("next")) or fallback
+
+
+def _signal(me: User, udk: bytes, patient_id: str, record_id: str) -> safety_signals.Signal | None:
+    """The safety signal the patient sent this therapist for that result, when the
+    result itself is not shared with them (a shared result goes the usual way)."""
+    try:
+        pid, rid = uuid.UUID(patient_id), uuid.UUID(record_id)
+    except ValueError:
+        return None
+    shared = db.session.scalar(
+        access.readable_shares(me).where(
+            Share.record_table == measures.TABLE, Share.record_id == rid
+        )
     )
-    return redirect(back)
+    if shared is not None:
+        return None
+    for row in safety_signals.signals(me, udk, [pid]):
+        if row.result_id == rid:
+            return safety_signals.open_signal(me, udk, row)
+    return None
 
 
 @bp.post("/patients/<patient_id>/results.fhir")
@@ -91,15 +131,39 @@ def flag_acknowledgement(item: SharedItem) -> dict[str, Any] | None:
     )
     if share is None:
         return None
-    done = safety_flags.acknowledgements(me, [item.record_id]).get(item.record_id)
-    return {"acknowledged": done, "patient_id": share.patient_id, "record_id": item.record_id}
+    done = safety_flags.acknowledgements(me, current_udk(), [item.record_id]).get(item.record_id)
+    # A result may show twice on one page (the brief's flags and its shared items).
+    g.ack_forms = g.get("ack_forms", 0) + 1
+    return {
+        "acknowledged": done,
+        "patient_id": share.patient_id,
+        "record_id": item.record_id,
+        "form_id": f"ack-{g.ack_forms}",
+    }
+
+
+def _open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """Both the counts and the oldest times come from one look per request."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return {}
+    if current_user.id != therapist.id:
+        return {}
+    key = (therapist.id, tuple(patient_ids))
+    memo: dict[Any, Any] = g.setdefault("open_flags", {})
+    if key not in memo:
+        memo[key] = safety_flags.open_flags(therapist, current_udk(), patient_ids)
+    found: dict[uuid.UUID, Any] = memo[key]
+    return found
 
 
 def open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, int]:
     """The patients list's counts: they need the therapist's key, which only their
     session holds."""
-    if not has_request_context() or not current_user.is_authenticated:
-        return {}
-    if current_user.id != therapist.id:
-        return {}
-    return safety_flags.open_flag_counts(therapist, current_udk(), patient_ids)
+    return {pid: f.count for pid, f in _open_flags(therapist, patient_ids).items()}
+
+
+def oldest_open_flags(
+    therapist: User, patient_ids: Sequence[uuid.UUID]
+) -> Mapping[uuid.UUID, datetime]:
+    """When each patient's oldest unacknowledged flag was raised (for "overdue")."""
+    return {pid: f.oldest for pid, f in _open_flags(therapist, patient_ids).items()}
