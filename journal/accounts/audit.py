@@ -55,6 +55,8 @@ LABELS: dict[str, str] = {
     "share.revoked": "Share revoked",
     "share.category_enabled": "Started sharing a whole category",
     "share.category_disabled": "Stopped sharing a whole category",
+    "share.safety_signals_on": "Chose to let a therapist be told of safety signals",
+    "share.safety_signals_off": "Stopped telling a therapist of safety signals",
     "measure.submitted": "Questionnaire submitted",
     "adaptation.saved": "Adapted content saved for a patient",
     "adaptation.withdrawn": "Adapted content withdrawn",

@@ -68,6 +68,8 @@ NOT_EXPORTED = {
     "safety_checks": "the therapist's own sealed note about a shared result",
     "care_invitations": "the therapist's invitation; the link it made is in care_team.links",
     "therapist_profiles": "a therapist's own name, shown to patients as care_team therapist",
+    "safety_signals": "the flag, instrument and time sealed to the therapist; the result "
+    "itself is in measure_results and the choice in care_team.standing_shares",
 }
 # Tables that belong to no one account (see tests/web/test_deletion.py).
 NOT_PER_USER = {"login_throttle", "alembic_version", "mail_requests", "failed_jobs"}
@@ -166,8 +168,9 @@ def test_the_export_carries_what_the_patient_sees_beside_each_record(app: Flask)
         data["safety_plan"]["steps"]
     )
     assert data["reminders"]["daily_check_in_at"] == "09:00"
-    [result] = data["measure_results"]
-    assert result["name"] == "PHQ-9" and len(result["questions"]) == 9
+    result = data["measure_results"][0]
+    assert {r["name"] for r in data["measure_results"]} == {"PHQ-9"}
+    assert len(result["questions"]) == 9
     assert result["questions"][8]["question"].startswith("Thoughts that you would be better off")
     assert {q["answer"] for q in result["questions"]} <= {
         "Not at all",
