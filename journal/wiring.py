@@ -30,9 +30,10 @@ from journal.care import (
     safety_flags,
     shareable,
     sharing,
+    summaries,
 )
 from journal.care import care as care_team
-from journal.care.views import care, clinic, clinic_mood
+from journal.care.views import care, clinic, clinic_mood  # noqa: F401 (its routes)
 from journal.dosing import kap_sessions, preparation, self_check
 from journal.dosing.views import kap_sessions as kap_sessions_views
 from journal.entries import drafts, entries, search, timeline
@@ -86,8 +87,7 @@ def wire_domains() -> None:
         shareable.register_category(category)
 
     # The therapist's patients list and brief.
-    brief.register_open_flags(clinic_mood.open_flags)
-    brief.register_last_check_in(mood_brief.last_check_ins)
+    summaries.register_last_check_in(mood_brief.last_check_in)
     for section in (*mood_brief.BRIEF_SECTIONS, preparation_sharing.BRIEF_SECTION):
         brief.register_brief_section(section)
 
@@ -145,6 +145,7 @@ def wire_domains() -> None:
     # (not through a record's DEK) is moved by its own hook.
     rotation.on_udk_rotation(two_factor_service.reseal_secret)
     rotation.on_udk_rotation(safety_flags.reseal_notes)
+    rotation.on_udk_rotation(summaries.reseal)
     rotation.on_udk_rotation(care_team.reseal_names)
     rotation.on_pepper_rotation(adaptations.move_macs)
     rotation.on_pepper_rotation(sharing.move_vouches)

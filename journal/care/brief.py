@@ -1,12 +1,9 @@
 """The therapist's view of their patients: the patients list and the pre-appointment
 brief, with hooks for what other features add.
 
-Hooks, so each later feature plugs in without touching this file's callers:
-- `register_open_flags(fn)`: safety flags still to acknowledge, by patient (the
-  mood and questionnaire feature); 0 until one is registered.
-- `register_last_check_in(fn)`: when each patient's last shared check-in was made.
-  Both take every patient of the list at once, so the list runs the same queries
-  for one patient or fifty.
+The caseload reads one sealed summary per patient (journal/care/summaries.py); its
+order is `attention_order`. A hook, so each later feature plugs in without touching
+this file's callers:
 - `register_brief_section(BriefSection(...))`: a section of the brief (safety flags,
   mood trend, latest scores, checklist status). Its `build` returns the template's
   context, or None when there is nothing to show: the brief renders only what
@@ -34,50 +31,20 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 
-from journal.care import access, access_log, care, sharing
+from journal.care import access, access_log, care, sharing, summaries
 from journal.care.shareable import SharedItem
+from journal.care.summaries import Summary
 from journal.core import crypto
 from journal.core.database import rows_kept_on_commit
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
 from journal.dosing import kap_sessions
 from journal.models.kap_sessions import KapSession, SessionStatus
-from journal.models.sharing import CareLink, Share
+from journal.models.sharing import CareLink, CaseloadSummary, Share
 from journal.models.types import utcnow
 from journal.models.users import User
-
-# -- hooks ---------------------------------------------------------------------------
-
-OpenFlagsCounter = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, int]]
-LastCheckInSource = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, datetime]]
-
-_OPEN_FLAGS: list[OpenFlagsCounter] = []
-_LAST_CHECK_IN: list[LastCheckInSource] = []
-
-
-def register_open_flags(counter: OpenFlagsCounter) -> None:
-    if counter not in _OPEN_FLAGS:
-        _OPEN_FLAGS.append(counter)
-
-
-def register_last_check_in(source: LastCheckInSource) -> None:
-    if source not in _LAST_CHECK_IN:
-        _LAST_CHECK_IN.append(source)
-
-
-def open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    counts = [count(therapist, patient_ids) for count in _OPEN_FLAGS]
-    return {pid: sum(c.get(pid, 0) for c in counts) for pid in patient_ids}
-
-
-def last_check_ins(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    found: dict[uuid.UUID, datetime] = {}
-    for source in _LAST_CHECK_IN:
-        for pid, when in source(therapist, patient_ids).items():
-            found[pid] = max(when, found.get(pid, when))
-    return found
 
 
 @dataclass(frozen=True)
@@ -312,6 +279,8 @@ class PatientRow:
     new: int = 0
     # The patient's own time zone, for their clock beside the therapist's.
     patient_zone: str | None = None
+    # When the oldest flag still to acknowledge was shared.
+    oldest_open_flag_at: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -339,47 +308,33 @@ class Caseload:
 PER_PAGE: Final = 25
 
 
-def new_and_unread(
-    therapist: User, now: datetime | None = None
-) -> dict[uuid.UUID, tuple[int, int]]:
-    """patient id → (shares made since the last appointment, all of them before the
-    first one, or still unread; shares still unread): one grouped query, whatever
-    the number of patients."""
-    now = now or utcnow()
-    since = case(
-        (CareLink.next_appointment_at <= now, CareLink.next_appointment_at),
-        else_=CareLink.last_appointment_at,
-    )
-    unread = Share.therapist_read_at.is_(None)
-    is_new = or_(since.is_(None), Share.created_at >= since, unread)
-    rows = db.session.execute(
-        access.readable_shares(therapist)
-        .with_only_columns(
-            Share.patient_id,
-            func.sum(case((is_new, 1), else_=0)),
-            func.sum(case((unread, 1), else_=0)),
-        )
-        .group_by(Share.patient_id)
-    ).all()
-    return {pid: (int(n or 0), int(u or 0)) for pid, n, u in rows}
-
-
 @dataclass(frozen=True)
-class _Standing:
-    """What the order needs of one patient, from clear columns only."""
+class Standing:
+    """What the caseload's order needs of one patient: clear columns and their summary."""
 
     patient_id: uuid.UUID
     email: str
     next_appointment: datetime | None
-    open_flags: int
-    new: int
-    unread: int
+    summary: Summary
     zone: str
 
-    def attention(self) -> tuple[bool, bool, datetime, str]:
-        """Unacknowledged safety flags first, then new items, then the next appointment."""
-        far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
-        return (self.open_flags == 0, self.new == 0, self.next_appointment or far, self.email)
+
+def attention_order(rows: Sequence[Standing]) -> list[Standing]:
+    """Unacknowledged safety flags first (the oldest flag first), then new items, then
+    the next appointment, then the email."""
+    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+
+    def key(row: Standing) -> tuple[bool, datetime, bool, datetime, str]:
+        summary = row.summary
+        return (
+            summary.open_flags == 0,
+            summary.oldest_open_flag_at or far,
+            summary.new == 0,
+            row.next_appointment or far,
+            row.email,
+        )
+
+    return sorted(rows, key=key)
 
 
 def caseload(
@@ -387,15 +342,26 @@ def caseload(
 ) -> Caseload:
     """One page of the therapist's patients, sorted by what needs attention.
 
-    What the order needs (flags, new items, appointments) comes for every patient
-    from a few grouped queries of clear columns; what only a row shows (the link,
-    the sealed name, last check-in, next dosing session) is loaded for the page's
-    rows alone, so 400 patients cost little more than 20. A search opens every name
-    (they are sealed to the therapist, so it cannot be a query)."""
+    Every patient's clear columns and sealed summary come in one query; each summary
+    is one AES-GCM open (`summaries`, rebuilt only when something changed), so the
+    order costs no share or note of any patient. What only a row shows (the link,
+    the sealed name, the next dosing session) is loaded for the page's rows alone.
+    A search opens every name (they are sealed to the therapist, so it cannot be a
+    query)."""
     now = utcnow()
     clear = db.session.execute(
-        select(CareLink.patient_id, CareLink.next_appointment_at, User.email, User.time_zone)
+        select(
+            CareLink.id,
+            CareLink.patient_id,
+            CareLink.next_appointment_at,
+            CareLink.last_appointment_at,
+            CareLink.summary_generation,
+            User.email,
+            User.time_zone,
+            CaseloadSummary.sealed,
+        )
         .join(User, User.id == CareLink.patient_id)
+        .outerjoin(CaseloadSummary, CaseloadSummary.link_id == CareLink.id)
         .where(CareLink.therapist_id == therapist.id)
     ).all()
     query = " ".join(query.split())
@@ -408,23 +374,33 @@ def caseload(
             for row in clear
             if needle in names.get(row.patient_id, "").casefold() or needle in row.email.casefold()
         ]
-    counts = new_and_unread(therapist, now)
-    flags = open_flags(therapist, [row.patient_id for row in clear]) if clear else {}
-    standing = sorted(
-        (
-            _Standing(
+    found = summaries.summaries(
+        therapist,
+        udk,
+        [
+            summaries.LinkState(
+                row.id,
+                row.patient_id,
+                row.summary_generation,
+                summaries.since_of(row.next_appointment_at, row.last_appointment_at, now),
+                row.sealed,
+            )
+            for row in clear
+        ],
+    )
+    standing = attention_order(
+        [
+            Standing(
                 row.patient_id,
                 row.email,
                 row.next_appointment_at
                 if row.next_appointment_at and row.next_appointment_at > now
                 else None,
-                flags.get(row.patient_id, 0),
-                *counts.get(row.patient_id, (0, 0)),
+                found[row.patient_id],
                 row.time_zone,
             )
             for row in clear
-        ),
-        key=_Standing.attention,
+        ]
     )
     pages = max(1, -(-len(standing) // per_page))
     page = min(max(1, page), pages)
@@ -444,20 +420,20 @@ def caseload(
     )
     if not query:
         names = care.link_names(therapist, udk, list(links.values()))
-    check_ins = last_check_ins(therapist, shown_ids) if shown_ids else {}
     dosing = next_dosing_sessions(shown_ids)
     rows = [
         PatientRow(
             link=links[r.patient_id],
             email=r.email,
             next_appointment=r.next_appointment,
-            unread=r.unread,
-            open_flags=r.open_flags,
-            last_check_in=check_ins.get(r.patient_id),
+            unread=r.summary.unread,
+            open_flags=r.summary.open_flags,
+            last_check_in=r.summary.last_check_in,
             next_dosing_session=dosing.get(r.patient_id),
             name=names.get(r.patient_id, ""),
-            new=r.new,
+            new=r.summary.new,
             patient_zone=r.zone,
+            oldest_open_flag_at=r.summary.oldest_open_flag_at,
         )
         for r in shown
     ]

@@ -7,8 +7,8 @@ anything the patient did not share, and never stored in clear.
 
 - **Acknowledging** writes who and when (`SafetyFlagAcknowledgement`, in clear, no
   content), the read to the access log and an event to the security log.
-- **Counting open flags** for the patients list would mean opening every shared
-  result on every visit, each a read in the patient's access log. Instead the first
+- **Counting open flags** for a caseload summary (journal/care/summaries.py) would
+  mean opening every shared result, each a read in the patient's access log. Instead the first
   check of a shared result is a logged read (via "safety-check") and what it found is
   kept as the therapist's own note (`SafetyCheck`), sealed under the therapist's data
   key and bound to the share and the record's revision. A note exists for every
@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import select
 
 from journal.accounts import audit
-from journal.care import access, care, sharing
+from journal.care import access, care, changes, sharing
 from journal.care.access import RecordNotFound
 from journal.care.shareable import SharedItem
 from journal.core import crypto
@@ -106,6 +106,7 @@ def acknowledge(therapist: User, share: Share, item: SharedItem) -> bool:
             )
         )
         audit.record(therapist.id, "safety_flag.acknowledged", f"{TABLE}:{share.record_id}")
+        changes.caseload_changed(share.patient_id, therapist.id)
     db.session.commit()
     return existing is None
 
@@ -178,20 +179,31 @@ def _open_note(
         return None
 
 
-def open_flag_counts(
-    therapist: User, udk: bytes, patient_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, int]:
-    """Flags on each patient's shared results that the therapist has not acknowledged
-    (patients without any are left out).
+@dataclass(frozen=True)
+class OpenFlags:
+    """One patient's flags still to acknowledge: how many, and when the oldest was
+    shared with the therapist (when it could first have been seen)."""
+
+    count: int = 0
+    oldest_shared_at: datetime | None = None
+
+
+def open_flags(
+    therapist: User,
+    udk: bytes,
+    patient_id: uuid.UUID,
+    verifier: sharing.ShareVerifier | None = None,
+) -> OpenFlags:
+    """Flags on the patient's shared results that the therapist has not acknowledged.
 
     Each shared result is opened at most once for this (logged, via "safety-check");
-    after that its sealed note answers. The list reads a year of results for each of
-    dozens of patients, so it reads only the columns it needs, in one query, and
-    loads a whole share only for a result it must open.
+    after that its sealed note answers. Reads only the columns it needs, in one
+    query, and loads a whole share only for a result it must open. The caseload
+    calls this only to rebuild a patient's summary (journal/care/summaries.py).
     """
     readable = (
         access.readable_shares(therapist)
-        .where(Share.patient_id.in_(patient_ids), Share.record_table == TABLE)
+        .where(Share.patient_id == patient_id, Share.record_table == TABLE)
         .subquery()
     )
     rows = db.session.execute(
@@ -206,6 +218,7 @@ def open_flag_counts(
             readable.c.sealed_dek,
             readable.c.mac,
             readable.c.mac_kid,
+            readable.c.created_at,
         )
         .outerjoin(
             SafetyCheck,
@@ -218,11 +231,12 @@ def open_flag_counts(
         )
         .where(SafetyFlagAcknowledgement.id.is_(None))
     ).all()
-    counts: dict[uuid.UUID, int] = {}
+    count, oldest = 0, None
     checked = False
-    verifier = sharing.ShareVerifier(therapist, udk) if rows else None
+    if rows and verifier is None:
+        verifier = sharing.ShareVerifier(therapist, udk)
     for row in rows:
-        share_id, patient_id, revision, note_revision, sealed = row[:5]
+        share_id, _, revision, note_revision, sealed = row[:5]
         shown = sharing.ShareRow(
             id=share_id,
             record_table=TABLE,
@@ -257,10 +271,12 @@ def open_flag_counts(
             remember(therapist, udk, share, check)
             checked = True
         if check.flagged:
-            counts[patient_id] = counts.get(patient_id, 0) + 1
+            count += 1
+            shared_at = row[10]
+            oldest = shared_at if oldest is None else min(oldest, shared_at)
     if checked:
-        db.session.commit()
-    return counts
+        db.session.flush()
+    return OpenFlags(count, oldest)
 
 
 def _current_record(share: Share) -> Any | None:

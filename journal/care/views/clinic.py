@@ -27,6 +27,7 @@ from journal.care import (  # noqa: F401 (registers the checklist kind)
     prompt_adaptation,
     shareable,
     sharing,
+    summaries,
 )
 from journal.care.access import RecordNotFound
 from journal.care.care import CareError
@@ -150,8 +151,7 @@ def _patient_page(
         labels=_labels(),
         last=care.last_appointment(link),
         upcoming=care.upcoming_appointment(link),
-        open_flags=brief.open_flags(me, [link.patient_id])[link.patient_id],
-        last_check_in=brief.last_check_ins(me, [link.patient_id]).get(link.patient_id),
+        summary=summaries.summary_of(me, current_udk(), link),
         next_dosing_session=brief.next_dosing_sessions([link.patient_id]).get(link.patient_id),
         kinds=adaptations.KINDS,
         adapted=adaptations.updated_at_by_kind(me.id, link.patient_id),

@@ -9,11 +9,9 @@ patients list's open-flag count, which needs the therapist's key from their sess
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import flash, has_request_context, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -64,13 +62,3 @@ def flag_acknowledgement(item: SharedItem) -> dict[str, Any] | None:
         return None
     done = safety_flags.acknowledgements(me, [item.record_id]).get(item.record_id)
     return {"acknowledged": done, "patient_id": share.patient_id, "record_id": item.record_id}
-
-
-def open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, int]:
-    """The patients list's counts: they need the therapist's key, which only their
-    session holds."""
-    if not has_request_context() or not current_user.is_authenticated:
-        return {}
-    if current_user.id != therapist.id:
-        return {}
-    return safety_flags.open_flag_counts(therapist, current_udk(), patient_ids)
