@@ -337,18 +337,20 @@ def attention_order(rows: Sequence[Standing]) -> list[Standing]:
     return sorted(rows, key=key)
 
 
-def caseload(
-    therapist: User, udk: bytes, query: str = "", page: int = 1, per_page: int = PER_PAGE
-) -> Caseload:
-    """One page of the therapist's patients, sorted by what needs attention.
+def order_expires(rows: Sequence[Standing], now: datetime) -> datetime | None:
+    """When an order made now stops being right although nothing was written: the
+    next appointment to pass (it then counts as the last, and moves the row)."""
+    upcoming = [row.next_appointment for row in rows if row.next_appointment is not None]
+    return min(upcoming) if upcoming else None
 
-    Every patient's clear columns and sealed summary come in one query; each summary
-    is one AES-GCM open (`summaries`, rebuilt only when something changed), so the
-    order costs no share or note of any patient. What only a row shows (the link,
-    the sealed name, the next dosing session) is loaded for the page's rows alone.
-    A search opens every name (they are sealed to the therapist, so it cannot be a
-    query)."""
-    now = utcnow()
+
+def _standing(
+    therapist: User, udk: bytes, now: datetime, patient_ids: Sequence[uuid.UUID] | None = None
+) -> list[Standing]:
+    """Clear columns and the summary of every patient, or of those named."""
+    where = [CareLink.therapist_id == therapist.id]
+    if patient_ids is not None:
+        where.append(CareLink.patient_id.in_(patient_ids))
     clear = db.session.execute(
         select(
             CareLink.id,
@@ -362,18 +364,8 @@ def caseload(
         )
         .join(User, User.id == CareLink.patient_id)
         .outerjoin(CaseloadSummary, CaseloadSummary.link_id == CareLink.id)
-        .where(CareLink.therapist_id == therapist.id)
+        .where(*where)
     ).all()
-    query = " ".join(query.split())
-    names: dict[uuid.UUID, str] = {}
-    if query:
-        names = care.link_names(therapist, udk, care.links_of_therapist(therapist))
-        needle = query.casefold()
-        clear = [
-            row
-            for row in clear
-            if needle in names.get(row.patient_id, "").casefold() or needle in row.email.casefold()
-        ]
     found = summaries.summaries(
         therapist,
         udk,
@@ -388,23 +380,67 @@ def caseload(
             for row in clear
         ],
     )
-    standing = attention_order(
-        [
-            Standing(
-                row.patient_id,
-                row.email,
-                row.next_appointment_at
-                if row.next_appointment_at and row.next_appointment_at > now
-                else None,
-                found[row.patient_id],
-                row.time_zone,
+    return [
+        Standing(
+            row.patient_id,
+            row.email,
+            row.next_appointment_at
+            if row.next_appointment_at and row.next_appointment_at > now
+            else None,
+            found[row.patient_id],
+            row.time_zone,
+        )
+        for row in clear
+    ]
+
+
+def caseload(
+    therapist: User, udk: bytes, query: str = "", page: int = 1, per_page: int = PER_PAGE
+) -> Caseload:
+    """One page of the therapist's patients, sorted by what needs attention.
+
+    The whole caseload's order is kept sealed (`summaries.stored_order`) until a link
+    changes or the next appointment passes; then every patient's summary (one
+    AES-GCM open each, rebuilt only where something changed) is sorted again with
+    `attention_order`. A page then opens the order and its own rows' summaries, so
+    400 patients cost what 20 do. A search opens every name (they are sealed to the
+    therapist, so it cannot be a query) and sorts what it found."""
+    now = utcnow()
+    query = " ".join(query.split())
+    basis, sealed_order = summaries.order_basis(therapist)
+    order = None if query else summaries.stored_order(therapist, udk, sealed_order, basis, now)
+    names: dict[uuid.UUID, str] = {}
+    if order is None:
+        standing = _standing(therapist, udk, now)
+        if query:
+            names = care.link_names(therapist, udk, care.links_of_therapist(therapist))
+            needle = query.casefold()
+            standing = [
+                row
+                for row in standing
+                if needle in names.get(row.patient_id, "").casefold()
+                or needle in row.email.casefold()
+            ]
+        standing = attention_order(standing)
+        if not query:
+            summaries.store_order(
+                therapist,
+                udk,
+                basis,
+                [row.patient_id for row in standing],
+                order_expires(standing, now),
             )
-            for row in clear
-        ]
-    )
-    pages = max(1, -(-len(standing) // per_page))
-    page = min(max(1, page), pages)
-    shown = standing[(page - 1) * per_page : page * per_page]
+        total = len(standing)
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        shown = standing[(page - 1) * per_page : page * per_page]
+    else:
+        total = len(order)
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        shown_ids = [uuid.UUID(pid) for pid in order[(page - 1) * per_page : page * per_page]]
+        by_id = {row.patient_id: row for row in _standing(therapist, udk, now, shown_ids)}
+        shown = [by_id[pid] for pid in shown_ids if pid in by_id]
     shown_ids = [r.patient_id for r in shown]
     links = (
         {
@@ -437,7 +473,7 @@ def caseload(
         )
         for r in shown
     ]
-    return Caseload(rows, page, pages, len(standing), query, per_page)
+    return Caseload(rows, page, pages, total, query, per_page)
 
 
 def patient_rows(therapist: User, udk: bytes) -> list[PatientRow]:

@@ -456,6 +456,8 @@ def set_next_appointment(therapist: User, link: CareLink, when: datetime | None)
     if old is not None and old <= now and old != when:
         link.last_appointment_at = max(filter(None, [link.last_appointment_at, old]))
     link.next_appointment_at = when
+    # The caseload's order and "new since the last appointment" follow it.
+    link.summary_generation = CareLink.summary_generation + 1
     audit.record(therapist.id, "care.appointment_set", str(link.id))
     db.session.commit()
 

@@ -21,6 +21,13 @@ caseload opens one per row.
   put back from an older copy names an older generation and is rebuilt. Putting
   back the link row with it (its appointments too) restores an older, consistent
   state: the limit every MAC has (docs/privacy.md#rollback).
+- **The order.** Sorting needs every patient's summary; so the sorted list of patient
+  ids is kept too, one blob per therapist (`CaseloadOrder`), sealed the same way and
+  naming the basis it was made from: the number of links, the sum of their
+  generations and the newest link. Any change to a row advances a generation, so a
+  changed basis, an order put back from an older copy, or the next appointment
+  passing (`expires`) makes the next load sort again. A page of 25 then opens the
+  order and 25 summaries, however many patients there are.
 """
 
 from __future__ import annotations
@@ -32,12 +39,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from journal.care import access, safety_flags, sharing
 from journal.core import crypto
 from journal.core.extensions import db
-from journal.models.sharing import CareLink, CaseloadSummary, Share
+from journal.models.sharing import CareLink, CaseloadOrder, CaseloadSummary, Share
 from journal.models.types import utcnow
 from journal.models.users import User
 
@@ -223,10 +230,91 @@ def summary_of(therapist: User, udk: bytes, link: CareLink) -> Summary:
     return summaries(therapist, udk, [state_of(link, sealed)])[link.patient_id]
 
 
+# -- the whole caseload's order -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What the therapist's links were when an order was made: how many, the sum of
+    their summary generations (every change advances one) and the newest link."""
+
+    links: int
+    generations: int
+    newest: str
+
+
+def order_basis(therapist: User) -> tuple[Basis, bytes | None]:
+    """The links' basis now and the stored order, in one statement."""
+    stored = (
+        select(CaseloadOrder.sealed)
+        .where(CaseloadOrder.therapist_id == therapist.id)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(
+            func.count(CareLink.id),
+            func.coalesce(func.sum(CareLink.summary_generation), 0),
+            func.max(CareLink.created_at),
+            stored,
+        ).where(CareLink.therapist_id == therapist.id)
+    ).one()
+    return Basis(int(row[0]), int(row[1]), str(row[2] or "")), row[3]
+
+
+def _order_binding(therapist_id: uuid.UUID) -> crypto.Binding:
+    return crypto.Binding("caseload-order", "caseload_orders", therapist_id, therapist_id, "order")
+
+
+def stored_order(
+    therapist: User, udk: bytes, sealed: bytes | None, basis: Basis, now: datetime
+) -> list[str] | None:
+    """The patient ids in the order of attention, or None when there is no order, it
+    does not open, was made from other links or generations (something changed, or
+    it was put back from an older copy) or has expired."""
+    if sealed is None:
+        return None
+    try:
+        made_from, expires, order = json.loads(
+            crypto.open_sealed(udk, sealed, _order_binding(therapist.id))
+        )
+        until = _when(expires)
+        if Basis(*made_from) != basis or (until is not None and now >= until):
+            return None
+        return [str(patient_id) for patient_id in order]
+    except (crypto.IntegrityFailure, ValueError, TypeError):
+        return None
+
+
+def store_order(
+    therapist: User,
+    udk: bytes,
+    basis: Basis,
+    order: Sequence[uuid.UUID],
+    expires: datetime | None,
+) -> None:
+    """Keep the order until `basis` changes or `expires` passes; commits."""
+    plain = json.dumps(
+        [[basis.links, basis.generations, basis.newest], _iso(expires), [p.hex for p in order]],
+        separators=(",", ":"),
+    ).encode()
+    sealed = crypto.seal(udk, plain, _order_binding(therapist.id))
+    row = db.session.get(CaseloadOrder, therapist.id)
+    if row is None:
+        db.session.add(CaseloadOrder(therapist_id=therapist.id, sealed=sealed))
+    else:
+        row.sealed = sealed
+        row.updated_at = utcnow()
+    db.session.commit()
+
+
 def reseal(user: User, old_udk: bytes, new_udk: bytes) -> None:
-    """A therapist's new data key: their summaries are simply dropped and rebuilt at
-    the next caseload load (they hold nothing that cannot be counted again)."""
+    """A therapist's new data key: their summaries and order are simply dropped and
+    made again at the next caseload load (they hold nothing that cannot be counted
+    again)."""
     for row in db.session.scalars(
         select(CaseloadSummary).where(CaseloadSummary.therapist_id == user.id)
     ):
         db.session.delete(row)
+    order = db.session.get(CaseloadOrder, user.id)
+    if order is not None:
+        db.session.delete(order)

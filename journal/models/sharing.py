@@ -109,6 +109,21 @@ class CaseloadSummary(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class CaseloadOrder(db.Model):  # type: ignore[name-defined,misc]
+    """The therapist's whole caseload in the order of attention (patient ids only),
+    sealed under their data key, with the links' count and summary generations it was
+    made from and the time it stops being right (the next appointment to pass), so a
+    page of 25 opens one order and 25 summaries however many patients there are."""
+
+    __tablename__ = "caseload_orders"
+
+    therapist_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Share(db.Model):  # type: ignore[name-defined,misc]
     """One record shared with one therapist: the record's DEK sealed to the therapist's
     public key (HPKE, info = share id ‖ record id ‖ patient id ‖ therapist id).

@@ -1,5 +1,6 @@
-"""caseload summaries: one sealed summary per patient-therapist link, and the link's
-generation that every change to what the caseload row shows advances
+"""caseload summaries: one sealed summary per patient-therapist link, the link's
+generation that every change to what the caseload row shows advances, and each
+therapist's sealed caseload order
 
 Revision ID: 17215069cc77
 Revises: 5e1a7c3d9b20
@@ -44,9 +45,21 @@ def upgrade():
         batch_op.create_index(
             batch_op.f('ix_caseload_summaries_therapist_id'), ['therapist_id'], unique=False
         )
+    op.create_table(
+        'caseload_orders',
+        sa.Column('therapist_id', sa.Uuid(), nullable=False),
+        sa.Column('sealed', sa.LargeBinary(), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['therapist_id'], ['users.id'],
+            name=op.f('fk_caseload_orders_therapist_id_users'), ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('therapist_id', name=op.f('pk_caseload_orders')),
+    )
 
 
 def downgrade():
+    op.drop_table('caseload_orders')
     with op.batch_alter_table('caseload_summaries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_caseload_summaries_therapist_id'))
     op.drop_table('caseload_summaries')
