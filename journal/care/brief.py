@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from journal.care import access, access_log, care, sharing, summaries
 from journal.care.shareable import SharedItem
@@ -107,6 +107,8 @@ class BriefSection:
     title: str
     order: int
     build: Callable[[BriefContext], Mapping[str, Any] | None]
+    # Drawn in the summary at the top (without its title) rather than below it.
+    in_summary: bool = False
 
 
 BRIEF_SECTIONS: dict[str, BriefSection] = {}
@@ -540,6 +542,8 @@ class Brief:
 # clear rows and the therapist's notes, opening few) and session or checklist
 # (headings, the next session), so those always load.
 RECENT_ONLY: Final = ("entries", "mood_checkins", "prompt_answers", "after_effects")
+# How far back the summary's mood sparkline may reach (the dosing series it shows).
+SERIES_DAYS: Final = 84
 
 
 def shared_count(therapist: User, link: CareLink) -> int:
@@ -561,6 +565,10 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
             Share.record_table.not_in(RECENT_ONLY),
             Share.created_at >= since - timedelta(days=1),
             Share.therapist_read_at.is_(None),
+            and_(
+                Share.record_table == "mood_checkins",
+                Share.created_at >= utcnow() - timedelta(days=SERIES_DAYS + 1),
+            ),
         )
     verifier = sharing.ShareVerifier(therapist, udk)
     found = access.shared_records(therapist, link, narrow)

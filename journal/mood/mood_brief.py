@@ -34,6 +34,7 @@ from journal.care.brief import BriefContext, BriefSection
 from journal.care.shareable import SharedItem
 from journal.care.sharing import ShareColumns, ShareRow
 from journal.core.extensions import db
+from journal.models.kap_sessions import SessionStatus
 from journal.models.moods import CheckIn
 from journal.models.sharing import CareLink, Share
 from journal.models.types import utcnow
@@ -161,6 +162,33 @@ def mood_section(context: BriefContext) -> dict[str, Any] | None:
     }
 
 
+def series_section(context: BriefContext) -> dict[str, Any] | None:
+    """Mood over the dosing series, for the summary: from a week before the first
+    dosing session of the last `SERIES_DAYS` days (the last four weeks when there is
+    none) to today, each session marked; only shared check-ins."""
+    zone = _patient_zone(context.link)
+    now = utcnow()
+    today = now.astimezone(zone).date()
+    earliest = today - timedelta(days=brief.SERIES_DAYS - 1)
+    sessions = [
+        s.starts_at
+        for s in brief.session_headings(context.link.patient_id)
+        if s.status != SessionStatus.CANCELLED
+        and s.starts_at <= now
+        and s.starts_at.astimezone(zone).date() >= earliest
+    ]
+    if sessions:
+        first = max(earliest, min(sessions).astimezone(zone).date() - timedelta(days=7))
+    else:
+        first = today - timedelta(days=27)
+    daily = [
+        DailyMood(record.day, int(item.content["mood"]), int(item.content["anxiety"]))
+        for _, record, item in _opened(context, moods.TABLE, lambda r: r.day >= first)
+    ]
+    line = charts.sparkline(daily, first, today, sessions, zone)
+    return None if line is None else {"line": line}
+
+
 def _one_decimal(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
@@ -257,6 +285,13 @@ def last_check_in(
 
 
 BRIEF_SECTIONS = (
+    BriefSection(
+        key="mood_series",
+        title="Mood over the series",
+        order=5,
+        build=series_section,
+        in_summary=True,
+    ),
     BriefSection(
         key="safety_flags",
         title="Safety flags",
