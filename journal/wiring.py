@@ -151,6 +151,7 @@ def wire_domains() -> None:
     rotation.on_pepper_rotation(sharing.move_vouches)
     rotation.on_pepper_rotation(drafts.move_vouches)
     rotation.on_pepper_rotation(prompt_drafts.move_vouches)
+    rotation.on_pepper_rotation(care_team.move_name_vouches)
     # At sign-in, shares the server vouched for become the patient's own.
     auth_sessions.on_sign_in(sharing.upgrade_vouched_shares)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
 from journal.accounts import audit, keys
@@ -173,19 +174,51 @@ def _code_binding(invitation: CareInvitation) -> crypto.Binding:
 
 
 def _seal_to(therapist: User, name: str, info: bytes) -> bytes | None:
+    """Sealed to the therapist's public key, with the server's MAC under the pepper in
+    front (`crypto.seal_vouched`): HPKE alone would let anyone who can write the
+    database seal a name of their choosing to the therapist, and it would be believed."""
     if not name:
         return None
-    return crypto.seal_to_public_key(keys.verified_public_key(therapist), name.encode(), info)
+    kid, pepper = keys.current_pepper()
+    public = keys.verified_public_key(therapist)
+    return crypto.seal_vouched(kid, pepper, public, name.encode(), info)
 
 
 def _open_name(private: bytes, blob: bytes | None, info: bytes) -> str:
-    """The name, or "" when there is none or it no longer opens (new keys)."""
+    """The name, or "" when there is none, it no longer opens (new keys) or it does
+    not carry the server's MAC for this very row and party (planted, moved from
+    another row, or sealed before names carried one). A refused name is logged."""
     if not blob:
         return ""
     try:
-        return crypto.open_with_private_key(private, blob, info).decode()
+        return crypto.open_vouched(keys.peppers(), private, blob, info).decode()
     except (crypto.IntegrityFailure, UnicodeDecodeError):
+        current_app.logger.error("integrity failure: a patient name could not be verified")
         return ""
+
+
+def move_name_vouches(kid: str) -> int:
+    """Pepper rotation: names still waiting to be read are vouched for under `kid`;
+    one whose MAC already failed is dropped (it would never be shown)."""
+    pepper = keys.pepper_for(kid)
+    moved = 0
+    rows: list[tuple[CareInvitation | CareLink, str, bytes]] = []
+    for invitation in db.session.scalars(
+        select(CareInvitation).where(CareInvitation.name_for_therapist.is_not(None))
+    ):
+        rows.append((invitation, "name_for_therapist", _invitation_name_info(invitation)))
+    for link in db.session.scalars(select(CareLink).where(CareLink.sealed_name.is_not(None))):
+        rows.append((link, "sealed_name", _link_name_info(link)))
+    for row, column, info in rows:
+        blob = getattr(row, column)
+        if crypto.vouched_kid(blob) == kid:
+            continue
+        try:
+            setattr(row, column, crypto.revouch(keys.peppers(), kid, pepper, blob, info))
+            moved += 1
+        except crypto.IntegrityFailure:
+            setattr(row, column, None)
+    return moved
 
 
 def _own_binding(link: CareLink) -> crypto.Binding:
