@@ -508,6 +508,29 @@ def upcoming_appointment(link: CareLink, now: datetime | None = None) -> datetim
     return nxt if nxt is not None and nxt > now else None
 
 
+@dataclass(frozen=True)
+class PatientAppointment:
+    link_id: uuid.UUID
+    therapist_name: str
+    at: datetime
+
+
+def patient_appointments(
+    links: list[CareLink], now: datetime | None = None
+) -> list[PatientAppointment]:
+    """What the patient's therapists set as the next appointment (only those still
+    ahead), soonest first, with the name each therapist shows patients."""
+    upcoming = [(link, upcoming_appointment(link, now)) for link in links]
+    ahead = [(link, at) for link, at in upcoming if at is not None]
+    if not ahead:
+        return []
+    names = names_of({link.therapist_id for link, _ in ahead})
+    return sorted(
+        (PatientAppointment(link.id, names.get(link.therapist_id, ""), at) for link, at in ahead),
+        key=lambda a: a.at,
+    )
+
+
 def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]]]:
     """Links, what is shared with whom, and every therapist's read or refused read of
     the user's records (metadata only: the records themselves are in their sections)."""

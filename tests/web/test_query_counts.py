@@ -146,7 +146,8 @@ class PageCase:
 
 
 PAGES = [
-    PageCase("home", "/", Role.PATIENT, seed_entries, (1, 3), recent_titles, budget=8),
+    # Home: 9 since it shows the appointment the therapist set (the patient's links).
+    PageCase("home", "/", Role.PATIENT, seed_entries, (1, 3), recent_titles, budget=9),
     PageCase(
         "journal list",
         "/journal/",
