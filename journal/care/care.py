@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from journal.accounts import audit, keys
+from journal.accounts import account_mail, accounts, audit, keys
+from journal.accounts.accounts import AccountError
 from journal.core import crypto
 from journal.core.extensions import db
 from journal.models.sharing import (
@@ -42,6 +43,10 @@ _LOOKALIKES = str.maketrans({"S": "5", "Z": "2"})
 
 class CareError(ValueError):
     """A problem the person can act on; the message is shown as it is."""
+
+
+class InvitationEmailError(CareError):
+    """The address typed for mailing an invitation is not one."""
 
 
 class InvitationProblem(CareError):
@@ -116,6 +121,8 @@ class IssuedInvitation:
 
     invitation: CareInvitation
     code: str
+    # The address the code was mailed to ("" when none).
+    emailed_to: str = ""
 
     @property
     def display_code(self) -> str:
@@ -301,10 +308,19 @@ def rename_patient(therapist: User, udk: bytes, link: CareLink, raw: str) -> Non
     db.session.commit()
 
 
-def create_invitation(therapist: User, patient_name: str = "") -> IssuedInvitation:
+def create_invitation(therapist: User, patient_name: str = "", email: str = "") -> IssuedInvitation:
+    """A new code; with `email`, also mailed to the patient through the job queue
+    (the code and nothing else). Recent invitations say for whom: the name, or else
+    the address, sealed to the therapist as names are."""
     if not therapist.is_therapist:
         raise CareError("Only therapists can invite.")
     name = clean_patient_name(patient_name)
+    address = ""
+    if email.strip():
+        try:
+            address = accounts.normalise_email(email)
+        except AccountError as exc:
+            raise InvitationEmailError(str(exc)) from exc
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     pepper = keys.current_pepper()[1]
     invitation = CareInvitation(
@@ -313,15 +329,23 @@ def create_invitation(therapist: User, patient_name: str = "") -> IssuedInvitati
         code_hash=crypto.short_code_hash(pepper, code),
         expires_at=utcnow() + INVITATION_TTL,
     )
+    label = name or address
+    if label:
+        info = _invitation_name_info(invitation)
+        invitation.name_for_therapist = _seal_to(therapist, label, info)
     if name:
-        invitation.name_for_therapist = _seal_to(therapist, name, _invitation_name_info(invitation))
         invitation.name_for_patient = crypto.seal(
             _code_key(pepper, code), name.encode(), _code_binding(invitation)
         )
     db.session.add(invitation)
     audit.record(therapist.id, "care.invitation_created", str(invitation.id))
     db.session.commit()
-    return IssuedInvitation(invitation, code)
+    issued = IssuedInvitation(invitation, code, address)
+    if address:
+        account_mail.request_invitation(address, issued.display_code)
+        audit.record(therapist.id, "care.invitation_mailed", str(invitation.id))
+        db.session.commit()
+    return issued
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from journal.care import (  # noqa: F401 (registers the checklist kind)
     summaries,
 )
 from journal.care.access import RecordNotFound
-from journal.care.care import CareError
+from journal.care.care import CareError, InvitationEmailError
 from journal.core.extensions import db
 from journal.models.sharing import CareLink
 from journal.models.types import utcnow
@@ -85,12 +85,18 @@ def invite() -> ResponseReturnValue:
     if request.method == "GET":
         return _invite_page()
     raw_name = request.form.get("patient_name", "")
+    raw_email = request.form.get("patient_email", "")
     try:
-        issued = care.create_invitation(me, raw_name)
+        issued = care.create_invitation(me, raw_name, raw_email)
     except CareError as exc:
-        return make_response(
-            _invite_page(patient_name_value=raw_name, patient_name_error=str(exc)), 422
+        by_email = isinstance(exc, InvitationEmailError)
+        page = _invite_page(
+            patient_name_value=raw_name,
+            patient_email_value=raw_email,
+            email_error=str(exc) if by_email else None,
+            patient_name_error=None if by_email else str(exc),
         )
+        return make_response(page, 422)
     return _invite_page(issued, link=url_for("care.invitation", code=issued.code, _external=True))
 
 
