@@ -22,9 +22,16 @@ from werkzeug.datastructures import MultiDict
 from journal.care import access, adaptations, care
 from journal.care import adaptation_rows as rows_
 from journal.care.adaptations import AdaptationKind
-from journal.content import AUDIENCES, ROUTE_LABELS, ROUTES, SETTINGS, Checklist, ChecklistItem
+from journal.content import (
+    AUDIENCES,
+    ROUTE_LABELS,
+    ROUTES,
+    SETTINGS,
+    Checklist,
+    ChecklistItem,
+    route,
+)
 from journal.content import load_checklist as load_default
-from journal.content import route
 from journal.dosing.checklists import ChecklistSnapshot
 from journal.models.users import User
 
