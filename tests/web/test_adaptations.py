@@ -371,9 +371,7 @@ def test_starting_over_drops_sessions_and_adaptations_sealed_to_the_old_keys(
     assert fresh.get("/sessions/").status_code == 200
 
 
-def test_rows_are_saved_in_the_order_the_therapist_moved_them_to(
-    app: Flask, pair: Pair
-) -> None:
+def test_rows_are_saved_in_the_order_the_therapist_moved_them_to(app: Flask, pair: Pair) -> None:
     """The page's move buttons only change each row's hidden position; the server
     keeps the rows in that order, and names an error by the row's new place."""
     posted = default_rows()
