@@ -81,6 +81,33 @@ def test_caseload_and_brief_on_a_laptop_and_a_phone(
         laptop_context.close()
 
 
+def test_the_patient_sees_the_appointment_and_can_add_it_to_a_calendar(
+    new_context: Callable[..., BrowserContext], app: Flask
+) -> None:
+    result = app.test_cli_runner().invoke(args=["demo", "load", "--reset"])
+    assert result.exit_code == 0, result.output
+    found = re.search(r"patient\s+(\S+@\S+)\s+(\S+)", result.output)
+    assert found, result.output
+    phone = new_context().new_page()
+    phone.goto("/login")
+    phone.get_by_label("Email").fill(found.group(1))
+    phone.get_by_label("Password").fill(found.group(2))
+    phone.get_by_role("button", name="Log in").click()
+    heading(phone, "Home")
+    card = phone.get_by_role("region", name="Your next appointment")
+    expect(card).to_contain_text("with Dr Sam Lee (demo)")
+    with phone.expect_download() as download:
+        card.get_by_role("link", name=re.compile("Add to calendar")).click()
+    body = Path(download.value.path()).read_text()
+    assert "SUMMARY:Appointment \u2014 Fresh Tracks" in body and "demo" not in body
+    card.scroll_into_view_if_needed()
+    check(phone, "Home with the appointment, phone")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for scheme in ("light", "dark"):
+        phone.emulate_media(color_scheme=scheme)
+        card.screenshot(path=str(ARTIFACTS / f"patient-appointment-card-{scheme}.png"))
+
+
 def _workspace(laptop: Page, phone: Page, password: str, tmp_path: Path) -> None:
     _log_in(laptop, password)
     _log_in(phone, password)
