@@ -205,6 +205,25 @@ def _workspace(laptop: Page, phone: Page, password: str, tmp_path: Path) -> None
     _shots(phone, "clinic-brief-phone")
 
     _adaptation_form(laptop, phone, laptop.url.replace("/brief", "/adaptations/checklist"))
+    _invite_by_email(laptop)
+
+
+def _invite_by_email(laptop: Page) -> None:
+    """An address that is not one keeps what was typed and says so; a good one is
+    named on the code it was mailed with."""
+    laptop.goto("/clinic/invite")
+    laptop.get_by_label("The name you use for the patient").fill("Jo Example")
+    laptop.get_by_label("Email the code to the patient").fill("jo at example")
+    laptop.get_by_role("button", name="Create an invitation code").click()
+    expect(laptop.locator("#f-patient_email-error")).to_contain_text("Enter an email address")
+    expect(laptop.get_by_label("Email the code to the patient")).to_have_value("jo at example")
+    assert_no_axe_violations(laptop, "invite with a bad address, laptop")
+    form = laptop.locator("form", has=laptop.get_by_label("Email the code to the patient"))
+    form.screenshot(path=str(ARTIFACTS / "clinic-invite-email-error-laptop.png"))
+    laptop.get_by_label("Email the code to the patient").fill("jo@example.org")
+    laptop.get_by_role("button", name="Create an invitation code").click()
+    expect(laptop.get_by_text("Sent to jo@example.org")).to_be_visible()
+    expect(laptop.get_by_text("For Jo Example", exact=True)).to_be_visible()
 
 
 def _line_texts(page: Page) -> list[str]:
