@@ -10,7 +10,7 @@ import click
 import pyotp
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from journal.accounts import accounts, two_factor
 from journal.accounts.accounts import AccountError, Unlocked
@@ -25,9 +25,10 @@ from journal.entries.entries import EntryForm
 from journal.jobs import commands as jobs_commands
 from journal.models.entries import Entry
 from journal.models.kap_sessions import KapSession
-from journal.models.sharing import CareLink
+from journal.models.sharing import CareLink, Share
 from journal.models.types import utcnow
 from journal.models.users import Role, User
+from journal.mood import moods
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Development demo data.")
@@ -156,6 +157,7 @@ def load_demo(reset: bool) -> None:
     refs.append(RecordRef(checklists.TABLE, checklist.id))
     refs.append(RecordRef(intentions.TABLE, intention.id))
     sharing.share_records(patient.user, patient.udk, link, refs)
+    _demo_check_ins(patient, link, first.starts_at)
     care.set_next_appointment(therapist.user, link, second.starts_at + timedelta(days=1))
     # Therapists always use two-step sign-in: the demo one has it on already, with a
     # key for an authenticator app and backup codes that work without one.
@@ -202,6 +204,31 @@ def vapid_keys() -> None:
     private = crypto.new_vapid_private_key()
     click.echo(f"VAPID_PRIVATE_KEY={private}")
     click.echo(f"VAPID_PUBLIC_KEY={crypto.vapid_public_key(private)}")
+
+
+DEMO_MOODS = (2, 2, 3, 2, 3, 4, 4, 3, 4, 4, 5, 4)
+
+
+def _demo_check_ins(patient: Unlocked, link: CareLink, first_session: datetime) -> None:
+    """A check-in a day from a week before the first session, shared as a standing
+    category; those before the last appointment (two days ago) count as read, so the
+    brief shows the recent ones and its sparkline the whole series."""
+    sharing.enable_category(patient.user, patient.udk, link, moods.CATEGORY)
+    today = moods.local_today(patient.user)
+    start = today - timedelta(days=len(DEMO_MOODS))
+    last_appointment = utcnow() - timedelta(days=2)
+    for n, mood in enumerate(DEMO_MOODS):
+        day = start + timedelta(days=n)
+        checkin, _ = moods.save_checkin(
+            patient.user, patient.udk, day, moods.CheckInValues(mood=mood, anxiety=6 - mood)
+        )
+        written = datetime.combine(day, time(20, 0), tzinfo=first_session.tzinfo)
+        shared = db.session.scalars(select(Share).where(Share.record_id == checkin.id)).one()
+        shared.created_at = written
+        if written < last_appointment:
+            shared.therapist_read_at = written
+    link.last_appointment_at = last_appointment
+    db.session.commit()
 
 
 def _demo_entries(patient: Unlocked, first_session: datetime) -> list[Entry]:

@@ -32,9 +32,10 @@ from journal.care import (
     safety_signals,
     shareable,
     sharing,
+    summaries,
 )
 from journal.care import care as care_team
-from journal.care.views import care, clinic, clinic_mood
+from journal.care.views import care, clinic, clinic_mood  # noqa: F401 (its routes)
 from journal.dosing import kap_sessions, preparation, self_check
 from journal.dosing.views import kap_sessions as kap_sessions_views
 from journal.entries import drafts, entries, search, timeline
@@ -89,8 +90,6 @@ def wire_domains() -> None:
         shareable.register_category(category)
 
     # The therapist's patients list and brief.
-    brief.register_open_flags(clinic_mood.open_flags)
-    brief.register_oldest_open_flag(clinic_mood.oldest_open_flags)
     brief.register_brief_section(
         brief.BriefSection(
             key="safety_signals",
@@ -101,7 +100,7 @@ def wire_domains() -> None:
     )
     # A flagged questionnaire result tells the therapists the patient chose to tell.
     measures.register_flag_hook(safety_signals.on_flag)
-    brief.register_last_check_in(mood_brief.last_check_ins)
+    summaries.register_last_check_in(mood_brief.last_check_in)
     for section in (*mood_brief.BRIEF_SECTIONS, preparation_sharing.BRIEF_SECTION):
         brief.register_brief_section(section)
 
@@ -176,11 +175,13 @@ def wire_domains() -> None:
     # (not through a record's DEK) is moved by its own hook.
     rotation.on_udk_rotation(two_factor_service.reseal_secret)
     rotation.on_udk_rotation(safety_flags.reseal_notes)
+    rotation.on_udk_rotation(summaries.reseal)
     rotation.on_udk_rotation(care_team.reseal_names)
     rotation.on_pepper_rotation(adaptations.move_macs)
     rotation.on_pepper_rotation(sharing.move_vouches)
     rotation.on_pepper_rotation(drafts.move_vouches)
     rotation.on_pepper_rotation(prompt_drafts.move_vouches)
+    rotation.on_pepper_rotation(care_team.move_name_vouches)
     # At sign-in, shares the server vouched for become the patient's own.
     auth_sessions.on_sign_in(sharing.upgrade_vouched_shares)
     # ... and the shares of links the clinic ended are revoked with the patient's key.

@@ -26,8 +26,8 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, select, update
 
 from journal import jobs
-from journal.accounts import accounts
-from journal.core import mail
+from journal.accounts import accounts, keys
+from journal.core import crypto, mail
 from journal.core.extensions import db
 from journal.core.links import public_link
 from journal.models.jobs import MailRequest
@@ -42,7 +42,8 @@ LINK_PATHS = {
     "start_over": "/start-over/{}",
     "therapist_invite": "/welcome/{}",
 }
-KINDS = tuple(LINK_PATHS)
+# An invitation mails a patient a therapist's code to type in, not a link.
+KINDS = (*LINK_PATHS, "invitation")
 STALE_CLAIM = timedelta(minutes=10)
 NOT_QUEUED = timedelta(minutes=2)  # unclaimed this long: its job was lost; queue it again
 KEEP_SENT = timedelta(days=2)
@@ -56,6 +57,25 @@ def request(kind: str, email: str) -> None:
     db.session.add(row)
     db.session.commit()
     jobs.enqueue(JOB, row.id)
+
+
+def _secret_binding(mail_id: uuid.UUID) -> crypto.Binding:
+    return crypto.Binding("mail-secret", "mail_requests", mail_id, mail_id, "code")
+
+
+def request_invitation(raw_email: str, code: str) -> str:
+    """Mail an invitation code to a patient: the code and how to use it, nothing else
+    (no names: the address may be read by others). The code is kept sealed under the
+    pepper for the job and wiped once sent. Returns the normalised address."""
+    email = accounts.normalise_email(raw_email)
+    kid, pepper = keys.current_pepper()
+    row = MailRequest(id=uuid.uuid4(), kind="invitation", email=email)
+    row.secret_sealed = crypto.pepper_seal(pepper, code.encode(), _secret_binding(row.id))
+    row.secret_kid = kid
+    db.session.add(row)
+    db.session.commit()
+    jobs.enqueue(JOB, row.id)
+    return email
 
 
 def request_signup(raw_email: str) -> str:
@@ -114,11 +134,14 @@ def deliver(mail_id: str) -> None:
         db.session.commit()
         raise
     row.sent_at = utcnow()
+    row.secret_sealed = None
     db.session.commit()
 
 
 def _message(row: MailRequest) -> tuple[str, str] | None:
     """(subject, body), or None when nothing is to be sent."""
+    if row.kind == "invitation":
+        return _invitation_message(row)
     user = accounts.user_by_email(row.email)
     if row.kind == "signup":
         if user is not None:
@@ -160,6 +183,23 @@ def _message(row: MailRequest) -> tuple[str, str] | None:
         f"To continue, open this link within one hour:\n\n{_link(row, token)}\n\n"
         "If you still have your recovery key, use it instead: it keeps your journal. "
         "If you did not ask for this, ignore this message; nothing has changed.",
+    )
+
+
+def _invitation_message(row: MailRequest) -> tuple[str, str] | None:
+    if row.secret_sealed is None or row.secret_kid is None:
+        return None
+    try:
+        pepper = keys.pepper_for(row.secret_kid)
+        code = crypto.pepper_open(pepper, row.secret_sealed, _secret_binding(row.id)).decode()
+    except (crypto.IntegrityFailure, UnicodeDecodeError):
+        return None  # its pepper was removed, or the row was tampered with
+    return (
+        "Your Fresh Tracks invitation code",
+        f"Your invitation code: {code}\n\n"
+        "Open Fresh Tracks, sign in or create an account, and enter the code on the Care "
+        "team page. It works once and expires in 7 days.\n\n"
+        "If you were not expecting this, you can ignore this message.",
     )
 
 

@@ -45,6 +45,7 @@ LABELS: dict[str, str] = {
     "keys.udk_rotated": "Data key replaced by the operator",
     "account.secured": "Secured the account: devices signed out, new data and recovery keys",
     "care.invitation_created": "Invitation to a care team created",
+    "care.invitation_mailed": "Invitation code sent by email",
     "care.invitation_declined": "Invitation declined",
     "care.invitation_withdrawn": "Invitation withdrawn",
     "care.link_accepted": "Joined a therapist's care team",

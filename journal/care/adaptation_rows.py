@@ -80,12 +80,13 @@ def read_rows(
     items: list[dict[str, Any]] = []
     errors: dict[str, str] = {}
     seen: set[str] = set()
-    for posted_row in posted_rows(posted, max_rows, text_max):
+    for n, posted_row in enumerate(posted_rows(posted, max_rows, text_max)):
         row = row_of(posted_row)
         rows.append(row)
         if row.blank or not row.keep:
             continue
-        item = check(row, posted_row.prefix, seen, errors)
+        # Errors are named by where the row now stands (the page draws it there).
+        item = check(row, f"row-{n}-", seen, errors)
         if item is not None:
             items.append(item)
     if not any(r.blank for r in rows):
@@ -121,22 +122,40 @@ class PostedRow:
 
 
 def posted_rows(posted: MultiDict[str, str], max_rows: int, text_max: int) -> Iterator[PostedRow]:
-    """The rows as posted, at most `max_rows` (a forged count cannot make more)."""
+    """The rows as posted, at most `max_rows` (a forged count cannot make more), in
+    the order of their `position` (their place on the page when none is posted)."""
     try:
         count = int(posted.get("rows", "0"))
     except ValueError:
         count = 0
+    found: list[tuple[int, int, PostedRow]] = []
     for n in range(max(0, min(count, max_rows))):
         p = f"row-{n}-"
         new = posted.get(p + "new") == "1"
-        yield PostedRow(
-            prefix=p,
-            key="" if new else posted.get(p + "key", "").strip(),
-            keep=new or posted.get(p + "keep") == "1",
-            new=new,
-            original=one_line(posted.get(p + "original", ""))[:text_max],
-            posted=posted,
+        found.append(
+            (
+                _position(posted.get(p + "position", ""), n),
+                n,
+                PostedRow(
+                    prefix=p,
+                    key="" if new else posted.get(p + "key", "").strip(),
+                    keep=new or posted.get(p + "keep") == "1",
+                    new=new,
+                    original=one_line(posted.get(p + "original", ""))[:text_max],
+                    posted=posted,
+                ),
+            )
         )
+    # In the order the therapist put them (moved by keyboard or pointer on the page).
+    for _, _, row in sorted(found, key=lambda t: (t[0], t[1])):
+        yield row
+
+
+def _position(raw: str, default: int) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        return default
 
 
 def post_rows(

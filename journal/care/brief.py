@@ -1,12 +1,9 @@
 """The therapist's view of their patients: the patients list and the pre-appointment
 brief, with hooks for what other features add.
 
-Hooks, so each later feature plugs in without touching this file's callers:
-- `register_open_flags(fn)`: safety flags still to acknowledge, by patient (the
-  mood and questionnaire feature); 0 until one is registered.
-- `register_last_check_in(fn)`: when each patient's last shared check-in was made.
-  Both take every patient of the list at once, so the list runs the same queries
-  for one patient or fifty.
+The caseload reads one sealed summary per patient (journal/care/summaries.py); its
+order is `attention_order`. A hook, so each later feature plugs in without touching
+this file's callers:
 - `register_brief_section(BriefSection(...))`: a section of the brief (safety flags,
   mood trend, latest scores, checklist status). Its `build` returns the template's
   context, or None when there is nothing to show: the brief renders only what
@@ -34,75 +31,20 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
-from journal.care import access, access_log, care, sharing
+from journal.care import access, access_log, care, sharing, summaries
 from journal.care.shareable import SharedItem
+from journal.care.summaries import Summary
 from journal.core import crypto
 from journal.core.database import rows_kept_on_commit
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
 from journal.dosing import kap_sessions
 from journal.models.kap_sessions import KapSession, SessionStatus
-from journal.models.sharing import CareLink, Share
+from journal.models.sharing import CareLink, CaseloadSummary, Share
 from journal.models.types import utcnow
 from journal.models.users import User
-
-# -- hooks ---------------------------------------------------------------------------
-
-OpenFlagsCounter = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, int]]
-LastCheckInSource = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, datetime]]
-
-OldestOpenFlagSource = Callable[[User, Sequence[uuid.UUID]], Mapping[uuid.UUID, datetime]]
-
-_OPEN_FLAGS: list[OpenFlagsCounter] = []
-_OLDEST_OPEN_FLAG: list[OldestOpenFlagSource] = []
-_LAST_CHECK_IN: list[LastCheckInSource] = []
-
-
-def register_open_flags(counter: OpenFlagsCounter) -> None:
-    if counter not in _OPEN_FLAGS:
-        _OPEN_FLAGS.append(counter)
-
-
-def register_oldest_open_flag(source: OldestOpenFlagSource) -> None:
-    """When each patient's oldest flag still to acknowledge was raised."""
-    if source not in _OLDEST_OPEN_FLAG:
-        _OLDEST_OPEN_FLAG.append(source)
-
-
-def register_last_check_in(source: LastCheckInSource) -> None:
-    if source not in _LAST_CHECK_IN:
-        _LAST_CHECK_IN.append(source)
-
-
-def open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    counts = [count(therapist, patient_ids) for count in _OPEN_FLAGS]
-    return {pid: sum(c.get(pid, 0) for c in counts) for pid in patient_ids}
-
-
-def oldest_open_flags(
-    therapist: User, patient_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, datetime]:
-    found: dict[uuid.UUID, datetime] = {}
-    for source in _OLDEST_OPEN_FLAG:
-        for pid, when in source(therapist, patient_ids).items():
-            found[pid] = min(found.get(pid, when), when)
-    return found
-
-
-def overdue(oldest_open_flag: datetime | None, now: datetime, hours: float) -> bool:
-    """A flag not acknowledged within `hours` of being raised (the setting
-    SAFETY_FLAG_OVERDUE_HOURS) is overdue: its patient heads the caseload, in red."""
-    return oldest_open_flag is not None and now - oldest_open_flag >= timedelta(hours=hours)
-
-
-def last_check_ins(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    found: dict[uuid.UUID, datetime] = {}
-    for source in _LAST_CHECK_IN:
-        for pid, when in source(therapist, patient_ids).items():
-            found[pid] = max(when, found.get(pid, when))
-    return found
 
 
 @dataclass(frozen=True)
@@ -165,6 +107,8 @@ class BriefSection:
     title: str
     order: int
     build: Callable[[BriefContext], Mapping[str, Any] | None]
+    # Drawn in the summary at the top (without its title) rather than below it.
+    in_summary: bool = False
 
 
 BRIEF_SECTIONS: dict[str, BriefSection] = {}
@@ -337,6 +281,8 @@ class PatientRow:
     new: int = 0
     # The patient's own time zone, for their clock beside the therapist's.
     patient_zone: str | None = None
+    # When the oldest flag still to acknowledge was shared.
+    oldest_open_flag_at: datetime | None = None
     # A flag left unacknowledged longer than the clinic allows (`overdue`).
     overdue: bool = False
 
@@ -366,55 +312,106 @@ class Caseload:
 PER_PAGE: Final = 25
 
 
-def new_and_unread(
-    therapist: User, now: datetime | None = None
-) -> dict[uuid.UUID, tuple[int, int]]:
-    """patient id → (shares made since the last appointment, all of them before the
-    first one, or still unread; shares still unread): one grouped query, whatever
-    the number of patients."""
-    now = now or utcnow()
-    since = case(
-        (CareLink.next_appointment_at <= now, CareLink.next_appointment_at),
-        else_=CareLink.last_appointment_at,
-    )
-    unread = Share.therapist_read_at.is_(None)
-    is_new = or_(since.is_(None), Share.created_at >= since, unread)
-    rows = db.session.execute(
-        access.readable_shares(therapist)
-        .with_only_columns(
-            Share.patient_id,
-            func.sum(case((is_new, 1), else_=0)),
-            func.sum(case((unread, 1), else_=0)),
-        )
-        .group_by(Share.patient_id)
-    ).all()
-    return {pid: (int(n or 0), int(u or 0)) for pid, n, u in rows}
-
-
 @dataclass(frozen=True)
-class _Standing:
-    """What the order needs of one patient, from clear columns only."""
+class Standing:
+    """What the caseload's order needs of one patient: clear columns and their summary."""
 
     patient_id: uuid.UUID
     email: str
     next_appointment: datetime | None
-    open_flags: int
-    new: int
-    unread: int
+    summary: Summary
     zone: str
-    overdue: bool = False
 
-    def attention(self) -> tuple[bool, bool, bool, datetime, str]:
-        """Overdue safety flags first, then other unacknowledged ones, then new items,
-        then the next appointment."""
-        far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+
+def overdue(oldest_open_flag: datetime | None, now: datetime, hours: float) -> bool:
+    """A flag not acknowledged within `hours` of being raised (the setting
+    SAFETY_FLAG_OVERDUE_HOURS) is overdue: its patient heads the caseload, in red."""
+    return oldest_open_flag is not None and now - oldest_open_flag >= timedelta(hours=hours)
+
+
+def attention_order(
+    rows: Sequence[Standing], now: datetime, overdue_hours: float
+) -> list[Standing]:
+    """Overdue safety flags first, then other unacknowledged ones (the oldest flag
+    first), then new items, then the next appointment, then the email."""
+    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+
+    def key(row: Standing) -> tuple[bool, bool, datetime, bool, datetime, str]:
+        summary = row.summary
         return (
-            not self.overdue,
-            self.open_flags == 0,
-            self.new == 0,
-            self.next_appointment or far,
-            self.email,
+            not overdue(summary.oldest_open_flag_at, now, overdue_hours),
+            summary.open_flags == 0,
+            summary.oldest_open_flag_at or far,
+            summary.new == 0,
+            row.next_appointment or far,
+            row.email,
         )
+
+    return sorted(rows, key=key)
+
+
+def order_expires(rows: Sequence[Standing], now: datetime, overdue_hours: float) -> datetime | None:
+    """When an order made now stops being right although nothing was written: the
+    next appointment to pass (it then counts as the last, and moves the row), or the
+    next open flag to become overdue (it then moves to the top)."""
+    moments = [row.next_appointment for row in rows if row.next_appointment is not None]
+    moments += [
+        row.summary.oldest_open_flag_at + timedelta(hours=overdue_hours)
+        for row in rows
+        if row.summary.oldest_open_flag_at is not None
+        and not overdue(row.summary.oldest_open_flag_at, now, overdue_hours)
+    ]
+    return min(moments) if moments else None
+
+
+def _standing(
+    therapist: User, udk: bytes, now: datetime, patient_ids: Sequence[uuid.UUID] | None = None
+) -> list[Standing]:
+    """Clear columns and the summary of every patient, or of those named."""
+    where = [CareLink.therapist_id == therapist.id]
+    if patient_ids is not None:
+        where.append(CareLink.patient_id.in_(patient_ids))
+    clear = db.session.execute(
+        select(
+            CareLink.id,
+            CareLink.patient_id,
+            CareLink.next_appointment_at,
+            CareLink.last_appointment_at,
+            CareLink.summary_generation,
+            User.email,
+            User.time_zone,
+            CaseloadSummary.sealed,
+        )
+        .join(User, User.id == CareLink.patient_id)
+        .outerjoin(CaseloadSummary, CaseloadSummary.link_id == CareLink.id)
+        .where(*where)
+    ).all()
+    found = summaries.summaries(
+        therapist,
+        udk,
+        [
+            summaries.LinkState(
+                row.id,
+                row.patient_id,
+                row.summary_generation,
+                summaries.since_of(row.next_appointment_at, row.last_appointment_at, now),
+                row.sealed,
+            )
+            for row in clear
+        ],
+    )
+    return [
+        Standing(
+            row.patient_id,
+            row.email,
+            row.next_appointment_at
+            if row.next_appointment_at and row.next_appointment_at > now
+            else None,
+            found[row.patient_id],
+            row.time_zone,
+        )
+        for row in clear
+    ]
 
 
 def caseload(
@@ -427,50 +424,48 @@ def caseload(
 ) -> Caseload:
     """One page of the therapist's patients, sorted by what needs attention.
 
-    What the order needs (flags, new items, appointments) comes for every patient
-    from a few grouped queries of clear columns; what only a row shows (the link,
-    the sealed name, last check-in, next dosing session) is loaded for the page's
-    rows alone, so 400 patients cost little more than 20. A search opens every name
-    (they are sealed to the therapist, so it cannot be a query)."""
+    The whole caseload's order is kept sealed (`summaries.stored_order`) until a link
+    changes or the next appointment passes; then every patient's summary (one
+    AES-GCM open each, rebuilt only where something changed) is sorted again with
+    `attention_order`. A page then opens the order and its own rows' summaries, so
+    400 patients cost what 20 do. A search opens every name (they are sealed to the
+    therapist, so it cannot be a query) and sorts what it found."""
     now = utcnow()
-    clear = db.session.execute(
-        select(CareLink.patient_id, CareLink.next_appointment_at, User.email, User.time_zone)
-        .join(User, User.id == CareLink.patient_id)
-        .where(CareLink.therapist_id == therapist.id)
-    ).all()
     query = " ".join(query.split())
+    basis, sealed_order = summaries.order_basis(therapist)
+    order = None if query else summaries.stored_order(therapist, udk, sealed_order, basis, now)
     names: dict[uuid.UUID, str] = {}
-    if query:
-        names = care.link_names(therapist, udk, care.links_of_therapist(therapist))
-        needle = query.casefold()
-        clear = [
-            row
-            for row in clear
-            if needle in names.get(row.patient_id, "").casefold() or needle in row.email.casefold()
-        ]
-    counts = new_and_unread(therapist, now)
-    flags = open_flags(therapist, [row.patient_id for row in clear]) if clear else {}
-    oldest = oldest_open_flags(therapist, [r.patient_id for r in clear]) if flags else {}
-    standing = sorted(
-        (
-            _Standing(
-                row.patient_id,
-                row.email,
-                row.next_appointment_at
-                if row.next_appointment_at and row.next_appointment_at > now
-                else None,
-                flags.get(row.patient_id, 0),
-                *counts.get(row.patient_id, (0, 0)),
-                row.time_zone,
-                overdue(oldest.get(row.patient_id), now, overdue_hours),
+    if order is None:
+        standing = _standing(therapist, udk, now)
+        if query:
+            names = care.link_names(therapist, udk, care.links_of_therapist(therapist))
+            needle = query.casefold()
+            standing = [
+                row
+                for row in standing
+                if needle in names.get(row.patient_id, "").casefold()
+                or needle in row.email.casefold()
+            ]
+        standing = attention_order(standing, now, overdue_hours)
+        if not query:
+            summaries.store_order(
+                therapist,
+                udk,
+                basis,
+                [row.patient_id for row in standing],
+                order_expires(standing, now, overdue_hours),
             )
-            for row in clear
-        ),
-        key=_Standing.attention,
-    )
-    pages = max(1, -(-len(standing) // per_page))
-    page = min(max(1, page), pages)
-    shown = standing[(page - 1) * per_page : page * per_page]
+        total = len(standing)
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        shown = standing[(page - 1) * per_page : page * per_page]
+    else:
+        total = len(order)
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        shown_ids = [uuid.UUID(pid) for pid in order[(page - 1) * per_page : page * per_page]]
+        by_id = {row.patient_id: row for row in _standing(therapist, udk, now, shown_ids)}
+        shown = [by_id[pid] for pid in shown_ids if pid in by_id]
     shown_ids = [r.patient_id for r in shown]
     links = (
         {
@@ -486,25 +481,25 @@ def caseload(
     )
     if not query:
         names = care.link_names(therapist, udk, list(links.values()))
-    check_ins = last_check_ins(therapist, shown_ids) if shown_ids else {}
     dosing = next_dosing_sessions(shown_ids)
     rows = [
         PatientRow(
             link=links[r.patient_id],
             email=r.email,
             next_appointment=r.next_appointment,
-            unread=r.unread,
-            open_flags=r.open_flags,
-            last_check_in=check_ins.get(r.patient_id),
+            unread=r.summary.unread,
+            open_flags=r.summary.open_flags,
+            last_check_in=r.summary.last_check_in,
             next_dosing_session=dosing.get(r.patient_id),
             name=names.get(r.patient_id, ""),
-            new=r.new,
+            new=r.summary.new,
             patient_zone=r.zone,
-            overdue=r.overdue,
+            oldest_open_flag_at=r.summary.oldest_open_flag_at,
+            overdue=overdue(r.summary.oldest_open_flag_at, now, overdue_hours),
         )
         for r in shown
     ]
-    return Caseload(rows, page, pages, len(standing), query, per_page)
+    return Caseload(rows, page, pages, total, query, per_page)
 
 
 def patient_rows(therapist: User, udk: bytes, overdue_hours: float = 24) -> list[PatientRow]:
@@ -571,6 +566,8 @@ class Brief:
 # clear rows and the therapist's notes, opening few) and session or checklist
 # (headings, the next session), so those always load.
 RECENT_ONLY: Final = ("entries", "mood_checkins", "prompt_answers", "after_effects")
+# How far back the summary's mood sparkline may reach (the dosing series it shows).
+SERIES_DAYS: Final = 84
 
 
 def shared_count(therapist: User, link: CareLink) -> int:
@@ -592,6 +589,10 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
             Share.record_table.not_in(RECENT_ONLY),
             Share.created_at >= since - timedelta(days=1),
             Share.therapist_read_at.is_(None),
+            and_(
+                Share.record_table == "mood_checkins",
+                Share.created_at >= utcnow() - timedelta(days=SERIES_DAYS + 1),
+            ),
         )
     verifier = sharing.ShareVerifier(therapist, udk)
     found = access.shared_records(therapist, link, narrow)

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
-from journal.accounts import audit, keys
+from journal.accounts import account_mail, accounts, audit, keys
+from journal.accounts.accounts import AccountError
 from journal.care import shareable
 from journal.core import crypto
 from journal.core.extensions import db
@@ -44,6 +46,10 @@ _LOOKALIKES = str.maketrans({"S": "5", "Z": "2"})
 
 class CareError(ValueError):
     """A problem the person can act on; the message is shown as it is."""
+
+
+class InvitationEmailError(CareError):
+    """The address typed for mailing an invitation is not one."""
 
 
 class InvitationProblem(CareError):
@@ -118,6 +124,8 @@ class IssuedInvitation:
 
     invitation: CareInvitation
     code: str
+    # The address the code was mailed to ("" when none).
+    emailed_to: str = ""
 
     @property
     def display_code(self) -> str:
@@ -176,19 +184,51 @@ def _code_binding(invitation: CareInvitation) -> crypto.Binding:
 
 
 def _seal_to(therapist: User, name: str, info: bytes) -> bytes | None:
+    """Sealed to the therapist's public key, with the server's MAC under the pepper in
+    front (`crypto.seal_vouched`): HPKE alone would let anyone who can write the
+    database seal a name of their choosing to the therapist, and it would be believed."""
     if not name:
         return None
-    return crypto.seal_to_public_key(keys.verified_public_key(therapist), name.encode(), info)
+    kid, pepper = keys.current_pepper()
+    public = keys.verified_public_key(therapist)
+    return crypto.seal_vouched(kid, pepper, public, name.encode(), info)
 
 
 def _open_name(private: bytes, blob: bytes | None, info: bytes) -> str:
-    """The name, or "" when there is none or it no longer opens (new keys)."""
+    """The name, or "" when there is none, it no longer opens (new keys) or it does
+    not carry the server's MAC for this very row and party (planted, moved from
+    another row, or sealed before names carried one). A refused name is logged."""
     if not blob:
         return ""
     try:
-        return crypto.open_with_private_key(private, blob, info).decode()
+        return crypto.open_vouched(keys.peppers(), private, blob, info).decode()
     except (crypto.IntegrityFailure, UnicodeDecodeError):
+        current_app.logger.error("integrity failure: a patient name could not be verified")
         return ""
+
+
+def move_name_vouches(kid: str) -> int:
+    """Pepper rotation: names still waiting to be read are vouched for under `kid`;
+    one whose MAC already failed is dropped (it would never be shown)."""
+    pepper = keys.pepper_for(kid)
+    moved = 0
+    rows: list[tuple[CareInvitation | CareLink, str, bytes]] = []
+    for invitation in db.session.scalars(
+        select(CareInvitation).where(CareInvitation.name_for_therapist.is_not(None))
+    ):
+        rows.append((invitation, "name_for_therapist", _invitation_name_info(invitation)))
+    for link in db.session.scalars(select(CareLink).where(CareLink.sealed_name.is_not(None))):
+        rows.append((link, "sealed_name", _link_name_info(link)))
+    for row, column, info in rows:
+        blob = getattr(row, column)
+        if crypto.vouched_kid(blob) == kid:
+            continue
+        try:
+            setattr(row, column, crypto.revouch(keys.peppers(), kid, pepper, blob, info))
+            moved += 1
+        except crypto.IntegrityFailure:
+            setattr(row, column, None)
+    return moved
 
 
 def _own_binding(link: CareLink) -> crypto.Binding:
@@ -271,10 +311,19 @@ def rename_patient(therapist: User, udk: bytes, link: CareLink, raw: str) -> Non
     db.session.commit()
 
 
-def create_invitation(therapist: User, patient_name: str = "") -> IssuedInvitation:
+def create_invitation(therapist: User, patient_name: str = "", email: str = "") -> IssuedInvitation:
+    """A new code; with `email`, also mailed to the patient through the job queue
+    (the code and nothing else). Recent invitations say for whom: the name, or else
+    the address, sealed to the therapist as names are."""
     if not therapist.is_therapist:
         raise CareError("Only therapists can invite.")
     name = clean_patient_name(patient_name)
+    address = ""
+    if email.strip():
+        try:
+            address = accounts.normalise_email(email)
+        except AccountError as exc:
+            raise InvitationEmailError(str(exc)) from exc
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     pepper = keys.current_pepper()[1]
     invitation = CareInvitation(
@@ -283,15 +332,23 @@ def create_invitation(therapist: User, patient_name: str = "") -> IssuedInvitati
         code_hash=crypto.short_code_hash(pepper, code),
         expires_at=utcnow() + INVITATION_TTL,
     )
+    label = name or address
+    if label:
+        info = _invitation_name_info(invitation)
+        invitation.name_for_therapist = _seal_to(therapist, label, info)
     if name:
-        invitation.name_for_therapist = _seal_to(therapist, name, _invitation_name_info(invitation))
         invitation.name_for_patient = crypto.seal(
             _code_key(pepper, code), name.encode(), _code_binding(invitation)
         )
     db.session.add(invitation)
     audit.record(therapist.id, "care.invitation_created", str(invitation.id))
     db.session.commit()
-    return IssuedInvitation(invitation, code)
+    issued = IssuedInvitation(invitation, code, address)
+    if address:
+        account_mail.request_invitation(address, issued.display_code)
+        audit.record(therapist.id, "care.invitation_mailed", str(invitation.id))
+        db.session.commit()
+    return issued
 
 
 @dataclass(frozen=True)
@@ -476,6 +533,8 @@ def set_next_appointment(therapist: User, link: CareLink, when: datetime | None)
     if old is not None and old <= now and old != when:
         link.last_appointment_at = max(filter(None, [link.last_appointment_at, old]))
     link.next_appointment_at = when
+    # The caseload's order and "new since the last appointment" follow it.
+    link.summary_generation = CareLink.summary_generation + 1
     audit.record(therapist.id, "care.appointment_set", str(link.id))
     db.session.commit()
 
@@ -491,6 +550,29 @@ def upcoming_appointment(link: CareLink, now: datetime | None = None) -> datetim
     now = now or utcnow()
     nxt = link.next_appointment_at
     return nxt if nxt is not None and nxt > now else None
+
+
+@dataclass(frozen=True)
+class PatientAppointment:
+    link_id: uuid.UUID
+    therapist_name: str
+    at: datetime
+
+
+def patient_appointments(
+    links: list[CareLink], now: datetime | None = None
+) -> list[PatientAppointment]:
+    """What the patient's therapists set as the next appointment (only those still
+    ahead), soonest first, with the name each therapist shows patients."""
+    upcoming = [(link, upcoming_appointment(link, now)) for link in links]
+    ahead = [(link, at) for link, at in upcoming if at is not None]
+    if not ahead:
+        return []
+    names = names_of({link.therapist_id for link, _ in ahead})
+    return sorted(
+        (PatientAppointment(link.id, names.get(link.therapist_id, ""), at) for link, at in ahead),
+        key=lambda a: a.at,
+    )
 
 
 def export_care_team(user: User, udk: bytes) -> dict[str, list[dict[str, object]]]:

@@ -22,7 +22,15 @@ from werkzeug.datastructures import MultiDict
 from journal.care import access, adaptations, care
 from journal.care import adaptation_rows as rows_
 from journal.care.adaptations import AdaptationKind
-from journal.content import AUDIENCES, ROUTE_LABELS, ROUTES, SETTINGS, Checklist, ChecklistItem
+from journal.content import (
+    AUDIENCES,
+    ROUTE_LABELS,
+    ROUTES,
+    SETTINGS,
+    Checklist,
+    ChecklistItem,
+    route,
+)
 from journal.content import load_checklist as load_default
 from journal.dosing.checklists import ChecklistSnapshot
 from journal.models.users import User
@@ -177,6 +185,11 @@ class ChecklistAdaptationForm(rows_.RowsForm[Row]):
     @property
     def route_choices(self) -> list[tuple[str, str]]:
         return [(key, ROUTE_LABELS[key]) for key in ROUTES]
+
+    @property
+    def route_chips(self) -> list[tuple[str, str, str]]:
+        """(key, label, settings it may be given in) for the page's route filter."""
+        return [(key, ROUTE_LABELS[key], " ".join(route(key).settings)) for key in ROUTES]
 
     @classmethod
     def read(cls, posted: MultiDict[str, str]) -> ChecklistAdaptationForm:

@@ -40,7 +40,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from journal.accounts import audit
-from journal.care import access, care, safety_signals, sharing
+from journal.care import access, care, changes, safety_signals, sharing
 from journal.care.access import RecordNotFound
 from journal.care.shareable import SharedItem
 from journal.core import crypto
@@ -183,6 +183,7 @@ def acknowledge_result(
     plain = json.dumps({"patient": str(patient_id), "at": now.isoformat(), "note": note})
     row.sealed = crypto.seal(udk, plain.encode(), _ack_binding(result_id, therapist.id))
     audit.record(therapist.id, "safety_flag.acknowledged", f"{TABLE}:{result_id}")
+    changes.caseload_changed(patient_id, therapist.id)
     db.session.commit()
     return True
 
@@ -257,34 +258,33 @@ def _open_note(
 
 @dataclass(frozen=True)
 class OpenFlags:
-    """A patient's flags the therapist has not acknowledged: how many, and when the
-    oldest was raised (for "overdue", `journal.care.brief.overdue`)."""
+    """One patient's flags still to acknowledge: how many, and when the oldest could
+    first have been seen (its share, or its signal, was made): the clock of
+    "overdue", `journal.care.brief.overdue`."""
 
-    count: int
-    oldest: datetime
-
-
-def open_flag_counts(
-    therapist: User, udk: bytes, patient_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, int]:
-    return {pid: f.count for pid, f in open_flags(therapist, udk, patient_ids).items()}
+    count: int = 0
+    oldest_shared_at: datetime | None = None
 
 
 def open_flags(
-    therapist: User, udk: bytes, patient_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, OpenFlags]:
-    """Flags on each patient's shared results, and safety signals they chose to send,
-    that the therapist has not acknowledged (patients without any are left out).
+    therapist: User,
+    udk: bytes,
+    patient_id: uuid.UUID,
+    verifier: sharing.ShareVerifier | None = None,
+) -> OpenFlags:
+    """Flags on the patient's shared results, and safety signals they chose to send,
+    that the therapist has not acknowledged.
 
     Each shared result is opened at most once for this (logged, via "safety-check");
-    after that its sealed note answers. The list reads a year of results for each of
-    dozens of patients, so it reads only the columns it needs, in one query, and
-    loads a whole share only for a result it must open. A signal is not opened: its
-    row (verified as the patient's) says which result and when.
+    after that its sealed note answers. Reads only the columns it needs, in one
+    query, and loads a whole share only for a result it must open. A signal is not
+    opened: its row (verified as the patient's) says which result and when. An
+    acknowledgement counts only if the therapist's key sealed it. The caseload calls
+    this only to rebuild a patient's summary (journal/care/summaries.py).
     """
     readable = (
         access.readable_shares(therapist)
-        .where(Share.patient_id.in_(patient_ids), Share.record_table == TABLE)
+        .where(Share.patient_id == patient_id, Share.record_table == TABLE)
         .subquery()
     )
     rows = db.session.execute(
@@ -299,19 +299,18 @@ def open_flags(
             readable.c.sealed_dek,
             readable.c.mac,
             readable.c.mac_kid,
-            MeasureResult.taken_at,
-        )
-        .outerjoin(
+            readable.c.created_at,
+        ).outerjoin(
             SafetyCheck,
             (SafetyCheck.share_id == readable.c.id) & (SafetyCheck.therapist_id == therapist.id),
         )
-        .outerjoin(MeasureResult, MeasureResult.id == readable.c.record_id)
     ).all()
     flagged: dict[uuid.UUID, tuple[uuid.UUID, datetime]] = {}  # result → (patient, when)
     checked = False
-    verifier = sharing.ShareVerifier(therapist, udk) if rows else None
+    if rows and verifier is None:
+        verifier = sharing.ShareVerifier(therapist, udk)
     for row in rows:
-        share_id, patient_id, revision, note_revision, sealed = row[:5]
+        share_id, _, revision, note_revision, sealed = row[:5]
         shown = sharing.ShareRow(
             id=share_id,
             record_table=TABLE,
@@ -325,7 +324,7 @@ def open_flags(
         )
         # Only a result the patient shared counts: one planted in the database, or
         # restored from an older copy after a revoke, is left out (and logged).
-        if verifier is None or not verifier.ok(shown) or row[10] is None:
+        if verifier is None or not verifier.ok(shown):
             continue
         check = None
         if note_revision == revision and sealed is not None:
@@ -347,22 +346,13 @@ def open_flags(
             checked = True
         if check.flagged:
             flagged[row[5]] = (patient_id, row[10])
-    for signal in safety_signals.signals(therapist, udk, list(patient_ids)):
+    for signal in safety_signals.signals(therapist, udk, [patient_id]):
         flagged.setdefault(signal.result_id, (signal.patient_id, signal.created_at))
     if checked:
-        db.session.commit()
+        db.session.flush()
     done = acknowledgements(therapist, udk, flagged)
-    found: dict[uuid.UUID, OpenFlags] = {}
-    for result_id, (patient_id, at) in flagged.items():
-        if result_id in done:
-            continue
-        before = found.get(patient_id)
-        found[patient_id] = (
-            OpenFlags(1, at)
-            if before is None
-            else OpenFlags(before.count + 1, min(before.oldest, at))
-        )
-    return found
+    open_at = [at for result_id, (_, at) in flagged.items() if result_id not in done]
+    return OpenFlags(len(open_at), min(open_at) if open_at else None)
 
 
 def _current_record(share: Share) -> Any | None:

@@ -37,7 +37,7 @@ from sqlalchemy import delete, or_, select, update
 
 from journal import jobs
 from journal.accounts import audit, keys
-from journal.care import care, sharing
+from journal.care import care, changes, sharing
 from journal.core import crypto, mail
 from journal.core.extensions import db
 from journal.models.safety_flags import SafetySignal
@@ -120,6 +120,7 @@ def stop(patient: User, udk: bytes, link: CareLink) -> None:
     )
     sharing.advance_counter(patient, udk)
     audit.record(patient.id, "share.safety_signals_off", str(link.therapist_id))
+    changes.caseload_changed(patient.id, link.therapist_id)  # its flags leave the row
     db.session.commit()
 
 
@@ -189,6 +190,7 @@ def on_flag(
         row.server_mac = crypto.sealed_content_mac(pepper, _context(row), row.sealed)
         row.mac_kid = kid
         db.session.add(row)
+        changes.caseload_changed(patient.id, therapist.id)  # a flag to count on the row
         made.append(row.id)
     db.session.commit()
     for signal_id in made:

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, select
+from sqlalchemy import Connection, delete, event, select, update
 from sqlalchemy.orm import Mapper
 
 from journal.core import records
 from journal.core.extensions import db
-from journal.models.sharing import Share
+from journal.models.sharing import CareLink, Share
 
 
 @dataclass(frozen=True)
@@ -125,9 +125,16 @@ def register_adapter(adapter: RecordAdapter) -> None:
     ADAPTERS[adapter.table] = adapter
 
     def forget_shares(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
-        connection.execute(
+        gone = connection.execute(
             delete(Share).where(Share.record_table == adapter.table, Share.record_id == target.id)
         )
+        if gone.rowcount:
+            # What the caseload rows of this patient show may have changed.
+            connection.execute(
+                update(CareLink)
+                .where(CareLink.patient_id == target.user_id)
+                .values(summary_generation=CareLink.summary_generation + 1)
+            )
 
     event.listen(adapter.model, "after_delete", forget_shares)
 

@@ -24,7 +24,7 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select
 
 from journal.accounts import audit, keys
-from journal.care import access, access_log, adaptations, care, shareable
+from journal.care import access, access_log, adaptations, care, changes, shareable
 from journal.care.shareable import RecordAdapter, SharedItem
 from journal.core import crypto, records
 from journal.core.extensions import db
@@ -321,6 +321,8 @@ def _seal_shares(
         db.session.add(share)
         existing[record.id] = share  # a record named twice is shared once
         new.append(share)
+    if new:
+        changes.caseload_changed(new[0].patient_id, therapist.id)
     return new
 
 
@@ -391,11 +393,15 @@ def _revoke(patient: User, udk: bytes, shares: Iterable[Share]) -> int:
     trusted = _trusted(patient, signer)
     rekey: dict[tuple[str, uuid.UUID], Share] = {}
     count = 0
+    therapists: set[uuid.UUID] = set()
     for share in shares:
         rekey.setdefault((share.record_table, share.record_id), share)
         audit.record(patient.id, "share.revoked", f"{share.record_table}:{share.record_id}")
         db.session.delete(share)
+        therapists.add(share.therapist_id)
         count += 1
+    for therapist_id in therapists:
+        changes.caseload_changed(patient.id, therapist_id)
     db.session.flush()
     for table, record_id in rekey:
         adapter = shareable.adapter_for(table)
@@ -527,6 +533,8 @@ def vouch_unsigned_shares() -> int:
         share.mac = crypto.sealed_content_mac(pepper, context, share.sealed_dek)
         share.mac_kid = kid
         vouched += 1
+    for patient_id in counters:
+        changes.caseload_changed(patient_id)
     db.session.commit()
     return vouched
 
@@ -838,9 +846,13 @@ def mark_read(shares: Iterable[Share]) -> None:
     """ "Read" on both sides: the therapist opened the item on its own or marked it
     (the brief lists items without reading them for the therapist)."""
     now = utcnow()
+    pairs = set()
     for share in shares:
         if share.therapist_read_at is None:
             share.therapist_read_at = now
+            pairs.add((share.patient_id, share.therapist_id))
+    for patient_id, therapist_id in pairs:
+        changes.caseload_changed(patient_id, therapist_id)
     db.session.commit()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Uuid
+from sqlalchemy import Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from journal.core.extensions import db
@@ -18,7 +18,8 @@ from journal.models.types import UTCDateTime, utcnow
 
 
 class MailRequest(db.Model):  # type: ignore[name-defined,misc]
-    """One message somebody asked for (a sign-up link, a start-over link).
+    """One message somebody asked for (a sign-up link, a start-over link, an
+    invitation code a therapist sends a patient).
 
     The request only records it; the job decides what to send (a sign-up link or
     "you already have an account"), so the request does the same work whether or
@@ -35,6 +36,10 @@ class MailRequest(db.Model):  # type: ignore[name-defined,misc]
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # An invitation's code, which the database otherwise never holds: sealed under a
+    # key from the pepper named by `secret_kid` and bound to this row, wiped once sent.
+    secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    secret_kid: Mapped[str | None] = mapped_column(String(32))
 
 
 class FailedJob(db.Model):  # type: ignore[name-defined,misc]

@@ -85,6 +85,43 @@ class CareLink(db.Model):  # type: ignore[name-defined,misc]
     # does not pay a public-key open per row on every load. A newer `sealed_name`
     # (the patient accepted again) wins and replaces it.
     own_sealed_name: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Advanced whenever what the caseload row shows may have changed (a share made,
+    # revoked or read, a flag acknowledged). The sealed summary names the generation
+    # it was made at, so one put back from an older copy, alone, is rebuilt.
+    summary_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class CaseloadSummary(db.Model):  # type: ignore[name-defined,misc]
+    """What one caseload row shows (unread and new counts, open safety flags and the
+    oldest one's time, the last check-in), sealed under the therapist's data key and
+    bound to the link, both parties and the link's `summary_generation`
+    (journal/care/summaries.py). Nothing here is in clear but the ids."""
+
+    __tablename__ = "caseload_summaries"
+
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("care_links.id", ondelete="CASCADE"), primary_key=True
+    )
+    therapist_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseloadOrder(db.Model):  # type: ignore[name-defined,misc]
+    """The therapist's whole caseload in the order of attention (patient ids only),
+    sealed under their data key, with the links' count and summary generations it was
+    made from and the time it stops being right (the next appointment to pass), so a
+    page of 25 opens one order and 25 summaries however many patients there are."""
+
+    __tablename__ = "caseload_orders"
+
+    therapist_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Share(db.Model):  # type: ignore[name-defined,misc]

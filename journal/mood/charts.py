@@ -650,3 +650,78 @@ def _overlay_summary(days: Sequence[date], rows: Sequence[OverlayRow], left_out:
     if left_out:
         text += f" Showing the latest {OVERLAY_MAX_SESSIONS}; {left_out} earlier not shown."
     return text
+
+
+# -- the brief's sparkline -----------------------------------------------------------------
+
+SPARK_WIDTH: Final = 240
+SPARK_HEIGHT: Final = 44
+SPARK_PAD: Final = 4.0
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """Daily mood (1-5) over a dosing series, dosing sessions as upright lines: small,
+    no axes, with a sentence that says what it shows (its accessible description)."""
+
+    segments: tuple[str, ...]
+    # Points without a neighbour the day before or after, drawn as dots.
+    dots: tuple[Point, ...]
+    latest: Point
+    sessions: tuple[SessionMarker, ...]
+    first: date
+    last: date
+    summary: str
+    width: int = SPARK_WIDTH
+    height: int = SPARK_HEIGHT
+    top: float = SPARK_PAD
+    bottom: float = SPARK_HEIGHT - SPARK_PAD
+
+
+def sparkline(
+    checkins: Sequence[DailyMood],
+    first: date,
+    last: date,
+    sessions: Sequence[datetime],
+    zone: tzinfo,
+) -> Sparkline | None:
+    """None when no check-in falls between `first` and `last`."""
+    inside = sorted((c for c in checkins if first <= c.day <= last), key=lambda c: c.day)
+    if not inside:
+        return None
+    span = max((last - first).days, 1)
+
+    def x(day: date) -> float:
+        return _r(SPARK_PAD + (SPARK_WIDTH - 2 * SPARK_PAD) * (day - first).days / span)
+
+    def y(mood: float) -> float:
+        return _r(SPARK_HEIGHT - SPARK_PAD - (SPARK_HEIGHT - 2 * SPARK_PAD) * (mood - 1) / 4)
+
+    points = [Point(x(c.day), y(c.mood), float(c.mood), _day_label(c.day)) for c in inside]
+    offsets = [float((c.day - first).days) for c in inside]
+    segments = _segments(points, offsets, 1)
+    alone = tuple(
+        p
+        for i, p in enumerate(points)
+        if (i == 0 or offsets[i] - offsets[i - 1] > 1)
+        and (i == len(points) - 1 or offsets[i + 1] - offsets[i] > 1)
+    )
+    markers = tuple(
+        SessionMarker(x(day), _day_label(day))
+        for day in sorted({local_day(moment, zone) for moment in sessions})
+        if first <= day <= last
+    )
+    lowest = min(inside, key=lambda c: (c.mood, c.day))
+    highest = max(inside, key=lambda c: (c.mood, c.day))
+    n = len(inside)
+    text = (
+        f"Mood from {n} shared check-in{'s' if n != 1 else ''}, {_day_label(first)} to "
+        f"{_day_label(last)}, 1 to 5 (5 is very good): lowest {lowest.mood} on "
+        f"{_day_label(lowest.day)}, highest {highest.mood} on {_day_label(highest.day)}, "
+        f"latest {inside[-1].mood} on {_day_label(inside[-1].day)}."
+    )
+    if markers:
+        text += f" Dosing sessions: {', '.join(m.label for m in markers)}."
+    else:
+        text += " No dosing session in this period."
+    return Sparkline(segments, alone, points[-1], markers, first, last, text)

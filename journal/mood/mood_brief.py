@@ -12,14 +12,15 @@ the therapist sees.
   `journal.mood.charts`, and a table of each shared check-in.
 - "Questionnaires" (order 30): the latest shared PHQ-9, GAD-7 (and PCL-5) with band,
   and the change from the first shared one, with response and remission.
-- The patients list's "last check-in": the latest shared check-in (clear metadata of
-  a shared record: its day and time, nothing opened).
+- The caseload's "last check-in": the latest shared check-in whose share verifies as
+  the patient's (clear metadata of a shared record: its day and time, nothing
+  opened), kept in the therapist's sealed caseload summary.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import fmean
@@ -27,12 +28,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from journal.care import access, brief, safety_flags
 from journal.care.brief import BriefContext, BriefSection
 from journal.care.shareable import SharedItem
+from journal.care.sharing import ShareColumns, ShareRow
 from journal.core.extensions import db
+from journal.models.kap_sessions import SessionStatus
 from journal.models.moods import CheckIn
 from journal.models.sharing import CareLink, Share
 from journal.models.types import utcnow
@@ -162,6 +164,33 @@ def mood_section(context: BriefContext) -> dict[str, Any] | None:
     }
 
 
+def series_section(context: BriefContext) -> dict[str, Any] | None:
+    """Mood over the dosing series, for the summary: from a week before the first
+    dosing session of the last `SERIES_DAYS` days (the last four weeks when there is
+    none) to today, each session marked; only shared check-ins."""
+    zone = _patient_zone(context.link)
+    now = utcnow()
+    today = now.astimezone(zone).date()
+    earliest = today - timedelta(days=brief.SERIES_DAYS - 1)
+    sessions = [
+        s.starts_at
+        for s in brief.session_headings(context.link.patient_id)
+        if s.status != SessionStatus.CANCELLED
+        and s.starts_at <= now
+        and s.starts_at.astimezone(zone).date() >= earliest
+    ]
+    if sessions:
+        first = max(earliest, min(sessions).astimezone(zone).date() - timedelta(days=7))
+    else:
+        first = today - timedelta(days=27)
+    daily = [
+        DailyMood(record.day, int(item.content["mood"]), int(item.content["anxiety"]))
+        for _, record, item in _opened(context, moods.TABLE, lambda r: r.day >= first)
+    ]
+    line = charts.sparkline(daily, first, today, sessions, zone)
+    return None if line is None else {"line": line}
+
+
 def _one_decimal(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
@@ -214,36 +243,57 @@ def scores_section(context: BriefContext) -> dict[str, Any] | None:
 # -- the patients list ---------------------------------------------------------------------
 
 
-def last_check_ins(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    """When each patient's latest check-in shared with this therapist was made; none
+def last_check_in(
+    therapist: User, patient_id: uuid.UUID, verified: Callable[[ShareColumns], bool]
+) -> datetime | None:
+    """When the patient's latest check-in shared with this therapist was made; None
     when check-ins are not shared (a private check-in never moves it).
 
-    One statement, with a subquery per patient that walks their check-ins newest day
-    first (their day index) and stops at the first one with a readable share: a year
-    of daily check-ins for each of twenty patients is not read to find twenty dates.
-    Asked the other way round (every shared check-in, then the newest), PostgreSQL
-    read them all."""
-    readable = access.readable_shares(therapist).where(
-        Share.record_table == moods.TABLE,
-        Share.record_id == CheckIn.id,
-        Share.patient_id == CheckIn.user_id,
-        Share.record_revision == CheckIn.revision,
-    )
-    patient = aliased(User)
-    latest = (
-        select(CheckIn.created_at)
-        .where(CheckIn.user_id == patient.id, readable.exists())
-        # One check-in a day (a unique key), so the day alone orders them.
+    Newest day first (one check-in a day, a unique key), stopping at the first
+    share that `verified` accepts as the patient's: a share planted in the database
+    never moves it. Only a caseload summary being rebuilt asks."""
+    rows = db.session.execute(
+        select(
+            Share.id,
+            Share.record_table,
+            Share.record_id,
+            Share.patient_id,
+            Share.therapist_id,
+            Share.record_revision,
+            Share.sealed_dek,
+            Share.mac,
+            Share.mac_kid,
+            CheckIn.created_at,
+        )
+        .join(
+            CheckIn,
+            (CheckIn.id == Share.record_id)
+            & (CheckIn.user_id == Share.patient_id)
+            & (CheckIn.revision == Share.record_revision),
+        )
+        .where(
+            Share.id.in_(
+                access.readable_shares(therapist)
+                .where(Share.patient_id == patient_id, Share.record_table == moods.TABLE)
+                .with_only_columns(Share.id)
+            )
+        )
         .order_by(CheckIn.day.desc())
-        .limit(1)
-        .correlate(patient)
-        .scalar_subquery()
     )
-    rows = db.session.execute(select(patient.id, latest).where(patient.id.in_(patient_ids))).all()
-    return {pid: when for pid, when in rows if when is not None}
+    for row in rows:
+        if verified(ShareRow(*row[:9])):
+            return row[9]
+    return None
 
 
 BRIEF_SECTIONS = (
+    BriefSection(
+        key="mood_series",
+        title="Mood over the series",
+        order=5,
+        build=series_section,
+        in_summary=True,
+    ),
     BriefSection(
         key="safety_flags",
         title="Safety flags",

@@ -37,6 +37,7 @@ TIMELINE_TEMPLATES: dict[str, str] = {
 
 # The sections of a therapist's brief, by the section's key.
 BRIEF_SECTION_TEMPLATES: dict[str, str] = {
+    "mood_series": "clinic/sections/_mood_series.html",
     "safety_flags": "clinic/sections/_safety_flags.html",
     "safety_signals": "clinic/sections/_safety_signals.html",
     "mood_trend": "clinic/sections/_mood_trend.html",

@@ -1,5 +1,6 @@
-"""The "shared with … · read by …" marks under a patient's own records, and whether
-there is anyone to share with: template helpers every domain's pages use.
+"""The "shared with … · read by …" marks under a patient's own records, whether there
+is anyone to share with and the appointments their therapists set: template helpers
+every domain's pages use.
 
 A page that lists records calls `prefetch_share_marks` once, so the template's
 `share_marks_for` per record runs no query; a page with one record lets the template
@@ -15,17 +16,28 @@ from flask import Flask, g
 from flask_login import current_user
 
 from journal.care import care, safety_signals, sharing
+from journal.models.sharing import CareLink
 from journal.web.identity import user
+
+
+def _patient_links() -> list[CareLink]:
+    """The signed-in patient's links, once per request (none for anyone else)."""
+    if not current_user.is_authenticated or current_user.is_therapist:
+        return []
+    if "care_links" not in g:
+        g.care_links = care.links_of_patient(user())
+    links: list[CareLink] = g.care_links
+    return links
 
 
 def care_can_share() -> bool:
     """True for a patient with at least one therapist to share with."""
-    if not current_user.is_authenticated or current_user.is_therapist:
-        return False
-    if "care_can_share" not in g:
-        g.care_can_share = bool(care.links_of_patient(user()))
-    value: bool = g.care_can_share
-    return value
+    return bool(_patient_links())
+
+
+def patient_appointments() -> list[care.PatientAppointment]:
+    """The upcoming appointments the patient's therapists set, soonest first."""
+    return care.patient_appointments(_patient_links())
 
 
 def prefetch_share_marks(table: str, record_ids: Iterable[uuid.UUID]) -> None:
@@ -64,5 +76,6 @@ def told_of_signal(result_id: uuid.UUID) -> list[str]:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(care_can_share, "care_can_share")
+    app.add_template_global(patient_appointments, "patient_appointments")
     app.add_template_global(share_marks_for, "share_marks_for")
     app.add_template_global(told_of_signal, "told_of_signal")

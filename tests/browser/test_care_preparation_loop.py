@@ -57,13 +57,13 @@ def test_adapted_checklist_plan_share_and_brief_in_two_browsers(
     therapist.get_by_role("link", name="Adapt the preparation checklist").click()
     heading(therapist, f"Preparation checklist for {PATIENT}")
     check(therapist, "adapt the checklist")
-    music = therapist.locator("fieldset.adapt-row", has_text="Get your music ready")
-    music.get_by_label("Item", exact=True).fill("Choose three pieces of music without words")
-    questionnaires = therapist.locator("fieldset.adapt-row", has_text="Fill in your questionnaires")
-    questionnaires.get_by_label("Keep this item").uncheck()
-    new_row = therapist.locator("fieldset.adapt-row.is-new").first
-    new_row.get_by_label("Item", exact=True).fill(OWN_ITEM)
-    new_row.get_by_label("When").select_option(label="24 h before")
+    therapist.get_by_label("Item: Get your music ready").fill(
+        "Choose three pieces of music without words"
+    )
+    therapist.get_by_label("Keep \u201cFill in your questionnaires\u201d").uncheck()
+    new_row = therapist.locator("li.adapt-line.is-new").first
+    new_row.get_by_label("New item", exact=True).fill(OWN_ITEM)
+    new_row.get_by_label("When: New item").select_option(label="24 h before")
     therapist.get_by_role("button", name="Save for this patient").click()
     expect(therapist.get_by_role("status").first).to_contain_text("Preparation checklist saved")
     expect(therapist.get_by_text("Your adaptation, last saved")).to_be_visible()
@@ -161,20 +161,19 @@ def test_adapted_prompt_set_from_the_clinic_to_a_done_session(
     therapist.get_by_role("link", name="Adapt the integration prompts").click()
     heading(therapist, f"Integration prompts for {PATIENT}")
     check(therapist, "adapt the prompts")
-    hard = therapist.locator("fieldset.adapt-row", has_text="What was hard?")
-    hard.get_by_label("Prompt", exact=True).fill("What was hardest, and what helped?")
-    therapist.locator("fieldset.adapt-row", has_text="What surprised you?").get_by_label(
-        "Keep this prompt"
-    ).uncheck()
-    new_row = therapist.locator("fieldset.adapt-row.is-new").first
-    new_row.get_by_label("Prompt", exact=True).fill(OWN_PROMPT)
+    therapist.get_by_label("Prompt: What was hard?", exact=True).fill(
+        "What was hardest, and what helped?"
+    )
+    therapist.get_by_label("Keep \u201cWhat surprised you?\u201d").uncheck()
+    new_row = therapist.locator("li.adapt-line.is-new").first
+    new_row.get_by_label("New prompt", exact=True).fill(OWN_PROMPT)
     therapist.get_by_role("button", name="Save for this patient").click()
     expect(therapist.get_by_role("alert")).to_contain_text("Choose when the prompt comes.")
-    new_row = therapist.locator("fieldset.adapt-row.is-new").first
-    expect(new_row.get_by_label("Prompt", exact=True)).to_have_value(OWN_PROMPT)
+    new_row = therapist.locator("li.adapt-line.is-new").first
+    expect(new_row.get_by_label("New prompt", exact=True)).to_have_value(OWN_PROMPT)
     check(therapist, "adapt the prompts, a time missing")
     screenshots(therapist, "care-adapt-prompts-error")
-    new_row.get_by_label("When").select_option(label="Right after")
+    new_row.locator("select.line-when").select_option(label="Right after")
     therapist.get_by_role("button", name="Save for this patient").click()
     expect(therapist.get_by_role("status").first).to_contain_text("Integration prompts saved")
     expect(therapist.get_by_text("Your adaptation, last saved")).to_be_visible()

@@ -81,6 +81,33 @@ def test_caseload_and_brief_on_a_laptop_and_a_phone(
         laptop_context.close()
 
 
+def test_the_patient_sees_the_appointment_and_can_add_it_to_a_calendar(
+    new_context: Callable[..., BrowserContext], app: Flask
+) -> None:
+    result = app.test_cli_runner().invoke(args=["demo", "load", "--reset"])
+    assert result.exit_code == 0, result.output
+    found = re.search(r"patient\s+(\S+@\S+)\s+(\S+)", result.output)
+    assert found, result.output
+    phone = new_context().new_page()
+    phone.goto("/login")
+    phone.get_by_label("Email").fill(found.group(1))
+    phone.get_by_label("Password").fill(found.group(2))
+    phone.get_by_role("button", name="Log in").click()
+    heading(phone, "Home")
+    card = phone.get_by_role("region", name="Your next appointment")
+    expect(card).to_contain_text("with Dr Sam Lee (demo)")
+    with phone.expect_download() as download:
+        card.get_by_role("link", name=re.compile("Add to calendar")).click()
+    body = Path(download.value.path()).read_text()
+    assert "SUMMARY:Appointment \u2014 Fresh Tracks" in body and "demo" not in body
+    card.scroll_into_view_if_needed()
+    check(phone, "Home with the appointment, phone")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for scheme in ("light", "dark"):
+        phone.emulate_media(color_scheme=scheme)
+        card.screenshot(path=str(ARTIFACTS / f"patient-appointment-card-{scheme}.png"))
+
+
 def _workspace(laptop: Page, phone: Page, password: str, tmp_path: Path) -> None:
     _log_in(laptop, password)
     _log_in(phone, password)
@@ -141,6 +168,13 @@ def _workspace(laptop: Page, phone: Page, password: str, tmp_path: Path) -> None
     if groups.count() > 1:
         expect(groups.nth(1)).not_to_have_attribute("open", "")
     expect(laptop.locator(".brief")).not_to_contain_text("due now")
+    # Mood over the series in the summary, the dosing sessions marked, on one screen.
+    spark = summary.get_by_role("img", name=re.compile("Mood over the series"))
+    expect(spark).to_be_visible()
+    assert spark.evaluate("e => e.getAttribute('style')") is None
+    expect(spark.locator("desc")).to_contain_text("Dosing sessions:")
+    box = spark.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 768
     assert_no_axe_violations(laptop, "brief, laptop")
     laptop.emulate_media(color_scheme="dark")
     assert_no_axe_violations(laptop, "brief, laptop (dark)")
@@ -166,5 +200,97 @@ def _workspace(laptop: Page, phone: Page, password: str, tmp_path: Path) -> None
 
     phone.goto(laptop.url)
     heading(phone, "Pre-appointment brief")
+    expect(phone.get_by_role("img", name=re.compile("Mood over the series"))).to_be_visible()
     check(phone, "brief, phone")
     _shots(phone, "clinic-brief-phone")
+
+    _adaptation_form(laptop, phone, laptop.url.replace("/brief", "/adaptations/checklist"))
+    _invite_by_email(laptop)
+
+
+def _invite_by_email(laptop: Page) -> None:
+    """An address that is not one keeps what was typed and says so; a good one is
+    named on the code it was mailed with."""
+    laptop.goto("/clinic/invite")
+    laptop.get_by_label("The name you use for the patient").fill("Jo Example")
+    laptop.get_by_label("Email the code to the patient").fill("jo at example")
+    laptop.get_by_role("button", name="Create an invitation code").click()
+    expect(laptop.locator("#f-patient_email-error")).to_contain_text("Enter an email address")
+    expect(laptop.get_by_label("Email the code to the patient")).to_have_value("jo at example")
+    assert_no_axe_violations(laptop, "invite with a bad address, laptop")
+    form = laptop.locator("form", has=laptop.get_by_label("Email the code to the patient"))
+    form.screenshot(path=str(ARTIFACTS / "clinic-invite-email-error-laptop.png"))
+    laptop.get_by_label("Email the code to the patient").fill("jo@example.org")
+    laptop.get_by_role("button", name="Create an invitation code").click()
+    expect(laptop.get_by_text("Sent to jo@example.org")).to_be_visible()
+    expect(laptop.get_by_text("For Jo Example", exact=True)).to_be_visible()
+
+
+def _line_texts(page: Page) -> list[str]:
+    return page.locator(".adapt-lines > li:not([hidden]) .line-text").evaluate_all(
+        "els => els.map(e => e.value)"
+    )
+
+
+def _adaptation_form(laptop: Page, phone: Page, url: str) -> None:
+    """The checklist adaptation form: one line per item, the route filter as chips,
+    moves by keyboard and by pointer, details that show all their text."""
+    laptop.goto(url)
+    heading(laptop, re.compile("checklist", re.IGNORECASE))
+    tall = laptop.evaluate("document.documentElement.scrollHeight")
+    assert tall < 2800, tall  # every item of every route, on one line each (was 15,748)
+    lines = laptop.locator(".adapt-lines > li:not([hidden]) .line")
+    for n in range(lines.count()):
+        box = lines.nth(n).bounding_box()
+        assert box is not None and box["height"] < 50, (n, box)
+
+    # The chips: the items for an IV infusion (at the clinic) fit the screen.
+    laptop.get_by_role("button", name="IV infusion").click()
+    expect(laptop.get_by_role("button", name="IV infusion")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    shown = laptop.locator(".adapt-lines > li:not([hidden])")
+    expect(shown.filter(has=laptop.locator('input[value="Confirm your sitter"]'))).to_have_count(0)
+    listing = laptop.locator(".adapt-lines").bounding_box()
+    assert listing is not None and listing["height"] <= 768, listing
+    assert_no_axe_violations(laptop, "adaptation form, laptop")
+    _shots(laptop, "clinic-adaptation-laptop")
+
+    # Keyboard: the second item moves up with its button, focus stays on it.
+    before = _line_texts(laptop)
+    up = shown.nth(1).get_by_role("button", name=re.compile("^Move up"))
+    up.focus()
+    laptop.keyboard.press("Enter")
+    assert _line_texts(laptop)[:2] == [before[1], before[0]]
+    assert laptop.evaluate("document.activeElement.dataset.move") == "-1"
+    # Pointer: and back down with a click.
+    shown.nth(0).get_by_role("button", name=re.compile("^Move down")).click()
+    assert _line_texts(laptop)[:2] == before[:2]
+
+    # Details open on request, in a text area that shows all of its text.
+    toggle = shown.nth(0).get_by_role("button", name=re.compile("^Details"))
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    area = shown.nth(0).locator("textarea")
+    expect(area).to_be_visible()
+    assert area.evaluate("e => e.value.length > 40 && e.scrollHeight <= e.clientHeight + 2")
+    laptop.emulate_media(color_scheme="dark")
+    assert_no_axe_violations(laptop, "adaptation form, laptop (dark)")
+    laptop.emulate_media(color_scheme="light")
+    _shots(laptop, "clinic-adaptation-details-laptop")
+
+    # Saved in the new order.
+    shown.nth(0).get_by_role("button", name=re.compile("^Move down")).click()
+    laptop.get_by_role("button", name="Save for this patient").click()
+    expect(laptop.get_by_text(re.compile("Preparation checklist saved for"))).to_be_visible()
+    assert _line_texts(laptop)[:2] == [before[1], before[0]]
+
+    phone.goto(url)
+    heading(phone, re.compile("checklist", re.IGNORECASE))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 412
+    check(phone, "adaptation form, phone")
+    _shots(phone, "clinic-adaptation-phone")
+    phone.locator(".adapt-lines > li").nth(0).scroll_into_view_if_needed()
+    phone.locator(".adapt-lines").screenshot(
+        path=str(ARTIFACTS / "clinic-adaptation-rows-phone.png")
+    )

@@ -129,7 +129,7 @@ def screenshots(page: Page, name: str) -> None:
     page.emulate_media(color_scheme="light")
 
 
-def heading(page: Page, text: str) -> None:
+def heading(page: Page, text: str | re.Pattern[str]) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(text)
 
 

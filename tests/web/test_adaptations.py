@@ -110,9 +110,9 @@ def test_the_therapist_starts_from_the_clinics_list_and_sees_their_own_adaptatio
     assert f'value="{REWORDED}"' in body and f'value="{OWN_ITEM}"' in body
     assert '<option value="just_before:-5" selected>' in body
     # The item left out comes back unticked, so one tick restores it.
-    left_out = body[body.index("<legend>Fill in your questionnaires</legend>") :]
-    left_out = left_out[: left_out.index("</fieldset>")]
-    assert 'name="row-' in left_out and "checked" not in left_out.split("Keep this item")[0]
+    keep = body[: body.index("Keep \u201cFill in your questionnaires\u201d")]
+    keep = keep[keep.rindex('<label class="line-keep') :]
+    assert 'name="row-' in keep and "checked" not in keep
     patient_page = plain(pair.therapist.get(f"/clinic/patients/{pair.patient_id}"))
     assert "Adapted by you, last saved" in patient_page
 
@@ -369,3 +369,27 @@ def test_starting_over_drops_sessions_and_adaptations_sealed_to_the_old_keys(
     # The new account's pages open: nothing sealed to the old keys is left behind.
     assert fresh.get("/sessions/new").status_code == 200
     assert fresh.get("/sessions/").status_code == 200
+
+
+def test_rows_are_saved_in_the_order_the_therapist_moved_them_to(app: Flask, pair: Pair) -> None:
+    """The page's move buttons only change each row's hidden position; the server
+    keeps the rows in that order, and names an error by the row's new place."""
+    posted = default_rows()
+    count = int(posted["rows"])
+    first, music = row_of(posted, "no-alcohol-or-drugs"), row_of(posted, "music-ready")
+    for n in range(count):
+        posted[f"row-{n}-position"] = str(n + 1)
+    posted[music + "position"] = "0"  # "Get your music ready" moved to the top
+    response = post_adaptation(pair.therapist, adaptation_url(pair), posted)
+    assert response.status_code == 302, response.status_code
+    body = pair.therapist.get(adaptation_url(pair)).get_data(as_text=True)
+    assert body.index('value="Get your music ready"') < body.index(
+        'value="From now: no alcohol, cannabis or other drugs"'
+    )
+    assert first != music
+
+    posted[music + "text"] = ""  # now wrong, and first on the page
+    response = post_adaptation(pair.therapist, adaptation_url(pair), posted)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="f-row-0-text"' in html and 'aria-describedby="f-row-0-text-error"' in html

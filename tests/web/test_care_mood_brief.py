@@ -330,3 +330,50 @@ def test_the_last_check_in_on_the_list_comes_from_shared_check_ins_only(
         f"/care/shares/{row.id}/revoke", data={"csrf_token": csrf_token(pair.patient, "/care/")}
     )
     assert "Last check-in None shared" in plain(pair.therapist.get("/clinic/patients"))
+
+
+# -- the summary's sparkline over the series ------------------------------------------------
+
+
+def _sparkline(pair: Pair) -> str:
+    page = pair.therapist.get(brief_url(pair)).get_data(as_text=True)
+    found = re.search(r'<figure class="series-spark">.*?</figure>', page, re.S)
+    assert found, "no sparkline in the brief"
+    return found.group(0)
+
+
+def test_the_summary_draws_mood_over_the_series_with_each_dosing_session_marked(
+    app: Flask, pair: Pair
+) -> None:
+    from tests.web.prep_helpers import move_session, plan_session
+
+    today = _today(app, pair)
+    first = plan_session(pair.patient, utcnow() + timedelta(days=2))
+    second = plan_session(pair.patient, utcnow() + timedelta(days=3))
+    move_session(app, first, datetime.combine(today - timedelta(days=20), datetime.min.time(), UTC))
+    move_session(app, second, datetime.combine(today - timedelta(days=6), datetime.min.time(), UTC))
+    enable(pair, "mood-check-ins")
+    for days, mood in ((28, 1), (21, 2), (19, 3), (18, 4), (5, 4), (1, 5)):
+        check_in_on(app, pair.patient_email, today - timedelta(days=days), mood, 2)
+    _last_appointment(app, 3)  # the mood trend covers 3 days; the sparkline the series
+
+    svg = _sparkline(pair)
+    assert 'role="img"' in svg and "style=" not in svg
+    assert '<title id="series-spark-title">Mood over the series, dosing sessions marked' in svg
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.S)
+    assert desc
+    day = lambda n: f"{(today - timedelta(days=n)).day} {(today - timedelta(days=n)):%b %Y}"  # noqa: E731
+    assert f"Dosing sessions: {day(20)}, {day(6)}." in desc.group(1)
+    # From a week before the first session: the check-in of 28 days ago is left out.
+    assert "Mood from 5 shared check-ins" in desc.group(1)
+    assert f"lowest 2 on {day(21)}" in desc.group(1)
+    drawing = svg[: svg.index("</svg>")]  # the legend's swatch is a marker too
+    assert drawing.count('class="session-marker"') == 2
+    xs = [float(x) for x in re.findall(r'class="session-marker" x1="([\d.]+)"', drawing)]
+    assert 0 < xs[0] < xs[1] < 240
+
+
+def test_no_shared_check_in_no_sparkline(app: Flask, pair: Pair) -> None:
+    check_in_on(app, pair.patient_email, _today(app, pair), 3, 3)  # private
+    page = pair.therapist.get(brief_url(pair)).get_data(as_text=True)
+    assert "series-spark" not in page

@@ -120,13 +120,13 @@ def test_the_therapist_starts_from_the_clinics_prompts_and_sees_their_own_set(
     body = again.get_data(as_text=True)
     assert "Your adaptation, last saved" in plain(again)
     assert f'value="{REWORDED}"' in body and f'value="{OWN_PROMPT}"' in body
-    assert f'value="{OWN_HINT}"' in body
-    moved = body[body.index(f"<legend>{MOVED}</legend>") :]
-    assert '<option value="day_3" selected>' in moved[: moved.index("</fieldset>")]
+    assert f">{OWN_HINT}</textarea>" in body
+    moved = body[body.index(f"When: {MOVED}</label>") :]
+    assert '<option value="day_3" selected>' in moved[: moved.index("</select>")]
     # The prompt left out comes back unticked, so one tick restores it.
-    left_out = body[body.index(f"<legend>{REMOVED}</legend>") :]
-    left_out = left_out[: left_out.index("</fieldset>")]
-    assert 'name="row-' in left_out and "checked" not in left_out.split("Keep this prompt")[0]
+    keep = body[: body.index(f"Keep \u201c{REMOVED}\u201d")]
+    keep = keep[keep.rindex('<label class="line-keep') :]
+    assert 'name="row-' in keep and "checked" not in keep
     assert "Integration prompts, last changed" in plain(
         pair.patient.get(f"/care/therapists/{pair.link}")
     )
@@ -324,8 +324,10 @@ def test_a_bad_set_is_refused_with_everything_typed_kept(
     body = response.get_data(as_text=True)
     assert "Typed and kept?" in body
     for target, typed in change.items():
-        if typed and target.endswith(("text", "hint")):
+        if typed and target.endswith("text"):
             assert f'value="{typed}"' in body, target
+        if typed and target.endswith("hint"):
+            assert f">{typed}</textarea>" in body, target
     assert _count(app) == 0
 
 

@@ -146,9 +146,10 @@ class PageCase:
 
 
 PAGES = [
-    # 9: the links a clinic ended (its administrator closed a therapist's account)
-    # are read, and settled, in one statement.
-    PageCase("home", "/", Role.PATIENT, seed_entries, (1, 3), recent_titles, budget=9),
+    # 10: the links a clinic ended (its administrator closed a therapist's account)
+    # are read, and settled, in one statement; and the appointment the therapist
+    # set is shown (the patient's links).
+    PageCase("home", "/", Role.PATIENT, seed_entries, (1, 3), recent_titles, budget=10),
     PageCase(
         "journal list",
         "/journal/",

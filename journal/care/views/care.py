@@ -59,6 +59,22 @@ def _back(default: str) -> str:
 # -- the care-team page ---------------------------------------------------------------
 
 
+@bp.get("/links/<link_id>/appointment.ics")
+@login_required
+def appointment_calendar(link_id: str) -> ResponseReturnValue:
+    """The next appointment this therapist set, for the patient's calendar: nothing
+    but the time and "Appointment \u2014 Fresh Tracks" (no names, no health detail)."""
+    me = _patient()
+    link = access.patient_link(me, link_id)
+    body = care.appointment_ics(link)
+    if body is None:
+        raise RecordNotFound(link_id)
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    return response
+
+
 @bp.get("/")
 @login_required
 def index() -> str:

@@ -36,9 +36,10 @@ from journal.care import (  # noqa: F401 (registers the checklist kind)
     prompt_adaptation,
     shareable,
     sharing,
+    summaries,
 )
 from journal.care.access import RecordNotFound
-from journal.care.care import CareError
+from journal.care.care import CareError, InvitationEmailError
 from journal.core.extensions import db
 from journal.dosing.kap_sessions import zone_of
 from journal.models.sharing import CareLink
@@ -100,12 +101,18 @@ def invite() -> ResponseReturnValue:
     if request.method == "GET":
         return _invite_page()
     raw_name = request.form.get("patient_name", "")
+    raw_email = request.form.get("patient_email", "")
     try:
-        issued = care.create_invitation(me, raw_name)
+        issued = care.create_invitation(me, raw_name, raw_email)
     except CareError as exc:
-        return make_response(
-            _invite_page(patient_name_value=raw_name, patient_name_error=str(exc)), 422
+        by_email = isinstance(exc, InvitationEmailError)
+        page = _invite_page(
+            patient_name_value=raw_name,
+            patient_email_value=raw_email,
+            email_error=str(exc) if by_email else None,
+            patient_name_error=None if by_email else str(exc),
         )
+        return make_response(page, 422)
     return _invite_page(issued, link=url_for("care.invitation", code=issued.code, _external=True))
 
 
@@ -166,8 +173,7 @@ def _patient_page(
         labels=_labels(),
         last=care.last_appointment(link),
         upcoming=care.upcoming_appointment(link),
-        open_flags=brief.open_flags(me, [link.patient_id])[link.patient_id],
-        last_check_in=brief.last_check_ins(me, [link.patient_id]).get(link.patient_id),
+        summary=summaries.summary_of(me, current_udk(), link),
         next_dosing_session=brief.next_dosing_sessions([link.patient_id]).get(link.patient_id),
         kinds=adaptations.KINDS,
         adapted=adaptations.updated_at_by_kind(me.id, link.patient_id),

@@ -2,20 +2,17 @@
 
 The route lives on the clinic blueprint (so the route enumeration in
 tests/web/test_clinic_access.py covers it) and, like every clinic route, goes through
-`access.shared_record` before anything is opened. This module also connects the
-patients list's open-flag count, which needs the therapist's key from their session
-(`journal.wiring` connects it).
+`access.shared_record` before anything is opened. The caseload's open-flag counts
+come from its sealed summaries (journal/care/summaries.py).
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
-from flask import flash, g, has_request_context, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -140,30 +137,3 @@ def flag_acknowledgement(item: SharedItem) -> dict[str, Any] | None:
         "record_id": item.record_id,
         "form_id": f"ack-{g.ack_forms}",
     }
-
-
-def _open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    """Both the counts and the oldest times come from one look per request."""
-    if not has_request_context() or not current_user.is_authenticated:
-        return {}
-    if current_user.id != therapist.id:
-        return {}
-    key = (therapist.id, tuple(patient_ids))
-    memo: dict[Any, Any] = g.setdefault("open_flags", {})
-    if key not in memo:
-        memo[key] = safety_flags.open_flags(therapist, current_udk(), patient_ids)
-    found: dict[uuid.UUID, Any] = memo[key]
-    return found
-
-
-def open_flags(therapist: User, patient_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, int]:
-    """The patients list's counts: they need the therapist's key, which only their
-    session holds."""
-    return {pid: f.count for pid, f in _open_flags(therapist, patient_ids).items()}
-
-
-def oldest_open_flags(
-    therapist: User, patient_ids: Sequence[uuid.UUID]
-) -> Mapping[uuid.UUID, datetime]:
-    """When each patient's oldest unacknowledged flag was raised (for "overdue")."""
-    return {pid: f.oldest for pid, f in _open_flags(therapist, patient_ids).items()}

@@ -276,3 +276,144 @@
     document.body.className = found ? found[1] : "";
   });
 })();
+
+// Issue 17: the one-line adaptation rows. Details fold away until asked for (or wrong),
+// rows move up and down with buttons (keyboard or pointer) or by dragging a row with
+// the pointer, the route chips show the items for one route, and the empty rows for
+// new items appear one at a time. Each row's hidden `position` follows its place.
+(function () {
+  "use strict";
+
+  function renumber(list) {
+    list.querySelectorAll(":scope > li").forEach(function (li, n) {
+      var pos = li.querySelector("[data-position]");
+      if (pos) { pos.value = String(n); }
+    });
+  }
+
+  function say(list, text) {
+    var live = list.parentNode.querySelector("[data-adapt-status]");
+    if (live) { live.textContent = text; }
+  }
+
+  function visibleSibling(li, step) {
+    var other = step < 0 ? li.previousElementSibling : li.nextElementSibling;
+    while (other && other.hidden) { other = step < 0 ? other.previousElementSibling : other.nextElementSibling; }
+    return other;
+  }
+
+  function move(button) {
+    var li = button.closest("li");
+    var list = li.parentNode;
+    var step = Number(button.dataset.move);
+    var other = visibleSibling(li, step);
+    if (!other) { say(list, step < 0 ? "Already first." : "Already last."); return; }
+    list.insertBefore(li, step < 0 ? other : other.nextElementSibling);
+    renumber(list);
+    button.focus();
+    var n = Array.prototype.indexOf.call(list.children, li) + 1;
+    say(list, "Moved to place " + n + " of " + list.children.length + ".");
+  }
+
+  function toggle(button, open) {
+    var box = document.getElementById(button.getAttribute("aria-controls"));
+    if (!box) { return; }
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    box.hidden = !open;
+  }
+
+  function filter(chips, chosen) {
+    var route = chosen.dataset.route;
+    var settings = (chosen.dataset.routeSettings || "").split(" ");
+    chips.querySelectorAll(".chip").forEach(function (chip) {
+      chip.setAttribute("aria-pressed", chip === chosen ? "true" : "false");
+    });
+    var list = chips.parentNode.querySelector(".adapt-lines");
+    list.querySelectorAll(":scope > li:not(.is-blank)").forEach(function (li) {
+      var routes = (li.dataset.routes || "").split(" ");
+      var where = (li.dataset.settings || "").split(" ");
+      var fits = !route || (routes.indexOf(route) >= 0 && where.some(function (s) { return settings.indexOf(s) >= 0; }));
+      li.hidden = !fits;
+    });
+    var shown = list.querySelectorAll(":scope > li:not(.is-blank):not([hidden])").length;
+    say(list, route ? shown + " items for " + chosen.textContent + "." : "All items.");
+  }
+
+  function moreRows(list) {
+    var blanks = list.querySelectorAll(":scope > li.is-blank");
+    if (blanks.length < 2) { return; }
+    Array.prototype.slice.call(blanks, 1).forEach(function (li) { li.hidden = true; });
+    var add = document.createElement("button");
+    add.type = "button";
+    add.className = "button secondary add-line";
+    add.textContent = list.getAttribute("aria-label") === "Prompts" ? "Add another prompt" : "Add another item";
+    list.after(add);
+    add.addEventListener("click", function () {
+      var next = list.querySelector(":scope > li.is-blank[hidden]");
+      if (!next) { return; }
+      next.hidden = false;
+      next.querySelector(".line-text").focus();
+      if (!list.querySelector(":scope > li.is-blank[hidden]")) { add.remove(); }
+    });
+  }
+
+  function draggable(list) {
+    var dragged = null;
+    list.querySelectorAll(":scope > li").forEach(function (li) {
+      var line = li.querySelector(".line");
+      line.setAttribute("draggable", "true");
+      line.addEventListener("dragstart", function (evt) {
+        if (evt.target.closest("input, select, textarea, button") && evt.target !== line) { evt.preventDefault(); return; }
+        dragged = li;
+        li.classList.add("is-dragged");
+        evt.dataTransfer.effectAllowed = "move";
+        evt.dataTransfer.setData("text/plain", "");
+      });
+      line.addEventListener("dragend", function () {
+        li.classList.remove("is-dragged");
+        dragged = null;
+        renumber(list);
+      });
+      li.addEventListener("dragover", function (evt) {
+        if (!dragged || dragged === li) { return; }
+        evt.preventDefault();
+        var box = li.getBoundingClientRect();
+        list.insertBefore(dragged, evt.clientY < box.top + box.height / 2 ? li : li.nextElementSibling);
+      });
+    });
+  }
+
+  function enable(root) {
+    root.querySelectorAll(".adapt-lines").forEach(function (list) {
+      if (list.dataset.ready) { return; }
+      list.dataset.ready = "1";
+      var status = document.createElement("p");
+      status.className = "visually-hidden";
+      status.setAttribute("role", "status");
+      status.setAttribute("data-adapt-status", "");
+      list.parentNode.insertBefore(status, list);
+      list.querySelectorAll(".line-move, .line-toggle").forEach(function (b) { b.hidden = false; });
+      list.querySelectorAll("[data-details]").forEach(function (box) {
+        if (!box.hasAttribute("data-open")) { box.hidden = true; }
+      });
+      list.addEventListener("click", function (evt) {
+        var button = evt.target.closest("button");
+        if (!button) { return; }
+        if (button.classList.contains("line-move")) { move(button); }
+        if (button.classList.contains("line-toggle")) { toggle(button, button.getAttribute("aria-expanded") !== "true"); }
+      });
+      var chips = list.parentNode.querySelector("[data-route-chips]");
+      if (chips) {
+        chips.hidden = false;
+        chips.addEventListener("click", function (evt) {
+          var chip = evt.target.closest(".chip");
+          if (chip) { filter(chips, chip); }
+        });
+      }
+      moreRows(list);
+      draggable(list);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { enable(document); });
+  document.addEventListener("htmx:load", function (evt) { if (evt.detail.elt.querySelectorAll) { enable(evt.detail.elt); } });
+})();
