@@ -68,6 +68,9 @@ NOT_EXPORTED = {
     "safety_checks": "the therapist's own sealed note about a shared result",
     "care_invitations": "the therapist's invitation; the link it made is in care_team.links",
     "therapist_profiles": "a therapist's own name, shown to patients as care_team therapist",
+    "caseload_summaries": "the therapist's own sealed counts for their patients list, "
+    "made from what is in care_team.shares",
+    "caseload_orders": "the therapist's own sealed order of their patients list",
     "safety_signals": "the flag, instrument and time sealed to the therapist; the result "
     "itself is in measure_results and the choice in care_team.standing_shares",
 }

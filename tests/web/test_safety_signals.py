@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
 from journal import jobs
-from journal.care import brief, care, safety_flags, safety_signals
+from journal.care import brief, care, changes, safety_flags, safety_signals
 from journal.core.extensions import db
 from journal.models.jobs import FailedJob
 from journal.models.safety_flags import SafetyFlagAcknowledgement, SafetySignal
@@ -368,6 +368,10 @@ def test_an_acknowledgement_planted_or_swapped_in_the_database_does_not_count(
         rows = {str(r.result_id): r for r in db.session.scalars(select(SafetyFlagAcknowledgement))}
         a, b = rows[first].sealed, rows[second].sealed
         rows[first].sealed, rows[second].sealed = b, a
+        # The caseload keeps a sealed summary until the link's generation moves (any
+        # share, read or acknowledgement; or the attacker, who can write it too):
+        # then it counts again, and a swapped note counts for nothing.
+        changes.caseload_changed(pair.patient_id, pair.therapist_id)
         db.session.commit()
     assert "Open safety flags 2 to acknowledge" in _open_flags(pair.therapist)
     page = plain(pair.therapist.get(brief_url(pair)))
