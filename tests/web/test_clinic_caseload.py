@@ -5,13 +5,13 @@ by the sealed name or the email, in pages, and as fast for 400 patients as for 2
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from journal.core import crypto
 from journal.models.types import utcnow
 from journal.models.users import Role
 from tests.factories import login, make_user
@@ -69,33 +69,37 @@ def test_400_patients_are_paged_and_found_by_name_or_email(
     )
 
 
-def test_400_patients_cost_what_20_do(app: Flask, therapist: FlaskClient) -> None:
+def test_400_patients_cost_what_20_do(
+    app: Flask, therapist: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The order is kept sealed and a page opens only its own rows' summaries: the
-    same statements for 20 patients and for 400, and about the same time for a full
-    page of 25 as for page 1 of 400 (two therapists, requests interleaved, so the
-    shared machine's load weighs on both alike)."""
+    same statements, and the same number of decryptions, for 20 patients and for
+    400. (Time is measured by `make bench`, not here: a shared machine's load would
+    decide a timed assertion.)"""
+    opened: list[int] = []
+    real_open = crypto.open_sealed
+
+    def counting_open(key: bytes, blob: bytes, binding: crypto.Binding) -> bytes:
+        opened.append(1)  # the real AES-GCM open, counted
+        return real_open(key, blob, binding)
+
+    monkeypatch.setattr(crypto, "open_sealed", counting_open)
+
+    def load() -> tuple[list[str], int]:
+        opened.clear()
+        with counting_statements(app) as statements:
+            assert therapist.get("/clinic/patients").status_code == 200
+        return statements, len(opened)
+
     add_patients(app, THERAPIST, [f"Small {i}" for i in range(20)])
     therapist.get("/clinic/patients")  # builds the summaries and the order
-    with counting_statements(app) as small:
-        assert therapist.get("/clinic/patients").status_code == 200
+    small, small_opens = load()
     add_patients(app, THERAPIST, [f"Big {i}" for i in range(380)], prefix="more")
     therapist.get("/clinic/patients")
-    with counting_statements(app) as large:
-        assert therapist.get("/clinic/patients").status_code == 200
+    large, large_opens = load()
     assert len(large) == len(small), "\n".join(large)
-
-    one_page = app.test_client()
-    make_user(app, "dr.page@example.com", Role.THERAPIST)
-    login(one_page, "dr.page@example.com")
-    add_patients(app, "dr.page@example.com", [f"Page {i}" for i in range(25)], prefix="page")
-    times: dict[str, list[float]] = {"page": [], "big": []}
-    for _ in range(40):
-        for key, client in (("page", one_page), ("big", therapist)):
-            start = time.perf_counter()
-            assert client.get("/clinic/patients").status_code == 200
-            times[key].append(time.perf_counter() - start)
-    page, big = min(times["page"][1:]), min(times["big"][1:])
-    assert big < page * 1.2, (page, big)
+    # 20 patients fit on one page; 400 show 25 of them: at most 5 more opens, never 380.
+    assert large_opens <= small_opens + 5 * 2, (small_opens, large_opens)
 
 
 def test_flags_first_then_new_items_then_the_next_appointment(
