@@ -35,6 +35,7 @@ from journal.dosing.kap_sessions import local_to_utc
 from journal.dosing.planning import PlannedPrompt, plan_prompts
 from journal.models.integration import PromptAnswer, PromptSchedule, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
+from journal.models.types import utcnow
 from journal.models.users import User
 from journal.outbox import idempotency
 from journal.your_data import export
@@ -55,7 +56,6 @@ MORNING: Final = time(9, 0)
 _NIGHT_ENDS: Final = 5
 # A snoozed prompt comes back and stays on Home at least this long.
 SNOOZED_SHOWN_FOR: Final = timedelta(hours=24)
-HOME_LIMIT: Final = 8
 
 
 class PromptError(ValueError):
@@ -187,19 +187,34 @@ def _first_snapshot(session: KapSession, udk: bytes) -> tuple[PromptSet, dict[st
     return adapted.content, snapshot
 
 
+def _right_after_due(planned: PlannedPrompt, starts_at: datetime, done_at: datetime | None) -> datetime:
+    """A right-after prompt opens when the session is marked done or when the route's
+    session length has passed, whichever comes first (never before the start)."""
+    if planned.slot != RIGHT_AFTER or done_at is None:
+        return planned.due_at_utc
+    return max(starts_at, min(planned.due_at_utc, done_at))
+
+
 def schedule_prompts(session: KapSession, udk: bytes) -> None:
     """Make the session's schedule and prompt rows, or move them to the session's
-    current start and route. Idempotent; the caller commits (a `done` hook)."""
+    current start and route. Idempotent; the caller commits (a `done` hook).
+
+    The moment the schedule is first made (the session marked or logged done) is kept
+    in it: the right-after prompts open then if that is before the session's planned
+    end, so "Mark done" leads straight into them."""
     schedule = schedule_of(session)
     if schedule is None:
         content, snapshot = _first_snapshot(session, udk)
+        snapshot["done_at"] = utcnow().isoformat()
         schedule = PromptSchedule(
             id=uuid.uuid4(), user_id=session.user_id, kap_session_id=session.id, revision=0
         )
         records.seal_payload(udk, SCHEDULE_TABLE, schedule, snapshot)
         db.session.add(schedule)
     else:
-        content = _prompt_set_from(records.open_payload(udk, SCHEDULE_TABLE, schedule))
+        snapshot = records.open_payload(udk, SCHEDULE_TABLE, schedule)
+        content = _prompt_set_from(snapshot)
+    done_at = datetime.fromisoformat(snapshot["done_at"]) if snapshot.get("done_at") else None
     rows = {
         row.prompt_key: row
         for row in db.session.scalars(
@@ -233,8 +248,8 @@ def schedule_prompts(session: KapSession, udk: bytes) -> None:
             db.session.add(row)
         row.slot = planned.slot
         row.position = position
-        row.due_at = planned.due_at_utc
-        row.closes_at = planned.closes_at_utc
+        row.due_at = _right_after_due(planned, session.starts_at, done_at)
+        row.closes_at = row.due_at + (planned.closes_at_utc - planned.due_at_utc)
         if row.snoozed_until is not None:
             row.closes_at = max(row.closes_at, row.snoozed_until + SNOOZED_SHOWN_FOR)
 
@@ -364,18 +379,6 @@ def session_integration(session: KapSession, udk: bytes) -> SessionIntegration |
     )
 
 
-@dataclass(frozen=True)
-class DuePrompt:
-    prompt: PromptView
-    session_starts_at: datetime
-
-
-@dataclass(frozen=True)
-class HomePrompts:
-    due: list[DuePrompt]
-    more: int
-
-
 def _latest_done_session(user: User, now: datetime) -> uuid.UUID | None:
     found: uuid.UUID | None = db.session.scalar(
         select(KapSession.id)
@@ -414,22 +417,101 @@ def due_rows(user: User, now: datetime) -> list[tuple[PromptAnswer, datetime]]:
     ]
 
 
-def home_prompts(user: User, udk: bytes, now: datetime) -> HomePrompts:
-    """What Home shows: the due prompts, oldest first; only the shown ones are opened."""
-    rows = due_rows(user, now)
-    shown = rows[:HOME_LIMIT]
-    return HomePrompts(
-        due=[DuePrompt(read_prompt(row, udk), starts) for row, starts in shown],
-        more=len(rows) - len(shown),
-    )
-
-
 def next_due(user: User, now: datetime, after: PromptAnswer) -> PromptAnswer | None:
     """The next due prompt of the same session (to go on writing), if any."""
     for row, _ in due_rows(user, now):
         if row.kap_session_id == after.kap_session_id and row.id != after.id:
             return row
     return None
+
+
+# -- one card per session on Home, and the one-question-at-a-time flow ----------------
+
+
+def session_label(starts_at: datetime, now: datetime, tz: tzinfo) -> str:
+    """ "today's session", "yesterday's session", "Tuesday's session" (this past
+    week), "the session of Tue 1 Dec"."""
+    day, today = starts_at.astimezone(tz).date(), now.astimezone(tz).date()
+    days = (today - day).days
+    if days <= 0:
+        return "today's session"
+    if days == 1:
+        return "yesterday's session"
+    if days < 7:  # noqa: PLR2004 - a week
+        return f"{day:%A}'s session"
+    return f"the session of {day:%a} {day.day} {day:%b}"
+
+
+@dataclass(frozen=True)
+class SessionCard:
+    """What one session asks now, for its card on Home."""
+
+    session_id: uuid.UUID
+    session_starts_at: datetime
+    label: str
+    prompts: tuple[PromptView, ...]
+
+    @property
+    def headline(self) -> str:
+        count = len(self.prompts)
+        return f"{count} question{'' if count == 1 else 's'} from {self.label}"
+
+
+def home_cards(user: User, udk: bytes, now: datetime, tz: tzinfo) -> list[SessionCard]:
+    """One card per session with prompts due now, newest session first (today's
+    right-after questions before an older session's day-3 ones). Only the due rows
+    are opened."""
+    grouped: dict[uuid.UUID, tuple[datetime, list[PromptAnswer]]] = {}
+    for row, starts in due_rows(user, now):
+        grouped.setdefault(row.kap_session_id, (starts, []))[1].append(row)
+    cards = [
+        SessionCard(
+            session_id=sid,
+            session_starts_at=starts,
+            label=session_label(starts, now, tz),
+            prompts=tuple(read_prompt(row, udk) for row in rows),
+        )
+        for sid, (starts, rows) in grouped.items()
+    ]
+    cards.sort(key=lambda card: card.session_starts_at, reverse=True)
+    return cards
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """Where the patient is in a session's questions: the one to ask now (None when
+    nothing is left), its number, and what comes back later."""
+
+    prompt: PromptView | None
+    number: int
+    total: int
+    comes_back_at: datetime | None
+    """The earliest time a question put off ("Later") comes back."""
+    next_opens_at: datetime | None
+    """When the session's next questions open (the next slot), if any."""
+
+
+def flow_step(user: User, session: KapSession, udk: bytes, now: datetime) -> FlowStep:
+    """The next due question of this session, one at a time, in their order."""
+    due = [row for row, _ in due_rows(user, now) if row.kap_session_id == session.id]
+    rows = prompts_of(session)
+    # This sitting's questions: open now (due), or opened and already answered,
+    # skipped or put off within their window.
+    asked = [r for r in rows if r.due_at <= now < r.closes_at]
+    snoozed = [
+        r.snoozed_until
+        for r in rows
+        if r.state == PromptState.OPEN and r.snoozed_until is not None and r.snoozed_until > now
+    ]
+    upcoming = [r.due_at for r in rows if r.due_at > now and r.state == PromptState.OPEN]
+    total = max(len(asked), len(due))
+    return FlowStep(
+        prompt=read_prompt(due[0], udk) if due else None,
+        number=total - len(due) + 1,
+        total=total,
+        comes_back_at=min(snoozed) if snoozed else None,
+        next_opens_at=min(upcoming) if upcoming else None,
+    )
 
 
 # -- answering, skipping, snoozing -------------------------------------------------------

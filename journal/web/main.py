@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from journal import jobs
 from journal.core.extensions import db, limiter
-from journal.dosing import preparation
+from journal.dosing import kap_sessions, preparation
 from journal.entries import entries
 from journal.integration import integration
 from journal.models.types import utcnow
@@ -35,7 +35,7 @@ def home() -> ResponseReturnValue:
         "main/home.html",
         recent=recent,
         next_session=next_session,
-        prompts=integration.home_prompts(me, udk, now),
+        cards=integration.home_cards(me, udk, now, kap_sessions.zone_of(me)),
         now=now,
         **home_mood_context(me, udk),
     )
