@@ -35,7 +35,6 @@ from journal.dosing.kap_sessions import local_to_utc
 from journal.dosing.planning import PlannedPrompt, plan_prompts
 from journal.models.integration import PromptAnswer, PromptSchedule, PromptState
 from journal.models.kap_sessions import KapSession, SessionStatus
-from journal.models.types import utcnow
 from journal.models.users import User
 from journal.outbox import idempotency
 from journal.your_data import export
@@ -45,6 +44,7 @@ TABLE: Final = "prompt_answers"
 KIND: Final = "integration.prompt_answer"  # for idempotency keys and the outbox
 WEEKLY: Final = "weekly"
 RIGHT_AFTER: Final = "right_after"
+DAYS_IN_WEEK: Final = 7
 
 # How long a session of each route lasts, for the prompts' timing only: "right after"
 # should mean after the visit, and esketamine comes with at least 2 h of monitoring.
@@ -187,25 +187,33 @@ def _first_snapshot(session: KapSession, udk: bytes) -> tuple[PromptSet, dict[st
     return adapted.content, snapshot
 
 
-def _right_after_due(planned: PlannedPrompt, starts_at: datetime, done_at: datetime | None) -> datetime:
-    """A right-after prompt opens when the session is marked done or when the route's
-    session length has passed, whichever comes first (never before the start)."""
-    if planned.slot != RIGHT_AFTER or done_at is None:
-        return planned.due_at_utc
-    return max(starts_at, min(planned.due_at_utc, done_at))
+def _right_after_times(
+    planned: PlannedPrompt, starts_at: datetime, marked_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """(due, closes). A right-after prompt opens when the session is marked done or
+    when the route's session length has passed, whichever comes first (never before
+    the start), and stays due for its window from the later of the two, so "Mark
+    done" pressed after the end still leads into open questions. A session logged
+    as done afterwards (no `marked_at`) keeps the planned times."""
+    due, closes = planned.due_at_utc, planned.closes_at_utc
+    if planned.slot != RIGHT_AFTER or marked_at is None:
+        return due, closes
+    window = closes - due
+    return max(starts_at, min(due, marked_at)), max(closes, marked_at + window)
 
 
-def schedule_prompts(session: KapSession, udk: bytes) -> None:
+def schedule_prompts(session: KapSession, udk: bytes, marked_at: datetime | None = None) -> None:
     """Make the session's schedule and prompt rows, or move them to the session's
     current start and route. Idempotent; the caller commits (a `done` hook).
 
-    The moment the schedule is first made (the session marked or logged done) is kept
-    in it: the right-after prompts open then if that is before the session's planned
-    end, so "Mark done" leads straight into them."""
+    When the session was marked done (`marked_at`), that moment is kept in the sealed
+    schedule: the right-after prompts open then if it is before the session's planned
+    end, and stay open a window from it, so "Mark done" leads straight into them."""
     schedule = schedule_of(session)
     if schedule is None:
         content, snapshot = _first_snapshot(session, udk)
-        snapshot["done_at"] = utcnow().isoformat()
+        if marked_at is not None:
+            snapshot["marked_done_at"] = marked_at.isoformat()
         schedule = PromptSchedule(
             id=uuid.uuid4(), user_id=session.user_id, kap_session_id=session.id, revision=0
         )
@@ -214,7 +222,8 @@ def schedule_prompts(session: KapSession, udk: bytes) -> None:
     else:
         snapshot = records.open_payload(udk, SCHEDULE_TABLE, schedule)
         content = _prompt_set_from(snapshot)
-    done_at = datetime.fromisoformat(snapshot["done_at"]) if snapshot.get("done_at") else None
+    kept = snapshot.get("marked_done_at")
+    marked = datetime.fromisoformat(str(kept)) if kept else None
     rows = {
         row.prompt_key: row
         for row in db.session.scalars(
@@ -248,8 +257,7 @@ def schedule_prompts(session: KapSession, udk: bytes) -> None:
             db.session.add(row)
         row.slot = planned.slot
         row.position = position
-        row.due_at = _right_after_due(planned, session.starts_at, done_at)
-        row.closes_at = row.due_at + (planned.closes_at_utc - planned.due_at_utc)
+        row.due_at, row.closes_at = _right_after_times(planned, session.starts_at, marked)
         if row.snoozed_until is not None:
             row.closes_at = max(row.closes_at, row.snoozed_until + SNOOZED_SHOWN_FOR)
 
@@ -437,7 +445,7 @@ def session_label(starts_at: datetime, now: datetime, tz: tzinfo) -> str:
         return "today's session"
     if days == 1:
         return "yesterday's session"
-    if days < 7:  # noqa: PLR2004 - a week
+    if days < DAYS_IN_WEEK:
         return f"{day:%A}'s session"
     return f"the session of {day:%a} {day.day} {day:%b}"
 
@@ -475,6 +483,56 @@ def home_cards(user: User, udk: bytes, now: datetime, tz: tzinfo) -> list[Sessio
     ]
     cards.sort(key=lambda card: card.session_starts_at, reverse=True)
     return cards
+
+
+# A planned session not marked done: for this long after its end, Home offers its
+# right-after questions (the route's session length has passed, issue 18).
+ENDED_OFFER: Final = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class EndedSession:
+    """A session still marked planned whose route's length has passed: its
+    right-after questions wait for "Mark done"."""
+
+    session_id: uuid.UUID
+    session_starts_at: datetime
+    label: str
+    questions: int
+
+    @property
+    def headline(self) -> str:
+        n = self.questions
+        return f"{n} question{'' if n == 1 else 's'} from {self.label}"
+
+
+def ended_sessions(user: User, udk: bytes, now: datetime, tz: tzinfo) -> list[EndedSession]:
+    """Planned sessions that started less than a day ago and whose route's session
+    length has passed: the right-after questions open then even without "Mark done"
+    (whichever comes first), so Home offers them with one tap that marks it done."""
+    rows = db.session.scalars(
+        select(KapSession)
+        .where(
+            KapSession.user_id == user.id,
+            KapSession.status == SessionStatus.PLANNED,
+            KapSession.starts_at <= now,
+            KapSession.starts_at > now - timedelta(hours=24),
+        )
+        .order_by(KapSession.starts_at.desc())
+    ).all()
+    found = []
+    for session in rows:
+        route = kap_sessions.read_session(session, udk).details.route
+        minutes = route_entry(route).session_minutes if route in ROUTES else 60
+        ends = session.starts_at + timedelta(minutes=minutes)
+        if not ends <= now < ends + ENDED_OFFER:
+            continue
+        content, _ = _first_snapshot(session, udk)
+        count = sum(1 for p in content.prompts if p.slot == RIGHT_AFTER)
+        if count:
+            label = session_label(session.starts_at, now, tz)
+            found.append(EndedSession(session.id, session.starts_at, label, count))
+    return found
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ def home() -> ResponseReturnValue:
         recent=recent,
         next_session=next_session,
         cards=integration.home_cards(me, udk, now, kap_sessions.zone_of(me)),
+        ended=integration.ended_sessions(me, udk, now, kap_sessions.zone_of(me)),
         now=now,
         **home_mood_context(me, udk),
     )

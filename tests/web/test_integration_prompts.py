@@ -39,6 +39,8 @@ from tests.web.prep_helpers import plan_session, set_time_zone, text_of
 DAY_ONE = ["What surprised you?", "What feels different, even a little?"]
 DAY_THREE = "Who or what is supporting you right now?"
 RIGHT_AFTER = "What do you feel in your body, and where?"
+HARD = "What was hard?"
+STEP = "What is one small, concrete step you could take this week?"
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def test_right_after_a_session_is_done_its_first_prompts_are_on_home(
     assert "Reflect on your session" not in home(patient)
     mark_done_session(app, patient, hours_ago=1.1)
     due = due_on_home(patient)
-    assert due == [RIGHT_AFTER, "Any images, colours or words that stayed with you?", "What was hard?"]
+    assert due == [RIGHT_AFTER, "Any images, colours or words that stayed with you?", HARD]
     assert DAY_THREE not in due and DAY_ONE[0] not in due
 
 
@@ -79,7 +81,7 @@ def test_home_shows_one_card_per_session_newest_session_first(
     cards = re.findall(r'<section class="card prompts-due"', html)
     assert len(cards) == 2
     due = due_on_home(patient)
-    assert due == [*DAY_ONE, DAY_THREE, "What is one small, concrete step you could take this week?"]
+    assert due == [*DAY_ONE, DAY_THREE, STEP]
     page = home(patient)
     newer_day = (utcnow() - timedelta(hours=4.5)).date()
     newer_card = "2 questions from " + (
