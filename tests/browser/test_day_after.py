@@ -6,6 +6,7 @@ an answer written offline in the flow is saved once."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -237,3 +238,38 @@ def test_an_answer_written_offline_in_the_flow_is_saved_once_on_reconnect(
         udk = accounts.authenticate(PWA_EMAIL, PASSWORD).udk
         assert integration.read_prompt(row, udk).answer == OFFLINE_SECRET
     assert keys == 1
+
+
+# -- a check-in for a missed day ------------------------------------------------------------
+
+
+def test_checking_in_for_yesterday_then_a_missed_day_on_a_phone(page: Page, app: Flask) -> None:
+    make_user(app, PATIENT)
+    page.set_viewport_size({"width": 412, "height": 915})
+    log_in(page, PATIENT)
+    card = page.locator("#checkin-card")
+    day = card.get_by_label("Which day is this check-in for?")
+    expect(day).to_have_value(page.evaluate("new Date().toISOString().slice(0, 10)"))
+    yesterday = card.get_by_role("option", name=re.compile(r"^Yesterday"))
+    day.select_option(value=yesterday.get_attribute("value"))
+    card.get_by_role("radio", name="2 Low").click()
+    card.get_by_role("radio", name="3 Some").click()
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+        card.screenshot(path=str(ARTIFACTS / f"checkin-pick-day-{scheme}.png"))
+    assert_no_axe_violations(page, "check-in with the day picker")
+    card.get_by_role("button", name="Save check-in").click()
+    expect(card.get_by_role("status")).to_contain_text("Check-in for ")
+    expect(card.get_by_role("status")).to_contain_text(" saved.")
+    # Today is still to do, and yesterday can no longer be chosen.
+    expect(card.get_by_role("heading", name="Today's check-in")).to_be_visible()
+    expect(card.get_by_role("option", name=re.compile(r"^Yesterday"))).to_be_disabled()
+    card.get_by_role("radio", name="4 Good").click()
+    card.get_by_role("radio", name="1 Not at all").click()
+    card.get_by_role("button", name="Save check-in").click()
+    expect(card.get_by_role("status")).to_have_text("Check-in saved.")
+    card.get_by_role("link", name="Check in for a missed day").click()
+    expect(card.get_by_role("heading", name="Check in for a missed day")).to_be_visible()
+    expect(card.get_by_role("option", name=re.compile(r"^Today"))).to_be_disabled()
+    assert_no_axe_violations(page, "check-in for a missed day")
+    card.screenshot(path=str(ARTIFACTS / "checkin-missed-day-dark.png"))
