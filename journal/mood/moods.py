@@ -267,18 +267,27 @@ def day_label(day: date, today: date) -> str:
     return f"{day:%A} {day.day} {day:%B}"
 
 
-def pickable_days(user: User, now: datetime | None = None) -> list[tuple[date, bool]]:
-    """Today and the past week, newest first, each with whether it has a check-in."""
+def recent_checkins(user: User, now: datetime | None = None) -> dict[date, CheckIn]:
+    """Today's and the past week's check-ins by day, in one query (Home's card needs
+    today's, and which days of the week are done)."""
     today = local_today(user, now)
-    first = today - timedelta(days=PICK_DAYS)
-    done = set(
-        db.session.scalars(
-            select(CheckIn.day).where(
-                CheckIn.user_id == user.id, CheckIn.day >= first, CheckIn.day <= today
-            )
+    rows = db.session.scalars(
+        select(CheckIn).where(
+            CheckIn.user_id == user.id,
+            CheckIn.day >= today - timedelta(days=PICK_DAYS),
+            CheckIn.day <= today,
         )
     )
-    return [(today - timedelta(days=n), today - timedelta(days=n) in done) for n in range(8)]
+    return {row.day: row for row in rows}
+
+
+def pickable_days(
+    user: User, recent: Mapping[date, CheckIn], now: datetime | None = None
+) -> list[tuple[date, bool]]:
+    """Today and the past week, newest first, each with whether it has a check-in."""
+    today = local_today(user, now)
+    days = [today - timedelta(days=n) for n in range(PICK_DAYS + 1)]
+    return [(day, day in recent) for day in days]
 
 
 def picked_day(user: User, raw: str, written: date) -> date:

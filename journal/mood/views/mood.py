@@ -61,12 +61,13 @@ def checkin_card_context(
     check-in (none today yet, or `missed`: for a missed day) lets the patient choose
     its day: today or one of the past 7, never a day to come (issue 18)."""
     today = moods.local_today(me)
-    record = None if missed else moods.checkin_on(me, today)
+    recent = moods.recent_checkins(me)
+    record = None if missed else recent.get(today)
     view = moods.read_checkin(record, udk) if record is not None else None
     form = CheckInForm.from_values(view.values) if view else CheckInForm()
     days: list[dict[str, Any]] = []
     if view is None:
-        pickable = moods.pickable_days(me)
+        pickable = moods.pickable_days(me, recent)
         days = [
             {"value": day.isoformat(), "label": _day_option(day, today), "done": done}
             for day, done in pickable
