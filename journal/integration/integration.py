@@ -366,6 +366,10 @@ class SessionIntegration:
     adapted_by: str | None = None
     """The therapist whose adapted set the session was given, if it was."""
 
+    def due_count(self, now: datetime) -> int:
+        """How many are due now (for the way into the one-at-a-time flow)."""
+        return sum(1 for group in self.slots for p in group.prompts if p.is_due(now))
+
 
 def session_integration(session: KapSession, udk: bytes) -> SessionIntegration | None:
     schedule = schedule_of(session)

@@ -230,3 +230,16 @@ def test_the_moment_it_was_marked_done_is_sealed_in_the_schedule(
         )
         assert schedule is not None
         assert b"marked_done_at" not in bytes(schedule.payload_sealed)
+
+
+def test_the_sessions_page_leads_into_the_flow_while_questions_are_due(
+    app: Flask, patient: FlaskClient
+) -> None:
+    sid = started(app, patient, minutes_ago=30)
+    press_mark_done(patient, sid)
+    page = patient.get(f"/sessions/{sid}")
+    assert "3 due now: answer one at a time" in words(page)
+    assert f'href="/sessions/{sid}/after"' in markup(page)
+    for key in ("right-after-body", "right-after-images", "right-after-hard"):
+        post(patient, sid, key, "skip")
+    assert "due now: answer one at a time" not in words(patient.get(f"/sessions/{sid}"))
