@@ -234,3 +234,19 @@
     if (next && form.requestSubmit) { form.requestSubmit(next); }
   });
 })();
+
+// Right after a session (issue 18): Skip and Later need the server; offline, say so
+// in the flow instead of doing nothing. An answer (Next) is kept by the outbox.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:sendError", function (evt) {
+    var elt = evt.detail.elt;
+    if (!elt || !elt.closest || elt.hasAttribute("data-outbox")) { return; }
+    var flow = elt.closest("#after-flow");
+    var note = flow && flow.querySelector("#after-offline");
+    if (!note) { return; }
+    note.hidden = false;
+    note.textContent = "You're offline, so Skip and Later can't be saved yet. " +
+      "Try again when you're back online; an answer you write with Next is kept on this phone.";
+  });
+})();
