@@ -47,7 +47,8 @@ class SessionError(ValueError):
 # Called with (session, udk) whenever a session is done: marked done, logged as done,
 # or a done session's time edited. Hooks must be idempotent and must not commit (the
 # caller commits once). Integration registers the scheduling of its prompts here.
-DoneHook = Callable[[KapSession, bytes], None]
+DoneHook = Callable[[KapSession, bytes, datetime | None], None]
+"""(session, udk, when it was marked done: None when logged or moved as done)."""
 _DONE_HOOKS: list[DoneHook] = []
 
 
@@ -56,12 +57,12 @@ def register_done_hook(hook: DoneHook) -> None:
         _DONE_HOOKS.append(hook)
 
 
-def _after_done(session: KapSession, udk: bytes) -> None:
+def _after_done(session: KapSession, udk: bytes, marked_at: datetime | None = None) -> None:
     if session.status != SessionStatus.DONE:
         return
     db.session.flush()  # the hooks add rows that point at the session
     for hook in _DONE_HOOKS:
-        hook(session, udk)
+        hook(session, udk, marked_at)
 
 
 def zone_of(user: User) -> tzinfo:
@@ -485,7 +486,7 @@ def mark_done(session: KapSession, udk: bytes, now: datetime) -> None:
             "This session is still to come. You can mark it done once it has started."
         )
     session.status = SessionStatus.DONE
-    _after_done(session, udk)
+    _after_done(session, udk, now)
     db.session.commit()
 
 

@@ -44,6 +44,7 @@ TABLE: Final = "prompt_answers"
 KIND: Final = "integration.prompt_answer"  # for idempotency keys and the outbox
 WEEKLY: Final = "weekly"
 RIGHT_AFTER: Final = "right_after"
+DAYS_IN_WEEK: Final = 7
 
 # How long a session of each route lasts, for the prompts' timing only: "right after"
 # should mean after the visit, and esketamine comes with at least 2 h of monitoring.
@@ -55,7 +56,6 @@ MORNING: Final = time(9, 0)
 _NIGHT_ENDS: Final = 5
 # A snoozed prompt comes back and stays on Home at least this long.
 SNOOZED_SHOWN_FOR: Final = timedelta(hours=24)
-HOME_LIMIT: Final = 8
 
 
 class PromptError(ValueError):
@@ -187,19 +187,43 @@ def _first_snapshot(session: KapSession, udk: bytes) -> tuple[PromptSet, dict[st
     return adapted.content, snapshot
 
 
-def schedule_prompts(session: KapSession, udk: bytes) -> None:
+def _right_after_times(
+    planned: PlannedPrompt, starts_at: datetime, marked_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """(due, closes). A right-after prompt opens when the session is marked done or
+    when the route's session length has passed, whichever comes first (never before
+    the start), and stays due for its window from the later of the two, so "Mark
+    done" pressed after the end still leads into open questions. A session logged
+    as done afterwards (no `marked_at`) keeps the planned times."""
+    due, closes = planned.due_at_utc, planned.closes_at_utc
+    if planned.slot != RIGHT_AFTER or marked_at is None:
+        return due, closes
+    window = closes - due
+    return max(starts_at, min(due, marked_at)), max(closes, marked_at + window)
+
+
+def schedule_prompts(session: KapSession, udk: bytes, marked_at: datetime | None = None) -> None:
     """Make the session's schedule and prompt rows, or move them to the session's
-    current start and route. Idempotent; the caller commits (a `done` hook)."""
+    current start and route. Idempotent; the caller commits (a `done` hook).
+
+    When the session was marked done (`marked_at`), that moment is kept in the sealed
+    schedule: the right-after prompts open then if it is before the session's planned
+    end, and stay open a window from it, so "Mark done" leads straight into them."""
     schedule = schedule_of(session)
     if schedule is None:
         content, snapshot = _first_snapshot(session, udk)
+        if marked_at is not None:
+            snapshot["marked_done_at"] = marked_at.isoformat()
         schedule = PromptSchedule(
             id=uuid.uuid4(), user_id=session.user_id, kap_session_id=session.id, revision=0
         )
         records.seal_payload(udk, SCHEDULE_TABLE, schedule, snapshot)
         db.session.add(schedule)
     else:
-        content = _prompt_set_from(records.open_payload(udk, SCHEDULE_TABLE, schedule))
+        snapshot = records.open_payload(udk, SCHEDULE_TABLE, schedule)
+        content = _prompt_set_from(snapshot)
+    kept = snapshot.get("marked_done_at")
+    marked = datetime.fromisoformat(str(kept)) if kept else None
     rows = {
         row.prompt_key: row
         for row in db.session.scalars(
@@ -233,8 +257,7 @@ def schedule_prompts(session: KapSession, udk: bytes) -> None:
             db.session.add(row)
         row.slot = planned.slot
         row.position = position
-        row.due_at = planned.due_at_utc
-        row.closes_at = planned.closes_at_utc
+        row.due_at, row.closes_at = _right_after_times(planned, session.starts_at, marked)
         if row.snoozed_until is not None:
             row.closes_at = max(row.closes_at, row.snoozed_until + SNOOZED_SHOWN_FOR)
 
@@ -343,6 +366,10 @@ class SessionIntegration:
     adapted_by: str | None = None
     """The therapist whose adapted set the session was given, if it was."""
 
+    def due_count(self, now: datetime) -> int:
+        """How many are due now (for the way into the one-at-a-time flow)."""
+        return sum(1 for group in self.slots for p in group.prompts if p.is_due(now))
+
 
 def session_integration(session: KapSession, udk: bytes) -> SessionIntegration | None:
     schedule = schedule_of(session)
@@ -362,18 +389,6 @@ def session_integration(session: KapSession, udk: bytes) -> SessionIntegration |
         total=len(views),
         adapted_by=str(snapshot["adapted_by"]) if snapshot.get("adapted_by") else None,
     )
-
-
-@dataclass(frozen=True)
-class DuePrompt:
-    prompt: PromptView
-    session_starts_at: datetime
-
-
-@dataclass(frozen=True)
-class HomePrompts:
-    due: list[DuePrompt]
-    more: int
 
 
 def _latest_done_session(user: User, now: datetime) -> uuid.UUID | None:
@@ -414,22 +429,151 @@ def due_rows(user: User, now: datetime) -> list[tuple[PromptAnswer, datetime]]:
     ]
 
 
-def home_prompts(user: User, udk: bytes, now: datetime) -> HomePrompts:
-    """What Home shows: the due prompts, oldest first; only the shown ones are opened."""
-    rows = due_rows(user, now)
-    shown = rows[:HOME_LIMIT]
-    return HomePrompts(
-        due=[DuePrompt(read_prompt(row, udk), starts) for row, starts in shown],
-        more=len(rows) - len(shown),
-    )
-
-
 def next_due(user: User, now: datetime, after: PromptAnswer) -> PromptAnswer | None:
     """The next due prompt of the same session (to go on writing), if any."""
     for row, _ in due_rows(user, now):
         if row.kap_session_id == after.kap_session_id and row.id != after.id:
             return row
     return None
+
+
+# -- one card per session on Home, and the one-question-at-a-time flow ----------------
+
+
+def session_label(starts_at: datetime, now: datetime, tz: tzinfo) -> str:
+    """ "today's session", "yesterday's session", "Tuesday's session" (this past
+    week), "the session of Tue 1 Dec"."""
+    day, today = starts_at.astimezone(tz).date(), now.astimezone(tz).date()
+    days = (today - day).days
+    if days <= 0:
+        return "today's session"
+    if days == 1:
+        return "yesterday's session"
+    if days < DAYS_IN_WEEK:
+        return f"{day:%A}'s session"
+    return f"the session of {day:%a} {day.day} {day:%b}"
+
+
+@dataclass(frozen=True)
+class SessionCard:
+    """What one session asks now, for its card on Home."""
+
+    session_id: uuid.UUID
+    session_starts_at: datetime
+    label: str
+    prompts: tuple[PromptView, ...]
+
+    @property
+    def headline(self) -> str:
+        count = len(self.prompts)
+        return f"{count} question{'' if count == 1 else 's'} from {self.label}"
+
+
+def home_cards(user: User, udk: bytes, now: datetime, tz: tzinfo) -> list[SessionCard]:
+    """One card per session with prompts due now, newest session first (today's
+    right-after questions before an older session's day-3 ones). Only the due rows
+    are opened."""
+    grouped: dict[uuid.UUID, tuple[datetime, list[PromptAnswer]]] = {}
+    for row, starts in due_rows(user, now):
+        grouped.setdefault(row.kap_session_id, (starts, []))[1].append(row)
+    cards = [
+        SessionCard(
+            session_id=sid,
+            session_starts_at=starts,
+            label=session_label(starts, now, tz),
+            prompts=tuple(read_prompt(row, udk) for row in rows),
+        )
+        for sid, (starts, rows) in grouped.items()
+    ]
+    cards.sort(key=lambda card: card.session_starts_at, reverse=True)
+    return cards
+
+
+# A planned session not marked done: for this long after its end, Home offers its
+# right-after questions (the route's session length has passed, issue 18).
+ENDED_OFFER: Final = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class EndedSession:
+    """A session still marked planned whose route's length has passed: its
+    right-after questions wait for "Mark done"."""
+
+    session_id: uuid.UUID
+    session_starts_at: datetime
+    label: str
+    questions: int
+
+    @property
+    def headline(self) -> str:
+        n = self.questions
+        return f"{n} question{'' if n == 1 else 's'} from {self.label}"
+
+
+def ended_sessions(user: User, udk: bytes, now: datetime, tz: tzinfo) -> list[EndedSession]:
+    """Planned sessions that started less than a day ago and whose route's session
+    length has passed: the right-after questions open then even without "Mark done"
+    (whichever comes first), so Home offers them with one tap that marks it done."""
+    rows = db.session.scalars(
+        select(KapSession)
+        .where(
+            KapSession.user_id == user.id,
+            KapSession.status == SessionStatus.PLANNED,
+            KapSession.starts_at <= now,
+            KapSession.starts_at > now - timedelta(hours=24),
+        )
+        .order_by(KapSession.starts_at.desc())
+    ).all()
+    found = []
+    for session in rows:
+        route = kap_sessions.read_session(session, udk).details.route
+        minutes = route_entry(route).session_minutes if route in ROUTES else 60
+        ends = session.starts_at + timedelta(minutes=minutes)
+        if not ends <= now < ends + ENDED_OFFER:
+            continue
+        content, _ = _first_snapshot(session, udk)
+        count = sum(1 for p in content.prompts if p.slot == RIGHT_AFTER)
+        if count:
+            label = session_label(session.starts_at, now, tz)
+            found.append(EndedSession(session.id, session.starts_at, label, count))
+    return found
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """Where the patient is in a session's questions: the one to ask now (None when
+    nothing is left), its number, and what comes back later."""
+
+    prompt: PromptView | None
+    number: int
+    total: int
+    comes_back_at: datetime | None
+    """The earliest time a question put off ("Later") comes back."""
+    next_opens_at: datetime | None
+    """When the session's next questions open (the next slot), if any."""
+
+
+def flow_step(user: User, session: KapSession, udk: bytes, now: datetime) -> FlowStep:
+    """The next due question of this session, one at a time, in their order."""
+    due = [row for row, _ in due_rows(user, now) if row.kap_session_id == session.id]
+    rows = prompts_of(session)
+    # This sitting's questions: open now (due), or opened and already answered,
+    # skipped or put off within their window.
+    asked = [r for r in rows if r.due_at <= now < r.closes_at]
+    snoozed = [
+        r.snoozed_until
+        for r in rows
+        if r.state == PromptState.OPEN and r.snoozed_until is not None and r.snoozed_until > now
+    ]
+    upcoming = [r.due_at for r in rows if r.due_at > now and r.state == PromptState.OPEN]
+    total = max(len(asked), len(due))
+    return FlowStep(
+        prompt=read_prompt(due[0], udk) if due else None,
+        number=total - len(due) + 1,
+        total=total,
+        comes_back_at=min(snoozed) if snoozed else None,
+        next_opens_at=min(upcoming) if upcoming else None,
+    )
 
 
 # -- answering, skipping, snoozing -------------------------------------------------------

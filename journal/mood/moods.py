@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +32,9 @@ TABLE: Final = "mood_checkins"
 KIND: Final = "mood.check_in"  # for idempotency keys and the outbox
 # How far back a check-in kept offline may be dated: as long as its key is kept.
 BACKDATE_LIMIT: Final = idempotency.KEEP
+# How far back the patient may choose a day to check in for (issue 18): a missed day
+# in the past week, counted from the day the form was written.
+PICK_DAYS: Final = 7
 NOTE_MAX: Final = 1000
 SLEEP_HOURS_MAX: Final = 24
 
@@ -251,21 +254,92 @@ def checkin_day(user: User, raw: str | None, now: datetime | None = None) -> dat
     return day if today - day <= BACKDATE_LIMIT else None
 
 
+class AlreadyCheckedIn(ValueError):
+    """A check-in for a chosen day that already has one: one per day."""
+
+
+def day_label(day: date, today: date) -> str:
+    """ "today", "yesterday", "Tuesday 1 December"."""
+    if day == today:
+        return "today"
+    if day == today - timedelta(days=1):
+        return "yesterday"
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def recent_checkins(user: User, now: datetime | None = None) -> dict[date, CheckIn]:
+    """Today's and the past week's check-ins by day, in one query (Home's card needs
+    today's, and which days of the week are done)."""
+    today = local_today(user, now)
+    rows = db.session.scalars(
+        select(CheckIn).where(
+            CheckIn.user_id == user.id,
+            CheckIn.day >= today - timedelta(days=PICK_DAYS),
+            CheckIn.day <= today,
+        )
+    )
+    return {row.day: row for row in rows}
+
+
+def pickable_days(
+    user: User, recent: Mapping[date, CheckIn], now: datetime | None = None
+) -> list[tuple[date, bool]]:
+    """Today and the past week, newest first, each with whether it has a check-in."""
+    today = local_today(user, now)
+    days = [today - timedelta(days=n) for n in range(PICK_DAYS + 1)]
+    return [(day, day in recent) for day in days]
+
+
+def picked_day(user: User, raw: str, written: date) -> date:
+    """The day the patient chose on the form: today (the day the form was written,
+    when the outbox sends it later) or one of the 7 days before; never a day to come,
+    never one that already has a check-in. Raises ValueError with the message to show."""
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError("Choose the day this check-in is for from the list.") from None
+    if day > written:
+        raise ValueError(
+            "A check-in can't be for a day still to come. Choose today or a day before."
+        )
+    if written - day > timedelta(days=PICK_DAYS):
+        raise ValueError(
+            f"{day:%A} {day.day} {day:%B} is more than {PICK_DAYS} days ago: you can check in "
+            f"for today or any of the {PICK_DAYS} days before. A journal entry can hold the rest."
+        )
+    if checkin_on(user, day) is not None:
+        label = day_label(day, written)
+        raise AlreadyCheckedIn(
+            f"You already checked in for {label}: one check-in a day. "
+            + (
+                "Use “Edit today's check-in” to change it."
+                if label == "today"
+                else "Choose another day."
+            )
+        )
+    return day
+
+
 def save_checkin(
     user: User,
     udk: bytes,
     day: date,
     values: CheckInValues,
     idempotency_key: uuid.UUID | None = None,
+    *,
+    new_only: bool = False,
 ) -> tuple[CheckIn, bool]:
     """Create the day's check-in, or edit it if there already is one (a second
     check-in the same day is an edit, never a second row). Returns (record, created).
 
     Raises `idempotency.Replayed` when this key was saved before: a retried send from
-    the outbox must not overwrite an edit made since."""
+    the outbox must not overwrite an edit made since; `AlreadyCheckedIn` with
+    `new_only` (a day the patient chose) when that day has one already."""
     idempotency.check(user, idempotency_key, KIND)
     existing = checkin_on(user, day)
     if existing is not None:
+        if new_only:
+            raise AlreadyCheckedIn(f"You already checked in for {day:%A} {day.day} {day:%B}.")
         _update(existing, udk, values, user, idempotency_key)
         return existing, False
     now = utcnow()
@@ -284,6 +358,10 @@ def save_checkin(
         existing = checkin_on(user, day)
         if existing is None:
             raise
+        if new_only:
+            raise AlreadyCheckedIn(
+                f"You already checked in for {day:%A} {day.day} {day:%B}."
+            ) from None
         _update(existing, udk, values, user, idempotency_key)
         return existing, False
     return checkin, True

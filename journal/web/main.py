@@ -10,7 +10,7 @@ from sqlalchemy import text
 from journal import jobs
 from journal.care import sharing
 from journal.core.extensions import db, limiter
-from journal.dosing import preparation
+from journal.dosing import kap_sessions, preparation
 from journal.entries import entries
 from journal.integration import integration
 from journal.models.types import utcnow
@@ -39,7 +39,8 @@ def home() -> ResponseReturnValue:
         "main/home.html",
         recent=recent,
         next_session=next_session,
-        prompts=integration.home_prompts(me, udk, now),
+        cards=integration.home_cards(me, udk, now, kap_sessions.zone_of(me)),
+        ended=integration.ended_sessions(me, udk, now, kap_sessions.zone_of(me)),
         now=now,
         link_endings=len(endings),
         **home_mood_context(me, udk),

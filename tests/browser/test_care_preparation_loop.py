@@ -188,9 +188,13 @@ def test_adapted_prompt_set_from_the_clinic_to_a_done_session(
     patient.get_by_label("At the clinic").check()
     patient.get_by_role("button", name="Plan session").click()
     expect(patient.get_by_text("Session planned.")).to_be_visible()
-    move_session(app, patient.url.rsplit("/", 1)[1], in_hours(-2))
+    session_url = patient.url
+    move_session(app, session_url.rsplit("/", 1)[1], in_hours(-2))
     patient.reload()
     patient.get_by_role("button", name="Mark done").click()
+    # Mark done leads into the right-after questions, one at a time (issue 18).
+    expect(patient.get_by_text("Question 1 of")).to_be_visible()
+    patient.goto(session_url)
     section = patient.locator("section.integration")
     expect(section).to_contain_text("Prompts adapted for you by Dr Sam Lee.")
     expect(section.get_by_role("link", name=OWN_PROMPT)).to_be_visible()

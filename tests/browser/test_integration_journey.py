@@ -57,16 +57,21 @@ def test_from_session_done_to_an_answered_prompt_on_a_phone(
 
     page.reload()
     page.get_by_role("button", name="Mark done").click()
-    expect(page.get_by_text("Marked as done. Prompts to reflect on it")).to_be_visible()
+    # Straight into the right-after questions, one at a time (issue 18).
+    heading(page, BODY)
+    expect(page.get_by_text("Question 1 of 3")).to_be_visible()
+    check_page(page, "the flow right after", dark=True)
+    page.goto(f"/sessions/{session_id}")
     expect(page.locator("#integration-title")).to_have_text("After the session")
     check_page(page, "session page after done", dark=True)
 
-    # Home: the right-after prompts, oldest first.
+    # Home: one card for the session, with its three right-after questions.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
     heading(page, "Home")
     card = page.locator(".prompts-due")
-    expect(card.get_by_role("heading", name="Reflect on your session")).to_be_visible()
-    expect(card.locator(".prompt-link")).to_have_count(6)
+    expect(card).to_have_count(1)
+    expect(card.get_by_role("heading", level=2)).to_contain_text("3 questions from")
+    expect(card.locator(".prompt-link")).to_have_count(3)
     expect(card.locator(".prompt-link").first).to_have_text(BODY)
     check_page(page, "home with due prompts", dark=True)
     screenshots(page, "home-prompts")
@@ -90,15 +95,17 @@ def test_from_session_done_to_an_answered_prompt_on_a_phone(
 
     heading(page, "Home")
     expect(page.get_by_text("Answer saved.")).to_be_visible()
-    expect(page.locator(".prompt-link")).to_have_count(5)
+    expect(page.locator(".prompt-link")).to_have_count(2)
     expect(page.get_by_role("link", name=BODY)).to_have_count(0)
 
-    # Another one, later: "Not now" → in 3 hours.
-    hard = page.locator(".prompt-item", has=page.get_by_role("link", name="What was hard?"))
-    hard.get_by_text("Not now").click()
-    hard.get_by_role("button", name="In 3 hours").click()
+    # Another one, later: "Not now" → in 3 hours, from its own page.
+    page.get_by_role("link", name="What was hard?").click()
+    heading(page, "What was hard?")
+    page.get_by_text("Not now").click()
+    page.get_by_role("button", name="In 3 hours").click()
+    heading(page, "Home")
     expect(page.get_by_text("We'll bring it back today at")).to_be_visible()
-    expect(page.locator(".prompt-link")).to_have_count(4)
+    expect(page.locator(".prompt-link")).to_have_count(1)
     check_page(page, "home after snoozing")
 
     # An after-effect, from the session page.

@@ -22,6 +22,7 @@ from journal.core.extensions import db
 from journal.entries import entries
 from journal.entries.entries import EntryForm
 from journal.models.entries import Entry
+from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.measures import MeasureResult
 from journal.models.users import Role, User
 from journal.mood import moods
@@ -188,7 +189,9 @@ def test_every_page_works_on_a_phone_for_a_patient(page: Page, patient: Patient)
     visit(page, "/offline", "You are offline", "offline page, logged in")
 
 
-def test_every_preparation_and_mood_page_works_on_a_phone(page: Page, patient: Patient) -> None:
+def test_every_preparation_and_mood_page_works_on_a_phone(
+    page: Page, app: Flask, patient: Patient
+) -> None:
     session = f"/sessions/{patient.session_id}"
     log_in(page, PATIENT)
     visit(page, "/sessions/", "Sessions", "sessions", "sessions")
@@ -208,6 +211,13 @@ def test_every_preparation_and_mood_page_works_on_a_phone(page: Page, patient: P
     shot(page, "self-check-chosen")
     visit(page, "/mood/", "Mood", "mood", "mood")
     visit(page, "/mood/check-in", "Check in", "check-in", "check-in")
+    visit(page, "/mood/check-in?missed=1", "Check in", "check-in for a missed day")
+    # The session done a week ago: its day-7 questions, one at a time, in the dark.
+    with app.app_context():
+        done = db.session.scalar(
+            select(KapSession.id).where(KapSession.status == SessionStatus.DONE)
+        )
+    visit(page, f"/sessions/{done}/after", None, "after a session, one question", "after-flow")
     visit(page, "/mood/charts", None, "charts", "mood-charts")
     visit(page, "/mood/measures/phq9", None, "PHQ-9, first question", "phq9-question")
     visit(page, "/mood/measures/gad7", None, "GAD-7, first question")

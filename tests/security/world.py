@@ -226,8 +226,8 @@ def build_world(app: Flask) -> World:
 
     done = log_done_session(world.ada, hours_ago=6)
     world.ids["done_session"] = done
-    world.ids["prompt_key"] = "day-one-what-came-up"
-    assert answer(world.ada, done, "day-one-what-came-up", "Warm hands").status_code < 400
+    world.ids["prompt_key"] = "day-one-surprised"
+    assert answer(world.ada, done, "day-one-surprised", "Warm hands").status_code < 400
     effect = add_after_effect(
         world.ada, done, kind="headache", severity="mild", **local_fields(in_hours(-0.5), "UTC")
     )

@@ -450,12 +450,22 @@ def test_a_longer_session_moves_right_after_prompts_to_its_real_end() -> None:
     }
 
 
-def test_right_after_prompts_ask_for_fragments_including_hard_and_wonderful() -> None:
+def test_right_after_prompts_ask_for_fragments_the_body_images_and_what_was_hard() -> None:
     prompts = [p for p in plan_prompts(JUNE_START) if p.slot == "right_after"]
     texts = " ".join(p.text.lower() for p in prompts)
-    for word in ("body", "images", "words", "memories", "hard", "wonderful"):
+    for word in ("body", "images", "words", "hard"):
         assert word in texts
     assert prompts[0].slot_label == "Right after"
+
+
+def test_the_default_set_asks_few_questions_per_slot() -> None:
+    """Issue 18: 21 prompts per session were too many. At most 3 right after, 2 within
+    a day, 2 on day 3, 2 on day 7 and 1 a week; the older set stays readable."""
+    counts: dict[str, int] = {}
+    for p in load_prompt_set().prompts:
+        counts[p.slot] = counts.get(p.slot, 0) + 1
+    assert counts == {"right_after": 3, "within_24h": 2, "day_3": 2, "day_7": 2, "weekly": 1}
+    assert load_prompt_set().version == 2 and len(load_prompt_set(1).prompts) == 21
 
 
 def test_prompts_due_now_are_the_open_unanswered_ones() -> None:
@@ -464,7 +474,7 @@ def test_prompts_due_now_are_the_open_unanswered_ones() -> None:
     due = prompts_due_now(prompts, {"right-after-hard"}, now)
     assert {p.slot for p in due} == {"right_after"}
     assert "right-after-hard" not in {p.key for p in due}
-    assert len(due) == 5
+    assert len(due) == 2
     assert prompts_due_now(prompts, set(), JUNE_START + timedelta(hours=2)) == []
 
 
@@ -515,7 +525,7 @@ def test_after_effects_list_the_kinds_and_a_four_step_severity_scale() -> None:
 
 def test_loaders_return_the_same_cached_object() -> None:
     assert load_checklist() is load_checklist()
-    assert load_prompt_set() is load_prompt_set(1)
+    assert load_prompt_set() is load_prompt_set(2)
     assert load_intention_questions() is load_intention_questions()
 
 

@@ -248,7 +248,7 @@ def _fill_every_table(app: Flask) -> World:
     )
     # Integration: the world answered a prompt and logged an after-effect; a draft of
     # another answer too.
-    done, key = world.ids["done_session"], "day-one-still-surfacing"
+    done, key = world.ids["done_session"], "day-one-feels-different"
     ada.post(
         f"/sessions/{done}/prompts/{key}/draft",
         data={"answer": "half an answer", "csrf_token": token},

@@ -36,14 +36,11 @@ from tests.web.integ_helpers import (
 from tests.web.prep_helpers import in_hours as hours_from_now
 from tests.web.prep_helpers import plan_session, set_time_zone, text_of
 
-DAY_ONE = [
-    "Looking back, what came up for you?",
-    "What is still surfacing?",
-    "What surprised you?",
-    "What feels different, even a little?",
-]
+DAY_ONE = ["What surprised you?", "What feels different, even a little?"]
 DAY_THREE = "Who or what is supporting you right now?"
 RIGHT_AFTER = "What do you feel in your body, and where?"
+HARD = "What was hard?"
+STEP = "What is one small, concrete step you could take this week?"
 
 
 @pytest.fixture
@@ -68,27 +65,32 @@ def due_on_home(client: FlaskClient) -> list[str]:
 def test_right_after_a_session_is_done_its_first_prompts_are_on_home(
     app: Flask, patient: FlaskClient
 ) -> None:
-    assert "Reflect on your session" not in home(patient)
+    assert "questions from" not in home(patient)
     mark_done_session(app, patient, hours_ago=1.1)
     due = due_on_home(patient)
-    assert RIGHT_AFTER in due and "What was wonderful?" in due
+    assert due == [RIGHT_AFTER, "Any images, colours or words that stayed with you?", HARD]
     assert DAY_THREE not in due and DAY_ONE[0] not in due
 
 
-def test_due_prompts_are_listed_oldest_first(app: Flask, patient: FlaskClient) -> None:
+def test_home_shows_one_card_per_session_newest_session_first(
+    app: Flask, patient: FlaskClient
+) -> None:
     older = log_done_session(patient, hours_ago=73)  # day 3 opened an hour ago
-    log_done_session(patient, hours_ago=4.5)  # "within a day" opened half an hour ago
+    newer = log_done_session(patient, hours_ago=4.5)  # "within a day" opened half an hour ago
+    html = patient.get("/").get_data(as_text=True)
+    cards = re.findall(r'<section class="card prompts-due"', html)
+    assert len(cards) == 2
     due = due_on_home(patient)
-    assert due[:4] == [
-        DAY_THREE,
-        "What are you ready to let go of?",
-        "What is shifting in your relationships?",
-        "What is one small, concrete step you could take this week?",
-    ]
-    assert due[4:8] == DAY_ONE
-    assert prompt(app, older, "day-three-support").due_at < prompt(
-        app, older, "day-three-letting-go"
-    ).due_at + timedelta(seconds=1)
+    assert due == [*DAY_ONE, DAY_THREE, STEP]
+    page = home(patient)
+    newer_day = (utcnow() - timedelta(hours=4.5)).date()
+    newer_card = "2 questions from " + (
+        "today's session" if newer_day == utcnow().date() else "yesterday's session"
+    )
+    older_card = f"2 questions from {(utcnow() - timedelta(hours=73)):%A}'s session"
+    assert page.index(newer_card) < page.index(older_card)
+    # Each card leads into its own session's questions, one at a time.
+    assert html.index(f"/sessions/{newer}/after") < html.index(f"/sessions/{older}/after")
 
 
 def test_answering_a_prompt_saves_it_and_takes_it_off_home(
@@ -106,7 +108,7 @@ def test_answering_a_prompt_saves_it_and_takes_it_off_home(
     again = text_of(patient.get(prompt_url(sid, "day-one-surprised")))
     assert "How quiet it was.\n\nAnd warm." in again and "Save changes" in again
     shown = text_of(patient.get(f"/sessions/{sid}"))
-    assert "1 of 21 prompts answered" in shown
+    assert "1 of 10 prompts answered" in shown
 
 
 def test_editing_an_answer_keeps_when_it_was_first_answered(
@@ -223,7 +225,7 @@ def test_snoozing_until_tomorrow_morning_uses_the_patients_clock(
     assert local.date() == (today.date() if today.hour < 5 else today.date() + timedelta(days=1))
     page = home(patient)
     assert "bring it back" in page and "at 09:00" in page
-    bad = snooze(patient, sid, "day-one-what-came-up", "next-year")
+    bad = snooze(patient, sid, "day-one-feels-different", "next-year")
     assert bad.status_code == 422
 
 
@@ -300,9 +302,9 @@ def test_unknown_prompt_keys_are_not_found(app: Flask, patient: FlaskClient) -> 
 def test_the_session_page_shows_where_each_prompt_stands(app: Flask, patient: FlaskClient) -> None:
     sid = log_done_session(patient, hours_ago=5)
     answer(patient, sid, "day-one-surprised", "A lot.")
-    skip(patient, sid, "day-one-feels-different")
+    skip(patient, sid, "right-after-hard")
     page = text_of(patient.get(f"/sessions/{sid}"))
-    assert "After the session" in page and "1 of 21 prompts answered" in page
+    assert "After the session" in page and "1 of 10 prompts answered" in page
     assert "Answered" in page and "Skipped" in page and "Due now" in page and "Opens" in page
     assert "After-effects log (0)" in page
 

@@ -56,13 +56,23 @@ def _expected(start: datetime, shift_minutes: int = 0) -> dict[str, tuple[dateti
 def test_marking_a_session_done_schedules_every_prompt_from_its_start(
     app: Flask, patient: FlaskClient
 ) -> None:
+    marked = utcnow()
     sid = mark_done_session(app, patient, hours_ago=2)
     start = session_start(app, sid)
     rows = prompts(app, sid)
     expected = _expected(start)
     assert {r.prompt_key for r in rows} == set(expected)
     for row in rows:
-        assert (row.due_at, row.closes_at) == expected[row.prompt_key], row.prompt_key
+        due, closes = expected[row.prompt_key]
+        if row.slot == "right_after":
+            # Marked done after the session's end: due from the end, and open for
+            # its 30 minutes from when it was marked done (issue 18).
+            assert row.due_at == due, row.prompt_key
+            assert (
+                marked + timedelta(minutes=30) <= row.closes_at <= utcnow() + timedelta(minutes=30)
+            )
+        else:
+            assert (row.due_at, row.closes_at) == (due, closes), row.prompt_key
         assert row.state == "open" and row.snoozed_until is None
     slots = {r.prompt_key: r.slot for r in rows}
     assert slots["right-after-body"] == "right_after"

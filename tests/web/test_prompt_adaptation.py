@@ -39,7 +39,7 @@ from tests.web.test_at_rest import _every_row_as_text
 OWN_PROMPT = f"What did the corridor drawing show you {uuid.uuid4().hex[:8]}?"
 OWN_HINT = "Draw it again if words do not come."
 REWORDED = "Where in your body do you feel it now?"
-REMOVED = "What are you ready to let go of?"
+REMOVED = "What is one small, concrete step you could take this week?"
 MOVED = "What surprised you?"
 DEFAULT_BODY = "What do you feel in your body, and where?"
 
@@ -61,7 +61,7 @@ def default_rows() -> MultiDict[str, str]:
 def _adapted_form(own: str = OWN_PROMPT) -> MultiDict[str, str]:
     posted = default_rows()
     posted[row_of(posted, "right-after-body") + "text"] = REWORDED
-    del posted[row_of(posted, "day-three-letting-go") + "keep"]
+    del posted[row_of(posted, "day-three-next-step") + "keep"]
     posted[row_of(posted, "day-one-surprised") + "slot"] = "day_3"
     first_new = new_rows(posted)[0]
     posted[first_new + "text"] = own
@@ -140,7 +140,7 @@ def test_the_next_session_marked_done_gets_the_adapted_prompts(app: Flask, pair:
     session = mark_done_session(app, pair.patient, hours_ago=2)
     slots = _keys(app, session)
     own = _own_key(app, session)
-    assert set(slots) == _default_keys() - {"day-three-letting-go"} | {own}
+    assert set(slots) == _default_keys() - {"day-three-next-step"} | {own}
     assert slots["day-one-surprised"] == "day_3" and slots[own] == "day_7"
     due = {p.prompt_key: p.due_at for p in prompts(app, session)}
     # Each prompt is due with the clinic's prompts of its slot.

@@ -146,10 +146,11 @@ class PageCase:
 
 
 PAGES = [
-    # 10: the links a clinic ended (its administrator closed a therapist's account)
-    # are read, and settled, in one statement; and the appointment the therapist
-    # set is shown (the patient's links).
-    PageCase("home", "/", Role.PATIENT, seed_entries, (1, 3), recent_titles, budget=10),
+    # 11: the links a clinic ended (its administrator closed a therapist's account)
+    # are read, and settled, in one statement; the appointment the therapist set is
+    # shown (the patient's links); a planned session whose length has passed is
+    # looked for (its right-after questions are offered before Mark done).
+    PageCase("home", "/", Role.PATIENT, seed_entries, (1, 3), recent_titles, budget=11),
     PageCase(
         "journal list",
         "/journal/",

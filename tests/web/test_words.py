@@ -65,10 +65,13 @@ def test_each_entry_to_share_has_its_title_in_the_visible_label(
 def test_putting_a_prompt_off_says_when_it_comes_back(app: Flask, client: FlaskClient) -> None:
     make_user(app, PATIENT)
     login(client, PATIENT)
-    log_done_session(client, hours_ago=5)
-    page = re.sub(r"<[^>]+>", "", text_of(client.get("/")))
+    sid = log_done_session(client, hours_ago=5)
+    # On a prompt's own page ("Not now"), and in the one-at-a-time flow ("Later").
+    page = re.sub(r"<[^>]+>", "", text_of(client.get(f"/sessions/{sid}/prompts/day-one-surprised")))
     assert re.search(r"In 3 hours\s*\((today|tomorrow) at \d\d:\d\d\)", page)
     assert re.search(r"In the morning\s*\((today|tomorrow) at 09:00\)", page)
+    flow = re.sub(r"<[^>]+>", "", text_of(client.get(f"/sessions/{sid}/after")))
+    assert re.search(r"Later: it comes back (today|tomorrow) at \d\d:\d\d\.", flow)
 
 
 def test_the_check_in_stays_at_the_top_of_home_until_done(app: Flask, client: FlaskClient) -> None:

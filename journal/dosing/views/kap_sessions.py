@@ -206,7 +206,9 @@ def done(session_id: str) -> ResponseReturnValue:
     except SessionError as exc:
         flash(str(exc))
     else:
-        flash("Marked as done. Prompts to reflect on it will come to your Home screen.")
+        # Straight into the right-after questions, one at a time, in the dark.
+        flash("Marked as done.")
+        return redirect(url_for("kap_sessions.integration.after", session_id=session.id), 303)
     return redirect(url_for("kap_sessions.show", session_id=session.id), 303)
 
 

@@ -10,6 +10,8 @@ idle. Every action also works as a plain form post.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
@@ -45,6 +47,12 @@ def snooze_labels() -> dict[str, str]:
         choice: integration.when_label(integration.snooze_target(choice, now, tz), now, tz)
         for choice in ("3h", "morning")
     }
+
+
+@bp.app_template_global()
+def prompt_when(moment: datetime) -> str:
+    """ "today at 17:40", "tomorrow at 13:00", "Tue 8 Dec at 13:00" on the patient's clock."""
+    return integration.when_label(moment, utcnow(), kap_sessions.zone_of(user()))
 
 
 def _back() -> str:
@@ -108,6 +116,45 @@ def _answer_page(
     return make_response(html, status)
 
 
+# -- right after: one question at a time --------------------------------------------------
+
+
+def _flow_page(
+    session: KapSession, error: str | None = None, text: str = "", status: int = 200
+) -> ResponseReturnValue:
+    me, udk, now = user(), current_udk(), utcnow()
+    step = integration.flow_step(me, session, udk, now)
+    row = None
+    if step.prompt is not None:
+        row = db.session.get(PromptAnswer, step.prompt.id)
+    html = render(
+        "integration/after.html",
+        session=kap_sessions.read_session(session, udk),
+        step=step,
+        error=error,
+        text=text,
+        seen=integration.answer_seen(row) if row is not None else "",
+        flow_url=url_for(".after", session_id=session.id),
+        now=now,
+        tz=kap_sessions.zone_of(me),
+    )
+    return make_response(html, status)
+
+
+@bp.get("/after")
+@login_required
+def after(session_id: str) -> ResponseReturnValue:
+    """The session's due questions, one at a time, always dark: Next, Skip, Later,
+    and then "That's all for now". Each button posts to the same places as the
+    prompt pages (an answer offline goes through the outbox), and comes back here."""
+    session = access.owned_kap_session(user(), session_id)
+    if session.status == SessionStatus.CANCELLED:
+        return _prompt_error(integration.SessionCancelled())
+    if session.status != SessionStatus.DONE:
+        return redirect(url_for("kap_sessions.show", session_id=session.id), 303)
+    return _flow_page(session)
+
+
 @bp.get("/prompts/<key>")
 @login_required
 def answer(session_id: str, key: str) -> ResponseReturnValue:
@@ -148,6 +195,8 @@ def save_answer(session_id: str, key: str) -> ResponseReturnValue:
         # Nothing typed is lost: an empty, over-long or outdated answer is kept as a
         # draft and shown again (the outbox marks it as not taken, to copy out).
         prompt_drafts.save(me, row, text)
+        if request.form.get("flow"):
+            return _flow_page(session, error=str(exc), text=text, status=exc.status)
         return _answer_page(session, row, text=text, error=str(exc), status=exc.status)
     except PromptError as exc:
         return _prompt_error(exc)

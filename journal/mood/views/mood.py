@@ -7,7 +7,7 @@ screen, the crisis card comes first, for every kind of request.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,21 +50,52 @@ def user_zone(me: User) -> ZoneInfo:
 
 
 def checkin_card_context(
-    me: User, udk: bytes, *, editing: bool = False, next_url: str = ""
+    me: User,
+    udk: bytes,
+    *,
+    editing: bool = False,
+    next_url: str = "",
+    missed: bool = False,
+    picked: str = "",
 ) -> dict[str, Any]:
-    """Today's check-in, opened once: a summary when done, the form when not."""
+    """Today's check-in, opened once: a summary when done, the form when not. A new
+    check-in (none today yet, or `missed`: for a missed day) lets the patient choose
+    its day: today or one of the past 7, never a day to come (issue 18)."""
     today = moods.local_today(me)
-    record = moods.checkin_on(me, today)
+    recent = moods.recent_checkins(me)
+    record = None if missed else recent.get(today)
     view = moods.read_checkin(record, udk) if record is not None else None
     form = CheckInForm.from_values(view.values) if view else CheckInForm()
+    days: list[dict[str, Any]] = []
+    if view is None:
+        pickable = moods.pickable_days(me, recent)
+        days = [
+            {"value": day.isoformat(), "label": _day_option(day, today), "done": done}
+            for day, done in pickable
+        ]
+        if not picked:
+            open_days = [day for day, done in pickable if not done]
+            picked = (open_days[0] if open_days else today).isoformat()
     return {
         "checkin": view,
         "checkin_form": form,
         "checkin_editing": editing or view is None,
         "checkin_next": next_url,
         "checkin_saved": False,
+        "checkin_days": days,
+        "checkin_picked": picked,
+        "checkin_missed": missed,
         "scales": moods.SCALES,
     }
+
+
+def _day_option(day: date, today: date) -> str:
+    name = f"{day:%a} {day.day} {day:%b}"
+    if day == today:
+        return f"Today ({name})"
+    if day == today - timedelta(days=1):
+        return f"Yesterday ({name})"
+    return name
 
 
 def _due(me: User, results: list[ResultView], interval: int) -> list[measures.Due]:
@@ -118,7 +149,10 @@ def index() -> str:
 @login_required
 def checkin() -> str:
     next_url = safe_next(request.args.get("next")) or ""
-    context = checkin_card_context(user(), current_udk(), editing=True, next_url=next_url)
+    missed = request.args.get("missed") == "1"
+    context = checkin_card_context(
+        user(), current_udk(), editing=True, next_url=next_url, missed=missed
+    )
     return render("mood/checkin.html", "checkin_card", **context)
 
 
@@ -139,11 +173,32 @@ def save_checkin() -> ResponseReturnValue:
                 "This check-in is too old to save; it can be at most "
                 f"{moods.BACKDATE_LIMIT.days} days old."
             )
+        # The day picker (a new check-in): the day chosen, counted from the day the
+        # form was written (the outbox may send it later).
+        chosen = request.form.get("for_day")
+        if chosen is not None and day is not None:
+            try:
+                day = moods.picked_day(me, chosen, day)
+            except ValueError as exc:
+                form.errors["for_day"] = str(exc)
+        if form.valid and form.values is not None and day is not None:
+            try:
+                _, created = moods.save_checkin(
+                    me, udk, day, form.values, key, new_only=chosen is not None
+                )
+            except moods.AlreadyCheckedIn as exc:  # another tab saved that day meanwhile
+                form.errors["for_day"] = str(exc)
         if not form.valid or form.values is None or day is None:
-            context = checkin_card_context(me, udk, editing=True, next_url=next_url)
+            context = checkin_card_context(
+                me,
+                udk,
+                editing=True,
+                next_url=next_url,
+                missed=request.form.get("missed") == "1",
+                picked=chosen or "",
+            )
             context["checkin_form"] = form
             return make_response(render("mood/checkin.html", "checkin_card", **context), 422)
-        _, created = moods.save_checkin(me, udk, day, form.values, key)
         message = "Check-in saved." if created else "Today's check-in updated."
         if day != moods.local_today(me):
             message = f"Check-in for {day:%A} {day.day} {day:%B} saved."

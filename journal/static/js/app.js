@@ -417,3 +417,19 @@
   document.addEventListener("DOMContentLoaded", function () { enable(document); });
   document.addEventListener("htmx:load", function (evt) { if (evt.detail.elt.querySelectorAll) { enable(evt.detail.elt); } });
 })();
+
+// Right after a session (issue 18): Skip and Later need the server; offline, say so
+// in the flow instead of doing nothing. An answer (Next) is kept by the outbox.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:sendError", function (evt) {
+    var elt = evt.detail.elt;
+    if (!elt || !elt.closest || elt.hasAttribute("data-outbox")) { return; }
+    var flow = elt.closest("#after-flow");
+    var note = flow && flow.querySelector("#after-offline");
+    if (!note) { return; }
+    note.hidden = false;
+    note.textContent = "You're offline, so Skip and Later can't be saved yet. " +
+      "Try again when you're back online; an answer you write with Next is kept on this phone.";
+  });
+})();
