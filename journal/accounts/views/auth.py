@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -203,7 +204,7 @@ def confirm_recovery_key() -> ResponseReturnValue:
         accounts.confirm_recovery_key(user(), current_udk(), _form("last_group"))
     except AccountError as exc:
         return _invalid("auth/recovery_key_status.html", confirmed=False, error=str(exc))
-    flash("Recovery key confirmed. Keep it somewhere safe and private.")
+    flash(_("Recovery key confirmed. Keep it somewhere safe and private."))
     return redirect(url_for("main.home"))
 
 
@@ -264,7 +265,7 @@ def start_over(token: str) -> ResponseReturnValue:
         return _invalid(
             "auth/start_over.html",
             token=token,
-            errors=["Tick the box to confirm that everything in the account will be deleted."],
+            errors=[_("Tick the box to confirm that everything in the account will be deleted.")],
         )
     try:
         unlocked = accounts.start_over(token, _form("password"), _form("confirm"))

@@ -49,13 +49,13 @@ def time_zone() -> ResponseReturnValue:
             "settings/index.html",
             zones=zone_names(),
             common_zones=COMMON_ZONES,
-            zone_error="Choose a time zone from the list.",
+            zone_error=_("Choose a time zone from the list."),
         )
         return make_response(page, 422)
     user().time_zone = zone
     user().time_zone_confirmed = True
     db.session.commit()
-    flash("Time zone saved.")
+    flash(_("Time zone saved."))
     return redirect(url_for("settings.index"))
 
 
@@ -97,5 +97,5 @@ def password() -> ResponseReturnValue:
         )
     except AccountError as exc:
         return make_response(render("settings/password.html", error=str(exc)), 422)
-    flash("Password changed. Every other device has been signed out.")
+    flash(_("Password changed. Every other device has been signed out."))
     return redirect(url_for("settings.index"))
