@@ -5,71 +5,19 @@ English of a translated message, or misses its Spanish."""
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.factories import KEY_RE, PASSWORD, last_link, make_user, signup_via_http
 from tests.pages import csrf_token, markup, words
+from tests.spanish import english_leaks, literal, present, spanish
 
-ROOT = Path(__file__).resolve().parents[2]
-PO = ROOT / "journal" / "translations" / "es" / "LC_MESSAGES" / "messages.po"
 SPANISH = "es-US,es;q=0.9,en;q=0.5"
-
-
-def _catalog() -> Catalog:
-    return read_po(io.BytesIO(PO.read_bytes()))
-
-
-CATALOG = _catalog()
-
-
-def _text(message: str) -> str:
-    """The words of a message as a page shows them: tags dropped, spaces collapsed,
-    no space before punctuation (as tests.pages.words reads a page)."""
-    text = " ".join(re.sub(r"<[^>]+>", " ", message).split())
-    return re.sub(r"\s+([.,:;)])", r"\1", text)
-
-
-def _literal(message: str) -> str:
-    """The longest run of a message's text between its placeholders."""
-    runs = re.split(r"%\(\w+\)\w", _text(message))
-    return max((r.strip(" ·").lstrip(",.;:) ") for r in runs), key=len)
-
-
-def spanish(msgid: str) -> str:
-    found = CATALOG.get(msgid)
-    assert found is not None and found.string, f"no Spanish for {msgid!r}"
-    string = found.string if isinstance(found.string, str) else found.string[-1]
-    return _literal(str(string))
-
-
-def _present(needle: str, text: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", text) is not None
-
-
-def english_leaks(text: str) -> list[str]:
-    """Every English message of the catalog (two words or more, its Spanish different)
-    whose words appear on the page."""
-    leaks = []
-    for message in CATALOG:
-        if not message.id or not message.string:
-            continue
-        msgid = message.id if isinstance(message.id, str) else message.id[0]
-        string = message.string if isinstance(message.string, str) else message.string[0]
-        english = _literal(msgid)
-        if len(english.split()) < 2 or english == _literal(str(string)):
-            continue
-        if _present(english, text):
-            leaks.append(english)
-    return leaks
 
 
 def assert_spanish(page: TestResponse, *msgids: str) -> None:
@@ -78,10 +26,10 @@ def assert_spanish(page: TestResponse, *msgids: str) -> None:
     assert '<html lang="es">' in markup(page)
     text = words(page)
     for msgid in msgids:
-        assert _present(spanish(msgid), text), f"missing Spanish of {msgid!r}"
-        english = _literal(msgid)
+        assert present(spanish(msgid), text), f"missing Spanish of {msgid!r}"
+        english = literal(msgid)
         if english != spanish(msgid):
-            assert not _present(english, text), f"English {english!r} on the page"
+            assert not present(english, text), f"English {english!r} on the page"
     assert not english_leaks(text), english_leaks(text)
 
 
@@ -112,7 +60,7 @@ def test_the_pages_before_sign_in_are_spanish(es: FlaskClient, outbox: Path) -> 
         "Create an account",
         "Email",
         "Email me a link",
-        "Already have an account? <a href=\"%(login)s\">Log in</a>",
+        'Already have an account? <a href="%(login)s">Log in</a>',
     )
     assert_spanish(
         es.get("/login"),
@@ -120,7 +68,7 @@ def test_the_pages_before_sign_in_are_spanish(es: FlaskClient, outbox: Path) -> 
         "Email",
         "Password",
         "Forgot your password?",
-        "New here? <a href=\"%(signup)s\">Create an account</a>",
+        'New here? <a href="%(signup)s">Create an account</a>',
     )
     assert_spanish(
         es.get("/forgot"),
@@ -234,7 +182,9 @@ def test_a_spanish_browser_signs_up_and_writes_a_first_entry_in_spanish(
             "csrf_token": csrf_token(es, link),
         },
     )
-    assert_spanish(guessable, "This password is too easy to guess. A few unrelated words work well.")
+    assert_spanish(
+        guessable, "This password is too easy to guess. A few unrelated words work well."
+    )
     different = es.post(
         link,
         data={"password": PASSWORD, "confirm": PASSWORD + "x", "csrf_token": csrf_token(es, link)},
