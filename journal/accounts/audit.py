@@ -73,7 +73,7 @@ LABELS: dict[str, str] = {
 def label(action: str) -> str:
     known = LABELS.get(action)
     if known:
-        return gettext(known)
+        return str(gettext(known))
     words = action.replace(".", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 

@@ -328,10 +328,12 @@ def after_effects_rows(window: Window, limit: int) -> SourceItems:
 def check_in_summary(view: moods.CheckInView) -> str:
     """ "Mood good, anxiety a little", from the check-in's own scales."""
     v = view.values
-    return _(
-        "Mood %(mood)s, anxiety %(anxiety)s",
-        mood=moods.MOOD.label_for(v.mood).lower(),
-        anxiety=moods.ANXIETY.label_for(v.anxiety).lower(),
+    return str(
+        _(
+            "Mood %(mood)s, anxiety %(anxiety)s",
+            mood=moods.MOOD.label_for(v.mood).lower(),
+            anxiety=moods.ANXIETY.label_for(v.anxiety).lower(),
+        )
     )
 
 

@@ -42,12 +42,12 @@ def babel_format(value: datetime, pattern: str) -> str:
     """A time already in the viewer's zone, written in the page's language with a
     CLDR pattern ("EEE d MMM y" is "Mon 3 Mar 2025" or "lun 3 mar 2025"). Not moved
     to another zone again (`rebase=False`): `local_time` did that."""
-    return format_datetime(value, pattern, rebase=False)
+    return str(format_datetime(value, pattern, rebase=False))
 
 
 def babel_number(value: int) -> str:
     """A number with the page language's grouping ("20,000", "20.000")."""
-    return format_decimal(value)
+    return str(format_decimal(value))
 
 
 def _city(zone: str) -> str:

@@ -1,7 +1,7 @@
 """A Spanish-speaking patient's first minutes on a phone (issue 21): Chromium set to
 Spanish (United States) signs up, keeps the recovery key and writes a first journal
 entry, and no page on the way shows an English message of the catalog. Screenshots
-of each page, light and dark, at 412×915."""
+of each page, light and dark, at 412 by 915."""
 
 from __future__ import annotations
 
