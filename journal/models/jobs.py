@@ -36,6 +36,9 @@ class MailRequest(db.Model):  # type: ignore[name-defined,misc]
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The page's language when it was asked for ("en", "es"): the message is written in
+    # it, unless the address has an account with a language of its own.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class FailedJob(db.Model):  # type: ignore[name-defined,misc]

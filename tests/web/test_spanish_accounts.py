@@ -6,13 +6,18 @@ English of a translated message, or misses its Spanish."""
 from __future__ import annotations
 
 import re
+from email import message_from_bytes
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 from werkzeug.test import TestResponse
 
+from journal.core.extensions import db
+from journal.models.users import User
 from tests.factories import KEY_RE, PASSWORD, last_link, make_user, signup_via_http
 from tests.pages import csrf_token, markup, words
 from tests.spanish import english_leaks, literal, present, spanish
@@ -336,3 +341,49 @@ def test_english_stays_english(client: FlaskClient) -> None:
         page = client.get(path)
         assert '<html lang="en">' in markup(page)
         assert "Iniciar sesión" not in words(page)
+
+
+def _mail_to(outbox: Path, to: str) -> tuple[str, str]:
+    [path] = [p for p in outbox.glob("*.eml") if message_from_bytes(p.read_bytes())["To"] == to]
+    message = message_from_bytes(path.read_bytes())
+    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    return str(make_header(decode_header(message["Subject"]))), body
+
+
+def test_the_sign_up_mail_is_in_the_language_of_the_page_it_was_asked_from(
+    app: Flask, es: FlaskClient, client: FlaskClient, outbox: Path
+) -> None:
+    es.post("/signup", data={"email": "ana@example.com", "csrf_token": csrf_token(es, "/signup")})
+    subject, body = _mail_to(outbox, "ana@example.com")
+    assert subject == "Termine de crear su cuenta de Fresh Tracks"
+    assert "Abra este enlace en las próximas 24 horas" in body
+    assert "Open this link" not in body
+    # The link in it still works: it finishes the sign-up, in Spanish.
+    assert_spanish(es.get(last_link(outbox, "ana@example.com")), "Choose a password")
+
+    english = app.test_client()
+    english.post(
+        "/signup", data={"email": "bob@example.com", "csrf_token": csrf_token(english, "/signup")}
+    )
+    subject, body = _mail_to(outbox, "bob@example.com")
+    assert subject == "Finish creating your Fresh Tracks account"
+    assert "Open this link within 24 hours" in body
+
+
+def test_an_account_that_chose_spanish_gets_its_start_over_mail_in_spanish(
+    app: Flask, outbox: Path
+) -> None:
+    make_user(app, "ana@example.com")
+    with app.app_context():
+        db.session.execute(
+            update(User).where(User.email == "ana@example.com").values(language="es")
+        )
+        db.session.commit()
+    english = app.test_client()  # asked from an English page: the account's choice wins
+    english.post(
+        "/start-over",
+        data={"email": "ana@example.com", "csrf_token": csrf_token(english, "/start-over")},
+    )
+    subject, body = _mail_to(outbox, "ana@example.com")
+    assert subject == "Empezar de nuevo en Fresh Tracks"
+    assert "Empezar de nuevo borra para siempre todo lo que hay en la cuenta." in body

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
@@ -149,7 +150,7 @@ def signup() -> ResponseReturnValue:
 
 
 def _mail_a_link(
-    template: str, request_link: Callable[[str, str], object], endpoint: str
+    template: str, request_link: Callable[[str, str, str], object], endpoint: str
 ) -> ResponseReturnValue:
     """Ask for an email and mail a link; the answer is the same whether or not the
     address has an account."""
@@ -158,7 +159,9 @@ def _mail_a_link(
     email = _form("email")
     try:
         link = url_for(endpoint, token=account_mail.LINK_SLOT, _external=True)
-        request_link(email, link)
+        # The message is written in the language of this page.
+        locale = get_locale()
+        request_link(email, link, locale.language if locale is not None else "en")
     except AccountError as exc:
         return _invalid(template, email=email, error=str(exc))
     purpose = "signup" if endpoint == "auth.signup_finish" else "start_over"
