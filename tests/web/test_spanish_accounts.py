@@ -316,7 +316,11 @@ def test_the_journal_pages_are_spanish(app: Flask, es: FlaskClient, outbox: Path
 
 
 def test_the_account_security_pages_are_spanish(app: Flask, es: FlaskClient, outbox: Path) -> None:
+    es.environ_base["HTTP_USER_AGENT"] = (
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    )
     signup_via_http(es, outbox, "ana@example.com")
+    assert "Firefox en Linux" in words(es.get("/settings/sessions"))
     assert_spanish(es.get("/settings/password"), "Change password", "Current password")
     assert_spanish(es.get("/settings/two-factor"), "Two-step sign-in", "Set up two-step sign-in")
     assert_spanish(
