@@ -391,3 +391,11 @@ def test_an_account_that_chose_spanish_gets_its_start_over_mail_in_spanish(
     subject, body = _mail_to(outbox, "ana@example.com")
     assert subject == "Empezar de nuevo en Fresh Tracks"
     assert "Empezar de nuevo borra para siempre todo lo que hay en la cuenta." in body
+
+
+def test_the_app_manifest_is_in_the_browsers_language(es: FlaskClient) -> None:
+    """What a phone shows when the app is installed: its shortcuts."""
+    manifest = es.get("/manifest.webmanifest").get_json()
+    assert manifest["lang"] == "es"
+    names = {s["name"] for s in manifest["shortcuts"]}
+    assert names == {"Nueva entrada", "Registrar ánimo"}
