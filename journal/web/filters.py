@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, g
 from flask_babel import format_datetime, format_decimal
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from journal.core import integrity
@@ -67,8 +68,11 @@ def patient_clock(value: datetime, zone: str | None) -> str:
     mine = local_time(value)
     if theirs.utcoffset() == mine.utcoffset():
         return ""
-    day = "" if theirs.date() == mine.date() else theirs.strftime("%a %-d %b, ")
-    return f"{day}{theirs:%H:%M} for the patient, {_city(zone)}"
+    time, city = f"{theirs:%H:%M}", _city(zone)
+    if theirs.date() == mine.date():
+        return str(_("%(time)s for the patient, %(city)s", time=time, city=city))
+    day = babel_format(theirs, "EEE d MMM")
+    return str(_("%(day)s, %(time)s for the patient, %(city)s", day=day, time=time, city=city))
 
 
 def init_app(app: Flask) -> None:
