@@ -34,11 +34,11 @@ run: install translations
 CATALOGS := journal/translations
 MO := $(CATALOGS)/es/LC_MESSAGES/messages.mo
 $(MO): $(CATALOGS)/es/LC_MESSAGES/messages.po | $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d $(CATALOGS)
+	$(BIN)/pybabel -q compile -d $(CATALOGS)
 translations: $(MO)
 messages: install
-	$(BIN)/pybabel extract -q -F babel.cfg --no-location -o $(CATALOGS)/messages.pot journal
-	$(BIN)/pybabel update -q --no-fuzzy-matching -i $(CATALOGS)/messages.pot -d $(CATALOGS)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location -o $(CATALOGS)/messages.pot journal
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --width 100 -i $(CATALOGS)/messages.pot -d $(CATALOGS)
 
 ## Load a demo therapist and patient (development only); prints their passwords.
 demo: install

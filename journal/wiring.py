@@ -58,6 +58,11 @@ from journal.your_data.views import your_data
 REMINDER_MINUTES = 5
 
 
+def N_(message: str) -> str:
+    """Marks a label for `make messages`; the page translates it when it shows it."""
+    return message
+
+
 def wire(app: Flask) -> None:
     scoring.load_from(Path(app.config["INSTRUMENTS_DIR"]))
     wire_domains()
@@ -110,18 +115,22 @@ def wire_domains() -> None:
 
     # The journal's timeline and search reach across the record types.
     for source in (
-        timeline.TimelineSource("prompt_answers", "Prompts answered", 10, timeline.answers_rows),
-        timeline.TimelineSource("after_effects", "After-effects", 20, timeline.after_effects_rows),
-        timeline.TimelineSource("mood_checkins", "Mood check-ins", 30, timeline.check_ins_rows),
-        timeline.TimelineSource("entries", "Journal entries", 40, timeline.entries_rows),
+        timeline.TimelineSource(
+            "prompt_answers", N_("Prompts answered"), 10, timeline.answers_rows
+        ),
+        timeline.TimelineSource(
+            "after_effects", N_("After-effects"), 20, timeline.after_effects_rows
+        ),
+        timeline.TimelineSource("mood_checkins", N_("Mood check-ins"), 30, timeline.check_ins_rows),
+        timeline.TimelineSource("entries", N_("Journal entries"), 40, timeline.entries_rows),
     ):
         timeline.register_source(source)
     for kind in (
-        search.SearchSource("entries", "Journal entries", search.scan_entries, has_tags=True),
-        search.SearchSource("prompt_answers", "Prompt answers", search.scan_answers),
-        search.SearchSource("after_effects", "After-effects", search.scan_after_effects),
-        search.SearchSource("intentions", "Intentions", search.scan_intentions),
-        search.SearchSource("mood_checkins", "Check-in notes", search.scan_check_ins),
+        search.SearchSource("entries", N_("Journal entries"), search.scan_entries, has_tags=True),
+        search.SearchSource("prompt_answers", N_("Prompt answers"), search.scan_answers),
+        search.SearchSource("after_effects", N_("After-effects"), search.scan_after_effects),
+        search.SearchSource("intentions", N_("Intentions"), search.scan_intentions),
+        search.SearchSource("mood_checkins", N_("Check-in notes"), search.scan_check_ins),
     ):
         search.register_source(kind)
 

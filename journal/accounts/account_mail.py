@@ -23,15 +23,19 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
 from journal import jobs
 from journal.accounts import accounts, keys
+from journal.accounts.preferences import LANGUAGES
 from journal.core import crypto, mail
 from journal.core.extensions import db
 from journal.core.links import public_link
 from journal.models.jobs import MailRequest
 from journal.models.types import utcnow
+from journal.models.users import User
 
 JOB = "accounts.mail"
 SWEEP_JOB = "accounts.mail_sweep"
@@ -49,11 +53,11 @@ NOT_QUEUED = timedelta(minutes=2)  # unclaimed this long: its job was lost; queu
 KEEP_SENT = timedelta(days=2)
 
 
-def request(kind: str, email: str) -> None:
+def request(kind: str, email: str, language: str | None = None) -> None:
     """Record a message to send and queue its job (after the commit it reads)."""
     if kind not in KINDS:
         raise ValueError("unknown mail kind")
-    row = MailRequest(id=uuid.uuid4(), kind=kind, email=email)
+    row = MailRequest(id=uuid.uuid4(), kind=kind, email=email, language=language)
     db.session.add(row)
     db.session.commit()
     jobs.enqueue(JOB, row.id)
@@ -78,16 +82,16 @@ def request_invitation(raw_email: str, code: str) -> str:
     return email
 
 
-def request_signup(raw_email: str) -> str:
+def request_signup(raw_email: str, language: str | None = None) -> str:
     """Mail a sign-up link, or a notice if the address already has an account."""
     email = accounts.normalise_email(raw_email)
-    request("signup", email)
+    request("signup", email, language)
     return email
 
 
-def request_start_over(raw_email: str) -> None:
+def request_start_over(raw_email: str, language: str | None = None) -> None:
     """Mail a start-over link if the address has an account (nothing otherwise)."""
-    request("start_over", accounts.normalise_email(raw_email))
+    request("start_over", accounts.normalise_email(raw_email), language)
 
 
 def request_therapist_invitation(email: str) -> None:
@@ -139,23 +143,36 @@ def deliver(mail_id: str) -> None:
 
 
 def _message(row: MailRequest) -> tuple[str, str] | None:
-    """(subject, body), or None when nothing is to be sent."""
+    """(subject, body), or None when nothing is to be sent. Written in the account's
+    language if it chose one, else in the language of the page it was asked from."""
     if row.kind == "invitation":
         return _invitation_message(row)
     user = accounts.user_by_email(row.email)
+    language = (user.language if user is not None else None) or row.language
+    with force_locale(language if language in LANGUAGES else "en"):
+        return _message_text(row, user)
+
+
+def _message_text(row: MailRequest, user: User | None) -> tuple[str, str] | None:
     if row.kind == "signup":
         if user is not None:
             return (
-                "Your Fresh Tracks account",
-                "Someone asked to create a Fresh Tracks account with this address, which "
-                "already has one. If it was you, log in instead. If not, you can ignore this.",
+                _("Your Fresh Tracks account"),
+                _(
+                    "Someone asked to create a Fresh Tracks account with this address, which "
+                    "already has one. If it was you, log in instead. If not, you can ignore "
+                    "this."
+                ),
             )
         token = accounts.issue_token("signup", row.email, None, accounts.SIGNUP_TOKEN_TTL)
         db.session.commit()
         return (
-            "Finish creating your Fresh Tracks account",
-            "Open this link within 24 hours to choose a password:\n\n"
-            f"{_link(row, token)}\n\nIf you did not ask for this, ignore this message.",
+            _("Finish creating your Fresh Tracks account"),
+            _(
+                "Open this link within 24 hours to choose a password:\n\n%(link)s\n\n"
+                "If you did not ask for this, ignore this message.",
+                link=_link(row, token),
+            ),
         )
     if row.kind == "therapist_invite":
         if user is not None:  # made in the meantime: nothing to set up
@@ -177,12 +194,15 @@ def _message(row: MailRequest) -> tuple[str, str] | None:
     token = accounts.issue_token("start_over", row.email, user.id, accounts.START_OVER_TOKEN_TTL)
     db.session.commit()
     return (
-        "Start over in Fresh Tracks",
-        "Someone asked to start over with an empty Fresh Tracks journal for this "
-        "address. Starting over permanently deletes everything in the account.\n\n"
-        f"To continue, open this link within one hour:\n\n{_link(row, token)}\n\n"
-        "If you still have your recovery key, use it instead: it keeps your journal. "
-        "If you did not ask for this, ignore this message; nothing has changed.",
+        _("Start over in Fresh Tracks"),
+        _(
+            "Someone asked to start over with an empty Fresh Tracks journal for this "
+            "address. Starting over permanently deletes everything in the account.\n\n"
+            "To continue, open this link within one hour:\n\n%(link)s\n\n"
+            "If you still have your recovery key, use it instead: it keeps your journal. "
+            "If you did not ask for this, ignore this message; nothing has changed.",
+            link=_link(row, token),
+        ),
     )
 
 

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import delete, inspect, select
 
 from journal.accounts import audit, keys
@@ -41,9 +44,9 @@ FREE_FAILURES = 5
 FREE_FAILURES_UNKNOWN_CLIENTS = 20
 FORGET_AFTER = timedelta(days=1)
 MAX_LOCK = timedelta(minutes=15)
-LOGIN_FAILED = "That email and password do not match an account."
-RECOVERY_FAILED = "That email and recovery key do not match an account."
-DEACTIVATED = (
+LOGIN_FAILED = _l("That email and password do not match an account.")
+RECOVERY_FAILED = _l("That email and recovery key do not match an account.")
+DEACTIVATED = _l(
     "This account was closed by your clinic's administrator, so it can no longer "
     "sign in. Ask your clinic if you think this is a mistake."
 )
@@ -70,7 +73,7 @@ def normalise_email(raw: str) -> str:
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise AccountError("Enter an email address like name@example.com.") from exc
+        raise AccountError(_("Enter an email address like name@example.com.")) from exc
 
 
 def user_by_email(email: str) -> User | None:
@@ -80,7 +83,7 @@ def user_by_email(email: str) -> User | None:
 def check_new_password(password: str, confirm: str, email: str) -> list[str]:
     problems = password_problems(password, email=email)
     if not problems and password != confirm:
-        problems = ["The two passwords are different."]
+        problems = [_("The two passwords are different.")]
     return problems
 
 
@@ -165,7 +168,7 @@ def create_user(email: str, password: str, role: Role, time_zone: str = "UTC") -
     """Make an account with all its keys; the caller shows the recovery key once."""
     email = normalise_email(email)
     if user_by_email(email) is not None:
-        raise AccountError("An account with this email already exists.")
+        raise AccountError(_("An account with this email already exists."))
     problems = password_problems(password, email=email)
     if problems:
         raise AccountError(" ".join(problems))
@@ -191,7 +194,9 @@ def adopt_browser_zone(user: User, zone: str) -> None:
 def complete_signup(token: str, password: str, time_zone: str) -> Unlocked:
     row = _valid_token("signup", token)
     if row is None:
-        raise AccountError("This sign-up link has expired or was already used. Ask for a new one.")
+        raise AccountError(
+            _("This sign-up link has expired or was already used. Ask for a new one.")
+        )
     row.used_at = utcnow()
     return create_user(row.email, password, Role.PATIENT, time_zone)
 
@@ -218,7 +223,7 @@ def confirm_recovery_key(user: User, udk: bytes, typed_last_group: str) -> None:
     expected = _recovery_check(user.id, udk, typed_last_group)
     if not hmac.compare_digest(user.recovery_check, expected):
         raise AccountError(
-            "That is not the last group of your key. Check what you saved and try again."
+            _("That is not the last group of your key. Check what you saved and try again.")
         )
     user.recovery_check = None
     user.recovery_confirmed_at = utcnow()
@@ -267,8 +272,11 @@ def _check_lock(row: LoginThrottle) -> None:
     if row.locked_until and row.locked_until > utcnow():
         minutes = max(1, round((row.locked_until - utcnow()).total_seconds() / 60))
         raise Throttled(
-            f"Too many attempts for this email. Wait {minutes} minute"
-            f"{'s' if minutes != 1 else ''} and try again."
+            ngettext(
+                "Too many attempts for this email. Wait %(num)d minute and try again.",
+                "Too many attempts for this email. Wait %(num)d minutes and try again.",
+                minutes,
+            )
         )
 
 
@@ -427,7 +435,7 @@ def change_password(user: User, current: str, new: str, confirm: str, keep: byte
     if udk is None:
         _note_failure(throttle)
         db.session.commit()
-        raise AccountError("Your current password is not right.")
+        raise AccountError(_("Your current password is not right."))
     _clear_throttle(throttle)
     keys.set_password(user, new, udk)
     end_sessions(user.id, keep=keep)
@@ -435,7 +443,7 @@ def change_password(user: User, current: str, new: str, confirm: str, keep: byte
     db.session.commit()
 
 
-SECOND_FACTOR_NEEDED = (
+SECOND_FACTOR_NEEDED = _l(
     "This account uses two-step sign-in, so a recovery key alone is not enough. Also "
     "enter the code your authenticator app shows now, or one of your backup codes."
 )
@@ -509,10 +517,10 @@ def start_over(token: str, new: str, confirm: str) -> Unlocked:
     since without the old UDK no one could ever open it anyway."""
     row = _valid_token("start_over", token)
     if row is None or row.user_id is None:
-        raise AccountError("This link has expired or was already used. Ask for a new one.")
+        raise AccountError(_("This link has expired or was already used. Ask for a new one."))
     user = db.session.get(User, row.user_id)
     if user is None:
-        raise AccountError("This link has expired or was already used. Ask for a new one.")
+        raise AccountError(_("This link has expired or was already used. Ask for a new one."))
     if user.deactivated_at is not None:
         raise AccountError(DEACTIVATED)
     problems = check_new_password(new, confirm, user.email)

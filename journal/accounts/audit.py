@@ -11,70 +11,79 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from journal.core.extensions import db
 from journal.models.audit import AuditEvent
 
+
+def N_(message: str) -> str:
+    """Marks a label for `make messages`; `label` translates it when it is read."""
+    return message
+
+
 LABELS: dict[str, str] = {
-    "account.created": "Account created",
-    "account.started_over": "Started over with an empty journal",
-    "account.deleted": "Account deleted",
-    "login": "Signed in",
-    "login.failed": "Failed sign-in (wrong password)",
-    "login.password_accepted": "Password accepted; waiting for the two-step code",
-    "login.second_factor_failed": "Failed sign-in (wrong two-step code)",
-    "password.changed": "Password changed",
-    "password.reset_with_recovery_key": "Password reset with the recovery key",
-    "password.reset_code_failed": "Recovery key accepted but the two-step code was wrong",
-    "recovery_key.confirmed": "Recovery key confirmed",
-    "recovery_key.replaced": "New recovery key issued",
-    "two_factor.enabled": "Two-step sign-in turned on",
-    "two_factor.disabled": "Two-step sign-in turned off",
-    "two_factor.backup_code_used": "Signed in with a backup code",
-    "two_factor.backup_codes_replaced": "New backup codes issued",
-    "step_up.confirmed": "Password confirmed again for a security change",
-    "step_up.failed": "Wrong password or code when confirming a security change",
-    "session.ended": "Signed out another device",
-    "sessions.ended_everywhere": "Signed out everywhere",
-    "export.json": "Downloaded all data (JSON)",
-    "export.csv": "Downloaded check-ins and scores (CSV)",
-    "export.printed": "Opened the printable export",
-    "export.fhir": "Downloaded questionnaire results for a health record (FHIR)",
-    "care.fhir_export": "Downloaded a patient's shared questionnaire results (FHIR)",
-    "keys.udk_rotated": "Data key replaced by the operator",
-    "account.secured": "Secured the account: devices signed out, new data and recovery keys",
-    "care.invitation_created": "Invitation to a care team created",
-    "care.invitation_mailed": "Invitation code sent by email",
-    "care.invitation_declined": "Invitation declined",
-    "care.invitation_withdrawn": "Invitation withdrawn",
-    "care.link_accepted": "Joined a therapist's care team",
-    "care.link_ended": "Care-team link ended",
-    "care.appointment_set": "Appointment time set",
-    "care.patient_renamed": "Name of a patient changed",
-    "share.created": "Shared with a therapist",
-    "share.revoked": "Share revoked",
-    "share.category_enabled": "Started sharing a whole category",
-    "share.category_disabled": "Stopped sharing a whole category",
-    "share.safety_signals_on": "Chose to let a therapist be told of safety signals",
-    "share.safety_signals_off": "Stopped telling a therapist of safety signals",
-    "measure.submitted": "Questionnaire submitted",
-    "adaptation.saved": "Adapted content saved for a patient",
-    "adaptation.withdrawn": "Adapted content withdrawn",
-    "safety_flag.acknowledged": "Safety flag acknowledged",
-    "keys.pepper_rotated": "Server key rotated",
-    "login.refused_deactivated": "Sign-in refused: the account was closed by the clinic",
-    "account.deactivated": "Account closed by the clinic's administrator",
-    "care.link_ended_by_clinic": "Care-team link ended: the clinic closed the therapist's account",
-    "admin.therapist_invited": "Invited a therapist",
-    "admin.therapist_deactivated": "Closed a therapist's account",
+    "account.created": N_("Account created"),
+    "account.started_over": N_("Started over with an empty journal"),
+    "account.deleted": N_("Account deleted"),
+    "login": N_("Signed in"),
+    "login.failed": N_("Failed sign-in (wrong password)"),
+    "login.password_accepted": N_("Password accepted; waiting for the two-step code"),
+    "login.second_factor_failed": N_("Failed sign-in (wrong two-step code)"),
+    "password.changed": N_("Password changed"),
+    "password.reset_with_recovery_key": N_("Password reset with the recovery key"),
+    "password.reset_code_failed": N_("Recovery key accepted but the two-step code was wrong"),
+    "recovery_key.confirmed": N_("Recovery key confirmed"),
+    "recovery_key.replaced": N_("New recovery key issued"),
+    "two_factor.enabled": N_("Two-step sign-in turned on"),
+    "two_factor.disabled": N_("Two-step sign-in turned off"),
+    "two_factor.backup_code_used": N_("Signed in with a backup code"),
+    "two_factor.backup_codes_replaced": N_("New backup codes issued"),
+    "step_up.confirmed": N_("Password confirmed again for a security change"),
+    "step_up.failed": N_("Wrong password or code when confirming a security change"),
+    "session.ended": N_("Signed out another device"),
+    "sessions.ended_everywhere": N_("Signed out everywhere"),
+    "export.json": N_("Downloaded all data (JSON)"),
+    "export.csv": N_("Downloaded check-ins and scores (CSV)"),
+    "export.printed": N_("Opened the printable export"),
+    "export.fhir": N_("Downloaded questionnaire results for a health record (FHIR)"),
+    "care.fhir_export": N_("Downloaded a patient's shared questionnaire results (FHIR)"),
+    "keys.udk_rotated": N_("Data key replaced by the operator"),
+    "account.secured": N_("Secured the account: devices signed out, new data and recovery keys"),
+    "care.invitation_created": N_("Invitation to a care team created"),
+    "care.invitation_mailed": N_("Invitation code sent by email"),
+    "care.invitation_declined": N_("Invitation declined"),
+    "care.invitation_withdrawn": N_("Invitation withdrawn"),
+    "care.link_accepted": N_("Joined a therapist's care team"),
+    "care.link_ended": N_("Care-team link ended"),
+    "care.appointment_set": N_("Appointment time set"),
+    "care.patient_renamed": N_("Name of a patient changed"),
+    "share.created": N_("Shared with a therapist"),
+    "share.revoked": N_("Share revoked"),
+    "share.category_enabled": N_("Started sharing a whole category"),
+    "share.category_disabled": N_("Stopped sharing a whole category"),
+    "share.safety_signals_on": N_("Chose to let a therapist be told of safety signals"),
+    "share.safety_signals_off": N_("Stopped telling a therapist of safety signals"),
+    "measure.submitted": N_("Questionnaire submitted"),
+    "adaptation.saved": N_("Adapted content saved for a patient"),
+    "adaptation.withdrawn": N_("Adapted content withdrawn"),
+    "safety_flag.acknowledged": N_("Safety flag acknowledged"),
+    "keys.pepper_rotated": N_("Server key rotated"),
+    "login.refused_deactivated": N_("Sign-in refused: the account was closed by the clinic"),
+    "account.deactivated": N_("Account closed by the clinic's administrator"),
+    "care.link_ended_by_clinic": N_(
+        "Care-team link ended: the clinic closed the therapist's account"
+    ),
+    "admin.therapist_invited": N_("Invited a therapist"),
+    "admin.therapist_deactivated": N_("Closed a therapist's account"),
 }
 
 
 def label(action: str) -> str:
     known = LABELS.get(action)
     if known:
-        return known
+        return str(gettext(known))
     words = action.replace(".", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 

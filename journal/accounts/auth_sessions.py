@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from journal.core import crypto
@@ -211,8 +212,8 @@ def describe_device(user_agent: str) -> str:
     browser = next((name for mark, name in _BROWSERS if mark in user_agent), None)
     system = next((name for mark, name in _SYSTEMS if mark in user_agent), None)
     if browser and system:
-        return f"{browser} on {system}"
+        return str(_("%(browser)s on %(system)s", browser=browser, system=system))
     if browser or system:
         return browser or system or ""
     cleaned = re.sub(r"[^\w .,/()-]", "", user_agent).strip()
-    return cleaned[:40] or "Unknown device"
+    return cleaned[:40] or str(_("Unknown device"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from journal.accounts import accounts, audit, keys, two_factor
 from journal.accounts.accounts import AccountError
@@ -22,11 +23,11 @@ from journal.models.sessions import AuthSession
 from journal.models.types import utcnow
 from journal.models.users import User
 
-NOT_RIGHT = (
+NOT_RIGHT = _l(
     "That password is not right. Type it again; nothing has been changed yet. "
     "Forgotten it? Log out and use your recovery key."
 )
-WRONG_CODE = (
+WRONG_CODE = _l(
     "That code did not work. Enter the code your authenticator app shows now, "
     "or one of your backup codes."
 )

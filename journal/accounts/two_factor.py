@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import pyotp
 import segno
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from journal.accounts import accounts, audit, keys
@@ -39,7 +41,7 @@ BACKUP_CODES = 10
 DRIFT_STEPS = 1
 # Wrong codes one half-finished login may try before the password is asked again.
 CODES_PER_LOGIN = 5
-WRONG_CODE = "That code did not work. Enter the code your app shows now, or a backup code."
+WRONG_CODE = _l("That code did not work. Enter the code your app shows now, or a backup code.")
 
 
 class CodeRejected(ValueError):
@@ -95,7 +97,7 @@ def pending_enrolment(user: User, udk: bytes) -> Enrolment:
     page does not invalidate what the person already scanned."""
     row = _row(user)
     if row is not None and row.confirmed_at is not None:
-        raise CodeRejected("Two-step sign-in is already on.")
+        raise CodeRejected(_("Two-step sign-in is already on."))
     if row is None:
         secret = pyotp.random_base32(32)  # 160 bits, as RFC 4226 recommends
         db.session.add(TwoFactor(user_id=user.id, secret_sealed=_seal(udk, user.id, secret)))
@@ -124,7 +126,7 @@ def confirm_enrolment(user: User, udk: bytes, code: str) -> list[str]:
     to show once."""
     row = _row(user)
     if row is None or row.confirmed_at is not None:
-        raise CodeRejected("Start setting up two-step sign-in again.")
+        raise CodeRejected(_("Start setting up two-step sign-in again."))
     step = _matching_step(_open(udk, row), code, 0)
     if step is None:
         raise CodeRejected(
@@ -147,7 +149,7 @@ def _code_hash(user_id: uuid.UUID, code: str) -> bytes:
 def _new_backup_codes(user: User) -> list[str]:
     db.session.execute(delete(BackupCode).where(BackupCode.user_id == user.id))
     codes = []
-    for _ in range(BACKUP_CODES):
+    for _code_number in range(BACKUP_CODES):
         text = base64.b32encode(os.urandom(10)).decode("ascii")  # 80 bits, 16 characters
         code = "-".join(text[i : i + 4] for i in range(0, 16, 4))
         db.session.add(BackupCode(user_id=user.id, code_hash=_code_hash(user.id, code)))
@@ -231,7 +233,7 @@ def regenerate_backup_codes(user: User) -> list[str]:
     """New codes replacing the old; the route asks for a recent step-up (password and
     code) first, so a session cookie alone cannot mint them."""
     if not enabled(user):
-        raise CodeRejected("Turn on two-step sign-in first.")
+        raise CodeRejected(_("Turn on two-step sign-in first."))
     codes = _new_backup_codes(user)
     audit.record(user.id, "two_factor.backup_codes_replaced")
     db.session.commit()
@@ -240,16 +242,16 @@ def regenerate_backup_codes(user: User) -> list[str]:
 
 def disable(user: User, udk: bytes, password: str, code: str) -> None:
     if required(user):
-        raise CodeRejected("Therapist accounts always use two-step sign-in.")
+        raise CodeRejected(_("Therapist accounts always use two-step sign-in."))
     # The same backoff as a password change: a stolen session is no guessing oracle.
     throttle = accounts.throttle_for("password", user.email)
     if keys.check_password(user, password) is None:
         accounts.note_failure(throttle)
         db.session.commit()
-        raise CodeRejected("Your password is not right.")
+        raise CodeRejected(_("Your password is not right."))
     if not verify(user, udk, code):
         db.session.commit()
-        raise CodeRejected("That code did not work. Enter the code your app shows now.")
+        raise CodeRejected(_("That code did not work. Enter the code your app shows now."))
     db.session.execute(delete(BackupCode).where(BackupCode.user_id == user.id))
     db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
     audit.record(user.id, "two_factor.disabled")

@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from sqlalchemy import Row, ScalarSelect, delete, func, select
 from sqlalchemy.orm import defer
 
@@ -66,14 +68,16 @@ class EntryForm:
             form.errors["tags"] = tag_error
         limit = current_app.config["ENTRY_MAX_CHARS"]
         if not form.body.strip():
-            form.errors["body"] = "Write something before saving."
+            form.errors["body"] = _("Write something before saving.")
         elif len(form.body) > limit:
-            form.errors["body"] = (
-                f"This entry is {len(form.body):,} characters; the limit is {limit:,}. "
-                "Split it into two entries."
+            form.errors["body"] = _(
+                "This entry is %(length)s characters; the limit is %(limit)s. "
+                "Split it into two entries.",
+                length=format_decimal(len(form.body)),
+                limit=format_decimal(limit),
             )
         if len(form.title) > TITLE_MAX:
-            form.errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+            form.errors["title"] = _("Keep the title under %(num)d characters.", num=TITLE_MAX)
         return form
 
     @property
@@ -232,7 +236,7 @@ def list_entries(
         page = pages
         rows = _page_rows(user, total_q, page, per_page, bodies)
     items = []
-    for entry, _ in rows:
+    for entry, _rank in rows:
         try:
             items.append(read_entry(entry, udk, body=bodies))
         except (crypto.IntegrityFailure, ValueError, KeyError, TypeError):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal.core.extensions import db
@@ -34,12 +35,12 @@ def parse_tags(raw: str) -> tuple[tuple[str, ...], str | None]:
         if not tag:
             continue
         if len(tag) > TAG_MAX_CHARS:
-            return tuple(tags), f"Keep each tag under {TAG_MAX_CHARS} characters."
+            return tuple(tags), _("Keep each tag under %(num)d characters.", num=TAG_MAX_CHARS)
         if tag.casefold() not in seen:
             seen.add(tag.casefold())
             tags.append(tag)
     if len(tags) > TAGS_MAX:
-        return tuple(tags), f"Use at most {TAGS_MAX} tags on one entry."
+        return tuple(tags), _("Use at most %(num)d tags on one entry.", num=TAGS_MAX)
     return tuple(tags), None
 
 
@@ -69,7 +70,7 @@ def linkable_session(user: User, raw: str) -> tuple[uuid.UUID | None, str | None
     try:
         wanted = uuid.UUID(raw)
     except ValueError:
-        return None, "Choose one of your sessions, or none."
+        return None, _("Choose one of your sessions, or none.")
     found = db.session.scalar(
         select(KapSession.id).where(
             KapSession.id == wanted,
@@ -78,7 +79,7 @@ def linkable_session(user: User, raw: str) -> tuple[uuid.UUID | None, str | None
         )
     )
     if found is None:
-        return None, "Choose one of your sessions, or none."
+        return None, _("Choose one of your sessions, or none.")
     return found, None
 
 

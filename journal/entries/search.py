@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 
 from journal.core import forms
@@ -129,7 +130,7 @@ def register_source(source: SearchSource) -> None:
 
 
 def kinds() -> list[tuple[str, str]]:
-    return [(s.key, s.label) for s in SOURCES.values()]
+    return [(s.key, _(s.label)) for s in SOURCES.values()]
 
 
 # -- the query ------------------------------------------------------------------------
@@ -140,14 +141,16 @@ def parse_query(raw: str) -> tuple[str, ...]:
     the double quote, and an unpaired one is just a character."""
     text = raw.strip()
     if len(text) > QUERY_MAX:
-        raise QueryProblem(f"Keep the search under {QUERY_MAX} characters.")
+        raise QueryProblem(_("Keep the search under %(num)d characters.", num=QUERY_MAX))
     terms: list[str] = []
     for match in _TERM_RE.finditer(text):
         term = (match.group(1) or match.group(2) or "").strip()
         if term and term.casefold() not in {t.casefold() for t in terms}:
             terms.append(term)
     if len(terms) > TERMS_MAX:
-        raise QueryProblem(f"Use at most {TERMS_MAX} words; fewer, more telling words work best.")
+        raise QueryProblem(
+            _("Use at most %(num)d words; fewer, more telling words work best.", num=TERMS_MAX)
+        )
     return tuple(terms)
 
 
@@ -249,7 +252,7 @@ def search(
     ]
     streams = [s.scan(user, udk, filters, after) for s in chosen]
     merged = heapq.merge(*streams, key=lambda d: d.position, reverse=True)
-    labels = {s.key: s.label for s in SOURCES.values()}
+    labels = {s.key: _(s.label) for s in SOURCES.values()}
     results: list[SearchResult] = []
     scanned = 0
     for doc in merged:
@@ -332,7 +335,7 @@ def scan_entries(
             kind="entries",
             record_id=view.id,
             at=view.created_at,
-            title=view.title or "Untitled entry",
+            title=view.title or _("Untitled entry"),
             texts=(view.title, view.body, entry_meta.tags_text(view.tags)),
             tags=view.tags,
             session_id=view.session_id,
@@ -400,7 +403,7 @@ def scan_intentions(
             kind="intentions",
             record_id=row.id,
             at=row.created_at,
-            title="Intention",
+            title=_("Intention"),
             texts=("", view.text),
             session_id=row.kap_session_id,
         )
@@ -420,7 +423,7 @@ def scan_check_ins(
             kind="mood_checkins",
             record_id=row.id,
             at=row.created_at,
-            title=f"Check-in: {timeline.check_in_summary(view).lower()}",
+            title=_("Check-in: %(summary)s", summary=timeline.check_in_summary(view).lower()),
             texts=("", view.values.note),
         )
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from journal.core.extensions import db
@@ -256,9 +257,9 @@ def entries_rows(window: Window, limit: int) -> SourceItems:
             TimelineItem(
                 kind="entries",
                 record_id=view.id,
-                label="Journal entry",
+                label=_("Journal entry"),
                 at=view.created_at,
-                title=view.title or "Untitled entry",
+                title=view.title or _("Untitled entry"),
                 text=excerpt(view.body),
                 session_id=view.session_id,
                 data={"tags": view.tags, "session_id": view.session_id},
@@ -285,7 +286,7 @@ def answers_rows(window: Window, limit: int) -> SourceItems:
             TimelineItem(
                 kind="prompt_answers",
                 record_id=view.id,
-                label=view.slot_label or "Prompt",
+                label=view.slot_label or _("Prompt"),
                 at=view.answered_at or view.updated_at,
                 title=view.text,
                 text=excerpt(view.answer),
@@ -313,7 +314,7 @@ def after_effects_rows(window: Window, limit: int) -> SourceItems:
         TimelineItem(
             kind="after_effects",
             record_id=v.id,
-            label="After-effect",
+            label=_("After-effect"),
             at=v.at,
             title=v.summary,
             text=excerpt(v.note),
@@ -327,9 +328,12 @@ def after_effects_rows(window: Window, limit: int) -> SourceItems:
 def check_in_summary(view: moods.CheckInView) -> str:
     """ "Mood good, anxiety a little", from the check-in's own scales."""
     v = view.values
-    return (
-        f"Mood {moods.MOOD.label_for(v.mood).lower()}, "
-        f"anxiety {moods.ANXIETY.label_for(v.anxiety).lower()}"
+    return str(
+        _(
+            "Mood %(mood)s, anxiety %(anxiety)s",
+            mood=moods.MOOD.label_for(v.mood).lower(),
+            anxiety=moods.ANXIETY.label_for(v.anxiety).lower(),
+        )
     )
 
 
@@ -345,7 +349,7 @@ def check_ins_rows(window: Window, limit: int) -> SourceItems:
             TimelineItem(
                 kind="mood_checkins",
                 record_id=view.id,
-                label="Check-in",
+                label=_("Check-in"),
                 at=view.created_at,
                 title=check_in_summary(view),
                 text=excerpt(view.values.note),

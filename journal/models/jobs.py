@@ -40,6 +40,9 @@ class MailRequest(db.Model):  # type: ignore[name-defined,misc]
     # key from the pepper named by `secret_kid` and bound to this row, wiped once sent.
     secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     secret_kid: Mapped[str | None] = mapped_column(String(32))
+    # The page's language when it was asked for ("en", "es"): the message is written in
+    # it, unless the address has an account with a language of its own.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class FailedJob(db.Model):  # type: ignore[name-defined,misc]

@@ -12,6 +12,8 @@ again); it still lists the crisis lines, which come from files.
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, make_response, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -25,22 +27,27 @@ from journal.web.language import crisis_lines
 from journal.web.rendering import render, wants_fragment
 
 MESSAGES = {
-    400: ("Something in that request was not right", "Go back and try again."),
-    401: ("Please log in", "Your session has ended. Log in to continue."),
-    403: ("Not allowed", "You do not have access to this page."),
-    404: ("Not found", "There is nothing here. It may have been deleted, or the link is wrong."),
-    405: ("Not allowed", "That action is not possible on this page."),
-    413: ("Too large", "That was more than we can take at once. Shorten it and try again."),
-    429: ("Slow down", "Too many attempts in a short time. Wait a minute and try again."),
+    400: (_l("Something in that request was not right"), _l("Go back and try again.")),
+    401: (_l("Please log in"), _l("Your session has ended. Log in to continue.")),
+    403: (_l("Not allowed"), _l("You do not have access to this page.")),
+    404: (
+        _l("Not found"),
+        _l("There is nothing here. It may have been deleted, or the link is wrong."),
+    ),
+    405: (_l("Not allowed"), _l("That action is not possible on this page.")),
+    413: (_l("Too large"), _l("That was more than we can take at once. Shorten it and try again.")),
+    429: (_l("Slow down"), _l("Too many attempts in a short time. Wait a minute and try again.")),
     500: (
-        "Something went wrong",
-        "It is not something you did. Your saved entries are safe. Try again in a moment.",
+        _l("Something went wrong"),
+        _l("It is not something you did. Your saved entries are safe. Try again in a moment."),
     ),
     503: (
-        "Busy for a moment",
-        "Fresh Tracks cannot reach your journal just now. It is not something you did, and "
-        "nothing you saved is lost. Wait a few seconds and try again; if you were writing, "
-        "go back and send it again.",
+        _l("Busy for a moment"),
+        _l(
+            "Fresh Tracks cannot reach your journal just now. It is not something you did, and "
+            "nothing you saved is lost. Wait a few seconds and try again; if you were writing, "
+            "go back and send it again."
+        ),
     ),
 }
 RETRY_AFTER_SECONDS = 5
@@ -73,9 +80,11 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc: CSRFError) -> Response:
         return error_response(
             400,
-            "This form has expired",
-            "For your safety, forms stop working after a while or in another tab. "
-            "Reload the page and submit it again; what you typed may need to be pasted back.",
+            _("This form has expired"),
+            _(
+                "For your safety, forms stop working after a while or in another tab. "
+                "Reload the page and submit it again; what you typed may need to be pasted back."
+            ),
         )
 
     @app.errorhandler(RecordNotFound)
@@ -93,8 +102,8 @@ def init_app(app: Flask) -> None:
         current_app.logger.warning("key derivation busy on %s %s", request.method, request.path)
         response = error_response(
             503,
-            "Many people are signing in right now",
-            "Wait a few seconds and try again. Nothing was changed.",
+            _("Many people are signing in right now"),
+            _("Wait a few seconds and try again. Nothing was changed."),
         )
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response.headers["Cache-Control"] = "no-store"

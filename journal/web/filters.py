@@ -6,6 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, g
+from flask_babel import format_datetime, format_decimal
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from journal.core import integrity
@@ -37,6 +39,18 @@ def machine_time(value: datetime) -> str:
     return value.replace(microsecond=0).isoformat()
 
 
+def babel_format(value: datetime, pattern: str) -> str:
+    """A time already in the viewer's zone, written in the page's language with a
+    CLDR pattern ("EEE d MMM y" is "Mon 3 Mar 2025" or "lun 3 mar 2025"). Not moved
+    to another zone again (`rebase=False`): `local_time` did that."""
+    return str(format_datetime(value, pattern, rebase=False))
+
+
+def babel_number(value: int) -> str:
+    """A number with the page language's grouping ("20,000", "20.000")."""
+    return str(format_decimal(value))
+
+
 def _city(zone: str) -> str:
     return zone.rsplit("/", 1)[-1].replace("_", " ")
 
@@ -54,8 +68,11 @@ def patient_clock(value: datetime, zone: str | None) -> str:
     mine = local_time(value)
     if theirs.utcoffset() == mine.utcoffset():
         return ""
-    day = "" if theirs.date() == mine.date() else theirs.strftime("%a %-d %b, ")
-    return f"{day}{theirs:%H:%M} for the patient, {_city(zone)}"
+    time, city = f"{theirs:%H:%M}", _city(zone)
+    if theirs.date() == mine.date():
+        return str(_("%(time)s for the patient, %(city)s", time=time, city=city))
+    day = babel_format(theirs, "EEE d MMM")
+    return str(_("%(day)s, %(time)s for the patient, %(city)s", day=day, time=time, city=city))
 
 
 def init_app(app: Flask) -> None:
@@ -63,5 +80,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(machine_time, "machine_time")
     app.add_template_filter(patient_clock, "patient_clock")
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")
+    app.add_template_filter(babel_format, "babel_format")
+    app.add_template_filter(babel_number, "babel_number")
     app.add_template_filter(integrity.count_phrase, "integrity_phrase")
     app.add_template_global(integrity.unopened_here, "unopened_here")

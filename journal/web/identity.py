@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Request, Response, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import ServiceUnavailable
@@ -182,7 +183,7 @@ def init_app(app: Flask) -> None:
             raise ServiceUnavailable()
         state = session_state()
         if state is not None and not state.unlocked:
-            flash("You were away for a while, so we locked your journal. Log in to continue.")
+            flash(_("You were away for a while, so we locked your journal. Log in to continue."))
         # A cookie that no longer opens a session: this device's session is over, and
         # the login page wipes the device outbox (pwa/_outbox.html).
         ended = 1 if request.cookies.get(cookie_name()) else None

@@ -39,6 +39,9 @@ def current_language() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_language)
+    # `{% trans %}` blocks lose their line breaks and indentation, as `make messages`
+    # reads them (babel.cfg), so a message spread over lines still finds its text.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
 

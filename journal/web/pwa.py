@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
@@ -22,7 +23,7 @@ from journal.core import crypto
 from journal.mood import moods
 from journal.outbox import idempotency
 from journal.web.identity import user
-from journal.web.language import crisis_lines
+from journal.web.language import crisis_lines, current_language
 
 bp = Blueprint("pwa", __name__)
 
@@ -58,9 +59,11 @@ def manifest_data() -> dict[str, Any]:
         "id": home,
         "name": "Fresh Tracks",
         "short_name": "Fresh Tracks",
-        "description": "A private companion for ketamine-assisted therapy: prepare, "
-        "reflect, track how you feel, share what you choose.",
-        "lang": "en",
+        "description": _(
+            "A private companion for ketamine-assisted therapy: prepare, "
+            "reflect, track how you feel, share what you choose."
+        ),
+        "lang": current_language(),
         "dir": "ltr",
         "start_url": home,
         "scope": home,
@@ -77,16 +80,16 @@ def manifest_data() -> dict[str, Any]:
         ],
         "shortcuts": [
             {
-                "name": "New entry",
-                "short_name": "Write",
-                "description": "Write a journal entry",
+                "name": _("New entry"),
+                "short_name": _("Write"),
+                "description": _("Write a journal entry"),
                 "url": url_for("journal.new"),
                 "icons": shortcut_icon,
             },
             {
-                "name": "Check in",
-                "short_name": "Check in",
-                "description": "How are you today?",
+                "name": _("Check in"),
+                "short_name": _("Check in"),
+                "description": _("How are you today?"),
                 "url": url_for("mood.checkin"),
                 "icons": shortcut_icon,
             },

@@ -16,6 +16,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -148,7 +150,7 @@ def signup() -> ResponseReturnValue:
 
 
 def _mail_a_link(
-    template: str, request_link: Callable[[str], object], purpose: str
+    template: str, request_link: Callable[[str, str], object], purpose: str
 ) -> ResponseReturnValue:
     """Ask for an email and mail a link; the answer is the same whether or not the
     address has an account. The link itself is made by the job, from PUBLIC_URL."""
@@ -156,7 +158,9 @@ def _mail_a_link(
         return render(template, email="")
     email = _form("email")
     try:
-        request_link(email)
+        # The message is written in the language of this page.
+        locale = get_locale()
+        request_link(email, locale.language if locale is not None else "en")
     except AccountError as exc:
         return _invalid(template, email=email, error=str(exc))
     return render("auth/check_email.html", email=email.strip(), purpose=purpose)
@@ -199,7 +203,7 @@ def confirm_recovery_key() -> ResponseReturnValue:
         accounts.confirm_recovery_key(user(), current_udk(), _form("last_group"))
     except AccountError as exc:
         return _invalid("auth/recovery_key_status.html", confirmed=False, error=str(exc))
-    flash("Recovery key confirmed. Keep it somewhere safe and private.")
+    flash(_("Recovery key confirmed. Keep it somewhere safe and private."))
     return redirect(url_for("main.home"))
 
 
@@ -260,7 +264,7 @@ def start_over(token: str) -> ResponseReturnValue:
         return _invalid(
             "auth/start_over.html",
             token=token,
-            errors=["Tick the box to confirm that everything in the account will be deleted."],
+            errors=[_("Tick the box to confirm that everything in the account will be deleted.")],
         )
     try:
         unlocked = accounts.start_over(token, _form("password"), _form("confirm"))

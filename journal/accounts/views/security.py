@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -69,7 +70,7 @@ def end_session(device_id: str) -> ResponseReturnValue:
     auth_sessions.end_row(row)
     if current:
         return _signed_out()
-    flash("That device is signed out.")
+    flash(_("That device is signed out."))
     return redirect(url_for("security.sessions"))
 
 

@@ -38,7 +38,7 @@ def time_zone() -> ResponseReturnValue:
     if not form.valid:
         return make_response(render("settings/index.html", zone_form=form), 422)
     preferences.set_time_zone(user(), form.zone)
-    flash(f"Time zone saved: {form.zone}.")
+    flash(_("Time zone saved: %(zone)s.", zone=form.zone))
     return redirect(url_for("settings.index", _anchor="tz-title"))
 
 
@@ -48,9 +48,9 @@ def questionnaires() -> ResponseReturnValue:
     form = preferences.QuestionnaireForm.read(request.form)
     preferences.set_advance_on_tap(user(), form.advance_on_tap)
     if form.advance_on_tap:
-        flash("Saved. Choosing an answer moves to the next question.")
+        flash(_("Saved. Choosing an answer moves to the next question."))
     else:
-        flash("Saved. Choose an answer, then press Next to move on.")
+        flash(_("Saved. Choose an answer, then press Next to move on."))
     return redirect(url_for("settings.index", _anchor="questionnaires-title"))
 
 
@@ -84,6 +84,6 @@ def password() -> ResponseReturnValue:
         )
     except AccountError as exc:
         return make_response(render("settings/password.html", error=str(exc)), 422)
-    flash("Password changed. Every other device has been signed out.")
+    flash(_("Password changed. Every other device has been signed out."))
     # The clinic's administrator has no settings page: Home is theirs.
     return redirect(url_for("main.home" if user().is_admin else "settings.index"))

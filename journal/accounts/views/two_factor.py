@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -74,7 +75,7 @@ def sign_in() -> ResponseReturnValue:
     cookie = request.cookies.get(cookie_name())
     pending = auth_sessions.resolve_session(cookie, auth_sessions.SECOND_FACTOR)
     if pending is None:
-        return _restart("That sign-in took too long or was ended. Please start again.")
+        return _restart(_("That sign-in took too long or was ended. Please start again."))
     if request.method == "GET":
         return render("two_factor/sign_in.html", next=next_url)
     device = device_of_request()
@@ -82,13 +83,13 @@ def sign_in() -> ResponseReturnValue:
         two_factor.complete_sign_in(pending, _code(), auth_sessions.describe_device(device))
     except (CodeRejected, Throttled) as exc:
         if auth_sessions.resolve_session(cookie, auth_sessions.SECOND_FACTOR) is None:
-            return _restart("Too many wrong codes. Enter your password again.")
+            return _restart(_("Too many wrong codes. Enter your password again."))
         page = render("two_factor/sign_in.html", next=next_url, error=str(exc))
         return make_response(page, 422)
     me, udk = pending.user, pending.udk
     auth_sessions.end_row(pending.row)
     if udk is None:
-        return _restart("That sign-in took too long or was ended. Please start again.")
+        return _restart(_("That sign-in took too long or was ended. Please start again."))
     response = redirect(next_url or url_for("main.home"))
     set_session_cookie(response, auth_sessions.start_session(me, udk, device))
     remember_this_device(me, response)
@@ -167,5 +168,5 @@ def disable() -> ResponseReturnValue:
             disable_error=str(exc),
         )
         return make_response(page, 422)
-    flash("Two-step sign-in is off.")
+    flash(_("Two-step sign-in is off."))
     return redirect(url_for("two_factor.status"))

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from journal.accounts import auth_sessions
@@ -102,7 +103,7 @@ def create() -> ResponseReturnValue:
         entry_id = replay.record_id
     if wants_fragment():
         return render("journal/index.html", "journal_body", **_list_context(), saved=True)
-    flash("Entry saved.")
+    flash(_("Entry saved."))
     return redirect(url_for("journal.show", entry_id=entry_id))
 
 
@@ -193,7 +194,7 @@ def update(entry_id: str) -> ResponseReturnValue:
     entries.update_entry(entry, udk, form, draft_id)
     if wants_fragment():
         return render("journal/_entry.html", entry=entries.read_entry(entry, udk), saved=True)
-    flash("Changes saved.")
+    flash(_("Changes saved."))
     return redirect(url_for("journal.show", entry_id=entry.id))
 
 
@@ -215,7 +216,7 @@ def delete(entry_id: str) -> ResponseReturnValue:
     entries.delete_entry(entry)
     if wants_fragment():
         return render("journal/_deleted.html")
-    flash("Entry deleted.")
+    flash(_("Entry deleted."))
     return redirect(url_for("journal.index"))
 
 
@@ -250,5 +251,5 @@ def autosave(draft_id: str) -> ResponseReturnValue:
 @login_required
 def discard_draft(draft_id: str) -> ResponseReturnValue:
     drafts.discard_draft(user(), access.parse_id(draft_id))
-    flash("Draft discarded.")
+    flash(_("Draft discarded."))
     return redirect(url_for("journal.new"))

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, g, make_response, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from journal.care import access
@@ -101,13 +102,13 @@ def search_results() -> ResponseReturnValue:
     except QueryProblem as exc:
         form.errors["q"] = str(exc)
     if form.kind and form.kind not in dict(search.kinds()):
-        form.errors["kind"] = "Choose what to search in."
+        form.errors["kind"] = _("Choose what to search in.")
     session_id, error = entry_meta.linkable_session(user(), form.session)
     if error:
         form.errors["session"] = error
     filters = Filters(kind=form.kind or None, tag=form.tag or None, session_id=session_id)
     if not form.errors and not terms and not filters.any:
-        form.errors["q"] = "Type a word to look for, or choose a tag, session or kind."
+        form.errors["q"] = _("Type a word to look for, or choose a tag, session or kind.")
     if form.errors:
         html = render("journal/search.html", "search_body", **_search_context(form, None))
         return make_response(html, 422)
