@@ -15,7 +15,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from journal.accounts.accounts import DEACTIVATED
 from journal.admin import system, therapists
 from journal.admin.views.admin import OPEN_TO_ADMIN
 from journal.content import CONTENT_DIR
@@ -46,6 +45,9 @@ from tests.web.helpers import HTMX, auth_cookie, plant_auth_cookie, user_id
 
 ADMIN = "admin@clinic.example"
 NEW_THERAPIST = "dr.new@clinic.example"
+
+# What a closed account is told at sign-in (accounts.DEACTIVATED, in English).
+CLOSED = "This account was closed by your clinic's administrator"
 
 
 def _admin(app: Flask, *, two_step: bool = True) -> FlaskClient:
@@ -423,13 +425,13 @@ def test_closing_a_therapists_account_ends_their_sessions_access_and_sign_in(
         "/login", data={"email": TOM, "password": PASSWORD, "csrf_token": csrf_token(refused)}
     )
     assert answer.status_code == 422
-    assert DEACTIVATED in flat_markup(answer)
+    assert CLOSED in flat_markup(answer)
     assert auth_cookie(app, refused) is None
     wrong = refused.post(
         "/login",
         data={"email": TOM, "password": "not-the-password-9", "csrf_token": csrf_token(refused)},
     )
-    assert DEACTIVATED not in flat_markup(wrong)  # only whoever knows the password is told
+    assert CLOSED not in flat_markup(wrong)  # only whoever knows the password is told
 
     # The patient is told, on Home and on the care-team page, and keeps everything.
     home = words(pair.patient.get("/"))
@@ -511,7 +513,7 @@ def test_a_closed_account_cannot_come_back_through_the_recovery_key(app: Flask) 
         },
     )
     assert response.status_code == 422
-    assert DEACTIVATED in flat_markup(response)
+    assert CLOSED in flat_markup(response)
     assert auth_cookie(app, client) is None
     assert login(app.test_client(), TOM, new).status_code == 422
 
