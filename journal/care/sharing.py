@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
@@ -99,6 +99,20 @@ class ShareRow:
     sealed_dek: bytes
     mac: bytes | None
     mac_kid: str | None
+
+
+# The `Share` columns a `ShareRow` is made of, in its order: `ShareRow(*row[:9])`.
+SHARE_ROW_COLUMNS: Final = (
+    Share.id,
+    Share.record_table,
+    Share.record_id,
+    Share.patient_id,
+    Share.therapist_id,
+    Share.record_revision,
+    Share.sealed_dek,
+    Share.mac,
+    Share.mac_kid,
+)
 
 
 def _mac_context(share: ShareColumns, counter: int, purpose: str = "share") -> bytes:

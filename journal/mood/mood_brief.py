@@ -32,7 +32,7 @@ from sqlalchemy import select
 from journal.care import access, brief, safety_flags
 from journal.care.brief import BriefContext, BriefSection
 from journal.care.shareable import SharedItem
-from journal.care.sharing import ShareColumns, ShareRow
+from journal.care.sharing import SHARE_ROW_COLUMNS, ShareColumns, ShareRow
 from journal.core.extensions import db
 from journal.models.kap_sessions import SessionStatus
 from journal.models.moods import CheckIn
@@ -254,15 +254,7 @@ def last_check_in(
     never moves it. Only a caseload summary being rebuilt asks."""
     rows = db.session.execute(
         select(
-            Share.id,
-            Share.record_table,
-            Share.record_id,
-            Share.patient_id,
-            Share.therapist_id,
-            Share.record_revision,
-            Share.sealed_dek,
-            Share.mac,
-            Share.mac_kid,
+            *SHARE_ROW_COLUMNS,
             CheckIn.created_at,
         )
         .join(
