@@ -255,7 +255,11 @@ def test_checking_in_for_yesterday_then_a_missed_day_on_a_phone(page: Page, app:
     day = card.get_by_label("Which day is this check-in for?")
     expect(day).to_have_value(page.evaluate("new Date().toISOString().slice(0, 10)"))
     yesterday = card.get_by_role("option", name=re.compile(r"^Yesterday"))
+    expect(card.get_by_role("group", name="How is your mood today?")).to_be_visible()
     day.select_option(value=yesterday.get_attribute("value"))
+    # The question follows the day chosen: yesterday is not asked about "today".
+    expect(card.get_by_role("group", name="How was your mood that day?")).to_be_visible()
+    expect(card.get_by_text("How is your mood today?")).to_have_count(0)
     card.get_by_role("radio", name="2 Low").click()
     card.get_by_role("radio", name="3 Some").click()
     for scheme in ("light", "dark"):
@@ -275,5 +279,6 @@ def test_checking_in_for_yesterday_then_a_missed_day_on_a_phone(page: Page, app:
     card.get_by_role("link", name="Check in for a missed day").click()
     expect(card.get_by_role("heading", name="Check in for a missed day")).to_be_visible()
     expect(card.get_by_role("option", name=re.compile(r"^Today"))).to_be_disabled()
+    expect(card.get_by_role("group", name="How was your mood that day?")).to_be_visible()
     assert_no_axe_violations(page, "check-in for a missed day")
     card.screenshot(path=str(ARTIFACTS / "checkin-missed-day-dark.png"))

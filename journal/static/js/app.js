@@ -433,3 +433,21 @@
       "Try again when you're back online; an answer you write with Next is kept on this phone.";
   });
 })();
+
+// The check-in's day picker (issue 18): a check-in for a past day does not ask about
+// "today". The server writes the words for the day it shows; this follows a change.
+(function () {
+  "use strict";
+  function sync(select) {
+    var past = select.value !== select.getAttribute("data-today");
+    var form = select.form;
+    if (!form) { return; }
+    form.querySelectorAll("[data-question-past]").forEach(function (span) {
+      span.textContent = span.getAttribute(past ? "data-question-past" : "data-question-today");
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select && select.name === "for_day" && select.form) { sync(select); }
+  });
+})();
