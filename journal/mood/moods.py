@@ -48,6 +48,12 @@ class Scale:
     question: str
     labels: tuple[str, str, str, str, str]
     required: bool
+    # The question for a check-in written for a past day (issue 18), when the
+    # question names the day: "today" would be wrong for yesterday.
+    past_question: str = ""
+
+    def question_for(self, past: bool) -> str:
+        return self.past_question if past and self.past_question else self.question
 
     @property
     def options(self) -> tuple[tuple[int, str], ...]:
@@ -58,7 +64,11 @@ class Scale:
 
 
 MOOD: Final = Scale(
-    "mood", "How is your mood today?", ("Very low", "Low", "Okay", "Good", "Very good"), True
+    "mood",
+    "How is your mood today?",
+    ("Very low", "Low", "Okay", "Good", "Very good"),
+    True,
+    past_question="How was your mood that day?",
 )
 ANXIETY: Final = Scale(
     "anxiety",

@@ -84,6 +84,9 @@ def checkin_card_context(
         "checkin_saved": False,
         "checkin_days": days,
         "checkin_picked": picked,
+        # The words of the questions follow the day shown (issue 18): a missed day
+        # is not asked about "today".
+        "checkin_past": bool(days) and picked != today.isoformat(),
         "checkin_missed": missed,
         "scales": moods.SCALES,
     }
