@@ -282,9 +282,9 @@ class AlreadyCheckedIn(ValueError):
 def day_label(day: date, today: date) -> str:
     """ "today", "yesterday", "Tuesday 1 December"."""
     if day == today:
-        return _("today")
+        return str(_("today"))
     if day == today - timedelta(days=1):
-        return _("yesterday")
+        return str(_("yesterday"))
     return weekday_date(day)
 
 

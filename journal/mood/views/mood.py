@@ -94,9 +94,9 @@ def checkin_card_context(
 def _day_option(day: date, today: date) -> str:
     name = str(format_date(day, "EEE d MMM"))
     if day == today:
-        return _("Today (%(day)s)", day=name)
+        return str(_("Today (%(day)s)", day=name))
     if day == today - timedelta(days=1):
-        return _("Yesterday (%(day)s)", day=name)
+        return str(_("Yesterday (%(day)s)", day=name))
     return name
 
 
