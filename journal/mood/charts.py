@@ -47,11 +47,16 @@ class ChartRange:
     days: int | None
 
 
+def N_(message: str) -> str:
+    """Marks a range's name for translation; the page translates it where shown."""
+    return message
+
+
 RANGES: Final = (
-    ChartRange("30d", "30 days", 30),
-    ChartRange("90d", "90 days", 90),
-    ChartRange("1y", "1 year", 365),
-    ChartRange("all", "All", None),
+    ChartRange("30d", N_("30 days"), 30),
+    ChartRange("90d", N_("90 days"), 90),
+    ChartRange("1y", N_("1 year"), 365),
+    ChartRange("all", N_("All"), None),
 )
 DEFAULT_RANGE: Final = RANGES[1]
 
