@@ -165,3 +165,10 @@ def test_deleting_the_account_is_asked_in_spanish(es: FlaskClient) -> None:
     )
     assert refused.status_code == 422
     assert_spanish(refused, "Tick the box to confirm that you understand what will be deleted.")
+
+
+def test_the_printable_document_is_spanish(es: FlaskClient) -> None:
+    page = es.get("/settings/export/print?start=2026-01-01&end=2026-01-31")
+    assert page.status_code == 200
+    assert "Del 1 ene 2026 al 31 ene 2026 · privado" in words(page)
+    assert_spanish(page, "Printable export", "Print")
