@@ -27,6 +27,7 @@ from journal.content import (
 )
 from tests.factories import login, make_user
 from tests.pages import words
+from tests.spanish import english_leaks
 from tests.web.integ_helpers import add_after_effect, log_done_session, mark_done_session
 from tests.web.prep_helpers import field_errors, in_hours, local_fields, plan_session, post_session
 
@@ -61,6 +62,7 @@ def test_a_refused_setting_is_explained_in_spanish(es: FlaskClient) -> None:
     text = words(response)
     assert "Aerosol nasal de esketamina" in text
     assert field_errors(response), "an error is shown"
+    assert not english_leaks(text), english_leaks(text)
 
 
 def test_a_new_checklist_is_in_spanish_and_keeps_its_words(app: Flask, es: FlaskClient) -> None:
@@ -68,6 +70,7 @@ def test_a_new_checklist_is_in_spanish_and_keeps_its_words(app: Flask, es: Flask
     page = words(es.get(f"/sessions/{sid}"))
     assert _item(CHECKLIST_ES, "arrange-ride-home").text in page
     assert _item(CHECKLIST_EN, "arrange-ride-home").text not in page
+    assert not english_leaks(page), english_leaks(page)
     # The stored list keeps its Spanish words when the browser turns English.
     es.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     again = words(es.get(f"/sessions/{sid}"))
@@ -83,6 +86,7 @@ def test_the_self_check_is_in_spanish(es: FlaskClient) -> None:
     page = words(es.get("/sessions/self-check"))
     assert check.title in page and check.items[0].text in page
     assert load_self_check().items[0].text not in page
+    assert not english_leaks(page), english_leaks(page)
 
 
 def test_the_intention_questions_are_in_spanish(es: FlaskClient) -> None:
@@ -91,6 +95,7 @@ def test_the_intention_questions_are_in_spanish(es: FlaskClient) -> None:
     early = load_intention_questions(language="es").stage("early")
     assert early.questions[0].text in page
     assert load_intention_questions().stage("early").questions[0].text not in page
+    assert not english_leaks(page), english_leaks(page)
 
 
 def test_the_right_after_prompts_are_in_spanish(app: Flask, es: FlaskClient) -> None:
@@ -102,6 +107,7 @@ def test_the_right_after_prompts_are_in_spanish(app: Flask, es: FlaskClient) -> 
     for text in (after, prompt):
         assert spanish.prompts[0].text in text, text
         assert english.prompts[0].text not in text
+        assert not english_leaks(text), english_leaks(text)
 
 
 def test_the_after_effects_are_in_spanish(es: FlaskClient) -> None:
@@ -112,6 +118,7 @@ def test_the_after_effects_are_in_spanish(es: FlaskClient) -> None:
     content = load_after_effects(language="es")
     assert content.intro in page and "Náuseas" in page and "Dolor de cabeza" in page
     assert "Headache" not in page and load_after_effects().intro not in page
+    assert not english_leaks(page), english_leaks(page)
 
 
 def _spanish_of(path: Path) -> tuple[dict[str, Any], Mapping[str, Any]]:
