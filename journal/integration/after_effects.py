@@ -42,16 +42,16 @@ class AfterEffectError(ValueError):
     """The session cannot take an after-effect now; the message says why."""
 
 
-def kinds() -> tuple[AfterEffectKind, ...]:
-    return load_after_effects().kinds
+def kinds(language: str = "en") -> tuple[AfterEffectKind, ...]:
+    return load_after_effects(language=language).kinds
 
 
-def kind(key: str) -> AfterEffectKind | None:
-    return next((k for k in kinds() if k.key == key), None)
+def kind(key: str, language: str = "en") -> AfterEffectKind | None:
+    return next((k for k in kinds(language) if k.key == key), None)
 
 
-def severity_label(key: str | None) -> str:
-    for s in load_after_effects().severities:
+def severity_label(key: str | None, language: str = "en") -> str:
+    for s in load_after_effects(language=language).severities:
         if s.key == key:
             return s.label
     return ""
