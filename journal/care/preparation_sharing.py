@@ -207,7 +207,7 @@ def next_session_checklist(ctx: brief.BriefContext) -> Mapping[str, Any] | None:
 
 BRIEF_SECTION = brief.BriefSection(
     key="checklist_status",
-    title="Checklist for the next dosing session",
+    title=shareable.N_("Checklist for the next dosing session"),
     order=40,
     build=next_session_checklist,
 )
