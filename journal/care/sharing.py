@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Final, Protocol
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, func, or_, select
 
 from journal.accounts import audit, keys
@@ -366,7 +367,7 @@ def preview(patient: User, udk: bytes, refs: Iterable[RecordRef]) -> list[Shared
 def share_records(patient: User, udk: bytes, link: CareLink, refs: list[RecordRef]) -> int:
     """Share the records with the link's therapist; returns how many were new."""
     if not refs:
-        raise SharingError("Choose at least one item to share.")
+        raise SharingError(gettext("Choose at least one item to share."))
     therapist = _therapist_of(link)
     signer = _PatientSigner(patient, udk)
     new = 0

@@ -311,7 +311,7 @@ def _reencrypt_entry(entry: Entry, udk: bytes) -> bytes:
 SHARE_ADAPTER = shareable.RecordAdapter(
     table=TABLE,
     model=Entry,
-    label="Journal entry",
+    label=shareable.N_("Journal entry"),
     open_with_dek=_open_entry,
     reencrypt=_reencrypt_entry,
     title_of=lambda content: str(content["title"] or "Untitled entry"),

@@ -325,15 +325,17 @@ def _reencrypt(record: AfterEffect, udk: bytes) -> bytes:
 SHARE_ADAPTER = shareable.RecordAdapter(
     table=TABLE,
     model=AfterEffect,
-    label="After-effect",
+    label=shareable.N_("After-effect"),
     open_with_dek=_open_for_sharing,
     reencrypt=_reencrypt,
     title_of=lambda content: str(content["summary"]),
 )
 SHARE_CATEGORY = shareable.Category(
     key=CATEGORY,
-    label="After-effects",
-    description="Every after-effect you log after a session, and each new one as you add it.",
+    label=shareable.N_("After-effects"),
+    description=shareable.N_(
+        "Every after-effect you log after a session, and each new one as you add it."
+    ),
     table=TABLE,
 )
 

@@ -827,7 +827,7 @@ def _answered_at(row: PromptAnswer) -> datetime:
 SHARE_ADAPTER = shareable.RecordAdapter(
     table=TABLE,
     model=PromptAnswer,
-    label="Integration prompt",
+    label=shareable.N_("Integration prompt"),
     open_with_dek=_open_for_sharing,
     reencrypt=_answer_reencrypt,
     occurred_at=_answered_at,

@@ -488,7 +488,7 @@ SHARE_ADAPTER = replace(
     shareable.payload_adapter(
         MeasureResult,
         TABLE,
-        label="Questionnaire result",
+        label=shareable.N_("Questionnaire result"),
         occurred_at=_taken_at,
         title_of=lambda content: f"{content['short_name']} result",
     ),
@@ -497,8 +497,8 @@ SHARE_ADAPTER = replace(
 CATEGORY: Final = "questionnaire-results"
 SHARE_CATEGORY = shareable.Category(
     key=CATEGORY,
-    label="Questionnaire results",
-    description=(
+    label=shareable.N_("Questionnaire results"),
+    description=shareable.N_(
         "Every PHQ-9, GAD-7 and PCL-5 you take: each answer, the total and its "
         "severity band. If you answer above 0 to PHQ-9 question 9 (thoughts of "
         "death or of hurting yourself), your therapist also sees a safety flag to "

@@ -522,7 +522,7 @@ SHARE_ADAPTER = replace(
     shareable.payload_adapter(
         CheckIn,
         TABLE,
-        label="Mood check-in",
+        label=shareable.N_("Mood check-in"),
         title_of=_title,
     ),
     open_with_dek=_open_shared,
@@ -530,8 +530,8 @@ SHARE_ADAPTER = replace(
 CATEGORY: Final = "mood-check-ins"
 SHARE_CATEGORY = shareable.Category(
     key=CATEGORY,
-    label="Mood check-ins",
-    description=(
+    label=shareable.N_("Mood check-ins"),
+    description=shareable.N_(
         "Every daily check-in: your mood and anxiety, and the sleep, energy and note "
         "when you add them. Your therapist sees how your mood has gone since your "
         "last appointment."
