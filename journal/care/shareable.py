@@ -29,12 +29,6 @@ from journal.core.extensions import db
 from journal.models.sharing import CareLink, Share
 
 
-def N_(message: str) -> str:
-    """Marks a label for `make messages`; the page translates it where it is shown
-    (the registry is built once, before any request has a language)."""
-    return message
-
-
 @dataclass(frozen=True)
 class SharedItem:
     """One record as the therapist sees it (and as the patient's preview shows it)."""

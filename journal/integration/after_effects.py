@@ -23,6 +23,7 @@ from journal.care import shareable, sharing
 from journal.content import AfterEffectKind, load_after_effects
 from journal.core import forms, records
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.dosing.kap_sessions import local_to_utc
 from journal.dosing.session_log import DIASTOLIC, PULSE, SYSTOLIC
 from journal.models.integration import AfterEffect
@@ -325,17 +326,15 @@ def _reencrypt(record: AfterEffect, udk: bytes) -> bytes:
 SHARE_ADAPTER = shareable.RecordAdapter(
     table=TABLE,
     model=AfterEffect,
-    label=shareable.N_("After-effect"),
+    label=N_("After-effect"),
     open_with_dek=_open_for_sharing,
     reencrypt=_reencrypt,
     title_of=lambda content: str(content["summary"]),
 )
 SHARE_CATEGORY = shareable.Category(
     key=CATEGORY,
-    label=shareable.N_("After-effects"),
-    description=shareable.N_(
-        "Every after-effect you log after a session, and each new one as you add it."
-    ),
+    label=N_("After-effects"),
+    description=N_("Every after-effect you log after a session, and each new one as you add it."),
     table=TABLE,
 )
 

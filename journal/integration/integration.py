@@ -30,6 +30,7 @@ from journal.content import ROUTES, Prompt, PromptSet, PromptSlot, load_prompt_s
 from journal.content import route as route_entry
 from journal.core import records
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.dosing import kap_sessions
 from journal.dosing.kap_sessions import local_to_utc
 from journal.dosing.planning import PlannedPrompt, plan_prompts
@@ -827,7 +828,7 @@ def _answered_at(row: PromptAnswer) -> datetime:
 SHARE_ADAPTER = shareable.RecordAdapter(
     table=TABLE,
     model=PromptAnswer,
-    label=shareable.N_("Integration prompt"),
+    label=N_("Integration prompt"),
     open_with_dek=_open_for_sharing,
     reencrypt=_answer_reencrypt,
     occurred_at=_answered_at,

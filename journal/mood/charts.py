@@ -23,6 +23,7 @@ import flask_babel
 from babel.dates import format_date
 from flask import has_app_context
 
+from journal.core.translatable import N_
 from journal.mood import scoring
 from journal.mood.scoring import Instrument
 
@@ -49,11 +50,6 @@ class ChartRange:
     key: str
     label: str
     days: int | None
-
-
-def N_(message: str) -> str:
-    """Marks a range's name for translation; the page translates it where shown."""
-    return message
 
 
 RANGES: Final = (

@@ -31,9 +31,10 @@ from sqlalchemy import select
 
 from journal.care import access, brief, safety_flags
 from journal.care.brief import BriefContext, BriefSection
-from journal.care.shareable import N_, SharedItem
+from journal.care.shareable import SharedItem
 from journal.care.sharing import SHARE_ROW_COLUMNS, ShareColumns, ShareRow
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.models.kap_sessions import SessionStatus
 from journal.models.moods import CheckIn
 from journal.models.sharing import CareLink, Share

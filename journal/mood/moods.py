@@ -24,6 +24,7 @@ from journal.care import shareable, sharing
 from journal.core import forms, records
 from journal.core.extensions import db
 from journal.core.integrity import openable
+from journal.core.translatable import N_
 from journal.models.moods import CheckIn
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -63,12 +64,6 @@ class Scale:
 
     def label_for(self, value: int | None) -> str:
         return "" if value is None else self.labels[value - 1]
-
-
-def N_(message: str) -> str:
-    """Marks a scale's words for translation: they stay English in what is stored and
-    exported, and are translated where a page shows them."""
-    return message
 
 
 MOOD: Final = Scale(
@@ -522,7 +517,7 @@ SHARE_ADAPTER = replace(
     shareable.payload_adapter(
         CheckIn,
         TABLE,
-        label=shareable.N_("Mood check-in"),
+        label=N_("Mood check-in"),
         title_of=_title,
     ),
     open_with_dek=_open_shared,
@@ -530,8 +525,8 @@ SHARE_ADAPTER = replace(
 CATEGORY: Final = "mood-check-ins"
 SHARE_CATEGORY = shareable.Category(
     key=CATEGORY,
-    label=shareable.N_("Mood check-ins"),
-    description=shareable.N_(
+    label=N_("Mood check-ins"),
+    description=N_(
         "Every daily check-in: your mood and anxiety, and the sleep, energy and note "
         "when you add them. Your therapist sees how your mood has gone since your "
         "last appointment."

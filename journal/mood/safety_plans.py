@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from journal.core import forms, records
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.models.measures import SafetyPlan
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -24,11 +25,6 @@ from journal.your_data import export
 
 TABLE: Final = "safety_plans"
 SECTION_MAX: Final = 2000
-
-
-def N_(message: str) -> str:
-    """Marks a step's words for translation; they are translated where shown."""
-    return message
 
 
 @dataclass(frozen=True)

@@ -420,6 +420,7 @@
 
 // Right after a session (issue 18): Skip and Later need the server; offline, say so
 // in the flow instead of doing nothing. An answer (Next) is kept by the outbox.
+// The words come from the page (#after-offline's data-*), so they are translated.
 (function () {
   "use strict";
   document.addEventListener("htmx:sendError", function (evt) {
@@ -429,8 +430,7 @@
     var note = flow && flow.querySelector("#after-offline");
     if (!note) { return; }
     note.hidden = false;
-    note.textContent = "You're offline, so Skip and Later can't be saved yet. " +
-      "Try again when you're back online; an answer you write with Next is kept on this phone.";
+    note.textContent = note.getAttribute("data-offline");
   });
   // An answer kept offline with Next: the empty box would look as if it was lost.
   // Put the box away and say plainly where the answer is and what comes next;
@@ -447,8 +447,7 @@
       ".writing-form .actions, .after-more, #after-skip-hint, #after-later-hint")
       .forEach(function (elt) { elt.hidden = true; });
     note.hidden = false;
-    note.textContent = "Your answer is saved on this phone. " +
-      "The next question comes when you're back online.";
+    note.textContent = note.getAttribute("data-kept");
     note.setAttribute("tabindex", "-1");
     note.focus();
   });
@@ -456,11 +455,11 @@
     var flow = document.querySelector("#after-flow[data-after-kept]");
     var note = flow && flow.querySelector("#after-offline");
     if (!note || note.querySelector("a")) { return; }
-    note.textContent = "Your answer was sent. ";
+    note.textContent = note.getAttribute("data-sent") + " ";
     var link = document.createElement("a");
     link.className = "button big";
     link.href = flow.getAttribute("data-after-kept") || window.location.pathname;
-    link.textContent = "Next question";
+    link.textContent = note.getAttribute("data-next");
     note.appendChild(link);
   });
 })();
