@@ -28,6 +28,13 @@ SMALL_TARGETS_JS = """
     if (!el.checkVisibility({ visibilityProperty: true })) continue;
     const box = el.getBoundingClientRect();
     if (box.width === 0 && box.height === 0) continue;
+    // A box or a round choice inside its label: the label is what one taps (WCAG 2.5.8
+    // counts the whole label), so the label is measured.
+    const label = ["checkbox", "radio"].includes(el.type) && el.closest("label");
+    if (label) {
+      const area = label.getBoundingClientRect();
+      if (area.width >= min - 0.01 && area.height >= min - 0.01) continue;
+    }
     if (el.tagName === "A" && getComputedStyle(el).display === "inline") {
       const block = el.closest("p, li, dd");
       if (block && block.textContent.trim() !== el.textContent.trim()) continue;

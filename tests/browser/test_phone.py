@@ -36,6 +36,7 @@ from tests.web.prep_helpers import in_hours, plan_session
 
 PATIENT = "phone.patient@example.com"
 THERAPIST = "phone.therapist@example.com"
+ADMIN = "phone.admin@example.com"
 # `make screenshots` sets this to docs/screenshots, the folder the README shows.
 SHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or ARTIFACTS)
 
@@ -196,6 +197,14 @@ def test_every_preparation_and_mood_page_works_on_a_phone(
     log_in(page, PATIENT)
     visit(page, "/sessions/", "Sessions", "sessions", "sessions")
     visit(page, "/sessions/new", "Plan a session", "plan a session")
+    # A mistake: said in the page, with what was chosen kept.
+    page.get_by_role("radio", name="IV infusion").check()
+    page.get_by_label("Dose in mg (optional)").fill("not sure")
+    page.get_by_role("button", name="Plan session").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the dose as a number")
+    check_page(page, "plan a session, with an error", dark=True)
+    shot(page, "plan-session-error")
+    page.goto("/sessions/new")
     # A choice made shows as chosen (issue 18).
     page.get_by_role("radio", name="At home, with a sitter").check()
     page.get_by_role("radio", name="IM injection").check()
@@ -203,7 +212,7 @@ def test_every_preparation_and_mood_page_works_on_a_phone(
     shot(page, "plan-session-chosen")
     visit(page, session, None, "session with its checklist", "session-checklist")
     visit(page, f"{session}/edit", None, "edit a session")
-    visit(page, f"{session}/intention", None, "intention")
+    visit(page, f"{session}/intention", None, "intention", "intention")
     visit(page, f"{session}/during", None, "at home, during the session")
     visit(page, f"{session}/cancel", None, "cancel a session")
     visit(page, "/sessions/self-check", None, "self-check")
@@ -211,6 +220,10 @@ def test_every_preparation_and_mood_page_works_on_a_phone(
     shot(page, "self-check-chosen")
     visit(page, "/mood/", "Mood", "mood", "mood")
     visit(page, "/mood/check-in", "Check in", "check-in", "check-in")
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_page(page, "check-in, with an error", dark=True)
+    shot(page, "check-in-error")
     visit(page, "/mood/check-in?missed=1", "Check in", "check-in for a missed day")
     # The session done a week ago: its day-7 questions, one at a time, in the dark.
     with app.app_context():
@@ -223,8 +236,8 @@ def test_every_preparation_and_mood_page_works_on_a_phone(
     visit(page, "/mood/measures/gad7", None, "GAD-7, first question")
     visit(page, "/mood/measures/pcl5", None, "PCL-5, first question")
     visit(page, f"/mood/results/{patient.result_id}", None, "a questionnaire result", "result")
-    visit(page, "/help/", None, "get help")
-    visit(page, "/help/safety-plan", None, "safety plan")
+    visit(page, "/help/", None, "get help", "get-help")
+    visit(page, "/help/safety-plan", None, "safety plan", "safety-plan")
 
 
 def test_every_page_works_on_a_phone_for_a_therapist(
@@ -239,11 +252,33 @@ def test_every_page_works_on_a_phone_for_a_therapist(
     log_in(page, THERAPIST)
     visit(page, "/clinic/patients", "Your patients", "patients", "therapist-patients")
     visit(page, f"/clinic/patients/{patient_id}", None, "a patient", "therapist-patient")
-    visit(page, f"/clinic/patients/{patient_id}/brief", None, "a patient's brief")
-    visit(page, "/clinic/invite", None, "invite a patient")
+    visit(
+        page, f"/clinic/patients/{patient_id}/brief", None, "a patient's brief", "therapist-brief"
+    )
+    visit(
+        page,
+        f"/clinic/patients/{patient_id}/adaptations/checklist",
+        None,
+        "adapt a checklist",
+        "therapist-adapt-checklist",
+    )
+    visit(page, "/clinic/invite", None, "invite a patient", "therapist-invite")
     visit(page, "/settings/", "Settings", "therapist settings")
     visit(page, "/settings/password", "Change password", "therapist password")
     visit(page, "/recovery-key", "Recovery key", "therapist recovery key")
+
+
+def test_every_page_works_on_a_phone_for_an_administrator(page: Page, app: Flask) -> None:
+    make_user(app, ADMIN, Role.ADMIN, two_step=True)
+    make_user(app, THERAPIST, Role.THERAPIST)
+    log_in(page, ADMIN)
+    visit(page, "/admin/", "Therapists", "administrator: therapists", "admin-therapists")
+    page.get_by_label("Their work email").fill("rowan at clinic")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator("#form-errors")).to_contain_text("Enter an email address")
+    check_page(page, "administrator: an invitation with a mistake", dark=True)
+    shot(page, "admin-invite-error")
+    visit(page, "/admin/system", "System", "administrator: system", "admin-system")
 
 
 def test_the_outbox_banner_is_accessible_while_waiting_and_when_the_server_refuses_an_item(
