@@ -99,13 +99,30 @@ def assert_control_borders(page: Page) -> None:
     assert not weak, f"form fields hard to see on {page.url}:\n" + "\n".join(weak)
 
 
+# The innermost elements that reach past the right edge: what to fix.
+WIDE_ELEMENTS_JS = """
+(edge) => [...document.querySelectorAll("body *")]
+  .filter((el) => el.getBoundingClientRect().right > edge + 0.5
+    && ![...el.children].some((c) => c.getBoundingClientRect().right > edge + 0.5))
+  .slice(0, 5)
+  .map((el) => {
+    const right = el.getBoundingClientRect().right.toFixed(0);
+    const text = (el.textContent || "").trim().slice(0, 40);
+    return `<${el.tagName.toLowerCase()} class="${el.className}"> ${text} (right ${right})`;
+  })
+"""
+
+
 def assert_no_horizontal_scroll(page: Page) -> None:
     """At 320 CSS px (WCAG 1.4.10 reflow) nothing may push the page sideways."""
     phone = page.viewport_size
     page.set_viewport_size(NARROW)
     try:
         width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= NARROW["width"], f"{page.url} scrolls sideways at 320 px: {width} px wide"
+        wide = page.evaluate(WIDE_ELEMENTS_JS, NARROW["width"]) if width > NARROW["width"] else []
+        assert width <= NARROW["width"], (
+            f"{page.url} scrolls sideways at 320 px: {width} px wide; " + "; ".join(wide)
+        )
     finally:
         assert phone is not None
         page.set_viewport_size(phone)

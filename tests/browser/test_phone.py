@@ -29,7 +29,7 @@ from journal.mood import moods
 from tests.browser.conftest import ARTIFACTS, finish_two_step
 from tests.browser.test_first_journey import check_page
 from tests.factories import PASSWORD, login, make_user
-from tests.web.care_helpers import accept, invite
+from tests.web.care_helpers import accept, invite, link_id
 from tests.web.helpers import user_id
 from tests.web.mood_helpers import seed_checkins, seed_result
 from tests.web.prep_helpers import in_hours, plan_session
@@ -37,7 +37,9 @@ from tests.web.prep_helpers import in_hours, plan_session
 PATIENT = "phone.patient@example.com"
 THERAPIST = "phone.therapist@example.com"
 ADMIN = "phone.admin@example.com"
-# `make screenshots` sets this to docs/screenshots, the folder the README shows.
+# `make screenshots` sets this to docs/screenshots, the folder the README shows; then
+# every page visited here is shot (a test run shoots only the named ones, to stay quick).
+GALLERY = bool(os.environ.get("SCREENSHOTS_DIR"))
 SHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or ARTIFACTS)
 
 # Screens whose interesting part is below the fold: shot whole.
@@ -157,6 +159,8 @@ def visit(
     if heading is not None:
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     check_page(page, label, dark=True)
+    if GALLERY and not screenshot:
+        screenshot = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
     if screenshot:
         shot(page, screenshot)
 
@@ -180,12 +184,19 @@ def test_every_page_works_on_a_phone_for_a_patient(page: Page, patient: Patient)
     shot(page, "home-check-in")
     visit(page, "/journal/", "Journal", "journal", "journal")
     visit(page, "/journal/new", "New entry", "new entry", "new-entry")
+    visit(page, "/journal/timeline", None, "timeline")
+    visit(page, "/journal/search", None, "search the journal")
+    visit(page, "/journal/answers", None, "answers to prompts")
     visit(page, f"/journal/{entry_id}", "Journal entry", "entry", "entry")
     visit(page, f"/journal/{entry_id}/edit", "Edit entry", "edit entry")
     visit(page, f"/journal/{entry_id}/delete", None, "delete entry")
     visit(page, "/settings/", "Settings", "settings", "settings")
     visit(page, "/settings/export", None, "export", "export")
     visit(page, "/settings/password", "Change password", "password")
+    visit(page, "/settings/two-factor", None, "two-step sign-in")
+    visit(page, "/settings/sessions", None, "signed-in devices")
+    visit(page, "/settings/activity", None, "account activity")
+    visit(page, "/settings/delete", None, "delete the account")
     visit(page, "/recovery-key", "Recovery key", "recovery key")
     visit(page, "/offline", "You are offline", "offline page, logged in")
 
@@ -215,6 +226,7 @@ def test_every_preparation_and_mood_page_works_on_a_phone(
     visit(page, f"{session}/intention", None, "intention", "intention")
     visit(page, f"{session}/during", None, "at home, during the session")
     visit(page, f"{session}/cancel", None, "cancel a session")
+    visit(page, "/care/", None, "care team, not linked yet")
     visit(page, "/sessions/self-check", None, "self-check")
     page.locator("fieldset.choices").first.get_by_role("radio").first.check()
     shot(page, "self-check-chosen")
@@ -231,6 +243,8 @@ def test_every_preparation_and_mood_page_works_on_a_phone(
             select(KapSession.id).where(KapSession.status == SessionStatus.DONE)
         )
     visit(page, f"/sessions/{done}/after", None, "after a session, one question", "after-flow")
+    visit(page, f"/sessions/{done}/after-effects", None, "after-effects")
+    visit(page, f"/sessions/{done}/after-effects/new", None, "note an after-effect")
     visit(page, "/mood/charts", None, "charts", "mood-charts")
     visit(page, "/mood/measures/phq9", None, "PHQ-9, first question", "phq9-question")
     visit(page, "/mood/measures/gad7", None, "GAD-7, first question")
@@ -266,6 +280,13 @@ def test_every_page_works_on_a_phone_for_a_therapist(
     visit(page, "/settings/", "Settings", "therapist settings")
     visit(page, "/settings/password", "Change password", "therapist password")
     visit(page, "/recovery-key", "Recovery key", "therapist recovery key")
+    # The patient's side of the same link.
+    page.context.clear_cookies()
+    log_in(page, PATIENT)
+    visit(page, "/care/", None, "care team")
+    visit(page, f"/care/therapists/{link_id(app, THERAPIST, PATIENT)}", None, "a therapist")
+    visit(page, "/care/share", None, "share with the therapist")
+    visit(page, "/care/access-log", None, "what the therapist opened")
 
 
 def test_every_page_works_on_a_phone_for_an_administrator(page: Page, app: Flask) -> None:
@@ -279,6 +300,14 @@ def test_every_page_works_on_a_phone_for_an_administrator(page: Page, app: Flask
     check_page(page, "administrator: an invitation with a mistake", dark=True)
     shot(page, "admin-invite-error")
     visit(page, "/admin/system", "System", "administrator: system", "admin-system")
+    with app.app_context():
+        therapist_id = user_id(app, THERAPIST)
+    visit(
+        page,
+        f"/admin/therapists/{therapist_id}/deactivate",
+        None,
+        "administrator: close a therapist's account",
+    )
 
 
 def test_the_outbox_banner_is_accessible_while_waiting_and_when_the_server_refuses_an_item(
