@@ -46,8 +46,8 @@ demo: install
 	$(BIN)/flask demo load --reset
 
 lint: install
-	$(BIN)/ruff check journal tests scripts bench
-	$(BIN)/ruff format --check journal tests scripts bench
+	$(BIN)/ruff check journal tests scripts bench deploy
+	$(BIN)/ruff format --check journal tests scripts bench deploy
 	$(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r journal
 
