@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from werkzeug.datastructures import MultiDict
 
-from journal.care import access, adaptations, care
+from journal.care import access, adaptations, care, sharing
 from journal.care import adaptation_rows as rows_
 from journal.care.adaptations import AdaptationKind
 from journal.content import (
@@ -32,7 +32,13 @@ from journal.content import (
     route,
 )
 from journal.content import load_checklist as load_default
+from journal.core import crypto
+from journal.core.integrity import log_unopened
+from journal.dosing import kap_sessions
 from journal.dosing.checklists import ChecklistSnapshot
+from journal.models.kap_sessions import SessionStatus
+from journal.models.sharing import CareLink, Share
+from journal.models.types import utcnow
 from journal.models.users import User
 
 KIND: Final = "checklist"
@@ -360,6 +366,29 @@ def _check_row(
         "phase": timing.phase,
         "offset_minutes": timing.offset_minutes,
     }
+
+
+def patient_route(therapist: User, udk: bytes, link: CareLink) -> str | None:
+    """The route of the patient's next planned dosing session (else their latest one),
+    among the sessions they shared with this therapist, so the form opens on that
+    route's items; None when they shared none. Opening it is logged as a read."""
+    pairs = access.shared_records(therapist, link, narrow=Share.record_table == kap_sessions.TABLE)
+    if not pairs:
+        return None
+    since = utcnow() - kap_sessions.CURRENT_FOR
+    coming = [p for p in pairs if p[1].status == SessionStatus.PLANNED and p[1].starts_at > since]
+    share, record = (
+        min(coming, key=lambda p: p[1].starts_at)
+        if coming
+        else max(pairs, key=lambda p: p[1].starts_at)
+    )
+    try:
+        item = sharing.read_shared(therapist, udk, share, record, via="adaptation")
+    except crypto.IntegrityFailure:
+        log_unopened(share.record_table, share.record_id)
+        return None
+    key = item.content.get("route_key")
+    return key if key in ROUTES else None
 
 
 # -- using it -------------------------------------------------------------------------------
