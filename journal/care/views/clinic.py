@@ -375,7 +375,10 @@ def adaptation(patient_id: str, kind: str) -> ResponseReturnValue:
     if not form.valid:
         return make_response(_adaptation_page(link, found, form, saved), 422)
     adaptations.save(me, link, found.key, form.data)
-    flash(f"{found.label} saved for {_name(me, link.patient_id)}. {found.saved_note}")
+    saved_words = _(
+        "%(what)s saved for %(name)s.", what=_(found.label), name=_name(me, link.patient_id)
+    )
+    flash(f"{saved_words} {_(found.saved_note)}")
     return redirect(url_for("clinic.adaptation", patient_id=link.patient_id, kind=found.key))
 
 
@@ -386,5 +389,5 @@ def withdraw_adaptation(patient_id: str, kind: str) -> ResponseReturnValue:
     link = access.linked_patient(me, patient_id, via="adaptation")
     found = adaptations.kind_for(kind)
     if adaptations.withdraw(me, link, found.key):
-        flash(f"{found.label} withdrawn: {found.withdrawn_note}")
+        flash(_("%(what)s withdrawn: %(note)s", what=_(found.label), note=_(found.withdrawn_note)))
     return redirect(url_for("clinic.patient", patient_id=link.patient_id))
