@@ -125,7 +125,7 @@ class Row:
     @property
     def route_labels(self) -> str:
         if set(self.routes) >= set(ROUTES):
-            return gettext("every route")
+            return str(gettext("every route"))
         return ", ".join(ROUTE_LABELS.get(r, r) for r in self.routes)
 
     @property
