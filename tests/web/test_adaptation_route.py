@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.pages import csrf_token, markup
+from tests.pages import csrf_token, markup, words
 from tests.web.care_helpers import Pair, access_rows, linked_pair
 from tests.web.care_prep_helpers import adaptation_url, share_refs
 from tests.web.prep_helpers import in_hours, plan_session
@@ -44,6 +44,8 @@ def test_the_route_of_the_next_shared_session_is_chosen_and_the_read_logged(
     reads = [r for r in access_rows(app) if r.via == "adaptation"]
     assert len(reads) == 2 and {str(r.record_id) for r in reads} == {done, coming}
     assert "Chosen for you" in markup(pair.therapist.get(adaptation_url(pair)))
+    log = words(pair.patient.get("/care/access-log"))
+    assert "to see its route while adapting your checklist" in log
 
 
 def test_a_page_with_errors_shows_every_route(app: Flask, pair: Pair) -> None:
