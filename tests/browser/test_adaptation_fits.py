@@ -60,6 +60,18 @@ def test_the_adaptation_forms_fit_a_laptop_screen(
         _prompts(laptop, phone, base + "prompts")
     finally:
         laptop_context.close()
+    # In Spanish, whose words run longer, the checklist still fits.
+    spanish_context = browser.new_context(base_url=live_server, **LAPTOP)
+    try:
+        spanish = spanish_context.new_page()
+        _log_in(spanish, password)
+        spanish.set_extra_http_headers({"Accept-Language": "es-ES,es;q=0.9"})
+        spanish.goto(base + "checklist")
+        expect(spanish.locator("html")).to_have_attribute("lang", "es")
+        _fits(spanish, "Guardar para este paciente")
+        _shots(spanish, "adaptation-checklist-laptop-es")
+    finally:
+        spanish_context.close()
 
 
 def _checklist(laptop: Page, phone: Page, url: str) -> None:
