@@ -15,10 +15,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
+from journal.core.translatable import N_
+
 BLANK_ROWS: Final = 3
-DAMAGED: Final = "The form was damaged; reload the page and start again."
+DAMAGED: Final = N_("The form was damaged; reload the page and start again.")
 _KEY: Final = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _KEY_MAX: Final = 64
 
@@ -183,7 +186,7 @@ def post_rows(
 def check_key(row: RowLike, errors: dict[str, str]) -> None:
     """A clinic row's key must be one the content could have: anything else was forged."""
     if not row.new and not valid_key(row.key):
-        errors.setdefault("form", DAMAGED)
+        errors.setdefault("form", gettext(DAMAGED))
 
 
 def stored_key(row: RowLike, seen: set[str], errors: dict[str, str]) -> str | None:
@@ -192,7 +195,7 @@ def stored_key(row: RowLike, seen: set[str], errors: dict[str, str]) -> str | No
     key posted twice."""
     key = row.key if not row.new else f"own-{uuid.uuid4().hex[:10]}"
     if key in seen:
-        errors.setdefault("form", DAMAGED)
+        errors.setdefault("form", gettext(DAMAGED))
         return None
     seen.add(key)
     return key

@@ -30,6 +30,7 @@ from journal.care import access, care
 from journal.care.access import RecordNotFound
 from journal.core import crypto
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.models.adaptations import Adaptation
 from journal.models.sharing import CareLink
 from journal.models.types import utcnow
@@ -62,13 +63,13 @@ class AdaptationKind:
     default_form: Callable[[], Any]
     form_from_data: Callable[[Mapping[str, Any]], Any]
     read_form: Callable[[MultiDict[str, str]], Any]
-    standard: str = "the clinic's standard list"
-    saved_note: str = "It is used the next time they plan a session."
-    withdraw_note: str = (
+    standard: str = N_("the clinic's standard list")
+    saved_note: str = N_("It is used the next time they plan a session.")
+    withdraw_note: str = N_(
         "The patient's next session then uses the clinic's standard list. "
         "Lists already made stay as they are."
     )
-    withdrawn_note: str = "the next session uses the clinic's standard list."
+    withdrawn_note: str = N_("the next session uses the clinic's standard list.")
     patient_note: str = "Your next planned session uses it unless you choose the standard one."
 
 

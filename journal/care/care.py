@@ -172,9 +172,20 @@ def _invitation_name_info(invitation: CareInvitation) -> bytes:
     )
 
 
+def _versioned(link: CareLink) -> list[str]:
+    """The name's version, for the seals that name it: from 1 on, so a name sealed
+    before versions (0) opens as it was sealed."""
+    return [str(link.name_version)] if link.name_version else []
+
+
 def _link_name_info(link: CareLink) -> bytes:
     return crypto.hpke_info(
-        "patient-name", "care_links", link.id, link.therapist_id, link.patient_id
+        "patient-name",
+        "care_links",
+        link.id,
+        link.therapist_id,
+        link.patient_id,
+        *_versioned(link),
     )
 
 
@@ -237,7 +248,9 @@ def move_name_vouches(kid: str) -> int:
 
 
 def _own_binding(link: CareLink) -> crypto.Binding:
-    return crypto.Binding("patient-name", "care_links", link.id, link.therapist_id, "own_name")
+    return crypto.Binding(
+        "patient-name", "care_links", link.id, link.therapist_id, "own_name", link.name_version or 0
+    )
 
 
 def link_names(therapist: User, udk: bytes, links: list[CareLink]) -> dict[uuid.UUID, str]:
@@ -303,13 +316,18 @@ def invitation_names(
 def seal_link_name(therapist: User, link: CareLink, name: str) -> None:
     """Seal `name` (already cleaned) to the therapist's public key (what the server
     does without the therapist's keys); the caller commits."""
+    link.name_version = (link.name_version or 0) + 1
     link.sealed_name = _seal_to(therapist, name, _link_name_info(link))
     link.own_sealed_name = None
 
 
 def rename_patient(therapist: User, udk: bytes, link: CareLink, raw: str) -> None:
-    """The therapist's own correction of the name they use."""
+    """The therapist's own name for the patient: a first one (for a patient linked
+    before names were asked for, shown by email until now) or a correction. Sealed
+    under the therapist's own data key as every name is once read (`link_names`),
+    naming a new version, so an older name put back into the row does not open."""
     name = clean_patient_name(raw)
+    link.name_version = (link.name_version or 0) + 1
     link.sealed_name = None
     link.own_sealed_name = crypto.seal_text(udk, name, _own_binding(link)) if name else None
     audit.record(therapist.id, "care.patient_renamed", str(link.id))

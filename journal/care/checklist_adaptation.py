@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from journal.care import access, adaptations, care
+from journal.care import access, adaptations, care, sharing
 from journal.care import adaptation_rows as rows_
 from journal.care.adaptations import AdaptationKind
 from journal.content import (
@@ -32,7 +33,14 @@ from journal.content import (
     route,
 )
 from journal.content import load_checklist as load_default
+from journal.core import crypto
+from journal.core.integrity import log_unopened
+from journal.core.translatable import N_
+from journal.dosing import kap_sessions
 from journal.dosing.checklists import ChecklistSnapshot
+from journal.models.kap_sessions import SessionStatus
+from journal.models.sharing import CareLink, Share
+from journal.models.types import utcnow
 from journal.models.users import User
 
 KIND: Final = "checklist"
@@ -117,17 +125,17 @@ class Row:
     @property
     def route_labels(self) -> str:
         if set(self.routes) >= set(ROUTES):
-            return "every route"
+            return str(gettext("every route"))
         return ", ".join(ROUTE_LABELS.get(r, r) for r in self.routes)
 
     @property
     def where(self) -> str:
         if self.audience == "sitter":
-            return "for the sitter, at home"
+            return N_("for the sitter, at home")
         if tuple(self.settings) == ("clinic",):
-            return "at the clinic"
+            return N_("at the clinic")
         if tuple(self.settings) == ("home",):
-            return "at home"
+            return N_("at home")
         return ""
 
 
@@ -204,9 +212,9 @@ class ChecklistAdaptationForm(rows_.RowsForm[Row]):
             Row,
         )
         if not items and "form" not in errors and not any(k.startswith("row-") for k in errors):
-            errors["form"] = "Keep at least one item: an empty checklist helps no one."
+            errors["form"] = gettext("Keep at least one item: an empty checklist helps no one.")
         if len(items) > MAX_ITEMS:
-            errors["form"] = f"Keep the list to {MAX_ITEMS} items or fewer."
+            errors["form"] = gettext("Keep the list to %(max)s items or fewer.", max=MAX_ITEMS)
         form = cls(rows, errors)
         rule = _parse_bp_rule(posted, form)
         if form.valid:
@@ -298,17 +306,30 @@ def _parse_bp_rule(posted: MultiDict[str, str], form: ChecklistAdaptationForm) -
     form.bp_systolic = posted.get("bp_systolic", "").strip()[:8]
     form.bp_diastolic = posted.get("bp_diastolic", "").strip()[:8]
     rule: dict[str, int] = {}
-    for name, typed, label, (low, high) in (
-        ("systolic", form.bp_systolic, "top number (systolic)", BP_SYSTOLIC),
-        ("diastolic", form.bp_diastolic, "bottom number (diastolic)", BP_DIASTOLIC),
+    for name, typed, message, (low, high) in (
+        (
+            "systolic",
+            form.bp_systolic,
+            N_(
+                "The top number (systolic) limit must be a whole number from %(low)s to "
+                "%(high)s, or left empty for no limit."
+            ),
+            BP_SYSTOLIC,
+        ),
+        (
+            "diastolic",
+            form.bp_diastolic,
+            N_(
+                "The bottom number (diastolic) limit must be a whole number from %(low)s to "
+                "%(high)s, or left empty for no limit."
+            ),
+            BP_DIASTOLIC,
+        ),
     ):
         if not typed:
             continue
         if not typed.isdigit() or not low <= int(typed) <= high:
-            form.errors[f"bp_{name}"] = (
-                f"The {label} limit must be a whole number from {low} to {high}, "
-                "or left empty for no limit."
-            )
+            form.errors[f"bp_{name}"] = gettext(message, low=low, high=high)
             continue
         rule[name] = int(typed)
     return rule
@@ -320,31 +341,34 @@ def _check_row(
     problems_before = len(errors)
     if not row.text:
         errors[p + "text"] = (
-            "Write the item, or leave the whole row empty."
+            gettext("Write the item, or leave the whole row empty.")
             if row.new
-            else "Write the item, or untick “Keep” to remove it."
+            else gettext("Write the item, or untick “Keep” to remove it.")
         )
     elif len(row.text) > TEXT_MAX:
-        errors[p + "text"] = (
-            f"The item is {len(row.text)} characters; keep it under {TEXT_MAX} "
-            "(the details can say more)."
+        errors[p + "text"] = gettext(
+            "The item is %(n)s characters; keep it under %(max)s (the details can say more).",
+            n=len(row.text),
+            max=TEXT_MAX,
         )
     if len(row.detail) > DETAIL_MAX:
-        errors[p + "detail"] = (
-            f"The details are {len(row.detail)} characters; keep them under {DETAIL_MAX}."
+        errors[p + "detail"] = gettext(
+            "The details are %(n)s characters; keep them under %(max)s.",
+            n=len(row.detail),
+            max=DETAIL_MAX,
         )
     timing = menu.get(row.timing)
     if timing is None:
-        errors[p + "timing"] = "Choose when the item is due."
+        errors[p + "timing"] = gettext("Choose when the item is due.")
     if not row.routes:
-        errors[p + "routes"] = "Choose at least one way the medicine is given."
+        errors[p + "routes"] = gettext("Choose at least one way the medicine is given.")
     rows_.check_key(row, errors)
     if (
         not row.settings
         or row.audience not in AUDIENCES
         or (row.audience == "sitter" and row.settings != ("home",))
     ):
-        errors.setdefault("form", rows_.DAMAGED)
+        errors.setdefault("form", gettext(rows_.DAMAGED))
     if len(errors) > problems_before or timing is None:
         return None
     key = rows_.stored_key(row, seen, errors)
@@ -360,6 +384,29 @@ def _check_row(
         "phase": timing.phase,
         "offset_minutes": timing.offset_minutes,
     }
+
+
+def patient_route(therapist: User, udk: bytes, link: CareLink) -> str | None:
+    """The route of the patient's next planned dosing session (else their latest one),
+    among the sessions they shared with this therapist, so the form opens on that
+    route's items; None when they shared none. Opening it is logged as a read."""
+    pairs = access.shared_records(therapist, link, narrow=Share.record_table == kap_sessions.TABLE)
+    if not pairs:
+        return None
+    since = utcnow() - kap_sessions.CURRENT_FOR
+    coming = [p for p in pairs if p[1].status == SessionStatus.PLANNED and p[1].starts_at > since]
+    share, record = (
+        min(coming, key=lambda p: p[1].starts_at)
+        if coming
+        else max(pairs, key=lambda p: p[1].starts_at)
+    )
+    try:
+        item = sharing.read_shared(therapist, udk, share, record, via="adaptation")
+    except crypto.IntegrityFailure:
+        log_unopened(share.record_table, share.record_id)
+        return None
+    key = item.content.get("route_key")
+    return key if key in ROUTES else None
 
 
 # -- using it -------------------------------------------------------------------------------
@@ -489,8 +536,8 @@ def for_replan(patient: User, udk: bytes, old: ChecklistSnapshot) -> AdaptedChec
 
 ADAPTATION_KIND = AdaptationKind(
     key=KIND,
-    label="Preparation checklist",
-    description=(
+    label=N_("Preparation checklist"),
+    description=N_(
         "The checklist each dosing session gets, timed to the appointment. Keep, "
         "reword or remove the clinic's items, move them to another time, or add "
         "your own. Your patient's next planned session uses your list (they can "

@@ -62,6 +62,7 @@ def _open_session(record: KapSession, dek: bytes) -> Mapping[str, Any]:
         "starts_at": record.starts_at,
         "status": record.status.value,
         "route": view.route_label,
+        "route_key": view.details.route,
         "setting": view.setting_label,
         "series": view.series_label,
         "dose_mg": view.details.dose_mg,

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from journal.care import access, adaptations, care
@@ -29,6 +30,7 @@ from journal.care.adaptations import AdaptationKind
 from journal.content import Prompt, PromptSet
 from journal.content import load_prompt_set as load_default
 from journal.core import crypto
+from journal.core.translatable import N_
 from journal.models.users import User
 
 KIND: Final = "prompts"
@@ -108,12 +110,12 @@ class PromptAdaptationForm(rows_.RowsForm[Row]):
             Row,
         )
         if not prompts and not errors:
-            errors["form"] = (
+            errors["form"] = gettext(
                 "Keep at least one prompt: without any, the patient gets nothing to reflect "
                 "on after a session."
             )
         if len(prompts) > MAX_PROMPTS:
-            errors["form"] = f"Keep the set to {MAX_PROMPTS} prompts or fewer."
+            errors["form"] = gettext("Keep the set to %(max)s prompts or fewer.", max=MAX_PROMPTS)
         form = cls(rows, errors)
         if form.valid:
             form.data = {"prompts": prompts}
@@ -177,19 +179,22 @@ def _check_row(
     problems_before = len(errors)
     if not row.text:
         errors[p + "text"] = (
-            "Write the prompt, or leave the whole row empty."
+            gettext("Write the prompt, or leave the whole row empty.")
             if row.new
-            else "Write the prompt, or untick “Keep” to remove it."
+            else gettext("Write the prompt, or untick “Keep” to remove it.")
         )
     elif len(row.text) > TEXT_MAX:
-        errors[p + "text"] = (
-            f"The prompt is {len(row.text)} characters; keep it under {TEXT_MAX} "
-            "(the hint can say more)."
+        errors[p + "text"] = gettext(
+            "The prompt is %(n)s characters; keep it under %(max)s (the hint can say more).",
+            n=len(row.text),
+            max=TEXT_MAX,
         )
     if len(row.hint) > HINT_MAX:
-        errors[p + "hint"] = f"The hint is {len(row.hint)} characters; keep it under {HINT_MAX}."
+        errors[p + "hint"] = gettext(
+            "The hint is %(n)s characters; keep it under %(max)s.", n=len(row.hint), max=HINT_MAX
+        )
     if row.slot not in menu:
-        errors[p + "slot"] = "Choose when the prompt comes."
+        errors[p + "slot"] = gettext("Choose when the prompt comes.")
     rows_.check_key(row, errors)
     if len(errors) > problems_before:
         return None
@@ -286,8 +291,8 @@ def for_patient(patient: User, udk: bytes) -> AdaptedPrompts | None:
 
 ADAPTATION_KIND = AdaptationKind(
     key=KIND,
-    label="Integration prompts",
-    description=(
+    label=N_("Integration prompts"),
+    description=N_(
         "The reflection prompts a session brings after it is done, from right "
         "after to a week on. Keep, reword or remove the clinic's prompts, move "
         "them to another time, or add your own. Sessions your patient marks done "
@@ -296,13 +301,13 @@ ADAPTATION_KIND = AdaptationKind(
     default_form=default_form,
     form_from_data=form_from_data,
     read_form=PromptAdaptationForm.read,
-    standard="the clinic's standard prompts",
-    saved_note="It is used for every session they mark done from now on.",
-    withdraw_note=(
+    standard=N_("the clinic's standard prompts"),
+    saved_note=N_("It is used for every session they mark done from now on."),
+    withdraw_note=N_(
         "Sessions the patient marks done from now on then get the clinic's "
         "standard prompts. Prompts already given stay as they are."
     ),
-    withdrawn_note="sessions marked done from now on get the clinic's standard prompts.",
+    withdrawn_note=N_("sessions marked done from now on get the clinic's standard prompts."),
     patient_note=(
         "Sessions you mark done from now on get these prompts; sessions already "
         "done keep the ones they have."

@@ -85,6 +85,9 @@ class CareLink(db.Model):  # type: ignore[name-defined,misc]
     # does not pay a public-key open per row on every load. A newer `sealed_name`
     # (the patient accepted again) wins and replaces it.
     own_sealed_name: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Advanced on every new name and named by both seals, so a name put back from an
+    # older copy of this row's name columns alone no longer opens (0: sealed before).
+    name_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Advanced whenever what the caseload row shows may have changed (a share made,
     # revoked or read, a flag acknowledged). The sealed summary names the generation
     # it was made at, so one put back from an older copy, alone, is rebuilt.

@@ -104,3 +104,34 @@ def test_a_therapist_who_chose_spanish_reads_spanish_labels(
     item = pair.therapist.get(f"/clinic/patients/{pair.patient_id}/records/entries/{entry}")
     assert '<html lang="es">' in markup(item)
     assert "Entrada del diario" in words(item)
+
+
+def test_the_adaptation_forms_are_spanish_with_an_error_shown(
+    app: Flask, client: FlaskClient, other_client: FlaskClient
+) -> None:
+    """A Spanish-speaking therapist adapts a checklist and a prompt set: the form's own
+    words, and its messages, are Spanish."""
+    pair = linked_pair(app, other_client, client)
+    therapist = pair.therapist
+    therapist.environ_base["HTTP_ACCEPT_LANGUAGE"] = SPANISH
+    url = f"/clinic/patients/{pair.patient_id}/adaptations/checklist"
+    page = therapist.get(url)
+    assert '<html lang="es">' in markup(page)
+    text = words(page)
+    for msgid in ("Save for this patient", "How adapting works", "All routes", "Add an item"):
+        assert spanish(msgid) in markup(page), msgid
+    assert present(spanish("Blood pressure before an at-home troche (optional)"), text)
+    assert not present("Save for this patient", text)
+    form = {"csrf_token": csrf_token(therapist, url), "rows": "1", "row-0-new": "1"}
+    form |= {"row-0-text": "", "row-0-detail": "x", "row-0-timing": "", "row-0-routes": "iv"}
+    form |= {"row-0-settings": "clinic", "row-0-audience": "patient"}
+    refused = therapist.post(url, data=form)
+    assert refused.status_code == 422
+    assert present(spanish("Write the item, or leave the whole row empty."), words(refused))
+    assert present(spanish("Choose when the item is due."), words(refused))
+
+    url = f"/clinic/patients/{pair.patient_id}/adaptations/prompts"
+    page = therapist.get(url)
+    assert spanish("Integration prompts") in words(page)
+    assert spanish("Add a prompt") in markup(page)
+    assert not present("Save for this patient", words(page))

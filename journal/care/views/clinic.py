@@ -332,7 +332,11 @@ def mark_read(patient_id: str, table: str, record_id: str) -> ResponseReturnValu
 
 
 def _adaptation_page(
-    link: CareLink, kind: adaptations.AdaptationKind, form: Any, saved: Any
+    link: CareLink,
+    kind: adaptations.AdaptationKind,
+    form: Any,
+    saved: Any,
+    route: str | None = None,
 ) -> str:
     return render(
         "clinic/adaptation.html",
@@ -341,6 +345,7 @@ def _adaptation_page(
         kind=kind,
         form=form,
         saved=saved,
+        route=route,
     )
 
 
@@ -359,12 +364,21 @@ def adaptation(patient_id: str, kind: str) -> ResponseReturnValue:
             if saved
             else found.default_form()
         )
-        return _adaptation_page(link, found, form, saved)
+        # The checklist opens on the route of the patient's next session (if they
+        # shared it); a page with errors shows every route, so no wrong row hides.
+        route = None
+        if found.key == checklist_adaptation.KIND:
+            route = checklist_adaptation.patient_route(me, current_udk(), link)
+            db.session.commit()
+        return _adaptation_page(link, found, form, saved, route)
     form = found.read_form(request.form)
     if not form.valid:
         return make_response(_adaptation_page(link, found, form, saved), 422)
     adaptations.save(me, link, found.key, form.data)
-    flash(f"{found.label} saved for {_name(me, link.patient_id)}. {found.saved_note}")
+    saved_words = _(
+        "%(what)s saved for %(name)s.", what=_(found.label), name=_name(me, link.patient_id)
+    )
+    flash(f"{saved_words} {_(found.saved_note)}")
     return redirect(url_for("clinic.adaptation", patient_id=link.patient_id, kind=found.key))
 
 
@@ -375,5 +389,5 @@ def withdraw_adaptation(patient_id: str, kind: str) -> ResponseReturnValue:
     link = access.linked_patient(me, patient_id, via="adaptation")
     found = adaptations.kind_for(kind)
     if adaptations.withdraw(me, link, found.key):
-        flash(f"{found.label} withdrawn: {found.withdrawn_note}")
+        flash(_("%(what)s withdrawn: %(note)s", what=_(found.label), note=_(found.withdrawn_note)))
     return redirect(url_for("clinic.patient", patient_id=link.patient_id))

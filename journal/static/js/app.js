@@ -322,13 +322,13 @@
     box.hidden = !open;
   }
 
-  function filter(chips, chosen) {
+  function filter(chips, chosen, quiet) {
     var route = chosen.dataset.route;
     var settings = (chosen.dataset.routeSettings || "").split(" ");
     chips.querySelectorAll(".chip").forEach(function (chip) {
       chip.setAttribute("aria-pressed", chip === chosen ? "true" : "false");
     });
-    var list = chips.parentNode.querySelector(".adapt-lines");
+    var list = chips.closest(".adaptation").querySelector(".adapt-lines");
     list.querySelectorAll(":scope > li:not(.is-blank)").forEach(function (li) {
       var routes = (li.dataset.routes || "").split(" ");
       var where = (li.dataset.settings || "").split(" ");
@@ -336,18 +336,23 @@
       li.hidden = !fits;
     });
     var shown = list.querySelectorAll(":scope > li:not(.is-blank):not([hidden])").length;
+    if (quiet) { return; }
     say(list, route ? shown + " items for " + chosen.textContent + "." : "All items.");
   }
 
   function moreRows(list) {
     var blanks = list.querySelectorAll(":scope > li.is-blank");
-    if (blanks.length < 2) { return; }
-    Array.prototype.slice.call(blanks, 1).forEach(function (li) { li.hidden = true; });
+    if (!blanks.length) { return; }
+    // All wait behind the button, so that a typical list and Save fit one screen.
+    blanks.forEach(function (li) { li.hidden = true; });
     var add = document.createElement("button");
     add.type = "button";
     add.className = "button secondary add-line";
-    add.textContent = list.getAttribute("aria-label") === "Prompts" ? "Add another prompt" : "Add another item";
-    list.after(add);
+    add.textContent = list.dataset.addLabel || "Add another item";
+    // On a laptop it waits in the side column, beside Save (so the list keeps the
+    // page's height); on a phone, after the list.
+    var slot = (list.closest(".adaptation") || document).querySelector("[data-add-slot]");
+    if (slot && window.matchMedia("(min-width: 64rem)").matches) { slot.appendChild(add); } else { list.after(add); }
     add.addEventListener("click", function () {
       var next = list.querySelector(":scope > li.is-blank[hidden]");
       if (!next) { return; }
@@ -402,12 +407,22 @@
         if (button.classList.contains("line-move")) { move(button); }
         if (button.classList.contains("line-toggle")) { toggle(button, button.getAttribute("aria-expanded") !== "true"); }
       });
-      var chips = list.parentNode.querySelector("[data-route-chips]");
+      var page = list.closest(".adaptation") || list.parentNode;
+      var chips = page.querySelector("[data-route-chips]");
       if (chips) {
         chips.hidden = false;
+        // The patient's route, chosen by the server: show its items from the start.
+        var chosen = chips.querySelector('.chip[aria-pressed="true"]:not([data-route=""])');
+        var note = page.querySelector("[data-route-note]");
+        if (chosen) {
+          filter(chips, chosen, true);
+          if (note) { note.hidden = false; }
+        }
         chips.addEventListener("click", function (evt) {
           var chip = evt.target.closest(".chip");
-          if (chip) { filter(chips, chip); }
+          if (!chip) { return; }
+          filter(chips, chip);
+          if (note) { note.hidden = true; }
         });
       }
       moreRows(list);
