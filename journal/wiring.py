@@ -36,6 +36,7 @@ from journal.care import (
 )
 from journal.care import care as care_team
 from journal.care.views import care, clinic, clinic_mood  # noqa: F401 (its routes)
+from journal.core.translatable import N_
 from journal.dosing import kap_sessions, preparation, self_check
 from journal.dosing.views import kap_sessions as kap_sessions_views
 from journal.entries import drafts, entries, search, timeline
@@ -56,11 +57,6 @@ from journal.your_data.views import your_data
 
 # How often the worker sends the reminders that are due (their windows are hours wide).
 REMINDER_MINUTES = 5
-
-
-def N_(message: str) -> str:
-    """Marks a label for `make messages`; the page translates it when it shows it."""
-    return message
 
 
 def wire(app: Flask) -> None:

@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
 
 from journal import jobs
 from journal.accounts import accounts, keys
@@ -33,6 +33,7 @@ from journal.accounts.preferences import LANGUAGES
 from journal.core import crypto, mail
 from journal.core.extensions import db
 from journal.core.links import public_link
+from journal.jobs import claims
 from journal.models.jobs import MailRequest
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -48,7 +49,7 @@ LINK_PATHS = {
 }
 # An invitation mails a patient a therapist's code to type in, not a link.
 KINDS = (*LINK_PATHS, "invitation")
-STALE_CLAIM = timedelta(minutes=10)
+STALE_CLAIM = claims.STALE_CLAIM
 NOT_QUEUED = timedelta(minutes=2)  # unclaimed this long: its job was lost; queue it again
 KEEP_SENT = timedelta(days=2)
 
@@ -99,26 +100,10 @@ def request_therapist_invitation(email: str) -> None:
     request("therapist_invite", email)
 
 
-def _claim(mail_id: uuid.UUID) -> bool:
-    now = utcnow()
-    claimed = db.session.execute(
-        update(MailRequest)
-        .where(
-            MailRequest.id == mail_id,
-            MailRequest.sent_at.is_(None),
-            or_(MailRequest.claimed_at.is_(None), MailRequest.claimed_at < now - STALE_CLAIM),
-        )
-        .values(claimed_at=now, attempts=MailRequest.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return bool(getattr(claimed, "rowcount", 0) == 1)
-
-
 def deliver(mail_id: str) -> None:
     """The job: send the message of one request, once."""
     key = uuid.UUID(mail_id)
-    if not _claim(key):
+    if not claims.claim(MailRequest, key, STALE_CLAIM):
         return
     row = db.session.get(MailRequest, key)
     if row is None:
@@ -129,13 +114,7 @@ def deliver(mail_id: str) -> None:
             mail.send_mail(row.email, *message)
     except Exception:
         db.session.rollback()
-        db.session.execute(
-            update(MailRequest)
-            .where(MailRequest.id == key)
-            .values(claimed_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
+        claims.release(MailRequest, key)
         raise
     row.sent_at = utcnow()
     row.secret_sealed = None

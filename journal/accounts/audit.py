@@ -15,13 +15,8 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.models.audit import AuditEvent
-
-
-def N_(message: str) -> str:
-    """Marks a label for `make messages`; `label` translates it when it is read."""
-    return message
-
 
 LABELS: dict[str, str] = {
     "account.created": N_("Account created"),

@@ -121,17 +121,21 @@ class TimeZoneForm:
             form.zone = found[0]
         elif not found:
             form.errors["time_zone"] = (
-                "Type a city or a zone from the list, like Berlin or Europe/Berlin."
+                gettext("Type a city or a zone from the list, like Berlin or Europe/Berlin.")
                 if chosen
-                else "Type a city or a zone, like Berlin or Europe/Berlin."
+                else gettext("Type a city or a zone, like Berlin or Europe/Berlin.")
             )
         else:
             form.suggestions = [ZoneChoice(z, _label(z)) for z in found[:MAX_SUGGESTIONS]]
             form.errors["time_zone"] = (
-                "More than one zone matches: choose one below."
+                gettext("More than one zone matches: choose one below.")
                 if len(found) <= MAX_SUGGESTIONS
-                else f"{len(found)} zones match: choose one of the first {MAX_SUGGESTIONS} below, "
-                "or type more of the name."
+                else gettext(
+                    "%(count)s zones match: choose one of the first %(first)s below, "
+                    "or type more of the name.",
+                    count=len(found),
+                    first=MAX_SUGGESTIONS,
+                )
             )
         return form
 

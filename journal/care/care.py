@@ -15,6 +15,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from journal.accounts import account_mail, accounts, audit, keys
@@ -55,23 +58,25 @@ class InvitationEmailError(CareError):
 class InvitationProblem(CareError):
     """An invitation that cannot be used; `kind` is unknown, expired or used."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str | LazyString) -> None:
         super().__init__(message)
         self.kind = kind
 
 
 UNKNOWN = InvitationProblem(
     "unknown",
-    "There is no invitation with that code. Check each character, or ask your "
-    "therapist for a new code.",
+    _l(
+        "There is no invitation with that code. Check each character, or ask your "
+        "therapist for a new code."
+    ),
 )
 EXPIRED = InvitationProblem(
     "expired",
-    "This invitation has expired (they last 7 days). Ask your therapist for a new one.",
+    _l("This invitation has expired (they last 7 days). Ask your therapist for a new one."),
 )
 USED = InvitationProblem(
     "used",
-    "This invitation was already used. Each code works once; ask your therapist for a new one.",
+    _l("This invitation was already used. Each code works once; ask your therapist for a new one."),
 )
 
 
@@ -92,7 +97,7 @@ def own_display_name(therapist: User) -> str:
 def set_display_name(therapist: User, name: str) -> None:
     name = " ".join(name.split())
     if len(name) > DISPLAY_NAME_MAX:
-        raise CareError(f"Keep the name under {DISPLAY_NAME_MAX} characters.")
+        raise CareError(gettext("Keep the name under %(max)s characters.", max=DISPLAY_NAME_MAX))
     profile = db.session.get(TherapistProfile, therapist.id)
     if profile is None:
         profile = TherapistProfile(user_id=therapist.id)
@@ -157,7 +162,7 @@ def normalise_code(raw: str) -> str | None:
 def clean_patient_name(raw: str) -> str:
     name = " ".join(raw.split())
     if len(name) > DISPLAY_NAME_MAX:
-        raise CareError(f"Keep the name under {DISPLAY_NAME_MAX} characters.")
+        raise CareError(gettext("Keep the name under %(max)s characters.", max=DISPLAY_NAME_MAX))
     return name
 
 
@@ -408,7 +413,7 @@ def accept_invitation(patient: User, raw_code: str, name: str | None = None) -> 
     but the name. `name`: what the patient wants to be called (None keeps the name
     the therapist gave; "" gives none), sealed to the therapist."""
     if patient.role != Role.PATIENT:
-        raise CareError("Invitations are for patients. You are signed in as a therapist.")
+        raise CareError(gettext("Invitations are for patients. You are signed in as a therapist."))
     chosen = clean_patient_name(name) if name is not None else None
     valid = check_invitation(raw_code)
     _use(valid.invitation, patient, "accepted")
@@ -515,9 +520,9 @@ def parse_local_datetime(raw: str, zone: str) -> datetime | None:
     try:
         naive = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise CareError("Enter a date and time, like 2026-03-14 15:30.") from exc
+        raise CareError(gettext("Enter a date and time, like 2026-03-14 15:30.")) from exc
     if naive.tzinfo is not None:
-        raise CareError("Enter a date and time, like 2026-03-14 15:30.")
+        raise CareError(gettext("Enter a date and time, like 2026-03-14 15:30."))
     try:
         tz = ZoneInfo(zone)
     except (KeyError, ValueError):

@@ -31,6 +31,7 @@ from journal.care import brief, shareable
 from journal.care.shareable import Category
 from journal.core import records
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.dosing import checklists, intentions, kap_sessions
 from journal.dosing.checklists import PATIENT, SITTER, ChecklistSnapshot
 from journal.dosing.kap_sessions import SessionDetails, SessionView
@@ -76,7 +77,7 @@ SESSION_ADAPTER: Final = dataclasses.replace(
     shareable.payload_adapter(
         KapSession,
         kap_sessions.TABLE,
-        "Dosing session",
+        N_("Dosing session"),
         occurred_at=lambda record: record.starts_at,
         title_of=_session_title,
         session_of=lambda record: record.id,
@@ -106,7 +107,7 @@ INTENTION_ADAPTER: Final = dataclasses.replace(
     shareable.payload_adapter(
         Intention,
         intentions.TABLE,
-        "Intention",
+        N_("Intention"),
         occurred_at=lambda record: record.updated_at,
         title_of=lambda content: f"Intention: {_shorten(str(content['text']))}",
     ),
@@ -165,7 +166,7 @@ CHECKLIST_ADAPTER: Final = dataclasses.replace(
     shareable.payload_adapter(
         Checklist,
         checklists.TABLE,
-        "Preparation checklist",
+        N_("Preparation checklist"),
         title_of=lambda content: f"Preparation checklist: {content['summary']}",
         verb="made",
     ),
@@ -176,8 +177,8 @@ CHECKLIST_ADAPTER: Final = dataclasses.replace(
 SHARE_ADAPTERS = (SESSION_ADAPTER, INTENTION_ADAPTER, CHECKLIST_ADAPTER)
 SHARE_CATEGORY = Category(
     key=CHECKLIST_CATEGORY,
-    label="Preparation checklists",
-    description=(
+    label=N_("Preparation checklists"),
+    description=N_(
         "The checklist of each dosing session: its items and which ones you "
         "ticked, so your therapist can see how your preparation is going."
     ),
@@ -207,7 +208,7 @@ def next_session_checklist(ctx: brief.BriefContext) -> Mapping[str, Any] | None:
 
 BRIEF_SECTION = brief.BriefSection(
     key="checklist_status",
-    title="Checklist for the next dosing session",
+    title=N_("Checklist for the next dosing session"),
     order=40,
     build=next_session_checklist,
 )

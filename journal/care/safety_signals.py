@@ -33,13 +33,14 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
 
 from journal import jobs
 from journal.accounts import audit, keys
 from journal.care import care, changes, sharing
 from journal.core import crypto, mail
 from journal.core.extensions import db
+from journal.jobs import claims
 from journal.models.safety_flags import SafetySignal
 from journal.models.sharing import CareLink, StandingShare
 from journal.models.types import utcnow
@@ -53,7 +54,7 @@ SIGNALS: Final = "safety_signals"
 NOTICE: Final = "Something in Fresh Tracks needs your attention"
 JOB: Final = "care.safety_notice"
 SWEEP_JOB: Final = "care.safety_notice_sweep"
-STALE_CLAIM = timedelta(minutes=10)
+STALE_CLAIM = claims.STALE_CLAIM
 NOT_QUEUED = timedelta(minutes=2)
 # A notice not delivered in this long is given up (and stays in the failed-jobs list).
 GIVE_UP = timedelta(days=2)
@@ -211,32 +212,6 @@ def told_of(patient: User, result_id: uuid.UUID) -> list[str]:
 # -- the notice ------------------------------------------------------------------------
 
 
-def _claim(signal_id: uuid.UUID) -> bool:
-    now = utcnow()
-    claimed = db.session.execute(
-        update(SafetySignal)
-        .where(
-            SafetySignal.id == signal_id,
-            SafetySignal.sent_at.is_(None),
-            or_(SafetySignal.claimed_at.is_(None), SafetySignal.claimed_at < now - STALE_CLAIM),
-        )
-        .values(claimed_at=now, attempts=SafetySignal.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return bool(getattr(claimed, "rowcount", 0) == 1)
-
-
-def _release(signal_id: uuid.UUID) -> None:
-    db.session.execute(
-        update(SafetySignal)
-        .where(SafetySignal.id == signal_id)
-        .values(claimed_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-
-
 def _wanted(row: SafetySignal) -> User | None:
     """The therapist to tell, if the row is one the server made (its pepper MAC), the
     patient's choice still stands and the link is still there; None otherwise."""
@@ -268,7 +243,7 @@ def deliver(signal_id: str) -> None:
     """The job: tell the therapist of one signal, once (an email, and a push to each
     device they subscribed)."""
     key = uuid.UUID(signal_id)
-    if not _claim(key):
+    if not claims.claim(SafetySignal, key, STALE_CLAIM):
         return
     row = db.session.get(SafetySignal, key)
     if row is None:
@@ -291,7 +266,7 @@ def deliver(signal_id: str) -> None:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        _release(key)
+        claims.release(SafetySignal, key)
         raise
 
 

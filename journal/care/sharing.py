@@ -18,9 +18,10 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, func, or_, select
 
 from journal.accounts import audit, keys
@@ -99,6 +100,20 @@ class ShareRow:
     sealed_dek: bytes
     mac: bytes | None
     mac_kid: str | None
+
+
+# The `Share` columns a `ShareRow` is made of, in its order: `ShareRow(*row[:9])`.
+SHARE_ROW_COLUMNS: Final = (
+    Share.id,
+    Share.record_table,
+    Share.record_id,
+    Share.patient_id,
+    Share.therapist_id,
+    Share.record_revision,
+    Share.sealed_dek,
+    Share.mac,
+    Share.mac_kid,
+)
 
 
 def _mac_context(share: ShareColumns, counter: int, purpose: str = "share") -> bytes:
@@ -363,7 +378,7 @@ def preview(patient: User, udk: bytes, refs: Iterable[RecordRef]) -> list[Shared
 def share_records(patient: User, udk: bytes, link: CareLink, refs: list[RecordRef]) -> int:
     """Share the records with the link's therapist; returns how many were new."""
     if not refs:
-        raise SharingError("Choose at least one item to share.")
+        raise SharingError(gettext("Choose at least one item to share."))
     therapist = _therapist_of(link)
     signer = _PatientSigner(patient, udk)
     new = 0

@@ -161,15 +161,7 @@ def build(
         access.readable_shares(therapist)
         .where(Share.patient_id == state.patient_id)
         .with_only_columns(
-            Share.id,
-            Share.record_table,
-            Share.record_id,
-            Share.patient_id,
-            Share.therapist_id,
-            Share.record_revision,
-            Share.sealed_dek,
-            Share.mac,
-            Share.mac_kid,
+            *sharing.SHARE_ROW_COLUMNS,
             Share.created_at,
             Share.therapist_read_at,
         )

@@ -12,6 +12,13 @@ does not matter; keeping an old version beside a new one (``default.v1.json`` ne
 to ``default.json`` holding version 2) lets plans made earlier be read again.
 Keys starting with ``_`` are comments and are ignored.
 
+Each file may carry its wording in other languages under ``languages``: for a code
+such as ``"es"``, the same word fields (title, label, text, detail, description, hint,
+intro, privacy, outro, settings_reason) with lists given as objects by ``key``. A
+language must word every entry the English has; keys and values never change with
+the language. The loaders take ``language`` (default ``"en"``) and hand back the
+content in that language where the file has it, else in English.
+
 Pure: no Flask, no database. Results are cached per path; call
 :func:`clear_content_cache` after editing a file in a running process.
 """
@@ -22,10 +29,10 @@ import json
 import re
 import types
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 __all__ = [
     "AFTER_EFFECT_INPUTS",
@@ -62,6 +69,8 @@ __all__ = [
     "read_checklist",
     "read_prompt_set",
     "route",
+    "route_labels",
+    "setting_labels",
 ]
 
 CONTENT_DIR: Final = Path(__file__).resolve().parent.parent / "content"
@@ -131,6 +140,15 @@ class Checklist:
     title: str
     phases: tuple[Phase, ...]
     items: tuple[ChecklistItem, ...]
+    translations: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    """The file's ``languages``, by code (see :meth:`in_language`)."""
+
+    def in_language(self, language: str) -> Checklist:
+        """The same content worded in ``language`` where the file has it; else this one."""
+        words = self.translations.get(language)
+        return _worded(self, words) if words else self
 
     def phase(self, key: str) -> Phase:
         for phase in self.phases:
@@ -168,6 +186,15 @@ class PromptSet:
     """The session length the offsets were written for; the planner shifts for others."""
     slots: tuple[PromptSlot, ...]
     prompts: tuple[Prompt, ...]
+    translations: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    """The file's ``languages``, by code (see :meth:`in_language`)."""
+
+    def in_language(self, language: str) -> PromptSet:
+        """The same content worded in ``language`` where the file has it; else this one."""
+        words = self.translations.get(language)
+        return _worded(self, words) if words else self
 
     def slot(self, key: str) -> PromptSlot:
         for slot in self.slots:
@@ -198,6 +225,15 @@ class SelfCheck:
     outro: str
     answers: tuple[SelfCheckAnswer, ...]
     items: tuple[SelfCheckItem, ...]
+    translations: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    """The file's ``languages``, by code (see :meth:`in_language`)."""
+
+    def in_language(self, language: str) -> SelfCheck:
+        """The same content worded in ``language`` where the file has it; else this one."""
+        words = self.translations.get(language)
+        return _worded(self, words) if words else self
 
 
 @dataclass(frozen=True)
@@ -219,6 +255,15 @@ class IntentionQuestions:
     version: int
     intro: str
     stages: tuple[IntentionStage, ...]
+    translations: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    """The file's ``languages``, by code (see :meth:`in_language`)."""
+
+    def in_language(self, language: str) -> IntentionQuestions:
+        """The same content worded in ``language`` where the file has it; else this one."""
+        words = self.translations.get(language)
+        return _worded(self, words) if words else self
 
     def stage(self, key: str) -> IntentionStage:
         for stage in self.stages:
@@ -250,6 +295,15 @@ class AfterEffects:
     intro: str
     kinds: tuple[AfterEffectKind, ...]
     severities: tuple[Severity, ...]
+    translations: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    """The file's ``languages``, by code (see :meth:`in_language`)."""
+
+    def in_language(self, language: str) -> AfterEffects:
+        """The same content worded in ``language`` where the file has it; else this one."""
+        words = self.translations.get(language)
+        return _worded(self, words) if words else self
 
 
 # --- public loaders ----------------------------------------------------------------
@@ -260,10 +314,12 @@ def load_checklist(
     *,
     checklist_id: str = "default",
     directory: Path | None = None,
+    language: str = "en",
 ) -> Checklist:
     """The checklist ``checklist_id`` at ``version``, or its newest version."""
     folder = directory if directory is not None else CONTENT_DIR / "checklists"
-    return _pick_version(_checklists_in(folder), checklist_id, version, folder, "checklist")
+    found = _pick_version(_checklists_in(folder), checklist_id, version, folder, "checklist")
+    return found.in_language(language)
 
 
 def load_prompt_set(
@@ -271,22 +327,29 @@ def load_prompt_set(
     *,
     prompt_set_id: str = "default",
     directory: Path | None = None,
+    language: str = "en",
 ) -> PromptSet:
     """The prompt set ``prompt_set_id`` at ``version``, or its newest version."""
     folder = directory if directory is not None else CONTENT_DIR / "prompts"
-    return _pick_version(_prompt_sets_in(folder), prompt_set_id, version, folder, "prompt set")
+    found = _pick_version(_prompt_sets_in(folder), prompt_set_id, version, folder, "prompt set")
+    return found.in_language(language)
 
 
-def load_self_check(path: Path | None = None) -> SelfCheck:
-    return _cached_self_check(path if path is not None else CONTENT_DIR / "self_check.json")
+def load_self_check(path: Path | None = None, *, language: str = "en") -> SelfCheck:
+    found = _cached_self_check(path if path is not None else CONTENT_DIR / "self_check.json")
+    return found.in_language(language)
 
 
-def load_intention_questions(path: Path | None = None) -> IntentionQuestions:
-    return _cached_intentions(path if path is not None else CONTENT_DIR / "intentions.json")
+def load_intention_questions(
+    path: Path | None = None, *, language: str = "en"
+) -> IntentionQuestions:
+    found = _cached_intentions(path if path is not None else CONTENT_DIR / "intentions.json")
+    return found.in_language(language)
 
 
-def load_after_effects(path: Path | None = None) -> AfterEffects:
-    return _cached_after_effects(path if path is not None else CONTENT_DIR / "after_effects.json")
+def load_after_effects(path: Path | None = None, *, language: str = "en") -> AfterEffects:
+    found = _cached_after_effects(path if path is not None else CONTENT_DIR / "after_effects.json")
+    return found.in_language(language)
 
 
 def read_checklist(path: Path) -> Checklist:
@@ -500,18 +563,21 @@ def _version(doc: _Fields) -> int:
 
 
 def _parse_checklist(doc: _Fields) -> Checklist:
-    doc.only("id", "version", "title", "phases", "items")
+    doc.only("id", "version", "title", "phases", "items", "languages")
     phases = tuple(_parse_phase(f) for f in doc.objects("phases", "phase"))
     doc.unique("phase", (p.key for p in phases))
     phase_keys = tuple(p.key for p in phases)
     items = tuple(_parse_checklist_item(f, phase_keys) for f in doc.objects("items", "item"))
     doc.unique("item", (i.key for i in items))
-    return Checklist(
-        id=doc.key("id"),
-        version=_version(doc),
-        title=doc.text("title"),
-        phases=phases,
-        items=items,
+    return _with_languages(
+        doc,
+        Checklist(
+            id=doc.key("id"),
+            version=_version(doc),
+            title=doc.text("title"),
+            phases=phases,
+            items=items,
+        ),
     )
 
 
@@ -551,20 +617,23 @@ def _parse_checklist_item(f: _Fields, phase_keys: tuple[str, ...]) -> ChecklistI
 
 
 def _parse_prompt_set(doc: _Fields) -> PromptSet:
-    doc.only("id", "version", "anchor", "session_minutes", "slots", "prompts")
+    doc.only("id", "version", "anchor", "session_minutes", "slots", "prompts", "languages")
     anchor = doc.choice("anchor", ("session_start",), default="session_start")
     slots = tuple(_parse_prompt_slot(f) for f in doc.objects("slots", "slot"))
     doc.unique("slot", (s.key for s in slots))
     slot_keys = tuple(s.key for s in slots)
     prompts = tuple(_parse_prompt(f, slot_keys) for f in doc.objects("prompts", "prompt"))
     doc.unique("prompt", (p.key for p in prompts))
-    return PromptSet(
-        id=doc.key("id"),
-        version=_version(doc),
-        anchor=anchor,
-        session_minutes=doc.integer("session_minutes", low=1, high=24 * 60),
-        slots=slots,
-        prompts=prompts,
+    return _with_languages(
+        doc,
+        PromptSet(
+            id=doc.key("id"),
+            version=_version(doc),
+            anchor=anchor,
+            session_minutes=doc.integer("session_minutes", low=1, high=24 * 60),
+            slots=slots,
+            prompts=prompts,
+        ),
     )
 
 
@@ -592,7 +661,7 @@ def _parse_prompt(f: _Fields, slot_keys: tuple[str, ...]) -> Prompt:
 
 
 def _parse_self_check(doc: _Fields) -> SelfCheck:
-    doc.only("version", "title", "intro", "privacy", "outro", "answers", "items")
+    doc.only("version", "title", "intro", "privacy", "outro", "answers", "items", "languages")
     answers = []
     for f in doc.objects("answers", "answer"):
         f.only("key", "label")
@@ -605,19 +674,22 @@ def _parse_self_check(doc: _Fields) -> SelfCheck:
             SelfCheckItem(key=f.key(), text=f.text("text"), detail=f.optional_text("detail"))
         )
     doc.unique("item", (i.key for i in items))
-    return SelfCheck(
-        version=_version(doc),
-        title=doc.text("title"),
-        intro=doc.text("intro"),
-        privacy=doc.text("privacy"),
-        outro=doc.text("outro"),
-        answers=tuple(answers),
-        items=tuple(items),
+    return _with_languages(
+        doc,
+        SelfCheck(
+            version=_version(doc),
+            title=doc.text("title"),
+            intro=doc.text("intro"),
+            privacy=doc.text("privacy"),
+            outro=doc.text("outro"),
+            answers=tuple(answers),
+            items=tuple(items),
+        ),
     )
 
 
 def _parse_intentions(doc: _Fields) -> IntentionQuestions:
-    doc.only("version", "intro", "stages")
+    doc.only("version", "intro", "stages", "languages")
     stages = []
     for f in doc.objects("stages", "stage"):
         f.only("key", "label", "description", "questions")
@@ -641,11 +713,14 @@ def _parse_intentions(doc: _Fields) -> IntentionQuestions:
     if missing:
         raise doc.fail(f"missing stage {missing[0]!r}")
     doc.unique("question", (q.key for s in stages for q in s.questions))
-    return IntentionQuestions(version=_version(doc), intro=doc.text("intro"), stages=tuple(stages))
+    return _with_languages(
+        doc,
+        IntentionQuestions(version=_version(doc), intro=doc.text("intro"), stages=tuple(stages)),
+    )
 
 
 def _parse_after_effects(doc: _Fields) -> AfterEffects:
-    doc.only("version", "intro", "kinds", "severity")
+    doc.only("version", "intro", "kinds", "severity", "languages")
     kinds = []
     for f in doc.objects("kinds", "kind"):
         f.only("key", "label", "hint", "input")
@@ -673,19 +748,105 @@ def _parse_after_effects(doc: _Fields) -> AfterEffects:
     values = [s.value for s in severities]
     if values != sorted(set(values)):
         raise doc.fail("severity values must be distinct and in increasing order")
-    return AfterEffects(
-        version=_version(doc),
-        intro=doc.text("intro"),
-        kinds=tuple(kinds),
-        severities=tuple(severities),
+    return _with_languages(
+        doc,
+        AfterEffects(
+            version=_version(doc),
+            intro=doc.text("intro"),
+            kinds=tuple(kinds),
+            severities=tuple(severities),
+        ),
     )
+
+
+# --- other languages ---------------------------------------------------------------
+
+WORD_FIELDS: Final = (
+    "title",
+    "label",
+    "text",
+    "detail",
+    "description",
+    "hint",
+    "intro",
+    "privacy",
+    "outro",
+    "settings_reason",
+)
+# The file's name for a list where the dataclass field is named differently.
+_FILE_NAMES: Final = {"severities": "severity"}
+_FIELD_NAMES: Final = {file: name for name, file in _FILE_NAMES.items()}
+
+_Worded = TypeVar("_Worded")
+
+
+def _worded(content: _Worded, words: Mapping[str, Any]) -> _Worded:
+    """``content`` with its word fields from ``words`` (lists given by ``key``)."""
+    changes: dict[str, Any] = {}
+    for name, value in words.items():
+        field_name = _FIELD_NAMES.get(name, name)
+        if isinstance(value, str):
+            changes[field_name] = value
+        else:
+            changes[field_name] = tuple(
+                _worded(part, value[part.key]) if part.key in value else part
+                for part in getattr(content, field_name)
+            )
+    return replace(content, **changes)  # type: ignore[type-var]
+
+
+def missing_words(content: object, words: Mapping[str, Any], where: str = "") -> list[str]:
+    """The word fields of ``content`` that ``words`` leaves out, as dotted paths."""
+    missing: list[str] = []
+    for f in fields(content):  # type: ignore[arg-type]
+        value = getattr(content, f.name)
+        file_name = _FILE_NAMES.get(f.name, f.name)
+        if f.name in WORD_FIELDS and isinstance(value, str) and value:
+            given = words.get(file_name)
+            if not isinstance(given, str) or not given.strip():
+                missing.append(where + file_name)
+        elif isinstance(value, tuple) and value and is_dataclass(value[0]):
+            group = words.get(file_name)
+            for part in value:
+                part_words = group.get(part.key) if isinstance(group, Mapping) else None
+                missing.extend(
+                    missing_words(
+                        part,
+                        part_words if isinstance(part_words, Mapping) else {},
+                        f"{where}{file_name}.{part.key}.",
+                    )
+                )
+    return missing
+
+
+def _languages(doc: _Fields) -> dict[str, Mapping[str, Any]]:
+    raw = doc.raw.get("languages", {}) if isinstance(doc.raw, dict) else {}
+    if not isinstance(raw, dict) or not all(
+        isinstance(code, str) and isinstance(words, dict) for code, words in raw.items()
+    ):
+        raise doc.fail("'languages' must map a language code to its words")
+    return raw
+
+
+def _with_languages(doc: _Fields, content: _Worded) -> _Worded:
+    """``content`` carrying the file's other languages, each checked complete."""
+    languages = _languages(doc)
+    for code, words in languages.items():
+        missing = missing_words(content, words)
+        if missing:
+            raise doc.fail(f"{code} wording leaves out {missing[0]}")
+        try:
+            _worded(content, words)
+        except (AttributeError, TypeError, ValueError) as error:
+            raise doc.fail(f"{code} wording does not fit: {error!r}") from error
+    return replace(content, translations=languages)  # type: ignore[type-var]
 
 
 # --- routes of administration ------------------------------------------------------
 
 
 def _parse_routes(doc: _Fields) -> tuple[tuple[Route, ...], dict[str, str]]:
-    doc.only("version", "settings", "routes")
+    doc.only("version", "settings", "routes", "languages")
     _version(doc)
     settings: dict[str, str] = {}
     for f in doc.objects("settings", "setting"):
@@ -715,15 +876,47 @@ def _parse_routes(doc: _Fields) -> tuple[tuple[Route, ...], dict[str, str]]:
 
 
 # Read once at import: checklist items and prompts are validated against these keys.
-_ROUTE_TABLE, SETTING_LABELS = _parse_routes(_read_json(CONTENT_DIR / "routes.json"))
+_ROUTES_DOC: Final = _read_json(CONTENT_DIR / "routes.json")
+_ROUTE_TABLE, SETTING_LABELS = _parse_routes(_ROUTES_DOC)
 ROUTES: Final = tuple(r.key for r in _ROUTE_TABLE)
 SETTINGS: Final = tuple(SETTING_LABELS)
 ROUTE_LABELS: Final = {r.key: r.label for r in _ROUTE_TABLE}
 
 
-def route(key: str) -> Route:
-    """The route `key`; a KeyError for one that is not in routes.json."""
-    for found in _ROUTE_TABLE:
+@dataclass(frozen=True)
+class _RouteWords:
+    settings: tuple[Phase, ...]
+    routes: tuple[Route, ...]
+    translations: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)
+
+
+_ROUTE_WORDS: Final = _with_languages(
+    _ROUTES_DOC,
+    _RouteWords(
+        settings=tuple(Phase(key=k, label=v, window_minutes=0) for k, v in SETTING_LABELS.items()),
+        routes=_ROUTE_TABLE,
+    ),
+)
+
+
+def _route_words(language: str) -> _RouteWords:
+    words = _languages(_ROUTES_DOC).get(language)
+    return _worded(_ROUTE_WORDS, words) if words else _ROUTE_WORDS
+
+
+def route(key: str, language: str = "en") -> Route:
+    """The route `key`, worded in `language`; a KeyError for one not in routes.json."""
+    for found in _route_words(language).routes:
         if found.key == key:
             return found
     raise KeyError(key)
+
+
+def route_labels(language: str = "en") -> dict[str, str]:
+    """Each route's label in `language` (English where routes.json has no wording)."""
+    return {r.key: r.label for r in _route_words(language).routes}
+
+
+def setting_labels(language: str = "en") -> dict[str, str]:
+    """Each setting's label in `language` (English where routes.json has no wording)."""
+    return {s.key: s.label for s in _route_words(language).settings}

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from flask_babel import gettext as _
+
 
 def reader(raw: Mapping[str, str]) -> Callable[[str], str]:
     """`typed(name)`: the field trimmed of surrounding spaces; a missing one is ""."""
@@ -42,9 +44,9 @@ class DayRangeForm:
         errors: dict[str, str] = {}
         first, last = _day(start), _day(end)
         if first is None or last is None:
-            errors["range"] = "Choose a first and a last day, like 2026-01-31."
+            errors["range"] = _("Choose a first and a last day, like 2026-01-31.")
         elif first > last:
-            errors["range"] = "The first day must come before the last day."
+            errors["range"] = _("The first day must come before the last day.")
         return cls(start, end, errors)
 
     @property

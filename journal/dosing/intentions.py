@@ -67,10 +67,10 @@ class Guidance:
     questions: tuple[IntentionQuestion, ...]
 
 
-def guidance_for(session: SessionView) -> Guidance:
+def guidance_for(session: SessionView, language: str = "en") -> Guidance:
     d = session.details
     stage = intention_stage(d.series_position, d.is_maintenance)
-    content = load_intention_questions()
+    content = load_intention_questions(language=language)
     chosen = content.stage(stage)
     return Guidance(
         stage=stage,

@@ -47,8 +47,9 @@ class SessionError(ValueError):
 # Called with (session, udk) whenever a session is done: marked done, logged as done,
 # or a done session's time edited. Hooks must be idempotent and must not commit (the
 # caller commits once). Integration registers the scheduling of its prompts here.
-DoneHook = Callable[[KapSession, bytes, datetime | None], None]
-"""(session, udk, when it was marked done: None when logged or moved as done)."""
+DoneHook = Callable[[KapSession, bytes, datetime | None, str | None], None]
+"""(session, udk, when it was marked done: None when logged or moved as done, the
+language of the page it was marked done from: None when not known)."""
 _DONE_HOOKS: list[DoneHook] = []
 
 
@@ -57,12 +58,17 @@ def register_done_hook(hook: DoneHook) -> None:
         _DONE_HOOKS.append(hook)
 
 
-def _after_done(session: KapSession, udk: bytes, marked_at: datetime | None = None) -> None:
+def _after_done(
+    session: KapSession,
+    udk: bytes,
+    marked_at: datetime | None = None,
+    language: str | None = None,
+) -> None:
     if session.status != SessionStatus.DONE:
         return
     db.session.flush()  # the hooks add rows that point at the session
     for hook in _DONE_HOOKS:
-        hook(session, udk, marked_at)
+        hook(session, udk, marked_at, language)
 
 
 def zone_of(user: User) -> tzinfo:
@@ -476,7 +482,7 @@ def renumber_series(user_id: uuid.UUID, udk: bytes) -> None:
             records.seal_payload(udk, TABLE, row, payload)
 
 
-def mark_done(session: KapSession, udk: bytes, now: datetime) -> None:
+def mark_done(session: KapSession, udk: bytes, now: datetime, language: str | None = None) -> None:
     """Mark the session done and run the done hooks (its integration prompts are
     scheduled), in one commit."""
     if session.status == SessionStatus.CANCELLED:
@@ -486,7 +492,7 @@ def mark_done(session: KapSession, udk: bytes, now: datetime) -> None:
             "This session is still to come. You can mark it done once it has started."
         )
     session.status = SessionStatus.DONE
-    _after_done(session, udk, now)
+    _after_done(session, udk, now, language)
     db.session.commit()
 
 

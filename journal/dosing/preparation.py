@@ -11,6 +11,7 @@ from typing import Final
 
 from journal.care import checklist_adaptation, preparation_sharing, sharing  # noqa: F401 (registers what plan_session seals for)
 from journal.care.checklist_adaptation import AdaptedChecklist
+from journal.content import load_checklist
 from journal.core.extensions import db
 from journal.dosing import checklists, intentions, kap_sessions, session_log
 from journal.dosing.checklists import PATIENT, SITTER, ChecklistSnapshot, UnknownItem
@@ -52,15 +53,21 @@ class SessionPage:
 
 
 def _make_checklist(
-    user: User, session: KapSession, udk: bytes, form: SessionForm, adapted: AdaptedChecklist | None
+    user: User,
+    session: KapSession,
+    udk: bytes,
+    form: SessionForm,
+    adapted: AdaptedChecklist | None,
+    language: str = "en",
 ) -> None:
     assert form.details is not None, "check_form first"
+    # A new list is worded in the page's language; its words are stored with it.
     checklist, _ = checklists.create_checklist(
         session,
         udk,
         form.details.route,
         form.details.setting,
-        adapted.content if adapted else None,
+        adapted.content if adapted else load_checklist(language=language),
         adapted_by=adapted.adapted_by if adapted else None,
         adapted_from=str(adapted.adaptation_id) if adapted else None,
     )
@@ -70,26 +77,30 @@ def _make_checklist(
 
 
 def plan_session(
-    user: User, udk: bytes, form: SessionForm, adapted: AdaptedChecklist | None = None
+    user: User,
+    udk: bytes,
+    form: SessionForm,
+    adapted: AdaptedChecklist | None = None,
+    language: str = "en",
 ) -> KapSession:
     """A checked form becomes a session with its checklist, in one commit; the list is
     made from a therapist's adaptation when the patient chose one."""
     assert form.details is not None, "check_form first"
     session = kap_sessions.create_session(user, udk, form)
     db.session.flush()
-    _make_checklist(user, session, udk, form, adapted)
+    _make_checklist(user, session, udk, form, adapted, language)
     db.session.commit()
     return session
 
 
-def edit_session(session: KapSession, udk: bytes, form: SessionForm) -> None:
+def edit_session(session: KapSession, udk: bytes, form: SessionForm, language: str = "en") -> None:
     assert form.details is not None, "check_form first"
     kap_sessions.update_session(session, udk, form)
     checklist = checklists.checklist_of(session)
     user = db.session.get(User, session.user_id)
     assert user is not None  # the session's owner, from access.owned_kap_session
     if checklist is None:
-        _make_checklist(user, session, udk, form, None)
+        _make_checklist(user, session, udk, form, None, language)
     else:
         old = checklists.read_checklist(checklist, udk)
         adapted = checklist_adaptation.for_replan(user, udk, old)
@@ -98,7 +109,7 @@ def edit_session(session: KapSession, udk: bytes, form: SessionForm) -> None:
             udk,
             form.details.route,
             form.details.setting,
-            adapted.content if adapted else None,
+            adapted.content if adapted else load_checklist(language=language),
             adapted_by=adapted.adapted_by if adapted else None,
             adapted_from=str(adapted.adaptation_id) if adapted else None,
         )

@@ -59,8 +59,8 @@ class SelfCheckForm:
         return form
 
 
-def content() -> SelfCheckContent:
-    return load_self_check()
+def content(language: str = "en") -> SelfCheckContent:
+    return load_self_check(language=language)
 
 
 def read_answers(record: SelfCheck, udk: bytes) -> SelfCheckView:
@@ -86,9 +86,9 @@ def save_answers(
     return record
 
 
-def to_bring_up(answers: Mapping[str, str]) -> list[SelfCheckItem]:
+def to_bring_up(answers: Mapping[str, str], language: str = "en") -> list[SelfCheckItem]:
     """The questions answered yes or not sure, in the order of the list."""
-    return [item for item in content().items if answers.get(item.key, NO) != NO]
+    return [item for item in content(language).items if answers.get(item.key, NO) != NO]
 
 
 def export_self_check(user: User, udk: bytes) -> dict[str, object] | None:

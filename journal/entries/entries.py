@@ -19,6 +19,7 @@ from journal.care import shareable, sharing
 from journal.core import crypto, forms, records
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
+from journal.core.translatable import N_
 from journal.entries import entry_meta
 from journal.models.entries import Draft, Entry
 from journal.models.types import utcnow
@@ -316,7 +317,7 @@ def _reencrypt_entry(entry: Entry, udk: bytes) -> bytes:
 SHARE_ADAPTER = shareable.RecordAdapter(
     table=TABLE,
     model=Entry,
-    label="Journal entry",
+    label=N_("Journal entry"),
     open_with_dek=_open_entry,
     reencrypt=_reencrypt_entry,
     title_of=lambda content: str(content["title"] or "Untitled entry"),

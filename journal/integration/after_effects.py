@@ -23,6 +23,7 @@ from journal.care import shareable, sharing
 from journal.content import AfterEffectKind, load_after_effects
 from journal.core import forms, records
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.dosing.kap_sessions import local_to_utc
 from journal.dosing.session_log import DIASTOLIC, PULSE, SYSTOLIC
 from journal.models.integration import AfterEffect
@@ -42,16 +43,16 @@ class AfterEffectError(ValueError):
     """The session cannot take an after-effect now; the message says why."""
 
 
-def kinds() -> tuple[AfterEffectKind, ...]:
-    return load_after_effects().kinds
+def kinds(language: str = "en") -> tuple[AfterEffectKind, ...]:
+    return load_after_effects(language=language).kinds
 
 
-def kind(key: str) -> AfterEffectKind | None:
-    return next((k for k in kinds() if k.key == key), None)
+def kind(key: str, language: str = "en") -> AfterEffectKind | None:
+    return next((k for k in kinds(language) if k.key == key), None)
 
 
-def severity_label(key: str | None) -> str:
-    for s in load_after_effects().severities:
+def severity_label(key: str | None, language: str = "en") -> str:
+    for s in load_after_effects(language=language).severities:
         if s.key == key:
             return s.label
     return ""
@@ -325,15 +326,15 @@ def _reencrypt(record: AfterEffect, udk: bytes) -> bytes:
 SHARE_ADAPTER = shareable.RecordAdapter(
     table=TABLE,
     model=AfterEffect,
-    label="After-effect",
+    label=N_("After-effect"),
     open_with_dek=_open_for_sharing,
     reencrypt=_reencrypt,
     title_of=lambda content: str(content["summary"]),
 )
 SHARE_CATEGORY = shareable.Category(
     key=CATEGORY,
-    label="After-effects",
-    description="Every after-effect you log after a session, and each new one as you add it.",
+    label=N_("After-effects"),
+    description=N_("Every after-effect you log after a session, and each new one as you add it."),
     table=TABLE,
 )
 

@@ -30,6 +30,7 @@ from journal.content import ROUTES, Prompt, PromptSet, PromptSlot, load_prompt_s
 from journal.content import route as route_entry
 from journal.core import records
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.dosing import kap_sessions
 from journal.dosing.kap_sessions import local_to_utc
 from journal.dosing.planning import PlannedPrompt, plan_prompts
@@ -173,13 +174,18 @@ def planned_for(session: KapSession, udk: bytes, content: PromptSet) -> list[Pla
     )
 
 
-def _first_snapshot(session: KapSession, udk: bytes) -> tuple[PromptSet, dict[str, Any]]:
+def _first_snapshot(
+    session: KapSession, udk: bytes, language: str | None = None
+) -> tuple[PromptSet, dict[str, Any]]:
     """The set a session gets when it is first done: the one a linked therapist
     adapted for the patient, if any opens and verifies; otherwise the clinic's."""
     patient = db.session.get(User, session.user_id)
     adapted = prompt_adaptation.for_patient(patient, udk) if patient is not None else None
     if adapted is None:
-        content = load_prompt_set()
+        # In the page's language (else the one chosen in Settings); the words are kept
+        # with the schedule, so a later change of language leaves them as they were.
+        chosen = language or (patient.language if patient is not None else None) or "en"
+        content = load_prompt_set(language=chosen)
         return content, _snapshot(content)
     snapshot = _snapshot(adapted.content)
     snapshot["adapted_by"] = adapted.adapted_by
@@ -202,7 +208,12 @@ def _right_after_times(
     return max(starts_at, min(due, marked_at)), max(closes, marked_at + window)
 
 
-def schedule_prompts(session: KapSession, udk: bytes, marked_at: datetime | None = None) -> None:
+def schedule_prompts(
+    session: KapSession,
+    udk: bytes,
+    marked_at: datetime | None = None,
+    language: str | None = None,
+) -> None:
     """Make the session's schedule and prompt rows, or move them to the session's
     current start and route. Idempotent; the caller commits (a `done` hook).
 
@@ -211,7 +222,7 @@ def schedule_prompts(session: KapSession, udk: bytes, marked_at: datetime | None
     end, and stay open a window from it, so "Mark done" leads straight into them."""
     schedule = schedule_of(session)
     if schedule is None:
-        content, snapshot = _first_snapshot(session, udk)
+        content, snapshot = _first_snapshot(session, udk, language)
         if marked_at is not None:
             snapshot["marked_done_at"] = marked_at.isoformat()
         schedule = PromptSchedule(
@@ -817,7 +828,7 @@ def _answered_at(row: PromptAnswer) -> datetime:
 SHARE_ADAPTER = shareable.RecordAdapter(
     table=TABLE,
     model=PromptAnswer,
-    label="Integration prompt",
+    label=N_("Integration prompt"),
     open_with_dek=_open_for_sharing,
     reencrypt=_answer_reencrypt,
     occurred_at=_answered_at,

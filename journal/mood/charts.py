@@ -19,6 +19,11 @@ from datetime import date, datetime, timedelta, tzinfo
 from statistics import fmean
 from typing import Final, Literal
 
+import flask_babel
+from babel.dates import format_date
+from flask import has_app_context
+
+from journal.core.translatable import N_
 from journal.mood import scoring
 from journal.mood.scoring import Instrument
 
@@ -48,10 +53,10 @@ class ChartRange:
 
 
 RANGES: Final = (
-    ChartRange("30d", "30 days", 30),
-    ChartRange("90d", "90 days", 90),
-    ChartRange("1y", "1 year", 365),
-    ChartRange("all", "All", None),
+    ChartRange("30d", N_("30 days"), 30),
+    ChartRange("90d", N_("90 days"), 90),
+    ChartRange("1y", N_("1 year"), 365),
+    ChartRange("all", N_("All"), None),
 )
 DEFAULT_RANGE: Final = RANGES[1]
 
@@ -235,8 +240,24 @@ class OverlayChart:
 # -- helpers -----------------------------------------------------------------------------
 
 
+def _(message: str, **values: object) -> str:
+    """The message in the page's language; English where there is no app (the charts
+    are plain functions, also drawn outside a request)."""
+    if has_app_context():
+        return str(flask_babel.gettext(message, **values))
+    return message % values if values else message
+
+
+def ngettext(singular: str, plural: str, num: int, **values: object) -> str:
+    if has_app_context():
+        return str(flask_babel.ngettext(singular, plural, num, **values))
+    return (singular if num == 1 else plural) % {"num": num, **values}
+
+
 def _day_label(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    """ "3 Mar 2025", "3 mar 2025": in the page's language."""
+    locale = flask_babel.get_locale() if has_app_context() else None
+    return str(format_date(day, "d MMM y", locale=locale or "en"))
 
 
 def _r(value: float) -> float:
@@ -412,22 +433,37 @@ def _mood_summary(
     markers: Sequence[SessionMarker],
     bucket: Bucket,
 ) -> str:
-    period = f"from {_day_label(first)} to {_day_label(last)}"
+    start, end = _day_label(first), _day_label(last)
     if not inside:
-        return f"No check-ins {period}."
+        return str(_("No check-ins from %(first)s to %(last)s.", first=start, last=end))
     n = len(inside)
     latest = inside[-1]
-    text = (
-        f"{n} check-in{'s' if n != 1 else ''} {period}. "
-        f"Mood averaged {_fmt(_mean(inside, 'mood'))} of 5 (5 is very good) and anxiety "
-        f"{_fmt(_mean(inside, 'anxiety'))} of 5 (5 is extremely anxious). "
-        f"Latest, on {_day_label(latest.day)}: mood {latest.mood}, anxiety {latest.anxiety}."
-    )
+    sentences = [
+        ngettext(
+            "%(num)s check-in from %(first)s to %(last)s.",
+            "%(num)s check-ins from %(first)s to %(last)s.",
+            n,
+            first=start,
+            last=end,
+        ),
+        _(
+            "Mood averaged %(mood)s of 5 (5 is very good) and anxiety %(anxiety)s of 5 "
+            "(5 is extremely anxious).",
+            mood=_fmt(_mean(inside, "mood")),
+            anxiety=_fmt(_mean(inside, "anxiety")),
+        ),
+        _(
+            "Latest, on %(day)s: mood %(mood)s, anxiety %(anxiety)s.",
+            day=_day_label(latest.day),
+            mood=latest.mood,
+            anxiety=latest.anxiety,
+        ),
+    ]
     if bucket == "week":
-        text += " Each point is a week's average."
+        sentences.append(_("Each point is a week's average."))
     if markers:
-        text += f" Dosing sessions: {', '.join(m.label for m in markers)}."
-    return text
+        sentences.append(_("Dosing sessions: %(days)s.", days=", ".join(m.label for m in markers)))
+    return " ".join(str(s) for s in sentences)
 
 
 # -- questionnaire totals ----------------------------------------------------------------
@@ -514,27 +550,71 @@ def _score_summary(
 ) -> str:
     name = instrument.short_name
     if not points:
-        return f"No {name} results from {_day_label(first)} to {_day_label(last)}."
+        return str(
+            _(
+                "No %(name)s results from %(first)s to %(last)s.",
+                name=name,
+                first=_day_label(first),
+                last=_day_label(last),
+            )
+        )
     n = len(points)
     assert baseline is not None
     base_band = instrument.band_for(baseline.total).label
-    text = (
-        f"{n} {name} result{'s' if n != 1 else ''} in this period. "
-        f"Baseline {baseline.total} ({base_band}) on {_day_label(baseline.taken_on)}."
-    )
+    sentences = [
+        ngettext(
+            "%(num)s %(name)s result in this period.",
+            "%(num)s %(name)s results in this period.",
+            n,
+            name=name,
+        ),
+        _(
+            "Baseline %(total)s (%(band)s) on %(day)s.",
+            total=baseline.total,
+            band=base_band,
+            day=_day_label(baseline.taken_on),
+        ),
+    ]
     latest = points[-1]
     if latest.baseline:
-        return text
-    text += f" Latest {latest.total} ({latest.band}) on {latest.label}"
-    if latest.change_percent is not None:
-        direction = "lower" if latest.change_percent < 0 else "higher"
-        text += f", {abs(latest.change_percent):.0f}\u00a0% {direction} than the baseline"
-    text += "."
+        return " ".join(str(s) for s in sentences)
+    said = {"total": latest.total, "band": latest.band, "day": latest.label}
+    percent = f"{abs(latest.change_percent or 0):.0f}"
+    if latest.change_percent is None:
+        sentences.append(_("Latest %(total)s (%(band)s) on %(day)s.", **said))
+    elif latest.change_percent < 0:
+        sentences.append(
+            _(
+                "Latest %(total)s (%(band)s) on %(day)s, %(percent)s\u00a0%% lower than the "
+                "baseline.",
+                percent=percent,
+                **said,
+            )
+        )
+    else:
+        sentences.append(
+            _(
+                "Latest %(total)s (%(band)s) on %(day)s, %(percent)s\u00a0%% higher than the "
+                "baseline.",
+                percent=percent,
+                **said,
+            )
+        )
     if latest.response and instrument.response is not None:
-        text += f" That is {instrument.response.words}: what clinicians call a response."
+        sentences.append(
+            _(
+                "That is %(words)s: what clinicians call a response.",
+                words=instrument.response.words,
+            )
+        )
     if latest.remission:
-        text += f" It is below {instrument.remission_below}, the range called remission."
-    return text
+        sentences.append(
+            _(
+                "It is below %(below)s, the range called remission.",
+                below=instrument.remission_below,
+            )
+        )
+    return " ".join(str(s) for s in sentences)
 
 
 # -- days since each session -------------------------------------------------------------

@@ -26,6 +26,7 @@ from journal.care import shareable, sharing
 from journal.core import records
 from journal.core.extensions import db
 from journal.core.integrity import openable
+from journal.core.translatable import N_
 from journal.models.measures import MeasureResult
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -500,7 +501,7 @@ SHARE_ADAPTER = replace(
     shareable.payload_adapter(
         MeasureResult,
         TABLE,
-        label="Questionnaire result",
+        label=N_("Questionnaire result"),
         occurred_at=_taken_at,
         title_of=lambda content: f"{content['short_name']} result",
     ),
@@ -509,8 +510,8 @@ SHARE_ADAPTER = replace(
 CATEGORY: Final = "questionnaire-results"
 SHARE_CATEGORY = shareable.Category(
     key=CATEGORY,
-    label="Questionnaire results",
-    description=(
+    label=N_("Questionnaire results"),
+    description=N_(
         "Every PHQ-9, GAD-7 and PCL-5 you take: each answer, the total and its "
         "severity band. If you answer above 0 to PHQ-9 question 9 (thoughts of "
         "death or of hurting yourself), your therapist also sees a safety flag to "

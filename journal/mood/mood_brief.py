@@ -32,8 +32,9 @@ from sqlalchemy import select
 from journal.care import access, brief, safety_flags
 from journal.care.brief import BriefContext, BriefSection
 from journal.care.shareable import SharedItem
-from journal.care.sharing import ShareColumns, ShareRow
+from journal.care.sharing import SHARE_ROW_COLUMNS, ShareColumns, ShareRow
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.models.kap_sessions import SessionStatus
 from journal.models.moods import CheckIn
 from journal.models.sharing import CareLink, Share
@@ -254,15 +255,7 @@ def last_check_in(
     never moves it. Only a caseload summary being rebuilt asks."""
     rows = db.session.execute(
         select(
-            Share.id,
-            Share.record_table,
-            Share.record_id,
-            Share.patient_id,
-            Share.therapist_id,
-            Share.record_revision,
-            Share.sealed_dek,
-            Share.mac,
-            Share.mac_kid,
+            *SHARE_ROW_COLUMNS,
             CheckIn.created_at,
         )
         .join(
@@ -289,26 +282,26 @@ def last_check_in(
 BRIEF_SECTIONS = (
     BriefSection(
         key="mood_series",
-        title="Mood over the series",
+        title=N_("Mood over the series"),
         order=5,
         build=series_section,
         in_summary=True,
     ),
     BriefSection(
         key="safety_flags",
-        title="Safety flags",
+        title=N_("Safety flags"),
         order=10,
         build=flags_section,
     ),
     BriefSection(
         key="mood_trend",
-        title="Mood trend",
+        title=N_("Mood trend"),
         order=20,
         build=mood_section,
     ),
     BriefSection(
         key="scores",
-        title="Questionnaires",
+        title=N_("Questionnaires"),
         order=30,
         build=scores_section,
     ),

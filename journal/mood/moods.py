@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +24,7 @@ from journal.care import shareable, sharing
 from journal.core import forms, records
 from journal.core.extensions import db
 from journal.core.integrity import openable
+from journal.core.translatable import N_
 from journal.models.moods import CheckIn
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -48,6 +51,12 @@ class Scale:
     question: str
     labels: tuple[str, str, str, str, str]
     required: bool
+    # The question for a check-in written for a past day (issue 18), when the
+    # question names the day: "today" would be wrong for yesterday.
+    past_question: str = ""
+
+    def question_for(self, past: bool) -> str:
+        return self.past_question if past and self.past_question else self.question
 
     @property
     def options(self) -> tuple[tuple[int, str], ...]:
@@ -58,21 +67,28 @@ class Scale:
 
 
 MOOD: Final = Scale(
-    "mood", "How is your mood today?", ("Very low", "Low", "Okay", "Good", "Very good"), True
+    "mood",
+    N_("How is your mood today?"),
+    (N_("Very low"), N_("Low"), N_("Okay"), N_("Good"), N_("Very good")),
+    True,
+    past_question=N_("How was your mood that day?"),
 )
 ANXIETY: Final = Scale(
     "anxiety",
-    "How anxious do you feel?",
-    ("Not at all", "A little", "Some", "A lot", "Extreme"),
+    N_("How anxious do you feel?"),
+    (N_("Not at all"), N_("A little"), N_("Some"), N_("A lot"), N_("Extreme")),
     True,
 )
 ENERGY: Final = Scale(
-    "energy", "How is your energy?", ("Drained", "Low", "Okay", "Good", "High"), False
+    "energy",
+    N_("How is your energy?"),
+    (N_("Drained"), N_("Low"), N_("Okay"), N_("Good"), N_("High")),
+    False,
 )
 SLEEP_QUALITY: Final = Scale(
     "sleep_quality",
-    "How well did you sleep?",
-    ("Very poor", "Poor", "Okay", "Good", "Very good"),
+    N_("How well did you sleep?"),
+    (N_("Very poor"), N_("Poor"), N_("Okay"), N_("Good"), N_("Very good")),
     False,
 )
 SCALES: Final = (MOOD, ANXIETY, ENERGY, SLEEP_QUALITY)
@@ -166,9 +182,11 @@ class CheckInForm:
         picked = {s.key: form._scale_value(s) for s in SCALES}
         hours = form._sleep_hours()
         if len(form.note) > NOTE_MAX:
-            form.errors["note"] = (
-                f"The note is {len(form.note):,} characters; keep it under {NOTE_MAX:,} "
-                "(the journal takes longer writing)."
+            form.errors["note"] = _(
+                "The note is %(length)s characters; keep it under %(most)s "
+                "(the journal takes longer writing).",
+                length=format_decimal(len(form.note)),
+                most=format_decimal(NOTE_MAX),
             )
         if not form.errors:
             mood, anxiety = picked["mood"], picked["anxiety"]
@@ -187,10 +205,14 @@ class CheckInForm:
         posted: str = getattr(self, scale.key)
         if posted == "":
             if scale.required:
-                self.errors[scale.key] = f"Choose one answer for “{scale.question}”"
+                self.errors[scale.key] = _(
+                    "Choose one answer for “%(question)s”", question=_(scale.question)
+                )
             return None
         if not posted.isdigit() or not 1 <= int(posted) <= 5:
-            self.errors[scale.key] = f"“{scale.question}” takes one of the five answers shown."
+            self.errors[scale.key] = _(
+                "“%(question)s” takes one of the five answers shown.", question=_(scale.question)
+            )
             return None
         return int(posted)
 
@@ -202,8 +224,9 @@ class CheckInForm:
         except ValueError:
             hours = -1.0
         if not 0 <= hours <= SLEEP_HOURS_MAX or hours != hours:  # NaN is not a number of hours
-            self.errors["sleep_hours"] = (
-                f"Hours of sleep is a number from 0 to {SLEEP_HOURS_MAX}, like 7 or 6.5."
+            self.errors["sleep_hours"] = _(
+                "Hours of sleep is a number from 0 to %(most)s, like 7 or 6.5.",
+                most=SLEEP_HOURS_MAX,
             )
             return None
         return round(hours * 2) / 2  # the field steps by half hours
@@ -261,10 +284,15 @@ class AlreadyCheckedIn(ValueError):
 def day_label(day: date, today: date) -> str:
     """ "today", "yesterday", "Tuesday 1 December"."""
     if day == today:
-        return "today"
+        return str(_("today"))
     if day == today - timedelta(days=1):
-        return "yesterday"
-    return f"{day:%A} {day.day} {day:%B}"
+        return str(_("yesterday"))
+    return weekday_date(day)
+
+
+def weekday_date(day: date) -> str:
+    """ "Tuesday 1 December" in the page's language."""
+    return str(format_date(day, "EEEE d MMMM"))
 
 
 def recent_checkins(user: User, now: datetime | None = None) -> dict[date, CheckIn]:
@@ -297,24 +325,32 @@ def picked_day(user: User, raw: str, written: date) -> date:
     try:
         day = date.fromisoformat(raw.strip())
     except ValueError:
-        raise ValueError("Choose the day this check-in is for from the list.") from None
+        raise ValueError(_("Choose the day this check-in is for from the list.")) from None
     if day > written:
         raise ValueError(
-            "A check-in can't be for a day still to come. Choose today or a day before."
+            _("A check-in can't be for a day still to come. Choose today or a day before.")
         )
     if written - day > timedelta(days=PICK_DAYS):
         raise ValueError(
-            f"{day:%A} {day.day} {day:%B} is more than {PICK_DAYS} days ago: you can check in "
-            f"for today or any of the {PICK_DAYS} days before. A journal entry can hold the rest."
+            _(
+                "%(day)s is more than %(days)s days ago: you can check in for today or any "
+                "of the %(days)s days before. A journal entry can hold the rest.",
+                day=weekday_date(day),
+                days=PICK_DAYS,
+            )
         )
     if checkin_on(user, day) is not None:
-        label = day_label(day, written)
+        if day == written:
+            raise AlreadyCheckedIn(
+                _(
+                    "You already checked in for today: one check-in a day. "
+                    "Use “Edit today's check-in” to change it."
+                )
+            )
         raise AlreadyCheckedIn(
-            f"You already checked in for {label}: one check-in a day. "
-            + (
-                "Use “Edit today's check-in” to change it."
-                if label == "today"
-                else "Choose another day."
+            _(
+                "You already checked in for %(day)s: one check-in a day. Choose another day.",
+                day=day_label(day, written),
             )
         )
     return day
@@ -339,7 +375,7 @@ def save_checkin(
     existing = checkin_on(user, day)
     if existing is not None:
         if new_only:
-            raise AlreadyCheckedIn(f"You already checked in for {day:%A} {day.day} {day:%B}.")
+            raise AlreadyCheckedIn(_("You already checked in for %(day)s.", day=weekday_date(day)))
         _update(existing, udk, values, user, idempotency_key)
         return existing, False
     now = utcnow()
@@ -360,7 +396,7 @@ def save_checkin(
             raise
         if new_only:
             raise AlreadyCheckedIn(
-                f"You already checked in for {day:%A} {day.day} {day:%B}."
+                _("You already checked in for %(day)s.", day=weekday_date(day))
             ) from None
         _update(existing, udk, values, user, idempotency_key)
         return existing, False
@@ -481,7 +517,7 @@ SHARE_ADAPTER = replace(
     shareable.payload_adapter(
         CheckIn,
         TABLE,
-        label="Mood check-in",
+        label=N_("Mood check-in"),
         title_of=_title,
     ),
     open_with_dek=_open_shared,
@@ -489,8 +525,8 @@ SHARE_ADAPTER = replace(
 CATEGORY: Final = "mood-check-ins"
 SHARE_CATEGORY = shareable.Category(
     key=CATEGORY,
-    label="Mood check-ins",
-    description=(
+    label=N_("Mood check-ins"),
+    description=N_(
         "Every daily check-in: your mood and anxiety, and the sleep, energy and note "
         "when you add them. Your therapist sees how your mood has gone since your "
         "last appointment."

@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from journal.core import forms, records
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.models.measures import SafetyPlan
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -39,39 +42,44 @@ class Section:
 SECTIONS: Final = (
     Section(
         "warning_signs",
-        "My warning signs",
-        "Thoughts, feelings, situations or behaviour that tell me a crisis may be coming.",
+        N_("My warning signs"),
+        N_("Thoughts, feelings, situations or behaviour that tell me a crisis may be coming."),
     ),
     Section(
         "coping_steps",
-        "Things I can do on my own",
-        "What helps me take my mind off things or calm down: a walk, music, a shower, breathing.",
+        N_("Things I can do on my own"),
+        N_(
+            "What helps me take my mind off things or calm down: a walk, music, a shower, "
+            "breathing."
+        ),
     ),
     Section(
         "people_places",
-        "People and places that help",
-        "Who I can be with, and where I can go, to feel less alone.",
+        N_("People and places that help"),
+        N_("Who I can be with, and where I can go, to feel less alone."),
     ),
     Section(
         "people_to_call",
-        "People I can ask for help",
-        "Names and phone numbers of people I trust to call.",
+        N_("People I can ask for help"),
+        N_("Names and phone numbers of people I trust to call."),
     ),
     Section(
         "professionals",
-        "Professionals I can call",
-        "My therapist, prescriber or clinic, with their numbers and hours.",
+        N_("Professionals I can call"),
+        N_("My therapist, prescriber or clinic, with their numbers and hours."),
     ),
     Section(
         "safe_environment",
-        "Making the environment safe",
-        "What I can put away, lock up or give to someone to keep, so it is harder to act "
-        "on these thoughts: medicines, weapons, anything I might use.",
+        N_("Making the environment safe"),
+        N_(
+            "What I can put away, lock up or give to someone to keep, so it is harder to act "
+            "on these thoughts: medicines, weapons, anything I might use."
+        ),
     ),
     Section(
         "reasons_for_living",
-        "The one thing most important to me",
-        "My reasons for living: the people, hopes or things that matter most to me.",
+        N_("The one thing most important to me"),
+        N_("My reasons for living: the people, hopes or things that matter most to me."),
     ),
 )
 
@@ -129,8 +137,10 @@ class SafetyPlanForm:
         form = cls({s.key: typed(s.key) for s in SECTIONS})
         for section in SECTIONS:
             if len(form.sections[section.key]) > SECTION_MAX:
-                form.errors[section.key] = (
-                    f"Keep “{section.title}” under {SECTION_MAX:,} characters."
+                form.errors[section.key] = _(
+                    "Keep “%(title)s” under %(most)s characters.",
+                    title=_(section.title),
+                    most=format_decimal(SECTION_MAX),
                 )
         return form
 

@@ -16,6 +16,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from journal.accounts import accounts
 from journal.care import care
 from journal.models.users import Role
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_care_loop import check, log_in, nav
 from tests.browser.test_first_journey import heading, screenshots
 from tests.factories import make_user
@@ -202,3 +203,56 @@ def test_adapted_prompt_set_from_the_clinic_to_a_done_session(
     expect(section.get_by_text("What surprised you?")).to_have_count(0)
     check(patient, "session with adapted prompts")
     screenshots(patient, "care-adapted-prompts-session")
+
+
+SIZES_JS = """() => {
+  const box = (e) => e.getBoundingClientRect();
+  return {save: box(document.querySelector('.adapt-form > .actions .button')).bottom,
+          h1: box(document.querySelector('h1')).top,
+          chips: box(document.querySelector('[data-route-chips]')).bottom};
+}"""
+
+
+def test_a_typical_checklist_fits_one_laptop_screen(
+    new_context: Callable[..., BrowserContext], live_server: str, app: Flask
+) -> None:
+    """Issue 17: on a laptop, the default checklist for one route shows its heading,
+    its route chips and its Save button on the first screen, without scrolling; the
+    explanation is folded away and the rows are one 44 px line each."""
+    _linked(app)
+    therapist: Page = new_context().new_page()
+    therapist.set_viewport_size({"width": 1366, "height": 768})
+    log_in(therapist, THERAPIST)
+    therapist.get_by_role("link", name=PATIENT, exact=True).click()
+    therapist.get_by_role("link", name="Adapt the preparation checklist").click()
+    heading(therapist, f"Preparation checklist for {PATIENT}")
+    expect(therapist.get_by_text("Times count from the start of the appointment.")).to_be_hidden()
+    chips = therapist.get_by_role("group", name="Show the items for")
+    chips.get_by_role("button", name="IV infusion").click()
+    expect(chips.get_by_role("button", name="IV infusion")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    sizes = therapist.evaluate(SIZES_JS)
+    assert therapist.evaluate("window.scrollY") == 0
+    assert sizes["h1"] >= 0, sizes
+    assert sizes["chips"] <= 768, sizes
+    assert sizes["save"] <= 768, sizes
+    rows = therapist.locator("li.adapt-line:not([hidden])")
+    heights = rows.evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
+    assert max(heights) <= 46, heights
+    check(therapist, "adapt the checklist on a laptop, one route")
+    for scheme in ("light", "dark"):
+        therapist.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+        therapist.screenshot(path=str(ARTIFACTS / f"care-adapt-checklist-laptop-{scheme}.png"))
+    therapist.emulate_media(color_scheme="light")
+    # The explanation is one tap away; a focused row is not hidden under Save.
+    therapist.get_by_text("How adapting works").click()
+    expect(therapist.get_by_text("Times count from the start of the appointment.")).to_be_visible()
+    last = rows.nth(rows.count() - 2).locator(".line-text")
+    last.focus()
+    assert therapist.evaluate(
+        """(el) => el.getBoundingClientRect().bottom <=
+             document.querySelector('.adapt-form > .actions').getBoundingClientRect().top""",
+        last.element_handle(),
+    )
+    therapist.screenshot(path=str(ARTIFACTS / "care-adapt-checklist-laptop-explained.png"))

@@ -210,21 +210,33 @@ def test_an_answer_written_offline_in_the_flow_is_saved_once_on_reconnect(
     expect(page.get_by_role("heading", level=1)).to_have_text(BODY)
 
     online.set_offline(True)
+    # Skip needs the server: offline, the flow says so rather than doing nothing.
+    page.get_by_role("button", name="Skip", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="You're offline")).to_be_visible()
+    assert _states(app, sid)["right-after-body"] == "open"
     page.get_by_label(BODY).fill(OFFLINE_SECRET)
     page.get_by_role("button", name="Next", exact=True).click()
     banner = page.locator("#outbox")
     expect(banner).to_contain_text("1 item is kept on this device")
+    # The answer is not left as an empty box: the question goes, the flow says where
+    # the answer is and what comes next, and focus is on that sentence.
+    kept = page.get_by_role("status").filter(has_text="Your answer is saved on this phone")
+    expect(kept).to_be_visible()
+    expect(kept).to_contain_text("The next question comes when you're back online.")
+    expect(kept).to_be_focused()
+    expect(page.get_by_label(BODY)).to_be_hidden()
+    expect(page.get_by_role("button", name="Skip", exact=True)).to_be_hidden()
+    page.screenshot(path=str(ARTIFACTS / "after-flow-kept-offline.png"))
     assert OFFLINE_SECRET not in json.dumps(storage(page))
-    assert _states(app, sid)["right-after-body"] == "open"
-    # Skip needs the server: offline, the flow says so rather than doing nothing.
-    page.get_by_role("button", name="Skip", exact=True).click()
-    expect(page.get_by_role("status").filter(has_text="You're offline")).to_be_visible()
     assert _states(app, sid)["right-after-body"] == "open"
 
     online.set_offline(False)
     expect(banner).to_contain_text("1 item was sent and saved.")
     wait_until(page, lambda: _states(app, sid)["right-after-body"] == "answered", "the answer")
-    page.reload()
+    expect(page.get_by_role("status").filter(has_text="Your answer was sent.")).to_be_visible()
+    assert_no_axe_violations(page, "the right-after flow, an answer kept offline and sent")
+    page.screenshot(path=str(ARTIFACTS / "after-flow-kept-sent.png"))
+    page.get_by_role("link", name="Next question").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(IMAGES)
     with app.app_context():
         keys = db.session.scalar(
@@ -255,7 +267,11 @@ def test_checking_in_for_yesterday_then_a_missed_day_on_a_phone(page: Page, app:
     day = card.get_by_label("Which day is this check-in for?")
     expect(day).to_have_value(page.evaluate("new Date().toISOString().slice(0, 10)"))
     yesterday = card.get_by_role("option", name=re.compile(r"^Yesterday"))
+    expect(card.get_by_role("group", name="How is your mood today?")).to_be_visible()
     day.select_option(value=yesterday.get_attribute("value"))
+    # The question follows the day chosen: yesterday is not asked about "today".
+    expect(card.get_by_role("group", name="How was your mood that day?")).to_be_visible()
+    expect(card.get_by_text("How is your mood today?")).to_have_count(0)
     card.get_by_role("radio", name="2 Low").click()
     card.get_by_role("radio", name="3 Some").click()
     for scheme in ("light", "dark"):
@@ -275,5 +291,6 @@ def test_checking_in_for_yesterday_then_a_missed_day_on_a_phone(page: Page, app:
     card.get_by_role("link", name="Check in for a missed day").click()
     expect(card.get_by_role("heading", name="Check in for a missed day")).to_be_visible()
     expect(card.get_by_role("option", name=re.compile(r"^Today"))).to_be_disabled()
+    expect(card.get_by_role("group", name="How was your mood that day?")).to_be_visible()
     assert_no_axe_violations(page, "check-in for a missed day")
     card.screenshot(path=str(ARTIFACTS / "checkin-missed-day-dark.png"))

@@ -159,3 +159,40 @@ def test_a_check_in_kept_offline_counts_its_week_from_the_day_it_was_written(
     assert days_saved(app) == [chosen]
     future = check_in(patient, written + timedelta(days=1), day=written.isoformat())
     assert future.status_code == 422
+
+
+# -- the mood question names the day shown (issue 18) ------------------------------------
+
+
+def mood_legend(html: str) -> str:
+    found = re.search(
+        r'<legend><span data-question-today="[^"]*" data-question-past="[^"]*">([^<]*)</span>', html
+    )
+    assert found is not None, "the mood question carries both wordings"
+    return found.group(1)
+
+
+def test_the_mood_question_says_today_for_today(app: Flask, patient: FlaskClient) -> None:
+    html = markup(patient.get("/mood/check-in"))
+    assert mood_legend(html) == "How is your mood today?"
+    assert 'data-question-past="How was your mood that day?"' in html
+    assert f'data-today="{today(app).isoformat()}"' in html
+
+
+def test_a_missed_day_is_not_asked_about_today(app: Flask, patient: FlaskClient) -> None:
+    assert check_in(patient, today(app)).status_code == 302
+    html = markup(patient.get("/mood/check-in?missed=1"))
+    assert mood_legend(html) == "How was your mood that day?"
+    assert "How is your mood today?" not in words(patient.get("/mood/check-in?missed=1"))
+
+
+def test_after_an_error_the_question_follows_the_day_chosen(
+    app: Flask, patient: FlaskClient
+) -> None:
+    yesterday = today(app) - timedelta(days=1)
+    refused = check_in(patient, yesterday, mood="")
+    assert refused.status_code == 422
+    assert mood_legend(markup(refused)) == "How was your mood that day?"
+    refused_today = check_in(patient, today(app), mood="")
+    assert refused_today.status_code == 422
+    assert mood_legend(markup(refused_today)) == "How is your mood today?"

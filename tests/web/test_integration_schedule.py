@@ -152,7 +152,7 @@ def test_the_schedule_keeps_the_prompt_set_it_was_made_with(
             for p in original.prompts
         ),
     )
-    monkeypatch.setattr(integration, "load_prompt_set", lambda: edited)
+    monkeypatch.setattr(integration, "load_prompt_set", lambda **_: edited)
     later = in_hours(-40)
     data = session_form(status="done", date=later.date().isoformat(), time=later.strftime("%H:%M"))
     data["csrf_token"] = csrf_token(patient, f"/sessions/{sid}/edit")

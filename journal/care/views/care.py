@@ -17,6 +17,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -199,11 +201,19 @@ def accept(code: str) -> ResponseReturnValue:
     if signals_wanted:
         safety_signals.choose(me, current_udk(), link)
         flash(
-            f"You are now linked with {therapist_name}. Nothing is shared until you choose "
-            f"it; {therapist_name} will be told when a questionnaire shows a safety signal."
+            _(
+                "You are now linked with %(name)s. Nothing is shared until you choose it; "
+                "%(name)s will be told when a questionnaire shows a safety signal.",
+                name=therapist_name,
+            )
         )
     else:
-        flash(f"You are now linked with {therapist_name}. Nothing is shared until you choose it.")
+        flash(
+            _(
+                "You are now linked with %(name)s. Nothing is shared until you choose it.",
+                name=therapist_name,
+            )
+        )
     return redirect(url_for("care.therapist", link_id=link.id))
 
 
@@ -216,7 +226,7 @@ def decline(code: str) -> ResponseReturnValue:
         valid = care.decline_invitation(me, code)
     except InvitationProblem as problem:
         return _invitation_problem(problem)
-    flash(f"Invitation from {valid.therapist_name} declined. Nothing was shared.")
+    flash(_("Invitation from %(name)s declined. Nothing was shared.", name=valid.therapist_name))
     return redirect(url_for("care.index"))
 
 
@@ -270,8 +280,14 @@ def end_link(link_id: str) -> ResponseReturnValue:
         )
     count = sharing.end_link(me, current_udk(), link)
     flash(
-        f"Link with {name} ended. {count} shared item{'s' if count != 1 else ''} "
-        "removed; they can no longer open any of them."
+        ngettext(
+            "Link with %(name)s ended. %(num)d shared item removed; they can no longer open "
+            "any of them.",
+            "Link with %(name)s ended. %(num)d shared items removed; they can no longer open "
+            "any of them.",
+            count,
+            name=name,
+        )
     )
     return redirect(url_for("care.index"))
 
@@ -285,7 +301,13 @@ def category(link_id: str, key: str) -> ResponseReturnValue:
     cat = sharing.category(key)
     if request.method == "POST":
         count = sharing.enable_category(me, udk, link, key)
-        flash(f"{cat.label} are now shared ({count} so far, and each new one as you add it).")
+        flash(
+            _(
+                "%(what)s are now shared (%(count)s so far, and each new one as you add it).",
+                what=_(cat.label),
+                count=count,
+            )
+        )
         return redirect(url_for("care.therapist", link_id=link.id))
     adapter = shareable.adapter_for(cat.table)
     assert adapter is not None
@@ -306,7 +328,12 @@ def stop_category(link_id: str, key: str) -> ResponseReturnValue:
     link = access.patient_link(me, link_id)
     cat = sharing.category(key)
     sharing.disable_category(me, current_udk(), link, key)
-    flash(f"{cat.label} are no longer shared. What was already read cannot be taken back.")
+    flash(
+        _(
+            "%(what)s are no longer shared. What was already read cannot be taken back.",
+            what=_(cat.label),
+        )
+    )
     return redirect(url_for("care.therapist", link_id=link.id))
 
 
@@ -317,7 +344,7 @@ def start_signals(link_id: str) -> ResponseReturnValue:
     link = access.patient_link(me, link_id)
     safety_signals.choose(me, current_udk(), link)
     name = care.display_name(_therapist(link.therapist_id))
-    flash(f"{name} will be told when a questionnaire shows a safety signal.")
+    flash(_("%(name)s will be told when a questionnaire shows a safety signal.", name=name))
     return redirect(url_for("care.therapist", link_id=link.id, _anchor="safety-signals"))
 
 
@@ -328,7 +355,12 @@ def stop_signals(link_id: str) -> ResponseReturnValue:
     link = access.patient_link(me, link_id)
     safety_signals.stop(me, current_udk(), link)
     name = care.display_name(_therapist(link.therapist_id))
-    flash(f"{name} is no longer told of safety signals. A notice not yet sent will not be sent.")
+    flash(
+        _(
+            "%(name)s is no longer told of safety signals. A notice not yet sent will not be sent.",
+            name=name,
+        )
+    )
     return redirect(url_for("care.therapist", link_id=link.id, _anchor="safety-signals"))
 
 
@@ -366,7 +398,7 @@ def share() -> ResponseReturnValue:
     _patient()
     refs = _refs(request.args.getlist("record"))
     if not refs:
-        flash("Tick the entries you want to share first.")
+        flash(_("Tick the entries you want to share first."))
         return redirect(_back(url_for("journal.index")))
     return _share_page(refs, request.args.get("link"))
 
@@ -378,7 +410,7 @@ def share_confirm() -> ResponseReturnValue:
     refs = _refs(request.form.getlist("record"))
     link_id = request.form.get("link", "")
     if not link_id:
-        page = _share_page(refs, None, error="Choose who to share with.")
+        page = _share_page(refs, None, error=_("Choose who to share with."))
         return make_response(page, 422)
     link = access.patient_link(me, link_id)
     try:
@@ -387,9 +419,16 @@ def share_confirm() -> ResponseReturnValue:
         return make_response(_share_page(refs, link_id, error=str(exc)), 422)
     name = care.display_name(_therapist(link.therapist_id))
     if new:
-        flash(f"Shared {new} item{'s' if new != 1 else ''} with {name}.")
+        flash(
+            ngettext(
+                "Shared %(num)d item with %(name)s.",
+                "Shared %(num)d items with %(name)s.",
+                new,
+                name=name,
+            )
+        )
     else:
-        flash(f"Already shared with {name}; nothing changed.")
+        flash(_("Already shared with %(name)s; nothing changed.", name=name))
     return redirect(_back(url_for("care.therapist", link_id=link.id)))
 
 
@@ -400,7 +439,9 @@ def revoke(share_id: str) -> ResponseReturnValue:
     share = access.owned_share(me, share_id)
     name = care.display_name(_therapist(share.therapist_id))
     sharing.revoke_share(me, current_udk(), share)
-    flash(f"No longer shared with {name}. What they already read cannot be taken back.")
+    flash(
+        _("No longer shared with %(name)s. What they already read cannot be taken back.", name=name)
+    )
     return redirect(_back(url_for("care.index")))
 
 

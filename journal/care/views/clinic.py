@@ -24,6 +24,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 
 from journal.care import (  # noqa: F401 (registers the checklist kind)
@@ -124,7 +126,7 @@ def profile() -> ResponseReturnValue:
         care.set_display_name(me, request.form.get("display_name", ""))
     except CareError as exc:
         return make_response(_invite_page(name_error=str(exc)), 422)
-    flash("Saved. Patients see this name on your invitations.")
+    flash(_("Saved. Patients see this name on your invitations."))
     return redirect(url_for("clinic.invite"))
 
 
@@ -134,7 +136,7 @@ def withdraw(invitation_id: str) -> ResponseReturnValue:
     me = _therapist()
     if not care.withdraw_invitation(me, access.parse_id(invitation_id)):
         raise RecordNotFound(invitation_id)
-    flash("Invitation withdrawn: its code no longer works.")
+    flash(_("Invitation withdrawn: its code no longer works."))
     return redirect(url_for("clinic.invite"))
 
 
@@ -160,7 +162,7 @@ def _patient_page(
     """Metadata only (types and dates of shared items): nothing here is decrypted."""
     # Only shares that verify as the patient's are listed (the brief says how many
     # could not be verified).
-    pairs, _ = sharing.verified_pairs(me, current_udk(), access.shared_records(me, link))
+    pairs, _unverified = sharing.verified_pairs(me, current_udk(), access.shared_records(me, link))
     shares = [share for share, _ in pairs]
     shares.sort(key=lambda s: s.created_at, reverse=True)
     return render(
@@ -196,7 +198,7 @@ def rename(patient_id: str) -> ResponseReturnValue:
         value = _local_input(link.next_appointment_at, me.time_zone)
         page = _patient_page(me, link, value, name_error=str(exc), typed_name=typed)
         return make_response(page, 422)
-    flash("Name saved.")
+    flash(_("Name saved."))
     return redirect(url_for("clinic.patient", patient_id=link.patient_id))
 
 
@@ -244,7 +246,7 @@ def appointment(patient_id: str) -> ResponseReturnValue:
     except CareError as exc:
         return make_response(_patient_page(me, link, raw, str(exc)), 422)
     care.set_next_appointment(me, link, when)
-    flash("Next appointment saved." if when else "Next appointment cleared.")
+    flash(_("Next appointment saved.") if when else _("Next appointment cleared."))
     return redirect(url_for("clinic.patient", patient_id=link.patient_id))
 
 
@@ -288,10 +290,10 @@ def mark_all_read(patient_id: str) -> ResponseReturnValue:
     shares = []
     for raw in request.form.getlist("record"):
         table, _, record_id = raw.partition(":")
-        share, _ = access.shared_record(me, link.patient_id, table, record_id, via="mark-read")
+        share, _item = access.shared_record(me, link.patient_id, table, record_id, via="mark-read")
         shares.append(share)
     sharing.mark_read(shares)
-    flash(f"Marked {len(shares)} item{'s' if len(shares) != 1 else ''} as read.")
+    flash(ngettext("Marked %(num)d item as read.", "Marked %(num)d items as read.", len(shares)))
     return redirect(_back(link.patient_id))
 
 
@@ -320,9 +322,9 @@ def shared_item(patient_id: str, table: str, record_id: str) -> str:
 @login_required
 def mark_read(patient_id: str, table: str, record_id: str) -> ResponseReturnValue:
     me = _therapist()
-    share, _ = access.shared_record(me, patient_id, table, record_id, via="mark-read")
+    share, _item = access.shared_record(me, patient_id, table, record_id, via="mark-read")
     sharing.mark_read([share])
-    flash("Marked as read.")
+    flash(_("Marked as read."))
     return redirect(_back(share.patient_id))
 
 

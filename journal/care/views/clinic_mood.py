@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from journal.accounts import audit
@@ -57,9 +58,9 @@ def acknowledge_flag(patient_id: str, record_id: str) -> ResponseReturnValue:
         new = safety_flags.acknowledge(me, udk, share, item, note)
         patient = share.patient_id
     if new:
-        flash("Safety flag acknowledged. Your name and the time are recorded with it.")
+        flash(_("Safety flag acknowledged. Your name and the time are recorded with it."))
     else:
-        flash("You had already acknowledged this safety flag.")
+        flash(_("You had already acknowledged this safety flag."))
     return redirect(_back(str(patient)))
 
 

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from journal.care import access, adaptations, checklist_adaptation
-from journal.content import ROUTE_LABELS, ROUTES, SETTING_LABELS, SETTINGS
+from journal.content import ROUTES, SETTINGS, route_labels, setting_labels
 from journal.content import route as route_entry
 from journal.dosing import intentions, kap_sessions, preparation, self_check, session_log
 from journal.dosing.checklists import SITTER, UnknownItem
@@ -26,6 +26,7 @@ from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
 from journal.web.errors import error_response
 from journal.web.identity import current_udk, user
+from journal.web.language import current_language
 from journal.web.rendering import render, wants_fragment
 
 bp = Blueprint("kap_sessions", __name__, template_folder="../templates", url_prefix="/sessions")
@@ -55,12 +56,12 @@ def _form_context(
     return {
         "form": form,
         "session": session,
-        "routes": [(key, ROUTE_LABELS[key]) for key in ROUTES],
-        "settings": [(key, SETTING_LABELS[key]) for key in SETTINGS],
+        "routes": [(key, route_labels(current_language())[key]) for key in ROUTES],
+        "settings": [(key, setting_labels(current_language())[key]) for key in SETTINGS],
         # Where each route may be given, as its label allows: the form offers only
         # these once a route is chosen (the server checks it either way).
         "route_settings": {key: list(route_entry(key).settings) for key in ROUTES},
-        "route_reasons": [route_entry(key).settings_reason for key in ROUTES],
+        "route_reasons": [route_entry(key, current_language()).settings_reason for key in ROUTES],
         "zone": user().time_zone,
         "offers": offers,
         "checklist_options": (
@@ -123,7 +124,7 @@ def create() -> ResponseReturnValue:
     if not form.valid:
         page = render("kap_sessions/form.html", **_form_context(form, None, source))
         return make_response(page, 422)
-    session = preparation.plan_session(me, udk, form, adapted)
+    session = preparation.plan_session(me, udk, form, adapted, current_language())
     flash("Session planned." if session.status == SessionStatus.PLANNED else "Session logged.")
     return redirect(url_for("kap_sessions.show", session_id=session.id), 303)
 
@@ -171,7 +172,7 @@ def update(session_id: str) -> ResponseReturnValue:
     form = kap_sessions.check_form(me, udk, form, utcnow(), existing=session)
     if not form.valid:
         return make_response(render("kap_sessions/form.html", **_form_context(form, session)), 422)
-    preparation.edit_session(session, udk, form)
+    preparation.edit_session(session, udk, form, current_language())
     flash("Changes saved.")
     return redirect(url_for("kap_sessions.show", session_id=session.id), 303)
 
@@ -202,7 +203,7 @@ def cancel(session_id: str) -> ResponseReturnValue:
 def done(session_id: str) -> ResponseReturnValue:
     session = access.owned_kap_session(user(), session_id)
     try:
-        kap_sessions.mark_done(session, current_udk(), utcnow())
+        kap_sessions.mark_done(session, current_udk(), utcnow(), current_language())
     except SessionError as exc:
         flash(str(exc))
     else:
@@ -271,7 +272,7 @@ def intention(session_id: str) -> ResponseReturnValue:
         session=view,
         form=form,
         saved=existing is not None,
-        guidance=intentions.guidance_for(view),
+        guidance=intentions.guidance_for(view, current_language()),
         earlier=intentions.earlier_intentions(me, udk, session),
         max_chars=intentions.TEXT_MAX,
         intention_id=existing.id if existing else None,
@@ -349,10 +350,10 @@ def self_check_page() -> ResponseReturnValue:
         form = self_check.SelfCheckForm(answers=dict(saved.answers) if saved else {})
     page = render(
         "kap_sessions/self_check.html",
-        check=self_check.content(),
+        check=self_check.content(current_language()),
         form=form,
         saved=saved,
-        bring_up=self_check.to_bring_up(saved.answers) if saved else [],
+        bring_up=self_check.to_bring_up(saved.answers, current_language()) if saved else [],
     )
     return make_response(page, status)
 

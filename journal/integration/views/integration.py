@@ -33,6 +33,7 @@ from journal.outbox import idempotency
 from journal.web import share_marks
 from journal.web.errors import error_response
 from journal.web.identity import current_udk, safe_next, session_state, user
+from journal.web.language import current_language
 from journal.web.rendering import render
 
 bp = Blueprint("integration", __name__, template_folder="../templates", url_prefix="/<session_id>")
@@ -262,8 +263,8 @@ def _effects_page(
         blocked = None
     except AfterEffectError as exc:
         blocked = str(exc)
-    chosen = after_effects.kind(form.kind) if form else None
-    content = load_after_effects()
+    chosen = after_effects.kind(form.kind, current_language()) if form else None
+    content = load_after_effects(language=current_language())
     log = after_effects.log_of(session, udk)
     share_marks.prefetch_share_marks(after_effects.TABLE, [effect.id for effect in log])
     html = render(

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from journal.care import access
@@ -85,17 +87,20 @@ def checkin_card_context(
         "checkin_saved": False,
         "checkin_days": days,
         "checkin_picked": picked,
+        # The words of the questions follow the day shown (issue 18): a missed day
+        # is not asked about "today".
+        "checkin_past": bool(days) and picked != today.isoformat(),
         "checkin_missed": missed,
         "scales": moods.SCALES,
     }
 
 
 def _day_option(day: date, today: date) -> str:
-    name = f"{day:%a} {day.day} {day:%b}"
+    name = str(format_date(day, "EEE d MMM"))
     if day == today:
-        return f"Today ({name})"
+        return str(_("Today (%(day)s)", day=name))
     if day == today - timedelta(days=1):
-        return f"Yesterday ({name})"
+        return str(_("Yesterday (%(day)s)", day=name))
     return name
 
 
@@ -175,9 +180,9 @@ def save_checkin() -> ResponseReturnValue:
         form = CheckInForm.read(request.form)
         day = moods.checkin_day(me, request.form.get("day"))
         if day is None:
-            form.errors["day"] = (
-                "This check-in is too old to save; it can be at most "
-                f"{moods.BACKDATE_LIMIT.days} days old."
+            form.errors["day"] = _(
+                "This check-in is too old to save; it can be at most %(days)s days old.",
+                days=moods.BACKDATE_LIMIT.days,
             )
         # The day picker (a new check-in): the day chosen, counted from the day the
         # form was written (the outbox may send it later).
@@ -189,7 +194,7 @@ def save_checkin() -> ResponseReturnValue:
                 form.errors["for_day"] = str(exc)
         if form.valid and form.values is not None and day is not None:
             try:
-                _, created = moods.save_checkin(
+                _record, created = moods.save_checkin(
                     me, udk, day, form.values, key, new_only=chosen is not None
                 )
             except moods.AlreadyCheckedIn as exc:  # another tab saved that day meanwhile
@@ -205,11 +210,11 @@ def save_checkin() -> ResponseReturnValue:
             )
             context["checkin_form"] = form
             return make_response(render("mood/checkin.html", "checkin_card", **context), 422)
-        message = "Check-in saved." if created else "Today's check-in updated."
+        message = _("Check-in saved.") if created else _("Today's check-in updated.")
         if day != moods.local_today(me):
-            message = f"Check-in for {day:%A} {day.day} {day:%B} saved."
+            message = _("Check-in for %(day)s saved.", day=moods.weekday_date(day))
     except idempotency.Replayed:
-        message = "Check-in saved."
+        message = _("Check-in saved.")
     if wants_fragment():
         context = checkin_card_context(me, udk, next_url=next_url)
         context["checkin_saved"] = message

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -90,5 +91,5 @@ def safety_plan() -> ResponseReturnValue:
         page = render("safety/plan.html", form=form, sections=SECTIONS, plan=None)
         return make_response(page, 422)
     safety_plans.save_plan(me, udk, form)
-    flash("Safety plan saved. It shows on the Get help page.")
+    flash(_("Safety plan saved. It shows on the Get help page."))
     return redirect(url_for("safety.crisis_card"))

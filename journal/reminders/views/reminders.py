@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from journal.reminders import reminder_sources, reminders  # noqa: F401  (registers its reminders)
@@ -36,7 +37,7 @@ def save() -> ResponseReturnValue:
     if daily_on and minutes is None:
         page = render(
             "settings/index.html",
-            reminder_error="Enter a time of day, like 20:30.",
+            reminder_error=_("Enter a time of day, like 20:30."),
             reminder_time=request.form.get("daily_time", ""),
             reminder_kinds=request.form.getlist("kinds"),
         )
@@ -44,11 +45,11 @@ def save() -> ResponseReturnValue:
     reminders.set_daily_check_in(me, minutes)
     reminders.set_kinds(me, request.form.getlist("kinds"))
     if minutes is None:
-        flash("Reminders saved. No daily check-in reminder.")
+        flash(_("Reminders saved. No daily check-in reminder."))
     else:
-        flash(
-            f"Reminders saved. Daily check-in reminder at {minutes // 60:02d}:{minutes % 60:02d}."
-        )
+        hours, mins = divmod(minutes, 60)
+        at = f"{hours:02d}:{mins:02d}"
+        flash(_("Reminders saved. Daily check-in reminder at %(time)s.", time=at))
     return redirect(url_for("settings.index", _anchor="reminders"))
 
 

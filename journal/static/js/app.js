@@ -420,6 +420,7 @@
 
 // Right after a session (issue 18): Skip and Later need the server; offline, say so
 // in the flow instead of doing nothing. An answer (Next) is kept by the outbox.
+// The words come from the page (#after-offline's data-*), so they are translated.
 (function () {
   "use strict";
   document.addEventListener("htmx:sendError", function (evt) {
@@ -429,7 +430,54 @@
     var note = flow && flow.querySelector("#after-offline");
     if (!note) { return; }
     note.hidden = false;
-    note.textContent = "You're offline, so Skip and Later can't be saved yet. " +
-      "Try again when you're back online; an answer you write with Next is kept on this phone.";
+    note.textContent = note.getAttribute("data-offline");
+  });
+  // An answer kept offline with Next: the empty box would look as if it was lost.
+  // Put the box away and say plainly where the answer is and what comes next;
+  // once the outbox has sent it, offer the next question (the patient moves on when
+  // ready: nothing changes on screen by itself).
+  document.addEventListener("outbox:kept", function (evt) {
+    var form = evt.target;
+    var flow = form && form.closest && form.closest("#after-flow");
+    var note = flow && flow.querySelector("#after-offline");
+    if (!note) { return; }
+    flow.setAttribute("data-after-kept", form.elements.next ? form.elements.next.value : "");
+    // The question stays as the heading; its box and buttons go.
+    flow.querySelectorAll("#after-hint, #after-error, #after-answer, #after-autosave, " +
+      ".writing-form .actions, .after-more, #after-skip-hint, #after-later-hint")
+      .forEach(function (elt) { elt.hidden = true; });
+    note.hidden = false;
+    note.textContent = note.getAttribute("data-kept");
+    note.setAttribute("tabindex", "-1");
+    note.focus();
+  });
+  document.addEventListener("outbox:sent", function () {
+    var flow = document.querySelector("#after-flow[data-after-kept]");
+    var note = flow && flow.querySelector("#after-offline");
+    if (!note || note.querySelector("a")) { return; }
+    note.textContent = note.getAttribute("data-sent") + " ";
+    var link = document.createElement("a");
+    link.className = "button big";
+    link.href = flow.getAttribute("data-after-kept") || window.location.pathname;
+    link.textContent = note.getAttribute("data-next");
+    note.appendChild(link);
+  });
+})();
+
+// The check-in's day picker (issue 18): a check-in for a past day does not ask about
+// "today". The server writes the words for the day it shows; this follows a change.
+(function () {
+  "use strict";
+  function sync(select) {
+    var past = select.value !== select.getAttribute("data-today");
+    var form = select.form;
+    if (!form) { return; }
+    form.querySelectorAll("[data-question-past]").forEach(function (span) {
+      span.textContent = span.getAttribute(past ? "data-question-past" : "data-question-today");
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select && select.name === "for_day" && select.form) { sync(select); }
   });
 })();

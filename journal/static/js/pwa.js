@@ -124,6 +124,7 @@
     var message = "";
     if (result.sent) {
       message = plural(result.sent, "item was", "items were") + " sent and saved.";
+      document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { sent: result.sent } }));
     }
     if (result.state === "ended") {
       message += " You were signed out, so anything still waiting was deleted from this device.";
@@ -200,6 +201,8 @@
       if (key) { key.value = ""; }  // the next text gets a new key when it is kept
       if (key && window.crypto.randomUUID) { key.value = window.crypto.randomUUID(); }
       askForSync();
+      // Pages that move on once an answer is kept (the right-after flow) listen.
+      form.dispatchEvent(new CustomEvent("outbox:kept", { bubbles: true }));
       return render("Saved on this device.").then(function () {
         var box = banner();
         if (box) { box.scrollIntoView({ block: "nearest" }); }

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import Blueprint, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from journal.accounts import accounts, audit
@@ -106,7 +107,7 @@ def delete() -> ResponseReturnValue:
     if request.method == "GET":
         return render("your_data/delete.html", two_step=two_step)
     if request.form.get("understood") != "yes":
-        errors = ["Tick the box to confirm that you understand what will be deleted."]
+        errors = [_("Tick the box to confirm that you understand what will be deleted.")]
         return make_response(render("your_data/delete.html", two_step=two_step, errors=errors), 422)
     try:
         delete_account(me, request.form.get("password", ""), request.form.get("code", ""))

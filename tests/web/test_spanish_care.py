@@ -1,0 +1,106 @@
+"""Spanish on the care pages (issue 21). A Spanish-speaking patient reads the care
+team, share and access-log pages and Settings in Spanish; the therapist she shares
+with reads the caseload and the brief in the therapist's own language, with her words
+as she wrote them."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.pages import csrf_token, markup, words
+from tests.spanish import english_leaks, literal, present, spanish
+from tests.web.care_helpers import Pair, linked_pair, share, write
+from tests.web.care_mood_helpers import RESULTS, brief_url, phq9_answers, share_record, take
+
+SPANISH = "es-US,es;q=0.9,en;q=0.5"
+
+
+def assert_spanish(page: TestResponse, *msgids: str) -> None:
+    assert '<html lang="es">' in markup(page)
+    text = words(page)
+    for msgid in msgids:
+        assert present(spanish(msgid), text), f"missing Spanish of {msgid!r}"
+        english = literal(msgid)
+        if english != spanish(msgid):
+            assert not present(english, text), f"English {english!r} on the page"
+    assert not english_leaks(text), english_leaks(text)
+
+
+def spanish_pair(app: Flask, client: FlaskClient, other_client: FlaskClient) -> Pair:
+    """The patient's browser asks for Spanish, the therapist's for English."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = SPANISH
+    other_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.9"
+    return linked_pair(app, other_client, client)
+
+
+def test_the_patients_care_pages_are_spanish(
+    app: Flask, client: FlaskClient, other_client: FlaskClient
+) -> None:
+    pair = spanish_pair(app, client, other_client)
+    patient = pair.patient
+    assert_spanish(patient.get("/care/"), "Care team", "Your therapists", "Check the code")
+    entry = write(patient, "Hoy caminé junto al río.", title="El río")
+    preview = patient.get(f"/care/share?record=entries:{entry}")
+    assert_spanish(preview, "Share with", "What they will see", "Journal entry")
+    assert "El río" in words(preview)
+    assert share(patient, pair.link, entry).status_code == 302
+    pair.therapist.get(f"/clinic/patients/{pair.patient_id}/records/entries/{entry}")
+    log = patient.get("/care/access-log")
+    assert_spanish(log, "Who read what", "Read")
+    assert "abrió un elemento (entrada del diario)" in words(log)
+
+
+def test_settings_are_spanish_with_an_error_shown(ada: FlaskClient) -> None:
+    ada.environ_base["HTTP_ACCEPT_LANGUAGE"] = SPANISH
+    assert_spanish(
+        ada.get("/settings/"), "Settings", "Time zone", "Save time zone", "Questionnaires"
+    )
+    refused = ada.post(
+        "/settings/time-zone",
+        data={"time_zone": "Atlantis", "csrf_token": csrf_token(ada, "/settings/")},
+    )
+    assert refused.status_code == 422
+    assert_spanish(refused, "Type a city or a zone from the list, like Berlin or Europe/Berlin.")
+
+
+def test_the_english_therapist_reads_the_spanish_patients_words_in_english(
+    app: Flask, client: FlaskClient, other_client: FlaskClient
+) -> None:
+    pair = spanish_pair(app, client, other_client)
+    entry = write(pair.patient, "Me sentí en calma después de la sesión.", title="Calma")
+    assert share(pair.patient, pair.link, entry).status_code == 302
+    result = take(pair.patient, "phq9", phq9_answers(6))
+    assert share_record(pair, RESULTS, result).status_code == 302
+
+    caseload = pair.therapist.get("/clinic/patients")
+    assert '<html lang="en">' in markup(caseload)
+    brief = pair.therapist.get(brief_url(pair))
+    assert '<html lang="en">' in markup(brief)
+    text = words(brief)
+    assert "Me sentí en calma después de la sesión." in text
+    assert "Journal entry" in text
+    assert "Questionnaire result" in text
+    assert "Pre-appointment brief" in text
+    assert "Entrada del diario" not in text
+    assert "Resultado de cuestionario" not in text
+    item = pair.therapist.get(f"/clinic/patients/{pair.patient_id}/records/entries/{entry}")
+    assert "Me sentí en calma después de la sesión." in words(item)
+    assert "Journal entry" in words(item)
+
+
+def test_a_therapist_who_chose_spanish_reads_spanish_labels(
+    app: Flask, client: FlaskClient, other_client: FlaskClient
+) -> None:
+    pair = spanish_pair(app, client, other_client)
+    entry = write(pair.patient, "Una nota.", title="Nota")
+    assert share(pair.patient, pair.link, entry).status_code == 302
+    chosen = pair.therapist.post(
+        "/settings/language",
+        data={"language": "es", "csrf_token": csrf_token(pair.therapist, "/settings/")},
+    )
+    assert chosen.status_code == 302
+    item = pair.therapist.get(f"/clinic/patients/{pair.patient_id}/records/entries/{entry}")
+    assert '<html lang="es">' in markup(item)
+    assert "Entrada del diario" in words(item)
