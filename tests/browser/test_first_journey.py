@@ -225,6 +225,7 @@ def test_first_journey(page: Page, live_server: str, outbox: Path) -> None:
     expect(entries.nth(1).get_by_role("heading", name=title)).to_be_visible()
     expect(page.get_by_text("2 entries, newest first.")).to_be_visible()
     expect(page.get_by_label("What is on your mind?")).to_be_hidden()
+    screenshots(page, "journal-second-entry")
     page.locator("summary", has_text="New entry").click()
     expect(page.get_by_label("What is on your mind?")).to_have_value("")
     # "Saving…" fades out once the composer is shown again (a 200 ms transition).
