@@ -48,6 +48,12 @@ def signin_email(index: int) -> str:
     return f"signin-{index:02d}@{DOMAIN}"
 
 
+# A therapist linked to every patient of the clinic (400 in the full one), each sharing
+# their questionnaire results: the caseload's 400-patient page, beside therapist-00's
+# 20 patients.
+WIDE_THERAPIST_EMAIL = f"caseload-all@{DOMAIN}"
+
+
 @dataclass(frozen=True)
 class ClinicSpec:
     """The clinic of issue 9: 20 therapists, 400 patients with a year each, one heavy
@@ -68,6 +74,7 @@ class ClinicSpec:
     questionnaires_per_year: int = 26
     shared_fraction: float = 0.5
     seed: int = 9
+    wide_therapist: bool = True
 
     @classmethod
     def tiny(cls) -> ClinicSpec:
@@ -80,6 +87,7 @@ class ClinicSpec:
             history_days=61,
             heavy_patient=False,
             signin_users=0,
+            wide_therapist=False,
         )
 
     @classmethod
@@ -92,11 +100,19 @@ class ClinicSpec:
             entries_per_year=120,
             history_days=14,
             heavy_patient=False,
+            wide_therapist=False,
         )
+
+    @classmethod
+    def quick(cls, patients: int) -> ClinicSpec:
+        """The full clinic's patients (a year each, and the heavy one) but only
+        `patients` of them, twenty to a therapist (`--patients N`)."""
+        return cls(patients=patients, therapists=max(1, round(patients / 20)))
 
     @property
     def users(self) -> int:
-        return self.therapists + self.patients + int(self.heavy_patient) + self.signin_users
+        extra = int(self.heavy_patient) + int(self.wide_therapist)
+        return self.therapists + self.patients + extra + self.signin_users
 
     @property
     def entries(self) -> int:

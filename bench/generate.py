@@ -53,6 +53,7 @@ from bench.clinic import (
     DEFAULT_SQLITE_URL,
     HEAVY_EMAIL,
     PASSWORD,
+    WIDE_THERAPIST_EMAIL,
     ClinicSpec,
     patient_email,
     signin_email,
@@ -123,6 +124,7 @@ class PatientData:
     spec: ClinicSpec
     start: datetime
     days: int
+    wide_therapist: User | None = None
 
     def moment(self, day: int, rng: random.Random | None = None) -> datetime:
         """A time of day on day `day` of the history, between 07:00 and 23:00 UTC."""
@@ -146,7 +148,9 @@ def add_journal_entries(p: PatientData) -> int:
 
 def add_daily_checkins(p: PatientData) -> int:
     """A mood check-in for every day of the history: mood and anxiety always, sleep
-    and energy most days, a short note now and then, drifting slowly as moods do."""
+    and energy most days, a short note now and then, drifting slowly as moods do.
+    Each row is dated in the evening of its day, as if checked in then (the service
+    stamps the moment of saving, which would put a whole year on today)."""
     mood = p.rng.randint(-1, 1)
     first = p.start.date()
     for day in range(p.days):
@@ -159,7 +163,10 @@ def add_daily_checkins(p: PatientData) -> int:
             sleep_quality=p.rng.randint(0, 4),
             note=entry_text(p.rng, 120)[1] if p.rng.random() < 0.2 else "",
         )
-        moods.save_checkin(p.user, p.udk, first + timedelta(days=day), values)
+        checkin, _ = moods.save_checkin(p.user, p.udk, first + timedelta(days=day), values)
+        checkin.created_at = checkin.updated_at = datetime.combine(
+            checkin.day, time_of_day(20), UTC
+        )
     return p.days
 
 
@@ -302,6 +309,20 @@ def share_with_therapist(p: PatientData) -> int:
     return len(shares)
 
 
+def link_wide_therapist(p: PatientData) -> int:
+    """Link the patient to the therapist who has everyone (`WIDE_THERAPIST_EMAIL`) and
+    share their questionnaire results with them: the caseload of 400."""
+    if p.wide_therapist is None:
+        return 0
+    issued = care.create_invitation(p.wide_therapist)
+    link = care.accept_invitation(p.user, issued.code)
+    care.set_next_appointment(
+        p.wide_therapist, link, datetime.now(UTC) + timedelta(days=p.rng.randint(1, 28))
+    )
+    sharing.enable_category(p.user, p.udk, link, measures.CATEGORY)
+    return 1
+
+
 # In order: later steps may use what earlier ones made (prompts need sessions,
 # shares need the link and the records).
 PATIENT_STEPS: list[tuple[str, Callable[[PatientData], int]]] = [
@@ -312,6 +333,7 @@ PATIENT_STEPS: list[tuple[str, Callable[[PatientData], int]]] = [
     ("answered prompts", add_answered_prompts),
     ("therapist links", link_to_therapist),
     ("shared records", share_with_therapist),
+    ("wide caseload links", link_wide_therapist),
 ]
 
 
@@ -386,6 +408,11 @@ def run_task(task: Task, spec: ClinicSpec) -> Counter[str]:
         if task.therapist_email
         else None
     )
+    wide = (
+        db.session.scalar(select(User).where(User.email == WIDE_THERAPIST_EMAIL))
+        if spec.wide_therapist
+        else None
+    )
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     data = PatientData(
         user=unlocked.user,
@@ -395,6 +422,7 @@ def run_task(task: Task, spec: ClinicSpec) -> Counter[str]:
         spec=spec,
         start=today - timedelta(days=task.days),
         days=task.days,
+        wide_therapist=wide,
     )
     counts: Counter[str] = Counter(users=1)
     # Services commit after each change, as a request should; a patient's year is
@@ -439,6 +467,10 @@ def populate(spec: ClinicSpec, workers: int = 1, database_url: str | None = None
     for index in range(spec.therapists):
         therapist = make_account(therapist_email(index), Role.THERAPIST)
         TOTP_SECRETS[therapist.user.email] = enrol_two_step(therapist)
+        counts["users"] += 1
+    if spec.wide_therapist:
+        wide = make_account(WIDE_THERAPIST_EMAIL, Role.THERAPIST)
+        TOTP_SECRETS[wide.user.email] = enrol_two_step(wide)
         counts["users"] += 1
     tasks = tasks_for(spec)
     if workers <= 1:
@@ -631,8 +663,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--tiny", action="store_true", help="the smoke test's tiny clinic")
+    parser.add_argument("--patients", type=int, help="only this many patients (a quick clinic)")
     args = parser.parse_args(argv)
-    spec = ClinicSpec.tiny() if args.tiny else ClinicSpec()
+    spec = (
+        ClinicSpec.tiny()
+        if args.tiny
+        else ClinicSpec.quick(args.patients)
+        if args.patients
+        else ClinicSpec()
+    )
     print(f"generating {spec.users} accounts, {spec.entries:,} entries into {args.database}")
     counts, seconds = generate(args.database, spec, args.workers)
     print_counts(counts, seconds)

@@ -45,6 +45,7 @@ from bench.clinic import (
     HEAVY_EMAIL,
     PASSWORD,
     RESULTS_DIR,
+    WIDE_THERAPIST_EMAIL,
     ClinicSpec,
     patient_email,
     signin_email,
@@ -60,12 +61,18 @@ TWO_STEP = "/login/two-factor"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 TIMING_RE = re.compile(r'app;dur=([0-9.]+), cpu;dur=([0-9.]+), sql;desc="(\d+) statements"')
 
-# Targets (issue 9): ratios and sizes, all measured in this one run.
-READ_RATIO = 0.35
-WRITE_RATIO = 0.25
+# Targets, all measured in this one run. Each page has a budget of server time (the
+# median of single requests on the idle server, `budget_ms` below); a five-year patient's
+# page stays within HEAVY_FACTOR of a one-year one's, and the caseload of 400 within
+# CASELOAD_FACTOR of 20. The ratio to bare Flask is reported, not held to a goal: the
+# stack's floor for a logged-in page is about 0.2 of it (docs/performance.md).
 P99_MS = 100.0
-HEAVY_FACTOR = 2.0
+HEAVY_FACTOR = 1.3
+CASELOAD_FACTOR = 1.2
 FIRST_LOAD_BYTES = 60 * 1024
+PATIENT_PAGE_MS = 3.0
+HISTORY_PAGE_MS = 5.0
+THERAPIST_PAGE_MS = 6.0
 
 ActorList = Callable[[ClinicSpec], list[str]]
 
@@ -76,7 +83,8 @@ def _patients(spec: ClinicSpec) -> list[str]:
 
 def _writers(spec: ClinicSpec) -> list[str]:
     """Other patients than the readers', so writes never change what reads see."""
-    return [patient_email(i) for i in range(100, min(108, spec.patients))]
+    first = 100 if spec.patients >= 108 else max(8, spec.patients - 8)
+    return [patient_email(i) for i in range(first, min(first + 8, spec.patients))]
 
 
 def _heavy(spec: ClinicSpec) -> list[str]:
@@ -90,6 +98,10 @@ def _therapists(spec: ClinicSpec) -> list[str]:
 def _first_therapist(spec: ClinicSpec) -> list[str]:
     """therapist-00 looks after patient-000 and the heavy patient (ClinicSpec.therapist_of)."""
     return [therapist_email(0)]
+
+
+def _wide_therapist(spec: ClinicSpec) -> list[str]:
+    return [WIDE_THERAPIST_EMAIL] if spec.wide_therapist else []
 
 
 def _signin(spec: ClinicSpec) -> list[str]:
@@ -123,15 +135,33 @@ class Scenario:
     marker: str = ""
     subject: str | None = None  # whose page: patient_email(0) or HEAVY_EMAIL
     heavy_of: str | None = None  # held to HEAVY_FACTOR x this scenario's server time
+    wide_of: str | None = None  # held to CASELOAD_FACTOR x this scenario's server time
+    budget_ms: float | None = None  # server time allowed (median of single requests)
 
 
 BRIEF = "/clinic/patients/{subject_id}/brief"
+# Each actor's own latest done dosing session (resolved per actor in `prepare`).
+OWN_SESSION = "/sessions/{own_session}"
 # Not a wrk scenario: many sign-ins at once while others write (bench/burst.py).
 BURST = "sign-in burst"
 
 SCENARIOS = [
-    Scenario("patient Home", "read", _patients, "/", marker="Recent entries"),
-    Scenario("journal list", "read", _patients, "/journal/", marker='id="entry-list"'),
+    Scenario(
+        "patient Home",
+        "read",
+        _patients,
+        "/",
+        marker="Recent entries",
+        budget_ms=PATIENT_PAGE_MS,
+    ),
+    Scenario(
+        "journal list",
+        "read",
+        _patients,
+        "/journal/",
+        marker='id="entry-list"',
+        budget_ms=PATIENT_PAGE_MS,
+    ),
     Scenario(
         "heavy patient Home",
         "read",
@@ -139,6 +169,7 @@ SCENARIOS = [
         "/",
         marker="Recent entries",
         heavy_of="patient Home",
+        budget_ms=PATIENT_PAGE_MS,
     ),
     Scenario(
         "heavy journal list",
@@ -147,9 +178,49 @@ SCENARIOS = [
         "/journal/",
         marker='id="entry-list"',
         heavy_of="journal list",
+        budget_ms=PATIENT_PAGE_MS,
     ),
-    Scenario("timeline", "read", _patients, "/journal/timeline", marker="<h1>Timeline</h1>"),
-    Scenario("mood charts", "read", _patients, "/mood/charts", marker="<h1>Charts</h1>"),
+    Scenario(
+        "check-in",
+        "read",
+        _patients,
+        "/mood/check-in",
+        marker="<h1>Check in</h1>",
+        budget_ms=PATIENT_PAGE_MS,
+    ),
+    Scenario(
+        "session page",
+        "read",
+        _patients,
+        OWN_SESSION,
+        marker="<h1>Session on ",
+        budget_ms=PATIENT_PAGE_MS,
+    ),
+    Scenario(
+        "timeline",
+        "read",
+        _patients,
+        "/journal/timeline",
+        marker="<h1>Timeline</h1>",
+        budget_ms=HISTORY_PAGE_MS,
+    ),
+    Scenario(
+        "heavy timeline",
+        "read",
+        _heavy,
+        "/journal/timeline",
+        marker="<h1>Timeline</h1>",
+        heavy_of="timeline",
+        budget_ms=HISTORY_PAGE_MS,
+    ),
+    Scenario(
+        "mood charts",
+        "read",
+        _patients,
+        "/mood/charts",
+        marker="<h1>Charts</h1>",
+        budget_ms=HISTORY_PAGE_MS,
+    ),
     Scenario(
         "heavy mood charts",
         "read",
@@ -157,9 +228,24 @@ SCENARIOS = [
         "/mood/charts",
         marker="<h1>Charts</h1>",
         heavy_of="mood charts",
+        budget_ms=HISTORY_PAGE_MS,
     ),
     Scenario(
-        "therapist patient list", "read", _therapists, "/clinic/patients", marker="Your patients"
+        "caseload, 20 patients",
+        "read",
+        _therapists,
+        "/clinic/patients",
+        marker="Your patients",
+        budget_ms=THERAPIST_PAGE_MS,
+    ),
+    Scenario(
+        "caseload, 400 patients",
+        "read",
+        _wide_therapist,
+        "/clinic/patients",
+        marker="Your patients",
+        wide_of="caseload, 20 patients",
+        budget_ms=THERAPIST_PAGE_MS,
     ),
     Scenario(
         "therapist brief",
@@ -168,6 +254,7 @@ SCENARIOS = [
         BRIEF,
         marker="<h1>Pre-appointment brief</h1>",
         subject=patient_email(0),
+        budget_ms=THERAPIST_PAGE_MS,
     ),
     Scenario(
         "heavy therapist brief",
@@ -177,6 +264,7 @@ SCENARIOS = [
         marker="<h1>Pre-appointment brief</h1>",
         subject=HEAVY_EMAIL,
         heavy_of="therapist brief",
+        budget_ms=THERAPIST_PAGE_MS,
     ),
     # The composer on the journal page posts with htmx and gets the list back.
     Scenario(
@@ -188,6 +276,7 @@ SCENARIOS = [
         htmx=True,
         form=_entry_form,
         marker="Entry saved.",
+        budget_ms=PATIENT_PAGE_MS,
     ),
     Scenario(
         "sign-in",
@@ -356,14 +445,22 @@ class Prepared:
         return "return {\n" + ",\n".join(rows) + "\n}\n"
 
 
-def prepare(scenario: Scenario, sessions: dict[str, Browser], subjects: dict[str, str]) -> Prepared:
+def prepare(
+    scenario: Scenario,
+    sessions: dict[str, Browser],
+    subjects: dict[str, str],
+    own_sessions: dict[str, str] | None = None,
+) -> Prepared:
     assert scenario.path is not None
-    path = scenario.path.format(subject_id=subjects.get(scenario.subject or "", ""))
     requests: list[tuple[str, str, dict[str, str], str | None]] = []
     actors = list(sessions.items())
     rounds = max(16, len(actors))
     for i in range(rounds):
         email, browser = actors[i % len(actors)]
+        path = scenario.path.format(
+            subject_id=subjects.get(scenario.subject or "", ""),
+            own_session=(own_sessions or {}).get(email, ""),
+        )
         headers = {"Cookie": browser.cookie_header()}
         if scenario.htmx:
             headers["HX-Request"] = "true"
@@ -489,11 +586,15 @@ def evaluate(
         r = results.get(scenario.name)
         if r is None or "rps" not in r or scenario.kind == "signin":
             continue
-        goal = READ_RATIO if scenario.kind == "read" else WRITE_RATIO
-        ratio = r["rps"] / r.get("ceiling_rps", ceiling_rps)
-        targets.append(
-            Target(f"{scenario.name}: ratio", f"{ratio:.2f}", f">= {goal:.2f}", ratio >= goal)
-        )
+        if scenario.budget_ms is not None and r.get("server_ms") is not None:
+            targets.append(
+                Target(
+                    f"{scenario.name}: server time",
+                    f"{r['server_ms']:.2f} ms",
+                    f"<= {scenario.budget_ms:.0f} ms",
+                    r["server_ms"] <= scenario.budget_ms,
+                )
+            )
         targets.append(
             Target(
                 f"{scenario.name}: p99",
@@ -502,16 +603,19 @@ def evaluate(
                 r["p99_ms"] < P99_MS,
             )
         )
-        if scenario.heavy_of:
-            normal = results.get(scenario.heavy_of, {})
-            if normal.get("server_ms") and r.get("server_ms"):
+        for other, allowed in (
+            (scenario.heavy_of, HEAVY_FACTOR),
+            (scenario.wide_of, CASELOAD_FACTOR),
+        ):
+            normal = results.get(other or "", {})
+            if other and normal.get("server_ms") and r.get("server_ms"):
                 factor = r["server_ms"] / normal["server_ms"]
                 targets.append(
                     Target(
-                        f"{scenario.name}: server time vs {scenario.heavy_of}",
+                        f"{scenario.name}: server time vs {other}",
                         f"{factor:.2f}x",
-                        f"<= {HEAVY_FACTOR:.0f}x",
-                        factor <= HEAVY_FACTOR,
+                        f"<= {allowed:.1f}x",
+                        factor <= allowed,
                     )
                 )
     if weight is not None:
@@ -601,6 +705,27 @@ def user_ids_and_costs(database_url: str, emails: list[str]) -> dict[str, tuple[
     return {email: (str(uid), cost) for email, uid, cost in rows}
 
 
+def latest_done_sessions(database_url: str, emails: list[str]) -> dict[str, str]:
+    """Each patient's latest done dosing session: the session page of the bench."""
+    from sqlalchemy import select
+
+    from bench.generate import bench_app
+    from journal.core.extensions import db
+    from journal.models.kap_sessions import KapSession, SessionStatus
+    from journal.models.users import User
+
+    app = bench_app(database_url)
+    with app.app_context():
+        rows = db.session.execute(
+            select(User.email, KapSession.id)
+            .join(KapSession, KapSession.user_id == User.id)
+            .where(User.email.in_(emails), KapSession.status == SessionStatus.DONE)
+            .order_by(KapSession.starts_at)
+        ).all()
+        db.engine.dispose()
+    return {email: str(session_id) for email, session_id in rows}  # the latest wins
+
+
 def _ms(value: float | None) -> str:
     return f"{value:.2f}" if value is not None else "-"
 
@@ -658,10 +783,18 @@ def measure_scenario(
     scenario: Scenario, sessions: dict[str, Browser], port: int, args: argparse.Namespace
 ) -> dict[str, Any]:
     subjects = user_ids_and_costs(args.database, [scenario.subject] if scenario.subject else [])
-    prepared = prepare(scenario, sessions, {e: i for e, (i, _) in subjects.items()})
+    own = (
+        latest_done_sessions(args.database, list(sessions))
+        if "{own_session}" in scenario.path
+        else {}
+    )
+    prepared = prepare(scenario, sessions, {e: i for e, (i, _) in subjects.items()}, own)
     samples = 3 if scenario.kind == "signin" else args.samples
     lua = prepared.lua()
     if scenario.kind != "signin":  # Argon2id has nothing to warm up
+        # One request first, alone: a caseload's first view after generation builds
+        # every patient's sealed summary, once, which 16 connections would all wait on.
+        single_request(port, *prepared.requests[0])
         run_wrk(port, lua, args.warmup, args.connections)
         drain(port, "/healthz")
     # One request at a time on the idle, warmed-up server (both workers have run
@@ -705,6 +838,12 @@ def main(argv: list[str] | None = None) -> int:
         help="small: eight patients with two weeks each (enough for --only 'sign-in burst')",
     )
     parser.add_argument(
+        "--patients",
+        type=int,
+        default=None,
+        help="a quick clinic: the full one's kind of patients, but only this many",
+    )
+    parser.add_argument(
         "--burst", type=int, default=50, help="sign-ins at once in the sign-in burst"
     )
     parser.add_argument("--out", type=Path, default=None)
@@ -712,7 +851,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.generate import generate, print_counts
 
-    spec = ClinicSpec.small() if args.clinic == "small" else ClinicSpec()
+    spec = (
+        ClinicSpec.small()
+        if args.clinic == "small"
+        else ClinicSpec.quick(args.patients)
+        if args.patients
+        else ClinicSpec()
+    )
     host = machine()  # before anything of ours runs: the load average says who else does
     if host["load_average_at_start"][0] > 0.5:
         print(
@@ -755,6 +900,9 @@ def main(argv: list[str] | None = None) -> int:
         before = measure_ceiling() if chosen else 0.0
         logins: dict[str, Browser] = {}
         for scenario in chosen:
+            if not scenario.actors(spec):
+                print(f"{scenario.name}: nobody in this clinic to run it")
+                continue
             sessions = sessions_for(scenario, spec, app_port, logins, totp_secrets)
             result = measure_scenario(scenario, sessions, app_port, args)
             after = measure_ceiling()

@@ -210,7 +210,13 @@ class ShareVerifier:
     def __init__(self, therapist: User, udk: bytes) -> None:
         self.therapist = therapist
         self._private = keys.private_key(therapist, udk)
+        # The therapist's key loaded once, for opening every share this one checked.
+        self.private_key = crypto.private_key_object(self._private)
         self._keys: dict[uuid.UUID, tuple[User, bytes] | None] = {}
+        # Shares already found to be the patient's, by id, with the MAC and sealed key
+        # that were checked: a page checks a share where it lists it and again where
+        # it opens it, on the same row of the same request.
+        self._verified: dict[uuid.UUID, tuple[bytes, bytes]] = {}
 
     def _patient_key(self, patient_id: uuid.UUID) -> tuple[User, bytes] | None:
         if patient_id not in self._keys:
@@ -258,7 +264,12 @@ class ShareVerifier:
         return crypto.verifier_matches(crypto.pair_mac(found[1], context, *blobs), mac)
 
     def ok(self, share: ShareColumns) -> bool:
+        seen = self._verified.get(share.id)
+        if seen is not None and share.mac == seen[0] and share.sealed_dek == seen[1]:
+            return True
         if self._matches(share):
+            assert share.mac is not None  # _matches refuses a share without one
+            self._verified[share.id] = (share.mac, share.sealed_dek)
             return True
         current_app.logger.error(
             "integrity failure: shared item %s could not be verified as its patient's", share.id
@@ -845,10 +856,10 @@ def read_shared(
     never shown as the patient's words. `verifier` is for a caller checking many."""
     adapter = shareable.adapter_for(share.record_table)
     assert adapter is not None
-    if not (verifier or ShareVerifier(therapist, udk)).ok(share):
+    verifier = verifier or ShareVerifier(therapist, udk)
+    if not verifier.ok(share):
         raise crypto.IntegrityFailure("shared item could not be verified")
-    private = keys.private_key(therapist, udk)
-    dek = crypto.open_with_private_key(private, share.sealed_dek, share_info(share))
+    dek = crypto.open_with_private_key(verifier.private_key, share.sealed_dek, share_info(share))
     item = adapter.item(record, dek)
     if log:
         access_log.record_read(

@@ -354,11 +354,19 @@ def seal_to_public_key(public_key: bytes, plaintext: bytes, info: bytes) -> byte
     )
 
 
-def open_with_private_key(private_key: bytes, blob: bytes, info: bytes) -> bytes:
+def private_key_object(private_key: bytes) -> X25519PrivateKey:
+    """The key ready for `open_with_private_key`, for a caller opening many boxes in
+    one request (loading it costs about as much as opening one)."""
+    return X25519PrivateKey.from_private_bytes(private_key)
+
+
+def open_with_private_key(private_key: bytes | X25519PrivateKey, blob: bytes, info: bytes) -> bytes:
     if not blob or blob[0] not in (BLOB_VERSION, PADDED_VERSION):
         raise IntegrityFailure("unknown sealed-box format")
+    if isinstance(private_key, bytes):
+        private_key = X25519PrivateKey.from_private_bytes(private_key)
     try:
-        plain = _HPKE.decrypt(blob[1:], X25519PrivateKey.from_private_bytes(private_key), info=info)
+        plain = _HPKE.decrypt(blob[1:], private_key, info=info)
     except (InvalidTag, ValueError) as exc:
         raise IntegrityFailure("sealed box failed to open") from exc
     return unpad(plain) if blob[0] == PADDED_VERSION else plain

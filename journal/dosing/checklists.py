@@ -12,7 +12,7 @@ are kept.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Final
@@ -206,6 +206,14 @@ def checklist_of(session: KapSession) -> Checklist | None:
         select(Checklist).where(Checklist.kap_session_id == session.id)
     )
     return found
+
+
+def checklists_of(session_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Checklist]:
+    """The checklists of these sessions in one statement, by session id."""
+    if not session_ids:
+        return {}
+    rows = db.session.scalars(select(Checklist).where(Checklist.kap_session_id.in_(session_ids)))
+    return {row.kap_session_id: row for row in rows}
 
 
 def read_checklist(checklist: Checklist, udk: bytes) -> ChecklistSnapshot:

@@ -4,7 +4,7 @@ as the series goes on (broad at first, then specific, then about integration).""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
@@ -86,6 +86,14 @@ def intention_of(session: KapSession) -> Intention | None:
         select(Intention).where(Intention.kap_session_id == session.id)
     )
     return found
+
+
+def intentions_of(session_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Intention]:
+    """The intentions of these sessions in one statement, by session id."""
+    if not session_ids:
+        return {}
+    rows = db.session.scalars(select(Intention).where(Intention.kap_session_id.in_(session_ids)))
+    return {row.kap_session_id: row for row in rows}
 
 
 def read_intention(intention: Intention, udk: bytes) -> IntentionView:

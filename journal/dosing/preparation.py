@@ -199,8 +199,8 @@ class HomeCard:
     has_intention: bool
 
 
-def home_card(user: User, udk: bytes, now: datetime) -> HomeCard | None:
-    session = kap_sessions.next_session(user, now)
+def home_card(user: User, udk: bytes, now: datetime, session: KapSession | None) -> HomeCard | None:
+    """The card for `session`, the next planned one (`kap_sessions.next_session`)."""
     if session is None:
         return None
     tz = kap_sessions.zone_of(user)

@@ -217,6 +217,11 @@ def reencrypt_entry(entry: Entry, udk: bytes) -> bytes:
     return dek
 
 
+def count_entries(user: User) -> int:
+    """How many entries the person has (from the index on user and time)."""
+    return db.session.scalar(select(func.count()).where(Entry.user_id == user.id)) or 0
+
+
 def list_entries(
     user: User, udk: bytes, page: int, per_page: int, *, bodies: bool = True
 ) -> EntryPage:

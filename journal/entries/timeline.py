@@ -17,7 +17,7 @@ below; another kind of record needs one `register_source` call in `journal.wirin
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -34,8 +34,10 @@ from journal.dosing.intentions import IntentionView
 from journal.dosing.kap_sessions import SessionView
 from journal.entries import entries
 from journal.integration import after_effects, integration
+from journal.models.checklists import Checklist
 from journal.models.entries import Entry
 from journal.models.integration import AfterEffect, PromptAnswer, PromptState
+from journal.models.intentions import Intention
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.moods import CheckIn
 from journal.models.users import User
@@ -190,13 +192,33 @@ def _windows(user: User, udk: bytes, rows: list[KapSession]) -> list[Window]:
     return found
 
 
-def _group(window: Window, row: KapSession | None, number: int | None, limit: int) -> TimelineGroup:
+@dataclass(frozen=True)
+class _Prepared:
+    """The intentions and checklists of the sessions on a page, loaded together."""
+
+    intentions: dict[uuid.UUID, Intention]
+    checklists: dict[uuid.UUID, Checklist]
+
+    @classmethod
+    def of(cls, rows: Sequence[KapSession | None]) -> _Prepared:
+        ids = [row.id for row in rows if row is not None]
+        return cls(intentions.intentions_of(ids), checklists.checklists_of(ids))
+
+
+def _group(
+    window: Window,
+    row: KapSession | None,
+    number: int | None,
+    limit: int,
+    prepared: _Prepared | None = None,
+) -> TimelineGroup:
     udk = window.udk
     parts = [SourceGroup(s, s.collect(window, limit)) for s in sources()]
     if row is None:
         return TimelineGroup(window, None, None, None, None, parts)
-    intention = intentions.intention_of(row)
-    checklist = checklists.checklist_of(row)
+    prepared = prepared or _Prepared.of([row])
+    intention = prepared.intentions.get(row.id)
+    checklist = prepared.checklists.get(row.id)
     summary = None
     if checklist is not None:
         snapshot = checklists.read_checklist(checklist, udk)
@@ -226,7 +248,10 @@ def timeline_page(
     chosen = numbered[(page - 1) * per_page : page * per_page]
     # A session whose own row (or intention, or checklist) would not open is left
     # out and logged; the rest of the timeline shows.
-    groups = openable(chosen, lambda c: _group(c[0], c[1], c[2], ITEMS_PER_SOURCE), "kap_sessions")
+    prepared = _Prepared.of([c[1] for c in chosen])
+    groups = openable(
+        chosen, lambda c: _group(c[0], c[1], c[2], ITEMS_PER_SOURCE, prepared), "kap_sessions"
+    )
     groups = [g for g in groups if not g.is_empty or len(numbered) == 1]
     return TimelinePage(groups, page, pages)
 
@@ -247,10 +272,21 @@ def session_group(user: User, udk: bytes, session: KapSession | None, limit: int
 # -- the built-in sources ---------------------------------------------------------------
 
 
+def first_rows(base: Select[Any], order: Sequence[Any], limit: int) -> tuple[list[Any], int]:
+    """The first `limit` rows of `base` in `order`, and how many rows `base` has in all,
+    in one statement: a window count is taken over every matching row before the
+    LIMIT applies (a separate COUNT was one more statement per source and group)."""
+    if limit <= 0:
+        return [], db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    found = db.session.execute(
+        base.add_columns(func.count().over()).order_by(*order).limit(limit)
+    ).all()
+    return [row[0] for row in found], (found[0][1] if found else 0)
+
+
 def entries_rows(window: Window, limit: int) -> SourceItems:
     base = in_window(select(Entry).where(Entry.user_id == window.user.id), Entry.created_at, window)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = db.session.scalars(base.order_by(Entry.created_at, Entry.id).limit(limit)).all()
+    rows, total = first_rows(base, (Entry.created_at, Entry.id), limit)
     items = []
     for view in openable(rows, lambda r: entries.read_entry(r, window.udk), "entries"):
         items.append(
@@ -276,10 +312,7 @@ def answers_rows(window: Window, limit: int) -> SourceItems:
         PromptAnswer.user_id == window.user.id,
         PromptAnswer.state == PromptState.ANSWERED,
     )
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = db.session.scalars(
-        base.order_by(PromptAnswer.due_at, PromptAnswer.position).limit(limit)
-    ).all()
+    rows, total = first_rows(base, (PromptAnswer.due_at, PromptAnswer.position), limit)
     items = []
     for view in openable(rows, lambda r: integration.read_prompt(r, window.udk), "prompt_answers"):
         items.append(
@@ -341,8 +374,7 @@ def check_ins_rows(window: Window, limit: int) -> SourceItems:
     base = in_window(
         select(CheckIn).where(CheckIn.user_id == window.user.id), CheckIn.created_at, window
     )
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = db.session.scalars(base.order_by(CheckIn.created_at, CheckIn.id).limit(limit)).all()
+    rows, total = first_rows(base, (CheckIn.created_at, CheckIn.id), limit)
     items = []
     for view in openable(rows, lambda r: moods.read_checkin(r, window.udk), "mood_checkins"):
         items.append(

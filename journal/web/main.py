@@ -34,7 +34,8 @@ def home() -> ResponseReturnValue:
     endings = sharing.settle_link_endings(me, udk)
     recent = entries.list_entries(me, udk, page=1, per_page=3, bodies=False)
     now = utcnow()
-    next_session = preparation.home_card(me, udk, now)
+    upcoming = kap_sessions.next_session(me, now)  # the session card and the questionnaires
+    next_session = preparation.home_card(me, udk, now, upcoming)
     return render(
         "main/home.html",
         recent=recent,
@@ -43,7 +44,7 @@ def home() -> ResponseReturnValue:
         ended=integration.ended_sessions(me, udk, now, kap_sessions.zone_of(me)),
         now=now,
         link_endings=len(endings),
-        **home_mood_context(me, udk),
+        **home_mood_context(me, udk, upcoming, now),
     )
 
 

@@ -46,6 +46,8 @@ def prefetch_share_marks(table: str, record_ids: Iterable[uuid.UUID]) -> None:
         return
     loaded = _marks_loaded(table)
     ids = [i for i in record_ids if i not in loaded]
+    if not ids:  # each card of a prefetched list asks again
+        return
     g.care_share_marks[table].update(sharing.share_marks(user(), table, ids))
     loaded.update(ids)
 

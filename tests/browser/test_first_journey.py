@@ -237,8 +237,27 @@ def test_first_journey(page: Page, live_server: str, outbox: Path) -> None:
     expect(entries).to_have_count(1)
     expect(entries.first.get_by_role("heading", name=title)).to_be_visible()
 
-    # Open it.
-    entries.first.get_by_role("link", name=title, exact=True).click()
+    # A second entry beside the list: the answer brings only the new card (on top),
+    # the count and the composer again, closed and empty.
+    page.locator("summary", has_text="New entry").click()
+    page.get_by_label("Title").fill("A second page")
+    page.get_by_label("What is on your mind?").fill("Shorter, this time.")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_role("status").filter(has_text="Entry saved.")).to_be_visible()
+    expect(entries).to_have_count(2)
+    expect(entries.first.get_by_role("heading", name="A second page")).to_be_visible()
+    expect(entries.nth(1).get_by_role("heading", name=title)).to_be_visible()
+    expect(page.get_by_text("2 entries, newest first.")).to_be_visible()
+    expect(page.get_by_label("What is on your mind?")).to_be_hidden()
+    screenshots(page, "journal-second-entry")
+    page.locator("summary", has_text="New entry").click()
+    expect(page.get_by_label("What is on your mind?")).to_have_value("")
+    # "Saving…" fades out once the composer is shown again (a 200 ms transition).
+    expect(page.locator("#composer-busy")).to_have_css("opacity", "0")
+    check_page(page, "journal with a second entry saved in place", dark=True)
+
+    # Open the first.
+    page.get_by_role("link", name=title, exact=True).click()
     expect(page).to_have_title(re.compile(re.escape(title)))
     card = page.locator("article.entry-card")
     expect(card.get_by_role("heading", level=2)).to_have_text(title)

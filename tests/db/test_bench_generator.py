@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bench.clinic import (
     PASSWORD,
+    WIDE_THERAPIST_EMAIL,
     ClinicSpec,
     patient_email,
     signin_email,
@@ -183,3 +184,24 @@ def test_a_patient_is_one_transaction_and_a_rollback_inside_stops_generation(app
             make_account("whole@bench.example", Role.PATIENT)
         db.session.remove()
         assert accounts.user_by_email("whole@bench.example") is not None
+
+
+def test_check_ins_are_dated_on_their_day_and_the_wide_therapist_has_everyone(
+    app: Flask,
+) -> None:
+    """A check-in row is stamped with its own day (not the day of generating), so the
+    timeline spreads them over the year; the wide therapist is linked to every patient
+    and sees their results, for the caseload of 400."""
+    spec = dataclasses.replace(ClinicSpec.tiny(), wide_therapist=True)
+    with app.app_context():
+        counts = populate(spec)
+        assert counts["users"] == spec.users == 5
+        checkins = db.session.scalars(select(CheckIn)).all()
+        assert {c.created_at.date() for c in checkins} == {c.day for c in checkins}
+        assert len({c.day for c in checkins}) == spec.history_days
+        wide = accounts.user_by_email(WIDE_THERAPIST_EMAIL)
+        assert wide is not None and two_factor.enabled(wide)
+        links = db.session.scalars(select(CareLink).where(CareLink.therapist_id == wide.id)).all()
+        assert len(links) == spec.patients == counts["wide caseload links"]
+        shared = db.session.scalars(select(Share).where(Share.therapist_id == wide.id)).all()
+        assert shared and {s.record_table for s in shared} == {"measure_results"}

@@ -182,6 +182,49 @@ def test_htmx_saves_a_new_entry_in_place(ada: FlaskClient) -> None:
     assert len(entry_ids(response.get_data(as_text=True))) == 1
 
 
+def test_htmx_saving_beside_a_list_sends_the_new_card_and_count_not_the_list(
+    ada: FlaskClient,
+) -> None:
+    """With entries already listed, the answer is the composer again (fresh and
+    closed), the new card for the top of the list and the new count, out of band:
+    the other cards are not sent again."""
+    older = _new_entry_id(write_entry(ada, "Written before."))
+
+    def save(headers: dict[str, str]) -> TestResponse:
+        return ada.post(
+            "/journal/",
+            data={
+                "title": "Second",
+                "body": "In place.",
+                "csrf_token": csrf_token(ada, "/journal/"),
+            },
+            headers=headers,
+        )
+
+    response = save({**HTMX, "HX-Current-URL": "http://localhost/journal/"})
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#composer-area"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    html = response.get_data(as_text=True)
+    text = markup(response)
+    assert "Entry saved." in text and "In place." in text
+    assert 'id="entry-count" data-hx-swap-oob="true"' in html
+    assert "2 entries, newest first." in text
+    assert 'data-hx-swap-oob="afterbegin:#entry-list"' in html
+    [new] = entry_ids(html)
+    assert new != older
+    assert '<details class="composer" >' in html  # closed, and empty
+    assert "Written before." not in text
+    # The list itself, loaded again, has it on top.
+    assert entry_ids(ada.get("/journal/").get_data(as_text=True)) == [new, older]
+
+    # Sent from an older page of the list: the first page, whole, as before.
+    whole = save({**HTMX, "HX-Current-URL": "http://localhost/journal/?page=2"})
+    assert "HX-Retarget" not in whole.headers
+    assert "Written before." in markup(whole)
+    assert len(entry_ids(whole.get_data(as_text=True))) == 3
+
+
 def test_htmx_reads_edits_and_deletes_one_entry_in_place(ada: FlaskClient) -> None:
     entry_id = _new_entry_id(write_entry(ada, "Before the edit.", title="Card"))
     token = csrf_token(ada, "/journal/")

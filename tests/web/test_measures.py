@@ -268,3 +268,30 @@ def test_questionnaires_are_due_again_before_a_dosing_session(
     finish_at_once(ada, "phq9", phq9(0))
     finish_at_once(ada, "gad7", {n: 0 for n in range(1, 8)})
     assert "Questionnaires to fill in" not in words(ada.get("/"))
+
+
+def test_latest_results_finds_an_instrument_taken_long_before_the_newest_few(
+    app: Flask, ada_keys: Unlocked
+) -> None:
+    """Home reads the newest few results first; one instrument last taken before
+    all of them is still found (its latest result, not an older one)."""
+    start = utcnow() - timedelta(days=60)
+    with app.app_context():
+        user = db.session.merge(ada_keys.user)
+        for i, instrument_id in enumerate(["gad7", "gad7", *["phq9"] * 10]):
+            instrument = get_instrument(instrument_id)
+            answers = {item.number: min(i, 3) for item in instrument.items}
+            measures.submit(
+                user,
+                ada_keys.udk,
+                instrument_id,
+                answers,
+                {},
+                uuid.uuid4(),
+                start + timedelta(days=i),
+            )
+        latest = measures.latest_results(user, ada_keys.udk, ["phq9", "gad7"])
+    assert len(latest) == 2
+    by_instrument = {view.instrument_id: view for view in latest}
+    assert by_instrument["gad7"].taken_at == start + timedelta(days=1)
+    assert by_instrument["phq9"].taken_at == start + timedelta(days=11)

@@ -146,11 +146,12 @@ class PageCase:
 
 
 PAGES = [
-    # 11: the links a clinic ended (its administrator closed a therapist's account)
+    # 10: the links a clinic ended (its administrator closed a therapist's account)
     # are read, and settled, in one statement; the appointment the therapist set is
     # shown (the patient's links); a planned session whose length has passed is
-    # looked for (its right-after questions are offered before Mark done).
-    PageCase("home", "/", Role.PATIENT, seed_entries, (1, 3), recent_titles, budget=11),
+    # looked for (its right-after questions are offered before Mark done). The next
+    # planned session is read once, for its card and for the questionnaires' timing.
+    PageCase("home", "/", Role.PATIENT, seed_entries, (1, 3), recent_titles, budget=10),
     PageCase(
         "journal list",
         "/journal/",
@@ -166,11 +167,13 @@ PAGES = [
         Role.PATIENT,
         seed_sessions,
         # Pages hold three groups (timeline.GROUPS_PER_PAGE), each opened with a fixed
-        # handful of statements; so both sizes fill the first page, and what must not
-        # grow is the cost of the sessions, prompts and entries behind it.
+        # handful of statements (each source's rows come with their count; the page's
+        # intentions and checklists are read together); so both sizes fill the first
+        # page, and what must not grow is the cost of the sessions, prompts and entries
+        # behind it.
         (3, 8),
         lambda html: html.count('class="timeline-group"'),
-        budget=30,
+        budget=16,
         shown=lambda n: timeline.GROUPS_PER_PAGE,
     ),
     PageCase(
@@ -180,7 +183,7 @@ PAGES = [
         seed_checkins,
         (3, 12),
         lambda html: len(re.findall(r'<tr><th scope="row">[^<]*</th><td>-?\d', html)),
-        budget=12,
+        budget=5,
     ),
     PageCase(
         "therapist patient list",
@@ -198,7 +201,7 @@ PAGES = [
         seed_shared_entries,
         (2, 8),
         lambda html: html.count('class="brief-item'),
-        budget=20,
+        budget=15,
     ),
 ]
 

@@ -6,6 +6,7 @@ Each action works as a plain form post and, through htmx, in place on the list.
 from __future__ import annotations
 
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 from flask import (
     Blueprint,
@@ -13,6 +14,7 @@ from flask import (
     flash,
     make_response,
     redirect,
+    render_template,
     request,
     url_for,
 )
@@ -22,6 +24,7 @@ from flask_login import login_required
 
 from journal.accounts import auth_sessions
 from journal.care import access
+from journal.core.database import rows_kept_on_commit
 from journal.entries import drafts, entries, entry_meta
 from journal.entries.entries import EntryForm
 from journal.outbox import idempotency
@@ -96,15 +99,47 @@ def create() -> ResponseReturnValue:
             return make_response(html, 422)
         return make_response(_editor_page(form, draft_id, None), 422)
     key = idempotency.parse_key(request.form.get(idempotency.FIELD))
+    me, udk = user(), current_udk()
+    entry = None
     try:
-        entry_id = entries.create_entry(user(), current_udk(), form, draft_id, key).id
+        with rows_kept_on_commit():  # the new card is shown from the row just written
+            entry = entries.create_entry(me, udk, form, draft_id, key)
+        entry_id = entry.id
     except idempotency.Replayed as replay:
         # Sent before (a retry from the outbox, a double tap): the same answer again.
         entry_id = replay.record_id
     if wants_fragment():
+        total = entries.count_entries(me)
+        if entry is not None and total > 1 and _on_first_page():
+            # The list is on the page: the new card goes on top of it and the count
+            # changes, out of band, instead of rendering the whole list again.
+            view = entries.read_entry(entry, udk)
+            share_marks.prefetch_share_marks(entries.TABLE, [view.id])
+            response = make_response(
+                render_template(
+                    "journal/_saved.html",
+                    entry=view,
+                    total=total,
+                    saved=True,
+                    form=EntryForm(),
+                    draft_id=uuid.uuid4(),
+                    max_chars=current_app.config["ENTRY_MAX_CHARS"],
+                )
+            )
+            response.headers["HX-Retarget"] = "#composer-area"
+            response.headers["HX-Reswap"] = "outerHTML"
+            return response
         return render("journal/index.html", "journal_body", **_list_context(), saved=True)
     flash(_("Entry saved."))
     return redirect(url_for("journal.show", entry_id=entry_id))
+
+
+def _on_first_page() -> bool:
+    """Whether the page the composer was on lists the newest entries (htmx names the
+    page it was sent from); on an older page the answer is the first page, whole."""
+    current = request.headers.get("HX-Current-URL", "")
+    page = parse_qs(urlsplit(current).query).get("page", ["1"])[0]
+    return page in ("", "1")
 
 
 def _editor_page(form: EntryForm, draft_id: uuid.UUID | None, entry_id: uuid.UUID | None) -> str:

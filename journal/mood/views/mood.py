@@ -19,6 +19,7 @@ from flask_login import login_required
 
 from journal.care import access
 from journal.dosing import kap_sessions
+from journal.models.kap_sessions import KapSession
 from journal.models.types import utcnow
 from journal.models.users import User
 from journal.mood import charts, measures, moods, questionnaire_flow, scoring
@@ -103,9 +104,9 @@ def _day_option(day: date, today: date) -> str:
     return name
 
 
-def _due(me: User, results: list[ResultView], interval: int) -> list[measures.Due]:
-    now = utcnow()
-    upcoming = kap_sessions.next_session(me, now)
+def _due(
+    results: list[ResultView], interval: int, upcoming: KapSession | None, now: datetime
+) -> list[measures.Due]:
     return measures.due(
         results,
         now,
@@ -115,13 +116,16 @@ def _due(me: User, results: list[ResultView], interval: int) -> list[measures.Du
     )
 
 
-def home_mood_context(me: User, udk: bytes) -> dict[str, Any]:
-    """For Home: the check-in card and the questionnaires that are due."""
+def home_mood_context(
+    me: User, udk: bytes, upcoming: KapSession | None, now: datetime
+) -> dict[str, Any]:
+    """For Home: the check-in card and the questionnaires that are due. `upcoming`:
+    the next planned session (`kap_sessions.next_session`), which Home has already."""
     results = measures.latest_results(me, udk, measures.reminded_ids())
     interval = current_app.config["QUESTIONNAIRE_INTERVAL_DAYS"]
     return {
         **checkin_card_context(me, udk, next_url=url_for("main.home")),
-        "due": _due(me, results, interval),
+        "due": _due(results, interval, upcoming, now),
         "interval_days": interval,
     }
 
@@ -132,7 +136,9 @@ def index() -> str:
     me, udk = user(), current_udk()
     results = measures.results_of(me, udk)
     interval = current_app.config["QUESTIONNAIRE_INTERVAL_DAYS"]
-    due_ids = {d.instrument.id for d in _due(me, results, interval)}
+    now = utcnow()
+    upcoming = kap_sessions.next_session(me, now)
+    due_ids = {d.instrument.id for d in _due(results, interval, upcoming, now)}
     instruments = [
         {
             "instrument": i,
