@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal.care import shareable, sharing
 from journal.content import AfterEffectKind, load_after_effects
 from journal.core import forms, records
 from journal.core.extensions import db
-from journal.core.translatable import N_
+from journal.core.translatable import N_, language
 from journal.dosing.kap_sessions import local_to_utc
 from journal.dosing.session_log import DIASTOLIC, PULSE, SYSTOLIC
 from journal.models.integration import AfterEffect
@@ -83,7 +84,11 @@ class AfterEffectView:
         """ "Headache, moderate", "Blood pressure 150/95, pulse 80", "Tingling hands, mild"."""
         if self.is_reading:
             text = f"{self.kind_label} {self.systolic}/{self.diastolic}"
-            return f"{text}, pulse {self.pulse}" if self.pulse else text
+            return (
+                _("%(reading)s, pulse %(pulse)s", reading=text, pulse=self.pulse)
+                if self.pulse
+                else text
+            )
         name = self.description or self.kind_label
         return f"{name}, {self.severity_label.lower()}" if self.severity_label else name
 
@@ -218,12 +223,14 @@ def check_form(
 def check_session(session: KapSession, now: datetime) -> None:
     if session.status == SessionStatus.CANCELLED:
         raise AfterEffectError(
-            "This session was cancelled, so there is nothing to log after it. "
-            "Your journal is always open for anything you want to write."
+            _(
+                "This session was cancelled, so there is nothing to log after it. "
+                "Your journal is always open for anything you want to write."
+            )
         )
     if session.starts_at > now:
         raise AfterEffectError(
-            "This session has not started yet. After-effects can be logged once it has."
+            _("This session has not started yet. After-effects can be logged once it has.")
         )
 
 
@@ -259,7 +266,7 @@ def add(user: User, session: KapSession, udk: bytes, form: AfterEffectForm) -> A
 
 
 def view_from(record: AfterEffect, data: Mapping[str, Any]) -> AfterEffectView:
-    found = kind(str(data["kind"]))
+    found = kind(str(data["kind"]), language())
     severity = data.get("severity")
     return AfterEffectView(
         id=record.id,
@@ -267,7 +274,7 @@ def view_from(record: AfterEffect, data: Mapping[str, Any]) -> AfterEffectView:
         kind=str(data["kind"]),
         kind_label=found.label if found else str(data["kind"]),
         severity=severity,
-        severity_label=severity_label(severity),
+        severity_label=severity_label(severity, language()),
         at=datetime.fromisoformat(data["at"]),
         systolic=data.get("systolic"),
         diastolic=data.get("diastolic"),

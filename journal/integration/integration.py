@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
+from babel.dates import format_date
+from flask_babel import gettext, ngettext
 from sqlalchemy import and_, func, or_, select
 
 from journal.care import prompt_adaptation, shareable
@@ -30,7 +32,7 @@ from journal.content import ROUTES, Prompt, PromptSet, PromptSlot, load_prompt_s
 from journal.content import route as route_entry
 from journal.core import records
 from journal.core.extensions import db
-from journal.core.translatable import N_
+from journal.core.translatable import N_, language, local_format
 from journal.dosing import kap_sessions
 from journal.dosing.kap_sessions import local_to_utc
 from journal.dosing.planning import PlannedPrompt, plan_prompts
@@ -457,12 +459,12 @@ def session_label(starts_at: datetime, now: datetime, tz: tzinfo) -> str:
     day, today = starts_at.astimezone(tz).date(), now.astimezone(tz).date()
     days = (today - day).days
     if days <= 0:
-        return "today's session"
+        return gettext("today's session")
     if days == 1:
-        return "yesterday's session"
+        return gettext("yesterday's session")
     if days < DAYS_IN_WEEK:
-        return f"{day:%A}'s session"
-    return f"the session of {day:%a} {day.day} {day:%b}"
+        return gettext("%(weekday)s's session", weekday=format_date(day, "EEEE", locale=language()))
+    return gettext("the session of %(day)s", day=format_date(day, "EEE d MMM", locale=language()))
 
 
 @dataclass(frozen=True)
@@ -476,8 +478,12 @@ class SessionCard:
 
     @property
     def headline(self) -> str:
-        count = len(self.prompts)
-        return f"{count} question{'' if count == 1 else 's'} from {self.label}"
+        return ngettext(
+            "%(num)d question from %(session)s",
+            "%(num)d questions from %(session)s",
+            len(self.prompts),
+            session=self.label,
+        )
 
 
 def home_cards(user: User, udk: bytes, now: datetime, tz: tzinfo) -> list[SessionCard]:
@@ -517,8 +523,12 @@ class EndedSession:
 
     @property
     def headline(self) -> str:
-        n = self.questions
-        return f"{n} question{'' if n == 1 else 's'} from {self.label}"
+        return ngettext(
+            "%(num)d question from %(session)s",
+            "%(num)d questions from %(session)s",
+            self.questions,
+            session=self.label,
+        )
 
 
 def ended_sessions(user: User, udk: bytes, now: datetime, tz: tzinfo) -> list[EndedSession]:
@@ -792,12 +802,12 @@ def when_label(moment: datetime, now: datetime, tz: tzinfo) -> str:
     clock = local.strftime("%H:%M")
     days = (today - local.date()).days
     if days == 0:
-        return f"today at {clock}"
+        return gettext("today at %(time)s", time=clock)
     if days == 1:
-        return f"yesterday at {clock}"
+        return gettext("yesterday at %(time)s", time=clock)
     if days == -1:
-        return f"tomorrow at {clock}"
-    return f"{local:%a %-d %b} at {clock}"
+        return gettext("tomorrow at %(time)s", time=clock)
+    return gettext("%(day)s at %(time)s", day=local_format(local, "EEE d MMM"), time=clock)
 
 
 # -- sharing ---------------------------------------------------------------------------

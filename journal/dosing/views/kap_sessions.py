@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from journal.care import access, adaptations, checklist_adaptation
@@ -65,8 +66,11 @@ def _form_context(
         "zone": user().time_zone,
         "offers": offers,
         "checklist_options": (
-            [(str(o.id), f"The list {o.therapist_name} adapted for you") for o in offers]
-            + [(DEFAULT_CHECKLIST, "The clinic's standard list")]
+            [
+                (str(o.id), _("The list %(name)s adapted for you", name=o.therapist_name))
+                for o in offers
+            ]
+            + [(DEFAULT_CHECKLIST, _("The clinic's standard list"))]
             if offers
             else []
         ),

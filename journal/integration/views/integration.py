@@ -14,6 +14,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
 
@@ -228,7 +229,7 @@ def snooze(session_id: str, key: str) -> ResponseReturnValue:
         until = integration.snooze_prompt(session, row, request.form.get("until", ""), utcnow(), tz)
     except PromptError as exc:
         return _prompt_error(exc)
-    flash(f"We'll bring it back {integration.when_label(until, utcnow(), tz)}.")
+    flash(_("We'll bring it back %(when)s.", when=integration.when_label(until, utcnow(), tz)))
     return redirect(_back(), 303)
 
 
