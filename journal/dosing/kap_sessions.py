@@ -442,7 +442,11 @@ def _overlap_message(clash: KapSession, udk: bytes, tz: tzinfo) -> str:
     return _(
         "You already have a session on %(when)s (%(route)s, %(series)s). Sessions need at "
         "least 4 hours between them: choose another time, or cancel that session first.",
-        when=local_format(other.starts_at.astimezone(tz), "EEE d MMM y, HH:mm"),
+        when=_(
+            "%(day)s at %(time)s",
+            day=local_format(other.starts_at.astimezone(tz), "EEE d MMM y"),
+            time=other.starts_at.astimezone(tz).strftime("%H:%M"),
+        ),
         route=other.route_label,
         series=other.series_label,
     )

@@ -44,6 +44,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
+    from journal.web.script_words import script_words
+
+    app.jinja_env.globals["script_words"] = script_words
 
 
 def crisis_lines() -> CrisisResources:

@@ -11,10 +11,13 @@ crawl takes those words out before it reads a page."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -219,3 +222,47 @@ def test_the_crawl_finds_english_on_english_pages(app: Flask, crawl: Crawl) -> N
     # A sentence the catalog does not know is caught by its words alone.
     assert english_words("Guardar. Your session has not started yet.")
     assert not english_words("Guardar. Su sesión todavía no empieza, a las 10:00 en casa.")
+
+
+WORDS_RE = re.compile(r"<html lang=\"es\" data-words='([^']*)'>")
+# A text the scripts write: t("…") or the English of a counted text in plural(n, "…", "…").
+SCRIPT_TEXT_RE = re.compile(
+    r"""(?:\bt\(|plural\(\w+(?:\.\w+)?,\s*)"((?:[^"\\]|\\.)*)"(?:,\s*"((?:[^"\\]|\\.)*)")?"""
+)
+
+
+def test_the_scripts_write_spanish_from_the_page(app: Flask, client: FlaskClient) -> None:
+    """What the scripts write (the outbox banner, reminders, the offline notice...) comes
+    from the page in its language: every text the scripts name has a Spanish entry with
+    no English in it; an English page carries no table (the scripts' own words)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = SPANISH
+    match = WORDS_RE.search(client.get("/login").get_data(as_text=True))
+    assert match, "no words for the scripts on a Spanish page"
+    table = json.loads(html.unescape(match.group(1)))
+    named: set[str] = set()
+    for script in ("app.js", "help.js", "pwa.js"):
+        source = (Path(app.static_folder or "") / "js" / script).read_text(encoding="utf-8")
+        for found in SCRIPT_TEXT_RE.finditer(re.sub(r'"\s*\+\s*"', "", source)):
+            named.update(text for text in found.groups() if text)
+    named -= set(KIND_KEYS)  # looked up by name: checked below
+    assert named, "no texts found in the scripts"
+    assert sorted(named - set(table)) == []
+    for english in (*named, *KIND_KEYS):
+        spanish = table[english]
+        assert spanish != english and not english_words(re.sub(r"\{\w+\}", "", spanish)), spanish
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert "data-words" not in client.get("/login").get_data(as_text=True)
+
+
+# Texts pwa.js chooses before it translates them: the kind of what waits (KINDS) and the
+# banner's heading.
+KIND_KEYS = (
+    "Journal entry",
+    "Check-in",
+    "Prompt answer",
+    "Questionnaire",
+    "Something you wrote",
+    "Waiting to be sent",
+    "Not sent",
+    "Sent",
+)
