@@ -153,7 +153,10 @@ def wire_domains() -> None:
         printable=measures.printed_results,
     )
     export.add_section(
-        "mood_checkins", N_("Daily check-ins"), moods.export_checkins, printable=moods.printed_checkins
+        "mood_checkins",
+        N_("Daily check-ins"),
+        moods.export_checkins,
+        printable=moods.printed_checkins,
     )
     export.add_section("drafts", N_("Unsaved drafts"), drafts.export_drafts)
     export.add_section(
@@ -166,7 +169,9 @@ def wire_domains() -> None:
         "prompt_schedules", N_("Prompt sets as scheduled"), integration_export.export_schedules
     )
     export.add_section(
-        "prompt_answer_drafts", N_("Unsaved prompt answers"), integration_export.export_answer_drafts
+        "prompt_answer_drafts",
+        N_("Unsaved prompt answers"),
+        integration_export.export_answer_drafts,
     )
     export.add_section(
         "after_effects",

@@ -308,7 +308,8 @@ def _dose(form: SessionForm) -> str | None:
         return None
     if not Decimal(0) < value <= DOSE_MAX_MG:
         form.errors["dose"] = _(
-            "Enter the dose in milligrams, more than 0 and up to %(most)s.", most=format(DOSE_MAX_MG, ",")
+            "Enter the dose in milligrams, more than 0 and up to %(most)s.",
+            most=format(DOSE_MAX_MG, ","),
         )
         return None
     return format(value.normalize(), "f")

@@ -2,7 +2,7 @@
 offline notice, copy and download buttons), in the page's language.
 
 Scripts are static files and cannot translate, so the page hands them a table on
-`<html data-words>`: each English text, with `{name}` where the script puts a value,
+`<body data-words>`: each English text, with `{name}` where the script puts a value,
 to the text in the page's language. An English page carries no table (the scripts
 show their own English); counted texts have one entry for one and one for more.
 """

@@ -224,7 +224,7 @@ def test_the_crawl_finds_english_on_english_pages(app: Flask, crawl: Crawl) -> N
     assert not english_words("Guardar. Su sesión todavía no empieza, a las 10:00 en casa.")
 
 
-WORDS_RE = re.compile(r"<html lang=\"es\" data-words='([^']*)'>")
+WORDS_RE = re.compile(r"<body[^>]* data-words='([^']*)'>")
 # A text the scripts write: t("…") or the English of a counted text in plural(n, "…", "…").
 SCRIPT_TEXT_RE = re.compile(
     r"""(?:\bt\(|plural\(\w+(?:\.\w+)?,\s*)"((?:[^"\\]|\\.)*)"(?:,\s*"((?:[^"\\]|\\.)*)")?"""
@@ -250,6 +250,9 @@ def test_the_scripts_write_spanish_from_the_page(app: Flask, client: FlaskClient
     for english in (*named, *KIND_KEYS):
         spanish = table[english]
         assert spanish != english and not english_words(re.sub(r"\{\w+\}", "", spanish)), spanish
+    # The offline page, kept by the service worker, carries the same table.
+    offline = WORDS_RE.search(client.get("/offline").get_data(as_text=True))
+    assert offline and json.loads(html.unescape(offline.group(1))) == table
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     assert "data-words" not in client.get("/login").get_data(as_text=True)
 

@@ -2,10 +2,10 @@
 (function () {
   "use strict";
 
-  // The page's words for what this script writes (<html data-words>, from
+  // The page's words for what this script writes (<body data-words>, from
   // journal/web/script_words.py): the English text is the key, `{name}` a value.
   var WORDS = (function () {
-    try { return JSON.parse(document.documentElement.getAttribute("data-words")) || {}; }
+    try { return JSON.parse(document.body.getAttribute("data-words")) || {}; }
     catch (e) { return {}; }
   }());
   function t(text, values) {
