@@ -606,8 +606,17 @@ def check_open(session: KapSession, row: PromptAnswer, now: datetime, tz: tzinfo
     if session.status == SessionStatus.CANCELLED:
         raise SessionCancelled()
     if row.due_at > now:
-        when = row.due_at.astimezone(tz).strftime("%a %-d %b at %H:%M")
-        raise NotYetDue(f"This prompt opens on {when}. It will be on your Home screen then.")
+        local = row.due_at.astimezone(tz)
+        when = gettext(
+            "%(day)s at %(time)s",
+            day=local_format(local, "EEE d MMM"),
+            time=local.strftime("%H:%M"),
+        )
+        raise NotYetDue(
+            gettext(
+                "This prompt opens on %(when)s. It will be on your Home screen then.", when=when
+            )
+        )
 
 
 def answer_seen(row: PromptAnswer) -> str:
@@ -645,8 +654,12 @@ def answer_prompt(
         )
     if len(answer) > max_chars:
         raise AnswerProblem(
-            f"This answer is {len(answer):,} characters; the limit is {max_chars:,}. "
-            "It is kept as a draft: shorten it, or move part of it to a journal entry."
+            gettext(
+                "This answer is %(length)s characters; the limit is %(most)s. It is kept as a "
+                "draft: shorten it, or move part of it to a journal entry.",
+                length=format(len(answer), ","),
+                most=format(max_chars, ","),
+            )
         )
     if seen and row.state == PromptState.ANSWERED and seen != answer_seen(row):
         raise NewerAnswer()

@@ -421,7 +421,7 @@ def _group(
     for c in inside:
         weeks.setdefault(c.day - timedelta(days=c.day.weekday()), []).append(c)
     return [
-        ((monday - first).days + 3, f"Week of {_day_label(monday)}", members)
+        ((monday - first).days + 3, _("Week of %(day)s", day=_day_label(monday)), members)
         for monday, members in sorted(weeks.items())
     ]
 
@@ -647,7 +647,9 @@ def overlay_chart(
             for o in offsets
             if day + timedelta(days=o) in by_day
         ]
-        points = tuple(Point(px(o), y(v), v, f"Day {o:+d}") for o, v in found)
+        points = tuple(
+            Point(px(o), y(v), v, _("Day %(offset)s", offset=format(o, "+d"))) for o, v in found
+        )
         lines.append(
             OverlayLine(
                 index=index,
@@ -666,7 +668,12 @@ def overlay_chart(
     average = None
     if len(days) > 1:
         avg_points = tuple(
-            Point(px(r.offset), y(r.average), r.average, f"Day {r.offset:+d}")
+            Point(
+                px(r.offset),
+                y(r.average),
+                r.average,
+                _("Day %(offset)s", offset=format(r.offset, "+d")),
+            )
             for r in rows
             if r.average is not None
         )

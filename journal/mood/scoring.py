@@ -433,7 +433,12 @@ def _check_answers(instrument: Instrument, answers: Mapping[int, int]) -> None:
     for number, value in answers.items():
         if number not in known:
             raise InvalidAnswer(
-                f"The {instrument.short_name} has no question {number}.", item_number=number
+                gettext(
+                    "The %(name)s has no question %(number)s.",
+                    name=instrument.short_name,
+                    number=number,
+                ),
+                item_number=number,
             )
         if (
             isinstance(value, bool)
@@ -441,7 +446,8 @@ def _check_answers(instrument: Instrument, answers: Mapping[int, int]) -> None:
             or not instrument.min_answer <= value <= instrument.max_answer
         ):
             raise InvalidAnswer(
-                f"Question {number} needs one of the answers shown.", item_number=number
+                gettext("Question %(number)s needs one of the answers shown.", number=number),
+                item_number=number,
             )
     missing = tuple(number for number in instrument.item_numbers if number not in answers)
     if missing:
@@ -450,9 +456,12 @@ def _check_answers(instrument: Instrument, answers: Mapping[int, int]) -> None:
 
 def _missing_message(missing: tuple[int, ...]) -> str:
     if len(missing) == 1:
-        return f"Question {missing[0]} has no answer yet."
-    listed = ", ".join(str(number) for number in missing[:-1]) + f" and {missing[-1]}"
-    return f"Questions {listed} have no answer yet."
+        return gettext("Question %(number)s has no answer yet.", number=missing[0])
+    return gettext(
+        "Questions %(numbers)s and %(last)s have no answer yet.",
+        numbers=", ".join(str(number) for number in missing[:-1]),
+        last=missing[-1],
+    )
 
 
 def load_from(directory: Path) -> None:

@@ -15,8 +15,7 @@ from typing import Final
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from journal.core.translatable import N_
-from journal.web.language import current_language
+from journal.core.translatable import N_, language
 
 
 def _counted(one: str, many: str, words: Callable[[int], str]) -> dict[str, str]:
@@ -75,7 +74,7 @@ PLAIN: Final = (
 
 
 def script_words() -> dict[str, str]:
-    if current_language() == "en":
+    if language() == "en":
         return {}
     words = {english: _(english) for english in PLAIN}
     words.update(
