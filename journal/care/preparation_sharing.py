@@ -72,8 +72,12 @@ def _open_session(record: KapSession, dek: bytes) -> Mapping[str, Any]:
 
 
 def _session_title(content: Mapping[str, Any]) -> str:
-    return gettext(
-        "Dosing session: %(route)s, %(series)s", route=content["route"], series=content["series"]
+    return str(
+        gettext(
+            "Dosing session: %(route)s, %(series)s",
+            route=content["route"],
+            series=content["series"],
+        )
     )
 
 

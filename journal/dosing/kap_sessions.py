@@ -140,16 +140,18 @@ class SessionView:
     def series_label(self) -> str:
         d = self.details
         if d.is_maintenance:
-            return _("Maintenance")
+            return str(_("Maintenance"))
         if d.series_position and d.series_total:
-            return _(
-                "Induction %(position)s of %(total)s",
-                position=d.series_position,
-                total=d.series_total,
+            return str(
+                _(
+                    "Induction %(position)s of %(total)s",
+                    position=d.series_position,
+                    total=d.series_total,
+                )
             )
         if d.series_position:
-            return _("Induction, session %(position)s", position=d.series_position)
-        return _("Induction series")
+            return str(_("Induction, session %(position)s", position=d.series_position))
+        return str(_("Induction series"))
 
     @property
     def is_home(self) -> bool:
@@ -324,12 +326,14 @@ def setting_refusal(route_key: str) -> str:
         "%(route)s is not given there.", route=route_labels(language())[route_key]
     )
     if len(allowed) == 1:
-        return _("%(reason)s Choose %(where)s.", reason=reason, where=allowed[0])
-    return _(
-        "%(reason)s Choose %(where)s or %(last)s.",
-        reason=reason,
-        where=", ".join(allowed[:-1]),
-        last=allowed[-1],
+        return str(_("%(reason)s Choose %(where)s.", reason=reason, where=allowed[0]))
+    return str(
+        _(
+            "%(reason)s Choose %(where)s or %(last)s.",
+            reason=reason,
+            where=", ".join(allowed[:-1]),
+            last=allowed[-1],
+        )
     )
 
 
@@ -440,16 +444,18 @@ def overlapping_session(
 
 def _overlap_message(clash: KapSession, udk: bytes, tz: tzinfo) -> str:
     other = read_session(clash, udk)
-    return _(
-        "You already have a session on %(when)s (%(route)s, %(series)s). Sessions need at "
-        "least 4 hours between them: choose another time, or cancel that session first.",
-        when=_(
-            "%(day)s at %(time)s",
-            day=local_format(other.starts_at.astimezone(tz), "EEE d MMM y"),
-            time=other.starts_at.astimezone(tz).strftime("%H:%M"),
-        ),
-        route=other.route_label,
-        series=other.series_label,
+    return str(
+        _(
+            "You already have a session on %(when)s (%(route)s, %(series)s). Sessions need at "
+            "least 4 hours between them: choose another time, or cancel that session first.",
+            when=_(
+                "%(day)s at %(time)s",
+                day=local_format(other.starts_at.astimezone(tz), "EEE d MMM y"),
+                time=other.starts_at.astimezone(tz).strftime("%H:%M"),
+            ),
+            route=other.route_label,
+            series=other.series_label,
+        )
     )
 
 
@@ -611,14 +617,14 @@ def describe_when(starts_at: datetime, now: datetime, tz: tzinfo) -> str:
     clock = local.strftime("%H:%M")
     if starts_at <= now:
         if local.date() == today:
-            return _("started at %(time)s", time=clock)
-        return _("started %(day)s", day=local_format(local, "EEE d MMM"))
+            return str(_("started at %(time)s", time=clock))
+        return str(_("started %(day)s", day=local_format(local, "EEE d MMM")))
     minutes = max(1, int((starts_at - now).total_seconds() // 60))
     if minutes < 60:
-        return ngettext("in %(num)d minute", "in %(num)d minutes", minutes)
+        return str(ngettext("in %(num)d minute", "in %(num)d minutes", minutes))
     days = (local.date() - today).days
     if days == 0:
-        return _("today at %(time)s", time=clock)
+        return str(_("today at %(time)s", time=clock))
     if days == 1:
-        return _("tomorrow at %(time)s", time=clock)
-    return ngettext("in %(num)d day", "in %(num)d days", days)
+        return str(_("tomorrow at %(time)s", time=clock))
+    return str(ngettext("in %(num)d day", "in %(num)d days", days))

@@ -105,8 +105,10 @@ class ChecklistStatus:
 
     @property
     def summary(self) -> str:
-        return ngettext(
-            "%(done)s of %(num)d done", "%(done)s of %(num)d done", self.total, done=self.done
+        return str(
+            ngettext(
+                "%(done)s of %(num)d done", "%(done)s of %(num)d done", self.total, done=self.done
+            )
         )
 
     @property

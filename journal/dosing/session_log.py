@@ -83,44 +83,55 @@ class LogForm:
 def missing_number(name: str) -> str:
     """The message for an empty blood-pressure field ("systolic", "diastolic", "pulse")."""
     if name == "systolic":
-        return _("Enter the top number (systolic).")
+        return str(_("Enter the top number (systolic)."))
     if name == "diastolic":
-        return _("Enter the bottom number (diastolic).")
-    return _("Enter the pulse.")
+        return str(_("Enter the bottom number (diastolic)."))
+    return str(_("Enter the pulse."))
 
 
 def not_a_number(name: str, example: int) -> str:
     if name == "systolic":
-        return _("Enter the top number (systolic) as a whole number, like %(n)s.", n=example)
+        return str(_("Enter the top number (systolic) as a whole number, like %(n)s.", n=example))
     if name == "diastolic":
-        return _("Enter the bottom number (diastolic) as a whole number, like %(n)s.", n=example)
-    return _("Enter the pulse as a whole number, like %(n)s.", n=example)
+        return str(
+            _("Enter the bottom number (diastolic) as a whole number, like %(n)s.", n=example)
+        )
+    return str(_("Enter the pulse as a whole number, like %(n)s.", n=example))
 
 
 def out_of_range(name: str, low: int, high: int, value: int) -> str:
     said = {"low": low, "high": high, "value": value}
     if name == "systolic":
-        return _(
-            "The top number (systolic) should be between %(low)s and %(high)s; %(value)s is "
-            "outside that. Check the reading and type it again.",
-            **said,
+        return str(
+            _(
+                "The top number (systolic) should be between %(low)s and %(high)s; %(value)s is "
+                "outside that. Check the reading and type it again.",
+                **said,
+            )
         )
     if name == "diastolic":
-        return _(
-            "The bottom number (diastolic) should be between %(low)s and %(high)s; %(value)s "
-            "is outside that. Check the reading and type it again.",
+        return str(
+            _(
+                "The bottom number (diastolic) should be between %(low)s and %(high)s; %(value)s "
+                "is outside that. Check the reading and type it again.",
+                **said,
+            )
+        )
+    return str(
+        _(
+            "The pulse should be between %(low)s and %(high)s; %(value)s is outside that. "
+            "Check the reading and type it again.",
             **said,
         )
-    return _(
-        "The pulse should be between %(low)s and %(high)s; %(value)s is outside that. "
-        "Check the reading and type it again.",
-        **said,
     )
 
 
 def larger_first() -> str:
-    return _(
-        "The top number (systolic) is always the larger one. Check the order and type them again."
+    return str(
+        _(
+            "The top number (systolic) is always the larger one. Check the order and type "
+            "them again."
+        )
     )
 
 

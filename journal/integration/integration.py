@@ -459,12 +459,16 @@ def session_label(starts_at: datetime, now: datetime, tz: tzinfo) -> str:
     day, today = starts_at.astimezone(tz).date(), now.astimezone(tz).date()
     days = (today - day).days
     if days <= 0:
-        return gettext("today's session")
+        return str(gettext("today's session"))
     if days == 1:
-        return gettext("yesterday's session")
+        return str(gettext("yesterday's session"))
     if days < DAYS_IN_WEEK:
-        return gettext("%(weekday)s's session", weekday=format_date(day, "EEEE", locale=language()))
-    return gettext("the session of %(day)s", day=format_date(day, "EEE d MMM", locale=language()))
+        return str(
+            gettext("%(weekday)s's session", weekday=format_date(day, "EEEE", locale=language()))
+        )
+    return str(
+        gettext("the session of %(day)s", day=format_date(day, "EEE d MMM", locale=language()))
+    )
 
 
 @dataclass(frozen=True)
@@ -478,11 +482,13 @@ class SessionCard:
 
     @property
     def headline(self) -> str:
-        return ngettext(
-            "%(num)d question from %(session)s",
-            "%(num)d questions from %(session)s",
-            len(self.prompts),
-            session=self.label,
+        return str(
+            ngettext(
+                "%(num)d question from %(session)s",
+                "%(num)d questions from %(session)s",
+                len(self.prompts),
+                session=self.label,
+            )
         )
 
 
@@ -523,11 +529,13 @@ class EndedSession:
 
     @property
     def headline(self) -> str:
-        return ngettext(
-            "%(num)d question from %(session)s",
-            "%(num)d questions from %(session)s",
-            self.questions,
-            session=self.label,
+        return str(
+            ngettext(
+                "%(num)d question from %(session)s",
+                "%(num)d questions from %(session)s",
+                self.questions,
+                session=self.label,
+            )
         )
 
 
@@ -815,12 +823,12 @@ def when_label(moment: datetime, now: datetime, tz: tzinfo) -> str:
     clock = local.strftime("%H:%M")
     days = (today - local.date()).days
     if days == 0:
-        return gettext("today at %(time)s", time=clock)
+        return str(gettext("today at %(time)s", time=clock))
     if days == 1:
-        return gettext("yesterday at %(time)s", time=clock)
+        return str(gettext("yesterday at %(time)s", time=clock))
     if days == -1:
-        return gettext("tomorrow at %(time)s", time=clock)
-    return gettext("%(day)s at %(time)s", day=local_format(local, "EEE d MMM"), time=clock)
+        return str(gettext("tomorrow at %(time)s", time=clock))
+    return str(gettext("%(day)s at %(time)s", day=local_format(local, "EEE d MMM"), time=clock))
 
 
 # -- sharing ---------------------------------------------------------------------------

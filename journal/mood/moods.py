@@ -519,7 +519,7 @@ def _open_shared(checkin: CheckIn, dek: bytes) -> Mapping[str, Any]:
 
 def _title(content: Mapping[str, Any]) -> str:
     day: date = content["day"]
-    return _("Check-in for %(day)s", day=format_date(day, "EEE d MMM y"))
+    return str(_("Check-in for %(day)s", day=format_date(day, "EEE d MMM y")))
 
 
 SHARE_ADAPTER = replace(

@@ -120,12 +120,14 @@ class ResponseRule:
     @property
     def words(self) -> str:
         if self.kind == "drop_points":
-            return gettext(
-                "a drop of %(points)s points or more from the baseline", points=self.value
+            return str(
+                gettext("a drop of %(points)s points or more from the baseline", points=self.value)
             )
         if self.value == 50:
-            return gettext("a drop of half or more from the baseline")
-        return gettext("a drop of %(percent)s %% or more from the baseline", percent=self.value)
+            return str(gettext("a drop of half or more from the baseline"))
+        return str(
+            gettext("a drop of %(percent)s %% or more from the baseline", percent=self.value)
+        )
 
 
 class UnknownInstrument(LookupError):
@@ -456,11 +458,13 @@ def _check_answers(instrument: Instrument, answers: Mapping[int, int]) -> None:
 
 def _missing_message(missing: tuple[int, ...]) -> str:
     if len(missing) == 1:
-        return gettext("Question %(number)s has no answer yet.", number=missing[0])
-    return gettext(
-        "Questions %(numbers)s and %(last)s have no answer yet.",
-        numbers=", ".join(str(number) for number in missing[:-1]),
-        last=missing[-1],
+        return str(gettext("Question %(number)s has no answer yet.", number=missing[0]))
+    return str(
+        gettext(
+            "Questions %(numbers)s and %(last)s have no answer yet.",
+            numbers=", ".join(str(number) for number in missing[:-1]),
+            last=missing[-1],
+        )
     )
 
 
