@@ -84,8 +84,10 @@ ENGLISH_ONLY_WORDS = frozenset(_ENGLISH_ONLY.split())
 def english_words(text: str) -> list[str]:
     """The English-only words of a page's text, each with the words around it."""
     found = []
-    for match in re.finditer(r"[^\W\d_]+", text):
-        if match.group().lower() in ENGLISH_ONLY_WORDS:
+    # Whole words only (a code like "V7ON" holds no word), and not in capitals (codes,
+    # keys and abbreviations).
+    for match in re.finditer(r"(?<!\w)[^\W\d_]+(?!\w)", text):
+        if not match.group().isupper() and match.group().lower() in ENGLISH_ONLY_WORDS:
             found.append(text[max(0, match.start() - 40) : match.end() + 40])
     return found
 
