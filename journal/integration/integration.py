@@ -65,28 +65,30 @@ class PromptError(ValueError):
     """The prompt cannot be answered, skipped or snoozed now; the message says why."""
 
     status = 409
-    title = "Not possible right now"
+    title = N_("Not possible right now")
 
 
 class SessionCancelled(PromptError):
-    title = "This session was cancelled"
+    title = N_("This session was cancelled")
 
     def __init__(self) -> None:
         super().__init__(
-            "This session was cancelled, so it has no prompts to answer. "
-            "Your journal is always open for anything you want to write."
+            gettext(
+                "This session was cancelled, so it has no prompts to answer. "
+                "Your journal is always open for anything you want to write."
+            )
         )
 
 
 class NotYetDue(PromptError):
-    title = "Not open yet"
+    title = N_("Not open yet")
 
 
 class AnswerProblem(PromptError):
     """What was sent cannot be saved as an answer (kept as a draft instead)."""
 
     status = 422
-    title = "Not saved as an answer"
+    title = N_("Not saved as an answer")
 
 
 class NewerAnswer(PromptError):
@@ -94,13 +96,15 @@ class NewerAnswer(PromptError):
     written in was opened: another device, another tab, or the outbox of this one.
     The older text must not silently replace the newer one (kept as a draft instead)."""
 
-    title = "A newer answer was saved"
+    title = N_("A newer answer was saved")
 
     def __init__(self) -> None:
         super().__init__(
-            "This prompt was answered again after you opened this page (on another "
-            "device, or from what this phone kept offline). What you wrote here is kept "
-            "as a draft and shown below: save it again to replace the saved answer."
+            gettext(
+                "This prompt was answered again after you opened this page (on another "
+                "device, or from what this phone kept offline). What you wrote here is kept "
+                "as a draft and shown below: save it again to replace the saved answer."
+            )
         )
 
 
@@ -657,8 +661,10 @@ def answer_prompt(
     answer = text.rstrip()
     if not answer.strip():
         raise AnswerProblem(
-            "There is nothing to save as an answer yet, so it is kept as a draft. "
-            "Write a word or two, or skip this prompt."
+            gettext(
+                "There is nothing to save as an answer yet, so it is kept as a draft. "
+                "Write a word or two, or skip this prompt."
+            )
         )
     if len(answer) > max_chars:
         raise AnswerProblem(
@@ -688,7 +694,7 @@ def answer_prompt(
 def skip_prompt(session: KapSession, row: PromptAnswer, now: datetime, tz: tzinfo) -> None:
     check_open(session, row, now, tz)
     if row.state == PromptState.ANSWERED:
-        raise PromptError("You already answered this prompt, so there is nothing to skip.")
+        raise PromptError(gettext("You already answered this prompt, so there is nothing to skip."))
     row.state = PromptState.SKIPPED
     row.snoozed_until = None
     db.session.commit()
@@ -712,11 +718,12 @@ def snooze_prompt(
     check_open(session, row, now, tz)
     if row.state != PromptState.OPEN:
         raise PromptError(
-            "Only an open prompt can be put off: this one is already "
-            + ("answered." if row.state == PromptState.ANSWERED else "skipped.")
+            gettext("Only an open prompt can be put off: this one is already answered.")
+            if row.state == PromptState.ANSWERED
+            else gettext("Only an open prompt can be put off: this one is already skipped.")
         )
     if choice not in SNOOZE_CHOICES:
-        raise AnswerProblem("Choose when to be reminded: in 3 hours, or tomorrow morning.")
+        raise AnswerProblem(gettext("Choose when to be reminded: in 3 hours, or tomorrow morning."))
     until = snooze_target(choice, now, tz)
     row.snoozed_until = until
     row.closes_at = max(row.closes_at, until + SNOOZED_SHOWN_FOR)

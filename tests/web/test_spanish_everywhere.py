@@ -269,3 +269,48 @@ KIND_KEYS = (
     "Not sent",
     "Sent",
 )
+
+
+def test_refused_forms_explain_in_spanish(app: Flask, client: FlaskClient) -> None:
+    """The messages a service writes about a form (a session, a log line, an
+    intention, an after-effect, a questionnaire answer), and the notice once one is
+    taken, reach a Spanish page in Spanish."""
+    from tests.web.integ_helpers import add_after_effect, log_done_session
+    from tests.web.prep_helpers import (
+        in_hours,
+        local_fields,
+        plan_session,
+        post_session,
+        session_form,
+    )
+
+    make_user(app, ADA)
+    login(client, ADA)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = SPANISH
+    planned = plan_session(client, in_hours(30), route="oral", setting="home")
+    done = log_done_session(client, hours_ago=5)
+    token = csrf_token(client, "/sessions/new")
+    refused = [
+        post_session(client, date="", time="25:99", dose="mucho", series_position="x"),
+        post_session(client, date="2030-01-01", time="10:00", series_position="7"),
+        client.post(
+            f"/sessions/{planned}/log",
+            data={"kind": "reading", "systolic": "80", "diastolic": "90", "csrf_token": token},
+        ),
+        client.post(f"/sessions/{planned}/intention", data={"text": "", "csrf_token": token}),
+        add_after_effect(client, done, kind="blood_pressure", systolic="999", date="x", time="y"),
+        add_after_effect(client, done, kind="other", severity="mild", description=""),
+        add_after_effect(client, planned, kind="nausea", severity="mild"),
+        client.post("/mood/measures/phq9", data={"csrf_token": token, "q1": "7"}),
+        # ...and what it says once a form is taken (the notice on the next page).
+        client.post(
+            "/sessions/",
+            data={**session_form(**local_fields(in_hours(80), "UTC")), "csrf_token": token},
+            follow_redirects=True,
+        ),
+    ]
+    assert "Sesión planificada." in words(refused[-1])
+    for number, response in enumerate(refused):
+        assert response.status_code in (200, 400, 409, 422), (number, response.status_code)
+        text = words(response)
+        assert not english_leaks(text) and not english_words(text), english_words(text)
