@@ -16,9 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import gettext
 
 from journal import jobs
-from journal.accounts import account_mail, auth_sessions
+from journal.accounts import account_mail, audit, auth_sessions
 from journal.accounts import two_factor as two_factor_service
 from journal.accounts.views import auth, security, settings, step_up, two_factor
 from journal.admin.views import admin, welcome
@@ -89,6 +90,9 @@ def wire_domains() -> None:
         after_effects.SHARE_CATEGORY,
     ):
         shareable.register_category(category)
+    # The security log names a whole category by its label, not its key.
+    for action in ("share.category_enabled", "share.category_disabled"):
+        audit.describe_detail(action, _category_words)
 
     # The therapist's patients list and brief.
     brief.register_brief_section(
@@ -131,47 +135,52 @@ def wire_domains() -> None:
         search.register_source(kind)
 
     # "Your data": the sections of the export, in the order it shows them.
-    export.add_section("security_log", "Security log", export.security_log)
+    export.add_section("security_log", N_("Security log"), export.security_log)
     export.add_section(
-        "entries", "Journal entries", entries.export_entries, printable=entries.printed_entries
+        "entries", N_("Journal entries"), entries.export_entries, printable=entries.printed_entries
     )
-    export.add_section("care_team", "Care team", care_team.export_care_team)
+    export.add_section("care_team", N_("Care team"), care_team.export_care_team)
     export.add_section(
         "dosing_sessions",
-        "Dosing sessions",
+        N_("Dosing sessions"),
         preparation.export_sessions,
         printable=preparation.printed_sessions,
     )
     export.add_section(
         "measure_results",
-        "Questionnaires",
+        N_("Questionnaires"),
         measures.export_results,
         printable=measures.printed_results,
     )
     export.add_section(
-        "mood_checkins", "Daily check-ins", moods.export_checkins, printable=moods.printed_checkins
+        "mood_checkins",
+        N_("Daily check-ins"),
+        moods.export_checkins,
+        printable=moods.printed_checkins,
     )
-    export.add_section("drafts", "Unsaved drafts", drafts.export_drafts)
+    export.add_section("drafts", N_("Unsaved drafts"), drafts.export_drafts)
     export.add_section(
         "prompt_answers",
-        "Integration prompts",
+        N_("Integration prompts"),
         integration.export_prompts,
         printable=integration_export.printed_answers,
     )
     export.add_section(
-        "prompt_schedules", "Prompt sets as scheduled", integration_export.export_schedules
+        "prompt_schedules", N_("Prompt sets as scheduled"), integration_export.export_schedules
     )
     export.add_section(
-        "prompt_answer_drafts", "Unsaved prompt answers", integration_export.export_answer_drafts
+        "prompt_answer_drafts",
+        N_("Unsaved prompt answers"),
+        integration_export.export_answer_drafts,
     )
     export.add_section(
         "after_effects",
-        "After-effects",
+        N_("After-effects"),
         after_effects.export_after_effects,
         printable=integration_export.printed_after_effects,
     )
     export.add_section(
-        "self_check", "Talk-to-your-provider self-check", self_check.export_self_check
+        "self_check", N_("Talk-to-your-provider self-check"), self_check.export_self_check
     )
     export.add_section("safety_plan", "Safety plan", safety_plans.export_plan)
     export.add_section("reminders", "Reminders", reminders_service.export_preferences)
@@ -200,17 +209,18 @@ def wire_domains() -> None:
     reminders_service.add_source(
         reminder_sources.QUESTIONNAIRES,
         reminder_sources.questionnaires_due,
-        label=f"When questionnaires are due ({_reminded_names()})",
+        label=N_("When questionnaires are due (%(names)s)"),
+        names=[i.short_name for i in scoring.instruments() if i.reminded],
     )
     reminders_service.add_source(
         reminder_sources.SESSION,
         reminder_sources.session_due,
-        label="Before a dosing session: the day before and two hours before",
+        label=N_("Before a dosing session: the day before and two hours before"),
     )
     reminders_service.add_source(
         reminder_sources.PROMPTS,
         reminder_sources.prompts_due,
-        label="When integration prompts are due",
+        label=N_("When integration prompts are due"),
     )
 
     # The job queue (journal/jobs): what can be queued by name, and what runs on a
@@ -226,9 +236,9 @@ def wire_domains() -> None:
     jobs.register_periodic(safety_signals.SWEEP_JOB, safety_signals.sweep, every_minutes=5)
 
 
-def _reminded_names() -> str:
-    names = [i.short_name for i in scoring.instruments() if i.reminded]
-    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+def _category_words(key: str) -> str:
+    category = shareable.CATEGORIES.get(key)
+    return str(gettext(category.label)) if category else key
 
 
 def register_blueprints(app: Flask) -> None:

@@ -8,6 +8,7 @@ one missing still shows, in words made from the action's name.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,6 +84,27 @@ def label(action: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+# How a stored detail reads in the log, by action (the detail itself stays as stored:
+# an id, a role, a category's key). Registered in wiring.py for other domains' keys.
+DETAIL_WORDS: dict[str, Callable[[str], str]] = {
+    "account.created": lambda role: str(gettext(ROLE_WORDS.get(role, role))),
+}
+ROLE_WORDS: dict[str, str] = {
+    "patient": N_("patient"),
+    "therapist": N_("therapist"),
+    "admin": N_("administrator"),
+}
+
+
+def describe_detail(action: str, words: Callable[[str], str]) -> None:
+    DETAIL_WORDS[action] = words
+
+
+def shown_detail(action: str, detail: str) -> str:
+    words = DETAIL_WORDS.get(action)
+    return words(detail) if words and detail else detail
+
+
 def record(user_id: uuid.UUID | None, action: str, detail: str = "") -> None:
     db.session.add(AuditEvent(user_id=user_id, action=action, detail=detail[:200]))
 
@@ -117,7 +139,12 @@ def events_of(user_id: uuid.UUID, page: int = 1, per_page: int = 50) -> EventPag
         .offset((page - 1) * per_page)
     )
     return EventPage(
-        [EventView(e.at, e.action, label(e.action), e.detail) for e in rows], page, pages
+        [
+            EventView(e.at, e.action, label(e.action), shown_detail(e.action, e.detail))
+            for e in rows
+        ],
+        page,
+        pages,
     )
 
 

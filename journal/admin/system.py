@@ -12,6 +12,7 @@ from pathlib import Path
 
 from journal import jobs
 from journal.content import CONTENT_DIR
+from journal.core.translatable import N_
 from journal.models.jobs import FailedJob
 
 HASH_CHARS = 12
@@ -52,14 +53,14 @@ def _versioned(kind: str, folder: Path) -> list[ContentFile]:
 
 
 def content_versions(crisis_region: str, content_dir: Path = CONTENT_DIR) -> list[ContentFile]:
-    files = _versioned("Preparation checklist", content_dir / "checklists")
-    files += _versioned("Integration prompts", content_dir / "prompts")
+    files = _versioned(N_("Preparation checklist"), content_dir / "checklists")
+    files += _versioned(N_("Integration prompts"), content_dir / "prompts")
     for path in sorted((content_dir / "crisis").glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
         region = str(doc.get("region", path.stem))
         files.append(
             ContentFile(
-                "Crisis lines",
+                N_("Crisis lines"),
                 path.name,
                 region,
                 str(doc.get("version", "")),

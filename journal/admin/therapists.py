@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
 from journal.accounts import account_mail, accounts, audit
@@ -136,7 +137,7 @@ def invite(admin: User, raw_email: str) -> str:
         raise AdminError(str(exc)) from exc
     existing = accounts.user_by_email(email)
     if existing is not None:
-        raise AdminError("This address already has a Fresh Tracks account.")
+        raise AdminError(_("This address already has a Fresh Tracks account."))
     audit.record(admin.id, "admin.therapist_invited")
     db.session.commit()
     account_mail.request_therapist_invitation(email)
@@ -170,7 +171,7 @@ def deactivate(admin: User, target: User) -> int:
     with each patient's key when they next sign in: `sharing.settle_link_endings`).
     Returns how many patients were linked. Doing it twice changes nothing more."""
     if target.role != Role.THERAPIST:
-        raise AdminError("Only a therapist's account can be closed here.")
+        raise AdminError(_("Only a therapist's account can be closed here."))
     if target.deactivated_at is not None:
         return 0
     target.deactivated_at = utcnow()

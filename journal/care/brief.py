@@ -31,6 +31,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, func, or_, select
 
 from journal.care import access, access_log, care, sharing, summaries
@@ -40,6 +42,7 @@ from journal.core import crypto
 from journal.core.database import rows_kept_on_commit
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
+from journal.core.translatable import N_, local_format
 from journal.dosing import kap_sessions
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.sharing import CareLink, CaseloadSummary, Share
@@ -151,7 +154,7 @@ class BriefGroup:
     patient_time: str | None = None
 
 
-BEFORE_FIRST_SESSION = "Before the first session"
+BEFORE_FIRST_SESSION = N_("Before the first session")
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -202,18 +205,22 @@ def group_by_session(
         theirs = heading.starts_at.astimezone(patient_tz)
         groups.append(
             BriefGroup(
-                title=f"Session on {local:%a %-d %b %Y, %H:%M}",
+                title=_("Session on %(day)s", day=local_format(local, "EEE d MMM y, HH:mm")),
                 items=grouped[sid],
                 session=heading,
                 patient_time=(
-                    f"{theirs:%a %-d %b, %H:%M} for the patient ({patient_zone})"
+                    _(
+                        "%(day)s for the patient (%(zone)s)",
+                        day=local_format(theirs, "EEE d MMM, HH:mm"),
+                        zone=patient_zone,
+                    )
                     if theirs.utcoffset() != local.utcoffset()
                     else None
                 ),
             )
         )
     if None in grouped:
-        groups.append(BriefGroup(BEFORE_FIRST_SESSION, grouped[None]))
+        groups.append(BriefGroup(_(BEFORE_FIRST_SESSION), grouped[None]))
     return groups
 
 
@@ -559,6 +566,35 @@ class Brief:
                 if self.since is None or entry.share.created_at >= self.since:
                     counts[entry.item.label] = counts.get(entry.item.label, 0) + 1
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    @property
+    def new_by_kind_words(self) -> list[str]:
+        """`new_by_kind` in words of the page's language: "2 journal entries"."""
+        return [counted(label, n) for label, n in self.new_by_kind]
+
+
+def counted(label: str, n: int) -> str:
+    """A number of shared records of one kind (a share adapter's label), in words."""
+    words = _COUNTED.get(label)
+    return words(n) if words else f"{n} {_(label).lower()}"
+
+
+_COUNTED: Final[dict[str, Callable[[int], str]]] = {
+    "Journal entry": lambda n: ngettext("%(num)d journal entry", "%(num)d journal entries", n),
+    "Questionnaire result": lambda n: ngettext(
+        "%(num)d questionnaire result", "%(num)d questionnaire results", n
+    ),
+    "Mood check-in": lambda n: ngettext("%(num)d mood check-in", "%(num)d mood check-ins", n),
+    "Integration prompt": lambda n: ngettext(
+        "%(num)d integration prompt", "%(num)d integration prompts", n
+    ),
+    "After-effect": lambda n: ngettext("%(num)d after-effect", "%(num)d after-effects", n),
+    "Dosing session": lambda n: ngettext("%(num)d dosing session", "%(num)d dosing sessions", n),
+    "Intention": lambda n: ngettext("%(num)d intention", "%(num)d intentions", n),
+    "Preparation checklist": lambda n: ngettext(
+        "%(num)d preparation checklist", "%(num)d preparation checklists", n
+    ),
+}
 
 
 # The record types a brief needs only recently (shared since the last appointment,

@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from flask_babel import gettext, ngettext
+
 from journal.care import brief, shareable
 from journal.care.shareable import Category
 from journal.core import records
@@ -71,7 +73,13 @@ def _open_session(record: KapSession, dek: bytes) -> Mapping[str, Any]:
 
 
 def _session_title(content: Mapping[str, Any]) -> str:
-    return f"Dosing session: {content['route']}, {content['series']}"
+    return str(
+        gettext(
+            "Dosing session: %(route)s, %(series)s",
+            route=content["route"],
+            series=content["series"],
+        )
+    )
 
 
 SESSION_ADAPTER: Final = dataclasses.replace(
@@ -110,7 +118,9 @@ INTENTION_ADAPTER: Final = dataclasses.replace(
         intentions.TABLE,
         N_("Intention"),
         occurred_at=lambda record: record.updated_at,
-        title_of=lambda content: f"Intention: {_shorten(str(content['text']))}",
+        title_of=lambda content: gettext(
+            "Intention: %(text)s", text=_shorten(str(content["text"]))
+        ),
     ),
     open_with_dek=_open_intention,
 )
@@ -150,7 +160,12 @@ def checklist_view(
         "sitter_summary": sitter.summary if sitter.total else None,
         "items": items,
         "over": over,
-        "outcome": f"{patient.done} of {patient.total} ticked",
+        "outcome": ngettext(
+            "%(done)s of %(num)d ticked",
+            "%(done)s of %(num)d ticked",
+            patient.total,
+            done=patient.done,
+        ),
     }
 
 
@@ -168,7 +183,9 @@ CHECKLIST_ADAPTER: Final = dataclasses.replace(
         Checklist,
         checklists.TABLE,
         N_("Preparation checklist"),
-        title_of=lambda content: f"Preparation checklist: {content['summary']}",
+        title_of=lambda content: gettext(
+            "Preparation checklist: %(summary)s", summary=content["summary"]
+        ),
         verb="made",
     ),
     open_with_dek=_open_checklist,

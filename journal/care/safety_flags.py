@@ -37,6 +37,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from journal.accounts import audit
@@ -132,7 +133,9 @@ def acknowledgements(
 def clean_note(raw: str | None) -> str:
     note = " ".join((raw or "").split())
     if len(note) > NOTE_MAX_CHARS:
-        raise NoteTooLong(f"Keep the note to {NOTE_MAX_CHARS} characters or fewer.")
+        raise NoteTooLong(
+            gettext("Keep the note to %(most)s characters or fewer.", most=NOTE_MAX_CHARS)
+        )
     return note
 
 

@@ -6,7 +6,28 @@ they stay English in what is stored and exported, and the page translates them w
 `_()` when it shows them.
 """
 
+from __future__ import annotations
+
+from datetime import datetime
+
+import flask_babel
+from babel.dates import format_datetime
+from flask import has_app_context
+
 
 def N_(message: str) -> str:
     """Return `message` unchanged; its only job is to be found by the extractor."""
     return message
+
+
+def language() -> str:
+    """The language code of the page being made ("en", "es"); "en" outside a request
+    (jobs build their words under `flask_babel.force_locale`, which this follows)."""
+    locale = flask_babel.get_locale() if has_app_context() else None
+    return locale.language if locale is not None else "en"
+
+
+def local_format(moment: datetime, pattern: str) -> str:
+    """An aware datetime in its own zone, as the page's language writes it (a Babel
+    pattern: "EEE d MMM y, HH:mm" is "Fri 4 Dec 2026, 10:00" and "vie 4 dic 2026, 10:00")."""
+    return format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=language())

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal.content import IntentionQuestion, load_intention_questions
@@ -45,11 +46,13 @@ class IntentionForm:
         # One sentence: line breaks from a phone keyboard's "return" are dropped.
         form = cls(text=" ".join(str(posted.get("text", "") or "").split()))
         if not form.text:
-            form.errors["text"] = "Write your intention in a sentence before saving."
+            form.errors["text"] = _("Write your intention in a sentence before saving.")
         elif len(form.text) > TEXT_MAX:
-            form.errors["text"] = (
-                f"Your intention is {len(form.text):,} characters; keep it under {TEXT_MAX}. "
-                "One sentence is enough."
+            form.errors["text"] = _(
+                "Your intention is %(length)s characters; keep it under %(most)s. One "
+                "sentence is enough.",
+                length=format(len(form.text), ","),
+                most=TEXT_MAX,
             )
         return form
 

@@ -16,12 +16,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Select, select
 
-from journal.content import ROUTE_LABELS, ROUTES, SETTING_LABELS, SETTINGS
+from journal.content import ROUTES, SETTING_LABELS, SETTINGS, route_labels, setting_labels
 from journal.content import route as route_entry
 from journal.core import forms, records
 from journal.core.extensions import db
+from journal.core.translatable import language, local_format
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.users import User
 
@@ -127,22 +130,28 @@ class SessionView:
 
     @property
     def route_label(self) -> str:
-        return ROUTE_LABELS[self.details.route]
+        return route_labels(language())[self.details.route]
 
     @property
     def setting_label(self) -> str:
-        return SETTING_LABELS[self.details.setting]
+        return setting_labels(language())[self.details.setting]
 
     @property
     def series_label(self) -> str:
         d = self.details
         if d.is_maintenance:
-            return "Maintenance"
+            return str(_("Maintenance"))
         if d.series_position and d.series_total:
-            return f"Induction {d.series_position} of {d.series_total}"
+            return str(
+                _(
+                    "Induction %(position)s of %(total)s",
+                    position=d.series_position,
+                    total=d.series_total,
+                )
+            )
         if d.series_position:
-            return f"Induction, session {d.series_position}"
-        return "Induction series"
+            return str(_("Induction, session %(position)s", position=d.series_position))
+        return str(_("Induction series"))
 
     @property
     def is_home(self) -> bool:
@@ -230,8 +239,12 @@ def local_to_utc(day: date, clock: time, tz: tzinfo) -> datetime:
     moment = local.astimezone(UTC)
     if moment.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise ValueError(
-            f"{clock.strftime('%H:%M')} does not exist on {day.strftime('%-d %b %Y')}: "
-            "the clocks go forward that night. Choose a time an hour later."
+            _(
+                "%(time)s does not exist on %(day)s: the clocks go forward that night. "
+                "Choose a time an hour later.",
+                time=clock.strftime("%H:%M"),
+                day=local_format(local.replace(fold=0), "d MMM y"),
+            )
         )
     return moment
 
@@ -240,19 +253,19 @@ def _parse_when(form: SessionForm, tz: tzinfo) -> datetime | None:
     day: date | None = None
     clock: time | None = None
     if not form.date:
-        form.errors["date"] = "Enter the date of the session."
+        form.errors["date"] = _("Enter the date of the session.")
     else:
         try:
             day = date.fromisoformat(form.date)
         except ValueError:
-            form.errors["date"] = "Enter the date as year-month-day, for example 2026-03-14."
+            form.errors["date"] = _("Enter the date as year-month-day, for example 2026-03-14.")
     if not form.time:
-        form.errors["time"] = "Enter the time the session starts."
+        form.errors["time"] = _("Enter the time the session starts.")
     else:
         try:
             clock = time.fromisoformat(form.time)
         except ValueError:
-            form.errors["time"] = "Enter the time as hours:minutes, for example 09:30."
+            form.errors["time"] = _("Enter the time as hours:minutes, for example 09:30.")
     if day is None or clock is None:
         return None
     try:
@@ -262,16 +275,24 @@ def _parse_when(form: SessionForm, tz: tzinfo) -> datetime | None:
         return None
 
 
-def _whole_number(form: SessionForm, name: str, label: str) -> int | None:
+def _whole_number(form: SessionForm, name: str) -> int | None:
     raw: str = getattr(form, name)
     if not raw:
         return None
     if not raw.isdigit():
-        form.errors[name] = f"Enter the {label} as a whole number, like 3."
+        form.errors[name] = (
+            _("Enter the session number as a whole number, like 3.")
+            if name == "series_position"
+            else _("Enter the number of sessions as a whole number, like 6.")
+        )
         return None
     value = int(raw)
     if not 1 <= value <= SERIES_MAX:
-        form.errors[name] = f"The {label} should be between 1 and {SERIES_MAX}."
+        form.errors[name] = (
+            _("The session number should be between 1 and %(most)s.", most=SERIES_MAX)
+            if name == "series_position"
+            else _("The number of sessions should be between 1 and %(most)s.", most=SERIES_MAX)
+        )
         return None
     return value
 
@@ -285,11 +306,12 @@ def _dose(form: SessionForm) -> str | None:
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():
-        form.errors["dose"] = "Enter the dose as a number of milligrams, like 56 or 0.5."
+        form.errors["dose"] = _("Enter the dose as a number of milligrams, like 56 or 0.5.")
         return None
     if not Decimal(0) < value <= DOSE_MAX_MG:
-        form.errors["dose"] = (
-            f"Enter the dose in milligrams, more than 0 and up to {DOSE_MAX_MG:,}."
+        form.errors["dose"] = _(
+            "Enter the dose in milligrams, more than 0 and up to %(most)s.",
+            most=format(DOSE_MAX_MG, ","),
         )
         return None
     return format(value.normalize(), "f")
@@ -298,9 +320,21 @@ def _dose(form: SessionForm) -> str | None:
 def setting_refusal(route_key: str) -> str:
     """The plain message for a setting the route's label does not allow."""
     entry = route_entry(route_key)
-    where = " or ".join(SETTING_LABELS[s].lower() for s in entry.settings)
-    reason = entry.settings_reason or f"{entry.label} is not given there."
-    return f"{reason} Choose {where}."
+    labels = setting_labels(language())
+    allowed = [labels[s].lower() for s in entry.settings if s in SETTING_LABELS]
+    reason = route_entry(route_key, language()).settings_reason or _(
+        "%(route)s is not given there.", route=route_labels(language())[route_key]
+    )
+    if len(allowed) == 1:
+        return str(_("%(reason)s Choose %(where)s.", reason=reason, where=allowed[0]))
+    return str(
+        _(
+            "%(reason)s Choose %(where)s or %(last)s.",
+            reason=reason,
+            where=", ".join(allowed[:-1]),
+            last=allowed[-1],
+        )
+    )
 
 
 def _setting_allowed(form: SessionForm, existing: KapSession | None, udk: bytes) -> bool:
@@ -331,41 +365,48 @@ def check_form(
     starts_at = _parse_when(form, tz)
     status = existing.status.value if existing is not None else form.status
     if status not in (SessionStatus.PLANNED.value, SessionStatus.DONE.value):
-        form.errors["status"] = "Choose whether the session is coming up or already happened."
+        form.errors["status"] = _("Choose whether the session is coming up or already happened.")
     if form.route not in ROUTES:
-        form.errors["route"] = "Choose how the medicine is given."
+        form.errors["route"] = _("Choose how the medicine is given.")
     if form.setting not in SETTINGS:
-        form.errors["setting"] = "Choose where the session takes place."
+        form.errors["setting"] = _("Choose where the session takes place.")
     elif form.route in ROUTES and not _setting_allowed(form, existing, udk):
         form.errors["setting"] = setting_refusal(form.route)
     if form.series not in SERIES:
-        form.errors["series"] = "Choose induction or maintenance."
-    position = _whole_number(form, "series_position", "session number")
-    total = _whole_number(form, "series_total", "number of sessions")
+        form.errors["series"] = _("Choose induction or maintenance.")
+    position = _whole_number(form, "series_position")
+    total = _whole_number(form, "series_total")
     if form.series == "maintenance":
         position = total = None
     elif position and total and position > total:
-        form.errors["series_position"] = (
-            f"Session {position} of {total} cannot be: the number is larger than the total."
+        form.errors["series_position"] = _(
+            "Session %(position)s of %(total)s cannot be: the number is larger than the total.",
+            position=position,
+            total=total,
         )
     dose = _dose(form)
     if len(form.notes) > NOTES_MAX:
-        form.errors["notes"] = (
-            f"The notes are {len(form.notes):,} characters; keep them under {NOTES_MAX:,}."
+        form.errors["notes"] = _(
+            "The notes are %(length)s characters; keep them under %(most)s.",
+            length=format(len(form.notes), ","),
+            most=format(NOTES_MAX, ","),
         )
     if starts_at is not None:
         moved = existing is None or starts_at != existing.starts_at
         if status == SessionStatus.PLANNED.value and moved and starts_at <= now:
             form.errors["date"] = (
-                "That time has already passed. A past session can be logged as done: "
-                + (
+                _(
+                    "That time has already passed. A past session can be logged as done: "
                     "choose “It already happened”, or change the date."
-                    if existing is None
-                    else "keep its time and use “Mark done”, or choose a time still to come."
+                )
+                if existing is None
+                else _(
+                    "That time has already passed. A past session can be logged as done: "
+                    "keep its time and use “Mark done”, or choose a time still to come."
                 )
             )
         elif status == SessionStatus.DONE.value and starts_at > now:
-            form.errors["date"] = (
+            form.errors["date"] = _(
                 "That time is still to come. Choose “Coming up” to plan it, or change the date."
             )
         else:
@@ -403,11 +444,18 @@ def overlapping_session(
 
 def _overlap_message(clash: KapSession, udk: bytes, tz: tzinfo) -> str:
     other = read_session(clash, udk)
-    when = other.starts_at.astimezone(tz).strftime("%a %-d %b %Y at %H:%M")
-    return (
-        f"You already have a session on {when} ({other.route_label}, {other.series_label}). "
-        "Sessions need at least 4 hours between them: choose another time, "
-        "or cancel that session first."
+    return str(
+        _(
+            "You already have a session on %(when)s (%(route)s, %(series)s). Sessions need at "
+            "least 4 hours between them: choose another time, or cancel that session first.",
+            when=_(
+                "%(day)s at %(time)s",
+                day=local_format(other.starts_at.astimezone(tz), "EEE d MMM y"),
+                time=other.starts_at.astimezone(tz).strftime("%H:%M"),
+            ),
+            route=other.route_label,
+            series=other.series_label,
+        )
     )
 
 
@@ -447,7 +495,7 @@ def update_session(session: KapSession, udk: bytes, form: SessionForm) -> None:
 
 def cancel_session(session: KapSession, udk: bytes | None = None) -> None:
     if session.status != SessionStatus.PLANNED:
-        raise SessionError("Only a session that is still coming up can be cancelled.")
+        raise SessionError(_("Only a session that is still coming up can be cancelled."))
     session.status = SessionStatus.CANCELLED
     if udk is not None:
         renumber_series(session.user_id, udk)
@@ -486,10 +534,10 @@ def mark_done(session: KapSession, udk: bytes, now: datetime, language: str | No
     """Mark the session done and run the done hooks (its integration prompts are
     scheduled), in one commit."""
     if session.status == SessionStatus.CANCELLED:
-        raise SessionError("This session was cancelled, so it cannot be marked done.")
+        raise SessionError(_("This session was cancelled, so it cannot be marked done."))
     if session.starts_at > now:
         raise SessionError(
-            "This session is still to come. You can mark it done once it has started."
+            _("This session is still to come. You can mark it done once it has started.")
         )
     session.status = SessionStatus.DONE
     _after_done(session, udk, now, language)
@@ -568,13 +616,15 @@ def describe_when(starts_at: datetime, now: datetime, tz: tzinfo) -> str:
     local, today = starts_at.astimezone(tz), now.astimezone(tz).date()
     clock = local.strftime("%H:%M")
     if starts_at <= now:
-        return f"started at {clock}" if local.date() == today else f"started {local:%a %-d %b}"
-    minutes = int((starts_at - now).total_seconds() // 60)
+        if local.date() == today:
+            return str(_("started at %(time)s", time=clock))
+        return str(_("started %(day)s", day=local_format(local, "EEE d MMM")))
+    minutes = max(1, int((starts_at - now).total_seconds() // 60))
     if minutes < 60:
-        return "in 1 minute" if minutes <= 1 else f"in {minutes} minutes"
+        return str(ngettext("in %(num)d minute", "in %(num)d minutes", minutes))
     days = (local.date() - today).days
     if days == 0:
-        return f"today at {clock}"
+        return str(_("today at %(time)s", time=clock))
     if days == 1:
-        return f"tomorrow at {clock}"
-    return f"in {days} days"
+        return str(_("tomorrow at %(time)s", time=clock))
+    return str(ngettext("in %(num)d day", "in %(num)d days", days))

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final, Literal
 
+from flask_babel import ngettext
+
 from journal.content import (
     ROUTES,
     SETTINGS,
@@ -103,7 +105,11 @@ class ChecklistStatus:
 
     @property
     def summary(self) -> str:
-        return f"{self.done} of {self.total} done"
+        return str(
+            ngettext(
+                "%(done)s of %(num)d done", "%(done)s of %(num)d done", self.total, done=self.done
+            )
+        )
 
     @property
     def due_now(self) -> tuple[ItemStatus, ...]:

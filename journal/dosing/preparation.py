@@ -9,10 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Final
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
 from journal.care import checklist_adaptation, preparation_sharing, sharing  # noqa: F401 (registers what plan_session seals for)
 from journal.care.checklist_adaptation import AdaptedChecklist
 from journal.content import load_checklist
 from journal.core.extensions import db
+from journal.core.translatable import N_
 from journal.dosing import checklists, intentions, kap_sessions, session_log
 from journal.dosing.checklists import PATIENT, SITTER, ChecklistSnapshot, UnknownItem
 from journal.dosing.intentions import IntentionForm, IntentionView
@@ -22,13 +26,15 @@ from journal.models.kap_sessions import KapSession
 from journal.models.users import User
 from journal.your_data import export
 
+# Marked with N_ (built at import); `Group.label` translates them for the page.
 GROUP_LABELS: Final = {
-    "due now": "Due now",
-    "later today": "Later today",
-    "tomorrow": "Tomorrow",
-    "upcoming": "Coming up",
-    "past": "Time has passed",
-    "done": "Done",
+    "due now": N_("Due now"),
+    "later today": N_("Later today"),
+    "tomorrow": N_("Tomorrow"),
+    "upcoming": N_("Coming up"),
+    "past": N_("Time has passed"),
+    "done": N_("Done"),
+    "open": N_("Not ticked"),
 }
 INTENTION_ITEM: Final = "write-intention"
 
@@ -62,7 +68,7 @@ def _make_checklist(
 ) -> None:
     assert form.details is not None, "check_form first"
     # A new list is worded in the page's language; its words are stored with it.
-    checklist, _ = checklists.create_checklist(
+    checklist, _made = checklists.create_checklist(
         session,
         udk,
         form.details.route,
@@ -122,13 +128,16 @@ def _groups(status: ChecklistStatus, current: bool) -> tuple[Group, ...]:
     if not current:
         open_items = tuple(s for s in status.items if s.status != "done")
         done = tuple(s for s in status.items if s.status == "done")
-        found = [Group("open", "Not ticked", open_items), Group("done", "Done", done)]
+        found = [
+            Group("open", _(GROUP_LABELS["open"]), open_items),
+            Group("done", _(GROUP_LABELS["done"]), done),
+        ]
         return tuple(g for g in found if g.items)
     groups = []
     for key in STATUS_ORDER:
         items = tuple(s for s in status.items if s.status == key)
         if items:
-            groups.append(Group(key.replace(" ", "-"), GROUP_LABELS[key], items))
+            groups.append(Group(key.replace(" ", "-"), _(GROUP_LABELS[key]), items))
     return tuple(groups)
 
 
@@ -246,18 +255,29 @@ def save_intention(session: KapSession, udk: bytes, form: IntentionForm) -> None
         checklists.set_ticked(session, udk, INTENTION_ITEM, True)
 
 
-# How the printable export and the JSON name a session's status.
-STATUS_WORDS: Final = {"planned": "Coming up", "done": "Done", "cancelled": "Cancelled"}
+# How the printable export and the JSON name a session's status (the JSON keeps the
+# English; the printable page translates them).
+STATUS_WORDS: Final = {"planned": N_("Coming up"), "done": N_("Done"), "cancelled": N_("Cancelled")}
 
 
 def _log_words(line: session_log.LogLine, zone: tzinfo) -> str:
     """ "20:05 Blood pressure 135/85, pulse 72", "20:30 Dose taken: second troche"."""
     at = line.at.astimezone(zone).strftime("%H:%M")
-    if line.is_reading:
-        what = f"Blood pressure {line.systolic}/{line.diastolic}"
-        what += f", pulse {line.pulse}" if line.pulse else ""
+    if line.is_reading and line.pulse:
+        what = _(
+            "Blood pressure %(systolic)s/%(diastolic)s, pulse %(pulse)s",
+            systolic=line.systolic,
+            diastolic=line.diastolic,
+            pulse=line.pulse,
+        )
+    elif line.is_reading:
+        what = _(
+            "Blood pressure %(systolic)s/%(diastolic)s",
+            systolic=line.systolic,
+            diastolic=line.diastolic,
+        )
     else:
-        what = "Dose taken"
+        what = _("Dose taken")
     return f"{at} {what}: {line.note}" if line.note else f"{at} {what}"
 
 
@@ -271,25 +291,33 @@ def printed_sessions(
             continue
         view = kap_sessions.read_session(session, udk)
         lines = [f"{view.route_label}, {view.setting_label}, {view.series_label}"]
-        lines.append(f"Status: {STATUS_WORDS.get(view.status.value, view.status.value)}")
+        status = view.status.value
+        lines.append(_("Status: %(status)s", status=_(STATUS_WORDS.get(status, status))))
         if view.details.dose_mg:
-            lines.append(f"Dose: {view.details.dose_mg} mg")
+            lines.append(_("Dose: %(mg)s mg", mg=view.details.dose_mg))
         if view.details.notes:
             lines.append(view.details.notes)
         intention = intentions.intention_of(session)
         if intention:
-            lines.append("Intention: " + intentions.read_intention(intention, udk).text)
+            text = intentions.read_intention(intention, udk).text
+            lines.append(_("Intention: %(text)s", text=text))
         log = session_log.log_of(session, udk)
         if log:
-            lines.append("Log:")
+            lines.append(_("Log:"))
             lines.extend(_log_words(line, zone) for line in log)
-        items.append(export.PrintItem(view.starts_at, "Dosing session", lines))
+        items.append(export.PrintItem(view.starts_at, _("Dosing session"), lines))
     return items
 
 
 def export_sessions(user: User, udk: bytes) -> list[dict[str, object]]:
     """Each session with its checklist (and what was ticked), intention and log, with
-    the words the app shows beside each stored key."""
+    the words the app shows beside each stored key (in English, as every export's
+    values are: a file read by other programs keeps one language)."""
+    with force_locale("en"):
+        return _export_sessions(user, udk)
+
+
+def _export_sessions(user: User, udk: bytes) -> list[dict[str, object]]:
     found = []
     for session in kap_sessions.sessions_of(user):
         checklist = checklists.checklist_of(session)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal.core import forms, records
@@ -79,23 +80,75 @@ class LogForm:
         return not self.errors
 
 
-def _number(form: LogForm, name: str, label: str, bounds: tuple[int, int], required: bool) -> None:
+def missing_number(name: str) -> str:
+    """The message for an empty blood-pressure field ("systolic", "diastolic", "pulse")."""
+    if name == "systolic":
+        return str(_("Enter the top number (systolic)."))
+    if name == "diastolic":
+        return str(_("Enter the bottom number (diastolic)."))
+    return str(_("Enter the pulse."))
+
+
+def not_a_number(name: str, example: int) -> str:
+    if name == "systolic":
+        return str(_("Enter the top number (systolic) as a whole number, like %(n)s.", n=example))
+    if name == "diastolic":
+        return str(
+            _("Enter the bottom number (diastolic) as a whole number, like %(n)s.", n=example)
+        )
+    return str(_("Enter the pulse as a whole number, like %(n)s.", n=example))
+
+
+def out_of_range(name: str, low: int, high: int, value: int) -> str:
+    said = {"low": low, "high": high, "value": value}
+    if name == "systolic":
+        return str(
+            _(
+                "The top number (systolic) should be between %(low)s and %(high)s; %(value)s is "
+                "outside that. Check the reading and type it again.",
+                **said,
+            )
+        )
+    if name == "diastolic":
+        return str(
+            _(
+                "The bottom number (diastolic) should be between %(low)s and %(high)s; %(value)s "
+                "is outside that. Check the reading and type it again.",
+                **said,
+            )
+        )
+    return str(
+        _(
+            "The pulse should be between %(low)s and %(high)s; %(value)s is outside that. "
+            "Check the reading and type it again.",
+            **said,
+        )
+    )
+
+
+def larger_first() -> str:
+    return str(
+        _(
+            "The top number (systolic) is always the larger one. Check the order and type "
+            "them again."
+        )
+    )
+
+
+def _number(form: LogForm, name: str, bounds: tuple[int, int], required: bool) -> None:
     raw: str = getattr(form, name)
     low, high = bounds
     if not raw:
         if required:
-            form.errors[name] = f"Enter the {label}."
+            form.errors[name] = missing_number(name)
         form.values[name] = None
         return
     if not raw.isdigit():
-        form.errors[name] = f"Enter the {label} as a whole number, like {low + 60}."
+        form.errors[name] = not_a_number(name, low + 60)
         return
     value = int(raw)
     if not low <= value <= high:
-        form.errors[name] = (
-            f"The {label} should be between {low} and {high}; {value} is outside that. "
-            "Check the reading and type it again."
-        )
+        form.errors[name] = out_of_range(name, low, high, value)
         return
     form.values[name] = value
 
@@ -107,7 +160,7 @@ def _when(form: LogForm, tz: tzinfo, now: datetime) -> None:
     try:
         clock = time.fromisoformat(form.time).replace(second=0, microsecond=0)
     except ValueError:
-        form.errors["time"] = "Enter the time as hours:minutes, like 14:05, or leave it empty."
+        form.errors["time"] = _("Enter the time as hours:minutes, like 14:05, or leave it empty.")
         return
     try:
         at = local_to_utc(now.astimezone(tz).date(), clock, tz)
@@ -121,20 +174,17 @@ def _when(form: LogForm, tz: tzinfo, now: datetime) -> None:
 
 def check_form(form: LogForm, tz: tzinfo, now: datetime) -> LogForm:
     if form.kind not in (READING, DOSE):
-        form.errors["kind"] = "Choose a blood-pressure reading or a dose."
+        form.errors["kind"] = _("Choose a blood-pressure reading or a dose.")
         return form
     if form.kind == READING:
-        _number(form, "systolic", "top number (systolic)", SYSTOLIC, required=True)
-        _number(form, "diastolic", "bottom number (diastolic)", DIASTOLIC, required=True)
-        _number(form, "pulse", "pulse", PULSE, required=False)
+        _number(form, "systolic", SYSTOLIC, required=True)
+        _number(form, "diastolic", DIASTOLIC, required=True)
+        _number(form, "pulse", PULSE, required=False)
         top, bottom = form.values.get("systolic"), form.values.get("diastolic")
         if top is not None and bottom is not None and top <= bottom:
-            form.errors["systolic"] = (
-                "The top number (systolic) is always the larger one. "
-                "Check the order and type them again."
-            )
+            form.errors["systolic"] = larger_first()
     if len(form.note) > NOTE_MAX:
-        form.errors["note"] = f"Keep the note under {NOTE_MAX} characters."
+        form.errors["note"] = _("Keep the note under %(most)s characters.", most=NOTE_MAX)
     _when(form, tz, now)
     return form
 

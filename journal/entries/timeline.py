@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Select, func, select
 
 from journal.core.extensions import db
@@ -223,7 +224,10 @@ def _group(
     if checklist is not None:
         snapshot = checklists.read_checklist(checklist, udk)
         mine = [i for i in snapshot.items if i.audience == PATIENT]
-        summary = f"{sum(1 for i in mine if i.key in snapshot.ticked)} of {len(mine)} done"
+        done = sum(1 for i in mine if i.key in snapshot.ticked)
+        summary = ngettext(
+            "%(done)s of %(num)d done", "%(done)s of %(num)d done", len(mine), done=done
+        )
     return TimelineGroup(
         window=window,
         session=sessions_service.read_session(row, udk),

@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal.care import shareable, sharing
 from journal.content import AfterEffectKind, load_after_effects
 from journal.core import forms, records
 from journal.core.extensions import db
-from journal.core.translatable import N_
+from journal.core.translatable import N_, language, local_format
+from journal.dosing import session_log
 from journal.dosing.kap_sessions import local_to_utc
 from journal.dosing.session_log import DIASTOLIC, PULSE, SYSTOLIC
 from journal.models.integration import AfterEffect
@@ -83,7 +85,11 @@ class AfterEffectView:
         """ "Headache, moderate", "Blood pressure 150/95, pulse 80", "Tingling hands, mild"."""
         if self.is_reading:
             text = f"{self.kind_label} {self.systolic}/{self.diastolic}"
-            return f"{text}, pulse {self.pulse}" if self.pulse else text
+            return (
+                _("%(reading)s, pulse %(pulse)s", reading=text, pulse=self.pulse)
+                if self.pulse
+                else text
+            )
         name = self.description or self.kind_label
         return f"{name}, {self.severity_label.lower()}" if self.severity_label else name
 
@@ -131,23 +137,20 @@ class AfterEffectForm:
         return not self.errors
 
 
-def _number(form: AfterEffectForm, name: str, label: str, bounds: tuple[int, int]) -> None:
+def _number(form: AfterEffectForm, name: str, bounds: tuple[int, int]) -> None:
     raw: str = getattr(form, name)
     low, high = bounds
     if not raw:
         if name != "pulse":
-            form.errors[name] = f"Enter the {label}."
+            form.errors[name] = session_log.missing_number(name)
         form.values[name] = None
         return
     if not raw.isdigit():
-        form.errors[name] = f"Enter the {label} as a whole number, like {low + 60}."
+        form.errors[name] = session_log.not_a_number(name, low + 60)
         return
     value = int(raw)
     if not low <= value <= high:
-        form.errors[name] = (
-            f"The {label} should be between {low} and {high}; {value} is outside that. "
-            "Check the reading and type it again."
-        )
+        form.errors[name] = session_log.out_of_range(name, low, high, value)
         return
     form.values[name] = value
 
@@ -158,11 +161,11 @@ def _when(form: AfterEffectForm, session: KapSession, now: datetime, tz: tzinfo)
     try:
         day = date.fromisoformat(form.date)
     except ValueError:
-        form.errors["date"] = "Enter the date as year-month-day, for example 2026-03-14."
+        form.errors["date"] = _("Enter the date as year-month-day, for example 2026-03-14.")
     try:
         clock = time.fromisoformat(form.time).replace(second=0, microsecond=0)
     except ValueError:
-        form.errors["time"] = "Enter the time as hours:minutes, for example 14:05."
+        form.errors["time"] = _("Enter the time as hours:minutes, for example 14:05.")
     if day is None or clock is None:
         return
     try:
@@ -172,11 +175,11 @@ def _when(form: AfterEffectForm, session: KapSession, now: datetime, tz: tzinfo)
         return
     started = session.starts_at.astimezone(tz)
     if at > now + _AHEAD:
-        form.errors["time"] = "That time is still to come. Enter when you noticed it."
+        form.errors["time"] = _("That time is still to come. Enter when you noticed it.")
     elif at < session.starts_at:
-        form.errors["time"] = (
-            f"That is before the session started ({started:%a %-d %b, %H:%M}). "
-            "Enter a time after the start."
+        form.errors["time"] = _(
+            "That is before the session started (%(start)s). Enter a time after the start.",
+            start=local_format(started, "EEE d MMM, HH:mm"),
         )
     else:
         form.at = at
@@ -187,29 +190,30 @@ def check_form(
 ) -> AfterEffectForm:
     chosen = kind(form.kind)
     if chosen is None:
-        form.errors["kind"] = "Choose what you noticed."
+        form.errors["kind"] = _("Choose what you noticed.")
         return form
     severities = {s.key for s in load_after_effects().severities}
     if chosen.input == "reading":
-        _number(form, "systolic", "top number (systolic)", SYSTOLIC)
-        _number(form, "diastolic", "bottom number (diastolic)", DIASTOLIC)
-        _number(form, "pulse", "pulse", PULSE)
+        _number(form, "systolic", SYSTOLIC)
+        _number(form, "diastolic", DIASTOLIC)
+        _number(form, "pulse", PULSE)
         top, bottom = form.values.get("systolic"), form.values.get("diastolic")
         if top is not None and bottom is not None and top <= bottom:
-            form.errors["systolic"] = (
-                "The top number (systolic) is always the larger one. "
-                "Check the order and type them again."
-            )
+            form.errors["systolic"] = session_log.larger_first()
     elif form.severity not in severities:
-        form.errors["severity"] = "Choose how strong it was."
+        form.errors["severity"] = _("Choose how strong it was.")
     if chosen.input == "severity_and_text":
         if not form.description:
-            form.errors["description"] = "Describe what you noticed, in a few words."
+            form.errors["description"] = _("Describe what you noticed, in a few words.")
         elif len(form.description) > DESCRIPTION_MAX:
-            form.errors["description"] = f"Keep it under {DESCRIPTION_MAX} characters."
+            form.errors["description"] = _(
+                "Keep it under %(most)s characters.", most=DESCRIPTION_MAX
+            )
     if len(form.note) > NOTE_MAX:
-        form.errors["note"] = (
-            f"The note is {len(form.note):,} characters; keep it under {NOTE_MAX:,}."
+        form.errors["note"] = _(
+            "The note is %(length)s characters; keep it under %(most)s.",
+            length=format(len(form.note), ","),
+            most=format(NOTE_MAX, ","),
         )
     _when(form, session, now, tz)
     return form
@@ -218,12 +222,14 @@ def check_form(
 def check_session(session: KapSession, now: datetime) -> None:
     if session.status == SessionStatus.CANCELLED:
         raise AfterEffectError(
-            "This session was cancelled, so there is nothing to log after it. "
-            "Your journal is always open for anything you want to write."
+            _(
+                "This session was cancelled, so there is nothing to log after it. "
+                "Your journal is always open for anything you want to write."
+            )
         )
     if session.starts_at > now:
         raise AfterEffectError(
-            "This session has not started yet. After-effects can be logged once it has."
+            _("This session has not started yet. After-effects can be logged once it has.")
         )
 
 
@@ -259,7 +265,7 @@ def add(user: User, session: KapSession, udk: bytes, form: AfterEffectForm) -> A
 
 
 def view_from(record: AfterEffect, data: Mapping[str, Any]) -> AfterEffectView:
-    found = kind(str(data["kind"]))
+    found = kind(str(data["kind"]), language())
     severity = data.get("severity")
     return AfterEffectView(
         id=record.id,
@@ -267,7 +273,7 @@ def view_from(record: AfterEffect, data: Mapping[str, Any]) -> AfterEffectView:
         kind=str(data["kind"]),
         kind_label=found.label if found else str(data["kind"]),
         severity=severity,
-        severity_label=severity_label(severity),
+        severity_label=severity_label(severity, language()),
         at=datetime.fromisoformat(data["at"]),
         systolic=data.get("systolic"),
         diastolic=data.get("diastolic"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from journal.core import records
@@ -75,7 +76,7 @@ def printed_answers(
     items = []
     for row in rows:
         view = integration.read_prompt(row, udk)
-        lines = [f"Asked: {view.slot_label}"] if view.slot_label else []
+        lines = [gettext("Asked: %(when)s", when=view.slot_label)] if view.slot_label else []
         items.append(
             export.PrintItem(
                 view.answered_at or row.updated_at,

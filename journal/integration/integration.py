@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
+from babel.dates import format_date
+from flask_babel import gettext, ngettext
 from sqlalchemy import and_, func, or_, select
 
 from journal.care import prompt_adaptation, shareable
@@ -30,7 +32,7 @@ from journal.content import ROUTES, Prompt, PromptSet, PromptSlot, load_prompt_s
 from journal.content import route as route_entry
 from journal.core import records
 from journal.core.extensions import db
-from journal.core.translatable import N_
+from journal.core.translatable import N_, language, local_format
 from journal.dosing import kap_sessions
 from journal.dosing.kap_sessions import local_to_utc
 from journal.dosing.planning import PlannedPrompt, plan_prompts
@@ -63,28 +65,30 @@ class PromptError(ValueError):
     """The prompt cannot be answered, skipped or snoozed now; the message says why."""
 
     status = 409
-    title = "Not possible right now"
+    title = N_("Not possible right now")
 
 
 class SessionCancelled(PromptError):
-    title = "This session was cancelled"
+    title = N_("This session was cancelled")
 
     def __init__(self) -> None:
         super().__init__(
-            "This session was cancelled, so it has no prompts to answer. "
-            "Your journal is always open for anything you want to write."
+            gettext(
+                "This session was cancelled, so it has no prompts to answer. "
+                "Your journal is always open for anything you want to write."
+            )
         )
 
 
 class NotYetDue(PromptError):
-    title = "Not open yet"
+    title = N_("Not open yet")
 
 
 class AnswerProblem(PromptError):
     """What was sent cannot be saved as an answer (kept as a draft instead)."""
 
     status = 422
-    title = "Not saved as an answer"
+    title = N_("Not saved as an answer")
 
 
 class NewerAnswer(PromptError):
@@ -92,13 +96,15 @@ class NewerAnswer(PromptError):
     written in was opened: another device, another tab, or the outbox of this one.
     The older text must not silently replace the newer one (kept as a draft instead)."""
 
-    title = "A newer answer was saved"
+    title = N_("A newer answer was saved")
 
     def __init__(self) -> None:
         super().__init__(
-            "This prompt was answered again after you opened this page (on another "
-            "device, or from what this phone kept offline). What you wrote here is kept "
-            "as a draft and shown below: save it again to replace the saved answer."
+            gettext(
+                "This prompt was answered again after you opened this page (on another "
+                "device, or from what this phone kept offline). What you wrote here is kept "
+                "as a draft and shown below: save it again to replace the saved answer."
+            )
         )
 
 
@@ -457,12 +463,16 @@ def session_label(starts_at: datetime, now: datetime, tz: tzinfo) -> str:
     day, today = starts_at.astimezone(tz).date(), now.astimezone(tz).date()
     days = (today - day).days
     if days <= 0:
-        return "today's session"
+        return str(gettext("today's session"))
     if days == 1:
-        return "yesterday's session"
+        return str(gettext("yesterday's session"))
     if days < DAYS_IN_WEEK:
-        return f"{day:%A}'s session"
-    return f"the session of {day:%a} {day.day} {day:%b}"
+        return str(
+            gettext("%(weekday)s's session", weekday=format_date(day, "EEEE", locale=language()))
+        )
+    return str(
+        gettext("the session of %(day)s", day=format_date(day, "EEE d MMM", locale=language()))
+    )
 
 
 @dataclass(frozen=True)
@@ -476,8 +486,14 @@ class SessionCard:
 
     @property
     def headline(self) -> str:
-        count = len(self.prompts)
-        return f"{count} question{'' if count == 1 else 's'} from {self.label}"
+        return str(
+            ngettext(
+                "%(num)d question from %(session)s",
+                "%(num)d questions from %(session)s",
+                len(self.prompts),
+                session=self.label,
+            )
+        )
 
 
 def home_cards(user: User, udk: bytes, now: datetime, tz: tzinfo) -> list[SessionCard]:
@@ -517,8 +533,14 @@ class EndedSession:
 
     @property
     def headline(self) -> str:
-        n = self.questions
-        return f"{n} question{'' if n == 1 else 's'} from {self.label}"
+        return str(
+            ngettext(
+                "%(num)d question from %(session)s",
+                "%(num)d questions from %(session)s",
+                self.questions,
+                session=self.label,
+            )
+        )
 
 
 def ended_sessions(user: User, udk: bytes, now: datetime, tz: tzinfo) -> list[EndedSession]:
@@ -596,8 +618,17 @@ def check_open(session: KapSession, row: PromptAnswer, now: datetime, tz: tzinfo
     if session.status == SessionStatus.CANCELLED:
         raise SessionCancelled()
     if row.due_at > now:
-        when = row.due_at.astimezone(tz).strftime("%a %-d %b at %H:%M")
-        raise NotYetDue(f"This prompt opens on {when}. It will be on your Home screen then.")
+        local = row.due_at.astimezone(tz)
+        when = gettext(
+            "%(day)s at %(time)s",
+            day=local_format(local, "EEE d MMM"),
+            time=local.strftime("%H:%M"),
+        )
+        raise NotYetDue(
+            gettext(
+                "This prompt opens on %(when)s. It will be on your Home screen then.", when=when
+            )
+        )
 
 
 def answer_seen(row: PromptAnswer) -> str:
@@ -630,13 +661,19 @@ def answer_prompt(
     answer = text.rstrip()
     if not answer.strip():
         raise AnswerProblem(
-            "There is nothing to save as an answer yet, so it is kept as a draft. "
-            "Write a word or two, or skip this prompt."
+            gettext(
+                "There is nothing to save as an answer yet, so it is kept as a draft. "
+                "Write a word or two, or skip this prompt."
+            )
         )
     if len(answer) > max_chars:
         raise AnswerProblem(
-            f"This answer is {len(answer):,} characters; the limit is {max_chars:,}. "
-            "It is kept as a draft: shorten it, or move part of it to a journal entry."
+            gettext(
+                "This answer is %(length)s characters; the limit is %(most)s. It is kept as a "
+                "draft: shorten it, or move part of it to a journal entry.",
+                length=format(len(answer), ","),
+                most=format(max_chars, ","),
+            )
         )
     if seen and row.state == PromptState.ANSWERED and seen != answer_seen(row):
         raise NewerAnswer()
@@ -657,7 +694,7 @@ def answer_prompt(
 def skip_prompt(session: KapSession, row: PromptAnswer, now: datetime, tz: tzinfo) -> None:
     check_open(session, row, now, tz)
     if row.state == PromptState.ANSWERED:
-        raise PromptError("You already answered this prompt, so there is nothing to skip.")
+        raise PromptError(gettext("You already answered this prompt, so there is nothing to skip."))
     row.state = PromptState.SKIPPED
     row.snoozed_until = None
     db.session.commit()
@@ -681,11 +718,12 @@ def snooze_prompt(
     check_open(session, row, now, tz)
     if row.state != PromptState.OPEN:
         raise PromptError(
-            "Only an open prompt can be put off: this one is already "
-            + ("answered." if row.state == PromptState.ANSWERED else "skipped.")
+            gettext("Only an open prompt can be put off: this one is already answered.")
+            if row.state == PromptState.ANSWERED
+            else gettext("Only an open prompt can be put off: this one is already skipped.")
         )
     if choice not in SNOOZE_CHOICES:
-        raise AnswerProblem("Choose when to be reminded: in 3 hours, or tomorrow morning.")
+        raise AnswerProblem(gettext("Choose when to be reminded: in 3 hours, or tomorrow morning."))
     until = snooze_target(choice, now, tz)
     row.snoozed_until = until
     row.closes_at = max(row.closes_at, until + SNOOZED_SHOWN_FOR)
@@ -792,12 +830,12 @@ def when_label(moment: datetime, now: datetime, tz: tzinfo) -> str:
     clock = local.strftime("%H:%M")
     days = (today - local.date()).days
     if days == 0:
-        return f"today at {clock}"
+        return str(gettext("today at %(time)s", time=clock))
     if days == 1:
-        return f"yesterday at {clock}"
+        return str(gettext("yesterday at %(time)s", time=clock))
     if days == -1:
-        return f"tomorrow at {clock}"
-    return f"{local:%a %-d %b} at {clock}"
+        return str(gettext("tomorrow at %(time)s", time=clock))
+    return str(gettext("%(day)s at %(time)s", day=local_format(local, "EEE d MMM"), time=clock))
 
 
 # -- sharing ---------------------------------------------------------------------------

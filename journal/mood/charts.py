@@ -353,7 +353,7 @@ def _value_ticks(low: int, high: int, step: int) -> tuple[Tick, ...]:
 
 
 def _fmt(value: float | None) -> str:
-    return "no check-ins" if value is None else f"{value:.1f}".removesuffix(".0")
+    return _("no check-ins") if value is None else f"{value:.1f}".removesuffix(".0")
 
 
 # -- mood and anxiety over time ----------------------------------------------------------
@@ -421,7 +421,7 @@ def _group(
     for c in inside:
         weeks.setdefault(c.day - timedelta(days=c.day.weekday()), []).append(c)
     return [
-        ((monday - first).days + 3, f"Week of {_day_label(monday)}", members)
+        ((monday - first).days + 3, _("Week of %(day)s", day=_day_label(monday)), members)
         for monday, members in sorted(weeks.items())
     ]
 
@@ -560,7 +560,7 @@ def _score_summary(
         )
     n = len(points)
     assert baseline is not None
-    base_band = instrument.band_for(baseline.total).label
+    base_band = _(instrument.band_for(baseline.total).label)
     sentences = [
         ngettext(
             "%(num)s %(name)s result in this period.",
@@ -578,7 +578,7 @@ def _score_summary(
     latest = points[-1]
     if latest.baseline:
         return " ".join(str(s) for s in sentences)
-    said = {"total": latest.total, "band": latest.band, "day": latest.label}
+    said = {"total": latest.total, "band": _(latest.band), "day": latest.label}
     percent = f"{abs(latest.change_percent or 0):.0f}"
     if latest.change_percent is None:
         sentences.append(_("Latest %(total)s (%(band)s) on %(day)s.", **said))
@@ -647,7 +647,9 @@ def overlay_chart(
             for o in offsets
             if day + timedelta(days=o) in by_day
         ]
-        points = tuple(Point(px(o), y(v), v, f"Day {o:+d}") for o, v in found)
+        points = tuple(
+            Point(px(o), y(v), v, _("Day %(offset)s", offset=format(o, "+d"))) for o, v in found
+        )
         lines.append(
             OverlayLine(
                 index=index,
@@ -666,7 +668,12 @@ def overlay_chart(
     average = None
     if len(days) > 1:
         avg_points = tuple(
-            Point(px(r.offset), y(r.average), r.average, f"Day {r.offset:+d}")
+            Point(
+                px(r.offset),
+                y(r.average),
+                r.average,
+                _("Day %(offset)s", offset=format(r.offset, "+d")),
+            )
             for r in rows
             if r.average is not None
         )
@@ -710,7 +717,7 @@ def _spread_labels(lines: Sequence[OverlayLine]) -> list[OverlayLine]:
 
 def _overlay_summary(days: Sequence[date], rows: Sequence[OverlayRow], left_out: int) -> str:
     if not days:
-        return (
+        return _(
             "No dosing sessions in this period. Once sessions are recorded, this view lines "
             "up your mood in the days around each one."
         )
@@ -720,16 +727,32 @@ def _overlay_summary(days: Sequence[date], rows: Sequence[OverlayRow], left_out:
         return round(fmean(values), 1) if values else None
 
     n = len(days)
-    text = (
-        f"Mood in the {OVERLAY_BEFORE} days before and {OVERLAY_AFTER} days after "
-        f"{n} dosing session{'s' if n != 1 else ''}. "
-        f"Average mood before: {_fmt(window_mean(-OVERLAY_BEFORE, -1))}; "
-        f"days 1 to 7 after: {_fmt(window_mean(1, 7))}; "
-        f"days 8 to 14 after: {_fmt(window_mean(8, 14))} (of 5)."
-    )
+    sentences = [
+        ngettext(
+            "Mood in the %(before)s days before and %(after)s days after %(num)d dosing session.",
+            "Mood in the %(before)s days before and %(after)s days after %(num)d dosing sessions.",
+            n,
+            before=OVERLAY_BEFORE,
+            after=OVERLAY_AFTER,
+        ),
+        _(
+            "Average mood before: %(before)s; days 1 to 7 after: %(week)s; days 8 to 14 "
+            "after: %(later)s (of 5).",
+            before=_fmt(window_mean(-OVERLAY_BEFORE, -1)),
+            week=_fmt(window_mean(1, 7)),
+            later=_fmt(window_mean(8, 14)),
+        ),
+    ]
     if left_out:
-        text += f" Showing the latest {OVERLAY_MAX_SESSIONS}; {left_out} earlier not shown."
-    return text
+        sentences.append(
+            ngettext(
+                "Showing the latest %(shown)s; %(num)d earlier not shown.",
+                "Showing the latest %(shown)s; %(num)d earlier not shown.",
+                left_out,
+                shown=OVERLAY_MAX_SESSIONS,
+            )
+        )
+    return " ".join(str(s) for s in sentences)
 
 
 # -- the brief's sparkline -----------------------------------------------------------------
@@ -794,14 +817,27 @@ def sparkline(
     lowest = min(inside, key=lambda c: (c.mood, c.day))
     highest = max(inside, key=lambda c: (c.mood, c.day))
     n = len(inside)
-    text = (
-        f"Mood from {n} shared check-in{'s' if n != 1 else ''}, {_day_label(first)} to "
-        f"{_day_label(last)}, 1 to 5 (5 is very good): lowest {lowest.mood} on "
-        f"{_day_label(lowest.day)}, highest {highest.mood} on {_day_label(highest.day)}, "
-        f"latest {inside[-1].mood} on {_day_label(inside[-1].day)}."
-    )
-    if markers:
-        text += f" Dosing sessions: {', '.join(m.label for m in markers)}."
-    else:
-        text += " No dosing session in this period."
+    said = [
+        ngettext(
+            "Mood from %(num)d shared check-in, %(first)s to %(last)s, 1 to 5 (5 is very "
+            "good): lowest %(lowest)s on %(lowest_day)s, highest %(highest)s on "
+            "%(highest_day)s, latest %(latest)s on %(latest_day)s.",
+            "Mood from %(num)d shared check-ins, %(first)s to %(last)s, 1 to 5 (5 is very "
+            "good): lowest %(lowest)s on %(lowest_day)s, highest %(highest)s on "
+            "%(highest_day)s, latest %(latest)s on %(latest_day)s.",
+            n,
+            first=_day_label(first),
+            last=_day_label(last),
+            lowest=lowest.mood,
+            lowest_day=_day_label(lowest.day),
+            highest=highest.mood,
+            highest_day=_day_label(highest.day),
+            latest=inside[-1].mood,
+            latest_day=_day_label(inside[-1].day),
+        ),
+        _("Dosing sessions: %(days)s.", days=", ".join(m.label for m in markers))
+        if markers
+        else _("No dosing session in this period."),
+    ]
+    text = " ".join(str(s) for s in said)
     return Sparkline(segments, alone, points[-1], markers, first, last, text)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +27,7 @@ from journal.care import shareable, sharing
 from journal.core import records
 from journal.core.extensions import db
 from journal.core.integrity import openable
-from journal.core.translatable import N_
+from journal.core.translatable import N_, language
 from journal.models.measures import MeasureResult
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -407,7 +408,14 @@ def printed_results(
         export.PrintItem(
             r.taken_at,
             r.instrument.short_name,
-            [f"Total {r.total} of {r.max_total}: {r.band}"],
+            [
+                gettext(
+                    "Total %(total)s of %(max)s: %(band)s",
+                    total=r.total,
+                    max=r.max_total,
+                    band=gettext(r.band),
+                )
+            ],
         )
         for r in results_of(user, udk)
         if start <= r.taken_at < end
@@ -444,7 +452,9 @@ def shared_content(result: MeasureResult, data: Mapping[str, Any]) -> dict[str, 
     """A result as its therapist sees it (and as the patient's preview shows it):
     the questionnaire's own wording beside each answer, the total and band, and the
     safety flag with the question and answer that raised it."""
-    instrument = scoring.get_instrument(str(data["instrument"]))
+    # In the reader's language where an official translation exists (the patient may
+    # have answered in another): the answers are values, the words are the reader's.
+    instrument = scoring.get_instrument(str(data["instrument"])).in_language(language())
     labels = {o.value: o.label for o in instrument.answer_scale}
     answers = {int(n): int(v) for n, v in data["answers"].items()}
     extra = {str(k): int(v) for k, v in data.get("supplementary", {}).items()}

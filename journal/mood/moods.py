@@ -440,7 +440,9 @@ def printed_checkins(
         if start <= view.created_at < end:
             items.append(
                 export.PrintItem(
-                    view.created_at, f"Check-in, {view.day:%-d %b %Y}", checkin_words(view.values)
+                    view.created_at,
+                    _("Check-in, %(day)s", day=format_date(view.day, "d MMM y")),
+                    checkin_words(view.values),
                 )
             )
     return items
@@ -456,11 +458,18 @@ def checkin_words(values: CheckInValues) -> list[str]:
         (SLEEP_QUALITY, values.sleep_quality),
     ):
         if value is not None:
-            lines.append(f"{scale.question} {scale.label_for(value)} ({value} of 5)")
+            lines.append(
+                _(
+                    "%(question)s %(answer)s (%(value)s of 5)",
+                    question=_(scale.question),
+                    answer=_(scale.label_for(value)),
+                    value=value,
+                )
+            )
     if values.sleep_hours is not None:
-        lines.append(f"Hours slept: {values.sleep_hours:g}")
+        lines.append(_("Hours slept: %(hours)s", hours=format(values.sleep_hours, "g")))
     if values.note:
-        lines.append(f"Note: {values.note}")
+        lines.append(_("Note: %(note)s", note=values.note))
     return lines
 
 
@@ -510,7 +519,7 @@ def _open_shared(checkin: CheckIn, dek: bytes) -> Mapping[str, Any]:
 
 def _title(content: Mapping[str, Any]) -> str:
     day: date = content["day"]
-    return f"Check-in for {day:%a} {day.day} {day:%b %Y}"
+    return str(_("Check-in for %(day)s", day=format_date(day, "EEE d MMM y")))
 
 
 SHARE_ADAPTER = replace(

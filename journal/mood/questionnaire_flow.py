@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
+from flask_babel import gettext
+
 from journal.mood.scoring import AnswerOption, Instrument
 
 StepKind = Literal["item", "supplementary"]
@@ -145,13 +147,12 @@ def from_form(instrument: Instrument, form: Mapping[str, str]) -> Progress:
             wrong = step
     progress = replace(progress, values=values)
     if wrong is not None:
-        label = (
-            f"Question {wrong.item_number}" if wrong.item_number is not None else "This question"
+        message = (
+            gettext("Question %(number)s needs one of the answers shown.", number=wrong.item_number)
+            if wrong.item_number is not None
+            else gettext("This question needs one of the answers shown.")
         )
-        return replace(
-            progress.at(wrong.position, f"{label} needs one of the answers shown."),
-            bad_request=True,
-        )
+        return replace(progress.at(wrong.position, message), bad_request=True)
     return progress
 
 

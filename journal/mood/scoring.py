@@ -18,7 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+
+from flask_babel import gettext
+
+from journal.core.translatable import N_
 
 __all__ = [
     "RESPONSE_DROP_PERCENT",
@@ -60,6 +64,42 @@ case such as 20 to 10 cannot be lost to floating-point rounding.
 
 RESPONSE_KINDS = ("drop_percent", "drop_points")
 
+# The app's own words about the instruments in journal/content/instruments/ (what each
+# asks about, its screening note, its band names), as opposed to an instrument's
+# validated wording: marked here so `make messages` finds them. Pages show them with
+# `_()`; results and exports keep the English.
+INSTRUMENT_WORDS: Final = (
+    N_("anxiety and worry"),
+    N_(
+        "The GAD-7 measures how much anxiety symptoms have bothered someone; a score is "
+        "not a diagnosis."
+    ),
+    N_("Minimal"),
+    N_("Mild"),
+    N_("Moderate"),
+    N_("Severe"),
+    N_("stress after a very stressful experience (optional, for PTSD care)"),
+    N_(
+        "The threshold of 33 for probable PTSD is a screening threshold, not a diagnosis;"
+        " published cut-points range from about 31 to 33."
+    ),
+    N_("Below the screening threshold"),
+    N_("Probable PTSD"),
+    N_("stress after a very stressful experience, week by week (optional, for PTSD care)"),
+    N_(
+        "The threshold of 33 for probable PTSD is a screening threshold, not a diagnosis;"
+        " published cut-points range from about 31 to 33. The threshold was established "
+        "with the past-month form; on the past-week form a total is best read as change "
+        "over time in the same person."
+    ),
+    N_("low mood and depression"),
+    N_(
+        "The PHQ-9 measures how much depression symptoms have bothered someone; a score "
+        "is not a diagnosis."
+    ),
+    N_("Moderately severe"),
+)
+
 
 @dataclass(frozen=True)
 class ResponseRule:
@@ -80,10 +120,14 @@ class ResponseRule:
     @property
     def words(self) -> str:
         if self.kind == "drop_points":
-            return f"a drop of {self.value} points or more from the baseline"
+            return str(
+                gettext("a drop of %(points)s points or more from the baseline", points=self.value)
+            )
         if self.value == 50:
-            return "a drop of half or more from the baseline"
-        return f"a drop of {self.value} % or more from the baseline"
+            return str(gettext("a drop of half or more from the baseline"))
+        return str(
+            gettext("a drop of %(percent)s %% or more from the baseline", percent=self.value)
+        )
 
 
 class UnknownInstrument(LookupError):
@@ -391,7 +435,12 @@ def _check_answers(instrument: Instrument, answers: Mapping[int, int]) -> None:
     for number, value in answers.items():
         if number not in known:
             raise InvalidAnswer(
-                f"The {instrument.short_name} has no question {number}.", item_number=number
+                gettext(
+                    "The %(name)s has no question %(number)s.",
+                    name=instrument.short_name,
+                    number=number,
+                ),
+                item_number=number,
             )
         if (
             isinstance(value, bool)
@@ -399,7 +448,8 @@ def _check_answers(instrument: Instrument, answers: Mapping[int, int]) -> None:
             or not instrument.min_answer <= value <= instrument.max_answer
         ):
             raise InvalidAnswer(
-                f"Question {number} needs one of the answers shown.", item_number=number
+                gettext("Question %(number)s needs one of the answers shown.", number=number),
+                item_number=number,
             )
     missing = tuple(number for number in instrument.item_numbers if number not in answers)
     if missing:
@@ -408,9 +458,14 @@ def _check_answers(instrument: Instrument, answers: Mapping[int, int]) -> None:
 
 def _missing_message(missing: tuple[int, ...]) -> str:
     if len(missing) == 1:
-        return f"Question {missing[0]} has no answer yet."
-    listed = ", ".join(str(number) for number in missing[:-1]) + f" and {missing[-1]}"
-    return f"Questions {listed} have no answer yet."
+        return str(gettext("Question %(number)s has no answer yet.", number=missing[0]))
+    return str(
+        gettext(
+            "Questions %(numbers)s and %(last)s have no answer yet.",
+            numbers=", ".join(str(number) for number in missing[:-1]),
+            last=missing[-1],
+        )
+    )
 
 
 def load_from(directory: Path) -> None:

@@ -28,12 +28,15 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.lists import format_list
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from journal.core import crypto
 from journal.core.extensions import db
+from journal.core.translatable import language
 from journal.models.reminders import PushSubscription, ReminderPreference, ReminderSent
 from journal.models.types import utcnow
 from journal.models.users import User
@@ -58,15 +61,18 @@ class DueReminder:
 DueSource = Callable[[User, datetime], Iterable[DueReminder]]
 _sources: dict[str, DueSource] = {}
 # Kinds the person turns on or off in the settings, with what the checkbox says.
-_choices: dict[str, str] = {}
+_choices: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
-def add_source(kind: str, source: DueSource, *, label: str | None = None) -> None:
+def add_source(
+    kind: str, source: DueSource, *, label: str | None = None, names: Iterable[str] = ()
+) -> None:
     """Add what makes reminders of `kind` due (see the module docstring). With a
-    `label`, the reminder is off until the person ticks it in the settings."""
+    `label` (marked with N_, its `%(names)s` the `names` as a list in words), the
+    reminder is off until the person ticks it in the settings."""
     _sources[kind] = source
     if label is not None:
-        _choices[kind] = label
+        _choices[kind] = (label, tuple(names))
 
 
 def registered_kinds() -> list[str]:
@@ -74,8 +80,13 @@ def registered_kinds() -> list[str]:
 
 
 def choices() -> list[tuple[str, str]]:
-    """The reminders a person can choose, (kind, label), in the order registered."""
-    return list(_choices.items())
+    """The reminders a person can choose, (kind, label), in the order registered, the
+    labels in the page's language ("PHQ-9 and GAD-7", "PHQ-9 y GAD-7")."""
+    found = []
+    for kind, (label, names) in _choices.items():
+        listed = format_list(list(names), locale=language()) if names else ""
+        found.append((kind, gettext(label, names=listed) if names else gettext(label)))
+    return found
 
 
 class SubscriptionError(ValueError):

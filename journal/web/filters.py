@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, g
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -46,6 +46,12 @@ def babel_format(value: datetime, pattern: str) -> str:
     return str(format_datetime(value, pattern, rebase=False))
 
 
+def babel_date(value: date, pattern: str) -> str:
+    """A calendar day written in the page's language ("EEE d MMM": "Mon 3 Mar" or
+    "lun 3 mar")."""
+    return str(format_date(value, pattern))
+
+
 def babel_number(value: int) -> str:
     """A number with the page language's grouping ("20,000", "20.000")."""
     return str(format_decimal(value))
@@ -82,5 +88,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")
     app.add_template_filter(babel_format, "babel_format")
     app.add_template_filter(babel_number, "babel_number")
+    app.add_template_filter(babel_date, "babel_date")
     app.add_template_filter(integrity.count_phrase, "integrity_phrase")
     app.add_template_global(integrity.unopened_here, "unopened_here")

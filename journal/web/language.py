@@ -18,6 +18,7 @@ from flask_login import current_user
 from journal.accounts.preferences import LANGUAGE_NAMES, LANGUAGES
 from journal.core.extensions import babel
 from journal.mood.crisis import CrisisResources, load_crisis_resources
+from journal.web.script_words import script_words
 
 DEFAULT: Final = "en"
 
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
+    app.jinja_env.globals["script_words"] = script_words
 
 
 def crisis_lines() -> CrisisResources:

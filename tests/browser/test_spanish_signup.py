@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import ARTIFACTS, assert_no_axe_violations
-from tests.factories import PASSWORD, last_link
-from tests.spanish import english_leaks, page_text, spanish
+from tests.factories import PASSWORD, last_link, make_user
+from tests.spanish import english_leaks, english_words, page_text, spanish
 
 PHONE = {"width": 412, "height": 915}
 
@@ -116,3 +117,39 @@ def test_a_spanish_browser_signs_up_and_never_meets_english(
         re.compile(r"^(lun|mar|mié|jue|vie|sáb|dom) \d{1,2} \w+ \d{4}, \d{2}:\d{2}$")
     )
     only_spanish(page, "journal-first-entry")
+
+
+def test_the_outbox_banner_speaks_spanish_offline(
+    spanish_phone: BrowserContext, app: Flask
+) -> None:
+    """The words the scripts write come from the page: an entry written offline is
+    kept, and the banner says so in Spanish, then that it was sent."""
+    make_user(app, "lucia@example.com")
+    page = spanish_phone.new_page()
+    page.goto("/login")
+    page.get_by_label(spanish("Email")).fill("lucia@example.com")
+    page.get_by_label(spanish("Password"), exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=spanish("Log in")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(spanish("Home"))
+    page.goto("/journal/")
+    page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+    spanish_phone.set_offline(True)
+    page.locator("summary", has_text=spanish("New entry")).click()
+    page.get_by_label(spanish("What is on your mind?")).fill("Sin señal en el tren.")
+    page.get_by_role("button", name=spanish("Save entry")).click()
+    banner = page.locator("#outbox")
+    expect(banner).to_contain_text("Guardado en este dispositivo.")
+    expect(banner).to_contain_text("1 elemento se guarda cifrado en este dispositivo")
+    expect(banner.get_by_role("heading")).to_have_text(spanish("Waiting to be sent"))
+    text = page_text(banner.inner_text())
+    assert not english_leaks(text) and not english_words(text), text
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "es-outbox-offline-light.png"))
+
+    spanish_phone.set_offline(False)
+    expect(banner).to_contain_text("1 elemento se envió y se guardó.")
+    expect(banner.get_by_role("heading")).to_have_text("Enviado")

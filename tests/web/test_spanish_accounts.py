@@ -20,22 +20,9 @@ from journal.core.extensions import db
 from journal.models.users import User
 from tests.factories import KEY_RE, PASSWORD, last_link, make_user, signup_via_http
 from tests.pages import csrf_token, markup, words
-from tests.spanish import english_leaks, literal, present, spanish
+from tests.spanish import assert_spanish, english_leaks
 
 SPANISH = "es-US,es;q=0.9,en;q=0.5"
-
-
-def assert_spanish(page: TestResponse, *msgids: str) -> None:
-    """The page is Spanish: each message shows in Spanish and not in English, and no
-    other English message of the catalog appears."""
-    assert '<html lang="es">' in markup(page)
-    text = words(page)
-    for msgid in msgids:
-        assert present(spanish(msgid), text), f"missing Spanish of {msgid!r}"
-        english = literal(msgid)
-        if english != spanish(msgid):
-            assert not present(english, text), f"English {english!r} on the page"
-    assert not english_leaks(text), english_leaks(text)
 
 
 @pytest.fixture

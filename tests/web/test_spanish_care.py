@@ -7,25 +7,13 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from tests.pages import csrf_token, markup, words
-from tests.spanish import english_leaks, literal, present, spanish
+from tests.spanish import assert_spanish
 from tests.web.care_helpers import Pair, linked_pair, share, write
 from tests.web.care_mood_helpers import RESULTS, brief_url, phq9_answers, share_record, take
 
 SPANISH = "es-US,es;q=0.9,en;q=0.5"
-
-
-def assert_spanish(page: TestResponse, *msgids: str) -> None:
-    assert '<html lang="es">' in markup(page)
-    text = words(page)
-    for msgid in msgids:
-        assert present(spanish(msgid), text), f"missing Spanish of {msgid!r}"
-        english = literal(msgid)
-        if english != spanish(msgid):
-            assert not present(english, text), f"English {english!r} on the page"
-    assert not english_leaks(text), english_leaks(text)
 
 
 def spanish_pair(app: Flask, client: FlaskClient, other_client: FlaskClient) -> Pair:

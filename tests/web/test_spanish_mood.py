@@ -12,28 +12,14 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from journal.accounts.accounts import Unlocked
 from journal.models.types import utcnow
 from tests.pages import csrf_token, markup, words
-from tests.spanish import english_leaks, literal, page_text, present, spanish
+from tests.spanish import assert_spanish, english_leaks, page_text, spanish
 from tests.web.mood_helpers import checkin, phq9, seed_checkins, seed_result
 
 SPANISH = "es-US,es;q=0.9,en;q=0.5"
-
-
-def assert_spanish(page: TestResponse, *msgids: str) -> None:
-    """The page is Spanish: each message shows in Spanish and not in English, and no
-    other English message of the catalog appears."""
-    assert '<html lang="es">' in markup(page)
-    text = words(page)
-    for msgid in msgids:
-        assert present(spanish(msgid), text), f"missing Spanish of {msgid!r}"
-        english = literal(msgid)
-        if english != spanish(msgid):
-            assert not present(english, text), f"English {english!r} on the page"
-    assert not english_leaks(text), english_leaks(text)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from journal.accounts import step_up
@@ -118,7 +119,7 @@ def therapists_invite() -> ResponseReturnValue:
         email = therapists.invite(me, raw)
     except AdminError as exc:
         return _therapists_page(422, email=raw, invite_error=str(exc))
-    flash(f"Invitation sent to {email}. The link works once, for 3 days.")
+    flash(_("Invitation sent to %(email)s. The link works once, for 3 days.", email=email))
     return redirect(url_for("admin.therapists_index"))
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -36,9 +35,9 @@ from journal.care.care import CareError, InvitationProblem
 from journal.care.sharing import RecordRef, SharingError
 from journal.core.extensions import db, limiter
 from journal.models.users import User
-from journal.mood import crisis
 from journal.web import presenters
 from journal.web.identity import current_udk, safe_next, user
+from journal.web.language import crisis_lines
 from journal.web.rendering import render
 
 bp = Blueprint("care", __name__, template_folder="../templates", url_prefix="/care")
@@ -149,7 +148,7 @@ def invitation(code: str) -> ResponseReturnValue:
 
 
 def _crisis() -> Any:
-    return crisis.load_crisis_resources(current_app.config["CRISIS_REGION"])
+    return crisis_lines()
 
 
 def _invitation_page(
@@ -276,7 +275,10 @@ def end_link(link_id: str) -> ResponseReturnValue:
             link=link,
             therapist_name=name,
             share_count=sharing.share_counts(me).get(link.therapist_id, 0),
-            standing=sorted(sharing.standing_categories(me, link)),
+            standing=sorted(
+                _(shareable.CATEGORIES[key].label) if key in shareable.CATEGORIES else key
+                for key in sharing.standing_categories(me, link)
+            ),
         )
     count = sharing.end_link(me, current_udk(), link)
     flash(

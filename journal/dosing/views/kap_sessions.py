@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from journal.care import access, adaptations, checklist_adaptation
@@ -65,8 +66,11 @@ def _form_context(
         "zone": user().time_zone,
         "offers": offers,
         "checklist_options": (
-            [(str(o.id), f"The list {o.therapist_name} adapted for you") for o in offers]
-            + [(DEFAULT_CHECKLIST, "The clinic's standard list")]
+            [
+                (str(o.id), _("The list %(name)s adapted for you", name=o.therapist_name))
+                for o in offers
+            ]
+            + [(DEFAULT_CHECKLIST, _("The clinic's standard list"))]
             if offers
             else []
         ),
@@ -125,7 +129,9 @@ def create() -> ResponseReturnValue:
         page = render("kap_sessions/form.html", **_form_context(form, None, source))
         return make_response(page, 422)
     session = preparation.plan_session(me, udk, form, adapted, current_language())
-    flash("Session planned." if session.status == SessionStatus.PLANNED else "Session logged.")
+    flash(
+        _("Session planned.") if session.status == SessionStatus.PLANNED else _("Session logged.")
+    )
     return redirect(url_for("kap_sessions.show", session_id=session.id), 303)
 
 
@@ -166,14 +172,14 @@ def update(session_id: str) -> ResponseReturnValue:
     session = access.owned_kap_session(me, session_id)
     if session.status == SessionStatus.CANCELLED:
         return error_response(
-            409, "This session was cancelled", "A cancelled session is kept as it was."
+            409, _("This session was cancelled"), _("A cancelled session is kept as it was.")
         )
     form = SessionForm.read(request.form)
     form = kap_sessions.check_form(me, udk, form, utcnow(), existing=session)
     if not form.valid:
         return make_response(render("kap_sessions/form.html", **_form_context(form, session)), 422)
     preparation.edit_session(session, udk, form, current_language())
-    flash("Changes saved.")
+    flash(_("Changes saved."))
     return redirect(url_for("kap_sessions.show", session_id=session.id), 303)
 
 
@@ -194,7 +200,7 @@ def cancel(session_id: str) -> ResponseReturnValue:
     except SessionError as exc:
         flash(str(exc))
     else:
-        flash("Session cancelled. It stays in your list, marked as cancelled.")
+        flash(_("Session cancelled. It stays in your list, marked as cancelled."))
     return redirect(url_for("kap_sessions.show", session_id=session.id), 303)
 
 
@@ -208,7 +214,7 @@ def done(session_id: str) -> ResponseReturnValue:
         flash(str(exc))
     else:
         # Straight into the right-after questions, one at a time, in the dark.
-        flash("Marked as done.")
+        flash(_("Marked as done."))
         return redirect(url_for("kap_sessions.integration.after", session_id=session.id), 303)
     return redirect(url_for("kap_sessions.show", session_id=session.id), 303)
 
@@ -234,8 +240,8 @@ def tick(session_id: str, key: str) -> ResponseReturnValue:
     except UnknownItem:
         return error_response(
             404,
-            "Not on this checklist",
-            "That item is not on this session's checklist. Reload the page to see the list.",
+            _("Not on this checklist"),
+            _("That item is not on this session's checklist. Reload the page to see the list."),
         )
     if wants_fragment():
         return render(
@@ -261,7 +267,7 @@ def intention(session_id: str) -> ResponseReturnValue:
         form = IntentionForm.read(request.form)
         if form.valid:
             preparation.save_intention(session, udk, form)
-            flash("Intention saved.")
+            flash(_("Intention saved."))
             return redirect(url_for("kap_sessions.intention", session_id=session.id), 303)
         status = 422
     else:
@@ -319,7 +325,7 @@ def add_log(session_id: str) -> ResponseReturnValue:
     if not form.valid:
         return _during_page(session, form, 422)
     session_log.add_line(session, current_udk(), form)
-    flash("Reading saved." if form.kind == session_log.READING else "Dose time saved.")
+    flash(_("Reading saved.") if form.kind == session_log.READING else _("Dose time saved."))
     return redirect(url_for("kap_sessions.during", session_id=session.id, _anchor="log"), 303)
 
 
@@ -328,7 +334,7 @@ def add_log(session_id: str) -> ResponseReturnValue:
 def remove_log(session_id: str, line_id: str) -> ResponseReturnValue:
     session = _owned_home_session(session_id)
     session_log.remove_line(access.owned_log_line(user(), session, line_id))
-    flash("Removed from the log.")
+    flash(_("Removed from the log."))
     return redirect(url_for("kap_sessions.during", session_id=session.id, _anchor="log"), 303)
 
 
@@ -343,7 +349,7 @@ def self_check_page() -> ResponseReturnValue:
         form = self_check.SelfCheckForm.read(request.form)
         if form.valid:
             self_check.save_answers(me, udk, form, record)
-            flash("Your answers are saved.")
+            flash(_("Your answers are saved."))
             return redirect(url_for("kap_sessions.self_check_page"), 303)
         status = 422
     else:

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
 
@@ -61,7 +62,7 @@ def _back() -> str:
 
 
 def _prompt_error(exc: PromptError) -> ResponseReturnValue:
-    return error_response(exc.status, exc.title, str(exc))
+    return error_response(exc.status, _(exc.title), str(exc))
 
 
 def _owned(session_id: str, key: str) -> tuple[KapSession, PromptAnswer]:
@@ -201,7 +202,7 @@ def save_answer(session_id: str, key: str) -> ResponseReturnValue:
         return _answer_page(session, row, text=text, error=str(exc), status=exc.status)
     except PromptError as exc:
         return _prompt_error(exc)
-    flash("Answer saved.")
+    flash(_("Answer saved."))
     return redirect(_back(), 303)
 
 
@@ -214,7 +215,7 @@ def skip(session_id: str, key: str) -> ResponseReturnValue:
         integration.skip_prompt(session, row, utcnow(), kap_sessions.zone_of(me))
     except PromptError as exc:
         return _prompt_error(exc)
-    flash("Skipped. You can still answer it later from the session's page.")
+    flash(_("Skipped. You can still answer it later from the session's page."))
     return redirect(_back(), 303)
 
 
@@ -228,7 +229,7 @@ def snooze(session_id: str, key: str) -> ResponseReturnValue:
         until = integration.snooze_prompt(session, row, request.form.get("until", ""), utcnow(), tz)
     except PromptError as exc:
         return _prompt_error(exc)
-    flash(f"We'll bring it back {integration.when_label(until, utcnow(), tz)}.")
+    flash(_("We'll bring it back %(when)s.", when=integration.when_label(until, utcnow(), tz)))
     return redirect(_back(), 303)
 
 
@@ -299,7 +300,7 @@ def new_after_effect(session_id: str) -> ResponseReturnValue:
     try:
         after_effects.check_session(session, utcnow())
     except AfterEffectError as exc:
-        return error_response(409, "Not possible for this session", str(exc))
+        return error_response(409, _("Not possible for this session"), str(exc))
     kind_key = request.args.get("kind", "")
     if after_effects.kind(kind_key) is None:
         return redirect(url_for(".after_effects", session_id=session.id), 303)
@@ -315,14 +316,14 @@ def add_after_effect(session_id: str) -> ResponseReturnValue:
     try:
         after_effects.check_session(session, now)
     except AfterEffectError as exc:
-        return error_response(409, "Not possible for this session", str(exc))
+        return error_response(409, _("Not possible for this session"), str(exc))
     form = after_effects.check_form(
         AfterEffectForm.read(request.form), session, now, kap_sessions.zone_of(me)
     )
     if not form.valid:
         return _effects_page(session, form, 422)
     record = after_effects.add(me, session, current_udk(), form)
-    flash("Saved to the after-effects log.")
+    flash(_("Saved to the after-effects log."))
     return redirect(
         url_for(".after_effects", session_id=session.id, _anchor=f"effect-{record.id}"), 303
     )
@@ -334,5 +335,5 @@ def remove_after_effect(session_id: str, effect_id: str) -> ResponseReturnValue:
     me = user()
     session = access.owned_kap_session(me, session_id)
     after_effects.remove(access.owned_after_effect(me, session, effect_id))
-    flash("Removed from the log.")
+    flash(_("Removed from the log."))
     return redirect(url_for(".after_effects", session_id=session.id), 303)

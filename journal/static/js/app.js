@@ -2,6 +2,19 @@
 (function () {
   "use strict";
 
+  // The page's words for what this script writes (<body data-words>, from
+  // journal/web/script_words.py): the English text is the key, `{name}` a value.
+  var WORDS = (function () {
+    try { return JSON.parse(document.body.getAttribute("data-words")) || {}; }
+    catch (e) { return {}; }
+  }());
+  function t(text, values) {
+    var out = WORDS[text] || text;
+    Object.keys(values || {}).forEach(function (name) { out = out.split("{" + name + "}").join(values[name]); });
+    return out;
+  }
+  window.FTWords = t;  // for the other parts of this file
+
   function fillTimeZone(root) {
     root.querySelectorAll('input[data-fill="time-zone"]').forEach(function (input) {
       try {
@@ -22,7 +35,7 @@
       if (!list.querySelector("option[data-device]")) {
         var option = document.createElement("option");
         option.value = zone;
-        option.textContent = "This device: " + zone.replace(/_/g, " ");
+        option.textContent = t("This device: {zone}", { zone: zone.replace(/_/g, " ") });
         option.setAttribute("data-device", "");
         list.insertBefore(option, list.firstChild);
       }
@@ -30,7 +43,7 @@
       if (offer && input.defaultValue !== zone) {
         var button = offer.querySelector("button");
         button.value = zone;
-        button.textContent = "Use this device's zone: " + zone.replace(/_/g, " ");
+        button.textContent = t("Use this device's zone: {zone}", { zone: zone.replace(/_/g, " ") });
         offer.hidden = false;
       }
     });
@@ -205,6 +218,7 @@
 // clipboard; Download builds a text file in memory. Nothing is stored by the page.
 (function () {
   "use strict";
+  var t = window.FTWords;
   function say(button, text) {
     var status = button.parentNode.querySelector("[role=status]");
     if (status) { status.textContent = text; }
@@ -222,8 +236,8 @@
       button.addEventListener("click", function () {
         if (button.hasAttribute("data-copy")) {
           navigator.clipboard.writeText(textOf(button, "data-copy")).then(
-            function () { say(button, "Copied. Paste it into your password manager."); },
-            function () { say(button, "This browser did not allow copying. Select the key and copy it."); });
+            function () { say(button, t("Copied. Paste it into your password manager.")); },
+            function () { say(button, t("This browser did not allow copying. Select the key and copy it.")); });
           return;
         }
         var blob = new Blob([textOf(button, "data-download") + "\n"], { type: "text/plain" });
@@ -234,7 +248,7 @@
         link.click();
         link.remove();
         setTimeout(function () { URL.revokeObjectURL(link.href); }, 0);
-        say(button, "Downloaded as " + link.download + ".");
+        say(button, t("Downloaded as {file}.", { file: link.download }));
       });
     });
   }

@@ -11,6 +11,18 @@
 (function () {
   "use strict";
 
+  // The page's words for what this script writes (<body data-words>, from
+  // journal/web/script_words.py): the English text is the key, `{name}` a value.
+  var WORDS = (function () {
+    try { return JSON.parse(document.body.getAttribute("data-words")) || {}; }
+    catch (e) { return {}; }
+  }());
+  function t(text, values) {
+    var out = WORDS[text] || text;
+    Object.keys(values || {}).forEach(function (name) { out = out.split("{" + name + "}").join(values[name]); });
+    return out;
+  }
+
   function showCrisisCard(form) {
     var name = form.getAttribute("data-safety-item");
     var flow = form.closest(".measure-flow");
@@ -64,8 +76,8 @@
       offlineNote(form);  // pwa.js keeps it; the banner says so
       return;
     }
-    say("This could not be sent: you seem to be offline. Nothing on this screen is lost;"
-      + " try again when you are back online. Get help works offline.");
+    say(t("This could not be sent: you seem to be offline. Nothing on this screen is lost;"
+      + " try again when you are back online. Get help works offline."));
   });
 
   // Back online, or a new screen: the message no longer applies.

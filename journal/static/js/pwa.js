@@ -14,6 +14,18 @@
   var SYNC_TAG = "fresh-tracks-outbox";
   var lastMessage = "";
 
+  // The page's words for what this script writes (<body data-words>, from
+  // journal/web/script_words.py): the English text is the key, `{name}` a value.
+  var WORDS = (function () {
+    try { return JSON.parse(document.body.getAttribute("data-words")) || {}; }
+    catch (e) { return {}; }
+  }());
+  function t(text, values) {
+    var out = WORDS[text] || text;
+    Object.keys(values || {}).forEach(function (name) { out = out.split("{" + name + "}").join(values[name]); });
+    return out;
+  }
+
   if ("serviceWorker" in navigator && config.sw) {
     navigator.serviceWorker.register(config.sw, { scope: config.scope }).catch(function () {});
     navigator.serviceWorker.addEventListener("message", function (event) {
@@ -24,7 +36,8 @@
 
   function banner() { return document.getElementById("outbox"); }
 
-  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+  // A counted text: `one` and `many` are its English with "{n}" for the number.
+  function plural(n, one, many) { return t(n === 1 ? one : many, { n: n }); }
 
   var KINDS = {
     "journal.entry": "Journal entry",
@@ -36,11 +49,11 @@
   // Why the server refused an item, by its HTTP status (outbox-core.js marks it).
   function refusal(status) {
     if (status === 409) {
-      return ": it can no longer be saved where it was written (its session was cancelled,"
-        + " or a newer answer was saved since).";
+      return t("it can no longer be saved where it was written (its session was cancelled,"
+        + " or a newer answer was saved since).");
     }
-    if (status === 404) { return ": what it belongs to is no longer there."; }
-    return ": the server could not take it as it is.";
+    if (status === 404) { return t("what it belongs to is no longer there."); }
+    return t("the server could not take it as it is.");
   }
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -88,23 +101,25 @@
       items.forEach(function (item) {
         var li = document.createElement("li");
         var label = document.createElement("span");
-        var kind = KINDS[item.kind] || "Something you wrote";
+        var kind = t(KINDS[item.kind] || "Something you wrote");
         if (item.state === "rejected") {
-          label.textContent = kind + " from " + when(item.createdAt)
-            + refusal(item.status) + " Show it to copy the text, then discard it.";
+          label.textContent = t("{kind} from {when}: {why} Show it to copy the text, then discard it.",
+            { kind: kind, when: when(item.createdAt), why: refusal(item.status) });
           li.appendChild(label);
-          li.appendChild(button("Show", "show", item.id));
-          li.appendChild(button("Discard", "discard", item.id));
+          li.appendChild(button(t("Show"), "show", item.id));
+          li.appendChild(button(t("Discard"), "discard", item.id));
         } else {
           waiting += 1;
-          label.textContent = kind + ", written " + when(item.createdAt);
+          label.textContent = t("{kind}, written {when}", { kind: kind, when: when(item.createdAt) });
           li.appendChild(label);
         }
         list.appendChild(li);
       });
       var status = box.querySelector("#outbox-status");
       var summary = waiting
-        ? plural(waiting, "item is", "items are") + " kept on this device, encrypted, and will be sent when you are online."
+        ? plural(waiting,
+          "{n} item is kept on this device, encrypted, and will be sent when you are online.",
+          "{n} items are kept on this device, encrypted, and will be sent when you are online.")
         : "";
       var text = [lastMessage, summary].filter(Boolean).join(" ");
       if (status.textContent !== text) { status.textContent = text; }
@@ -112,7 +127,7 @@
       // The heading says what is true (issue 18): "Waiting to be sent" only while
       // something waits; "Not sent" for what the server refused; else "Sent".
       var title = box.querySelector("#outbox-title");
-      var heading = waiting ? "Waiting to be sent" : (items.length ? "Not sent" : "Sent");
+      var heading = t(waiting ? "Waiting to be sent" : (items.length ? "Not sent" : "Sent"));
       if (title && title.textContent !== heading) { title.textContent = heading; }
       box.hidden = !items.length && !lastMessage;
     }).catch(function () {});
@@ -123,11 +138,11 @@
     if (!result) { return render(); }
     var message = "";
     if (result.sent) {
-      message = plural(result.sent, "item was", "items were") + " sent and saved.";
+      message = plural(result.sent, "{n} item was sent and saved.", "{n} items were sent and saved.");
       document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { sent: result.sent } }));
     }
     if (result.state === "ended") {
-      message += " You were signed out, so anything still waiting was deleted from this device.";
+      message += " " + t("You were signed out, so anything still waiting was deleted from this device.");
     }
     return render(message ? message.trim() : undefined);
   }
@@ -187,13 +202,13 @@
     var text = form.elements.body || form.elements.answer;
     if (text && !String(fields[text.name] || "").trim()) {
       text.focus();
-      return render("Write something before saving.");
+      return render(t("Write something before saving."));
     }
     var missing = unanswered(form, fields);
     if (missing) {
       var first = missing.querySelector("input, select, textarea");
       if (first) { first.focus(); }
-      return render("Answer the questions not marked optional before saving.");
+      return render(t("Answer the questions not marked optional before saving."));
     }
     return Outbox.add(form.getAttribute("data-outbox"), form.action, fields).then(function () {
       ["title", "body", "answer"].forEach(function (name) { if (form.elements[name]) { form.elements[name].value = ""; } });
@@ -203,16 +218,16 @@
       askForSync();
       // Pages that move on once an answer is kept (the right-after flow) listen.
       form.dispatchEvent(new CustomEvent("outbox:kept", { bubbles: true }));
-      return render("Saved on this device.").then(function () {
+      return render(t("Saved on this device.")).then(function () {
         var box = banner();
         if (box) { box.scrollIntoView({ block: "nearest" }); }
         if (navigator.onLine) { return flush(); }
       });
     }, function (error) {
       if (error && error.message === Outbox.NoOwner) {
-        return render("This device cannot keep entries yet: log in once while online.");
+        return render(t("This device cannot keep entries yet: log in once while online."));
       }
-      return render("This browser could not keep the entry. Copy your text somewhere safe.");
+      return render(t("This browser could not keep the entry. Copy your text somewhere safe."));
     });
   }
 
@@ -224,7 +239,7 @@
       event.preventDefault();
       // Issue 18: logging out with words typed and not saved asks first.
       if (form.hasAttribute("data-confirm-unsaved") && hasUnsavedText(form) &&
-          !window.confirm("Some text on this page is not saved. Log out anyway?")) { return; }
+          !window.confirm(t("Some text on this page is not saved. Log out anyway?"))) { return; }
       logout(form);
       return;
     }
@@ -277,7 +292,9 @@
     Outbox.list().then(function (items) {
       var waiting = items.length;
       if (waiting && !window.confirm(
-        plural(waiting, "item has", "items have") + " not been sent yet and will be deleted from this device. Log out anyway?"
+        plural(waiting,
+          "{n} item has not been sent yet and will be deleted from this device. Log out anyway?",
+          "{n} items have not been sent yet and will be deleted from this device. Log out anyway?")
       )) { return; }
       return Outbox.wipe().then(function () { form.submit(); });
     }, function () { form.submit(); });
@@ -290,12 +307,14 @@
     var action = target.getAttribute("data-outbox-action");
     var id = target.getAttribute("data-outbox-id");
     if (action === "discard") {
-      Outbox.discard(id).then(function () { render("Discarded."); });
+      Outbox.discard(id).then(function () { render(t("Discarded.")); });
     } else if (action === "show") {
       Outbox.read(id).then(function (fields) {
         var pre = document.createElement("p");
         pre.className = "outbox-text";
-        var scores = fields.mood ? "Mood " + fields.mood + " of 5, anxiety " + (fields.anxiety || "?") + " of 5" : "";
+        var scores = fields.mood
+          ? t("Mood {mood} of 5, anxiety {anxiety} of 5", { mood: fields.mood, anxiety: fields.anxiety || "?" })
+          : "";
         pre.textContent = [fields.title, fields.body, fields.answer, scores, fields.note].filter(Boolean).join("\n\n");
         target.parentNode.appendChild(pre);
         target.remove();
@@ -330,7 +349,7 @@
     var box = pushBox();
     if (!box) { return; }
     if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
-      pushStatus("This browser cannot receive reminders. On an iPhone, add Fresh Tracks to the Home Screen first.");
+      pushStatus(t("This browser cannot receive reminders. On an iPhone, add Fresh Tracks to the Home Screen first."));
       return;
     }
     navigator.serviceWorker.ready.then(function (reg) { return reg.pushManager.getSubscription(); })
@@ -352,7 +371,7 @@
     var box = pushBox();
     Notification.requestPermission().then(function (permission) {
       if (permission !== "granted") {
-        pushStatus("Notifications are blocked for this site. Allow them in the browser's site settings, then try again.");
+        pushStatus(t("Notifications are blocked for this site. Allow them in the browser's site settings, then try again."));
         return;
       }
       return navigator.serviceWorker.ready.then(function (reg) {
@@ -362,11 +381,11 @@
       }).then(function (sub) {
         return postJson(box.getAttribute("data-subscribe-url"), sub.toJSON());
       }).then(function () {
-        pushStatus("This device will receive reminders.");
+        pushStatus(t("This device will receive reminders."));
         pushState();
       });
     }).catch(function () {
-      pushStatus("Reminders could not be turned on for this device. Try again later.");
+      pushStatus(t("Reminders could not be turned on for this device. Try again later."));
     });
   }
 
@@ -378,10 +397,10 @@
         return postJson(box.getAttribute("data-unsubscribe-url"), { endpoint: sub.endpoint })
           .then(function () { return sub.unsubscribe(); });
       }).then(function () {
-        pushStatus("This device no longer receives reminders.");
+        pushStatus(t("This device no longer receives reminders."));
         pushState();
       }).catch(function () {
-        pushStatus("Reminders could not be turned off. Try again later.");
+        pushStatus(t("Reminders could not be turned off. Try again later."));
       });
   }
 
@@ -406,7 +425,7 @@
     ready.then(function () { return Outbox.owner(); }).then(function (known) {
       var note = document.getElementById("offline-writer-note");
       if (note && !known) {
-        note.textContent = "To write while offline, log in once while you have a connection.";
+        note.textContent = t("To write while offline, log in once while you have a connection.");
         note.hidden = false;
       }
     }).catch(function () {});
