@@ -70,7 +70,7 @@ class AdaptationKind:
         "Lists already made stay as they are."
     )
     withdrawn_note: str = N_("the next session uses the clinic's standard list.")
-    patient_note: str = "Your next planned session uses it unless you choose the standard one."
+    patient_note: str = N_("Your next planned session uses it unless you choose the standard one.")
 
 
 KINDS: dict[str, AdaptationKind] = {}

@@ -25,17 +25,17 @@ from journal.care import adaptation_rows as rows_
 from journal.care.adaptations import AdaptationKind
 from journal.content import (
     AUDIENCES,
-    ROUTE_LABELS,
     ROUTES,
     SETTINGS,
     Checklist,
     ChecklistItem,
     route,
+    route_labels,
 )
 from journal.content import load_checklist as load_default
 from journal.core import crypto
 from journal.core.integrity import log_unopened
-from journal.core.translatable import N_
+from journal.core.translatable import N_, language
 from journal.dosing import kap_sessions
 from journal.dosing.checklists import ChecklistSnapshot
 from journal.models.kap_sessions import SessionStatus
@@ -69,11 +69,17 @@ _EXTRA_TIMINGS: Final = (
 
 
 def _human(minutes: int) -> str:
+    """An offset in the page's language: "30 min before", "2 h after the start"."""
     if minutes == 0:
-        return "at the start"
+        return str(gettext("at the start"))
     size = abs(minutes)
-    amount = f"{size // 60} h" if size % 60 == 0 else f"{size} min"
-    return f"{amount} before" if minutes < 0 else f"{amount} after the start"
+    if size % 60 == 0:
+        amount = str(gettext("%(hours)d h", hours=size // 60))
+    else:
+        amount = str(gettext("%(minutes)d min", minutes=size))
+    if minutes < 0:
+        return str(gettext("%(amount)s before", amount=amount))
+    return str(gettext("%(amount)s after the start", amount=amount))
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,7 @@ class Timing:
 def timings(default: Checklist | None = None) -> list[Timing]:
     """The menu: every (phase, offset) the default list uses plus the usual ones,
     earliest first, each labelled in the patient's words ("Just before: 30 min before")."""
-    content = default or load_default()
+    content = default or load_default(language=language())
     phase_keys = {p.key for p in content.phases}
     pairs = {(i.phase, i.offset_minutes) for i in content.items}
     pairs |= {p for p in _EXTRA_TIMINGS if p[0] in phase_keys}
@@ -126,7 +132,8 @@ class Row:
     def route_labels(self) -> str:
         if set(self.routes) >= set(ROUTES):
             return str(gettext("every route"))
-        return ", ".join(ROUTE_LABELS.get(r, r) for r in self.routes)
+        labels = route_labels(language())
+        return ", ".join(labels.get(r, r) for r in self.routes)
 
     @property
     def where(self) -> str:
@@ -192,12 +199,14 @@ class ChecklistAdaptationForm(rows_.RowsForm[Row]):
 
     @property
     def route_choices(self) -> list[tuple[str, str]]:
-        return [(key, ROUTE_LABELS[key]) for key in ROUTES]
+        labels = route_labels(language())
+        return [(key, labels[key]) for key in ROUTES]
 
     @property
     def route_chips(self) -> list[tuple[str, str, str]]:
         """(key, label, settings it may be given in) for the page's route filter."""
-        return [(key, ROUTE_LABELS[key], " ".join(route(key).settings)) for key in ROUTES]
+        labels = route_labels(language())
+        return [(key, labels[key], " ".join(route(key).settings)) for key in ROUTES]
 
     @classmethod
     def read(cls, posted: MultiDict[str, str]) -> ChecklistAdaptationForm:
@@ -490,11 +499,14 @@ def applies_to(item: ChecklistItem) -> str:
     session."""
     parts = []
     if set(item.routes) != set(ROUTES):
-        parts.append(", ".join(ROUTE_LABELS[r] for r in ROUTES if r in item.routes))
+        labels = route_labels(language())
+        parts.append(", ".join(labels[r] for r in ROUTES if r in item.routes))
     if set(item.settings) != set(SETTINGS):
-        parts.append("at the clinic" if "clinic" in item.settings else "at home")
+        parts.append(
+            str(gettext("at the clinic")) if "clinic" in item.settings else str(gettext("at home"))
+        )
     if item.audience == "sitter":
-        parts.append("for the sitter")
+        parts.append(str(gettext("for the sitter")))
     return " · ".join(parts)
 
 

@@ -308,7 +308,7 @@ ADAPTATION_KIND = AdaptationKind(
         "standard prompts. Prompts already given stay as they are."
     ),
     withdrawn_note=N_("sessions marked done from now on get the clinic's standard prompts."),
-    patient_note=(
+    patient_note=N_(
         "Sessions you mark done from now on get these prompts; sessions already "
         "done keep the ones they have."
     ),

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.pages import csrf_token, markup, words
-from tests.spanish import assert_spanish
+from tests.spanish import assert_spanish, present, spanish
 from tests.web.care_helpers import Pair, linked_pair, share, write
 from tests.web.care_mood_helpers import RESULTS, brief_url, phq9_answers, share_record, take
 
