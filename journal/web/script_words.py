@@ -64,6 +64,10 @@ PLAIN: Final = (
     ),
     N_("what it belongs to is no longer there."),
     N_("the server could not take it as it is."),
+    N_("Already first."),
+    N_("Already last."),
+    N_("All items."),
+    N_("Add another item"),
     N_("Copied. Paste it into your password manager."),
     N_("This browser did not allow copying. Select the key and copy it."),
     N_(
@@ -92,6 +96,9 @@ def script_words() -> dict[str, str]:
             "This device: {zone}": _("This device: %(zone)s", zone="{zone}"),
             "Use this device's zone: {zone}": _("Use this device's zone: %(zone)s", zone="{zone}"),
             "Downloaded as {file}.": _("Downloaded as %(file)s.", file="{file}"),
+            "Moved to place {n} of {total}.": _(
+                "Moved to place %(n)s of %(total)s.", n="{n}", total="{total}"
+            ),
         }
     )
     words |= _counted(
@@ -126,6 +133,17 @@ def script_words() -> dict[str, str]:
             "out anyway?",
             n,
             count="{n}",
+        ),
+    )
+    words |= _counted(
+        "{n} item for {route}.",
+        "{n} items for {route}.",
+        lambda n: ngettext(
+            "%(count)s item for %(route)s.",
+            "%(count)s items for %(route)s.",
+            n,
+            count="{n}",
+            route="{route}",
         ),
     )
     return {key: str(value) for key, value in words.items()}

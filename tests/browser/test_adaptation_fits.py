@@ -68,8 +68,8 @@ def test_the_adaptation_forms_fit_a_laptop_screen(
         spanish.set_extra_http_headers({"Accept-Language": "es-ES,es;q=0.9"})
         spanish.goto(base + "checklist")
         expect(spanish.locator("html")).to_have_attribute("lang", "es")
-        _fits(spanish, "Guardar para este paciente")
         _shots(spanish, "adaptation-checklist-laptop-es")
+        _fits(spanish, "Guardar para este paciente")
     finally:
         spanish_context.close()
 

@@ -13,7 +13,12 @@
     Object.keys(values || {}).forEach(function (name) { out = out.split("{" + name + "}").join(values[name]); });
     return out;
   }
+  // A counted text: the English for one and for more are both keys of the table.
+  function plural(n, one, many, values) {
+    return t(n === 1 ? one : many, Object.assign({ n: n }, values || {}));
+  }
   window.FTWords = t;  // for the other parts of this file
+  window.FTPlural = plural;
 
   function fillTimeZone(root) {
     root.querySelectorAll('input[data-fill="time-zone"]').forEach(function (input) {
@@ -297,6 +302,8 @@
 // new items appear one at a time. Each row's hidden `position` follows its place.
 (function () {
   "use strict";
+  var t = window.FTWords;
+  var plural = window.FTPlural;
 
   function renumber(list) {
     list.querySelectorAll(":scope > li").forEach(function (li, n) {
@@ -321,12 +328,12 @@
     var list = li.parentNode;
     var step = Number(button.dataset.move);
     var other = visibleSibling(li, step);
-    if (!other) { say(list, step < 0 ? "Already first." : "Already last."); return; }
+    if (!other) { say(list, step < 0 ? t("Already first.") : t("Already last.")); return; }
     list.insertBefore(li, step < 0 ? other : other.nextElementSibling);
     renumber(list);
     button.focus();
     var n = Array.prototype.indexOf.call(list.children, li) + 1;
-    say(list, "Moved to place " + n + " of " + list.children.length + ".");
+    say(list, t("Moved to place {n} of {total}.", { n: n, total: list.children.length }));
   }
 
   function toggle(button, open) {
@@ -351,7 +358,8 @@
     });
     var shown = list.querySelectorAll(":scope > li:not(.is-blank):not([hidden])").length;
     if (quiet) { return; }
-    say(list, route ? shown + " items for " + chosen.textContent + "." : "All items.");
+    say(list, route ? plural(shown, "{n} item for {route}.", "{n} items for {route}.",
+      { route: chosen.textContent }) : t("All items."));
   }
 
   function moreRows(list) {
@@ -362,7 +370,7 @@
     var add = document.createElement("button");
     add.type = "button";
     add.className = "button secondary add-line";
-    add.textContent = list.dataset.addLabel || "Add another item";
+    add.textContent = list.dataset.addLabel || t("Add another item");
     // On a laptop it waits in the side column, beside Save (so the list keeps the
     // page's height); on a phone, after the list.
     var slot = (list.closest(".adaptation") || document).querySelector("[data-add-slot]");
