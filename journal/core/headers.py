@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
@@ -30,14 +30,24 @@ CSP = "; ".join(
 )
 
 
+# A stylesheet or a script is never a document: the policy, framing, opener and
+# permission headers govern documents (and workers, whose script is not a static file
+# here), and a browser ignores them on CSS and JavaScript. Left off those, they no
+# longer weigh on a phone's first load (about 400 bytes on each of six files).
+SUBRESOURCE_TYPES: Final = ("text/css", "text/javascript", "application/javascript")
+
+
 def _apply(response: Response) -> Response:
     h = response.headers
-    h.setdefault("Content-Security-Policy", CSP)
+    if not (request.endpoint == "static" and response.mimetype in SUBRESOURCE_TYPES):
+        h.setdefault("Content-Security-Policy", CSP)
+        h["X-Frame-Options"] = "DENY"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    # What a subresource still obeys: its declared type, and the referrer its own
+    # fetches (a stylesheet's url()) send.
     h["X-Content-Type-Options"] = "nosniff"
     h["Referrer-Policy"] = "same-origin"
-    h["X-Frame-Options"] = "DENY"
-    h["Cross-Origin-Opener-Policy"] = "same-origin"
-    h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
     if request.endpoint == "static" and response.status_code == 200:
         # Static files carry no user data. A URL with the file's current hash
         # (static_urls.py) never changes content, so it is cached for good; any other

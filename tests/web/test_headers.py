@@ -86,11 +86,22 @@ def test_the_health_check_is_json_without_user_data(app: Flask, client: FlaskCli
     assert_safe_headers(response)
 
 
-def test_static_files_carry_the_security_headers(client: FlaskClient) -> None:
-    response = client.get("/static/css/app.css")
-    assert response.status_code == 200
-    assert_safe_headers(response, cacheable=True)
-    response.close()
+def test_static_files_carry_the_security_headers_that_apply_to_them(client: FlaskClient) -> None:
+    """A stylesheet or script obeys its type and its referrer policy, and nothing that
+    could be opened as a document (an icon, the manifest, the service worker) goes
+    without the document's policy."""
+    for path in ("/static/css/app.css", "/static/js/app.js", "/static/js/htmx-2.0.11.min.js"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert "Content-Security-Policy" not in response.headers
+        response.close()
+    for path in ("/static/icons/icon-192.png", "/manifest.webmanifest", "/sw.js"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert_safe_headers(response, cacheable=True)
+        response.close()
 
 
 def test_files_the_same_for_everyone_do_not_vary_on_the_cookie(ada: FlaskClient) -> None:
