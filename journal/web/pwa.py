@@ -34,6 +34,7 @@ BACKGROUND_COLOR = "#f7f5f0"
 PRECACHE = [
     "css/app.css",
     "js/htmx-2.0.11.min.js",
+    "js/words.js",
     "js/app.js",
     "js/help.js",
     "js/outbox-core.js",

@@ -2,23 +2,7 @@
 (function () {
   "use strict";
 
-  // The page's words for what this script writes (<body data-words>, from
-  // journal/web/script_words.py): the English text is the key, `{name}` a value.
-  var WORDS = (function () {
-    try { return JSON.parse(document.body.getAttribute("data-words")) || {}; }
-    catch (e) { return {}; }
-  }());
-  function t(text, values) {
-    var out = WORDS[text] || text;
-    Object.keys(values || {}).forEach(function (name) { out = out.split("{" + name + "}").join(values[name]); });
-    return out;
-  }
-  // A counted text: the English for one and for more are both keys of the table.
-  function plural(n, one, many, values) {
-    return t(n === 1 ? one : many, Object.assign({ n: n }, values || {}));
-  }
-  window.FTWords = t;  // for the other parts of this file
-  window.FTPlural = plural;
+  var t = window.FTWords;  // words.js
 
   function fillTimeZone(root) {
     root.querySelectorAll('input[data-fill="time-zone"]').forEach(function (input) {

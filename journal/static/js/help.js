@@ -11,17 +11,7 @@
 (function () {
   "use strict";
 
-  // The page's words for what this script writes (<body data-words>, from
-  // journal/web/script_words.py): the English text is the key, `{name}` a value.
-  var WORDS = (function () {
-    try { return JSON.parse(document.body.getAttribute("data-words")) || {}; }
-    catch (e) { return {}; }
-  }());
-  function t(text, values) {
-    var out = WORDS[text] || text;
-    Object.keys(values || {}).forEach(function (name) { out = out.split("{" + name + "}").join(values[name]); });
-    return out;
-  }
+  var t = window.FTWords;  // words.js
 
   function showCrisisCard(form) {
     var name = form.getAttribute("data-safety-item");

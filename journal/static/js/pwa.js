@@ -14,17 +14,7 @@
   var SYNC_TAG = "fresh-tracks-outbox";
   var lastMessage = "";
 
-  // The page's words for what this script writes (<body data-words>, from
-  // journal/web/script_words.py): the English text is the key, `{name}` a value.
-  var WORDS = (function () {
-    try { return JSON.parse(document.body.getAttribute("data-words")) || {}; }
-    catch (e) { return {}; }
-  }());
-  function t(text, values) {
-    var out = WORDS[text] || text;
-    Object.keys(values || {}).forEach(function (name) { out = out.split("{" + name + "}").join(values[name]); });
-    return out;
-  }
+  var t = window.FTWords;  // words.js
 
   if ("serviceWorker" in navigator && config.sw) {
     navigator.serviceWorker.register(config.sw, { scope: config.scope }).catch(function () {});
@@ -36,8 +26,7 @@
 
   function banner() { return document.getElementById("outbox"); }
 
-  // A counted text: `one` and `many` are its English with "{n}" for the number.
-  function plural(n, one, many) { return t(n === 1 ? one : many, { n: n }); }
+  var plural = window.FTPlural;
 
   var KINDS = {
     "journal.entry": "Journal entry",
