@@ -19,6 +19,8 @@ import gzip
 import mimetypes
 import os
 import shutil
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -107,14 +109,26 @@ def record_load(page: Page, cdp: CDPSession, url: str) -> Load:
     def on_finished(params: dict[str, Any]) -> None:
         seen.setdefault(params["requestId"], {})["encoded"] = int(params["encodedDataLength"])
 
+    def on_failed(params: dict[str, Any]) -> None:
+        seen.setdefault(params["requestId"], {})["failed"] = True
+
+    def settled() -> bool:
+        return all(
+            "encoded" in entry or entry.get("memory") or entry.get("failed")
+            for entry in seen.values()
+            if "url" in entry
+        )
+
     cdp.on("Network.responseReceived", on_response)
     cdp.on("Network.requestServedFromCache", on_cached)
     cdp.on("Network.loadingFinished", on_finished)
+    cdp.on("Network.loadingFailed", on_failed)
     page.goto(url, wait_until="networkidle")
-    page.wait_for_timeout(300)
+    _poll(page, settled)  # each response's last event, which may trail "network idle"
     cdp.remove_listener("Network.responseReceived", on_response)
     cdp.remove_listener("Network.requestServedFromCache", on_cached)
     cdp.remove_listener("Network.loadingFinished", on_finished)
+    cdp.remove_listener("Network.loadingFailed", on_failed)
 
     load = Load()
     for request_id, entry in seen.items():
@@ -206,6 +220,26 @@ def _wait_for_service_worker(page: Page) -> bool:
     return bool(registered)
 
 
+def _poll(page: Page, done: Callable[[], bool], seconds: float = 10) -> None:
+    """Until `done()`, or `seconds` at most: a slow machine then counts what had
+    arrived, which can only make a load look lighter, never fail it."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        page.wait_for_timeout(25)  # hands control to Playwright's event loop
+
+
+def _wait_for_precache_fetches(page: Page, fetched: list[Request]) -> None:
+    """Until Playwright has reported the worker's own fetch of everything it keeps:
+    the worker is ready only once its cache is full, but the events can trail it."""
+    kept = page.evaluate(
+        "async () => { const urls = [];"
+        " for (const name of await caches.keys()) {"
+        "  for (const r of await (await caches.open(name)).keys()) { urls.push(r.url); } }"
+        " return urls; }"
+    )
+    _poll(page, lambda: set(kept) <= {request.url for request in fetched})
+
+
 def _logged_in_context(browser: Any, devices: Any, base_url: str, email: str, password: str) -> Any:
     """Log in through the form in one context; return a fresh context with its cookies."""
     login: BrowserContext = browser.new_context(**devices[PHONE])
@@ -241,7 +275,8 @@ def measure_home(base_url: str, email: str, password: str) -> dict[str, Any]:
             cdp.send("Network.enable")
             first = record_load(page, cdp, f"{base_url}/")
             worker = _wait_for_service_worker(page)
-            page.wait_for_timeout(300)
+            if worker:
+                _wait_for_precache_fetches(page, fetched)
             _own_fetches(first, context, fetched)
             repeat = record_load(page, cdp, f"{base_url}/")
             _own_fetches(repeat, context, fetched)

@@ -9,12 +9,13 @@ hint, unless `REQUIRE_BROWSER=1` (CI) turns that into a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -139,6 +140,39 @@ def wait_until(page: Page, condition: Callable[[], object], what: str, seconds: 
         if time.monotonic() > deadline:
             raise AssertionError(f"still waiting after {seconds:.0f} s: {what}")
         page.wait_for_timeout(50)  # hands control to Playwright's event loop
+
+
+class Demo(NamedTuple):
+    """The passwords `flask demo load` prints, as a developer reads them."""
+
+    therapist_password: str
+    patient_email: str
+    patient_password: str
+
+
+def load_demo(app: Flask) -> Demo:
+    """`flask demo load --reset`, as a developer runs it; keeps the demo therapist's
+    authenticator secret so that `finish_two_step` can type their code."""
+    from journal.cli import DEMO_THERAPIST
+    from tests.factories import TOTP_SECRETS
+
+    result = app.test_cli_runner().invoke(args=["demo", "load", "--reset"])
+    assert result.exit_code == 0, result.output
+    therapist = re.search(rf"therapist\s+{re.escape(DEMO_THERAPIST)}\s+(\S+)", result.output)
+    patient = re.search(r"patient\s+(\S+@\S+)\s+(\S+)", result.output)
+    secret = re.search(r"authenticator app,\n\s+([A-Z2-7 ]+)\n", result.output)
+    assert therapist and patient and secret, result.output
+    TOTP_SECRETS[DEMO_THERAPIST] = secret.group(1).replace(" ", "")
+    return Demo(therapist.group(1), patient.group(1), patient.group(2))
+
+
+def screenshots(page: Page, name: str, *, full_page: bool = False) -> None:
+    """The page as it is now, light and dark, into the artifacts for a human look."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{scheme}.png"), full_page=full_page)
+    page.emulate_media(color_scheme="light")
 
 
 def finish_two_step(page: Page, email: str) -> None:

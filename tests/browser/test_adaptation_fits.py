@@ -12,24 +12,13 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from journal.cli import DEMO_PATIENT_NAME, DEMO_THERAPIST
-from tests.browser.conftest import assert_no_axe_violations
+from tests.browser.conftest import assert_no_axe_violations, load_demo, screenshots
 from tests.browser.test_care_loop import check
-from tests.browser.test_clinic_workspace import LAPTOP, _log_in, _shots
+from tests.browser.test_clinic_workspace import LAPTOP, _log_in
 from tests.browser.test_first_journey import heading
-from tests.factories import TOTP_SECRETS
 from tests.web.clinic_helpers import add_patients
 
 HEIGHT = LAPTOP["viewport"]["height"]  # type: ignore[index]
-
-
-def _demo(app: Flask) -> str:
-    result = app.test_cli_runner().invoke(args=["demo", "load", "--reset"])
-    assert result.exit_code == 0, result.output
-    password = re.search(rf"therapist\s+{re.escape(DEMO_THERAPIST)}\s+(\S+)", result.output)
-    secret = re.search(r"authenticator app,\n\s+([A-Z2-7 ]+)\n", result.output)
-    assert password and secret, result.output
-    TOTP_SECRETS[DEMO_THERAPIST] = secret.group(1).replace(" ", "")
-    return password.group(1)
 
 
 def _fits(page: Page, save: str) -> None:
@@ -46,7 +35,7 @@ def _fits(page: Page, save: str) -> None:
 def test_the_adaptation_forms_fit_a_laptop_screen(
     new_context: Callable[..., BrowserContext], browser: Browser, live_server: str, app: Flask
 ) -> None:
-    password = _demo(app)
+    password = load_demo(app).therapist_password
     laptop_context = browser.new_context(base_url=live_server, **LAPTOP)
     try:
         laptop = laptop_context.new_page()
@@ -68,7 +57,7 @@ def test_the_adaptation_forms_fit_a_laptop_screen(
         spanish.set_extra_http_headers({"Accept-Language": "es-ES,es;q=0.9"})
         spanish.goto(base + "checklist")
         expect(spanish.locator("html")).to_have_attribute("lang", "es")
-        _shots(spanish, "adaptation-checklist-laptop-es")
+        screenshots(spanish, "adaptation-checklist-laptop-es")
         _fits(spanish, "Guardar para este paciente")
     finally:
         spanish_context.close()
@@ -95,7 +84,7 @@ def _checklist(laptop: Page, phone: Page, url: str) -> None:
     laptop.emulate_media(color_scheme="dark")
     assert_no_axe_violations(laptop, "checklist adaptation, laptop (dark)")
     laptop.emulate_media(color_scheme="light")
-    _shots(laptop, "adaptation-checklist-laptop")
+    screenshots(laptop, "adaptation-checklist-laptop")
 
     # Every route, for a therapist who wants them: the page scrolls, Save stays in view.
     laptop.get_by_role("button", name="All routes").click()
@@ -114,7 +103,7 @@ def _checklist(laptop: Page, phone: Page, url: str) -> None:
     expect(laptop.get_by_role("alert")).to_contain_text("Write the item")
     expect(laptop.locator(".adapt-lines .field-error").first).to_be_visible()
     assert_no_axe_violations(laptop, "checklist adaptation with an error, laptop")
-    _shots(laptop, "adaptation-checklist-error-laptop")
+    screenshots(laptop, "adaptation-checklist-error-laptop")
 
     phone.goto(url)
     heading(phone, re.compile("checklist", re.IGNORECASE))
@@ -122,7 +111,7 @@ def _checklist(laptop: Page, phone: Page, url: str) -> None:
         "aria-pressed", "true"
     )
     check(phone, "checklist adaptation, phone")
-    _shots(phone, "adaptation-checklist-phone")
+    screenshots(phone, "adaptation-checklist-phone")
     phone.get_by_role("button", name="Save for this patient").scroll_into_view_if_needed()
     expect(phone.get_by_role("button", name="Save for this patient")).to_be_in_viewport()
 
@@ -132,23 +121,23 @@ def _prompts(laptop: Page, phone: Page, url: str) -> None:
     heading(laptop, re.compile("prompt", re.IGNORECASE))
     _fits(laptop, "Save for this patient")
     assert_no_axe_violations(laptop, "prompt adaptation, laptop")
-    _shots(laptop, "adaptation-prompts-laptop")
+    screenshots(laptop, "adaptation-prompts-laptop")
     laptop.locator(".adapt-lines .line-text").first.fill("")
     laptop.get_by_role("button", name="Save for this patient").click()
     expect(laptop.get_by_role("alert")).to_contain_text("Write the prompt")
-    _shots(laptop, "adaptation-prompts-error-laptop")
+    screenshots(laptop, "adaptation-prompts-error-laptop")
 
     phone.goto(url)
     heading(phone, re.compile("prompt", re.IGNORECASE))
     check(phone, "prompt adaptation, phone")
-    _shots(phone, "adaptation-prompts-phone")
+    screenshots(phone, "adaptation-prompts-phone")
     laptop.emulate_media(color_scheme="light")
 
 
 def test_a_patient_without_a_name_is_offered_one_on_a_laptop(
     new_context: Callable[..., BrowserContext], browser: Browser, live_server: str, app: Flask
 ) -> None:
-    password = _demo(app)
+    password = load_demo(app).therapist_password
     add_patients(app, DEMO_THERAPIST, [""], prefix="unnamed")
     laptop_context = browser.new_context(base_url=live_server, **LAPTOP)
     try:
@@ -157,13 +146,13 @@ def test_a_patient_without_a_name_is_offered_one_on_a_laptop(
         add = laptop.get_by_role("link", name=re.compile("^No name yet: add the name you use"))
         expect(add).to_have_count(1)
         assert_no_axe_violations(laptop, "caseload with a patient without a name, laptop")
-        _shots(laptop, "clinic-caseload-unnamed-laptop")
+        screenshots(laptop, "clinic-caseload-unnamed-laptop")
         phone = new_context().new_page()
         _log_in(phone, password)
         phone_add = phone.get_by_role("link", name=re.compile("^No name yet"))
         phone_add.scroll_into_view_if_needed()
         check(phone, "caseload with a patient without a name, phone")
-        _shots(phone, "clinic-caseload-unnamed-phone")
+        screenshots(phone, "clinic-caseload-unnamed-phone")
         phone_add.click()
         expect(phone.get_by_label("Name", exact=True)).to_be_in_viewport()
         add.click()
@@ -178,13 +167,13 @@ def test_a_patient_without_a_name_is_offered_one_on_a_laptop(
         expect(laptop.locator("#f-patient_name-error")).to_be_in_viewport()
         expect(field).to_have_value("x" * 130)
         assert_no_axe_violations(laptop, "naming a patient with an error, laptop")
-        _shots(laptop, "clinic-name-error-laptop")
+        screenshots(laptop, "clinic-name-error-laptop")
         field.fill("Rosalind Unnamed")
         laptop.get_by_role("button", name="Save name").click()
         heading(laptop, "Rosalind Unnamed")
         laptop.goto("/clinic/patients")
         expect(laptop.get_by_role("link", name="Rosalind Unnamed", exact=True)).to_be_visible()
         expect(add).to_have_count(0)
-        _shots(laptop, "clinic-caseload-named-laptop")
+        screenshots(laptop, "clinic-caseload-named-laptop")
     finally:
         laptop_context.close()

@@ -16,7 +16,7 @@ from journal.care import care
 from journal.core.extensions import db
 from journal.models.jobs import FailedJob
 from journal.models.users import Role
-from tests.browser.conftest import ARTIFACTS, assert_no_axe_violations, finish_two_step
+from tests.browser.conftest import assert_no_axe_violations, finish_two_step, screenshots
 from tests.browser.test_care_loop import check
 from tests.browser.test_clinic_workspace import LAPTOP
 from tests.browser.test_first_journey import heading
@@ -51,14 +51,6 @@ def _log_in(page: Page, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     finish_two_step(page, email)
-
-
-def _shots(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{scheme}.png"), full_page=True)
-    page.emulate_media(color_scheme="light")
 
 
 def _axe_both(page: Page, label: str) -> None:
@@ -101,7 +93,7 @@ def _on_laptop(laptop: Page, app: Flask) -> None:
     expect(rowan.locator(".col-sign-in")).to_contain_text("Never")
     assert laptop.evaluate("document.documentElement.scrollWidth") <= 1366
     _axe_both(laptop, "therapists, laptop")
-    _shots(laptop, "admin-therapists-laptop")
+    screenshots(laptop, "admin-therapists-laptop", full_page=True)
 
     # A mistake in the address: said next to the field.
     laptop.get_by_label("Their work email").fill("rowan at clinic")
@@ -109,7 +101,7 @@ def _on_laptop(laptop: Page, app: Flask) -> None:
     expect(laptop.locator("#form-errors")).to_contain_text("Enter an email address")
     expect(laptop.get_by_label("Their work email")).to_have_attribute("aria-invalid", "true")
     _axe_both(laptop, "invitation error, laptop")
-    _shots(laptop, "admin-invite-error-laptop")
+    screenshots(laptop, "admin-invite-error-laptop", full_page=True)
     laptop.get_by_label("Their work email").fill("dr.new@clinic.example")
     laptop.get_by_role("button", name="Send the invitation").click()
     expect(laptop.locator("#alerts")).to_contain_text("Invitation sent to dr.new@clinic.example")
@@ -123,21 +115,21 @@ def _on_laptop(laptop: Page, app: Flask) -> None:
     laptop.get_by_role("button", name="Close the account").click()
     expect(laptop.locator("#form-errors")).to_contain_text("That password is not right")
     _axe_both(laptop, "close account error, laptop")
-    _shots(laptop, "admin-deactivate-error-laptop")
+    screenshots(laptop, "admin-deactivate-error-laptop", full_page=True)
     laptop.get_by_label("Your password").fill(PASSWORD)
     laptop.get_by_label("Code from your app, or a backup code").fill(fresh_totp(app, ADMIN))
     laptop.get_by_role("button", name="Close the account").click()
     heading(laptop, "Therapists")
     expect(laptop.locator("#alerts")).to_contain_text("can no longer sign in")
     expect(table.locator("tbody tr", has_text="Dr Rowan Hale")).to_contain_text("Closed")
-    _shots(laptop, "admin-after-deactivate-laptop")
+    screenshots(laptop, "admin-after-deactivate-laptop", full_page=True)
 
     laptop.get_by_role("link", name="System").click()
     heading(laptop, "System")
     expect(laptop.locator("table.failed-jobs")).to_contain_text("SMTPServerDisconnected")
     expect(laptop.locator("table.content-versions")).to_contain_text("Crisis lines")
     _axe_both(laptop, "system, laptop")
-    _shots(laptop, "admin-system-laptop")
+    screenshots(laptop, "admin-system-laptop", full_page=True)
 
 
 def _on_phone(phone: Page) -> None:
@@ -149,16 +141,16 @@ def _on_phone(phone: Page) -> None:
     bar = phone.get_by_role("navigation", name="Main").bounding_box()
     assert bar is not None and bar["y"] > 700 and bar["width"] == 412
     check(phone, "therapists, phone")
-    _shots(phone, "admin-therapists-phone")
+    screenshots(phone, "admin-therapists-phone", full_page=True)
     phone.get_by_label("Their work email").fill("@")
     phone.get_by_role("button", name="Send the invitation").click()
     expect(phone.locator("#form-errors")).to_be_visible()
     check(phone, "invitation error, phone")
-    _shots(phone, "admin-invite-error-phone")
+    screenshots(phone, "admin-invite-error-phone", full_page=True)
     phone.goto("/admin/system")
     heading(phone, "System")
     check(phone, "system, phone")
-    _shots(phone, "admin-system-phone")
+    screenshots(phone, "admin-system-phone", full_page=True)
 
 
 def _patient_told(page: Page) -> None:
@@ -167,11 +159,11 @@ def _patient_told(page: Page) -> None:
     expect(
         page.get_by_role("note").filter(has_text="A link with your therapist ended")
     ).to_be_visible()
-    _shots(page, "patient-home-link-ended-phone")
+    screenshots(page, "patient-home-link-ended-phone", full_page=True)
     page.get_by_role("link", name="See your care team").click()
     heading(page, "Care team")
     expect(page.locator(".link-endings")).to_contain_text("Dr Rowan Hale")
     check(page, "care team, link ended")
-    _shots(page, "patient-link-ended-phone")
+    screenshots(page, "patient-link-ended-phone", full_page=True)
     page.get_by_role("button", name="I have read this").click()
     expect(page.locator(".link-endings")).to_have_count(0)

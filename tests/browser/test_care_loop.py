@@ -12,12 +12,11 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 
 from journal.models.users import Role
-from tests.browser.conftest import assert_no_axe_violations, finish_two_step
+from tests.browser.conftest import assert_no_axe_violations, finish_two_step, screenshots
 from tests.browser.test_first_journey import (
     assert_control_borders,
     assert_no_horizontal_scroll,
     heading,
-    screenshots,
 )
 from tests.factories import PASSWORD, make_user
 

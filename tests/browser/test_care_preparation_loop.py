@@ -16,9 +16,9 @@ from playwright.sync_api import BrowserContext, Page, expect
 from journal.accounts import accounts
 from journal.care import care
 from journal.models.users import Role
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, screenshots
 from tests.browser.test_care_loop import check, log_in, nav
-from tests.browser.test_first_journey import heading, screenshots
+from tests.browser.test_first_journey import heading
 from tests.factories import make_user
 from tests.web.prep_helpers import in_hours, move_session, set_time_zone
 

@@ -14,8 +14,9 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 
 from journal.models.users import Role
+from tests.browser.conftest import screenshots
 from tests.browser.test_care_loop import check, log_in, nav
-from tests.browser.test_first_journey import heading, screenshots
+from tests.browser.test_first_journey import heading
 from tests.factories import make_user
 
 THERAPIST = "dr.flag@example.com"

@@ -15,10 +15,15 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from journal.cli import DEMO_PATIENT_NAME, DEMO_THERAPIST
 from journal.models.types import utcnow
-from tests.browser.conftest import ARTIFACTS, assert_no_axe_violations, finish_two_step
+from tests.browser.conftest import (
+    ARTIFACTS,
+    assert_no_axe_violations,
+    finish_two_step,
+    load_demo,
+    screenshots,
+)
 from tests.browser.test_care_loop import check
 from tests.browser.test_first_journey import heading
-from tests.factories import TOTP_SECRETS
 from tests.web.clinic_helpers import add_patients
 
 LAPTOP = {
@@ -31,13 +36,8 @@ LAPTOP = {
 
 
 def _demo(app: Flask) -> str:
-    """`flask demo load`, as a developer runs it; returns the therapist's password."""
-    result = app.test_cli_runner().invoke(args=["demo", "load", "--reset"])
-    assert result.exit_code == 0, result.output
-    password = re.search(rf"therapist\s+{re.escape(DEMO_THERAPIST)}\s+(\S+)", result.output)
-    secret = re.search(r"authenticator app,\n\s+([A-Z2-7 ]+)\n", result.output)
-    assert password and secret, result.output
-    TOTP_SECRETS[DEMO_THERAPIST] = secret.group(1).replace(" ", "")
+    """The demo, and thirty more patients with appointments; the therapist's password."""
+    password = load_demo(app).therapist_password
     soon = utcnow() + timedelta(days=2)
     add_patients(
         app,
@@ -46,7 +46,7 @@ def _demo(app: Flask) -> str:
         appointments={n: soon + timedelta(hours=n) for n in range(0, 30, 2)},
         prefix="caseload",
     )
-    return password.group(1)
+    return password
 
 
 def _log_in(page: Page, password: str) -> None:
@@ -56,14 +56,6 @@ def _log_in(page: Page, password: str) -> None:
     page.get_by_role("button", name="Log in").click()
     finish_two_step(page, DEMO_THERAPIST)
     expect(page.get_by_role("heading", name="Your patients")).to_be_visible()
-
-
-def _shots(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{scheme}.png"))
-    page.emulate_media(color_scheme="light")
 
 
 def test_caseload_and_brief_on_a_laptop_and_a_phone(
@@ -84,14 +76,11 @@ def test_caseload_and_brief_on_a_laptop_and_a_phone(
 def test_the_patient_sees_the_appointment_and_can_add_it_to_a_calendar(
     new_context: Callable[..., BrowserContext], app: Flask
 ) -> None:
-    result = app.test_cli_runner().invoke(args=["demo", "load", "--reset"])
-    assert result.exit_code == 0, result.output
-    found = re.search(r"patient\s+(\S+@\S+)\s+(\S+)", result.output)
-    assert found, result.output
+    demo = load_demo(app)
     phone = new_context().new_page()
     phone.goto("/login")
-    phone.get_by_label("Email").fill(found.group(1))
-    phone.get_by_label("Password").fill(found.group(2))
+    phone.get_by_label("Email").fill(demo.patient_email)
+    phone.get_by_label("Password").fill(demo.patient_password)
     phone.get_by_role("button", name="Log in").click()
     heading(phone, "Home")
     card = phone.get_by_role("region", name="Your next appointment")
@@ -131,7 +120,7 @@ def _workspace(laptop: Page, phone: Page, password: str, tmp_path: Path) -> None
     laptop.emulate_media(color_scheme="dark")
     assert_no_axe_violations(laptop, "caseload, laptop (dark)")
     laptop.emulate_media(color_scheme="light")
-    _shots(laptop, "clinic-caseload-laptop")
+    screenshots(laptop, "clinic-caseload-laptop")
 
     laptop.get_by_label("Find a patient by name or email").fill("lindqvist")
     laptop.get_by_role("button", name="Search").click()
@@ -152,7 +141,7 @@ def _workspace(laptop: Page, phone: Page, password: str, tmp_path: Path) -> None
     bar = phone.get_by_role("navigation", name="Main").bounding_box()
     assert bar is not None and bar["y"] > 700 and bar["width"] == 412
     check(phone, "caseload, phone")
-    _shots(phone, "clinic-caseload-phone")
+    screenshots(phone, "clinic-caseload-phone")
 
     # The demo patient's brief on the laptop: the summary and the newest session
     # above the fold, earlier sessions folded.
@@ -179,7 +168,7 @@ def _workspace(laptop: Page, phone: Page, password: str, tmp_path: Path) -> None
     laptop.emulate_media(color_scheme="dark")
     assert_no_axe_violations(laptop, "brief, laptop (dark)")
     laptop.emulate_media(color_scheme="light")
-    _shots(laptop, "clinic-brief-laptop")
+    screenshots(laptop, "clinic-brief-laptop")
 
     # Printed: no chrome, no buttons, the name and the date on the first page, few pages.
     laptop.emulate_media(media="print")
@@ -202,7 +191,7 @@ def _workspace(laptop: Page, phone: Page, password: str, tmp_path: Path) -> None
     heading(phone, "Pre-appointment brief")
     expect(phone.get_by_role("img", name=re.compile("Mood over the series"))).to_be_visible()
     check(phone, "brief, phone")
-    _shots(phone, "clinic-brief-phone")
+    screenshots(phone, "clinic-brief-phone")
 
     _adaptation_form(laptop, phone, laptop.url.replace("/brief", "/adaptations/checklist"))
     _invite_by_email(laptop)
@@ -254,7 +243,7 @@ def _adaptation_form(laptop: Page, phone: Page, url: str) -> None:
     listing = laptop.locator(".adapt-lines").bounding_box()
     assert listing is not None and listing["height"] <= 768, listing
     assert_no_axe_violations(laptop, "adaptation form, laptop")
-    _shots(laptop, "clinic-adaptation-laptop")
+    screenshots(laptop, "clinic-adaptation-laptop")
 
     # Keyboard: the second item moves up with its button, focus stays on it.
     before = _line_texts(laptop)
@@ -277,7 +266,7 @@ def _adaptation_form(laptop: Page, phone: Page, url: str) -> None:
     laptop.emulate_media(color_scheme="dark")
     assert_no_axe_violations(laptop, "adaptation form, laptop (dark)")
     laptop.emulate_media(color_scheme="light")
-    _shots(laptop, "clinic-adaptation-details-laptop")
+    screenshots(laptop, "clinic-adaptation-details-laptop")
 
     # Saved in the new order.
     shown.nth(0).get_by_role("button", name=re.compile("^Move down")).click()
@@ -289,7 +278,7 @@ def _adaptation_form(laptop: Page, phone: Page, url: str) -> None:
     heading(phone, re.compile("checklist", re.IGNORECASE))
     assert phone.evaluate("document.documentElement.scrollWidth") <= 412
     check(phone, "adaptation form, phone")
-    _shots(phone, "clinic-adaptation-phone")
+    screenshots(phone, "clinic-adaptation-phone")
     phone.locator(".adapt-lines > li").nth(0).scroll_into_view_if_needed()
     phone.locator(".adapt-lines").screenshot(
         path=str(ARTIFACTS / "clinic-adaptation-rows-phone.png")

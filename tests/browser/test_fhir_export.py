@@ -22,22 +22,16 @@ from journal.cli import DEMO_PATIENT, DEMO_THERAPIST
 from journal.core.extensions import db
 from journal.models.sharing import CareLink
 from journal.mood import measures
-from tests.browser.conftest import ARTIFACTS, finish_two_step
+from tests.browser.conftest import finish_two_step, load_demo, screenshots
 from tests.browser.test_clinic_workspace import LAPTOP
 from tests.browser.test_first_journey import check_page, heading
-from tests.factories import TOTP_SECRETS
 
 
 def _demo(app: Flask) -> tuple[str, str]:
     """`flask demo load`; the therapist's and the patient's passwords."""
-    result = app.test_cli_runner().invoke(args=["demo", "load", "--reset"])
-    assert result.exit_code == 0, result.output
-    therapist = re.search(rf"therapist\s+{re.escape(DEMO_THERAPIST)}\s+(\S+)", result.output)
-    patient = re.search(rf"patient\s+{re.escape(DEMO_PATIENT)}\s+(\S+)", result.output)
-    secret = re.search(r"authenticator app,\n\s+([A-Z2-7 ]+)\n", result.output)
-    assert therapist and patient and secret, result.output
-    TOTP_SECRETS[DEMO_THERAPIST] = secret.group(1).replace(" ", "")
-    return therapist.group(1), patient.group(1)
+    demo = load_demo(app)
+    assert demo.patient_email == DEMO_PATIENT
+    return demo.therapist_password, demo.patient_password
 
 
 def _results(app: Flask, password: str) -> None:
@@ -58,14 +52,6 @@ def _log_in(page: Page, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-
-
-def _shots(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{scheme}.png"), full_page=True)
-    page.emulate_media(color_scheme="light")
 
 
 def _download(page: Page, button: str, tmp_path: Path) -> Bundle:
@@ -115,7 +101,7 @@ def test_both_sides_download_results_as_fhir(
     expect(region.get_by_label("First day")).to_have_attribute("aria-invalid", "true")
     check_page(phone, "export with a FHIR range error", dark=True)
     region.scroll_into_view_if_needed()
-    _shots(phone, "fhir-export-error-phone")
+    screenshots(phone, "fhir-export-error-phone", full_page=True)
     region.get_by_label("First day").fill("2020-01-01")
     region.get_by_label("Last day").fill("2099-12-31")
     own = _download(phone, "Download results (FHIR)", tmp_path)
@@ -135,7 +121,7 @@ def test_both_sides_download_results_as_fhir(
         laptop.get_by_role("button", name="Download shared results (FHIR)").click()
         expect(laptop.get_by_text("The first day must come before the last day.")).to_be_visible()
         check_page(laptop, "brief with a FHIR range error", dark=True)
-        _shots(laptop, "fhir-export-brief-laptop")
+        screenshots(laptop, "fhir-export-brief-laptop", full_page=True)
         section = laptop.get_by_role("region", name=brief_form)
         section.get_by_label("First day").fill("2020-01-01")
         section.get_by_label("Last day").fill("2099-12-31")

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS, assert_no_axe_violations
+from tests.browser.conftest import assert_no_axe_violations, screenshots
 from tests.factories import PASSWORD, last_link, make_user
 
 MIN_TARGET = 44  # CSS px, WCAG 2.5.5 (AAA) and the platforms' own guidance
@@ -142,15 +142,6 @@ def check_page(page: Page, label: str, dark: bool = False) -> None:
             assert_control_borders(page)
         finally:
             page.emulate_media(color_scheme="light")
-
-
-def screenshots(page: Page, name: str) -> None:
-    """Phone screenshots in both schemes, for the README and for a human look."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{scheme}.png"))
-    page.emulate_media(color_scheme="light")
 
 
 def heading(page: Page, text: str | re.Pattern[str]) -> None:

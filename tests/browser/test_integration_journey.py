@@ -13,7 +13,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from journal.models.types import utcnow
-from tests.browser.test_first_journey import check_page, heading, screenshots
+from tests.browser.conftest import screenshots
+from tests.browser.test_first_journey import check_page, heading
 from tests.factories import PASSWORD, make_user
 from tests.web.prep_helpers import in_hours, move_session, set_time_zone
 

@@ -12,19 +12,10 @@ from playwright.sync_api import Page, expect
 
 from journal.core.extensions import db
 from journal.mood import moods
-from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_first_journey import check_page, heading, screenshots
+from tests.browser.conftest import screenshots
+from tests.browser.test_first_journey import check_page, heading
 from tests.factories import PASSWORD, make_user
 from tests.web.mood_helpers import seed_checkins, seed_result
-
-
-def _full_page_screenshots(page: Page, name: str) -> None:
-    """The whole page in both schemes, for a human look at the charts."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{scheme}.png"), full_page=True)
-    page.emulate_media(color_scheme="light")
 
 
 def _log_in(page: Page, email: str) -> None:
@@ -144,7 +135,7 @@ def test_check_in_and_phq9_on_a_phone(page: Page, live_server: str, app: Flask) 
     assert "/mood/results/" in page.url
     expect(page.locator(".score-card")).to_contain_text("Compared with your baseline of 17")
     check_page(page, "PHQ-9 result", dark=True)
-    _full_page_screenshots(page, "phq9-result-full")
+    screenshots(page, "phq9-result-full", full_page=True)
 
     # A reload shows the same result: nothing is posted twice.
     page.reload()
@@ -162,7 +153,7 @@ def test_check_in_and_phq9_on_a_phone(page: Page, live_server: str, app: Flask) 
     for summary in page.get_by_text("Show the numbers").all():
         summary.click()
     check_page(page, "charts with their tables", dark=True)
-    _full_page_screenshots(page, "charts-full")
+    screenshots(page, "charts-full", full_page=True)
     page.get_by_role("link", name="1 year").click()
     expect(page.get_by_role("link", name="1 year")).to_have_attribute("aria-current", "page")
     check_page(page, "charts, a year")

@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.browser.conftest import wait_until
-from tests.browser.test_first_journey import check_page, heading, screenshots
+from tests.browser.conftest import screenshots, wait_until
+from tests.browser.test_first_journey import check_page, heading
 from tests.factories import PASSWORD, make_user
 from tests.web.prep_helpers import in_hours, set_time_zone
 

@@ -18,10 +18,10 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from journal.models.users import Role
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, screenshots
 from tests.browser.test_care_loop import check, log_in, nav
 from tests.browser.test_clinic_workspace import LAPTOP
-from tests.browser.test_first_journey import heading, screenshots
+from tests.browser.test_first_journey import heading
 from tests.factories import make_user
 
 THERAPIST = "dr.signal@example.com"

@@ -9,7 +9,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from journal.models.users import Role
-from tests.browser.test_first_journey import check_page, heading, screenshots
+from tests.browser.conftest import screenshots
+from tests.browser.test_first_journey import check_page, heading
 from tests.factories import PASSWORD, fresh_totp, make_user
 
 
