@@ -144,6 +144,20 @@ def test_when_today_is_done_home_offers_a_missed_day(app: Flask, patient: FlaskC
     assert 'name="missed" value="1"' in html
 
 
+def test_a_missed_day_is_offered_even_before_today_is_done(
+    app: Flask, patient: FlaskClient
+) -> None:
+    """Asking for a missed day shows yesterday chosen and asks about "that day", while
+    today stays a choice."""
+    html = markup(patient.get("/mood/check-in?missed=1"))
+    yesterday = today(app) - timedelta(days=1)
+    assert f'<option value="{yesterday.isoformat()}" selected>Yesterday (' in html
+    assert f'<option value="{today(app).isoformat()}">Today (' in html
+    assert mood_legend(html) == "How was your mood that day?"
+    assert check_in(patient, yesterday, missed="1").status_code == 302
+    assert days_saved(app) == [yesterday]
+
+
 def test_a_check_in_kept_offline_counts_its_week_from_the_day_it_was_written(
     app: Flask, patient: FlaskClient
 ) -> None:

@@ -77,7 +77,11 @@ def checkin_card_context(
             for day, done in pickable
         ]
         if not picked:
-            open_days = [day for day, done in pickable if not done]
+            # Asked for a missed day, offer the latest one still open, even while
+            # today is open too: the card says "a missed day", so must the picker.
+            open_days = [
+                day for day, done in pickable if not done and not (missed and day == today)
+            ]
             picked = (open_days[0] if open_days else today).isoformat()
     return {
         "checkin": view,
