@@ -101,8 +101,20 @@ def describe_detail(action: str, words: Callable[[str], str]) -> None:
 
 
 def shown_detail(action: str, detail: str) -> str:
+    """The detail as a person reads it; a bare record id (kept for investigations)
+    says nothing to them, so it is not shown."""
     words = DETAIL_WORDS.get(action)
-    return words(detail) if words and detail else detail
+    if words and detail:
+        return words(detail)
+    return "" if _is_id(detail) else detail
+
+
+def _is_id(detail: str) -> bool:
+    try:
+        uuid.UUID(detail)
+    except ValueError:
+        return False
+    return True
 
 
 def record(user_id: uuid.UUID | None, action: str, detail: str = "") -> None:

@@ -7,8 +7,9 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from journal.accounts import audit
+from journal.accounts import accounts, audit
 from journal.accounts.auth_sessions import describe_device
+from journal.core.extensions import db
 from tests.factories import PASSWORD, login, make_user
 from tests.pages import csrf_token, markup
 from tests.web.helpers import session_count
@@ -141,3 +142,21 @@ def test_every_action_the_code_records_has_a_label() -> None:
 def test_an_action_without_a_label_still_shows_in_words() -> None:
     assert audit.label("share.revoked") == "Share revoked"
     assert audit.label("login") == "Signed in"
+
+
+def test_the_security_log_does_not_show_record_ids(app: Flask, client: FlaskClient) -> None:
+    """A questionnaire's record id means nothing to the reader: the row says what
+    happened and when, and the id stays in the database for an investigation."""
+    make_user(app, "ada@example.com")
+    login(client, "ada@example.com")
+    result_id = "1b166510-3ac6-4f50-a6c5-6403a285b912"
+    with app.app_context():
+        user = accounts.user_by_email("ada@example.com")
+        assert user is not None
+        audit.record(user.id, "measure.submitted", result_id)
+        audit.record(user.id, "account.created", "patient")
+        db.session.commit()
+    page = markup(client.get("/settings/activity"))
+    assert re.search(r"Questionnaire submitted</span>\s*<br>", page)  # nothing after it
+    assert result_id not in page
+    assert '<span class="meta">· patient</span>' in page  # words still shown
