@@ -564,6 +564,8 @@ def test_a_check_in_made_offline_is_kept_encrypted_and_saved_once_when_back_onli
     card.get_by_role("button", name="Save check-in").click()
     expect(banner).to_contain_text("1 item is kept on this device")
     expect(banner.locator("#outbox-items")).to_contain_text("Check-in, written")
+    # On a 24-hour clock, as the server writes every other time on the page.
+    expect(banner.locator("#outbox-items")).to_contain_text(re.compile(r"written \w+ \d\d:\d\d$"))
     (item,) = outbox_items(page)
     assert item[1]["kind"] == "mood.check_in"
     dump = json.dumps(storage(page))

@@ -64,7 +64,10 @@
 
   function when(ms) {
     try {
-      return new Date(ms).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+      // In the page's language and on a 24-hour clock, as the server writes times.
+      return new Date(ms).toLocaleString(document.documentElement.lang || [], {
+        weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      });
     } catch (e) { return ""; }
   }
 
