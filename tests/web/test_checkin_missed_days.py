@@ -158,6 +158,17 @@ def test_a_missed_day_is_offered_even_before_today_is_done(
     assert days_saved(app) == [yesterday]
 
 
+def test_asking_for_a_missed_day_when_none_is_missing_says_so(
+    app: Flask, patient: FlaskClient
+) -> None:
+    for back in range(1, 8):
+        assert check_in(patient, today(app) - timedelta(days=back)).status_code == 302
+    page = words(patient.get("/mood/check-in?missed=1"))
+    assert "No day of the past week is missing a check-in." in page
+    assert "Check in for a missed day" not in page
+    assert "How is your mood today?" in page
+
+
 def test_a_check_in_kept_offline_counts_its_week_from_the_day_it_was_written(
     app: Flask, patient: FlaskClient
 ) -> None:
