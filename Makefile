@@ -73,10 +73,13 @@ $(LIGHTHOUSE):
 lighthouse: install $(LIGHTHOUSE)
 	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python scripts/lighthouse.py
 
-## Phone screenshots of the main screens, light and dark, into docs/screenshots/ (the
-## README shows them). The browser suite writes the same into tests/browser/artifacts/.
+## Every page a patient, a therapist and an administrator reach, on a phone and a
+## laptop, light and dark, into docs/screenshots/ (the README shows two). Pages that are
+## gone leave no stale picture; `pngquant`, when installed, shrinks them about threefold.
 screenshots: install
+	rm -f docs/screenshots/*.png
 	SCREENSHOTS_DIR=docs/screenshots REQUIRE_BROWSER=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_phone.py
+	if command -v pngquant >/dev/null; then pngquant --force --skip-if-larger --ext .png docs/screenshots/*.png || true; fi
 
 ## Redraw the app icons (pure Python; the PNGs are committed).
 icons:
