@@ -19,7 +19,7 @@ from journal.care import care, sharing
 from journal.core.extensions import db
 from journal.models.audit import AuditEvent
 from journal.models.jobs import MailRequest
-from journal.models.safety_flags import SafetyFlagAcknowledgement
+from journal.models.safety_flags import SafetyFlagAcknowledgement, SafetySignal
 from journal.models.sharing import CareLink, Share
 from journal.models.two_factor import TwoFactor
 from journal.models.types import utcnow
@@ -44,6 +44,10 @@ class TherapistRow:
     # the therapist has neither opened nor acknowledged: counted from share rows and
     # acknowledgement rows, never from what a result says.
     waiting_results: int
+    # Safety signals (a flagged result the patient chose to have the therapist told
+    # of) over a day old that the therapist has not acknowledged. A signal row exists
+    # only for a flag, so this count is exact where the one above can only be wide.
+    open_signals: int
     last_sign_in: datetime | None
     two_step: bool
     deactivated_at: datetime | None
@@ -89,6 +93,20 @@ def overview(now: datetime | None = None) -> list[TherapistRow]:
             .group_by(Share.therapist_id)
         ).all()
     )
+    signal_acknowledged = select(SafetyFlagAcknowledgement.id).where(
+        SafetyFlagAcknowledgement.therapist_id == SafetySignal.therapist_id,
+        SafetyFlagAcknowledgement.result_id == SafetySignal.result_id,
+        # A row from before acknowledgements were sealed, or planted without a seal,
+        # leaves the flag open for the therapist too.
+        SafetyFlagAcknowledgement.sealed.is_not(None),
+    )
+    signals = dict(
+        db.session.execute(
+            select(SafetySignal.therapist_id, func.count())
+            .where(SafetySignal.created_at < now - WAITING, ~signal_acknowledged.exists())
+            .group_by(SafetySignal.therapist_id)
+        ).all()
+    )
     last = dict(
         db.session.execute(
             select(AuditEvent.user_id, func.max(AuditEvent.at))
@@ -107,6 +125,7 @@ def overview(now: datetime | None = None) -> list[TherapistRow]:
             name="" if names.get(t.id, t.email) == t.email else names[t.id],
             patients=patients.get(t.id, 0),
             waiting_results=waiting.get(t.id, 0),
+            open_signals=signals.get(t.id, 0),
             last_sign_in=last.get(t.id),
             two_step=t.id in enrolled,
             deactivated_at=t.deactivated_at,

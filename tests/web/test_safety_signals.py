@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
 from journal import jobs
+from journal.admin import therapists
 from journal.care import brief, care, changes, safety_flags, safety_signals
 from journal.core.extensions import db
 from journal.models.jobs import FailedJob
@@ -567,3 +568,32 @@ def test_a_therapist_turns_notices_on_for_a_device_in_their_settings(
     assert "Send notices to this device" in words
     assert "Both say only “Something in Fresh Tracks needs your attention”" in words
     assert "To check in every day" not in words  # a therapist has no check-ins
+
+
+def test_the_administrator_counts_signals_left_open_over_a_day(app: Flask, pair: Pair) -> None:
+    """Exact, from rows in clear: a signal row exists only for a flag. Under a day old
+    it is not counted yet; acknowledged, it is not counted any more."""
+
+    def open_signals(days_later: int) -> int:
+        with app.app_context():
+            later = utcnow() + timedelta(days=days_later)
+            rows = {row.id: row for row in therapists.overview(later)}
+            return rows[pair.therapist_id].open_signals
+
+    _choose(pair)
+    rid = _flag(pair)
+    assert open_signals(0) == 0
+    assert open_signals(2) == 1
+    # An acknowledgement planted without a seal leaves it open here as on the caseload.
+    with app.app_context():
+        planted = SafetyFlagAcknowledgement(
+            therapist_id=pair.therapist_id, patient_id=pair.patient_id, result_id=uuid.UUID(rid)
+        )
+        db.session.add(planted)
+        db.session.commit()
+    assert open_signals(2) == 1
+    with app.app_context():
+        db.session.execute(delete(SafetyFlagAcknowledgement))
+        db.session.commit()
+    _acknowledge(pair, rid, "rang at noon")
+    assert open_signals(2) == 0
