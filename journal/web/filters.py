@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import dates
 from flask import Flask, g
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -43,8 +44,12 @@ def machine_time(value: datetime) -> str:
 def babel_format(value: datetime, pattern: str) -> str:
     """A time already in the viewer's zone, written in the page's language with a
     CLDR pattern ("EEE d MMM y" is "Mon 3 Mar 2025" or "lun 3 mar 2025"). Not moved
-    to another zone again (`rebase=False`): `local_time` did that."""
-    return str(format_datetime(value, pattern, rebase=False))
+    to another zone again (`rebase=False`): `local_time` did that.
+
+    Babel directly, with the page's locale: what Flask-Babel's `format_datetime`
+    does with a pattern and `rebase=False`, without its lookups around it (half the
+    cost, and a list formats a time on every card)."""
+    return str(dates.format_datetime(value, pattern, locale=get_locale()))
 
 
 def time_tag(value: datetime) -> Markup:
