@@ -56,8 +56,10 @@ def time_tag(value: datetime) -> Markup:
     """`<time datetime="…">Mon 3 Mar 2025, 14:05</time>` in the viewer's zone: the
     `when` macro's markup from one filter, as lists show a time on every card (a
     macro call and three filters each time were a tenth of the journal list)."""
-    return Markup('<time datetime="{}">{}</time>').format(
-        machine_time(value), babel_format(local_time(value), "EEE d MMM y, HH:mm")
+    # `%` escapes both values like `format`, in about half the time.
+    return Markup('<time datetime="%s">%s</time>') % (
+        machine_time(value),
+        babel_format(local_time(value), "EEE d MMM y, HH:mm"),
     )
 
 
