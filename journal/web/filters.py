@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates
@@ -61,6 +62,18 @@ def time_tag(value: datetime) -> Markup:
         machine_time(value),
         babel_format(local_time(value), "EEE d MMM y, HH:mm"),
     )
+
+
+def calendar_day(value: date, pattern: str) -> str:
+    """A calendar day in the page's language with a date-only CLDR pattern, as
+    `babel_format` writes it, remembered per process: a long list of sessions
+    formats the same days on every request (a label of the calendar, nobody's)."""
+    return _calendar_day(value, pattern, str(get_locale() or "en"))
+
+
+@lru_cache(maxsize=4096)
+def _calendar_day(value: date, pattern: str, locale: str) -> str:
+    return str(dates.format_date(value, pattern, locale=locale))
 
 
 def babel_date(value: date, pattern: str) -> str:

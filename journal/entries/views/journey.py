@@ -23,7 +23,7 @@ from journal.entries.entry_meta import SessionChoice
 from journal.entries.search import Filters, Position, QueryProblem, SearchForm
 from journal.integration import integration
 from journal.models.kap_sessions import SessionStatus
-from journal.web.filters import babel_format, local_time
+from journal.web.filters import calendar_day, local_time
 from journal.web.identity import current_udk, user
 from journal.web.rendering import render
 
@@ -74,7 +74,7 @@ def entry_session_options() -> list[SessionOption]:
 
 
 def _session_label(choice: SessionChoice) -> str:
-    day = babel_format(local_time(choice.starts_at), "EEE d MMM y")
+    day = calendar_day(local_time(choice.starts_at).date(), "EEE d MMM y")
     if choice.status is SessionStatus.PLANNED:
         return str(_("Session of %(day)s (planned)", day=day))
     return str(_("Session of %(day)s", day=day))
