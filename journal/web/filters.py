@@ -55,8 +55,8 @@ def babel_format(value: datetime, pattern: str) -> str:
 
 def time_tag(value: datetime) -> Markup:
     """`<time datetime="…">Mon 3 Mar 2025, 14:05</time>` in the viewer's zone: the
-    `when` macro's markup from one filter, as lists show a time on every card (a
-    macro call and three filters each time were a tenth of the journal list)."""
+    `when` macro's markup from one filter, as lists show a time on every card and
+    the timeline on every item (instead of a macro call and three filters each)."""
     # `%` escapes both values like `format`, in about half the time.
     return Markup('<time datetime="%s">%s</time>') % (
         machine_time(value),
