@@ -28,6 +28,7 @@ MINIFIERS: Final[dict[str, Callable[[str], str]]] = {
 }
 
 _cache: dict[str, tuple[int, int, str]] = {}
+_paths: dict[tuple[str, str], str | None] = {}
 _minified: dict[str, tuple[str, bytes]] = {}
 
 
@@ -40,8 +41,31 @@ def static_version(filename: str) -> str | None:
     folder = current_app.static_folder
     if folder is None:
         return None
+    return _version_of(_inside(folder, filename))
+
+
+def _url_version(filename: str) -> str | None:
+    """`static_version` for the URLs the templates build (about eight a page): where
+    a name leads is resolved once per process, as `realpath` checks every part of the
+    path (about ten system calls each time). Only names from our own templates and
+    code come here, never a requested path, so the memo stays as small as the folder."""
+    folder = current_app.static_folder
+    if folder is None:
+        return None
+    key = (folder, filename)
+    if key not in _paths:
+        _paths[key] = _inside(folder, filename)
+    return _version_of(_paths[key])
+
+
+def _inside(folder: str, filename: str) -> str | None:
+    """The file's real path, or None when the name leads out of the static folder."""
     path = os.path.realpath(os.path.join(folder, filename))
-    if not path.startswith(os.path.realpath(folder) + os.sep):
+    return path if path.startswith(os.path.realpath(folder) + os.sep) else None
+
+
+def _version_of(path: str | None) -> str | None:
+    if path is None:
         return None
     try:
         stat = os.stat(path)
@@ -88,6 +112,6 @@ def init_app(app: Flask) -> None:
     @app.url_defaults
     def hashed_static_url(endpoint: str, values: dict[str, Any]) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
-            version = static_version(values["filename"])
+            version = _url_version(values["filename"])
             if version:
                 values["v"] = version

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from statistics import fmean
 from typing import Final, Literal
 
@@ -257,7 +258,14 @@ def ngettext(singular: str, plural: str, num: int, **values: object) -> str:
 def _day_label(day: date) -> str:
     """ "3 Mar 2025", "3 mar 2025": in the page's language."""
     locale = flask_babel.get_locale() if has_app_context() else None
-    return str(format_date(day, "d MMM y", locale=locale or "en"))
+    return _formatted_day(day, str(locale or "en"))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, locale: str) -> str:
+    """A chart labels each of up to a year of days, and Babel formats each anew; the
+    same day reads the same in one language (a calendar label, nobody's data)."""
+    return str(format_date(day, "d MMM y", locale=locale))
 
 
 def _r(value: float) -> float:
@@ -640,6 +648,9 @@ def overlay_chart(
     def px(offset: int) -> float:
         return x(offset + OVERLAY_BEFORE)
 
+    # "Day +3": once per offset, not once per session and offset.
+    day_names = {o: _("Day %(offset)s", offset=format(o, "+d")) for o in offsets}
+
     lines = []
     for index, day in enumerate(days, start=1):
         found = [
@@ -647,9 +658,7 @@ def overlay_chart(
             for o in offsets
             if day + timedelta(days=o) in by_day
         ]
-        points = tuple(
-            Point(px(o), y(v), v, _("Day %(offset)s", offset=format(o, "+d"))) for o, v in found
-        )
+        points = tuple(Point(px(o), y(v), v, day_names[o]) for o, v in found)
         lines.append(
             OverlayLine(
                 index=index,
@@ -672,7 +681,7 @@ def overlay_chart(
                 px(r.offset),
                 y(r.average),
                 r.average,
-                _("Day %(offset)s", offset=format(r.offset, "+d")),
+                day_names[r.offset],
             )
             for r in rows
             if r.average is not None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import dates
 from flask import Flask, g
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from journal.core import integrity
 
@@ -42,8 +45,35 @@ def machine_time(value: datetime) -> str:
 def babel_format(value: datetime, pattern: str) -> str:
     """A time already in the viewer's zone, written in the page's language with a
     CLDR pattern ("EEE d MMM y" is "Mon 3 Mar 2025" or "lun 3 mar 2025"). Not moved
-    to another zone again (`rebase=False`): `local_time` did that."""
-    return str(format_datetime(value, pattern, rebase=False))
+    to another zone again (`rebase=False`): `local_time` did that.
+
+    Babel directly, with the page's locale: what Flask-Babel's `format_datetime`
+    does with a pattern and `rebase=False`, without its lookups around it (half the
+    cost, and a list formats a time on every card)."""
+    return str(dates.format_datetime(value, pattern, locale=get_locale()))
+
+
+def time_tag(value: datetime) -> Markup:
+    """`<time datetime="…">Mon 3 Mar 2025, 14:05</time>` in the viewer's zone: the
+    `when` macro's markup from one filter, as lists show a time on every card and
+    the timeline on every item (instead of a macro call and three filters each)."""
+    # `%` escapes both values like `format`, in about half the time.
+    return Markup('<time datetime="%s">%s</time>') % (
+        machine_time(value),
+        babel_format(local_time(value), "EEE d MMM y, HH:mm"),
+    )
+
+
+def calendar_day(value: date, pattern: str) -> str:
+    """A calendar day in the page's language with a date-only CLDR pattern, as
+    `babel_format` writes it, remembered per process: a long list of sessions
+    formats the same days on every request (a label of the calendar, nobody's)."""
+    return _calendar_day(value, pattern, str(get_locale() or "en"))
+
+
+@lru_cache(maxsize=4096)
+def _calendar_day(value: date, pattern: str, locale: str) -> str:
+    return str(dates.format_date(value, pattern, locale=locale))
 
 
 def babel_date(value: date, pattern: str) -> str:
@@ -87,6 +117,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(patient_clock, "patient_clock")
     app.add_template_filter(lambda value, fmt: value.strftime(fmt), "strftime")
     app.add_template_filter(babel_format, "babel_format")
+    app.add_template_filter(time_tag, "time_tag")
     app.add_template_filter(babel_number, "babel_number")
     app.add_template_filter(babel_date, "babel_date")
     app.add_template_filter(integrity.count_phrase, "integrity_phrase")
