@@ -300,9 +300,16 @@ def test_a_server_killed_mid_request_loses_no_confirmed_write(app: Flask, cluste
     stop = threading.Event()
     errors: list[BaseException] = []
 
+    signed_in: set[int] = set()
+
     def writer(number: int, server: Server) -> None:
         me = _client(server.port, f"198.51.100.{10 + number}")
-        me.login("ada@example.com", PASSWORD)
+        try:
+            me.login("ada@example.com", PASSWORD)  # may wait out a "busy" (503) first
+        except OSError:
+            return  # cannot happen before the kill, which waits for every sign-in
+        with lock:
+            signed_in.add(number)
         i = 0
         while not stop.is_set():
             body = f"Writer {number} entry {i}"
@@ -325,7 +332,12 @@ def test_a_server_killed_mid_request_loses_no_confirmed_write(app: Flask, cluste
     for thread in threads:
         thread.start()
     try:
-        wait_until(lambda: len(confirmed) >= 12, "the first writes")
+        # Every writer is in, on both servers, before A goes: a sign-in still queued on A
+        # would otherwise be cut off and A's writers would have written nothing.
+        wait_until(
+            lambda: len(signed_in) == len(threads) and len(confirmed) >= 12,
+            "every writer signed in, and the first writes",
+        )
         cluster.a.kill()
         before = len(confirmed)
         wait_until(lambda: len(confirmed) >= before + 8, "writes on B after A died")
