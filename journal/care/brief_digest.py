@@ -10,11 +10,12 @@ shares and opened as before.
 
 - **Kept fresh.** The digest names the moment its window starts and a fingerprint
   (SHA-256) of every share of the digested record type made since then, MAC
-  included, verified or not. A view counts those shares' ids and MACs (one query, no
-  decryption); any share made, revoked, re-sealed after an edit or planted changes
-  the fingerprint and the digest is rebuilt from the shares (only verified ones give
-  points). It is also bound to the link's `summary_generation`, which every share,
-  revoke, read or acknowledgement advances.
+  included, verified or not, and of each one's sealed record payload. A view reads
+  those ids, MACs and payloads (one query, no decryption); any share made, revoked
+  or planted, and any shared record edited, changes the fingerprint and the digest
+  is rebuilt from the shares (only verified ones give points). It is also bound to
+  the link's `summary_generation`, which every share, revoke, read or
+  acknowledgement advances.
 - **Against the database writer.** Bound to ("brief-digest", the link, the
   therapist, the patient, the generation): a digest made up without the therapist's
   key does not open, one moved to another link or patient does not open, and one put
@@ -34,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from journal.care import access
+from journal.care import access, shareable
 from journal.core import crypto
 from journal.core.extensions import db
 from journal.models.sharing import BriefDigest, CareLink, Share
@@ -65,7 +66,12 @@ def _binding(therapist_id: uuid.UUID, link: CareLink) -> crypto.Binding:
 
 def fingerprint(therapist: User, link: CareLink, table: str, start: datetime) -> str:
     """SHA-256 over the ids and MACs of the readable shares of `table` made since
-    `start`, in id order: clear columns only, nothing decrypted or verified."""
+    `start`, and their records' sealed payloads (an edit seals the payload again,
+    under the same key, without touching the share), in share id order. Clear columns
+    and ciphertext only: nothing decrypted or verified."""
+    adapter = shareable.adapter_for(table)
+    assert adapter is not None
+    model = adapter.model
     rows = db.session.execute(
         access.readable_shares(therapist)
         .where(
@@ -73,13 +79,15 @@ def fingerprint(therapist: User, link: CareLink, table: str, start: datetime) ->
             Share.record_table == table,
             Share.created_at >= start,
         )
-        .with_only_columns(Share.id, Share.mac)
+        .outerjoin(model, (model.id == Share.record_id) & (model.user_id == Share.patient_id))
+        .with_only_columns(Share.id, Share.mac, model.payload_sealed)
         .order_by(Share.id)
     ).all()
     digest = hashlib.sha256()
-    for share_id, mac in rows:
+    for share_id, mac, payload in rows:
         digest.update(share_id.bytes)
-        digest.update(mac or b"-")
+        for blob in (mac, payload):
+            digest.update(len(blob or b"").to_bytes(4, "big") + (blob or b""))
     return digest.hexdigest()
 
 

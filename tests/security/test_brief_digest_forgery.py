@@ -189,3 +189,14 @@ def test_a_digest_planted_in_the_database_is_not_believed(
     shown = _series(pair.therapist, pair.patient_id)
     assert "Mood from 2 shared check-ins" in shown and "lowest 3" in shown
     assert _digest(app, pair.link) != planted
+
+
+def test_a_shared_check_in_changed_by_the_patient_shows_its_new_mood(
+    app: Flask, pair: Pair
+) -> None:
+    enable(pair, "mood-check-ins")
+    _check_ins(app, pair.patient_email, {10: 3, 5: 4})
+    assert "lowest 3" in _series(pair.therapist, pair.patient_id)
+    _check_ins(app, pair.patient_email, {5: 1})  # the same day, saved again
+    now = _series(pair.therapist, pair.patient_id)
+    assert "Mood from 2 shared check-ins" in now and "lowest 1" in now
