@@ -26,6 +26,7 @@ from journal.admin.views import admin, welcome
 from journal.care import (
     adaptations,
     brief,
+    brief_digest,
     checklist_adaptation,
     preparation_sharing,
     prompt_adaptation,
@@ -190,6 +191,7 @@ def wire_domains() -> None:
     rotation.on_udk_rotation(two_factor_service.reseal_secret)
     rotation.on_udk_rotation(safety_flags.reseal_notes)
     rotation.on_udk_rotation(summaries.reseal)
+    rotation.on_udk_rotation(brief_digest.reseal)
     rotation.on_udk_rotation(care_team.reseal_names)
     rotation.on_pepper_rotation(adaptations.move_macs)
     rotation.on_pepper_rotation(sharing.move_vouches)

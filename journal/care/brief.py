@@ -35,7 +35,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import and_, func, or_, select
 
-from journal.care import access, access_log, care, sharing, summaries
+from journal.care import access, access_log, brief_digest, care, sharing, summaries
 from journal.care.shareable import SharedItem
 from journal.care.summaries import Summary
 from journal.core import crypto
@@ -61,16 +61,42 @@ class BriefContext:
     since: datetime | None
     pairs: list[tuple[Share, Any]] = field(default_factory=list)
     _opened: dict[tuple[str, uuid.UUID], SharedItem] = field(default_factory=dict)
+    # What this view read (the access log's count): records opened for it, and
+    # records whose digested values it shows (`note_read`).
+    _read: set[tuple[str, uuid.UUID]] = field(default_factory=set)
     # What sections derive once and share within one brief (say, the safety notes of
     # every shared result, which both the flags and the scores use).
     memo: dict[str, Any] = field(default_factory=dict)
     # Checks each share's MAC (once per brief it needs the patient's key agreement).
     verifier: sharing.ShareVerifier | None = None
+    # The link's sealed digest when it is current (journal/care/brief_digest.py);
+    # otherwise sections `keep` what the next view may take from it.
+    digest: brief_digest.Digest | None = None
+    kept: dict[str, Any] = field(default_factory=dict)
 
     @property
     def opened(self) -> int:
-        """How many records this brief opened so far."""
-        return len(self._opened)
+        """How many records this brief read so far (opened, or shown from its digest)."""
+        return len(self._read)
+
+    def digested(self, key: str) -> Any | None:
+        """What a section kept in the current digest, or None (then it opens the
+        records and `keep`s what the next view needs)."""
+        return self.digest.parts.get(key) if self.digest is not None else None
+
+    def keep(self, key: str, value: Any) -> None:
+        self.kept[key] = value
+
+    def sessions(self) -> list[SessionHeading]:
+        """The patient's dosing sessions (clear metadata), read once per brief."""
+        if "session_headings" not in self.memo:
+            self.memo["session_headings"] = session_headings(self.link.patient_id)
+        found: list[SessionHeading] = self.memo["session_headings"]
+        return found
+
+    def note_read(self, table: str, record_id: uuid.UUID) -> None:
+        """A record whose digested values the brief shows counts as read."""
+        self._read.add((table, record_id))
 
     def shared(self, table: str) -> list[tuple[Share, Any]]:
         return [(s, r) for s, r in self.pairs if s.record_table == table]
@@ -78,8 +104,12 @@ class BriefContext:
     def shared_record(self, table: str, record_id: uuid.UUID) -> tuple[Share, Any] | None:
         return next(((s, r) for s, r in self.shared(table) if s.record_id == record_id), None)
 
-    def open(self, share: Share, record: Any) -> SharedItem:
+    def open(self, share: Share, record: Any, *, shown: bool = True) -> SharedItem:
+        """Decrypt one record; `shown=False` for one opened only to be digested (it
+        counts as read when a section shows it, through `note_read`)."""
         key = (share.record_table, share.record_id)
+        if shown:
+            self._read.add(key)
         if key not in self._opened:
             self._opened[key] = sharing.read_shared(
                 self.therapist,
@@ -251,6 +281,18 @@ def _with_shared_details(groups: list[BriefGroup], ctx: BriefContext) -> list[Br
             group = replace(group, session=replace(heading, details=details or None))
         result.append(group)
     return result
+
+
+def _next_planned(sessions: Sequence[SessionHeading], now: datetime) -> datetime | None:
+    """`next_dosing_sessions` for one patient from the headings already read."""
+    return min(
+        (
+            s.starts_at
+            for s in sessions
+            if s.status == SessionStatus.PLANNED and s.starts_at > now - kap_sessions.CURRENT_FOR
+        ),
+        default=None,
+    )
 
 
 def next_dosing_sessions(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
@@ -604,6 +646,21 @@ _COUNTED: Final[dict[str, Callable[[int], str]]] = {
 RECENT_ONLY: Final = ("entries", "mood_checkins", "prompt_answers", "after_effects")
 # How far back the summary's mood sparkline may reach (the dosing series it shows).
 SERIES_DAYS: Final = 84
+# The record type whose values the brief's digest keeps (the series' check-ins), and
+# how old its window may grow before it is made again (keeping its check small).
+DIGESTED: Final = "mood_checkins"
+DIGEST_REFRESH: Final = timedelta(days=7)
+
+
+def current_digest(therapist: User, udk: bytes, link: CareLink) -> brief_digest.Digest | None:
+    """The link's digest when it opens and its shares are still those it was made
+    from; None when it must be made again."""
+    found = brief_digest.load(therapist, udk, link)
+    if found is None or found.start < utcnow() - timedelta(days=SERIES_DAYS + 1) - DIGEST_REFRESH:
+        return None
+    if found.fingerprint != brief_digest.fingerprint(therapist, link, DIGESTED, found.start):
+        return None
+    return found
 
 
 def shared_count(therapist: User, link: CareLink) -> int:
@@ -615,26 +672,31 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
     """Everything shared since the last appointment (and anything still unread), each
     read logged; with `show_all`, everything shared."""
     since = care.last_appointment(link)
+    now = utcnow()
+    digest = current_digest(therapist, udk, link)
+    digest_start = now - timedelta(days=SERIES_DAYS + 1)
     narrow = None
     if since is not None and not show_all:
         # Years of check-ins, entries and answers read before the last appointment
         # are neither shown nor used by a section: not loading them keeps a brief's
         # cost from growing with the patient's history. (A day's margin: the mood
         # section starts at the appointment's date in the patient's zone.)
+        # The series' check-ins load only to make the digest again.
         narrow = or_(
             Share.record_table.not_in(RECENT_ONLY),
             Share.created_at >= since - timedelta(days=1),
             Share.therapist_read_at.is_(None),
-            and_(
-                Share.record_table == "mood_checkins",
-                Share.created_at >= utcnow() - timedelta(days=SERIES_DAYS + 1),
+            *(
+                []
+                if digest is not None
+                else [and_(Share.record_table == DIGESTED, Share.created_at >= digest_start)]
             ),
         )
     verifier = sharing.ShareVerifier(therapist, udk)
     found = access.shared_records(therapist, link, narrow)
     pairs = [(share, record) for share, record in found if verifier.ok(share)]
     unverified = len(found) - len(pairs)
-    context = BriefContext(therapist, udk, link, since, pairs, verifier=verifier)
+    context = BriefContext(therapist, udk, link, since, pairs, verifier=verifier, digest=digest)
     chosen = [
         (share, record)
         for share, record in pairs
@@ -651,7 +713,7 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
     patient = db.session.get(User, link.patient_id)
     groups = group_by_session(
         items,
-        session_headings(link.patient_id),
+        context.sessions(),
         therapist.time_zone,
         patient.time_zone if patient else None,
     )
@@ -672,6 +734,11 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
     # so they are kept rather than reloaded one by one.
     if context.opened:
         access_log.record_brief_view(therapist, link.patient_id, context.opened)
+    if digest is None and context.kept:
+        print_ = brief_digest.fingerprint(therapist, link, DIGESTED, digest_start)
+        brief_digest.store(
+            therapist, udk, link, brief_digest.Digest(digest_start, print_, context.kept)
+        )
     with rows_kept_on_commit():
         db.session.commit()
     return Brief(
@@ -684,7 +751,7 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
         groups=groups,
         sections=sections,
         total_shared=shared_count(therapist, link) if narrow is not None else len(pairs),
-        next_dosing_session=next_dosing_sessions([link.patient_id]).get(link.patient_id),
+        next_dosing_session=_next_planned(context.sessions(), now),
         unverified=unverified,
         unopened=unopened,
     )

@@ -25,7 +25,15 @@ from flask_babel import gettext
 from sqlalchemy import delete, func, or_, select
 
 from journal.accounts import audit, keys
-from journal.care import access, access_log, adaptations, care, changes, shareable
+from journal.care import (
+    access,
+    access_log,
+    adaptations,
+    brief_digest,
+    care,
+    changes,
+    shareable,
+)
 from journal.care.shareable import RecordAdapter, SharedItem
 from journal.core import crypto, records
 from journal.core.extensions import db
@@ -428,6 +436,7 @@ def _revoke(patient: User, udk: bytes, shares: Iterable[Share]) -> int:
         count += 1
     for therapist_id in therapists:
         changes.caseload_changed(patient.id, therapist_id)
+        brief_digest.forget(patient.id, therapist_id)
     db.session.flush()
     for table, record_id in rekey:
         adapter = shareable.adapter_for(table)

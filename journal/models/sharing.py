@@ -112,6 +112,25 @@ class CaseloadSummary(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class BriefDigest(db.Model):  # type: ignore[name-defined,misc]
+    """What the brief's summary needs from many shared records (the mood points of
+    the series sparkline), sealed under the therapist's data key and bound to the
+    link, both parties and the link's `summary_generation`; inside, a fingerprint of
+    the shares it was made from (journal/care/brief_digest.py). Nothing here is in
+    clear but the ids."""
+
+    __tablename__ = "brief_digests"
+
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("care_links.id", ondelete="CASCADE"), primary_key=True
+    )
+    therapist_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CaseloadOrder(db.Model):  # type: ignore[name-defined,misc]
     """The therapist's whole caseload in the order of attention (patient ids only),
     sealed under their data key, with the links' count and summary generations it was

@@ -175,7 +175,7 @@ def series_section(context: BriefContext) -> dict[str, Any] | None:
     earliest = today - timedelta(days=brief.SERIES_DAYS - 1)
     sessions = [
         s.starts_at
-        for s in brief.session_headings(context.link.patient_id)
+        for s in context.sessions()
         if s.status != SessionStatus.CANCELLED
         and s.starts_at <= now
         and s.starts_at.astimezone(zone).date() >= earliest
@@ -184,12 +184,49 @@ def series_section(context: BriefContext) -> dict[str, Any] | None:
         first = max(earliest, min(sessions).astimezone(zone).date() - timedelta(days=7))
     else:
         first = today - timedelta(days=27)
-    daily = [
-        DailyMood(record.day, int(item.content["mood"]), int(item.content["anxiety"]))
-        for _, record, item in _opened(context, moods.TABLE, lambda r: r.day >= first)
-    ]
+    daily = []
+    for record_id, day, mood, anxiety in _series_points(context, earliest):
+        if day >= first:
+            daily.append(DailyMood(day, mood, anxiety))
+            context.note_read(moods.TABLE, record_id)
     line = charts.sparkline(daily, first, today, sessions, zone)
     return None if line is None else {"line": line}
+
+
+SERIES_KEY = "mood_series"
+
+
+def _series_points(context: BriefContext, earliest: date) -> list[tuple[uuid.UUID, date, int, int]]:
+    """The series' shared check-ins (record id, day, mood, anxiety) from `earliest`:
+    from the link's sealed digest when it is current, otherwise opened from the
+    shares (the brief only loads them then) and kept for the next view's digest."""
+    kept = context.digested(SERIES_KEY)
+    if kept is not None:
+        return [
+            (uuid.UUID(record_id), date.fromisoformat(day), int(mood), int(anxiety))
+            for record_id, day, mood, anxiety in kept
+        ]
+    points = []
+    for share, record in context.shared(moods.TABLE):
+        if record.day >= earliest:
+            item = context.open(share, record, shown=False)
+            points.append(
+                (
+                    record.id,
+                    record.day,
+                    int(item.content["mood"]),
+                    int(item.content["anxiety"]),
+                )
+            )
+    points.sort(key=lambda point: point[1])
+    context.keep(
+        SERIES_KEY,
+        [
+            [str(record_id), day.isoformat(), mood, anxiety]
+            for record_id, day, mood, anxiety in points
+        ],
+    )
+    return points
 
 
 def _one_decimal(value: float) -> str:

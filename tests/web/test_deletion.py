@@ -211,6 +211,8 @@ def _fill_every_table(app: Flask) -> World:
     )
     item = f"/clinic/patients/{world.ids['ada']}/records/entries/{world.ids['entry']}"
     assert tom.get(item).status_code == 200
+    # Tom's brief of Ada keeps its sealed digest.
+    assert tom.get(f"/clinic/patients/{world.ids['ada']}/brief").status_code == 200
     with app.app_context():
         # No feature registers a standing category yet: a row made directly, so that
         # its cascade is checked all the same.

@@ -71,6 +71,8 @@ NOT_EXPORTED = {
     "caseload_summaries": "the therapist's own sealed counts for their patients list, "
     "made from what is in care_team.shares",
     "caseload_orders": "the therapist's own sealed order of their patients list",
+    "brief_digests": "the therapist's own sealed digest of their brief (the mood series), "
+    "made from what is in care_team.shares",
     "safety_signals": "the flag, instrument and time sealed to the therapist; the result "
     "itself is in measure_results and the choice in care_team.standing_shares",
 }
