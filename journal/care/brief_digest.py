@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from journal.care import access, shareable
-from journal.core import crypto
+from journal.core import crypto, database
 from journal.core.extensions import db
 from journal.models.sharing import BriefDigest, CareLink, Share
 from journal.models.types import utcnow
@@ -115,13 +115,14 @@ def store(therapist: User, udk: bytes, link: CareLink, digest: Digest) -> None:
         [digest.start.isoformat(), digest.fingerprint, digest.parts], separators=(",", ":")
     ).encode()
     sealed = crypto.seal(udk, plain, _binding(therapist.id, link))
-    row = db.session.get(BriefDigest, link.id)
-    if row is None:
-        db.session.add(BriefDigest(link_id=link.id, therapist_id=therapist.id, sealed=sealed))
-    else:
-        row.therapist_id = therapist.id
-        row.sealed = sealed
-        row.updated_at = utcnow()
+    database.put(
+        BriefDigest,
+        "link_id",
+        link_id=link.id,
+        therapist_id=therapist.id,
+        sealed=sealed,
+        updated_at=utcnow(),
+    )
 
 
 def forget(patient_id: uuid.UUID, therapist_id: uuid.UUID) -> None:

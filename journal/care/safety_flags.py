@@ -44,7 +44,7 @@ from journal.accounts import audit
 from journal.care import access, care, changes, safety_signals, sharing
 from journal.care.access import RecordNotFound
 from journal.care.shareable import SharedItem
-from journal.core import crypto
+from journal.core import crypto, database
 from journal.core.crypto import Binding
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
@@ -238,13 +238,15 @@ def remember(therapist: User, udk: bytes, share: Share, check: Check) -> None:
     key. Callers write a note only when theirs was missing, stale, unreadable or
     from before notes kept the instrument (they have just opened it). The caller
     commits."""
-    note = db.session.get(SafetyCheck, share.id)
-    if note is None:
-        note = SafetyCheck(share_id=share.id, therapist_id=therapist.id)
-        db.session.add(note)
-    note.record_revision = share.record_revision
-    note.sealed = crypto.seal(udk, _encode(check), _binding(share, therapist))
-    note.checked_at = utcnow()
+    database.put(
+        SafetyCheck,
+        "share_id",
+        share_id=share.id,
+        therapist_id=therapist.id,
+        record_revision=share.record_revision,
+        sealed=crypto.seal(udk, _encode(check), _binding(share, therapist)),
+        checked_at=utcnow(),
+    )
 
 
 def _open_note(

@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from journal.care import access, safety_flags, sharing
-from journal.core import crypto
+from journal.core import crypto, database
 from journal.core.extensions import db
 from journal.models.sharing import CareLink, CaseloadOrder, CaseloadSummary, Share
 from journal.models.types import utcnow
@@ -184,15 +184,14 @@ def build(
 
 def _store(therapist: User, udk: bytes, state: LinkState, summary: Summary) -> None:
     sealed = crypto.seal(udk, _encode(summary), _binding(therapist.id, state))
-    row = db.session.get(CaseloadSummary, state.link_id)
-    if row is None:
-        db.session.add(
-            CaseloadSummary(link_id=state.link_id, therapist_id=therapist.id, sealed=sealed)
-        )
-    else:
-        row.therapist_id = therapist.id
-        row.sealed = sealed
-        row.updated_at = utcnow()
+    database.put(
+        CaseloadSummary,
+        "link_id",
+        link_id=state.link_id,
+        therapist_id=therapist.id,
+        sealed=sealed,
+        updated_at=utcnow(),
+    )
 
 
 def summaries(therapist: User, udk: bytes, states: Sequence[LinkState]) -> dict[uuid.UUID, Summary]:
@@ -290,12 +289,9 @@ def store_order(
         separators=(",", ":"),
     ).encode()
     sealed = crypto.seal(udk, plain, _order_binding(therapist.id))
-    row = db.session.get(CaseloadOrder, therapist.id)
-    if row is None:
-        db.session.add(CaseloadOrder(therapist_id=therapist.id, sealed=sealed))
-    else:
-        row.sealed = sealed
-        row.updated_at = utcnow()
+    database.put(
+        CaseloadOrder, "therapist_id", therapist_id=therapist.id, sealed=sealed, updated_at=utcnow()
+    )
     db.session.commit()
 
 

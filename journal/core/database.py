@@ -64,3 +64,29 @@ def rows_kept_on_commit() -> Iterator[None]:
         yield
     finally:
         session.expire_on_commit = True
+
+
+def put(model: Any, key: str, **values: Any) -> None:
+    """Write one row of a cache keyed by `key`: insert it, or, if a row with that key
+    exists (made by another request a moment ago), overwrite it.
+
+    The caseload's summaries and order, the brief's digest and the safety-check notes
+    are rebuilt on a read. Two reads at once (two tabs, a double click, two workers)
+    both find the row missing and both insert it; with a plain INSERT the second one
+    failed on the primary key and the therapist got an error page. Each builds the
+    same thing from the same rows, so the later write simply wins. One statement:
+    PostgreSQL waits for the other transaction and then updates, SQLite holds its
+    single writer; SQLite and PostgreSQL both spell it ON CONFLICT DO UPDATE.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from journal.core.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[key],
+        set_={name: statement.excluded[name] for name in values if name != key},
+    )
+    db.session.execute(statement)
