@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.core.extensions import db
+from journal.models.two_factor import TwoFactor
 from journal.models.types import UTCDateTime, utcnow
 from journal.models.users import User
 
@@ -44,6 +45,14 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
     stepped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+    # Loaded with the session so that the check before every page of a role that must
+    # use two-step sign-in (`accounts.has_second_factor`, a primary-key get) finds the
+    # row in the session's identity map instead of asking the database again.
+    two_factor: Mapped[TwoFactor | None] = relationship(
+        primaryjoin="AuthSession.user_id == foreign(TwoFactor.user_id)",
+        lazy="joined",
+        viewonly=True,
+    )
 
 
 class KnownDevice(db.Model):  # type: ignore[name-defined,misc]

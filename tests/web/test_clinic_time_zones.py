@@ -105,3 +105,28 @@ def test_a_therapist_made_in_utc_takes_the_browsers_zone_at_first_sign_in(
         found = db.session.query(User).filter_by(email=email).one()
         assert (found.time_zone, found.time_zone_confirmed) == ("America/New_York", True)
     assert "Taken from your browser" not in plain(client.get("/settings/"))
+
+
+def test_the_same_moment_follows_the_viewers_zone_the_patients_and_the_language(
+    app: Flask, client: FlaskClient, other_client: FlaskClient
+) -> None:
+    """Written times are remembered per process (web/filters.py) for a moment, both
+    zones and the language: a change of any of them shows at the next load."""
+    pair = linked_pair(app, other_client, client)
+    _zones(app, pair, "Europe/London", "America/Chicago")
+    _appointment(app, pair, datetime(2031, 3, 5, 16, 0, tzinfo=UTC))
+    assert "Wed 5 Mar 2031, 16:00 (10:00 for the patient, Chicago)" in plain(
+        pair.therapist.get("/clinic/patients")
+    )
+    _zones(app, pair, "America/New_York", "America/Chicago")
+    assert "Wed 5 Mar 2031, 11:00 (10:00 for the patient, Chicago)" in plain(
+        pair.therapist.get("/clinic/patients")
+    )
+    _zones(app, pair, "America/New_York", "America/Denver")
+    assert "Wed 5 Mar 2031, 11:00 (09:00 for the patient, Denver)" in plain(
+        pair.therapist.get("/clinic/patients")
+    )
+    pair.therapist.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es-US,es;q=0.9"
+    assert "mié 5 mar 2031, 11:00 (09:00 para el/la paciente, Denver)" in plain(
+        pair.therapist.get("/clinic/patients")
+    )
