@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from journal.accounts import audit
@@ -266,6 +266,66 @@ def results_of(user: User, udk: bytes) -> list[ResultView]:
         .order_by(MeasureResult.taken_at, MeasureResult.id)
     ).all()
     return openable(rows, lambda row: read_result(row, udk), TABLE)
+
+
+# Results before a chart's range loaded at first to find the baselines (the oldest);
+# more only when an instrument's first result is not among them.
+BASELINE_ROWS: Final = 8
+
+
+def results_since(user: User, udk: bytes, since: datetime) -> list[ResultView]:
+    """The results a chart of a range needs, oldest first: every one taken at or
+    after `since`, and before it only the first result of each instrument taken
+    since (its baseline, with which every later total is compared). Years of
+    results before the range then cost a few opens instead of one each, so a
+    five-year patient's charts cost what a one-year one's do (issue 19)."""
+    mine = MeasureResult.user_id == user.id
+    oldest = (
+        select(MeasureResult.id)
+        .where(mine, MeasureResult.taken_at < since)
+        .order_by(MeasureResult.taken_at, MeasureResult.id)
+        .limit(BASELINE_ROWS)
+    )
+    rows = db.session.scalars(
+        select(MeasureResult)
+        .where(mine, or_(MeasureResult.taken_at >= since, MeasureResult.id.in_(oldest)))
+        .order_by(MeasureResult.taken_at, MeasureResult.id)
+    ).all()
+
+    def read(row: MeasureResult) -> ResultView:
+        return read_result(row, udk)
+
+    older = [r for r in rows if r.taken_at < since]
+    recent = openable([r for r in rows if r.taken_at >= since], read, TABLE)
+    wanted = {view.instrument_id for view in recent}
+    baselines = _firsts(wanted, older, read)
+    if wanted and len(older) >= BASELINE_ROWS:
+        # An instrument first taken before the range but not among the oldest rows
+        # read (or first taken within the range): read on through the rest.
+        seen = {r.id for r in rows}
+        rest = db.session.scalars(
+            select(MeasureResult)
+            .where(mine, MeasureResult.taken_at < since, MeasureResult.id.not_in(seen))
+            .order_by(MeasureResult.taken_at, MeasureResult.id)
+        ).all()
+        baselines += _firsts(wanted, rest, read)
+    return sorted(baselines + recent, key=lambda view: (view.taken_at, str(view.id)))
+
+
+def _firsts(
+    wanted: set[str], rows: Sequence[MeasureResult], read: Callable[[MeasureResult], ResultView]
+) -> list[ResultView]:
+    """Open `rows` (oldest first) until each wanted instrument's first is found; what
+    was found is taken out of `wanted`."""
+    found = []
+    for row in rows:
+        if not wanted:
+            break
+        for view in openable([row], read, TABLE):
+            if view.instrument_id in wanted:
+                wanted.discard(view.instrument_id)
+                found.append(view)
+    return found
 
 
 LATEST_FIRST_ROWS: Final = 8

@@ -115,10 +115,37 @@ def test_five_years_of_check_ins_open_each_record_once(
     assert 260 <= page.count("Week of") <= 265
 
     opened.clear()
-    ada.get("/mood/charts?range=30d")
+    thirty = words(ada.get("/mood/charts?range=30d"))
     assert max(opened.values()) == 1
-    # 30 days and the 2 before them (for the days-since-session view), and the results.
-    assert len(opened) == 30 + 2 + 130
+    # 30 days and the 2 before them (for the days-since-session view); of the five
+    # years of results, the three of the range (a day's margin) and the baseline.
+    assert len(opened) == 30 + 2 + 3 + 1
+    first = (now - timedelta(weeks=258)).date()
+    assert f"Baseline 8 (Mild) on {first.day} {first:%b %Y}." in thirty
+
+
+def test_a_range_finds_each_baseline_however_far_back_it_is(
+    app: Flask, ada_keys: Unlocked, ada: FlaskClient
+) -> None:
+    """The first result of an instrument is its baseline even when many results of
+    another instrument come before it, and one first taken within the range is its
+    own baseline."""
+    now = datetime.now(UTC)
+    for n in range(12):  # more than the rows read at first to look for baselines
+        seed_result(
+            app, ada_keys, "gad7", {i: 3 for i in range(1, 8)}, now - timedelta(days=900 - n)
+        )
+    seed_result(app, ada_keys, "phq9", phq9(0, others=2), now - timedelta(days=400))  # 16
+    seed_result(app, ada_keys, "phq9", phq9(0, others=1), now - timedelta(days=200))  # 8
+    seed_result(app, ada_keys, "phq9", phq9(0, others=1), now - timedelta(days=3))  # 8
+    seed_result(app, ada_keys, "gad7", {i: 1 for i in range(1, 8)}, now - timedelta(days=2))
+    seed_result(app, ada_keys, "pcl5", {i: 1 for i in range(1, 21)}, now - timedelta(days=1))
+    page = words(ada.get("/mood/charts?range=30d"))
+    assert "Baseline 16 (Moderately severe)" in page
+    assert "Latest 8 (Mild)" in page and "50 % lower than the baseline" in page
+    assert "Baseline 21 (Severe)" in page  # the GAD-7's first, 900 days ago
+    assert "Latest 7 (Mild)" in page
+    assert "Baseline 20" in page  # the PCL-5's first result is in the range
 
 
 def test_home_opens_only_todays_check_in_and_the_results(

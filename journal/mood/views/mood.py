@@ -7,7 +7,7 @@ screen, the crisis card comes first, for every kind of request.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -351,10 +351,17 @@ def charts_page() -> str:
     today = moods.local_today(me)
     chart_range = charts.parse_range(request.args.get("range"))
     sessions = dosing_sessions(me)
-    results = measures.results_of(me, udk)
-    starts = [d for d in (moods.first_checkin_day(me),) if d is not None]
-    starts += [charts.local_day(r.taken_at, zone) for r in results[:1]]
-    first = charts.range_start(chart_range, today, min(starts) if starts else None)
+    if chart_range.days is None:
+        results = measures.results_of(me, udk)
+        starts = [d for d in (moods.first_checkin_day(me),) if d is not None]
+        starts += [charts.local_day(r.taken_at, zone) for r in results[:1]]
+        first = charts.range_start(chart_range, today, min(starts) if starts else None)
+    else:
+        # A range of days needs its own results and each instrument's baseline only
+        # (a day's margin on the range's first midnight in the person's zone).
+        first = charts.range_start(chart_range, today, None)
+        since = datetime.combine(first, time.min, zone) - timedelta(days=1)
+        results = measures.results_since(me, udk, since)
     # A few days before the range too, for the days-since-session view; every
     # check-in in it is opened exactly once and shared by all three charts.
     views = moods.checkins_between(me, udk, first - timedelta(days=charts.OVERLAY_BEFORE), today)
