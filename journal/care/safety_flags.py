@@ -262,6 +262,78 @@ def _open_note(
 
 
 @dataclass(frozen=True)
+class Noted:
+    """A shared result the therapist's own note already describes: its clear time
+    and what the note says (instrument, total, flag)."""
+
+    share_id: uuid.UUID
+    record_id: uuid.UUID
+    taken_at: datetime
+    check: Check
+
+
+def noted_results(
+    therapist: User,
+    udk: bytes,
+    patient_id: uuid.UUID,
+    shared_before: datetime,
+    verifier: sharing.ShareVerifier,
+) -> list[Noted]:
+    """The patient's results shared before `shared_before` and since read, that a
+    complete note of the therapist describes, read as columns in one query (no
+    record and no whole share loaded). Only a share the patient made (its MAC
+    checked from its columns) of the result's current revision counts, as in
+    `access.shared_records`; anything else is not listed, so the brief loads it
+    and treats it as it always did."""
+    readable = (
+        access.readable_shares(therapist)
+        .where(
+            Share.patient_id == patient_id,
+            Share.record_table == TABLE,
+            Share.created_at < shared_before,
+            Share.therapist_read_at.is_not(None),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            readable.c.id,
+            readable.c.record_id,
+            readable.c.therapist_id,
+            readable.c.record_revision,
+            readable.c.sealed_dek,
+            readable.c.mac,
+            readable.c.mac_kid,
+            SafetyCheck.sealed,
+            MeasureResult.taken_at,
+        )
+        .join(
+            SafetyCheck,
+            (SafetyCheck.share_id == readable.c.id)
+            & (SafetyCheck.therapist_id == therapist.id)
+            & (SafetyCheck.record_revision == readable.c.record_revision),
+        )
+        .join(
+            MeasureResult,
+            (MeasureResult.id == readable.c.record_id)
+            & (MeasureResult.user_id == patient_id)
+            & (MeasureResult.revision == readable.c.record_revision),
+        )
+    ).all()
+    found = []
+    for share_id, record_id, therapist_id, revision, dek, mac, kid, sealed, taken_at in rows:
+        columns = sharing.ShareRow(
+            share_id, TABLE, record_id, patient_id, therapist_id, revision, dek, mac, kid
+        )
+        if not verifier.ok(columns):
+            continue
+        check = _open_note(udk, sealed, share_id, therapist.id, revision)
+        if check is not None and check.complete:
+            found.append(Noted(share_id, record_id, taken_at, check))
+    return found
+
+
+@dataclass(frozen=True)
 class OpenFlags:
     """One patient's flags still to acknowledge: how many, and when the oldest could
     first have been seen (its share, or its signal, was made): the clock of
