@@ -17,7 +17,14 @@ from flask_login import login_required
 from journal.care import access, adaptations, checklist_adaptation
 from journal.content import ROUTES, SETTINGS, route_labels, setting_labels
 from journal.content import route as route_entry
-from journal.dosing import intentions, kap_sessions, preparation, self_check, session_log
+from journal.dosing import (
+    checklists,
+    intentions,
+    kap_sessions,
+    preparation,
+    self_check,
+    session_log,
+)
 from journal.dosing.checklists import SITTER, UnknownItem
 from journal.dosing.intentions import IntentionForm
 from journal.dosing.kap_sessions import SessionError, SessionForm
@@ -25,6 +32,7 @@ from journal.dosing.session_log import LogForm
 from journal.integration import after_effects, integration
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
+from journal.web import share_marks
 from journal.web.errors import error_response
 from journal.web.identity import current_udk, user
 from journal.web.language import current_language
@@ -144,6 +152,14 @@ def show(session_id: str) -> str:
     tz = kap_sessions.zone_of(me)
     udk = current_udk()
     page = preparation.session_page(session, udk, now, tz)
+    # The marks under the session, its intention and its checklist, in one statement.
+    share_marks.prefetch_share_marks_of(
+        {
+            kap_sessions.TABLE: [session.id],
+            intentions.TABLE: [page.intention.id] if page.intention and page.intention.id else [],
+            checklists.TABLE: [page.checklist_id] if page.checklist_id else [],
+        }
+    )
     return render(
         "kap_sessions/show.html",
         page=page,
