@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from babel.dates import format_date
 from flask_babel import gettext, ngettext
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ScalarSelect, and_, func, or_, select
 
 from journal.care import prompt_adaptation, shareable
 from journal.content import ROUTES, Prompt, PromptSet, PromptSlot, load_prompt_set
@@ -408,8 +408,10 @@ def session_integration(session: KapSession, udk: bytes) -> SessionIntegration |
     )
 
 
-def _latest_done_session(user: User, now: datetime) -> uuid.UUID | None:
-    found: uuid.UUID | None = db.session.scalar(
+def _latest_done_session(user: User, now: datetime) -> ScalarSelect[uuid.UUID]:
+    """The id of the user's latest done session, as a subquery of the statement that
+    needs it."""
+    return (
         select(KapSession.id)
         .where(
             KapSession.user_id == user.id,
@@ -418,15 +420,15 @@ def _latest_done_session(user: User, now: datetime) -> uuid.UUID | None:
         )
         .order_by(KapSession.starts_at.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    return found
 
 
 def due_rows(user: User, now: datetime) -> list[tuple[PromptAnswer, datetime]]:
     """Open prompts of done sessions whose time has come and whose window (or snooze)
     is still running, oldest first, with their session's start. Weekly prompts only
     for the latest session: when sessions are less than a week apart, one look across
-    the series is enough."""
+    the series is enough. One statement: the latest session is its subquery."""
     rows = db.session.execute(
         select(PromptAnswer, KapSession.starts_at)
         .join(KapSession, KapSession.id == PromptAnswer.kap_session_id)
@@ -437,13 +439,14 @@ def due_rows(user: User, now: datetime) -> list[tuple[PromptAnswer, datetime]]:
             PromptAnswer.due_at <= now,
             PromptAnswer.closes_at > now,
             or_(PromptAnswer.snoozed_until.is_(None), PromptAnswer.snoozed_until <= now),
+            or_(
+                PromptAnswer.slot != WEEKLY,
+                PromptAnswer.kap_session_id == _latest_done_session(user, now),
+            ),
         )
         .order_by(PromptAnswer.due_at, KapSession.starts_at, PromptAnswer.position)
     ).all()
-    latest = _latest_done_session(user, now)
-    return [
-        (row, starts) for row, starts in rows if row.slot != WEEKLY or row.kap_session_id == latest
-    ]
+    return [(row, starts) for row, starts in rows]
 
 
 def next_due(user: User, now: datetime, after: PromptAnswer) -> PromptAnswer | None:
