@@ -18,7 +18,7 @@ and nothing is decrypted but what it shows.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any, Final
@@ -546,20 +546,18 @@ class EndedSession:
         )
 
 
-def ended_sessions(user: User, udk: bytes, now: datetime, tz: tzinfo) -> list[EndedSession]:
-    """Planned sessions that started less than a day ago and whose route's session
-    length has passed: the right-after questions open then even without "Mark done"
-    (whichever comes first), so Home offers them with one tap that marks it done."""
-    rows = db.session.scalars(
-        select(KapSession)
-        .where(
-            KapSession.user_id == user.id,
-            KapSession.status == SessionStatus.PLANNED,
-            KapSession.starts_at <= now,
-            KapSession.starts_at > now - timedelta(hours=24),
-        )
-        .order_by(KapSession.starts_at.desc())
-    ).all()
+# Planned sessions that started less than this long ago are looked at by
+# `ended_sessions` (Home reads them with its other sessions).
+ENDED_WITHIN: Final = timedelta(hours=24)
+
+
+def ended_sessions(
+    udk: bytes, now: datetime, tz: tzinfo, rows: Sequence[KapSession]
+) -> list[EndedSession]:
+    """Of `rows`, the user's planned sessions that started within `ENDED_WITHIN`, latest
+    first (`preparation.home_sessions`): those whose route's session length has passed.
+    The right-after questions open then even without "Mark done" (whichever comes
+    first), so Home offers them with one tap that marks it done."""
     found = []
     for session in rows:
         route = kap_sessions.read_session(session, udk).details.route
