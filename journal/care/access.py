@@ -74,6 +74,22 @@ def owned_kap_session(user: User, session_id: str | uuid.UUID) -> KapSession:
     return session
 
 
+def owned_kap_session_with_parts(
+    user: User, session_id: str | uuid.UUID
+) -> tuple[KapSession, Checklist | None, Intention | None]:
+    """As `owned_kap_session`, with the session's checklist and intention (None when
+    there is none) read in the same statement, for its page."""
+    row = db.session.execute(
+        select(KapSession, Checklist, Intention)
+        .outerjoin(Checklist, Checklist.kap_session_id == KapSession.id)
+        .outerjoin(Intention, Intention.kap_session_id == KapSession.id)
+        .where(KapSession.id == parse_id(session_id), KapSession.user_id == user.id)
+    ).first()
+    if row is None:
+        raise RecordNotFound(session_id)
+    return row[0], row[1], row[2]
+
+
 def owned_checklist(user: User, session: KapSession) -> Checklist:
     """The checklist of a session the user owns (call `owned_kap_session` first)."""
     checklist: Checklist | None = db.session.scalar(

@@ -147,11 +147,11 @@ def create() -> ResponseReturnValue:
 @login_required
 def show(session_id: str) -> str:
     me = user()
-    session = access.owned_kap_session(me, session_id)
+    session, checklist, intention = access.owned_kap_session_with_parts(me, session_id)
     now = utcnow()
     tz = kap_sessions.zone_of(me)
     udk = current_udk()
-    page = preparation.session_page(session, udk, now, tz)
+    page = preparation.session_page(session, udk, now, tz, (checklist, intention))
     # The marks under the session, its intention and its checklist, in one statement.
     share_marks.prefetch_share_marks_of(
         {
