@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, select
 
 from journal.care import access_log, shareable
 from journal.core.extensions import db
@@ -74,20 +75,35 @@ def owned_kap_session(user: User, session_id: str | uuid.UUID) -> KapSession:
     return session
 
 
-def owned_kap_session_with_parts(
-    user: User, session_id: str | uuid.UUID
-) -> tuple[KapSession, Checklist | None, Intention | None]:
-    """As `owned_kap_session`, with the session's checklist and intention (None when
-    there is none) read in the same statement, for its page."""
+@dataclass(frozen=True)
+class SessionWithParts:
+    session: KapSession
+    checklist: Checklist | None
+    intention: Intention | None
+    after_effects: int
+    """How many after-effects are logged for it."""
+
+
+def owned_kap_session_with_parts(user: User, session_id: str | uuid.UUID) -> SessionWithParts:
+    """As `owned_kap_session`, with what the session's page shows beside it read in
+    the same statement: its checklist and intention (None when there is none) and
+    the number of after-effects logged for it."""
+    logged = (
+        select(func.count())
+        .select_from(AfterEffect)
+        .where(AfterEffect.kap_session_id == KapSession.id)
+        .correlate(KapSession)
+        .scalar_subquery()
+    )
     row = db.session.execute(
-        select(KapSession, Checklist, Intention)
+        select(KapSession, Checklist, Intention, logged)
         .outerjoin(Checklist, Checklist.kap_session_id == KapSession.id)
         .outerjoin(Intention, Intention.kap_session_id == KapSession.id)
         .where(KapSession.id == parse_id(session_id), KapSession.user_id == user.id)
     ).first()
     if row is None:
         raise RecordNotFound(session_id)
-    return row[0], row[1], row[2]
+    return SessionWithParts(row[0], row[1], row[2], row[3])
 
 
 def owned_checklist(user: User, session: KapSession) -> Checklist:

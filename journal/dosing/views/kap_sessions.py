@@ -29,7 +29,7 @@ from journal.dosing.checklists import SITTER, UnknownItem
 from journal.dosing.intentions import IntentionForm
 from journal.dosing.kap_sessions import SessionError, SessionForm
 from journal.dosing.session_log import LogForm
-from journal.integration import after_effects, integration
+from journal.integration import integration
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
 from journal.web import share_marks
@@ -147,11 +147,12 @@ def create() -> ResponseReturnValue:
 @login_required
 def show(session_id: str) -> str:
     me = user()
-    session, checklist, intention = access.owned_kap_session_with_parts(me, session_id)
+    found = access.owned_kap_session_with_parts(me, session_id)
+    session = found.session
     now = utcnow()
     tz = kap_sessions.zone_of(me)
     udk = current_udk()
-    page = preparation.session_page(session, udk, now, tz, (checklist, intention))
+    page = preparation.session_page(session, udk, now, tz, (found.checklist, found.intention))
     # The marks under the session, its intention and its checklist, in one statement.
     share_marks.prefetch_share_marks_of(
         {
@@ -167,7 +168,7 @@ def show(session_id: str) -> str:
         started=page.session.has_started(now),
         now=now,
         integration=integration.session_integration(session, udk),
-        after_effect_count=len(after_effects.rows_of([session.id])[session.id]),
+        after_effect_count=found.after_effects,
     )
 
 
