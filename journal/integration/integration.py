@@ -388,8 +388,10 @@ class SessionIntegration:
         return sum(1 for group in self.slots for p in group.prompts if p.is_due(now))
 
 
-def session_integration(session: KapSession, udk: bytes) -> SessionIntegration | None:
-    schedule = schedule_of(session)
+def session_integration(
+    session: KapSession, udk: bytes, schedule: PromptSchedule | None
+) -> SessionIntegration | None:
+    """`schedule`: the session's (`schedule_of`), which its page reads with it."""
     if schedule is None:
         return None
     snapshot = records.open_payload(udk, SCHEDULE_TABLE, schedule)

@@ -231,11 +231,11 @@ PAGES = [
         # The marks under the session, its intention and its checklist, each naming
         # the therapist.
         lambda html: html.count(f'<span class="badge">Shared</span> with {THERAPIST}'),
-        # 6: the session with its user; the dosing session with its checklist, its
-        # intention and its after-effects' count, where it is the viewer's; its prompt
-        # schedule; its prompts; the patient's links with their therapists' names; the
+        # 5: the session with its user; the dosing session with its checklist,
+        # intention, prompt schedule and after-effects' count, where it is the
+        # viewer's; its prompts; the patient's links with their therapists' names; the
         # share marks of the session, the intention and the checklist together.
-        budget=6,
+        budget=5,
         shown=lambda n: 3,
     ),
     PageCase(

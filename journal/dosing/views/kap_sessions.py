@@ -167,7 +167,7 @@ def show(session_id: str) -> str:
         when=kap_sessions.describe_when(session.starts_at, now, tz),
         started=page.session.has_started(now),
         now=now,
-        integration=integration.session_integration(session, udk),
+        integration=integration.session_integration(session, udk, found.schedule),
         after_effect_count=found.after_effects,
     )
 
