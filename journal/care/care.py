@@ -503,6 +503,21 @@ def links_of_patient(patient: User) -> list[CareLink]:
     )
 
 
+def links_of_patient_named(patient: User) -> tuple[list[CareLink], dict[uuid.UUID, str]]:
+    """The patient's links (as `links_of_patient`) with the name each therapist shows
+    patients (as `names_of`), in one statement: every page a patient opens asks for
+    them (the appointment card, the share marks)."""
+    rows = db.session.execute(
+        select(CareLink, User.email, TherapistProfile.display_name)
+        .outerjoin(User, User.id == CareLink.therapist_id)
+        .outerjoin(TherapistProfile, TherapistProfile.user_id == CareLink.therapist_id)
+        .where(CareLink.patient_id == patient.id)
+        .order_by(CareLink.created_at)
+    ).all()
+    names = {link.therapist_id: shown or email for link, email, shown in rows if email is not None}
+    return [link for link, _, _ in rows], names
+
+
 def links_of_therapist(therapist: User) -> list[CareLink]:
     return list(
         db.session.scalars(
@@ -583,15 +598,19 @@ class PatientAppointment:
 
 
 def patient_appointments(
-    links: list[CareLink], now: datetime | None = None
+    links: list[CareLink],
+    now: datetime | None = None,
+    names: dict[uuid.UUID, str] | None = None,
 ) -> list[PatientAppointment]:
     """What the patient's therapists set as the next appointment (only those still
-    ahead), soonest first, with the name each therapist shows patients."""
+    ahead), soonest first, with the name each therapist shows patients (`names`
+    when the caller has them, from `links_of_patient_named`)."""
     upcoming = [(link, upcoming_appointment(link, now)) for link in links]
     ahead = [(link, at) for link, at in upcoming if at is not None]
     if not ahead:
         return []
-    names = names_of({link.therapist_id for link, _ in ahead})
+    if names is None:
+        names = names_of({link.therapist_id for link, _ in ahead})
     return sorted(
         (PatientAppointment(link.id, names.get(link.therapist_id, ""), at) for link, at in ahead),
         key=lambda a: a.at,

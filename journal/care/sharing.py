@@ -15,14 +15,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Protocol
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from journal.accounts import audit, keys
 from journal.care import (
@@ -777,27 +777,37 @@ class ShareMark:
 
 
 def share_marks(
-    patient: User, table: str, record_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, list[ShareMark]]:
-    """record id → its marks, for these records of one type (a few queries, however
-    many records: a page asks for the ones it shows, never for years of them)."""
-    if not record_ids:
+    patient: User,
+    wanted: Mapping[str, Collection[uuid.UUID]],
+    known_names: Callable[[], Mapping[uuid.UUID, str]] | None = None,
+) -> dict[str, dict[uuid.UUID, list[ShareMark]]]:
+    """table → record id → its marks, for these records (`wanted`: table → ids) in one
+    statement, however many records and types: a page asks for the ones it shows,
+    never for years of them. `known_names`: the therapist names the caller can give
+    (its patient's links), asked only when there are shares; the others are read."""
+    wanted = {table: ids for table, ids in wanted.items() if ids}
+    if not wanted:
         return {}
     shares = db.session.scalars(
         select(Share)
         .where(
             Share.patient_id == patient.id,
-            Share.record_table == table,
-            Share.record_id.in_(record_ids),
+            or_(
+                *(
+                    and_(Share.record_table == table, Share.record_id.in_(ids))
+                    for table, ids in wanted.items()
+                )
+            ),
         )
         .order_by(Share.created_at)
     ).all()
     if not shares:
         return {}
-    names = care.names_of({s.therapist_id for s in shares})
-    marks: dict[uuid.UUID, list[ShareMark]] = {}
+    names = dict(known_names()) if known_names is not None else {}
+    names.update(care.names_of({s.therapist_id for s in shares} - names.keys()))
+    marks: dict[str, dict[uuid.UUID, list[ShareMark]]] = {}
     for s in shares:
-        marks.setdefault(s.record_id, []).append(
+        marks.setdefault(s.record_table, {}).setdefault(s.record_id, []).append(
             ShareMark(
                 share_id=s.id,
                 therapist_name=names.get(s.therapist_id, "a therapist"),

@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select
 
 from journal.care import checklist_adaptation, preparation_sharing, sharing  # noqa: F401 (registers what plan_session seals for)
 from journal.care.checklist_adaptation import AdaptedChecklist
@@ -22,7 +23,9 @@ from journal.dosing.checklists import PATIENT, SITTER, ChecklistSnapshot, Unknow
 from journal.dosing.intentions import IntentionForm, IntentionView
 from journal.dosing.kap_sessions import SessionForm, SessionView
 from journal.dosing.planning import STATUS_ORDER, ChecklistStatus, ItemStatus
-from journal.models.kap_sessions import KapSession
+from journal.models.checklists import Checklist
+from journal.models.intentions import Intention
+from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.users import User
 from journal.your_data import export
 
@@ -141,9 +144,17 @@ def _groups(status: ChecklistStatus, current: bool) -> tuple[Group, ...]:
     return tuple(groups)
 
 
-def session_page(session: KapSession, udk: bytes, now: datetime, tz: tzinfo) -> SessionPage:
+# A session's checklist and intention, when the statement that read the session
+# brought them (None: not there).
+Parts = tuple[Checklist | None, Intention | None]
+
+
+def session_page(
+    session: KapSession, udk: bytes, now: datetime, tz: tzinfo, parts: Parts | None = None
+) -> SessionPage:
+    """`parts`: the session's checklist and intention if already read with it."""
     view = kap_sessions.read_session(session, udk)
-    checklist = checklists.checklist_of(session)
+    checklist, intention = parts if parts is not None else (checklists.checklist_of(session), None)
     if checklist is None:  # made with the session; a missing one is an empty list
         snap = ChecklistSnapshot("none", 0, "", "", "", (), frozenset())
     else:
@@ -151,7 +162,8 @@ def session_page(session: KapSession, udk: bytes, now: datetime, tz: tzinfo) -> 
     planned_at = session.created_at
     patient = snap.status(session.starts_at, now, tz, PATIENT, planned_at)
     sitter = snap.status(session.starts_at, now, tz, SITTER, planned_at) if view.is_home else None
-    intention = intentions.intention_of(session)
+    if parts is None:
+        intention = intentions.intention_of(session)
     current = view.is_current(now)
     return SessionPage(
         session=view,
@@ -208,12 +220,63 @@ class HomeCard:
     has_intention: bool
 
 
-def home_card(user: User, udk: bytes, now: datetime, session: KapSession | None) -> HomeCard | None:
-    """The card for `session`, the next planned one (`kap_sessions.next_session`)."""
+@dataclass(frozen=True)
+class HomeSessions:
+    """The planned sessions Home shows, read in one statement."""
+
+    upcoming: KapSession | None
+    """The next one (`kap_sessions.next_session`), for its card and the questionnaires."""
+    parts: Parts
+    """Its checklist and intention."""
+    started: list[KapSession]
+    """Those that started within the window asked for, latest first."""
+
+
+def home_sessions(user: User, now: datetime, started_within: timedelta) -> HomeSessions:
+    """The next planned session with its checklist and intention, and the planned
+    sessions that started within `started_within` (still not marked done): one
+    statement, the next one found by the same query as `kap_sessions.next_session`."""
+    upcoming_id = (
+        kap_sessions.next_session_query(user.id, now)
+        .with_only_columns(KapSession.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(KapSession, Checklist, Intention, (KapSession.id == upcoming_id).label("upcoming"))
+        .outerjoin(Checklist, Checklist.kap_session_id == KapSession.id)
+        .outerjoin(Intention, Intention.kap_session_id == KapSession.id)
+        .where(
+            KapSession.user_id == user.id,
+            KapSession.status == SessionStatus.PLANNED,
+            or_(
+                KapSession.id == upcoming_id,
+                and_(KapSession.starts_at <= now, KapSession.starts_at > now - started_within),
+            ),
+        )
+        .order_by(KapSession.starts_at.desc())
+    ).all()
+    upcoming = next((row for row in rows if row.upcoming), None)
+    return HomeSessions(
+        upcoming=upcoming[0] if upcoming else None,
+        parts=(upcoming[1], upcoming[2]) if upcoming else (None, None),
+        started=[
+            row[0]
+            for row in rows
+            if row[0].starts_at <= now and row[0].starts_at > now - started_within
+        ],
+    )
+
+
+def home_card(
+    user: User, udk: bytes, now: datetime, session: KapSession | None, parts: Parts | None = None
+) -> HomeCard | None:
+    """The card for `session`, the next planned one (`kap_sessions.next_session`), with
+    its checklist and intention when already read (`home_sessions`)."""
     if session is None:
         return None
     tz = kap_sessions.zone_of(user)
-    page = session_page(session, udk, now, tz)
+    page = session_page(session, udk, now, tz, parts)
     waiting = [s for s in page.patient.items if s.status not in ("done", "due now", "past")]
     return HomeCard(
         session=page.session,

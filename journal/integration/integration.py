@@ -18,14 +18,14 @@ and nothing is decrypted but what it shows.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
 from babel.dates import format_date
 from flask_babel import gettext, ngettext
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ScalarSelect, and_, func, or_, select
 
 from journal.care import prompt_adaptation, shareable
 from journal.content import ROUTES, Prompt, PromptSet, PromptSlot, load_prompt_set
@@ -388,8 +388,10 @@ class SessionIntegration:
         return sum(1 for group in self.slots for p in group.prompts if p.is_due(now))
 
 
-def session_integration(session: KapSession, udk: bytes) -> SessionIntegration | None:
-    schedule = schedule_of(session)
+def session_integration(
+    session: KapSession, udk: bytes, schedule: PromptSchedule | None
+) -> SessionIntegration | None:
+    """`schedule`: the session's (`schedule_of`), which its page reads with it."""
     if schedule is None:
         return None
     snapshot = records.open_payload(udk, SCHEDULE_TABLE, schedule)
@@ -408,8 +410,10 @@ def session_integration(session: KapSession, udk: bytes) -> SessionIntegration |
     )
 
 
-def _latest_done_session(user: User, now: datetime) -> uuid.UUID | None:
-    found: uuid.UUID | None = db.session.scalar(
+def _latest_done_session(user: User, now: datetime) -> ScalarSelect[uuid.UUID]:
+    """The id of the user's latest done session, as a subquery of the statement that
+    needs it."""
+    return (
         select(KapSession.id)
         .where(
             KapSession.user_id == user.id,
@@ -418,15 +422,15 @@ def _latest_done_session(user: User, now: datetime) -> uuid.UUID | None:
         )
         .order_by(KapSession.starts_at.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    return found
 
 
 def due_rows(user: User, now: datetime) -> list[tuple[PromptAnswer, datetime]]:
     """Open prompts of done sessions whose time has come and whose window (or snooze)
     is still running, oldest first, with their session's start. Weekly prompts only
     for the latest session: when sessions are less than a week apart, one look across
-    the series is enough."""
+    the series is enough. One statement: the latest session is its subquery."""
     rows = db.session.execute(
         select(PromptAnswer, KapSession.starts_at)
         .join(KapSession, KapSession.id == PromptAnswer.kap_session_id)
@@ -437,13 +441,14 @@ def due_rows(user: User, now: datetime) -> list[tuple[PromptAnswer, datetime]]:
             PromptAnswer.due_at <= now,
             PromptAnswer.closes_at > now,
             or_(PromptAnswer.snoozed_until.is_(None), PromptAnswer.snoozed_until <= now),
+            or_(
+                PromptAnswer.slot != WEEKLY,
+                PromptAnswer.kap_session_id == _latest_done_session(user, now),
+            ),
         )
         .order_by(PromptAnswer.due_at, KapSession.starts_at, PromptAnswer.position)
     ).all()
-    latest = _latest_done_session(user, now)
-    return [
-        (row, starts) for row, starts in rows if row.slot != WEEKLY or row.kap_session_id == latest
-    ]
+    return [(row, starts) for row, starts in rows]
 
 
 def next_due(user: User, now: datetime, after: PromptAnswer) -> PromptAnswer | None:
@@ -543,20 +548,18 @@ class EndedSession:
         )
 
 
-def ended_sessions(user: User, udk: bytes, now: datetime, tz: tzinfo) -> list[EndedSession]:
-    """Planned sessions that started less than a day ago and whose route's session
-    length has passed: the right-after questions open then even without "Mark done"
-    (whichever comes first), so Home offers them with one tap that marks it done."""
-    rows = db.session.scalars(
-        select(KapSession)
-        .where(
-            KapSession.user_id == user.id,
-            KapSession.status == SessionStatus.PLANNED,
-            KapSession.starts_at <= now,
-            KapSession.starts_at > now - timedelta(hours=24),
-        )
-        .order_by(KapSession.starts_at.desc())
-    ).all()
+# Planned sessions that started less than this long ago are looked at by
+# `ended_sessions` (Home reads them with its other sessions).
+ENDED_WITHIN: Final = timedelta(hours=24)
+
+
+def ended_sessions(
+    udk: bytes, now: datetime, tz: tzinfo, rows: Sequence[KapSession]
+) -> list[EndedSession]:
+    """Of `rows`, the user's planned sessions that started within `ENDED_WITHIN`, latest
+    first (`preparation.home_sessions`): those whose route's session length has passed.
+    The right-after questions open then even without "Mark done" (whichever comes
+    first), so Home offers them with one tap that marks it done."""
     found = []
     for session in rows:
         route = kap_sessions.read_session(session, udk).details.route

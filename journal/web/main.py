@@ -34,14 +34,17 @@ def home() -> ResponseReturnValue:
     endings = sharing.settle_link_endings(me, udk)
     recent = entries.list_entries(me, udk, page=1, per_page=3, bodies=False)
     now = utcnow()
-    upcoming = kap_sessions.next_session(me, now)  # the session card and the questionnaires
-    next_session = preparation.home_card(me, udk, now, upcoming)
+    # The next planned session (its card and the questionnaires' timing) with its
+    # checklist and intention, and those started lately but not marked done.
+    planned = preparation.home_sessions(me, now, integration.ENDED_WITHIN)
+    upcoming = planned.upcoming
+    next_session = preparation.home_card(me, udk, now, upcoming, planned.parts)
     return render(
         "main/home.html",
         recent=recent,
         next_session=next_session,
         cards=integration.home_cards(me, udk, now, kap_sessions.zone_of(me)),
-        ended=integration.ended_sessions(me, udk, now, kap_sessions.zone_of(me)),
+        ended=integration.ended_sessions(udk, now, kap_sessions.zone_of(me), planned.started),
         now=now,
         link_endings=len(endings),
         **home_mood_context(me, udk, upcoming, now),

@@ -10,7 +10,7 @@ load its marks alone. Both are cached on `g` for the request.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from flask import Flask, g
 from flask_login import current_user
@@ -24,10 +24,21 @@ def _patient_links() -> list[CareLink]:
     """The signed-in patient's links, once per request (none for anyone else)."""
     if not current_user.is_authenticated or current_user.is_therapist:
         return []
-    if "care_links" not in g:
-        g.care_links = care.links_of_patient(user())
+    _load_links()
     links: list[CareLink] = g.care_links
     return links
+
+
+def _therapist_names() -> dict[uuid.UUID, str]:
+    """The names the signed-in patient's therapists show, read with their links."""
+    _load_links()
+    names: dict[uuid.UUID, str] = g.care_names
+    return names
+
+
+def _load_links() -> None:
+    if "care_links" not in g:
+        g.care_links, g.care_names = care.links_of_patient_named(user())
 
 
 def care_can_share() -> bool:
@@ -37,19 +48,32 @@ def care_can_share() -> bool:
 
 def patient_appointments() -> list[care.PatientAppointment]:
     """The upcoming appointments the patient's therapists set, soonest first."""
-    return care.patient_appointments(_patient_links())
+    links = _patient_links()
+    return care.patient_appointments(links, names=_therapist_names() if links else None)
 
 
 def prefetch_share_marks(table: str, record_ids: Iterable[uuid.UUID]) -> None:
     """For a page that lists records of one type: their marks in one go."""
+    prefetch_share_marks_of({table: record_ids})
+
+
+def prefetch_share_marks_of(wanted: Mapping[str, Iterable[uuid.UUID]]) -> None:
+    """For a page that shows records of a few types (table → ids): their marks in one
+    statement."""
     if not current_user.is_authenticated or current_user.is_therapist:
         return
-    loaded = _marks_loaded(table)
-    ids = [i for i in record_ids if i not in loaded]
-    if not ids:  # each card of a prefetched list asks again
+    asked: dict[str, list[uuid.UUID]] = {}
+    for table, record_ids in wanted.items():
+        loaded = _marks_loaded(table)
+        ids = [i for i in record_ids if i not in loaded]
+        if ids:  # each card of a prefetched list asks again
+            asked[table] = ids
+    if not asked:
         return
-    g.care_share_marks[table].update(sharing.share_marks(user(), table, ids))
-    loaded.update(ids)
+    found = sharing.share_marks(user(), asked, _therapist_names)
+    for table, ids in asked.items():
+        g.care_share_marks[table].update(found.get(table, {}))
+        _marks_loaded(table).update(ids)
 
 
 def _marks_loaded(table: str) -> set[uuid.UUID]:

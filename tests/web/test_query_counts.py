@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,13 +30,17 @@ from bench.clinic import ClinicSpec
 from bench.generate import PatientData
 from journal.accounts import accounts
 from journal.accounts.accounts import Unlocked
-from journal.care import care
+from journal.care import care, sharing
+from journal.care.sharing import RecordRef
 from journal.core.extensions import db
 from journal.entries import entries, timeline
 from journal.entries.entries import EntryForm
+from journal.models.checklists import Checklist
+from journal.models.intentions import Intention
+from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.sharing import Share
 from journal.models.types import utcnow
-from journal.models.users import Role
+from journal.models.users import Role, User
 from tests.factories import PASSWORD, login, make_user
 from tests.pages import csrf_token
 from tests.web.helpers import entry_ids
@@ -77,6 +82,54 @@ def seed_sessions(app: Flask, viewer: Unlocked, n: int) -> None:
         data = _patient_data(VIEWER, 365, dosing_sessions_per_year=n)
         generate.add_dosing_sessions(data)
         generate.add_answered_prompts(data)
+
+
+THERAPIST = "dr.lee@example.com"
+
+
+def seed_sessions_and_care_team(app: Flask, viewer: Unlocked, n: int) -> None:
+    """As `seed_sessions` (`n` done sessions and one planned, five days ahead), and a
+    therapist the patient is linked to, who set the next appointment and with whom
+    the latest done session, its intention and its checklist are shared (so their
+    marks name the therapist)."""
+    make_user(app, THERAPIST, Role.THERAPIST)
+    with app.app_context():
+        data = _patient_data(VIEWER, 365, dosing_sessions_per_year=n)
+        data.therapist = accounts.user_by_email(THERAPIST)
+        generate.add_dosing_sessions(data)
+        generate.add_answered_prompts(data)
+        generate.link_to_therapist(data)
+        session_id = latest_done_session(app)
+        refs = [
+            RecordRef(table, record.id)
+            for table, record in (
+                ("kap_sessions", db.session.get(KapSession, session_id)),
+                (
+                    "intentions",
+                    db.session.scalar(select(Intention).filter_by(kap_session_id=session_id)),
+                ),
+                (
+                    "checklists",
+                    db.session.scalar(select(Checklist).filter_by(kap_session_id=session_id)),
+                ),
+            )
+            if record is not None
+        ]
+        assert len(refs) == 3
+        sharing.share_records(data.user, data.udk, care.links_of_patient(data.user)[0], refs)
+
+
+def latest_done_session(app: Flask) -> uuid.UUID:
+    with app.app_context():
+        found = db.session.scalar(
+            select(KapSession.id)
+            .join(User, User.id == KapSession.user_id)
+            .where(User.email == VIEWER, KapSession.status == SessionStatus.DONE)
+            .order_by(KapSession.starts_at.desc())
+            .limit(1)
+        )
+        assert found is not None
+        return found
 
 
 def seed_checkins(app: Flask, viewer: Unlocked, n: int) -> None:
@@ -131,7 +184,9 @@ def recent_titles(html: str) -> int:
 @dataclass(frozen=True)
 class PageCase:
     name: str
-    path: str  # "{subject}": the id of the patient the page is about (SUBJECT)
+    # "{subject}": the id of the patient the page is about (SUBJECT); "{session}": the
+    # viewer's latest done dosing session.
+    path: str
     role: Role
     seed: Callable[[Flask, Unlocked, int], None]
     sizes: tuple[int, int]  # a few records, then more
@@ -146,12 +201,43 @@ class PageCase:
 
 
 PAGES = [
-    # 10: the links a clinic ended (its administrator closed a therapist's account)
-    # are read, and settled, in one statement; the appointment the therapist set is
-    # shown (the patient's links); a planned session whose length has passed is
-    # looked for (its right-after questions are offered before Mark done). The next
-    # planned session is read once, for its card and for the questionnaires' timing.
-    PageCase("home", "/", Role.PATIENT, seed_entries, (1, 3), recent_titles, budget=10),
+    # 8: the session with its user; the links a clinic ended (its administrator closed
+    # a therapist's account), read and settled in one; the recent entries with their
+    # count; the planned sessions in one (the next, for its card and the
+    # questionnaires' timing, with its checklist and intention, and those started
+    # within a day but not marked done, whose right-after questions are offered
+    # before Mark done); the due prompts (the latest done session a subquery); the
+    # latest questionnaire results; the week's check-ins; the patient's links with
+    # their therapists' names (the appointment they set).
+    PageCase("home", "/", Role.PATIENT, seed_entries, (1, 3), recent_titles, budget=8),
+    PageCase(
+        "home with sessions and a care team",
+        "/",
+        Role.PATIENT,
+        seed_sessions_and_care_team,
+        (2, 6),
+        # The next session's card and the appointment with the therapist's name.
+        lambda html: html.count('class="next-when"') + html.count(f"</strong> with {THERAPIST}"),
+        # The same 8: they come with the statements above.
+        budget=8,
+        shown=lambda n: 2,
+    ),
+    PageCase(
+        "session page",
+        "/sessions/{session}",
+        Role.PATIENT,
+        seed_sessions_and_care_team,
+        (2, 6),
+        # The marks under the session, its intention and its checklist, each naming
+        # the therapist.
+        lambda html: html.count(f'<span class="badge">Shared</span> with {THERAPIST}'),
+        # 5: the session with its user; the dosing session with its checklist,
+        # intention, prompt schedule and after-effects' count, where it is the
+        # viewer's; its prompts; the patient's links with their therapists' names; the
+        # share marks of the session, the intention and the checklist together.
+        budget=5,
+        shown=lambda n: 3,
+    ),
     PageCase(
         "journal list",
         "/journal/",
@@ -234,7 +320,11 @@ def statements_for(app: Flask, client: FlaskClient, case: PageCase, n: int) -> l
     viewer = make_user(app, VIEWER, case.role)
     case.seed(app, viewer, n)
     assert login(client, VIEWER).status_code == 302
-    path = case.path.format(subject=subject_id(app)) if "{subject}" in case.path else case.path
+    path = case.path
+    if "{subject}" in path:
+        path = path.format(subject=subject_id(app))
+    if "{session}" in path:
+        path = path.format(session=latest_done_session(app))
     client.get(path)  # the first request may settle the session; count the second
     with counting_statements(app) as statements:
         response = client.get(path)

@@ -17,14 +17,22 @@ from flask_login import login_required
 from journal.care import access, adaptations, checklist_adaptation
 from journal.content import ROUTES, SETTINGS, route_labels, setting_labels
 from journal.content import route as route_entry
-from journal.dosing import intentions, kap_sessions, preparation, self_check, session_log
+from journal.dosing import (
+    checklists,
+    intentions,
+    kap_sessions,
+    preparation,
+    self_check,
+    session_log,
+)
 from journal.dosing.checklists import SITTER, UnknownItem
 from journal.dosing.intentions import IntentionForm
 from journal.dosing.kap_sessions import SessionError, SessionForm
 from journal.dosing.session_log import LogForm
-from journal.integration import after_effects, integration
+from journal.integration import integration
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.types import utcnow
+from journal.web import share_marks
 from journal.web.errors import error_response
 from journal.web.identity import current_udk, user
 from journal.web.language import current_language
@@ -139,19 +147,28 @@ def create() -> ResponseReturnValue:
 @login_required
 def show(session_id: str) -> str:
     me = user()
-    session = access.owned_kap_session(me, session_id)
+    found = access.owned_kap_session_with_parts(me, session_id)
+    session = found.session
     now = utcnow()
     tz = kap_sessions.zone_of(me)
     udk = current_udk()
-    page = preparation.session_page(session, udk, now, tz)
+    page = preparation.session_page(session, udk, now, tz, (found.checklist, found.intention))
+    # The marks under the session, its intention and its checklist, in one statement.
+    share_marks.prefetch_share_marks_of(
+        {
+            kap_sessions.TABLE: [session.id],
+            intentions.TABLE: [page.intention.id] if page.intention and page.intention.id else [],
+            checklists.TABLE: [page.checklist_id] if page.checklist_id else [],
+        }
+    )
     return render(
         "kap_sessions/show.html",
         page=page,
         when=kap_sessions.describe_when(session.starts_at, now, tz),
         started=page.session.has_started(now),
         now=now,
-        integration=integration.session_integration(session, udk),
-        after_effect_count=len(after_effects.rows_of([session.id])[session.id]),
+        integration=integration.session_integration(session, udk, found.schedule),
+        after_effect_count=found.after_effects,
     )
 
 
