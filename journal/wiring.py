@@ -109,8 +109,6 @@ def wire_domains() -> None:
     summaries.register_last_check_in(mood_brief.last_check_in)
     for section in (*mood_brief.BRIEF_SECTIONS, preparation_sharing.BRIEF_SECTION):
         brief.register_brief_section(section)
-    # Years of shared results the scores and flags already know from notes stay unloaded.
-    brief.register_brief_settled(mood_brief.settled_results)
 
     # What a therapist can adapt for one patient.
     adaptations.register_kind(checklist_adaptation.ADAPTATION_KIND)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import uuid
 from bisect import bisect_right
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -149,18 +149,6 @@ BRIEF_SECTIONS: dict[str, BriefSection] = {}
 
 def register_brief_section(section: BriefSection) -> None:
     BRIEF_SECTIONS[section.key] = section
-
-
-# Functions naming shares a brief narrowed to the last appointment need not load: a
-# feature that knows, from what the therapist already keeps, that no section will
-# open them and no item shows them (registered in journal/wiring.py). They run
-# before the shares are read, with the context's `pairs` still empty.
-BRIEF_SETTLED: list[Callable[[BriefContext], Collection[uuid.UUID]]] = []
-
-
-def register_brief_settled(settled: Callable[[BriefContext], Collection[uuid.UUID]]) -> None:
-    if settled not in BRIEF_SETTLED:  # wiring runs once per app; tests make many
-        BRIEF_SETTLED.append(settled)
 
 
 # -- grouping ------------------------------------------------------------------------
@@ -698,15 +686,10 @@ def build_brief(therapist: User, udk: bytes, link: CareLink, show_all: bool = Fa
             ),
         )
     verifier = sharing.ShareVerifier(therapist, udk)
-    context = BriefContext(therapist, udk, link, since, verifier=verifier, digest=digest)
-    if narrow is not None:
-        settled = {share_id for find in BRIEF_SETTLED for share_id in find(context)}
-        if settled:
-            narrow = and_(narrow, Share.id.not_in(settled))
     found = access.shared_records(therapist, link, narrow)
     pairs = [(share, record) for share, record in found if verifier.ok(share)]
     unverified = len(found) - len(pairs)
-    context.pairs.extend(pairs)
+    context = BriefContext(therapist, udk, link, since, pairs, verifier=verifier, digest=digest)
     chosen = [
         (share, record)
         for share, record in pairs

@@ -90,52 +90,6 @@ def _checked_results(context: BriefContext) -> list[tuple[Share, Any, safety_fla
     return checked
 
 
-def settled_results(context: BriefContext) -> list[uuid.UUID]:
-    """Shared results a brief narrowed to the last appointment need not load (the
-    shares to leave out, `brief.register_brief_settled`): shared more than a day
-    before it and read since, not the first or the latest of their instrument
-    (the scores open those two), and not a flag the flags section shows (one still
-    open, or acknowledged since). The therapist's own notes say which instrument,
-    total and flag each one holds, so each of years of results costs a row of
-    columns, its MAC and its note instead of three loaded rows (issue 19: a
-    five-year patient's brief within 1.3x of a one-year one's; measured 13 % less
-    CPU for the bench's five-year patient). The scores still count them (`memo`).
-
-    Strictly between the first and the latest: results loaded anyway (newer ones,
-    ones without a note) can only move those two outward, never onto one left out.
-    """
-    since = context.since
-    if since is None:
-        return []
-    assert context.verifier is not None
-    noted = safety_flags.noted_results(
-        context.therapist,
-        context.udk,
-        context.link.patient_id,
-        since - timedelta(days=1),
-        context.verifier,
-    )
-    acked = safety_flags.acknowledgements(
-        context.therapist, context.udk, [n.record_id for n in noted if n.check.flagged]
-    )
-    by_instrument: dict[str | None, list[safety_flags.Noted]] = {}
-    for found in noted:
-        by_instrument.setdefault(found.check.instrument, []).append(found)
-    settled = []
-    for results in by_instrument.values():
-        first = min(r.taken_at for r in results)
-        latest = max(r.taken_at for r in results)
-        for result in results:
-            done = acked.get(result.record_id)
-            shown_flag = result.check.flagged and (
-                done is None or max(result.taken_at, done.at) >= since
-            )
-            if first < result.taken_at < latest and not shown_flag:
-                settled.append(result)
-    context.memo["settled_results"] = settled
-    return [result.share_id for result in settled]
-
-
 def flags_section(context: BriefContext) -> dict[str, Any] | None:
     """Open flags, and acknowledged ones from since the last appointment. Only those
     results are opened: years of acknowledged flags are known from the notes."""
@@ -304,10 +258,6 @@ def scores_section(context: BriefContext) -> dict[str, Any] | None:
     by_instrument: dict[str, list[tuple[Share, Any]]] = {}
     for share, record, check in _checked_results(context):
         by_instrument.setdefault(str(check.instrument), []).append((share, record))
-    # Results between the first and the latest the brief left unloaded still count.
-    settled: dict[str, int] = {}
-    for result in context.memo.get("settled_results", ()):
-        settled[str(result.check.instrument)] = settled.get(str(result.check.instrument), 0) + 1
     rows = []
     for instrument_id in scoring.instrument_ids():
         results = sorted(by_instrument.get(instrument_id, []), key=lambda pair: pair[1].taken_at)
@@ -321,13 +271,7 @@ def scores_section(context: BriefContext) -> dict[str, Any] | None:
                 int(baseline.content["total"]), int(latest.content["total"]), instrument_id
             )
         rows.append(
-            ScoreRow(
-                scoring.get_instrument(instrument_id),
-                latest,
-                baseline,
-                len(results) + settled.get(instrument_id, 0),
-                change,
-            )
+            ScoreRow(scoring.get_instrument(instrument_id), latest, baseline, len(results), change)
         )
     if not rows:
         return None

@@ -292,9 +292,7 @@ PAGES = [
         seed_shared_entries,
         (2, 8),
         lambda html: html.count('class="brief-item'),
-        # One of them lists the results the therapist's notes already describe,
-        # so that older ones are not loaded at all (mood_brief.settled_results).
-        budget=15,
+        budget=14,
     ),
 ]
 
