@@ -298,6 +298,50 @@ def test_a_later_brief_opens_only_the_results_it_shows(app: Flask, pair: Pair) -
     assert view.item_count == len({phq[0], latest, flagged, gad})
 
 
+def test_among_years_of_read_results_an_open_flag_and_a_forged_share_still_show(
+    app: Flask, pair: Pair
+) -> None:
+    """Results read before the last appointment that lie between an instrument's
+    first and latest are known from the therapist's notes and not opened, except a
+    flag the brief shows: one still open, or one acknowledged since the
+    appointment. A share among them that is not the patient's (its MAC altered in
+    the database) is reported, not counted."""
+    totals = [(20, 0, 90), (18, 1, 80), (16, 1, 70), (15, 0, 60), (14, 0, 50), (12, 0, 40)]
+    phq = [
+        submit_at(app, pair.patient_email, "phq9", phq9_answers(total, item9=nine), _days_ago(d))
+        for total, nine, d in totals
+    ]
+    for rid in phq:
+        share_record(pair, RESULTS, rid)
+    _read_before(app, phq, days_ago=30)
+    acknowledge_at(app, pair, phq[2], _days_ago(3))  # after the last appointment
+    _last_appointment(app, days_ago=10)
+    latest = submit_at(app, pair.patient_email, "phq9", phq9_answers(6), _days_ago(2))
+    share_record(pair, RESULTS, latest)
+    _brief(pair)  # notes kept for every result
+
+    before = len(access_rows(app))
+    page = _brief(pair)
+    (view,) = access_rows(app)[before:]
+    # The first, the open flag (80 days ago), the one acknowledged since, the latest.
+    assert view.item_count == len({phq[0], phq[1], phq[2], latest})
+    assert "1 safety flag to acknowledge" in page
+    flags = _section(page, "Safety flags", "Questionnaires")
+    assert "Acknowledged" in flags
+    scores = _section(page, "Questionnaires", "Shared items")
+    assert "Shared 7 results" in scores and "Baseline 20 of 27, Severe" in scores
+    assert "Latest 6 of 27, Mild" in scores
+
+    with app.app_context():
+        db.session.execute(
+            update(Share).where(Share.record_id == uuid.UUID(phq[4])).values(mac=b"\0" * 32)
+        )
+        db.session.commit()
+    page = _brief(pair)
+    assert "could not be verified" in page
+    assert "Shared 6 results" in _section(page, "Questionnaires", "Shared items")
+
+
 # -- the patients list -----------------------------------------------------------------------
 
 
