@@ -284,7 +284,7 @@ def _with_shared_details(groups: list[BriefGroup], ctx: BriefContext) -> list[Br
 
 
 def _next_planned(sessions: Sequence[SessionHeading], now: datetime) -> datetime | None:
-    """`next_dosing_sessions` for one patient from the headings already read."""
+    """`next_dosing_session` from the headings already read."""
     return min(
         (
             s.starts_at
@@ -295,21 +295,16 @@ def _next_planned(sessions: Sequence[SessionHeading], now: datetime) -> datetime
     )
 
 
-def next_dosing_sessions(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    """patient id → the start of their next planned dosing session (clear metadata),
-    as the patient's own Home card counts it (one begun a few hours ago still counts)."""
-    if not patient_ids:
-        return {}
-    rows = db.session.execute(
-        select(KapSession.user_id, func.min(KapSession.starts_at))
-        .where(
-            KapSession.user_id.in_(patient_ids),
-            KapSession.status == SessionStatus.PLANNED,
-            KapSession.starts_at > utcnow() - kap_sessions.CURRENT_FOR,
-        )
-        .group_by(KapSession.user_id)
-    ).all()
-    return {pid: at for pid, at in rows}
+def next_dosing_session(patient_id: uuid.UUID) -> datetime | None:
+    """The start of the patient's next planned dosing session (clear metadata), as
+    their own Home card counts it (`kap_sessions.next_session_query`: one begun a
+    few hours ago still counts)."""
+    found: datetime | None = db.session.scalar(
+        kap_sessions.next_session_query(patient_id, utcnow())
+        .with_only_columns(KapSession.starts_at)
+        .limit(1)
+    )
+    return found
 
 
 # -- the caseload -------------------------------------------------------------------
@@ -426,12 +421,9 @@ def _standing(
     if patient_ids is not None:
         where.append(CareLink.patient_id.in_(patient_ids))
     next_dosing = (
-        select(func.min(KapSession.starts_at))
-        .where(
-            KapSession.user_id == CareLink.patient_id,
-            KapSession.status == SessionStatus.PLANNED,
-            KapSession.starts_at > now - kap_sessions.CURRENT_FOR,
-        )
+        kap_sessions.next_session_query(CareLink.patient_id, now)
+        .with_only_columns(KapSession.starts_at)
+        .limit(1)
         .scalar_subquery()
     )
     clear = db.session.execute(

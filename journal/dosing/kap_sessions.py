@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Select, select
+from sqlalchemy import Select, SQLColumnExpression, select
 
 from journal.content import ROUTES, SETTING_LABELS, SETTINGS, route_labels, setting_labels
 from journal.content import route as route_entry
@@ -567,8 +567,11 @@ def done_session_times(user: User) -> list[datetime]:
     )
 
 
-def next_session_query(user_id: uuid.UUID, now: datetime) -> Select[KapSession]:
-    """Planned sessions not more than a few hours past, soonest first."""
+def next_session_query(
+    user_id: uuid.UUID | SQLColumnExpression[uuid.UUID], now: datetime
+) -> Select[KapSession]:
+    """Planned sessions not more than a few hours past, soonest first (`user_id` may
+    be a column, for a subquery per row, as the caseload's next dosing session)."""
     return (
         select(KapSession)
         .where(

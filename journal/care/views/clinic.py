@@ -176,7 +176,7 @@ def _patient_page(
         last=care.last_appointment(link),
         upcoming=care.upcoming_appointment(link),
         summary=summaries.summary_of(me, current_udk(), link),
-        next_dosing_session=brief.next_dosing_sessions([link.patient_id]).get(link.patient_id),
+        next_dosing_session=brief.next_dosing_session(link.patient_id),
         kinds=adaptations.KINDS,
         adapted=adaptations.updated_at_by_kind(me.id, link.patient_id),
         appointment_value=appointment_value,
