@@ -1,6 +1,7 @@
 """Connection settings for SQLite: WAL for concurrent readers, foreign keys on (SQLite
-leaves them off by default, and account deletion relies on ON DELETE CASCADE); and
-commits that keep what is loaded."""
+leaves them off by default, and account deletion relies on ON DELETE CASCADE);
+requests that wrote nothing end with COMMIT, so PostgreSQL keeps its prepared
+statements; and commits that keep what is loaded."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -34,10 +37,56 @@ def _sqlite_full_sync(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+def _wrote(session: Session, *_: Any) -> None:
+    session.info["wrote"] = True
+
+
+def _wrote_by_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info["wrote"] = True
+
+
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("wrote", None)
+
+
+def _end_reads_with_commit(error: BaseException | None) -> None:
+    """End a request's transaction that wrote nothing with COMMIT instead of the
+    ROLLBACK the session would send.
+
+    psycopg prepares a statement on a connection once it has run five times there,
+    so PostgreSQL skips parsing and (once a generic plan pays) planning it again;
+    but every ROLLBACK throws a connection's prepared statements away, and every
+    read ended with one, so no statement ever got there. For a transaction with no
+    writes the two end it the same way. Anything flushed, executed as a write,
+    pending or raised still ends with the rollback, as before.
+    """
+    from journal.core.extensions import db
+
+    if error is not None or not db.session.registry.has():
+        return
+    session = db.session()
+    if session.info.get("wrote") or session.new or session.dirty or session.deleted:
+        return
+    if session.in_transaction():
+        try:
+            session.commit()
+        except SQLAlchemyError:
+            # Nothing was written, so nothing is lost; the session is removed next.
+            session.rollback()
+
+
 def init_app(app: Flask) -> None:
     """Every engine gets the pragmas (the app's, and the ones tests and the bench make)."""
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
+    if not event.contains(Session, "after_flush", _wrote):
+        event.listen(Session, "after_flush", _wrote)
+        event.listen(Session, "do_orm_execute", _wrote_by_statement)
+        event.listen(Session, "after_transaction_end", _transaction_ended)
+    # Runs before Flask-SQLAlchemy's own teardown, which removes the session.
+    app.teardown_request(_end_reads_with_commit)
     if app.config["JOURNAL_ENV"] == "production" and app.config[
         "SQLALCHEMY_DATABASE_URI"
     ].startswith("sqlite"):
