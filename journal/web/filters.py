@@ -57,20 +57,28 @@ def time_tag(value: datetime) -> Markup:
     """`<time datetime="…">Mon 3 Mar 2025, 14:05</time>` in the viewer's zone: the
     `when` macro's markup from one filter, as lists show a time on every card and
     the timeline on every item (instead of a macro call and three filters each)."""
-    return _time_tag(value, value.tzinfo, _viewer_zone_key(), _locale_key())
+    viewer_zone, locale = _page_keys()
+    return _time_tag(value, value.tzinfo, viewer_zone, locale)
 
 
-def _viewer_zone_key() -> str:
-    zone = _viewer_zone()
-    return zone.key if zone is not None else ""
+def _page_keys() -> tuple[str, str]:
+    """The viewer's zone and the page's language as the time caches' keys, worked
+    out once per request: a caseload asks for them a hundred times, and Babel's
+    locale lookup and its name cost more than the cached time they find. Kept with
+    the locale they were found for, as `language.page_translations` keeps its
+    translations, so a `force_locale` inside the request gets its own language."""
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+    found = g.get("time_keys")
+    if found is None or locale is None or found[0] is not locale:
+        zone = _viewer_zone()
+        locale = get_locale()
+        found = (locale, zone.key if zone is not None else "", str(locale or "en"))
+        g.time_keys = found
+    return found[1], found[2]
 
 
 def _in_zone(value: datetime, zone: str) -> datetime:
     return value.astimezone(ZoneInfo(zone)) if zone else value
-
-
-def _locale_key() -> str:
-    return str(get_locale() or "en")
 
 
 @lru_cache(maxsize=8192)
@@ -93,10 +101,20 @@ def time_both(value: datetime, patient_zone: str | None) -> Markup:
     """A time on the therapist's clock with the patient's beside it when theirs
     differs ("Tue 4 Mar 2025, 16:00 (10:00 for the patient, Chicago)"): the
     clinic's appointment and dosing times, one filter for the caseload's rows."""
-    theirs = patient_clock(value, patient_zone)
+    return _time_both(value, value.tzinfo, patient_zone or "", *_page_keys())
+
+
+@lru_cache(maxsize=8192)
+def _time_both(
+    value: datetime, tzinfo: object, patient_zone: str, viewer_zone: str, locale: str
+) -> Markup:
+    """`time_both`, remembered per process like `_time_tag`: one lookup for the
+    two clocks of a caseload cell."""
+    mine = _time_tag(value, tzinfo, viewer_zone, locale)
+    theirs = _patient_clock(value, patient_zone, viewer_zone, locale) if patient_zone else ""
     if not theirs:
-        return time_tag(value)
-    return time_tag(value) + Markup('<span class="patient-clock"> (%s)</span>') % theirs
+        return mine
+    return mine + Markup('<span class="patient-clock"> (%s)</span>') % theirs
 
 
 def calendar_day(value: date, pattern: str) -> str:
@@ -132,7 +150,7 @@ def patient_clock(value: datetime, zone: str | None) -> str:
     a DST change in one of the two places is taken into account)."""
     if not zone:
         return ""
-    return _patient_clock(value, zone, _viewer_zone_key(), _locale_key())
+    return _patient_clock(value, zone, *_page_keys())
 
 
 @lru_cache(maxsize=8192)
