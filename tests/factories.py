@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from email import message_from_bytes
 from pathlib import Path
+from typing import Any
 
 import pyotp
 from flask import Flask
@@ -12,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 from werkzeug.test import TestResponse
 
+from journal import create_app
 from journal.accounts import accounts, two_factor
 from journal.accounts.accounts import Unlocked
 from journal.core.extensions import db
@@ -22,6 +24,25 @@ from tests.pages import csrf_token
 PASSWORD = "lantern-meadow-copper-harbor-17"
 KEY_RE = re.compile(r'id="recovery-key-text">([A-Z2-7-]+)<')
 LINK_RE = re.compile(r"(https?://\S+)")
+
+
+def sibling_app(app: Flask, **overrides: Any) -> Flask:
+    """A second app built the way the test app was (its database, key-derivation
+    cost, mail outbox and job queue), with `overrides`: for a test that needs a route
+    of its own or a setting the shared app must keep. Dispose of its engine after."""
+    same = (
+        "TESTING",
+        "SQLALCHEMY_DATABASE_URI",
+        "KDF_PARAMS",
+        "RATELIMIT_ENABLED",
+        "MAIL_BACKEND",
+        "MAIL_OUTBOX_DIR",
+        "SERVER_NAME",
+        "PUBLIC_URL",
+        "JOBS_URL",
+        "JOBS_EAGER",
+    )
+    return create_app({**{key: app.config[key] for key in same}, **overrides})
 
 
 # TOTP secrets of the users made here with two-step sign-in, so `login` can finish

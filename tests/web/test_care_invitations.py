@@ -11,13 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from journal import create_app
 from journal.care import care
 from journal.core.extensions import db, limiter
 from journal.models.sharing import CareInvitation, CareLink
 from journal.models.types import utcnow
 from journal.models.users import Role
-from tests.factories import login, make_user
+from tests.factories import login, make_user, sibling_app
 from tests.pages import csrf_token
 from tests.web.care_helpers import accept, invite, text
 from tests.web.test_at_rest import _every_row_as_text
@@ -258,18 +257,7 @@ def test_a_patient_cannot_invite(app: Flask, patient: FlaskClient) -> None:
 def limited_app(app: Flask) -> Iterator[Flask]:
     """The same app with per-IP limits on, as in production; the shared limiter is
     switched back off afterwards."""
-    same = {
-        key: app.config[key]
-        for key in (
-            "TESTING",
-            "SQLALCHEMY_DATABASE_URI",
-            "KDF_PARAMS",
-            "MAIL_BACKEND",
-            "MAIL_OUTBOX_DIR",
-            "SERVER_NAME",
-        )
-    }
-    limited = create_app({**same, "RATELIMIT_ENABLED": True})
+    limited = sibling_app(app, RATELIMIT_ENABLED=True)
     limiter.reset()
     yield limited
     limiter.reset()

@@ -13,10 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from journal import create_app
 from journal.core.extensions import db
 from journal.models.entries import Entry
-from tests.factories import make_user, write_entry
+from tests.factories import make_user, sibling_app, write_entry
 from tests.pages import csrf_token, markup
 from tests.web.helpers import HTMX, varies_on_htmx
 
@@ -118,19 +117,7 @@ def test_files_the_same_for_everyone_do_not_vary_on_the_cookie(ada: FlaskClient)
 @pytest.fixture
 def crashing_app(app: Flask) -> Iterator[Flask]:
     """A second app built the same way as the test app, with one route that fails."""
-    same = {
-        key: app.config[key]
-        for key in (
-            "TESTING",
-            "SQLALCHEMY_DATABASE_URI",
-            "KDF_PARAMS",
-            "RATELIMIT_ENABLED",
-            "MAIL_BACKEND",
-            "MAIL_OUTBOX_DIR",
-            "SERVER_NAME",
-        )
-    }
-    broken = create_app(same)
+    broken = sibling_app(app)
 
     @broken.get("/boom")
     def boom() -> str:

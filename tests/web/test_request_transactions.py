@@ -15,32 +15,16 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select, text
 
-from journal import create_app
 from journal.core.extensions import db
 from journal.models.sharing import CaseloadOrder
 from journal.models.users import User
-from tests.factories import login, make_user
+from tests.factories import login, make_user, sibling_app
 
 
 @pytest.fixture
 def probe(app: Flask) -> Iterator[Flask]:
-    same = {
-        key: app.config[key]
-        for key in (
-            "TESTING",
-            "SQLALCHEMY_DATABASE_URI",
-            "KDF_PARAMS",
-            "RATELIMIT_ENABLED",
-            "MAIL_BACKEND",
-            "MAIL_OUTBOX_DIR",
-            "SERVER_NAME",
-            "PUBLIC_URL",
-            "JOBS_URL",
-            "JOBS_EAGER",
-        )
-    }
     # The probe's routes are posted to without a form; CSRF has its own tests.
-    probe = create_app({**same, "WTF_CSRF_ENABLED": False})
+    probe = sibling_app(app, WTF_CSRF_ENABLED=False)
 
     def user_id(email: str) -> uuid.UUID:
         found = db.session.scalar(select(User.id).where(User.email == email))
@@ -96,7 +80,9 @@ def test_a_change_that_was_never_flushed_is_not_kept(app: Flask, probe: Flask) -
     make_user(app, "ada@example.com")
     assert probe.test_client().post("/probe/change/ada@example.com").status_code == 200
     with app.app_context():
-        assert db.session.scalar(select(User.language).where(User.email == "ada@example.com")) != "es"
+        assert (
+            db.session.scalar(select(User.language).where(User.email == "ada@example.com")) != "es"
+        )
 
 
 def test_signed_in_pages_reuse_the_statements_postgresql_prepared(app: Flask, probe: Flask) -> None:
