@@ -39,7 +39,7 @@ from journal.care import access, access_log, brief_digest, care, sharing, summar
 from journal.care.shareable import SharedItem
 from journal.care.summaries import Summary
 from journal.core import crypto
-from journal.core.database import rows_kept_on_commit
+from journal.core.database import among, rows_kept_on_commit
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
 from journal.core.translatable import N_, local_format
@@ -419,7 +419,7 @@ def _standing(
     link and next dosing session, in one statement."""
     where = [CareLink.therapist_id == therapist.id]
     if patient_ids is not None:
-        where.append(CareLink.patient_id.in_(patient_ids))
+        where.append(among(CareLink.patient_id, patient_ids))
     next_dosing = (
         kap_sessions.next_session_query(CareLink.patient_id, now)
         .with_only_columns(KapSession.starts_at)

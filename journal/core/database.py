@@ -6,15 +6,16 @@ statements; and commits that keep what is loaded."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, any_, bindparam, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, QueryableAttribute, Session, SessionTransaction
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -94,6 +95,25 @@ def init_app(app: Flask) -> None:
 
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_full_sync)
+
+
+def among(
+    column: ColumnElement[Any] | QueryableAttribute[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(:values)`, one array parameter.
+
+    An IN list is one parameter per value: psycopg prepares one statement per list
+    length, and PostgreSQL kept choosing a custom plan for the caseload's, planning
+    it on every view. With one array parameter the prepared statement takes a
+    generic plan after a few calls (the caseload's page statement: 0.44-0.48 ms to
+    0.35-0.39 ms). SQLite has no arrays and plans in microseconds, so it keeps IN.
+    """
+    from journal.core.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        array = bindparam(None, list(values), type_=ARRAY(column.expression.type))
+        return column == any_(array)
+    return column.in_(values)
 
 
 @contextmanager
