@@ -144,19 +144,11 @@ def _city(zone: str) -> str:
     return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
-def patient_clock(value: datetime, zone: str | None) -> str:
+def _patient_clock(value: datetime, zone: str, viewer_zone: str, locale: str) -> str:
     """The same moment on the patient's clock ("09:00 for the patient, Chicago"),
     or "" when their zone shows the same time as the viewer's at that moment (so
-    a DST change in one of the two places is taken into account)."""
-    if not zone:
-        return ""
-    return _patient_clock(value, zone, *_page_keys())
-
-
-@lru_cache(maxsize=8192)
-def _patient_clock(value: datetime, zone: str, viewer_zone: str, locale: str) -> str:
-    """`patient_clock`, remembered per process like `_time_tag` (a caseload shows
-    two on every row). The translation is of the page's language (`locale`)."""
+    a DST change in one of the two places is taken into account). In the page's
+    language (`locale`); remembered with the rest of the cell by `_time_both`."""
     try:
         theirs = value.astimezone(ZoneInfo(zone))
     except (ZoneInfoNotFoundError, ValueError):
