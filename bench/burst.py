@@ -37,8 +37,8 @@ from bench.run import (
     prepare,
     sessions_for,
     single_request,
+    writers,
 )
-from bench.run import _writers as _scenario_writers
 
 WRITE_CONNECTIONS = 4
 THREADS = 8
@@ -62,7 +62,7 @@ def _writers(spec: ClinicSpec) -> list[str]:
     that wrote thousands of entries for the readers made the next `--reuse` run's
     timeline three times slower. The small clinic (eight patients, for the burst
     alone) has only those eight."""
-    return _scenario_writers(spec) or [patient_email(i) for i in range(min(8, spec.patients))]
+    return writers(spec) or [patient_email(i) for i in range(min(8, spec.patients))]
 
 
 def _sign_in(browser: Browser, email: str, start: threading.Barrier, out: list[Any]) -> None:

@@ -81,7 +81,7 @@ def _patients(spec: ClinicSpec) -> list[str]:
     return [patient_email(i) for i in range(min(8, spec.patients))]
 
 
-def _writers(spec: ClinicSpec) -> list[str]:
+def writers(spec: ClinicSpec) -> list[str]:
     """Other patients than the readers', so writes never change what reads see."""
     first = 100 if spec.patients >= 108 else max(8, spec.patients - 8)
     return [patient_email(i) for i in range(first, min(first + 8, spec.patients))]
@@ -270,7 +270,7 @@ SCENARIOS = [
     Scenario(
         "save an entry",
         "write",
-        _writers,
+        writers,
         "/journal/",
         method="POST",
         htmx=True,

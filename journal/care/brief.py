@@ -297,13 +297,10 @@ def _next_planned(sessions: Sequence[SessionHeading], now: datetime) -> datetime
 
 def next_dosing_session(patient_id: uuid.UUID) -> datetime | None:
     """The start of the patient's next planned dosing session (clear metadata), as
-    their own Home card counts it (`kap_sessions.next_session_query`: one begun a
+    their own Home card counts it (`kap_sessions.next_session_start`: one begun a
     few hours ago still counts)."""
-    found: datetime | None = db.session.scalar(
-        kap_sessions.next_session_query(patient_id, utcnow())
-        .with_only_columns(KapSession.starts_at)
-        .limit(1)
-    )
+    start = kap_sessions.next_session_start(patient_id, utcnow())
+    found: datetime | None = db.session.scalar(start)
     return found
 
 
@@ -420,12 +417,7 @@ def _standing(
     where = [CareLink.therapist_id == therapist.id]
     if patient_ids is not None:
         where.append(among(CareLink.patient_id, patient_ids))
-    next_dosing = (
-        kap_sessions.next_session_query(CareLink.patient_id, now)
-        .with_only_columns(KapSession.starts_at)
-        .limit(1)
-        .scalar_subquery()
-    )
+    next_dosing = kap_sessions.next_session_start(CareLink.patient_id, now).scalar_subquery()
     clear = db.session.execute(
         select(CareLink, User.email, User.time_zone, CaseloadSummary.sealed, next_dosing)
         .join(User, User.id == CareLink.patient_id)

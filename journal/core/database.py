@@ -12,10 +12,12 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import ColumnElement, any_, bindparam, event
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, QueryableAttribute, Session, SessionTransaction
+
+from journal.core.extensions import db
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -63,8 +65,6 @@ def _end_reads_with_commit(error: BaseException | None) -> None:
     writes the two end it the same way. Anything flushed, executed as a write,
     pending or raised still ends with the rollback, as before.
     """
-    from journal.core.extensions import db
-
     if error is not None or not db.session.registry.has():
         return
     session = db.session()
@@ -91,8 +91,6 @@ def init_app(app: Flask) -> None:
     if app.config["JOURNAL_ENV"] == "production" and app.config[
         "SQLALCHEMY_DATABASE_URI"
     ].startswith("sqlite"):
-        from journal.core.extensions import db
-
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_full_sync)
 
@@ -108,10 +106,8 @@ def among(
     generic plan after a few calls (the caseload's page statement: 0.44-0.48 ms to
     0.35-0.39 ms). SQLite has no arrays and plans in microseconds, so it keeps IN.
     """
-    from journal.core.extensions import db
-
     if db.session.get_bind().dialect.name == "postgresql":
-        array = bindparam(None, list(values), type_=ARRAY(column.expression.type))
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.expression.type))
         return column == any_(array)
     return column.in_(values)
 
@@ -125,8 +121,6 @@ def rows_kept_on_commit() -> Iterator[None]:
     (a page rendering what it just logged reads of; the bench generator writing a
     patient's year) would pay one query per row for nothing.
     """
-    from journal.core.extensions import db
-
     session = db.session()
     session.expire_on_commit = False
     try:
@@ -147,10 +141,6 @@ def put(model: Any, key: str, **values: Any) -> None:
     PostgreSQL waits for the other transaction and then updates, SQLite holds its
     single writer; SQLite and PostgreSQL both spell it ON CONFLICT DO UPDATE.
     """
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from journal.core.extensions import db
-
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(model).values(**values)

@@ -583,6 +583,14 @@ def next_session_query(
     )
 
 
+def next_session_start(
+    user_id: uuid.UUID | SQLColumnExpression[uuid.UUID], now: datetime
+) -> Select[datetime]:
+    """`next_session_query` as the one column a clinic page shows: its start, for
+    one patient or as a subquery per row (the caseload's next dosing session)."""
+    return next_session_query(user_id, now).with_only_columns(KapSession.starts_at).limit(1)
+
+
 def next_session(user: User, now: datetime) -> KapSession | None:
     """The soonest planned session that is not more than a few hours past."""
     return db.session.scalars(next_session_query(user.id, now).limit(1)).first()

@@ -121,7 +121,7 @@ def calendar_day(value: date, pattern: str) -> str:
     """A calendar day in the page's language with a date-only CLDR pattern, as
     `babel_format` writes it, remembered per process: a long list of sessions
     formats the same days on every request (a label of the calendar, nobody's)."""
-    return _calendar_day(value, pattern, str(get_locale() or "en"))
+    return _calendar_day(value, pattern, _page_keys()[1])
 
 
 @lru_cache(maxsize=4096)

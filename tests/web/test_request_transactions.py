@@ -78,11 +78,13 @@ def test_a_write_a_request_did_not_commit_is_not_kept(app: Flask, probe: Flask, 
 
 def test_a_change_that_was_never_flushed_is_not_kept(app: Flask, probe: Flask) -> None:
     make_user(app, "ada@example.com")
+    language = select(User.language).where(User.email == "ada@example.com")
+    with app.app_context():
+        before = db.session.scalar(language)
+    assert before != "es"
     assert probe.test_client().post("/probe/change/ada@example.com").status_code == 200
     with app.app_context():
-        assert (
-            db.session.scalar(select(User.language).where(User.email == "ada@example.com")) != "es"
-        )
+        assert db.session.scalar(language) == before
 
 
 def test_signed_in_pages_reuse_the_statements_postgresql_prepared(app: Flask, probe: Flask) -> None:
