@@ -5,6 +5,7 @@ page is checked with axe in light and dark, for touch targets and for reflow."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,15 @@ from tests.factories import PASSWORD, make_user
 from tests.web.prep_helpers import in_hours, move_session, set_time_zone
 
 ZONE = "Europe/Berlin"
+
+
+def _day_in_three_hours() -> str:
+    """How the snooze's confirmation names the day three hours from now, in ZONE."""
+    now = utcnow()
+    later = (now + timedelta(hours=3)).astimezone(ZoneInfo(ZONE)).date()
+    return "today" if later == now.astimezone(ZoneInfo(ZONE)).date() else "tomorrow"
+
+
 BODY = "What do you feel in your body, and where?"
 
 
@@ -103,9 +113,13 @@ def test_from_session_done_to_an_answered_prompt_on_a_phone(
     page.get_by_role("link", name="What was hard?").click()
     heading(page, "What was hard?")
     page.get_by_text("Not now").click()
+    # "today" until three hours before Berlin's midnight, then "tomorrow".
+    before = _day_in_three_hours()
     page.get_by_role("button", name="In 3 hours").click()
     heading(page, "Home")
-    expect(page.get_by_text("We'll bring it back today at")).to_be_visible()
+    days = "|".join({before, _day_in_three_hours()})
+    confirmation = re.compile(rf"We'll bring it back ({days}) at \d\d:\d\d")
+    expect(page.get_by_text(confirmation)).to_be_visible()
     expect(page.locator(".prompt-link")).to_have_count(1)
     check_page(page, "home after snoozing")
 
