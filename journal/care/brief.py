@@ -33,13 +33,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 
 from journal.care import access, access_log, brief_digest, care, sharing, summaries
 from journal.care.shareable import SharedItem
 from journal.care.summaries import Summary
 from journal.core import crypto
-from journal.core.database import among, rows_kept_on_commit
+from journal.core.database import among, built_once, rows_kept_on_commit
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
 from journal.core.translatable import N_, local_format
@@ -299,7 +299,7 @@ def next_dosing_session(patient_id: uuid.UUID) -> datetime | None:
     """The start of the patient's next planned dosing session (clear metadata), as
     their own Home card counts it (`kap_sessions.next_session_start`: one begun a
     few hours ago still counts)."""
-    start = kap_sessions.next_session_start(patient_id, utcnow())
+    start = kap_sessions.next_session_start(patient_id, kap_sessions.current_since(utcnow()))
     found: datetime | None = db.session.scalar(start)
     return found
 
@@ -409,21 +409,41 @@ def order_expires(rows: Sequence[Standing], now: datetime, overdue_hours: float)
     return min(moments) if moments else None
 
 
+@built_once
+def _standing_statement() -> Select[CareLink, str, str, bytes | None, datetime | None]:
+    """Every patient of `therapist_id` with the clear columns the caseload shows, the
+    sealed summary and the next dosing session (planned after `since`)."""
+    next_dosing = kap_sessions.next_session_start(
+        CareLink.patient_id, bindparam("since")
+    ).scalar_subquery()
+    return (
+        select(CareLink, User.email, User.time_zone, CaseloadSummary.sealed, next_dosing)
+        .join(User, User.id == CareLink.patient_id)
+        .outerjoin(CaseloadSummary, CaseloadSummary.link_id == CareLink.id)
+        .where(CareLink.therapist_id == bindparam("therapist_id"))
+    )
+
+
+@built_once
+def _standing_of_statement() -> Select[CareLink, str, str, bytes | None, datetime | None]:
+    """`_standing_statement` for the patients named in `patient_ids` (one page)."""
+    return _standing_statement().where(among(CareLink.patient_id, "patient_ids"))
+
+
 def _standing(
     therapist: User, udk: bytes, now: datetime, patient_ids: Sequence[uuid.UUID] | None = None
 ) -> list[Standing]:
     """Clear columns and the summary of every patient, or of those named, with their
     link and next dosing session, in one statement."""
-    where = [CareLink.therapist_id == therapist.id]
+    values: dict[str, Any] = {
+        "therapist_id": therapist.id,
+        "since": kap_sessions.current_since(now),
+    }
+    statement = _standing_statement()
     if patient_ids is not None:
-        where.append(among(CareLink.patient_id, patient_ids))
-    next_dosing = kap_sessions.next_session_start(CareLink.patient_id, now).scalar_subquery()
-    clear = db.session.execute(
-        select(CareLink, User.email, User.time_zone, CaseloadSummary.sealed, next_dosing)
-        .join(User, User.id == CareLink.patient_id)
-        .outerjoin(CaseloadSummary, CaseloadSummary.link_id == CareLink.id)
-        .where(*where)
-    ).all()
+        statement = _standing_of_statement()
+        values["patient_ids"] = list(patient_ids)
+    clear = db.session.execute(statement, values).all()
     found = summaries.summaries(
         therapist,
         udk,

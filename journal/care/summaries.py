@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from journal.care import access, safety_flags, sharing
 from journal.core import crypto, database
@@ -234,21 +234,26 @@ class Basis:
     newest: str
 
 
-def order_basis(therapist: User) -> tuple[Basis, bytes | None]:
-    """The links' basis now and the stored order, in one statement."""
+@database.built_once
+def _basis_statement() -> Select[int, int, datetime | None, bytes | None]:
+    """The count, generations and newest link of `therapist_id`, and the sealed
+    order stored for them."""
     stored = (
         select(CaseloadOrder.sealed)
-        .where(CaseloadOrder.therapist_id == therapist.id)
+        .where(CaseloadOrder.therapist_id == bindparam("therapist_id"))
         .scalar_subquery()
     )
-    row = db.session.execute(
-        select(
-            func.count(CareLink.id),
-            func.coalesce(func.sum(CareLink.summary_generation), 0),
-            func.max(CareLink.created_at),
-            stored,
-        ).where(CareLink.therapist_id == therapist.id)
-    ).one()
+    return select(
+        func.count(CareLink.id),
+        func.coalesce(func.sum(CareLink.summary_generation), 0),
+        func.max(CareLink.created_at),
+        stored,
+    ).where(CareLink.therapist_id == bindparam("therapist_id"))
+
+
+def order_basis(therapist: User) -> tuple[Basis, bytes | None]:
+    """The links' basis now and the stored order, in one statement."""
+    row = db.session.execute(_basis_statement(), {"therapist_id": therapist.id}).one()
     return Basis(int(row[0]), int(row[1]), str(row[2] or "")), row[3]
 
 

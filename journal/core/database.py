@@ -6,9 +6,9 @@ statements; and commits that keep what is loaded."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import ColumnElement, any_, bindparam, event
@@ -18,6 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, QueryableAttribute, Session, SessionTransaction
 
 from journal.core.extensions import db
+
+Built = TypeVar("Built")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -95,10 +97,32 @@ def init_app(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_full_sync)
 
 
-def among(
-    column: ColumnElement[Any] | QueryableAttribute[Any], values: Sequence[Any]
-) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `column = ANY(:values)`, one array parameter.
+def built_once(build: Callable[[], Built]) -> Callable[[], Built]:
+    """A hot page's statement, built the first time it runs on each kind of
+    database and reused after; its values come at execution, as named parameters.
+
+    Building a select again on every request, and then working out its cache key
+    to find the compiled SQL, cost 0.1-0.3 ms per statement; a built statement keeps
+    its cache key. The caseload's two statements built once: 5.09 to 4.41 ms per
+    view on PostgreSQL, 4.11 to 3.57 on SQLite (one process, interleaved). Kept per
+    database kind because `among` writes one thing on PostgreSQL and another on
+    SQLite; built on first use, when every model is mapped.
+    """
+    built: dict[str, Built] = {}
+
+    def statement() -> Built:
+        dialect = db.session.get_bind().dialect.name
+        found = built.get(dialect)
+        if found is None:
+            found = built[dialect] = build()
+        return found
+
+    return statement
+
+
+def among(column: ColumnElement[Any] | QueryableAttribute[Any], key: str) -> ColumnElement[bool]:
+    """`column IN :key` for a statement built once, the values given at execution;
+    on PostgreSQL `column = ANY(:key)`, one array parameter.
 
     An IN list is one parameter per value: psycopg prepares one statement per list
     length, and PostgreSQL kept choosing a custom plan for the caseload's, planning
@@ -107,9 +131,8 @@ def among(
     0.35-0.39 ms). SQLite has no arrays and plans in microseconds, so it keeps IN.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.expression.type))
-        return column == any_(array)
-    return column.in_(values)
+        return column == any_(bindparam(key, type_=postgresql.ARRAY(column.expression.type)))
+    return column.in_(bindparam(key, expanding=True))
 
 
 @contextmanager

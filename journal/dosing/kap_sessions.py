@@ -567,28 +567,43 @@ def done_session_times(user: User) -> list[datetime]:
     )
 
 
+def current_since(now: datetime) -> datetime:
+    """The earliest start a planned session may have and still be the next one: a
+    session begun a few hours ago is still the one to prepare for and log."""
+    return now - CURRENT_FOR
+
+
 def next_session_query(
     user_id: uuid.UUID | SQLColumnExpression[uuid.UUID], now: datetime
 ) -> Select[KapSession]:
-    """Planned sessions not more than a few hours past, soonest first (`user_id` may
-    be a column, for a subquery per row, as the caseload's next dosing session)."""
+    """Planned sessions not more than a few hours past, soonest first."""
+    return _planned_from(user_id, current_since(now))
+
+
+def _planned_from(
+    user_id: uuid.UUID | SQLColumnExpression[uuid.UUID],
+    since: datetime | SQLColumnExpression[datetime],
+) -> Select[KapSession]:
     return (
         select(KapSession)
         .where(
             KapSession.user_id == user_id,
             KapSession.status == SessionStatus.PLANNED,
-            KapSession.starts_at > now - CURRENT_FOR,
+            KapSession.starts_at > since,
         )
         .order_by(KapSession.starts_at)
     )
 
 
 def next_session_start(
-    user_id: uuid.UUID | SQLColumnExpression[uuid.UUID], now: datetime
+    user_id: uuid.UUID | SQLColumnExpression[uuid.UUID],
+    since: datetime | SQLColumnExpression[datetime],
 ) -> Select[datetime]:
     """`next_session_query` as the one column a clinic page shows: its start, for
-    one patient or as a subquery per row (the caseload's next dosing session)."""
-    return next_session_query(user_id, now).with_only_columns(KapSession.starts_at).limit(1)
+    one patient or as a subquery per row (the caseload's next dosing session, where
+    `user_id` is a column and `since`, `current_since(now)`, a bound parameter of a
+    statement built once)."""
+    return _planned_from(user_id, since).with_only_columns(KapSession.starts_at).limit(1)
 
 
 def next_session(user: User, now: datetime) -> KapSession | None:
