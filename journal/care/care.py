@@ -18,12 +18,13 @@ from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from journal.accounts import account_mail, accounts, audit, keys
 from journal.accounts.accounts import AccountError
 from journal.care import shareable
 from journal.core import crypto
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.models.sharing import (
     AccessLogEntry,
@@ -503,17 +504,23 @@ def links_of_patient(patient: User) -> list[CareLink]:
     )
 
 
+@built_once
+def _links_named_statement() -> Select[CareLink, str | None, str | None]:
+    """The links of `patient_id` with each therapist's email and shown name."""
+    return (
+        select(CareLink, User.email, TherapistProfile.display_name)
+        .outerjoin(User, User.id == CareLink.therapist_id)
+        .outerjoin(TherapistProfile, TherapistProfile.user_id == CareLink.therapist_id)
+        .where(CareLink.patient_id == bindparam("patient_id"))
+        .order_by(CareLink.created_at)
+    )
+
+
 def links_of_patient_named(patient: User) -> tuple[list[CareLink], dict[uuid.UUID, str]]:
     """The patient's links (as `links_of_patient`) with the name each therapist shows
     patients (as `names_of`), in one statement: every page a patient opens asks for
     them (the appointment card, the share marks)."""
-    rows = db.session.execute(
-        select(CareLink, User.email, TherapistProfile.display_name)
-        .outerjoin(User, User.id == CareLink.therapist_id)
-        .outerjoin(TherapistProfile, TherapistProfile.user_id == CareLink.therapist_id)
-        .where(CareLink.patient_id == patient.id)
-        .order_by(CareLink.created_at)
-    ).all()
+    rows = db.session.execute(_links_named_statement(), {"patient_id": patient.id}).all()
     names = {link.therapist_id: shown or email for link, email, shown in rows if email is not None}
     return [link for link, _, _ in rows], names
 

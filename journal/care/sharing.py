@@ -22,7 +22,7 @@ from typing import Any, Final, Protocol
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select
 
 from journal.accounts import audit, keys
 from journal.care import (
@@ -36,6 +36,7 @@ from journal.care import (
 )
 from journal.care.shareable import RecordAdapter, SharedItem
 from journal.core import crypto, records
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
 from journal.models.safety_flags import SafetySignal
@@ -640,6 +641,19 @@ def end_links_of_therapist(therapist: User, reason: str = THERAPIST_DEACTIVATED)
     return len(links)
 
 
+@built_once
+def _endings_statement() -> Select[CareLinkEnding]:
+    """The link endings of `patient_id` not yet settled or not yet dismissed."""
+    return (
+        select(CareLinkEnding)
+        .where(
+            CareLinkEnding.patient_id == bindparam("patient_id"),
+            or_(CareLinkEnding.settled_at.is_(None), CareLinkEnding.dismissed_at.is_(None)),
+        )
+        .order_by(CareLinkEnding.ended_at.desc())
+    )
+
+
 def settle_link_endings(patient: User, udk: bytes) -> list[CareLinkEnding]:
     """With the patient's key (at sign-in, on Home, on the care-team page): revoke
     the shares of every link the clinic ended, as ending it themselves would: each
@@ -650,14 +664,7 @@ def settle_link_endings(patient: User, udk: bytes) -> list[CareLinkEnding]:
     and the care-team page tell them), read in the same single query."""
     if patient.is_therapist or patient.is_admin:
         return []
-    seen = db.session.scalars(
-        select(CareLinkEnding)
-        .where(
-            CareLinkEnding.patient_id == patient.id,
-            or_(CareLinkEnding.settled_at.is_(None), CareLinkEnding.dismissed_at.is_(None)),
-        )
-        .order_by(CareLinkEnding.ended_at.desc())
-    ).all()
+    seen = db.session.scalars(_endings_statement(), {"patient_id": patient.id}).all()
     pending = [ending for ending in seen if ending.settled_at is None]
     if pending:
         therapists = {ending.therapist_id for ending in pending}

@@ -577,13 +577,15 @@ def next_session_query(
     user_id: uuid.UUID | SQLColumnExpression[uuid.UUID], now: datetime
 ) -> Select[KapSession]:
     """Planned sessions not more than a few hours past, soonest first."""
-    return _planned_from(user_id, current_since(now))
+    return planned_from(user_id, current_since(now))
 
 
-def _planned_from(
+def planned_from(
     user_id: uuid.UUID | SQLColumnExpression[uuid.UUID],
     since: datetime | SQLColumnExpression[datetime],
 ) -> Select[KapSession]:
+    """Planned sessions starting after `since`, soonest first; either may be a column
+    or a bound parameter, for a statement built once."""
     return (
         select(KapSession)
         .where(
@@ -603,7 +605,7 @@ def next_session_start(
     one patient or as a subquery per row (the caseload's next dosing session, where
     `user_id` is a column and `since`, `current_since(now)`, a bound parameter of a
     statement built once)."""
-    return _planned_from(user_id, since).with_only_columns(KapSession.starts_at).limit(1)
+    return planned_from(user_id, since).with_only_columns(KapSession.starts_at).limit(1)
 
 
 def next_session(user: User, now: datetime) -> KapSession | None:

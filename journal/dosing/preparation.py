@@ -11,11 +11,12 @@ from typing import Final
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 
 from journal.care import checklist_adaptation, preparation_sharing, sharing  # noqa: F401 (registers what plan_session seals for)
 from journal.care.checklist_adaptation import AdaptedChecklist
 from journal.content import load_checklist
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.core.translatable import N_
 from journal.dosing import checklists, intentions, kap_sessions, session_log
@@ -232,29 +233,47 @@ class HomeSessions:
     """Those that started within the window asked for, latest first."""
 
 
-def home_sessions(user: User, now: datetime, started_within: timedelta) -> HomeSessions:
-    """The next planned session with its checklist and intention, and the planned
-    sessions that started within `started_within` (still not marked done): one
-    statement, the next one found by the same query as `kap_sessions.next_session`."""
+@built_once
+def _home_sessions_statement() -> Select[KapSession, Checklist | None, Intention | None, bool]:
+    """`user_id`'s next planned session (as `kap_sessions.next_session`, planned after
+    `since`) and those begun between `started_after` and `now`, with their parts."""
     upcoming_id = (
-        kap_sessions.next_session_query(user.id, now)
+        kap_sessions.planned_from(bindparam("user_id"), bindparam("since"))
         .with_only_columns(KapSession.id)
         .limit(1)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(KapSession, Checklist, Intention, (KapSession.id == upcoming_id).label("upcoming"))
         .outerjoin(Checklist, Checklist.kap_session_id == KapSession.id)
         .outerjoin(Intention, Intention.kap_session_id == KapSession.id)
         .where(
-            KapSession.user_id == user.id,
+            KapSession.user_id == bindparam("user_id"),
             KapSession.status == SessionStatus.PLANNED,
             or_(
                 KapSession.id == upcoming_id,
-                and_(KapSession.starts_at <= now, KapSession.starts_at > now - started_within),
+                and_(
+                    KapSession.starts_at <= bindparam("now"),
+                    KapSession.starts_at > bindparam("started_after"),
+                ),
             ),
         )
         .order_by(KapSession.starts_at.desc())
+    )
+
+
+def home_sessions(user: User, now: datetime, started_within: timedelta) -> HomeSessions:
+    """The next planned session with its checklist and intention, and the planned
+    sessions that started within `started_within` (still not marked done): one
+    statement, the next one found by the same query as `kap_sessions.next_session`."""
+    rows = db.session.execute(
+        _home_sessions_statement(),
+        {
+            "user_id": user.id,
+            "since": kap_sessions.current_since(now),
+            "now": now,
+            "started_after": now - started_within,
+        },
     ).all()
     upcoming = next((row for row in rows if row.upcoming), None)
     return HomeSessions(

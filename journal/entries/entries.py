@@ -12,11 +12,12 @@ from typing import Any
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import Row, ScalarSelect, delete, func, select
+from sqlalchemy import Row, Select, bindparam, delete, func, select
 from sqlalchemy.orm import defer
 
 from journal.care import shareable, sharing
 from journal.core import crypto, forms, records
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
 from journal.core.translatable import N_
@@ -231,16 +232,15 @@ def list_entries(
     subquery (the database counts once, from the index). `bodies=False` neither
     loads nor decrypts the bodies (Home lists titles only); `EntryView.body` is then "".
     """
-    total_q = select(func.count()).where(Entry.user_id == user.id).scalar_subquery()
     page = max(1, page)
-    rows = _page_rows(user, total_q, page, per_page, bodies)
+    rows = _page_rows(user, page, per_page, bodies)
     total = rows[0][1] if rows else 0
     if not rows and page > 1:  # past the end (an old link): count, then show the last page
-        total = db.session.scalar(select(total_q)) or 0
+        total = count_entries(user)
     pages = max(1, -(-total // per_page))
     if page > pages:
         page = pages
-        rows = _page_rows(user, total_q, page, per_page, bodies)
+        rows = _page_rows(user, page, per_page, bodies)
     items = []
     for entry, _rank in rows:
         try:
@@ -250,19 +250,30 @@ def list_entries(
     return EntryPage(items, page, pages, total, unopened=len(rows) - len(items))
 
 
-def _page_rows(
-    user: User, total_q: ScalarSelect[int], page: int, per_page: int, bodies: bool
-) -> list[Row[Entry, int]]:
-    query = (
-        select(Entry, total_q)
-        .where(Entry.user_id == user.id)
+@built_once
+def _page_statement() -> Select[Entry, int]:
+    """A page of `user_id`'s entries, newest first (`limit` from `offset`), each row
+    with the user's total: an uncorrelated subquery, counted once from the index."""
+    total = select(func.count()).where(Entry.user_id == bindparam("user_id")).scalar_subquery()
+    return (
+        select(Entry, total)
+        .where(Entry.user_id == bindparam("user_id"))
         .order_by(Entry.created_at.desc(), Entry.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-    if not bodies:
-        query = query.options(defer(Entry.body_sealed))
-    return list(db.session.execute(query).all())
+
+
+@built_once
+def _titles_page_statement() -> Select[Entry, int]:
+    """`_page_statement` without the bodies (Home lists titles only)."""
+    return _page_statement().options(defer(Entry.body_sealed))
+
+
+def _page_rows(user: User, page: int, per_page: int, bodies: bool) -> list[Row[Entry, int]]:
+    statement = _page_statement() if bodies else _titles_page_statement()
+    values = {"user_id": user.id, "limit": per_page, "offset": (page - 1) * per_page}
+    return list(db.session.execute(statement, values).all())
 
 
 def _all_entries(user: User, query_filter: Any = None) -> list[Entry]:

@@ -25,12 +25,13 @@ from typing import Any, Final
 
 from babel.dates import format_date
 from flask_babel import gettext, ngettext
-from sqlalchemy import ScalarSelect, and_, func, or_, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_, select
 
 from journal.care import prompt_adaptation, shareable
 from journal.content import ROUTES, Prompt, PromptSet, PromptSlot, load_prompt_set
 from journal.content import route as route_entry
 from journal.core import records
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.core.translatable import N_, language, local_format
 from journal.dosing import kap_sessions
@@ -410,19 +411,35 @@ def session_integration(
     )
 
 
-def _latest_done_session(user: User, now: datetime) -> ScalarSelect[uuid.UUID]:
-    """The id of the user's latest done session, as a subquery of the statement that
-    needs it."""
-    return (
+@built_once
+def _due_statement() -> Select[PromptAnswer, datetime]:
+    """`user_id`'s open prompts of done sessions due by `now` and not closed or
+    snoozed past it; weekly ones only of the latest done session (a subquery)."""
+    now: BindParameter[datetime] = bindparam("now")
+    latest_done = (
         select(KapSession.id)
         .where(
-            KapSession.user_id == user.id,
+            KapSession.user_id == bindparam("user_id"),
             KapSession.status == SessionStatus.DONE,
             KapSession.starts_at <= now,
         )
         .order_by(KapSession.starts_at.desc())
         .limit(1)
         .scalar_subquery()
+    )
+    return (
+        select(PromptAnswer, KapSession.starts_at)
+        .join(KapSession, KapSession.id == PromptAnswer.kap_session_id)
+        .where(
+            PromptAnswer.user_id == bindparam("user_id"),
+            KapSession.status == SessionStatus.DONE,
+            PromptAnswer.state == PromptState.OPEN,
+            PromptAnswer.due_at <= now,
+            PromptAnswer.closes_at > now,
+            or_(PromptAnswer.snoozed_until.is_(None), PromptAnswer.snoozed_until <= now),
+            or_(PromptAnswer.slot != WEEKLY, PromptAnswer.kap_session_id == latest_done),
+        )
+        .order_by(PromptAnswer.due_at, KapSession.starts_at, PromptAnswer.position)
     )
 
 
@@ -431,23 +448,7 @@ def due_rows(user: User, now: datetime) -> list[tuple[PromptAnswer, datetime]]:
     is still running, oldest first, with their session's start. Weekly prompts only
     for the latest session: when sessions are less than a week apart, one look across
     the series is enough. One statement: the latest session is its subquery."""
-    rows = db.session.execute(
-        select(PromptAnswer, KapSession.starts_at)
-        .join(KapSession, KapSession.id == PromptAnswer.kap_session_id)
-        .where(
-            PromptAnswer.user_id == user.id,
-            KapSession.status == SessionStatus.DONE,
-            PromptAnswer.state == PromptState.OPEN,
-            PromptAnswer.due_at <= now,
-            PromptAnswer.closes_at > now,
-            or_(PromptAnswer.snoozed_until.is_(None), PromptAnswer.snoozed_until <= now),
-            or_(
-                PromptAnswer.slot != WEEKLY,
-                PromptAnswer.kap_session_id == _latest_done_session(user, now),
-            ),
-        )
-        .order_by(PromptAnswer.due_at, KapSession.starts_at, PromptAnswer.position)
-    ).all()
+    rows = db.session.execute(_due_statement(), {"user_id": user.id, "now": now}).all()
     return [(row, starts) for row, starts in rows]
 
 

@@ -19,12 +19,13 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from flask_babel import gettext
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from journal.accounts import audit
 from journal.care import shareable, sharing
 from journal.core import records
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.core.integrity import openable
 from journal.core.translatable import N_, language
@@ -331,25 +332,41 @@ def _firsts(
 LATEST_FIRST_ROWS: Final = 8
 
 
+def _newest_first() -> Select[MeasureResult]:
+    return (
+        select(MeasureResult)
+        .where(MeasureResult.user_id == bindparam("user_id"))
+        .order_by(MeasureResult.taken_at.desc(), MeasureResult.id.desc())
+    )
+
+
+@built_once
+def _newest_statement() -> Select[MeasureResult]:
+    """`user_id`'s newest few results."""
+    return _newest_first().limit(LATEST_FIRST_ROWS)
+
+
+@built_once
+def _older_statement() -> Select[MeasureResult]:
+    """`user_id`'s results after the newest few, newest first."""
+    return _newest_first().offset(LATEST_FIRST_ROWS)
+
+
 def latest_results(user: User, udk: bytes, instrument_ids: Iterable[str]) -> list[ResultView]:
     """The newest result of each of these instruments, opening results newest first
     only until each is found: Home needs no more, and years of results then cost
     nothing to decrypt. (An instrument never taken still means opening them all.)"""
     wanted = set(instrument_ids)
     found: list[ResultView] = []
-    newest = (
-        select(MeasureResult)
-        .where(MeasureResult.user_id == user.id)
-        .order_by(MeasureResult.taken_at.desc(), MeasureResult.id.desc())
-    )
+    mine = {"user_id": user.id}
 
     # The newest few first (usually each instrument's latest is among them), the rest
     # only when one is missing: loading years of rows was most of the cost.
     def newest_first() -> Iterator[MeasureResult]:
-        first = list(db.session.scalars(newest.limit(LATEST_FIRST_ROWS)))
+        first = list(db.session.scalars(_newest_statement(), mine))
         yield from first
         if len(first) == LATEST_FIRST_ROWS:
-            yield from db.session.scalars(newest.offset(LATEST_FIRST_ROWS))
+            yield from db.session.scalars(_older_statement(), mine)
 
     for row in newest_first():
         opened = openable([row], lambda r: read_result(r, udk), TABLE)

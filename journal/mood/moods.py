@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from journal.care import shareable, sharing
 from journal.core import forms, records
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.core.integrity import openable
 from journal.core.translatable import N_
@@ -295,16 +296,23 @@ def weekday_date(day: date) -> str:
     return str(format_date(day, "EEEE d MMMM"))
 
 
+@built_once
+def _recent_statement() -> Select[CheckIn]:
+    """`user_id`'s check-ins of the days from `first` to `last`."""
+    return select(CheckIn).where(
+        CheckIn.user_id == bindparam("user_id"),
+        CheckIn.day >= bindparam("first"),
+        CheckIn.day <= bindparam("last"),
+    )
+
+
 def recent_checkins(user: User, now: datetime | None = None) -> dict[date, CheckIn]:
     """Today's and the past week's check-ins by day, in one query (Home's card needs
     today's, and which days of the week are done)."""
     today = local_today(user, now)
     rows = db.session.scalars(
-        select(CheckIn).where(
-            CheckIn.user_id == user.id,
-            CheckIn.day >= today - timedelta(days=PICK_DAYS),
-            CheckIn.day <= today,
-        )
+        _recent_statement(),
+        {"user_id": user.id, "first": today - timedelta(days=PICK_DAYS), "last": today},
     )
     return {row.day: row for row in rows}
 
