@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, select
 
 from journal.care import access_log, shareable
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.models.adaptations import Adaptation
 from journal.models.checklists import Checklist
@@ -85,10 +86,11 @@ class SessionWithParts:
     """How many after-effects are logged for it."""
 
 
-def owned_kap_session_with_parts(user: User, session_id: str | uuid.UUID) -> SessionWithParts:
-    """As `owned_kap_session`, with what the session's page shows beside it read in
-    the same statement: its checklist, intention and prompt schedule (None when
-    there is none) and the number of after-effects logged for it."""
+@built_once
+def _session_with_parts_statement() -> Select[
+    KapSession, Checklist | None, Intention | None, PromptSchedule | None, int
+]:
+    """Session `id` if `user_id` owns it, with its parts and its after-effects' count."""
     logged = (
         select(func.count())
         .select_from(AfterEffect)
@@ -96,12 +98,21 @@ def owned_kap_session_with_parts(user: User, session_id: str | uuid.UUID) -> Ses
         .correlate(KapSession)
         .scalar_subquery()
     )
-    row = db.session.execute(
+    return (
         select(KapSession, Checklist, Intention, PromptSchedule, logged)
         .outerjoin(Checklist, Checklist.kap_session_id == KapSession.id)
         .outerjoin(Intention, Intention.kap_session_id == KapSession.id)
         .outerjoin(PromptSchedule, PromptSchedule.kap_session_id == KapSession.id)
-        .where(KapSession.id == parse_id(session_id), KapSession.user_id == user.id)
+        .where(KapSession.id == bindparam("id"), KapSession.user_id == bindparam("user_id"))
+    )
+
+
+def owned_kap_session_with_parts(user: User, session_id: str | uuid.UUID) -> SessionWithParts:
+    """As `owned_kap_session`, with what the session's page shows beside it read in
+    the same statement: its checklist, intention and prompt schedule (None when
+    there is none) and the number of after-effects logged for it."""
+    row = db.session.execute(
+        _session_with_parts_statement(), {"id": parse_id(session_id), "user_id": user.id}
     ).first()
     if row is None:
         raise RecordNotFound(session_id)

@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Select, SQLColumnExpression, select
+from sqlalchemy import Select, SQLColumnExpression, bindparam, select
 
 from journal.content import ROUTES, SETTING_LABELS, SETTINGS, route_labels, setting_labels
 from journal.content import route as route_entry
 from journal.core import forms, records
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.core.translatable import language, local_format
 from journal.models.kap_sessions import KapSession, SessionStatus
@@ -555,16 +556,20 @@ def sessions_of(user: User) -> list[KapSession]:
     )
 
 
+@built_once
+def _done_times_statement() -> Select[datetime]:
+    """When `user_id`'s done sessions took place, earliest first."""
+    return (
+        select(KapSession.starts_at)
+        .where(KapSession.user_id == bindparam("user_id"), KapSession.status == SessionStatus.DONE)
+        .order_by(KapSession.starts_at)
+    )
+
+
 def done_session_times(user: User) -> list[datetime]:
     """When the user's dosing sessions took place, earliest first: clear metadata,
     so the mood charts can draw them without decrypting anything."""
-    return list(
-        db.session.scalars(
-            select(KapSession.starts_at)
-            .where(KapSession.user_id == user.id, KapSession.status == SessionStatus.DONE)
-            .order_by(KapSession.starts_at)
-        ).all()
-    )
+    return list(db.session.scalars(_done_times_statement(), {"user_id": user.id}).all())
 
 
 def current_since(now: datetime) -> datetime:

@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any, Final
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.models.kap_sessions import KapSession, SessionStatus
 from journal.models.users import User
@@ -90,12 +91,21 @@ class SessionChoice:
     status: SessionStatus
 
 
+@built_once
+def _choices_statement() -> Select[uuid.UUID, datetime, SessionStatus]:
+    """`user_id`'s sessions that are not cancelled, newest first: ids, starts, status."""
+    return (
+        select(KapSession.id, KapSession.starts_at, KapSession.status)
+        .where(
+            KapSession.user_id == bindparam("user_id"),
+            KapSession.status != SessionStatus.CANCELLED,
+        )
+        .order_by(KapSession.starts_at.desc())
+    )
+
+
 def session_choices(user: User) -> list[SessionChoice]:
     """The user's sessions that are not cancelled, newest first (dates and status
     only, which are in clear: nothing is decrypted to fill the list)."""
-    rows = db.session.execute(
-        select(KapSession.id, KapSession.starts_at, KapSession.status)
-        .where(KapSession.user_id == user.id, KapSession.status != SessionStatus.CANCELLED)
-        .order_by(KapSession.starts_at.desc())
-    ).all()
+    rows = db.session.execute(_choices_statement(), {"user_id": user.id}).all()
     return [SessionChoice(sid, starts, status) for sid, starts, status in rows]

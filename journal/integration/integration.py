@@ -356,14 +356,18 @@ def view_from_payload(row: PromptAnswer, data: Mapping[str, Any]) -> PromptView:
     )
 
 
-def prompts_of(session: KapSession) -> list[PromptAnswer]:
-    return list(
-        db.session.scalars(
-            select(PromptAnswer)
-            .where(PromptAnswer.kap_session_id == session.id)
-            .order_by(PromptAnswer.due_at, PromptAnswer.position)
-        )
+@built_once
+def _prompts_statement() -> Select[PromptAnswer]:
+    """The prompts of session `kap_session_id`, in the order they come due."""
+    return (
+        select(PromptAnswer)
+        .where(PromptAnswer.kap_session_id == bindparam("kap_session_id"))
+        .order_by(PromptAnswer.due_at, PromptAnswer.position)
     )
+
+
+def prompts_of(session: KapSession) -> list[PromptAnswer]:
+    return list(db.session.scalars(_prompts_statement(), {"kap_session_id": session.id}))
 
 
 @dataclass(frozen=True)

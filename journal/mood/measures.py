@@ -274,6 +274,26 @@ def results_of(user: User, udk: bytes) -> list[ResultView]:
 BASELINE_ROWS: Final = 8
 
 
+@built_once
+def _since_statement() -> Select[MeasureResult]:
+    """`user_id`'s results taken at or after `since`, and the oldest few before it."""
+    mine = MeasureResult.user_id == bindparam("user_id")
+    oldest = (
+        select(MeasureResult.id)
+        .where(mine, MeasureResult.taken_at < bindparam("since"))
+        .order_by(MeasureResult.taken_at, MeasureResult.id)
+        .limit(BASELINE_ROWS)
+    )
+    return (
+        select(MeasureResult)
+        .where(
+            mine,
+            or_(MeasureResult.taken_at >= bindparam("since"), MeasureResult.id.in_(oldest)),
+        )
+        .order_by(MeasureResult.taken_at, MeasureResult.id)
+    )
+
+
 def results_since(user: User, udk: bytes, since: datetime) -> list[ResultView]:
     """The results a chart of a range needs, oldest first: every one taken at or
     after `since`, and before it only the first result of each instrument taken
@@ -281,17 +301,7 @@ def results_since(user: User, udk: bytes, since: datetime) -> list[ResultView]:
     results before the range then cost a few opens instead of one each, so a
     five-year patient's charts cost what a one-year one's do (issue 19)."""
     mine = MeasureResult.user_id == user.id
-    oldest = (
-        select(MeasureResult.id)
-        .where(mine, MeasureResult.taken_at < since)
-        .order_by(MeasureResult.taken_at, MeasureResult.id)
-        .limit(BASELINE_ROWS)
-    )
-    rows = db.session.scalars(
-        select(MeasureResult)
-        .where(mine, or_(MeasureResult.taken_at >= since, MeasureResult.id.in_(oldest)))
-        .order_by(MeasureResult.taken_at, MeasureResult.id)
-    ).all()
+    rows = db.session.scalars(_since_statement(), {"user_id": user.id, "since": since}).all()
 
     def read(row: MeasureResult) -> ResultView:
         return read_result(row, udk)

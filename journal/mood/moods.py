@@ -423,12 +423,27 @@ def _update(
     idempotency.commit_with_key(user, idempotency_key, KIND, checkin.id)
 
 
+@built_once
+def _checkins_to_statement() -> Select[CheckIn]:
+    """`user_id`'s check-ins up to day `last`, oldest first."""
+    return (
+        select(CheckIn)
+        .where(CheckIn.user_id == bindparam("user_id"), CheckIn.day <= bindparam("last"))
+        .order_by(CheckIn.day)
+    )
+
+
+@built_once
+def _checkins_between_statement() -> Select[CheckIn]:
+    """`_checkins_to_statement` from day `first`."""
+    return _checkins_to_statement().where(CheckIn.day >= bindparam("first"))
+
+
 def checkins_between(user: User, udk: bytes, first: date | None, last: date) -> list[CheckInView]:
     """Oldest first; only rows in the range are fetched, and each is opened once."""
-    query = select(CheckIn).where(CheckIn.user_id == user.id, CheckIn.day <= last)
-    if first is not None:
-        query = query.where(CheckIn.day >= first)
-    rows = db.session.scalars(query.order_by(CheckIn.day)).all()
+    values = {"user_id": user.id, "first": first, "last": last}
+    statement = _checkins_to_statement() if first is None else _checkins_between_statement()
+    rows = db.session.scalars(statement, values).all()
     return openable(rows, lambda row: read_checkin(row, udk), TABLE)
 
 
