@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from journal.content import Checklist as ChecklistContent
 from journal.content import load_checklist
 from journal.core import records
+from journal.core.database import among, built_once
 from journal.core.extensions import db
 from journal.dosing.planning import ChecklistStatus, PlannedItem, checklist_status, plan_checklist
 from journal.models.checklists import Checklist
@@ -208,11 +209,17 @@ def checklist_of(session: KapSession) -> Checklist | None:
     return found
 
 
+@built_once
+def _of_sessions_statement() -> Select[Checklist]:
+    """The checklists of the sessions in `session_ids`."""
+    return select(Checklist).where(among(Checklist.kap_session_id, "session_ids"))
+
+
 def checklists_of(session_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Checklist]:
     """The checklists of these sessions in one statement, by session id."""
     if not session_ids:
         return {}
-    rows = db.session.scalars(select(Checklist).where(Checklist.kap_session_id.in_(session_ids)))
+    rows = db.session.scalars(_of_sessions_statement(), {"session_ids": list(session_ids)})
     return {row.kap_session_id: row for row in rows}
 
 

@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Final
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from journal.content import IntentionQuestion, load_intention_questions
 from journal.core import records
+from journal.core.database import among, built_once
 from journal.core.extensions import db
 from journal.dosing import kap_sessions
 from journal.dosing.kap_sessions import SessionView
@@ -91,11 +92,17 @@ def intention_of(session: KapSession) -> Intention | None:
     return found
 
 
+@built_once
+def _of_sessions_statement() -> Select[Intention]:
+    """The intentions of the sessions in `session_ids`."""
+    return select(Intention).where(among(Intention.kap_session_id, "session_ids"))
+
+
 def intentions_of(session_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Intention]:
     """The intentions of these sessions in one statement, by session id."""
     if not session_ids:
         return {}
-    rows = db.session.scalars(select(Intention).where(Intention.kap_session_id.in_(session_ids)))
+    rows = db.session.scalars(_of_sessions_statement(), {"session_ids": list(session_ids)})
     return {row.kap_session_id: row for row in rows}
 
 

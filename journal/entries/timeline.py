@@ -19,13 +19,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.core.integrity import openable
 from journal.dosing import checklists, intentions
@@ -44,6 +45,9 @@ from journal.models.moods import CheckIn
 from journal.models.users import User
 from journal.mood import moods
 
+# The open ends of the first and the last window.
+EARLIEST: Final = datetime(1, 1, 2, tzinfo=UTC)
+LATEST: Final = datetime(9999, 12, 30, tzinfo=UTC)
 GROUPS_PER_PAGE: Final = 3
 ITEMS_PER_SOURCE: Final = 10
 EXCERPT_CHARS: Final = 280
@@ -59,6 +63,18 @@ class Window:
     session_id: uuid.UUID | None
     start: datetime | None
     end: datetime | None
+
+    def values(self, limit: int) -> dict[str, Any]:
+        """The parameters of a source's statement (`windowed`) for this window: an
+        open end is the earliest or latest time a column holds, so that one
+        statement serves every window."""
+        return {
+            "user_id": self.user.id,
+            "session_id": self.session_id,
+            "start": self.start or EARLIEST,
+            "end": self.end or LATEST,
+            "limit": max(1, limit),
+        }
 
 
 @dataclass(frozen=True)
@@ -121,13 +137,24 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cut.rstrip(" ,.;:") + "…"
 
 
-def in_window(query: Select[Any], column: Any, window: Window) -> Select[Any]:
-    """Rows whose `column` falls in [start, end)."""
-    if window.start is not None:
-        query = query.where(column >= window.start)
-    if window.end is not None:
-        query = query.where(column < window.end)
-    return query
+def windowed(base: Select[Any], column: Any, order: Sequence[Any]) -> Select[Any, int]:
+    """`base`'s rows whose `column` falls in [`start`, `end`), the first `limit` in
+    `order`, each with how many rows there are in all: a window count over every
+    matching row before the LIMIT applies (a separate COUNT was one more statement
+    per source and group). Its values come from `Window.values`."""
+    return (
+        base.where(column >= bindparam("start"), column < bindparam("end"))
+        .add_columns(func.count().over())
+        .order_by(*order)
+        .limit(bindparam("limit"))
+    )
+
+
+def first_rows(statement: Select[Any, int], window: Window, limit: int) -> tuple[list[Any], int]:
+    """The first `limit` rows of a source's statement (`windowed`, built once) in
+    this window, and how many rows it has in all."""
+    found = db.session.execute(statement, window.values(limit)).all()
+    return [row[0] for row in found][: max(0, limit)], (found[0][1] if found else 0)
 
 
 # -- groups ---------------------------------------------------------------------------
@@ -174,14 +201,20 @@ class TimelinePage:
         return self.page > 1
 
 
-def _sessions(user: User) -> list[KapSession]:
-    return list(
-        db.session.scalars(
-            select(KapSession)
-            .where(KapSession.user_id == user.id, KapSession.status != SessionStatus.CANCELLED)
-            .order_by(KapSession.starts_at, KapSession.id)
+@built_once
+def _sessions_statement() -> Select[KapSession]:
+    return (
+        select(KapSession)
+        .where(
+            KapSession.user_id == bindparam("user_id"),
+            KapSession.status != SessionStatus.CANCELLED,
         )
+        .order_by(KapSession.starts_at, KapSession.id)
     )
+
+
+def _sessions(user: User) -> list[KapSession]:
+    return list(db.session.scalars(_sessions_statement(), {"user_id": user.id}))
 
 
 def _windows(user: User, udk: bytes, rows: list[KapSession]) -> list[Window]:
@@ -276,21 +309,14 @@ def session_group(user: User, udk: bytes, session: KapSession | None, limit: int
 # -- the built-in sources ---------------------------------------------------------------
 
 
-def first_rows(base: Select[Any], order: Sequence[Any], limit: int) -> tuple[list[Any], int]:
-    """The first `limit` rows of `base` in `order`, and how many rows `base` has in all,
-    in one statement: a window count is taken over every matching row before the
-    LIMIT applies (a separate COUNT was one more statement per source and group)."""
-    if limit <= 0:
-        return [], db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    found = db.session.execute(
-        base.add_columns(func.count().over()).order_by(*order).limit(limit)
-    ).all()
-    return [row[0] for row in found], (found[0][1] if found else 0)
+@built_once
+def _entries_statement() -> Select[Entry, int]:
+    base = select(Entry).where(Entry.user_id == bindparam("user_id"))
+    return windowed(base, Entry.created_at, (Entry.created_at, Entry.id))
 
 
 def entries_rows(window: Window, limit: int) -> SourceItems:
-    base = in_window(select(Entry).where(Entry.user_id == window.user.id), Entry.created_at, window)
-    rows, total = first_rows(base, (Entry.created_at, Entry.id), limit)
+    rows, total = first_rows(_entries_statement(), window, limit)
     items = []
     for view in openable(rows, lambda r: entries.read_entry(r, window.udk), "entries"):
         items.append(
@@ -308,15 +334,26 @@ def entries_rows(window: Window, limit: int) -> SourceItems:
     return SourceItems(items, total)
 
 
+@built_once
+def _answers_statement() -> Select[PromptAnswer, int]:
+    """The answered prompts of the window's session (all of them: a prompt belongs to
+    its session, whenever it was answered)."""
+    base = select(PromptAnswer).where(
+        PromptAnswer.kap_session_id == bindparam("session_id"),
+        PromptAnswer.user_id == bindparam("user_id"),
+        PromptAnswer.state == PromptState.ANSWERED,
+    )
+    return (
+        base.add_columns(func.count().over())
+        .order_by(PromptAnswer.due_at, PromptAnswer.position)
+        .limit(bindparam("limit"))
+    )
+
+
 def answers_rows(window: Window, limit: int) -> SourceItems:
     if window.session_id is None:
         return SourceItems([], 0)
-    base = select(PromptAnswer).where(
-        PromptAnswer.kap_session_id == window.session_id,
-        PromptAnswer.user_id == window.user.id,
-        PromptAnswer.state == PromptState.ANSWERED,
-    )
-    rows, total = first_rows(base, (PromptAnswer.due_at, PromptAnswer.position), limit)
+    rows, total = first_rows(_answers_statement(), window, limit)
     items = []
     for view in openable(rows, lambda r: integration.read_prompt(r, window.udk), "prompt_answers"):
         items.append(
@@ -335,14 +372,19 @@ def answers_rows(window: Window, limit: int) -> SourceItems:
     return SourceItems(items, total)
 
 
+@built_once
+def _after_effects_statement() -> Select[AfterEffect]:
+    return select(AfterEffect).where(
+        AfterEffect.kap_session_id == bindparam("session_id"),
+        AfterEffect.user_id == bindparam("user_id"),
+    )
+
+
 def after_effects_rows(window: Window, limit: int) -> SourceItems:
     if window.session_id is None:
         return SourceItems([], 0)
     rows = db.session.scalars(
-        select(AfterEffect).where(
-            AfterEffect.kap_session_id == window.session_id,
-            AfterEffect.user_id == window.user.id,
-        )
+        _after_effects_statement(), {"session_id": window.session_id, "user_id": window.user.id}
     ).all()
     # Sorted by when each happened, which is sealed: a session has a handful.
     opened = openable(rows, lambda r: after_effects.read(r, window.udk), "after_effects")
@@ -374,11 +416,14 @@ def check_in_summary(view: moods.CheckInView) -> str:
     )
 
 
+@built_once
+def _check_ins_statement() -> Select[CheckIn, int]:
+    base = select(CheckIn).where(CheckIn.user_id == bindparam("user_id"))
+    return windowed(base, CheckIn.created_at, (CheckIn.created_at, CheckIn.id))
+
+
 def check_ins_rows(window: Window, limit: int) -> SourceItems:
-    base = in_window(
-        select(CheckIn).where(CheckIn.user_id == window.user.id), CheckIn.created_at, window
-    )
-    rows, total = first_rows(base, (CheckIn.created_at, CheckIn.id), limit)
+    rows, total = first_rows(_check_ins_statement(), window, limit)
     items = []
     for view in openable(rows, lambda r: moods.read_checkin(r, window.udk), "mood_checkins"):
         items.append(
