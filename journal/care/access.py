@@ -300,15 +300,21 @@ def _refuse(
     return RecordNotFound(record_id or patient_id)
 
 
+@built_once
+def _link_statement() -> Select[CareLink]:
+    return select(CareLink).where(
+        CareLink.therapist_id == bindparam("therapist_id"),
+        CareLink.patient_id == bindparam("patient_id"),
+    )
+
+
 def linked_patient(therapist: User, patient_id: str | uuid.UUID, via: str) -> CareLink:
     """The therapist's active link with this patient, or a logged refusal (404)."""
     pid = _try_id(patient_id)
     link: CareLink | None = None
     if pid is not None and therapist.is_therapist:
         link = db.session.scalar(
-            select(CareLink).where(
-                CareLink.therapist_id == therapist.id, CareLink.patient_id == pid
-            )
+            _link_statement(), {"therapist_id": therapist.id, "patient_id": pid}
         )
     if link is None:
         raise _refuse(therapist, pid, None, None, via)

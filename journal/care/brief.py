@@ -254,14 +254,19 @@ def group_by_session(
     return groups
 
 
+@built_once
+def _headings_statement() -> Select[uuid.UUID, datetime, SessionStatus]:
+    return (
+        select(KapSession.id, KapSession.starts_at, KapSession.status)
+        .where(KapSession.user_id == bindparam("patient_id"))
+        .order_by(KapSession.starts_at)
+    )
+
+
 def session_headings(patient_id: uuid.UUID) -> list[SessionHeading]:
     """The patient's dosing sessions as a linked therapist may know them: date, time
     and status, all in clear; nothing is decrypted here."""
-    rows = db.session.execute(
-        select(KapSession.id, KapSession.starts_at, KapSession.status)
-        .where(KapSession.user_id == patient_id)
-        .order_by(KapSession.starts_at)
-    ).all()
+    rows = db.session.execute(_headings_statement(), {"patient_id": patient_id}).all()
     return [SessionHeading(sid, at, status) for sid, at, status in rows]
 
 

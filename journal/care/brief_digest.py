@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 
 from journal.care import access, shareable
 from journal.core import crypto, database
@@ -91,11 +91,16 @@ def fingerprint(therapist: User, link: CareLink, table: str, start: datetime) ->
     return digest.hexdigest()
 
 
+@database.built_once
+def _sealed_statement() -> Select[bytes]:
+    return select(BriefDigest.sealed).where(BriefDigest.link_id == bindparam("link_id"))
+
+
 def load(therapist: User, udk: bytes, link: CareLink) -> Digest | None:
     """The link's digest, or None when there is none or it does not open (planted,
     moved from another link, from an older generation, or sealed under a key the
     therapist no longer has). The caller still checks its fingerprint."""
-    sealed = db.session.scalar(select(BriefDigest.sealed).where(BriefDigest.link_id == link.id))
+    sealed = db.session.scalar(_sealed_statement(), {"link_id": link.id})
     if sealed is None:
         return None
     try:

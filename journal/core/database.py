@@ -106,7 +106,8 @@ def built_once(build: Callable[[], Built]) -> Callable[[], Built]:
     its cache key. The caseload's two statements built once: 5.09 to 4.41 ms per
     view on PostgreSQL, 4.11 to 3.57 on SQLite (one process, interleaved). Kept per
     database kind because `among` writes one thing on PostgreSQL and another on
-    SQLite; built on first use, when every model is mapped.
+    SQLite; built on first use, when every model is mapped. A built statement is
+    never changed, so threads share it; two building at once build the same thing.
     """
     built: dict[str, Built] = {}
 
