@@ -342,7 +342,7 @@ def _firsts(
 LATEST_FIRST_ROWS: Final = 8
 
 
-def _newest_first() -> Select[MeasureResult]:
+def _by_newest() -> Select[MeasureResult]:
     return (
         select(MeasureResult)
         .where(MeasureResult.user_id == bindparam("user_id"))
@@ -353,13 +353,13 @@ def _newest_first() -> Select[MeasureResult]:
 @built_once
 def _newest_statement() -> Select[MeasureResult]:
     """`user_id`'s newest few results."""
-    return _newest_first().limit(LATEST_FIRST_ROWS)
+    return _by_newest().limit(LATEST_FIRST_ROWS)
 
 
 @built_once
 def _older_statement() -> Select[MeasureResult]:
     """`user_id`'s results after the newest few, newest first."""
-    return _newest_first().offset(LATEST_FIRST_ROWS)
+    return _by_newest().offset(LATEST_FIRST_ROWS)
 
 
 def latest_results(user: User, udk: bytes, instrument_ids: Iterable[str]) -> list[ResultView]:
