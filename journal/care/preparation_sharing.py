@@ -28,10 +28,12 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from flask_babel import gettext, ngettext
+from sqlalchemy import Select, bindparam
 
 from journal.care import brief, shareable
 from journal.care.shareable import Category
 from journal.core import records
+from journal.core.database import built_once
 from journal.core.extensions import db
 from journal.core.translatable import N_
 from journal.dosing import checklists, intentions, kap_sessions
@@ -207,16 +209,28 @@ SHARE_CATEGORY = Category(
 # -- the brief: checklist status for the next dosing session --------------------------------
 
 
+@built_once
+def _next_with_checklist_statement() -> Select[KapSession, Checklist | None]:
+    """`patient_id`'s next planned session (as `kap_sessions.next_session`, planned
+    after `since`) with its checklist."""
+    return (
+        kap_sessions.planned_from(bindparam("patient_id"), bindparam("since"))
+        .add_columns(Checklist)
+        .outerjoin(Checklist, Checklist.kap_session_id == KapSession.id)
+        .limit(1)
+    )
+
+
 def next_session_checklist(ctx: brief.BriefContext) -> Mapping[str, Any] | None:
     """Only when the patient shared that session's checklist (singly or through the
     category): "5 of 12 done" reveals the ticks."""
-    patient_id = ctx.link.patient_id
-    session = db.session.scalars(
-        kap_sessions.next_session_query(patient_id, utcnow()).limit(1)
+    row = db.session.execute(
+        _next_with_checklist_statement(),
+        {"patient_id": ctx.link.patient_id, "since": kap_sessions.current_since(utcnow())},
     ).first()
-    if session is None:
+    if row is None:
         return None
-    checklist = checklists.checklist_of(session)
+    session, checklist = row
     found = ctx.shared_record(checklists.TABLE, checklist.id) if checklist else None
     if found is None:
         return None

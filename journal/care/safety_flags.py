@@ -38,7 +38,7 @@ from typing import Any, Final
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from journal.accounts import audit
 from journal.care import access, care, changes, safety_signals, sharing
@@ -389,6 +389,15 @@ class Flag:
         return self.acknowledged is None
 
 
+@database.built_once
+def _notes_statement() -> Select[SafetyCheck]:
+    """`therapist_id`'s notes on the shares `share_ids`."""
+    return select(SafetyCheck).where(
+        SafetyCheck.therapist_id == bindparam("therapist_id"),
+        database.among(SafetyCheck.share_id, "share_ids"),
+    )
+
+
 def checks(
     therapist: User,
     udk: bytes,
@@ -402,10 +411,8 @@ def checks(
     notes = {
         note.share_id: note
         for note in db.session.scalars(
-            select(SafetyCheck).where(
-                SafetyCheck.therapist_id == therapist.id,
-                SafetyCheck.share_id.in_([share.id for share, _ in pairs]),
-            )
+            _notes_statement(),
+            {"therapist_id": therapist.id, "share_ids": [share.id for share, _ in pairs]},
         )
     }
     found = []

@@ -33,12 +33,13 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Select, bindparam, delete, or_, select
 
 from journal import jobs
 from journal.accounts import audit, keys
 from journal.care import care, changes, sharing
 from journal.core import crypto, mail
+from journal.core.database import among, built_once
 from journal.core.extensions import db
 from journal.jobs import claims
 from journal.models.safety_flags import SafetySignal
@@ -301,12 +302,10 @@ class Signal:
     short_name: str = ""
 
 
-def signals(therapist: User, udk: bytes, patient_ids: list[uuid.UUID]) -> list[SafetySignal]:
-    """The therapist's signals from these linked patients whose MAC is the patient's
-    (one planted or moved in the database is logged and left out). Nothing opened."""
-    if not patient_ids:
-        return []
-    rows = db.session.scalars(
+@built_once
+def _signals_statement() -> Select[SafetySignal]:
+    """`therapist_id`'s signals from the linked patients in `patient_ids`, newest first."""
+    return (
         select(SafetySignal)
         .join(
             CareLink,
@@ -314,10 +313,20 @@ def signals(therapist: User, udk: bytes, patient_ids: list[uuid.UUID]) -> list[S
             & (CareLink.therapist_id == SafetySignal.therapist_id),
         )
         .where(
-            SafetySignal.therapist_id == therapist.id,
-            SafetySignal.patient_id.in_(patient_ids),
+            SafetySignal.therapist_id == bindparam("therapist_id"),
+            among(SafetySignal.patient_id, "patient_ids"),
         )
         .order_by(SafetySignal.created_at.desc())
+    )
+
+
+def signals(therapist: User, udk: bytes, patient_ids: list[uuid.UUID]) -> list[SafetySignal]:
+    """The therapist's signals from these linked patients whose MAC is the patient's
+    (one planted or moved in the database is logged and left out). Nothing opened."""
+    if not patient_ids:
+        return []
+    rows = db.session.scalars(
+        _signals_statement(), {"therapist_id": therapist.id, "patient_ids": list(patient_ids)}
     ).all()
     if not rows:
         return []

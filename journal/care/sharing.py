@@ -36,7 +36,7 @@ from journal.care import (
 )
 from journal.care.shareable import RecordAdapter, SharedItem
 from journal.core import crypto, records
-from journal.core.database import built_once
+from journal.core.database import among, built_once
 from journal.core.extensions import db
 from journal.core.integrity import log_unopened
 from journal.models.safety_flags import SafetySignal
@@ -783,6 +783,25 @@ class ShareMark:
     category: str | None
 
 
+@built_once
+def _marks_statement(*tables: str) -> Select[Share]:
+    """`patient_id`'s shares of the records `ids_0` of the first of `tables`, `ids_1`
+    of the second, and so on, oldest first."""
+    return (
+        select(Share)
+        .where(
+            Share.patient_id == bindparam("patient_id"),
+            or_(
+                *(
+                    and_(Share.record_table == table, among(Share.record_id, f"ids_{i}"))
+                    for i, table in enumerate(tables)
+                )
+            ),
+        )
+        .order_by(Share.created_at)
+    )
+
+
 def share_marks(
     patient: User,
     wanted: Mapping[str, Collection[uuid.UUID]],
@@ -792,22 +811,12 @@ def share_marks(
     statement, however many records and types: a page asks for the ones it shows,
     never for years of them. `known_names`: the therapist names the caller can give
     (its patient's links), asked only when there are shares; the others are read."""
-    wanted = {table: ids for table, ids in wanted.items() if ids}
-    if not wanted:
+    tables = tuple(sorted(table for table, ids in wanted.items() if ids))
+    if not tables:
         return {}
-    shares = db.session.scalars(
-        select(Share)
-        .where(
-            Share.patient_id == patient.id,
-            or_(
-                *(
-                    and_(Share.record_table == table, Share.record_id.in_(ids))
-                    for table, ids in wanted.items()
-                )
-            ),
-        )
-        .order_by(Share.created_at)
-    ).all()
+    values: dict[str, Any] = {"patient_id": patient.id}
+    values.update((f"ids_{i}", list(wanted[table])) for i, table in enumerate(tables))
+    shares = db.session.scalars(_marks_statement(*tables), values).all()
     if not shares:
         return {}
     names = dict(known_names()) if known_names is not None else {}

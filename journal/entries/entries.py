@@ -218,9 +218,14 @@ def reencrypt_entry(entry: Entry, udk: bytes) -> bytes:
     return dek
 
 
+@built_once
+def _count_statement() -> Select[int]:
+    return select(func.count()).where(Entry.user_id == bindparam("user_id"))
+
+
 def count_entries(user: User) -> int:
     """How many entries the person has (from the index on user and time)."""
-    return db.session.scalar(select(func.count()).where(Entry.user_id == user.id)) or 0
+    return db.session.scalar(_count_statement(), {"user_id": user.id}) or 0
 
 
 def list_entries(

@@ -54,3 +54,24 @@ def test_a_statement_built_once_answers_each_execution_with_its_own_values(app: 
         assert None not in (found["ada@example.com"], found["bea@example.com"])
         assert found["nobody@example.com"] is None
         assert builds == [1]
+
+
+def test_a_statement_built_once_per_shape_keeps_each_shape_apart(app: Flask) -> None:
+    """A builder's arguments fix a statement's shape: each shape is built once, and a
+    statement of one shape never stands in for another's."""
+    for name in ("ada", "bea"):
+        make_user(app, f"{name}@example.com")
+    builds: list[str] = []
+
+    @built_once
+    def by(column: str) -> Select[uuid.UUID]:
+        builds.append(column)
+        return select(User.id).where(getattr(User, column) == bindparam("value"))
+
+    with app.app_context():
+        ada = db.session.scalar(by("email"), {"value": "ada@example.com"})
+        assert ada is not None
+        assert db.session.scalar(by("id"), {"value": ada}) == ada
+        assert db.session.scalar(by("email"), {"value": "bea@example.com"}) not in (None, ada)
+        assert by("email") is not by("id")
+        assert builds == ["email", "id"]
