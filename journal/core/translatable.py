@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import flask_babel
+from babel import Locale
 from babel.dates import format_datetime
-from flask import has_app_context
+from flask.globals import _cv_app
 
 
 def N_(message: str) -> str:
@@ -20,10 +21,22 @@ def N_(message: str) -> str:
     return message
 
 
+def page_locale() -> Locale | None:
+    """The page's locale (None outside an app context), read where Flask-Babel keeps
+    it once found: `get_locale` walks three lookups to get there (2.3 µs), and a
+    chart labels a hundred days. Follows `force_locale`, which sets the same place."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return None
+    found = getattr(app_ctx.g.__dict__.get("_flask_babel"), "babel_locale", None)
+    locale: Locale | None = found if found is not None else flask_babel.get_locale()
+    return locale
+
+
 def language() -> str:
     """The language code of the page being made ("en", "es"); "en" outside a request
     (jobs build their words under `flask_babel.force_locale`, which this follows)."""
-    locale = flask_babel.get_locale() if has_app_context() else None
+    locale = page_locale()
     return locale.language if locale is not None else "en"
 
 

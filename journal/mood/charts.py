@@ -21,10 +21,11 @@ from statistics import fmean
 from typing import Final, Literal
 
 import flask_babel
+from babel import Locale
 from babel.dates import format_date
 from flask import has_app_context
 
-from journal.core.translatable import N_
+from journal.core.translatable import N_, page_locale
 from journal.mood import scoring
 from journal.mood.scoring import Instrument
 
@@ -257,15 +258,14 @@ def ngettext(singular: str, plural: str, num: int, **values: object) -> str:
 
 def _day_label(day: date) -> str:
     """ "3 Mar 2025", "3 mar 2025": in the page's language."""
-    locale = flask_babel.get_locale() if has_app_context() else None
-    return _formatted_day(day, str(locale or "en"))
+    return _formatted_day(day, page_locale())
 
 
 @lru_cache(maxsize=4096)
-def _formatted_day(day: date, locale: str) -> str:
+def _formatted_day(day: date, locale: Locale | None) -> str:
     """A chart labels each of up to a year of days, and Babel formats each anew; the
     same day reads the same in one language (a calendar label, nobody's data)."""
-    return str(format_date(day, "d MMM y", locale=locale))
+    return str(format_date(day, "d MMM y", locale=locale or "en"))
 
 
 def _r(value: float) -> float:
