@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, select, update
+from sqlalchemy import Connection, Select, delete, event, select, update
 from sqlalchemy.orm import Mapper
 
 from journal.core import records
+from journal.core.database import among, built_once
 from journal.core.extensions import db
 from journal.models.sharing import CareLink, Share
 
@@ -53,6 +54,14 @@ def _created_at(record: Any) -> datetime:
 def _kap_session_id(record: Any) -> uuid.UUID | None:
     found: uuid.UUID | None = getattr(record, "kap_session_id", None)
     return found
+
+
+@built_once
+def _records_statement(model: type[Any]) -> Select[Any]:
+    """The records of `model` whose ids are in `ids`: one array parameter on
+    PostgreSQL, so a brief's hundreds of ids are one prepared statement, not one per
+    count."""
+    return select(model).where(among(model.id, "ids"))
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,8 @@ class RecordAdapter:
         """Those of the records that exist, in one query (a brief shows hundreds)."""
         if not record_ids:
             return []
-        return list(db.session.scalars(select(self.model).where(self.model.id.in_(record_ids))))
+        statement = _records_statement(self.model)
+        return list(db.session.scalars(statement, {"ids": list(record_ids)}))
 
     def owned_by(self, user_id: uuid.UUID) -> list[Any]:
         """Every record of this type the user owns, oldest first."""
