@@ -6,9 +6,9 @@ statements; and commits that keep what is loaded."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask
 from sqlalchemy import ColumnElement, any_, bindparam, event
@@ -20,6 +20,7 @@ from sqlalchemy.orm import ORMExecuteState, QueryableAttribute, Session, Session
 from journal.core.extensions import db
 
 Built = TypeVar("Built")
+Shape = ParamSpec("Shape")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -97,7 +98,7 @@ def init_app(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_full_sync)
 
 
-def built_once(build: Callable[..., Built]) -> Callable[..., Built]:
+def built_once(build: Callable[Shape, Built]) -> Callable[Shape, Built]:
     """A hot page's statement, built the first time it runs on each kind of
     database and reused after; its values come at execution, as named parameters.
     A builder may take arguments that fix the statement's shape (which tables a
@@ -111,13 +112,13 @@ def built_once(build: Callable[..., Built]) -> Callable[..., Built]:
     SQLite; built on first use, when every model is mapped. A built statement is
     never changed, so threads share it; two building at once build the same thing.
     """
-    built: dict[tuple[str, tuple[Hashable, ...]], Built] = {}
+    built: dict[tuple[str, tuple[Any, ...]], Built] = {}
 
-    def statement(*shape: Hashable) -> Built:
-        key = (db.session.get_bind().dialect.name, shape)
+    def statement(*args: Shape.args, **kwargs: Shape.kwargs) -> Built:
+        key = (db.session.get_bind().dialect.name, (*args, *sorted(kwargs.items())))
         found = built.get(key)
         if found is None:
-            found = built[key] = build(*shape)
+            found = built[key] = build(*args, **kwargs)
         return found
 
     return statement
