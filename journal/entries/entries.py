@@ -259,9 +259,8 @@ def list_entries(
 def _page_statement() -> Select[Entry, int]:
     """A page of `user_id`'s entries, newest first (`limit` from `offset`), each row
     with the user's total: an uncorrelated subquery, counted once from the index."""
-    total = select(func.count()).where(Entry.user_id == bindparam("user_id")).scalar_subquery()
     return (
-        select(Entry, total)
+        select(Entry, _count_statement().scalar_subquery())
         .where(Entry.user_id == bindparam("user_id"))
         .order_by(Entry.created_at.desc(), Entry.id.desc())
         .limit(bindparam("limit"))

@@ -296,22 +296,12 @@ def weekday_date(day: date) -> str:
     return str(format_date(day, "EEEE d MMMM"))
 
 
-@built_once
-def _recent_statement() -> Select[CheckIn]:
-    """`user_id`'s check-ins of the days from `first` to `last`."""
-    return select(CheckIn).where(
-        CheckIn.user_id == bindparam("user_id"),
-        CheckIn.day >= bindparam("first"),
-        CheckIn.day <= bindparam("last"),
-    )
-
-
 def recent_checkins(user: User, now: datetime | None = None) -> dict[date, CheckIn]:
     """Today's and the past week's check-ins by day, in one query (Home's card needs
     today's, and which days of the week are done)."""
     today = local_today(user, now)
     rows = db.session.scalars(
-        _recent_statement(),
+        _checkins_between_statement(),
         {"user_id": user.id, "first": today - timedelta(days=PICK_DAYS), "last": today},
     )
     return {row.day: row for row in rows}
