@@ -206,7 +206,8 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "PUBLIC_URL": public_url(env, production),
         "TRUSTED_HOSTS": trusted_hosts(env, public_url(env, production), production),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: journal/core/database.py checks a PostgreSQL connection
+        # before use, most often without a round trip; a SQLite file needs no check.
         "KDF_PARAMS": PRODUCTION_KDF,
         "SESSION_IDLE_SECONDS": _int(env, "SESSION_IDLE_MINUTES", 30) * 60,
         "SESSION_ABSOLUTE_SECONDS": _int(env, "SESSION_ABSOLUTE_HOURS", 12) * 3600,
