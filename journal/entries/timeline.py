@@ -9,7 +9,9 @@ groups on the page are opened; within a group each source shows at most `limit`
 items (with a count of the rest), so a long stretch between sessions stays cheap.
 
 Sources are a registry: each kind of record registers a `TimelineSource` whose
-`collect(window, limit)` returns the items to show and how many there are in all.
+`collect(windows, limit)` returns, for each of the page's windows, the items to show
+and how many there are in all: one statement per source for the whole page (one
+per source and group was twelve statements on a page of three groups).
 Journal entries, prompt answers, after-effects and mood check-ins are registered
 below; another kind of record needs one `register_source` call in `journal.wiring`.
 """
@@ -17,16 +19,16 @@ below; another kind of record needs one `register_source` call in `journal.wirin
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, case, func, select
 
-from journal.core.database import built_once
+from journal.core.database import among, built_once
 from journal.core.extensions import db
 from journal.core.integrity import openable
 from journal.dosing import checklists, intentions
@@ -64,18 +66,6 @@ class Window:
     start: datetime | None
     end: datetime | None
 
-    def values(self, limit: int) -> dict[str, Any]:
-        """The parameters of a source's statement (`windowed`) for this window: an
-        open end is the earliest or latest time a column holds, so that one
-        statement serves every window."""
-        return {
-            "user_id": self.user.id,
-            "session_id": self.session_id,
-            "start": self.start or EARLIEST,
-            "end": self.end or LATEST,
-            "limit": max(1, limit),
-        }
-
 
 @dataclass(frozen=True)
 class TimelineItem:
@@ -111,7 +101,7 @@ class TimelineSource:
     key: str
     label: str
     order: int
-    collect: Callable[[Window, int], SourceItems]
+    collect: Callable[[Sequence[Window], int], list[SourceItems]]
 
 
 SOURCES: dict[str, TimelineSource] = {}
@@ -137,24 +127,86 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cut.rstrip(" ,.;:") + "…"
 
 
-def windowed(base: Select[Any], column: Any, order: Sequence[Any]) -> Select[Any, int]:
-    """`base`'s rows whose `column` falls in [`start`, `end`), the first `limit` in
-    `order`, each with how many rows there are in all: a window count over every
-    matching row before the LIMIT applies (a separate COUNT was one more statement
-    per source and group). Its values come from `Window.values`."""
+def ranked(model: Any, base: Select[Any], part: Any, order: Sequence[Any]) -> Select[Any, Any, int]:
+    """`base`'s rows (of `model`) by part (`part`, an expression naming each row's
+    window or session), the first `:limit` of each part in `order`, each row with its
+    part and how many rows that part has in all. The counts are taken over every
+    matching row before the limit applies, so no separate COUNT is needed; the
+    ranking reads ids only, and only the rows shown are read whole (a window of two
+    thousand entries is sorted without their sealed text)."""
+    places = (
+        base.with_only_columns(
+            model.id,
+            part.label("part"),
+            func.row_number().over(partition_by=part, order_by=order).label("place"),
+            func.count().over(partition_by=part).label("total"),
+        )
+    ).subquery()
     return (
-        base.where(column >= bindparam("start"), column < bindparam("end"))
-        .add_columns(func.count().over())
-        .order_by(*order)
-        .limit(bindparam("limit"))
+        select(model, places.c.part, places.c.total)
+        .join(places, model.id == places.c.id)
+        .where(places.c.part.is_not(None), places.c.place <= bindparam("limit"))
+        .order_by(places.c.part, places.c.place)
     )
 
 
-def first_rows(statement: Select[Any, int], window: Window, limit: int) -> tuple[list[Any], int]:
-    """The first `limit` rows of a source's statement (`windowed`, built once) in
-    this window, and how many rows it has in all."""
-    found = db.session.execute(statement, window.values(limit)).all()
-    return [row[0] for row in found][: max(0, limit)], (found[0][1] if found else 0)
+def windowed(
+    model: Any, base: Select[Any], column: Any, order: Sequence[Any], windows: int
+) -> Select[Any, Any, int]:
+    """`ranked` by window: a row's part is the number of the window (of `windows`)
+    its `column` falls in, [`:start_N`, `:end_N`). Only rows between the earliest
+    start and the latest end (`:first`, `:last`) are read, along the column's index.
+    Built once per number of windows; the values come from `window_values`."""
+    which = case(
+        *(
+            (and_(column >= bindparam(f"start_{n}"), column < bindparam(f"end_{n}")), n)
+            for n in range(windows)
+        )
+    )
+    span = base.where(column >= bindparam("first"), column < bindparam("last"))
+    return ranked(model, span, which, order)
+
+
+def window_values(windows: Sequence[Window], limit: int) -> dict[str, Any]:
+    """The parameters of a `windowed` statement: an open end is the earliest or
+    latest time a column holds, so one statement serves every window."""
+    starts = [w.start or EARLIEST for w in windows]
+    ends = [w.end or LATEST for w in windows]
+    values: dict[str, Any] = {
+        "user_id": windows[0].user.id,
+        "first": min(starts),
+        "last": max(ends),
+        "limit": max(1, limit),
+    }
+    for n, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        values[f"start_{n}"] = start
+        values[f"end_{n}"] = end
+    return values
+
+
+def by_window(
+    statement: Select[Any, Any, int], windows: Sequence[Window], limit: int
+) -> list[tuple[list[Any], int]]:
+    """Each window's first `limit` rows of a `windowed` statement (built once), and
+    how many rows it has in all; in the order of `windows`."""
+    if not windows:
+        return []
+    found = _by_part(db.session.execute(statement, window_values(windows, limit)), limit)
+    return [found.get(n, ([], 0)) for n in range(len(windows))]
+
+
+def _by_part(rows: Iterable[Any], limit: int) -> dict[Any, tuple[list[Any], int]]:
+    """`ranked` rows, (record, part, total), as each part's records and total."""
+    found: dict[Any, tuple[list[Any], int]] = {}
+    for record, part, total in rows:
+        records = found.setdefault(part, ([], total))[0]
+        if len(records) < limit:
+            records.append(record)
+    return found
+
+
+def _session_ids(windows: Sequence[Window]) -> list[uuid.UUID]:
+    return [w.session_id for w in windows if w.session_id is not None]
 
 
 # -- groups ---------------------------------------------------------------------------
@@ -239,15 +291,20 @@ class _Prepared:
         return cls(intentions.intentions_of(ids), checklists.checklists_of(ids))
 
 
+def _parts(windows: Sequence[Window], limit: int) -> list[list[SourceGroup]]:
+    """Every source's items for each window, one statement per source."""
+    found = [(s, s.collect(windows, limit)) for s in sources()]
+    return [[SourceGroup(s, items[n]) for s, items in found] for n in range(len(windows))]
+
+
 def _group(
     window: Window,
     row: KapSession | None,
     number: int | None,
-    limit: int,
+    parts: list[SourceGroup],
     prepared: _Prepared | None = None,
 ) -> TimelineGroup:
     udk = window.udk
-    parts = [SourceGroup(s, s.collect(window, limit)) for s in sources()]
     if row is None:
         return TimelineGroup(window, None, None, None, None, parts)
     prepared = prepared or _Prepared.of([row])
@@ -286,8 +343,11 @@ def timeline_page(
     # A session whose own row (or intention, or checklist) would not open is left
     # out and logged; the rest of the timeline shows.
     prepared = _Prepared.of([c[1] for c in chosen])
+    parts = _parts([c[0] for c in chosen], ITEMS_PER_SOURCE)
     groups = openable(
-        chosen, lambda c: _group(c[0], c[1], c[2], ITEMS_PER_SOURCE, prepared), "kap_sessions"
+        list(zip(chosen, parts, strict=True)),
+        lambda c: _group(c[0][0], c[0][1], c[0][2], c[1], prepared),
+        "kap_sessions",
     )
     groups = [g for g in groups if not g.is_empty or len(numbered) == 1]
     return TimelinePage(groups, page, pages)
@@ -299,10 +359,10 @@ def session_group(user: User, udk: bytes, session: KapSession | None, limit: int
     rows = _sessions(user)
     windows = _windows(user, udk, rows)
     if session is None:
-        return _group(windows[0], None, None, limit)
+        return _group(windows[0], None, None, _parts(windows[:1], limit)[0])
     for number, (window, row) in enumerate(zip(windows[1:], rows, strict=True), start=1):
         if row.id == session.id:
-            return _group(window, row, number, limit)
+            return _group(window, row, number, _parts([window], limit)[0])
     raise LookupError(session.id)
 
 
@@ -310,15 +370,21 @@ def session_group(user: User, udk: bytes, session: KapSession | None, limit: int
 
 
 @built_once
-def _entries_statement() -> Select[Entry, int]:
+def _entries_statement(windows: int) -> Select[Entry, int, int]:
     base = select(Entry).where(Entry.user_id == bindparam("user_id"))
-    return windowed(base, Entry.created_at, (Entry.created_at, Entry.id))
+    return windowed(Entry, base, Entry.created_at, (Entry.created_at, Entry.id), windows)
 
 
-def entries_rows(window: Window, limit: int) -> SourceItems:
-    rows, total = first_rows(_entries_statement(), window, limit)
+def entries_rows(windows: Sequence[Window], limit: int) -> list[SourceItems]:
+    found = by_window(_entries_statement(len(windows)), windows, limit)
+    return [
+        _entry_items(rows, total, w.udk) for (rows, total), w in zip(found, windows, strict=True)
+    ]
+
+
+def _entry_items(rows: list[Entry], total: int, udk: bytes) -> SourceItems:
     items = []
-    for view in openable(rows, lambda r: entries.read_entry(r, window.udk), "entries"):
+    for view in openable(rows, lambda r: entries.read_entry(r, udk), "entries"):
         items.append(
             TimelineItem(
                 kind="entries",
@@ -335,27 +401,39 @@ def entries_rows(window: Window, limit: int) -> SourceItems:
 
 
 @built_once
-def _answers_statement() -> Select[PromptAnswer, int]:
-    """The answered prompts of the window's session (all of them: a prompt belongs to
-    its session, whenever it was answered)."""
+def _answers_statement() -> Select[PromptAnswer, uuid.UUID, int]:
+    """The answered prompts of the windows' sessions (all of them: a prompt belongs
+    to its session, whenever it was answered), each session's first `:limit`."""
     base = select(PromptAnswer).where(
-        PromptAnswer.kap_session_id == bindparam("session_id"),
+        among(PromptAnswer.kap_session_id, "session_ids"),
         PromptAnswer.user_id == bindparam("user_id"),
         PromptAnswer.state == PromptState.ANSWERED,
     )
-    return (
-        base.add_columns(func.count().over())
-        .order_by(PromptAnswer.due_at, PromptAnswer.position)
-        .limit(bindparam("limit"))
+    return ranked(
+        PromptAnswer,
+        base,
+        PromptAnswer.kap_session_id,
+        (PromptAnswer.due_at, PromptAnswer.position),
     )
 
 
-def answers_rows(window: Window, limit: int) -> SourceItems:
-    if window.session_id is None:
-        return SourceItems([], 0)
-    rows, total = first_rows(_answers_statement(), window, limit)
+def answers_rows(windows: Sequence[Window], limit: int) -> list[SourceItems]:
+    ids = _session_ids(windows)
+    found: dict[Any, tuple[list[Any], int]] = {}
+    if ids:
+        values = {"session_ids": ids, "user_id": windows[0].user.id, "limit": max(1, limit)}
+        found = _by_part(db.session.execute(_answers_statement(), values), limit)
+    return [
+        _answer_items(*found.get(w.session_id, ([], 0)), w.udk)
+        if w.session_id
+        else SourceItems([], 0)
+        for w in windows
+    ]
+
+
+def _answer_items(rows: list[PromptAnswer], total: int, udk: bytes) -> SourceItems:
     items = []
-    for view in openable(rows, lambda r: integration.read_prompt(r, window.udk), "prompt_answers"):
+    for view in openable(rows, lambda r: integration.read_prompt(r, udk), "prompt_answers"):
         items.append(
             TimelineItem(
                 kind="prompt_answers",
@@ -375,19 +453,29 @@ def answers_rows(window: Window, limit: int) -> SourceItems:
 @built_once
 def _after_effects_statement() -> Select[AfterEffect]:
     return select(AfterEffect).where(
-        AfterEffect.kap_session_id == bindparam("session_id"),
+        among(AfterEffect.kap_session_id, "session_ids"),
         AfterEffect.user_id == bindparam("user_id"),
     )
 
 
-def after_effects_rows(window: Window, limit: int) -> SourceItems:
-    if window.session_id is None:
-        return SourceItems([], 0)
-    rows = db.session.scalars(
-        _after_effects_statement(), {"session_id": window.session_id, "user_id": window.user.id}
-    ).all()
+def after_effects_rows(windows: Sequence[Window], limit: int) -> list[SourceItems]:
+    ids = _session_ids(windows)
+    by_session: dict[uuid.UUID, list[AfterEffect]] = {}
+    if ids:
+        values = {"session_ids": ids, "user_id": windows[0].user.id}
+        for row in db.session.scalars(_after_effects_statement(), values):
+            by_session.setdefault(row.kap_session_id, []).append(row)
+    return [
+        _after_effect_items(by_session.get(w.session_id, []), limit, w.udk)
+        if w.session_id
+        else SourceItems([], 0)
+        for w in windows
+    ]
+
+
+def _after_effect_items(rows: list[AfterEffect], limit: int, udk: bytes) -> SourceItems:
     # Sorted by when each happened, which is sealed: a session has a handful.
-    opened = openable(rows, lambda r: after_effects.read(r, window.udk), "after_effects")
+    opened = openable(rows, lambda r: after_effects.read(r, udk), "after_effects")
     views = sorted(opened, key=lambda v: v.at)
     items = [
         TimelineItem(
@@ -417,15 +505,21 @@ def check_in_summary(view: moods.CheckInView) -> str:
 
 
 @built_once
-def _check_ins_statement() -> Select[CheckIn, int]:
+def _check_ins_statement(windows: int) -> Select[CheckIn, int, int]:
     base = select(CheckIn).where(CheckIn.user_id == bindparam("user_id"))
-    return windowed(base, CheckIn.created_at, (CheckIn.created_at, CheckIn.id))
+    return windowed(CheckIn, base, CheckIn.created_at, (CheckIn.created_at, CheckIn.id), windows)
 
 
-def check_ins_rows(window: Window, limit: int) -> SourceItems:
-    rows, total = first_rows(_check_ins_statement(), window, limit)
+def check_ins_rows(windows: Sequence[Window], limit: int) -> list[SourceItems]:
+    found = by_window(_check_ins_statement(len(windows)), windows, limit)
+    return [
+        _check_in_items(rows, total, w.udk) for (rows, total), w in zip(found, windows, strict=True)
+    ]
+
+
+def _check_in_items(rows: list[CheckIn], total: int, udk: bytes) -> SourceItems:
     items = []
-    for view in openable(rows, lambda r: moods.read_checkin(r, window.udk), "mood_checkins"):
+    for view in openable(rows, lambda r: moods.read_checkin(r, udk), "mood_checkins"):
         items.append(
             TimelineItem(
                 kind="mood_checkins",

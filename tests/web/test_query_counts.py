@@ -252,14 +252,14 @@ PAGES = [
         "/journal/timeline",
         Role.PATIENT,
         seed_sessions,
-        # Pages hold three groups (timeline.GROUPS_PER_PAGE), each opened with a fixed
-        # handful of statements (each source's rows come with their count; the page's
-        # intentions and checklists are read together); so both sizes fill the first
-        # page, and what must not grow is the cost of the sessions, prompts and entries
-        # behind it.
+        # Pages hold three groups (timeline.GROUPS_PER_PAGE); so both sizes fill the
+        # first page, and what must not grow is the cost of the sessions, prompts and
+        # entries behind it. 8: the session with its user; the patient's sessions; the
+        # page's intentions and checklists; one per source for all three groups (each
+        # group's first rows with their count).
         (3, 8),
         lambda html: html.count('class="timeline-group"'),
-        budget=16,
+        budget=8,
         shown=lambda n: timeline.GROUPS_PER_PAGE,
     ),
     PageCase(

@@ -142,6 +142,31 @@ def test_a_long_stretch_shows_the_first_items_and_the_rest_on_the_groups_page(
     assert "Day note number 11." in full
 
 
+def test_each_group_on_a_page_counts_and_limits_its_own_items(
+    app: Flask, patient: FlaskClient
+) -> None:
+    """A page's groups are read together (one statement per source); each still shows
+    its own first items and its own count, never a neighbour's."""
+    older = log_done_session(patient, hours_ago=24 * 30)
+    newer = log_done_session(patient, hours_ago=24 * 15)
+    for i in range(timeline.ITEMS_PER_SOURCE + 2):
+        _entry_at(app, patient, f"Older stretch {i:02d}.", 24 * 29 - i)
+    for i in range(timeline.ITEMS_PER_SOURCE + 3):
+        _entry_at(app, patient, f"Newer stretch {i:02d}.", 24 * 14 - i)
+    answer(patient, older, "day-one-surprised", "Surprised, the older one.")
+    answer(patient, newer, "day-one-surprised", "Surprised, the newer one.")
+    html = patient.get("/journal/timeline").get_data(as_text=True)
+    newest, oldest = _groups(html)[:2]
+    assert "Journal entries (13)" in newest and "3 more" in newest
+    assert "Newer stretch 00." in newest and "Newer stretch 09." in newest
+    assert "Newer stretch 10." not in newest and "Older stretch" not in newest
+    assert "Surprised, the newer one." in newest and "the older one" not in newest
+    assert "Journal entries (12)" in oldest and "2 more" in oldest
+    assert "Older stretch 09." in oldest and "Older stretch 10." not in oldest
+    assert "Newer stretch" not in oldest
+    assert "Surprised, the older one." in oldest and "the newer one" not in oldest
+
+
 def test_only_the_groups_on_the_page_are_decrypted(
     app: Flask, patient: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
