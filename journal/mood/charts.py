@@ -389,16 +389,21 @@ def mood_chart(
     y = _y_scale(1, 5)
     offsets = [float(offset) for offset, _, _ in groups]
     gap = 1 if bucket == "day" else 7
+    # Each group's means, worked out once for its two points and its table row.
+    means = [
+        (fmean(c.mood for c in members), fmean(c.anxiety for c in members))
+        for _offset, _label, members in groups
+    ]
     series = []
-    for key, name in (("mood", "Mood"), ("anxiety", "Anxiety")):
+    for index, (key, name) in enumerate((("mood", "Mood"), ("anxiety", "Anxiety"))):
         points = [
-            Point(x(offset), y(fmean(getattr(c, key) for c in members)), _mean(members, key), label)
-            for offset, label, members in groups
+            Point(x(offset), y(mean[index]), round(mean[index], 1), label)
+            for (offset, label, _members), mean in zip(groups, means, strict=True)
         ]
         series.append(Series(key, name, tuple(points), _segments(points, offsets, gap)))
     rows = tuple(
-        MoodRow(label, _mean(members, "mood"), _mean(members, "anxiety"), len(members))
-        for _, label, members in groups
+        MoodRow(label, round(mood, 1), round(anxiety, 1), len(members))
+        for (_offset, label, members), (mood, anxiety) in zip(groups, means, strict=True)
     )
     markers = _session_markers(sessions, zone, first, last)
     return MoodChart(
