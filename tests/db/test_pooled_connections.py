@@ -10,8 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 
 from journal.core.extensions import db
 from tests.factories import login, make_user, sibling_app, write_entry
@@ -37,16 +39,28 @@ def admin(app: Flask) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture
+def browser(app: Flask, server: Flask) -> FlaskClient:
+    """Ada, signed in on the server before anything happens to its connections."""
+    make_user(app, "ada@example.com")
+    browser = server.test_client()
+    assert login(browser, "ada@example.com").status_code == 302
+    return browser
+
+
 def _backends(server: Flask) -> set[int]:
     """The server processes behind the connections waiting in the app's pool."""
     with server.app_context():
         engine = db.engine
+        assert isinstance(engine.pool, QueuePool)
         held = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
         pids = set()
         for connection in held:
             cursor = connection.cursor()
             cursor.execute("SELECT pg_backend_pid()")
-            pids.add(cursor.fetchone()[0])
+            row = cursor.fetchone()
+            assert row is not None
+            pids.add(row[0])
             cursor.close()
             connection.close()  # back to the pool
     return pids
@@ -61,11 +75,8 @@ def _end(admin: Engine, pids: set[int]) -> None:
 
 
 def test_a_page_after_the_server_ended_the_connection_still_opens(
-    app: Flask, server: Flask, admin: Engine
+    server: Flask, admin: Engine, browser: FlaskClient
 ) -> None:
-    make_user(app, "ada@example.com")
-    browser = server.test_client()
-    assert login(browser, "ada@example.com").status_code == 302
     assert write_entry(browser, "The body.", "Kept through a restart").status_code == 302
     assert browser.get("/journal/").status_code == 200
     used = _backends(server)
@@ -80,11 +91,8 @@ def test_a_page_after_the_server_ended_the_connection_still_opens(
 
 
 def test_a_write_after_the_server_ended_the_connection_is_kept(
-    app: Flask, server: Flask, admin: Engine
+    server: Flask, admin: Engine, browser: FlaskClient
 ) -> None:
-    make_user(app, "ada@example.com")
-    browser = server.test_client()
-    assert login(browser, "ada@example.com").status_code == 302
     token = csrf_token(browser, "/journal/")
 
     _end(admin, _backends(server))
