@@ -146,8 +146,8 @@ def init_app(app: Flask) -> None:
         event.listen(Session, "after_transaction_end", _transaction_ended)
     # Runs before Flask-SQLAlchemy's own teardown, which removes the session.
     app.teardown_request(_end_reads_with_commit)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        with app.app_context():
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
             _check_before_use(db.engine)
     if app.config["JOURNAL_ENV"] == "production" and app.config[
         "SQLALCHEMY_DATABASE_URI"

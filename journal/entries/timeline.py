@@ -185,14 +185,15 @@ def window_values(windows: Sequence[Window], limit: int) -> dict[str, Any]:
 
 
 def by_window(
-    statement: Select[Any, Any, int], windows: Sequence[Window], limit: int
-) -> list[tuple[list[Any], int]]:
-    """Each window's first `limit` rows of a `windowed` statement (built once), and
-    how many rows it has in all; in the order of `windows`."""
-    if not windows:
-        return []
+    statement: Select[Any, Any, int],
+    windows: Sequence[Window],
+    limit: int,
+    items: Callable[[list[Any], int, bytes], SourceItems],
+) -> list[SourceItems]:
+    """Each window's `items` from its first `limit` rows of a `windowed` statement
+    (built once) and how many rows it has in all; in the order of `windows`."""
     found = _by_part(db.session.execute(statement, window_values(windows, limit)), limit)
-    return [found.get(n, ([], 0)) for n in range(len(windows))]
+    return [items(*found.get(n, ([], 0)), w.udk) for n, w in enumerate(windows)]
 
 
 def _by_part(rows: Iterable[Any], limit: int) -> dict[Any, tuple[list[Any], int]]:
@@ -207,6 +208,17 @@ def _by_part(rows: Iterable[Any], limit: int) -> dict[Any, tuple[list[Any], int]
 
 def _session_ids(windows: Sequence[Window]) -> list[uuid.UUID]:
     return [w.session_id for w in windows if w.session_id is not None]
+
+
+def _by_session(
+    windows: Sequence[Window], items: Callable[[uuid.UUID, bytes], SourceItems]
+) -> list[SourceItems]:
+    """Each window's `items` of its session; the window before the first session has
+    none of a session's records."""
+    return [
+        items(w.session_id, w.udk) if w.session_id is not None else SourceItems([], 0)
+        for w in windows
+    ]
 
 
 # -- groups ---------------------------------------------------------------------------
@@ -344,11 +356,8 @@ def timeline_page(
     # out and logged; the rest of the timeline shows.
     prepared = _Prepared.of([c[1] for c in chosen])
     parts = _parts([c[0] for c in chosen], ITEMS_PER_SOURCE)
-    groups = openable(
-        list(zip(chosen, parts, strict=True)),
-        lambda c: _group(c[0][0], c[0][1], c[0][2], c[1], prepared),
-        "kap_sessions",
-    )
+    shown = [(w, row, number, p) for (w, row, number), p in zip(chosen, parts, strict=True)]
+    groups = openable(shown, lambda g: _group(g[0], g[1], g[2], g[3], prepared), "kap_sessions")
     groups = [g for g in groups if not g.is_empty or len(numbered) == 1]
     return TimelinePage(groups, page, pages)
 
@@ -376,10 +385,7 @@ def _entries_statement(windows: int) -> Select[Entry, int, int]:
 
 
 def entries_rows(windows: Sequence[Window], limit: int) -> list[SourceItems]:
-    found = by_window(_entries_statement(len(windows)), windows, limit)
-    return [
-        _entry_items(rows, total, w.udk) for (rows, total), w in zip(found, windows, strict=True)
-    ]
+    return by_window(_entries_statement(len(windows)), windows, limit, _entry_items)
 
 
 def _entry_items(rows: list[Entry], total: int, udk: bytes) -> SourceItems:
@@ -423,12 +429,7 @@ def answers_rows(windows: Sequence[Window], limit: int) -> list[SourceItems]:
     if ids:
         values = {"session_ids": ids, "user_id": windows[0].user.id, "limit": max(1, limit)}
         found = _by_part(db.session.execute(_answers_statement(), values), limit)
-    return [
-        _answer_items(*found.get(w.session_id, ([], 0)), w.udk)
-        if w.session_id
-        else SourceItems([], 0)
-        for w in windows
-    ]
+    return _by_session(windows, lambda sid, udk: _answer_items(*found.get(sid, ([], 0)), udk))
 
 
 def _answer_items(rows: list[PromptAnswer], total: int, udk: bytes) -> SourceItems:
@@ -465,12 +466,9 @@ def after_effects_rows(windows: Sequence[Window], limit: int) -> list[SourceItem
         values = {"session_ids": ids, "user_id": windows[0].user.id}
         for row in db.session.scalars(_after_effects_statement(), values):
             by_session.setdefault(row.kap_session_id, []).append(row)
-    return [
-        _after_effect_items(by_session.get(w.session_id, []), limit, w.udk)
-        if w.session_id
-        else SourceItems([], 0)
-        for w in windows
-    ]
+    return _by_session(
+        windows, lambda sid, udk: _after_effect_items(by_session.get(sid, []), limit, udk)
+    )
 
 
 def _after_effect_items(rows: list[AfterEffect], limit: int, udk: bytes) -> SourceItems:
@@ -511,10 +509,7 @@ def _check_ins_statement(windows: int) -> Select[CheckIn, int, int]:
 
 
 def check_ins_rows(windows: Sequence[Window], limit: int) -> list[SourceItems]:
-    found = by_window(_check_ins_statement(len(windows)), windows, limit)
-    return [
-        _check_in_items(rows, total, w.udk) for (rows, total), w in zip(found, windows, strict=True)
-    ]
+    return by_window(_check_ins_statement(len(windows)), windows, limit, _check_in_items)
 
 
 def _check_in_items(rows: list[CheckIn], total: int, udk: bytes) -> SourceItems:
