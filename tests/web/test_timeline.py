@@ -167,6 +167,32 @@ def test_each_group_on_a_page_counts_and_limits_its_own_items(
     assert "Surprised, the older one." in oldest and "the newer one" not in oldest
 
 
+def test_another_patients_records_in_the_same_weeks_never_reach_the_timeline(
+    app: Flask, patient: FlaskClient
+) -> None:
+    """A page's groups are read as spans of time for all three at once: someone else
+    writing in those same weeks, and answering their own session's prompts, adds
+    nothing to this patient's groups or their counts."""
+    older = log_done_session(patient, hours_ago=24 * 20)
+    log_done_session(patient, hours_ago=24 * 10)
+    _entry_at(app, patient, "A note of Ada alone.", 24 * 15)
+    answer(patient, older, "day-one-surprised", "An answer of Ada alone.")
+    make_user(app, "bea@example.com")
+    bea = app.test_client()
+    login(bea, "bea@example.com")
+    beas = log_done_session(bea, hours_ago=24 * 20)
+    answer(bea, beas, "day-one-surprised", "Bea answered.")
+    for days in (19, 15, 12, 5, 1):
+        _entry_at(app, bea, f"Bea wrote {days}.", 24 * days)
+    html = patient.get("/journal/timeline").get_data(as_text=True)
+    assert "Bea" not in html
+    newest, oldest = _groups(html)[:2]
+    assert "Journal entries" not in newest
+    assert "Journal entries (1)" in oldest and "A note of Ada alone." in oldest
+    assert "An answer of Ada alone." in oldest
+    assert "Bea" not in text_of(patient.get(f"/journal/timeline/{older}"))
+
+
 def test_only_the_groups_on_the_page_are_decrypted(
     app: Flask, patient: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
